@@ -1,0 +1,29 @@
+"""Shared pytest fixtures."""
+
+import pytest
+
+from bimodal.core.tests.factories import UserFactory
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("service_owner", teams=[team], supplier=s) → a user holding those roles."""
+
+    def _make(*roles, teams=(), supplier=None, **fields):
+        user = UserFactory(roles=list(roles), supplier=supplier, **fields)
+        for team in teams:
+            team.members.add(user)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → the test client signed in as that user."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

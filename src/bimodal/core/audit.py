@@ -1,0 +1,130 @@
+"""The audit log: `record()` appends a hash-chained entry inside the caller's transaction; `verify()` checks it."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import AuditChainHead, AuditEntry
+
+GENESIS_HASH = "0" * 64
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("bimodal_request_id", default="")
+
+
+def to_json(value) -> object:
+    """Normalise a value to what a JSON column gives back (dates as ISO text, decimals as text)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def snapshot(obj: models.Model) -> dict:
+    """The object's concrete fields and many-to-many ids as JSON-ready data."""
+    data: dict[str, object] = {}
+    for field in obj._meta.concrete_fields:
+        data[field.attname] = getattr(obj, field.attname)
+    if obj.pk is not None:
+        for field in obj._meta.many_to_many:
+            data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
+    return to_json(data)
+
+
+def _digest(entry: AuditEntry) -> str:
+    """SHA-256 over the entry's canonical JSON, including the previous hash."""
+    payload = {
+        "seq": entry.seq,
+        "timestamp": entry.timestamp.astimezone(UTC).isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "verb": entry.verb,
+        "content_type_id": entry.content_type_id,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "before": entry.before,
+        "after": entry.after,
+        "reason": entry.reason,
+        "request_id": entry.request_id,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    verb: str = "",
+) -> AuditEntry:
+    """Append an audit entry for `obj`; must run inside the transaction of the write it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the write's transaction")
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    # The head row is locked so that concurrent writers append one after the other.
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head = AuditChainHead.objects.create(pk=1, seq=0, last_hash=GENESIS_HASH)
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        timestamp=timezone.now(),
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        action=action,
+        verb=verb,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        before=to_json(before) if before is not None else None,
+        after=to_json(after) if after is not None else None,
+        reason=reason,
+        request_id=current_request_id.get(),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = _digest(entry)
+    entry.save()
+    AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One place where the audit chain does not hold."""
+
+    seq: int
+    message: str
+
+
+def verify(chunk_size: int = 2000) -> tuple[int, list[ChainProblem]]:
+    """Recompute the chain; return (entries checked, problems found)."""
+    problems: list[ChainProblem] = []
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        checked += 1
+        if entry.seq != expected_seq:
+            problems.append(ChainProblem(entry.seq, f"sequence gap: expected #{expected_seq}"))
+        if entry.prev_hash != expected_prev:
+            problems.append(ChainProblem(entry.seq, "previous-hash link broken (an entry was removed)"))
+        if _digest(entry) != entry.hash:
+            problems.append(ChainProblem(entry.seq, "content does not match its hash (entry was edited)"))
+        expected_prev = entry.hash
+        expected_seq = entry.seq + 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != expected_prev):
+        problems.append(ChainProblem(head.seq, "chain head does not match the last entry (entries truncated)"))
+    return checked, problems

@@ -1,0 +1,200 @@
+"""Core models: users, org units, teams and the hash-chained audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from bimodal.core.choices import AuditAction, GovernanceModel, TeamKind
+from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
+
+
+class TimeStampedModel(models.Model):
+    """Abstract base with creation and modification times."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BimodalUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+    """User manager that also offers `restrict()`."""
+
+
+class User(AbstractUser):
+    """A person (or a machine account) who signs in to Bimodal; roles are groups."""
+
+    job_title = models.CharField(max_length=120, blank=True)
+    supplier = models.ForeignKey(
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+        help_text="For supplier agents: the supplier whose queue and services they work.",
+    )
+    manager = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+
+    objects = BimodalUserManager()
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role_names(self) -> list[str]:
+        """Names of the role groups this user holds."""
+        return [group.name for group in self.groups.all()]
+
+
+class OrgUnitQuerySet(RestrictedQuerySet):
+    """Org units are visible to every signed-in user with the view permission."""
+
+
+class OrgUnit(TimeStampedModel):
+    """A part of the organisation (division, department) with its governance model."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    governance_model = models.CharField(
+        max_length=20, choices=GovernanceModel.choices, default=GovernanceModel.CENTRALISED
+    )
+    head = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="headed_units"
+    )
+    description = models.TextField(blank=True)
+
+    objects = RestrictedManager.from_queryset(OrgUnitQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:orgunit_detail", args=[self.slug])
+
+
+class TeamQuerySet(RestrictedQuerySet):
+    """Supplier agents see only their supplier's teams; everyone else sees all teams."""
+
+    def restriction(self, user, action: str) -> Q | None:
+        if user.supplier_id and action == "view":
+            return Q(supplier_id=user.supplier_id)
+        if action in {"change", "delete"} and not user.has_perm("core.manage_all_teams"):
+            return Q(lead=user)
+        return None
+
+
+class Team(TimeStampedModel):
+    """A team that owns and supports services (product, platform, operations, service desk …)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.PRODUCT)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="teams")
+    lead = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="led_teams"
+    )
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="teams"
+    )
+    email = models.EmailField(blank=True)
+    chat_channel = models.CharField(max_length=120, blank=True)
+    description = models.TextField(blank=True)
+
+    objects = RestrictedManager.from_queryset(TeamQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("manage_all_teams", "Can change any team, not only the ones they lead")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:team_detail", args=[self.slug])
+
+
+class AuditEntryQuerySet(RestrictedQuerySet):
+    """The audit log refuses bulk updates and deletes: it is append-only."""
+
+    def update(self, **kwargs):
+        raise ValidationError("The audit log is append-only.")
+
+    def delete(self):
+        raise ValidationError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One recorded write: who did what to which object, before/after, why; chained by hash."""
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    timestamp = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    verb = models.CharField(max_length=60, blank=True, help_text="Service-level verb, e.g. change_mode")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64, db_index=True)
+    object_repr = models.CharField(max_length=255)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = RestrictedManager.from_queryset(AuditEntryQuerySet)()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_label or 'system'} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        # Append-only: an entry is written once, by bimodal.core.audit.record().
+        if not self._state.adding:
+            raise ValidationError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit log is append-only.")
+
+    @property
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for every field whose value differs."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class AuditChainHead(models.Model):
+    """The single row that holds the end of the audit hash chain; locked while appending."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"

@@ -1,0 +1,88 @@
+"""The areas of Bimodal shown in the navigation; areas not built yet say what is coming."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Area:
+    """One navigation area."""
+
+    key: str
+    label: str
+    icon: str
+    url_name: str | None
+    coming: str = ""
+
+
+AREAS = [
+    Area("home", "Dashboard", "◧", "home"),
+    Area("portfolio", "Portfolio", "▦", "portfolio:service_list"),
+    Area("modes", "Modes", "◑", "portfolio:mode_list"),
+    Area("organisation", "Teams & org units", "☷", "core:team_list"),
+    Area(
+        "governance",
+        "Governance",
+        "⚖",
+        None,
+        "Org units' governance models, decision rights (RACI), forums such as the CAB and portfolio board with "
+        "agendas and minutes, and declarative CEL policies scoped by mode.",
+    ),
+    Area(
+        "changes",
+        "Changes & deployments",
+        "⇄",
+        None,
+        "One change record for both modes: CAB approval, change windows, freezes and conflict detection for "
+        "Mode 1; a millisecond deployment gate for Mode 2 pipelines.",
+    ),
+    Area(
+        "servicedesk",
+        "Service desk",
+        "☎",
+        None,
+        "Incidents, service requests and problems; the enterprise request catalogue (IT, HR, Finance, "
+        "Facilities …) with SLA clocks on business-hours calendars.",
+    ),
+    Area(
+        "suppliers",
+        "Suppliers",
+        "⛭",
+        None,
+        "Suppliers and managed-service providers with contracts, coverage, SLA targets, service credits, "
+        "scorecards from real tickets and MSP evaluation.",
+    ),
+    Area(
+        "delivery",
+        "Delivery",
+        "⚑",
+        None,
+        "Demand intake and one portfolio of waterfall and agile initiatives, with budget and capacity by mode.",
+    ),
+    Area(
+        "registers",
+        "Registers",
+        "☰",
+        None,
+        "Low-code apps, AI use cases and cloud accounts, each with risk scoring and required controls.",
+    ),
+    Area("people", "People & skills", "☺", None, "Skills matrix, what each mode needs, and gap analysis."),
+    Area(
+        "insights",
+        "Insights",
+        "◔",
+        None,
+        "DORA metrics for Mode 2, stability KPIs for Mode 1, value-stream heat maps, maturity and drift.",
+    ),
+    Area("audit", "Audit log", "✎", "core:audit_list"),
+]
+AREAS_BY_KEY = {area.key: area for area in AREAS}
+
+
+def areas_for(request) -> list[Area]:
+    """The areas to show; the audit log only to those who may read it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return [a for a in AREAS if a.key != "audit" or user.has_perm("core.view_auditentry")]

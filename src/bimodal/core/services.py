@@ -1,0 +1,137 @@
+"""Shared write helpers: validate, save and audit in one transaction.
+
+Domain apps build their `<entity>_<verb>` service functions on these so that every write is
+validated with `full_clean()` and recorded in the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils.text import slugify
+
+from bimodal.core import audit
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import OrgUnit, Team, User
+
+M = TypeVar("M", bound=models.Model)
+
+
+def require_perm(actor, perm: str) -> None:
+    """Raise PermissionDenied unless `actor` holds the model-level permission `perm`."""
+    if actor is None or not actor.has_perm(perm):
+        raise PermissionDenied(f"You do not have permission {perm!r}.")
+
+
+def require_object(actor, action: str, obj: models.Model) -> None:
+    """Raise PermissionDenied unless `actor` may `action` this object (object restriction included)."""
+    if not type(obj)._default_manager.restrict(actor, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied(f"You may not {action} {obj._meta.verbose_name} “{obj}”.")
+
+
+def unique_slug(model: type[models.Model], text: str, field: str = "slug") -> str:
+    """A slug from `text` that no row of `model` uses yet."""
+    base = slugify(text)[:100] or "item"
+    slug, n = base, 2
+    while model._default_manager.filter(**{field: slug}).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_audited(
+    obj: M, *, actor, m2m: dict[str, Iterable] | None = None, reason: str = "", verb: str = ""
+) -> M:
+    """Validate and insert `obj` (and set its many-to-many fields), then audit it."""
+    obj.full_clean()
+    obj.save()
+    for name, values in (m2m or {}).items():
+        getattr(obj, name).set(values)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=obj,
+        after=audit.snapshot(obj),
+        reason=reason,
+        verb=verb or f"{obj._meta.model_name}_create",
+    )
+    return obj
+
+
+@transaction.atomic
+def update_audited(
+    obj: M,
+    *,
+    actor,
+    fields: dict,
+    m2m: dict[str, Iterable] | None = None,
+    reason: str = "",
+    verb: str = "",
+    action: str = AuditAction.UPDATE,
+) -> M:
+    """Apply `fields` (and many-to-many values), validate, save, audit before/after.
+
+    The row is locked for the update so that two writers cannot interleave their before/after."""
+    type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first()
+    before = audit.snapshot(obj)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    for name, values in (m2m or {}).items():
+        getattr(obj, name).set(values)
+    after = audit.snapshot(obj)
+    if after != before:
+        audit.record(
+            actor=actor,
+            action=action,
+            obj=obj,
+            before=before,
+            after=after,
+            reason=reason,
+            verb=verb or f"{obj._meta.model_name}_update",
+        )
+    return obj
+
+
+@transaction.atomic
+def delete_audited(obj: models.Model, *, actor, reason: str = "", verb: str = "") -> None:
+    """Delete `obj` after recording its last state in the audit log."""
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=obj,
+        before=audit.snapshot(obj),
+        reason=reason,
+        verb=verb or f"{obj._meta.model_name}_delete",
+    )
+    obj.delete()
+
+
+def orgunit_create(*, actor: User, name: str, slug: str = "", **fields) -> OrgUnit:
+    """Create an org unit."""
+    require_perm(actor, "core.add_orgunit")
+    return create_audited(OrgUnit(name=name, slug=slug or unique_slug(OrgUnit, name), **fields), actor=actor)
+
+
+def orgunit_update(*, actor: User, org_unit: OrgUnit, reason: str = "", **fields) -> OrgUnit:
+    """Change an org unit's attributes."""
+    require_object(actor, "change", org_unit)
+    return update_audited(org_unit, actor=actor, fields=fields, reason=reason)
+
+
+def team_create(*, actor: User, name: str, org_unit: OrgUnit, slug: str = "", members=(), **fields) -> Team:
+    """Create a team with its members."""
+    require_perm(actor, "core.add_team")
+    team = Team(name=name, slug=slug or unique_slug(Team, name), org_unit=org_unit, **fields)
+    return create_audited(team, actor=actor, m2m={"members": members})
+
+
+def team_update(*, actor: User, team: Team, members=None, reason: str = "", **fields) -> Team:
+    """Change a team's attributes or members."""
+    require_object(actor, "change", team)
+    m2m = {"members": members} if members is not None else None
+    return update_audited(team, actor=actor, fields=fields, m2m=m2m, reason=reason)

@@ -1,0 +1,26 @@
+"""Portfolio app: modes, the service catalogue and its dependency graph."""
+
+import os
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def seed_modes(sender, **kwargs) -> None:
+    """post_migrate hook: a new database gets the modes of the preset chosen at set-up (bimodal by default)."""
+    from bimodal.portfolio.models import Mode
+    from bimodal.portfolio.services import modes_apply_preset
+
+    if not Mode.objects.exists():
+        modes_apply_preset(preset=os.environ.get("BIMODAL_MODE_PRESET", "bimodal"))
+
+
+class PortfolioConfig(AppConfig):
+    """Configuration of the portfolio app."""
+
+    name = "bimodal.portfolio"
+    label = "portfolio"
+    verbose_name = "Portfolio"
+
+    def ready(self) -> None:
+        post_migrate.connect(seed_modes, sender=self, dispatch_uid="bimodal.portfolio.seed_modes")

@@ -1,0 +1,119 @@
+"""Mode presets: bimodal (default), trimodal (Pioneers / Settlers / Town Planners) and pace layers."""
+
+from __future__ import annotations
+
+from bimodal.portfolio.choices import ChangeApproval, KpiSet, ReleaseCadence, RiskAppetite
+
+_STABLE = {
+    "change_approval": ChangeApproval.CAB,
+    "release_cadence": ReleaseCadence.QUARTERLY,
+    "change_windows_required": True,
+    "standard_changes_preapproved": False,
+    "deployment_gate": False,
+    "kpi_set": KpiSet.STABILITY,
+    "risk_appetite": RiskAppetite.LOW,
+}
+_MIDDLE = {
+    "change_approval": ChangeApproval.PEER_REVIEW,
+    "release_cadence": ReleaseCadence.MONTHLY,
+    "change_windows_required": False,
+    "standard_changes_preapproved": True,
+    "deployment_gate": True,
+    "kpi_set": KpiSet.BOTH,
+    "risk_appetite": RiskAppetite.MEDIUM,
+}
+_AGILE = {
+    "change_approval": ChangeApproval.AUTOMATED,
+    "release_cadence": ReleaseCadence.ON_DEMAND,
+    "change_windows_required": False,
+    "standard_changes_preapproved": True,
+    "deployment_gate": True,
+    "kpi_set": KpiSet.FLOW,
+    "risk_appetite": RiskAppetite.HIGH,
+}
+
+PRESETS: dict[str, list[dict]] = {
+    "bimodal": [
+        {
+            "key": "mode-1",
+            "short_name": "Mode 1",
+            "name": "Stability",
+            "colour": "#1f4e79",
+            "sla_profile": "Gold — 24×7, 4 h resolution for P1",
+            "description": "Heritage systems where the cost of change is high and demand for change is low: "
+            "reliability first, CAB approval, change windows, 24×7 operations, regulatory evidence.",
+            **_STABLE,
+        },
+        {
+            "key": "mode-2",
+            "short_name": "Mode 2",
+            "name": "Agility",
+            "colour": "#e07a1f",
+            "sla_profile": "Silver — business hours, build-it-run-it on-call",
+            "description": "Digital services where change is cheap and demand is high: CI/CD, pre-approved "
+            "standard changes, deploy on demand, experiments, measured by DORA.",
+            **_AGILE,
+        },
+    ],
+    "trimodal": [
+        {
+            "key": "pioneers",
+            "short_name": "Pioneers",
+            "name": "Explore",
+            "colour": "#c0392b",
+            "sla_profile": "Best effort",
+            "description": "Novel, uncertain work: experiments and prototypes, fast feedback, high failure "
+            "tolerance.",
+            **_AGILE,
+        },
+        {
+            "key": "settlers",
+            "short_name": "Settlers",
+            "name": "Productise",
+            "colour": "#e07a1f",
+            "sla_profile": "Silver — extended hours",
+            "description": "Turn proven prototypes into products: growing scale, rising reliability, "
+            "peer-reviewed change.",
+            **_MIDDLE,
+        },
+        {
+            "key": "town-planners",
+            "short_name": "Town Planners",
+            "name": "Industrialise",
+            "colour": "#1f4e79",
+            "sla_profile": "Gold — 24×7",
+            "description": "Commodity, industrialised services: efficiency, stability and scale, "
+            "strict change control.",
+            **_STABLE,
+        },
+    ],
+    "pace-layered": [
+        {
+            "key": "systems-of-record",
+            "short_name": "Record",
+            "name": "Systems of Record",
+            "colour": "#1f4e79",
+            "sla_profile": "Gold — 24×7",
+            "description": "Core transaction processing and master data; changes slowly, governed tightly.",
+            **_STABLE,
+        },
+        {
+            "key": "systems-of-differentiation",
+            "short_name": "Differentiation",
+            "name": "Systems of Differentiation",
+            "colour": "#2e8b57",
+            "sla_profile": "Silver — extended hours",
+            "description": "Capabilities unique to the company; change every few months.",
+            **_MIDDLE,
+        },
+        {
+            "key": "systems-of-innovation",
+            "short_name": "Innovation",
+            "name": "Systems of Innovation",
+            "colour": "#e07a1f",
+            "sla_profile": "Best effort",
+            "description": "New, experimental applications for emerging needs; change constantly.",
+            **_AGILE,
+        },
+    ],
+}
