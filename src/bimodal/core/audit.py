@@ -126,5 +126,7 @@ def verify(chunk_size: int = 2000) -> tuple[int, list[ChainProblem]]:
         expected_seq = entry.seq + 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != expected_seq - 1 or head.last_hash != expected_prev):
-        problems.append(ChainProblem(head.seq, "chain head does not match the last entry (entries truncated)"))
+        problems.append(
+            ChainProblem(head.seq, "chain head does not match the last entry (entries truncated)")
+        )
     return checked, problems

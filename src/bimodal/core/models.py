@@ -108,9 +108,7 @@ class Team(TimeStampedModel):
     slug = models.SlugField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.PRODUCT)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="teams")
-    lead = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="led_teams"
-    )
+    lead = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="led_teams")
     members = models.ManyToManyField(User, blank=True, related_name="teams")
     supplier = models.ForeignKey(
         "suppliers.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="teams"

@@ -15,7 +15,10 @@ def get_restricted_object(queryset: QuerySet, user, action: str = "view", **look
         obj = visible.get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
-    if action != "view" and not queryset.model._default_manager.restrict(user, action).filter(pk=obj.pk).exists():
+    if (
+        action != "view"
+        and not queryset.model._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+    ):
         raise PermissionDenied(f"You may not {action} this {queryset.model._meta.verbose_name}.")
     return obj
 

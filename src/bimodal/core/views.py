@@ -57,7 +57,9 @@ def orgunit_detail(request, slug: str):
     """An org unit with its teams."""
     unit = get_restricted_object(OrgUnit.objects.select_related("parent", "head"), request.user, slug=slug)
     teams = Team.objects.restrict(request.user).filter(org_unit=unit).select_related("lead")
-    return render(request, "core/orgunit_detail.html", {"active_area": "organisation", "unit": unit, "teams": teams})
+    return render(
+        request, "core/orgunit_detail.html", {"active_area": "organisation", "unit": unit, "teams": teams}
+    )
 
 
 @login_required

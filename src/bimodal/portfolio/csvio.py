@@ -148,7 +148,9 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     unknown = [h for h in header if h not in COLUMNS]
     missing = [h for h in REQUIRED if h not in header]
     if unknown:
-        errors.append(RowError(1, ", ".join(unknown), f"unknown column; known columns are {', '.join(COLUMNS)}"))
+        errors.append(
+            RowError(1, ", ".join(unknown), f"unknown column; known columns are {', '.join(COLUMNS)}")
+        )
     if missing:
         errors.append(RowError(1, ", ".join(missing), "required column missing"))
     rows = []
@@ -260,7 +262,9 @@ def import_services(*, actor: User, text: str, dry_run: bool = False, progress=N
         if plan is None:
             continue
         if plan["slug"] in seen:
-            result.errors.append(RowError(line, "slug", f"“{plan['slug']}” already appears on line {seen[plan['slug']]}"))
+            result.errors.append(
+                RowError(line, "slug", f"“{plan['slug']}” already appears on line {seen[plan['slug']]}")
+            )
             continue
         seen[plan["slug"]] = line
         plans.append(plan)
@@ -270,7 +274,9 @@ def import_services(*, actor: User, text: str, dry_run: bool = False, progress=N
             if slug not in known_slugs:
                 result.errors.append(RowError(plan["line"], "depends_on", f"no service “{slug}”"))
             elif slug == plan["slug"]:
-                result.errors.append(RowError(plan["line"], "depends_on", "a service cannot depend on itself"))
+                result.errors.append(
+                    RowError(plan["line"], "depends_on", "a service cannot depend on itself")
+                )
     if result.errors:
         return result
     try:
@@ -298,7 +304,9 @@ def _apply(plans: list[dict], actor: User, result: ImportResult, progress) -> No
         source = saved[plan["slug"]]
         for slug in plan["depends_on"]:
             target = saved.get(slug) or Service.objects.get(slug=slug)
-            if ServiceDependency.objects.filter(source=source, target=target, kind=DependencyKind.RUNTIME).exists():
+            if ServiceDependency.objects.filter(
+                source=source, target=target, kind=DependencyKind.RUNTIME
+            ).exists():
                 continue
             try:
                 portfolio_services.dependency_add(actor=actor, source=source, target=target)
@@ -319,9 +327,13 @@ def _fail(result: ImportResult, line: int, exc: Exception, column: str = "") -> 
 
 def _apply_row(plan: dict, actor: User, result: ImportResult) -> Service:
     """Create or update one service from its plan."""
-    tags = [portfolio_services.regulatory_tag_get_or_create(actor=actor, name=n) for n in plan["regulatory_tags"]]
+    tags = [
+        portfolio_services.regulatory_tag_get_or_create(actor=actor, name=n) for n in plan["regulatory_tags"]
+    ]
     capability = (
-        portfolio_services.capability_get_or_create(actor=actor, name=plan["capability"]) if plan["capability"] else None
+        portfolio_services.capability_get_or_create(actor=actor, name=plan["capability"])
+        if plan["capability"]
+        else None
     )
     fields = {
         k: plan[k]
@@ -344,7 +356,12 @@ def _apply_row(plan: dict, actor: User, result: ImportResult) -> Service:
     existing: Service | None = plan["existing"]
     if existing is None:
         service = portfolio_services.service_create(
-            actor=actor, name=plan["name"], slug=plan["slug"], mode=plan["mode"], regulatory_tags=tags, **fields
+            actor=actor,
+            name=plan["name"],
+            slug=plan["slug"],
+            mode=plan["mode"],
+            regulatory_tags=tags,
+            **fields,
         )
         result.created.append(service.slug)
         return service
@@ -367,9 +384,9 @@ def export_services(services) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    services = services.select_related("mode", "owner_team", "service_owner", "capability", "supplier").prefetch_related(
-        "regulatory_tags", "dependencies__target"
-    )
+    services = services.select_related(
+        "mode", "owner_team", "service_owner", "capability", "supplier"
+    ).prefetch_related("regulatory_tags", "dependencies__target")
     for s in services:
         writer.writerow(
             {

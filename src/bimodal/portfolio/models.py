@@ -116,9 +116,9 @@ class ServiceQuerySet(RestrictedQuerySet):
 
     def with_related(self) -> ServiceQuerySet:
         """Everything a list or detail shows, in a fixed number of queries."""
-        return self.select_related("mode", "owner_team", "capability", "supplier", "service_owner").prefetch_related(
-            "regulatory_tags"
-        )
+        return self.select_related(
+            "mode", "owner_team", "capability", "supplier", "service_owner"
+        ).prefetch_related("regulatory_tags")
 
 
 class Service(TimeStampedModel):

@@ -21,7 +21,9 @@ def mode_list(*, user) -> QuerySet[Mode]:
     )
 
 
-def _walk(start: set[int], *, upstream: bool, kind: str | None = None, stop_at: int | None = None) -> dict[int, int]:
+def _walk(
+    start: set[int], *, upstream: bool, kind: str | None = None, stop_at: int | None = None
+) -> dict[int, int]:
     """Breadth-first walk of the dependency graph, one query per level.
 
     upstream=True follows "depends on me" edges (who is affected), False follows "I depend on" edges.
@@ -80,7 +82,9 @@ def portfolio_by_mode(*, user) -> list[dict]:
         .annotate(
             total=Count("pk"),
             live=Count("pk", filter=Q(lifecycle=Lifecycle.LIVE)),
-            in_development=Count("pk", filter=Q(lifecycle__in=[Lifecycle.PROPOSED, Lifecycle.IN_DEVELOPMENT])),
+            in_development=Count(
+                "pk", filter=Q(lifecycle__in=[Lifecycle.PROPOSED, Lifecycle.IN_DEVELOPMENT])
+            ),
             sunsetting=Count("pk", filter=Q(lifecycle__in=[Lifecycle.SUNSETTING, Lifecycle.RETIRED])),
             tier0=Count("pk", filter=Q(criticality=0)),
             tier1=Count("pk", filter=Q(criticality=1)),

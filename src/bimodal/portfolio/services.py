@@ -30,9 +30,13 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
             fields = {**spec, "order": order}
             mode = Mode.objects.filter(key=fields["key"]).first()
             if mode is None:
-                mode = create_audited(Mode(**fields), actor=actor, reason=f"preset {preset}", verb="mode_create")
+                mode = create_audited(
+                    Mode(**fields), actor=actor, reason=f"preset {preset}", verb="mode_create"
+                )
             else:
-                mode = update_audited(mode, actor=actor, fields=fields, reason=f"preset {preset}", verb="mode_update")
+                mode = update_audited(
+                    mode, actor=actor, fields=fields, reason=f"preset {preset}", verb="mode_update"
+                )
             modes.append(mode)
     return modes
 
@@ -43,18 +47,26 @@ def mode_update(*, actor: User, mode: Mode, reason: str = "", **fields) -> Mode:
     return update_audited(mode, actor=actor, fields=fields, reason=reason, verb="mode_update")
 
 
-def service_create(*, actor: User, name: str, mode: Mode, owner_team, regulatory_tags=(), slug: str = "", **fields) -> Service:
+def service_create(
+    *, actor: User, name: str, mode: Mode, owner_team, regulatory_tags=(), slug: str = "", **fields
+) -> Service:
     """Add a service to the portfolio."""
     require_perm(actor, "portfolio.add_service")
     if not actor.has_perm("portfolio.manage_all_services") and not (
         owner_team.members.filter(pk=actor.pk).exists() or owner_team.lead_id == actor.pk
     ):
         raise PermissionDenied("You may only add services owned by a team you belong to.")
-    service = Service(name=name, slug=slug or unique_slug(Service, name), mode=mode, owner_team=owner_team, **fields)
-    return create_audited(service, actor=actor, m2m={"regulatory_tags": regulatory_tags}, verb="service_create")
+    service = Service(
+        name=name, slug=slug or unique_slug(Service, name), mode=mode, owner_team=owner_team, **fields
+    )
+    return create_audited(
+        service, actor=actor, m2m={"regulatory_tags": regulatory_tags}, verb="service_create"
+    )
 
 
-def service_update(*, actor: User, service: Service, regulatory_tags=None, reason: str = "", **fields) -> Service:
+def service_update(
+    *, actor: User, service: Service, regulatory_tags=None, reason: str = "", **fields
+) -> Service:
     """Change a service's attributes; its mode changes only through `service_change_mode`."""
     require_object(actor, "change", service)
     if "mode" in fields and fields["mode"] != service.mode:
@@ -82,7 +94,9 @@ def service_change_mode(*, actor: User, service: Service, mode: Mode, reason: st
     )
 
 
-def dependency_add(*, actor: User, source: Service, target: Service, kind: str = "runtime", description: str = "") -> ServiceDependency:
+def dependency_add(
+    *, actor: User, source: Service, target: Service, kind: str = "runtime", description: str = ""
+) -> ServiceDependency:
     """Record that `source` depends on `target`; refuses self-edges, duplicates and cycles of the same kind."""
     require_perm(actor, "portfolio.add_servicedependency")
     require_object(actor, "change", source)
@@ -92,7 +106,9 @@ def dependency_add(*, actor: User, source: Service, target: Service, kind: str =
             raise ValidationError({"target": f"{source} already depends on {target} ({kind})."})
         if would_create_cycle(source=source, target=target, kind=kind):
             raise ValidationError(
-                {"target": f"{target} already depends on {source} through {kind} edges: this would close a cycle."}
+                {
+                    "target": f"{target} already depends on {source} through {kind} edges: this would close a cycle."
+                }
             )
         edge = ServiceDependency(source=source, target=target, kind=kind, description=description)
         return create_audited(edge, actor=actor, verb="dependency_add")

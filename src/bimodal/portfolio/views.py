@@ -25,7 +25,11 @@ def service_detail(request, slug: str):
 @login_required
 def mode_list(request):
     """The modes."""
-    return render(request, "portfolio/mode_list.html", {"active_area": "modes", "modes": selectors.mode_list(user=request.user)})
+    return render(
+        request,
+        "portfolio/mode_list.html",
+        {"active_area": "modes", "modes": selectors.mode_list(user=request.user)},
+    )
 
 
 @login_required

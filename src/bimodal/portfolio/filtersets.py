@@ -1,0 +1,94 @@
+"""FilterSets of the portfolio, shared by list pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from bimodal.core.models import Team
+from bimodal.portfolio.choices import (
+    Criticality,
+    DataClassification,
+    DependencyKind,
+    Hosting,
+    Lifecycle,
+    SupportCoverage,
+)
+from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service, ServiceDependency
+from bimodal.suppliers.models import Supplier
+
+
+class ServiceFilterSet(django_filters.FilterSet):
+    """Filters of the service catalogue: free-text search and every classifying attribute."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    mode = django_filters.ModelMultipleChoiceFilter(
+        field_name="mode__key", to_field_name="key", queryset=Mode.objects.all(), label="Mode"
+    )
+    lifecycle = django_filters.MultipleChoiceFilter(choices=Lifecycle.choices)
+    criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices)
+    owner_team = django_filters.ModelMultipleChoiceFilter(
+        field_name="owner_team__slug", to_field_name="slug", queryset=Team.objects.all(), label="Owner team"
+    )
+    capability = django_filters.ModelMultipleChoiceFilter(queryset=BusinessCapability.objects.all())
+    regulatory_tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="regulatory_tags__name",
+        to_field_name="name",
+        queryset=RegulatoryTag.objects.all(),
+        label="Regulatory scope",
+    )
+    data_classification = django_filters.MultipleChoiceFilter(choices=DataClassification.choices)
+    hosting = django_filters.MultipleChoiceFilter(choices=Hosting.choices)
+    support_coverage = django_filters.MultipleChoiceFilter(choices=SupportCoverage.choices)
+    supplier = django_filters.ModelMultipleChoiceFilter(
+        field_name="supplier__slug", to_field_name="slug", queryset=Supplier.objects.all()
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "q",
+            "mode",
+            "lifecycle",
+            "criticality",
+            "owner_team",
+            "capability",
+            "regulatory_tag",
+            "data_classification",
+            "hosting",
+            "support_coverage",
+            "supplier",
+        ]
+
+    def search(self, queryset, name, value):
+        """Match name, slug or description, case-insensitively."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(slug__icontains=value) | Q(description__icontains=value)
+        )
+
+    @property
+    def qs(self):
+        # A multi-valued tag filter joins through the tag table: keep one row per service.
+        queryset = super().qs
+        return queryset.distinct() if self.form.cleaned_data.get("regulatory_tag") else queryset
+
+
+class ServiceDependencyFilterSet(django_filters.FilterSet):
+    """Filters of dependency edges."""
+
+    source = django_filters.CharFilter(field_name="source__slug")
+    target = django_filters.CharFilter(field_name="target__slug")
+    kind = django_filters.MultipleChoiceFilter(choices=DependencyKind.choices)
+
+    class Meta:
+        model = ServiceDependency
+        fields = ["source", "target", "kind"]
+
+
+class ModeFilterSet(django_filters.FilterSet):
+    """Filters of modes."""
+
+    class Meta:
+        model = Mode
+        fields = ["key", "change_approval", "release_cadence", "kpi_set", "deployment_gate"]
