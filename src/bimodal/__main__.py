@@ -9,7 +9,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bimodal.config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    argv = list(sys.argv)
+    # Commands are typed with hyphens (`bimodal import-services`); their modules use underscores.
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    execute_from_command_line(argv)
 
 
 if __name__ == "__main__":

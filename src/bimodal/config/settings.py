@@ -189,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind" …) get distinct enum components.
+    "ENUM_NAME_OVERRIDES": {
+        "TeamKindEnum": "bimodal.core.choices.TeamKind",
+        "DependencyKindEnum": "bimodal.portfolio.choices.DependencyKind",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

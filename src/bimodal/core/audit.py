@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -29,7 +30,14 @@ def snapshot(obj: models.Model) -> dict:
     """The object's concrete fields and many-to-many ids as JSON-ready data."""
     data: dict[str, object] = {}
     for field in obj._meta.concrete_fields:
-        data[field.attname] = getattr(obj, field.attname)
+        # auto_now fields change on every save: recording them would make a no-op update look like a change.
+        if getattr(field, "auto_now", False):
+            continue
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+            # As the column stores it: 99.9 and 99.900 are the same value, not a change.
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        data[field.attname] = value
     if obj.pk is not None:
         for field in obj._meta.many_to_many:
             data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))

@@ -1,8 +1,20 @@
 """Template context shared by every page."""
 
+from django.utils.functional import SimpleLazyObject
+
 from bimodal.core.navigation import areas_for
+from bimodal.core.roles import Role
+
+_ROLE_LABELS = dict(Role.choices)
 
 
 def navigation(request) -> dict:
-    """The navigation areas, marking the active one."""
-    return {"nav_areas": areas_for(request)}
+    """The navigation areas, marking the active one, and (lazily) the labels of the user's roles."""
+    user = getattr(request, "user", None)
+
+    def role_labels() -> list[str]:
+        if user is None or not user.is_authenticated:
+            return []
+        return [_ROLE_LABELS.get(name, name) for name in user.groups.values_list("name", flat=True)]
+
+    return {"nav_areas": areas_for(request), "user_roles": SimpleLazyObject(role_labels)}

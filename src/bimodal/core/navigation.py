@@ -48,7 +48,7 @@ AREAS = [
     Area(
         "suppliers",
         "Suppliers",
-        "⛭",
+        "⚙",
         None,
         "Suppliers and managed-service providers with contracts, coverage, SLA targets, service credits, "
         "scorecards from real tickets and MSP evaluation.",

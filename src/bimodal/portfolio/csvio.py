@@ -225,7 +225,9 @@ def _plan_row(line: int, row: dict, lookups: _Lookups, actor: User, errors: list
     plan["existing"] = existing
     if not row_errors:
         # Model validation (lengths, URL, decimal ranges) without touching the database.
-        fields = {k: v for k, v in plan.items() if k in {f.name for f in Service._meta.concrete_fields}}
+        # The capability is a name here (created on write if new), so it is left out of the candidate.
+        concrete = {f.name for f in Service._meta.concrete_fields} - {"capability"}
+        fields = {k: v for k, v in plan.items() if k in concrete}
         candidate = Service(**fields)
         if existing:
             candidate.pk = existing.pk
@@ -285,8 +287,10 @@ def import_services(*, actor: User, text: str, dry_run: bool = False, progress=N
             if dry_run:
                 raise ImportFailed("dry run")
     except ImportFailed:
-        if not dry_run:
-            return result
+        if result.errors:
+            # Everything was rolled back: report the errors, not writes that did not happen.
+            result.created, result.updated, result.unchanged = [], [], []
+            result.dependencies_added = 0
     return result
 
 

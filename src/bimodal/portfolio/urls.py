@@ -8,7 +8,19 @@ app_name = "portfolio"
 
 urlpatterns = [
     path("services/", views.service_list, name="service_list"),
+    path("services/new/", views.service_create, name="service_create"),
+    path("services/export.csv", views.service_export, name="service_export"),
+    path("services/import/", views.service_import, name="service_import"),
+    path("services/import/template.csv", views.service_import_template, name="service_import_template"),
     path("services/<slug:slug>/", views.service_detail, name="service_detail"),
+    path("services/<slug:slug>/edit/", views.service_edit, name="service_edit"),
+    path("services/<slug:slug>/change-mode/", views.service_change_mode, name="service_change_mode"),
+    path("services/<slug:slug>/dependencies/add/", views.dependency_add, name="dependency_add"),
+    path(
+        "services/<slug:slug>/dependencies/<int:pk>/remove/",
+        views.dependency_remove,
+        name="dependency_remove",
+    ),
     path("modes/", views.mode_list, name="mode_list"),
     path("modes/<slug:key>/", views.mode_detail, name="mode_detail"),
 ]

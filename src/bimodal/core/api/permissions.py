@@ -4,7 +4,12 @@ from rest_framework.permissions import DjangoModelPermissions
 
 
 class RolePermission(DjangoModelPermissions):
-    """Model permissions for every method, reads included (view_<model>)."""
+    """Model permissions for every method, reads included (view_<model>).
+
+    A workflow `@action` may name its own permissions in the view's `action_perms`
+    (e.g. {"change_mode": ["portfolio.reclassify_service"]}) instead of the method's model permission.
+    Object restriction is not checked here: a view's queryset hides what cannot be seen (404) and the
+    service functions refuse what cannot be changed (403)."""
 
     perms_map = {
         **DjangoModelPermissions.perms_map,
@@ -12,3 +17,13 @@ class RolePermission(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+    def has_permission(self, request, view) -> bool:
+        action_perms = getattr(view, "action_perms", None) or {}
+        action = getattr(view, "action", None)
+        if action in action_perms:
+            user = request.user
+            if not user or not user.is_authenticated:
+                return False
+            return user.has_perms(action_perms[action])
+        return super().has_permission(request, view)

@@ -2,6 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
+from bimodal.portfolio.api import views
+
 router = DefaultRouter(trailing_slash=True)
+router.register("services", views.ServiceViewSet, basename="service")
+router.register("dependencies", views.ServiceDependencyViewSet, basename="servicedependency")
+router.register("modes", views.ModeViewSet, basename="mode")
+router.register("capabilities", views.BusinessCapabilityViewSet, basename="businesscapability")
+router.register("regulatory-tags", views.RegulatoryTagViewSet, basename="regulatorytag")
 
 urlpatterns = router.urls

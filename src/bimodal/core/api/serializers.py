@@ -1,0 +1,193 @@
+"""Serializers of the core API: references, teams, org units, the caller and the audit log.
+
+Serializers validate and shape data only; every write goes through a service function (house rule 2)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bimodal.core.models import AuditEntry, OrgUnit, Team, User
+from bimodal.suppliers.models import Supplier
+
+
+class RestrictedSlugRelatedField(serializers.SlugRelatedField):
+    """A reference by slug (or key, name …) to a row the caller may see; anything else "does not exist"."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        return queryset.restrict(request.user, "view") if request is not None else queryset.none()
+
+
+def user_field(**kwargs) -> serializers.SlugRelatedField:
+    """A reference to an active user by username."""
+    return serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
+    )
+
+
+class ReasonMixin(serializers.Serializer):
+    """An optional `reason` that the audit log records with an update."""
+
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="Why the change is made (recorded in the audit log).",
+    )
+
+
+class OrgUnitRefSerializer(serializers.ModelSerializer):
+    """An org unit as a reference."""
+
+    class Meta:
+        model = OrgUnit
+        fields = ["slug", "name"]
+
+
+class TeamRefSerializer(serializers.ModelSerializer):
+    """A team as a reference."""
+
+    class Meta:
+        model = Team
+        fields = ["slug", "name"]
+
+
+class SupplierRefSerializer(serializers.ModelSerializer):
+    """A supplier as a reference."""
+
+    class Meta:
+        model = Supplier
+        fields = ["slug", "name"]
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    """An org unit as read."""
+
+    parent = OrgUnitRefSerializer(read_only=True, allow_null=True)
+    head = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = [
+            "slug",
+            "name",
+            "parent",
+            "governance_model",
+            "head",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class OrgUnitWriteSerializer(ReasonMixin, serializers.ModelSerializer):
+    """An org unit as written: parent by slug, head by username."""
+
+    parent = RestrictedSlugRelatedField(
+        slug_field="slug", queryset=OrgUnit.objects.all(), required=False, allow_null=True
+    )
+    head = user_field(required=False, allow_null=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["slug", "name", "parent", "governance_model", "head", "description", "reason"]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    """A team as read."""
+
+    org_unit = OrgUnitRefSerializer(read_only=True)
+    lead = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    members = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    supplier = SupplierRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Team
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "org_unit",
+            "lead",
+            "members",
+            "supplier",
+            "email",
+            "chat_channel",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer):
+    """A team as written: org unit and supplier by slug, lead and members by username."""
+
+    org_unit = RestrictedSlugRelatedField(slug_field="slug", queryset=OrgUnit.objects.all())
+    lead = user_field(required=False, allow_null=True)
+    members = user_field(many=True, required=False)
+    supplier = RestrictedSlugRelatedField(
+        slug_field="slug", queryset=Supplier.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Team
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "org_unit",
+            "lead",
+            "members",
+            "supplier",
+            "email",
+            "chat_channel",
+            "description",
+            "reason",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The caller: who they are, their roles, teams and supplier."""
+
+    name = serializers.CharField(source="get_full_name", read_only=True)
+    roles = serializers.ListField(child=serializers.CharField(), source="role_names", read_only=True)
+    teams = TeamRefSerializer(many=True, read_only=True)
+    supplier = SupplierRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ["username", "name", "email", "roles", "teams", "supplier"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    """One entry of the audit log."""
+
+    actor = serializers.CharField(source="actor_label", read_only=True)
+    content_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "seq",
+            "timestamp",
+            "actor",
+            "action",
+            "verb",
+            "content_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "reason",
+            "request_id",
+            "prev_hash",
+            "hash",
+        ]
+
+    @extend_schema_field(serializers.CharField(help_text='"app_label.model", e.g. "portfolio.service"'))
+    def get_content_type(self, entry: AuditEntry) -> str:
+        return f"{entry.content_type.app_label}.{entry.content_type.model}"

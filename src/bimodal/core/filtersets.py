@@ -1,0 +1,131 @@
+"""FilterSets of the core app, shared by list pages and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+
+from bimodal.core.choices import AuditAction, TeamKind
+from bimodal.core.models import AuditEntry, OrgUnit, Team
+
+
+def _object_type_choices() -> list[tuple[str, str]]:
+    """The object types that occur in the audit log, as ("app_label.model", "Verbose name")."""
+    types = ContentType.objects.filter(pk__in=AuditEntry.objects.values("content_type")).order_by(
+        "app_label", "model"
+    )
+    return [(f"{ct.app_label}.{ct.model}", ct.name.capitalize()) for ct in types]
+
+
+def _verb_choices() -> list[tuple[str, str]]:
+    """The service-level verbs that occur in the audit log."""
+    verbs = AuditEntry.objects.exclude(verb="").order_by("verb").values_list("verb", flat=True).distinct()
+    return [(verb, verb) for verb in verbs]
+
+
+def _visible_org_units(request):
+    """The org units the requesting user may see (all of them outside a request, e.g. in scripts)."""
+    if request is None:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.restrict(request.user, "view")
+
+
+class BootstrapFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form widgets carry Bootstrap's small control classes."""
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
+        return form
+
+
+class TeamFilterSet(BootstrapFilterSet):
+    """Filters of the team list: free text, org unit and kind."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    org_unit = django_filters.ModelChoiceFilter(
+        field_name="org_unit",
+        to_field_name="slug",
+        queryset=_visible_org_units,
+        label="Org unit",
+        empty_label="All org units",
+    )
+    kind = django_filters.ChoiceFilter(choices=TeamKind.choices, empty_label="All kinds")
+
+    class Meta:
+        model = Team
+        fields = ["q", "org_unit", "kind"]
+
+    def search(self, queryset, name, value):
+        """Match the team's name, slug, description or lead, case-insensitively."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(slug__icontains=value)
+            | Q(description__icontains=value)
+            | Q(lead__username__icontains=value)
+            | Q(lead__last_name__icontains=value)
+        )
+
+
+class AuditEntryFilterSet(BootstrapFilterSet):
+    """Filters of the audit log: actor, action, verb, object, free text and a date range."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="iexact", label="Actor")
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, empty_label="Any action")
+    verb = django_filters.ChoiceFilter(choices=_verb_choices, empty_label="Any verb")
+    object_type = django_filters.ChoiceFilter(
+        choices=_object_type_choices, method="filter_object_type", label="Object type", empty_label="Any type"
+    )
+    object_id = django_filters.CharFilter(field_name="object_id", label="Object id")
+    request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
+    date_from = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "q",
+            "actor",
+            "action",
+            "verb",
+            "object_type",
+            "object_id",
+            "request_id",
+            "date_from",
+            "date_to",
+        ]
+
+    def search(self, queryset, name, value):
+        """Match the object's text or the reason, case-insensitively."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(object_repr__icontains=value) | Q(reason__icontains=value))
+
+    def filter_object_type(self, queryset, name, value):
+        """Entries about objects of one model, given as "app_label.model"."""
+        app_label, _, model = value.partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)

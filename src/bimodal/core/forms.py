@@ -1,0 +1,88 @@
+"""Forms of the core app: they collect and validate input; the services do the writing."""
+
+from __future__ import annotations
+
+from django import forms
+
+from bimodal.core.choices import TeamKind
+from bimodal.core.models import OrgUnit, User
+from bimodal.suppliers.models import Supplier
+
+
+class BootstrapFormMixin:
+    """Give every widget Bootstrap's classes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+    def add_error(self, field, error) -> None:
+        """Record the error and mark the fields in error for Bootstrap."""
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get("class", ""):
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class TeamForm(BootstrapFormMixin, forms.Form):
+    """A team's attributes and members; `cleaned_data` maps onto team_create / team_update."""
+
+    name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=TeamKind.choices)
+    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label="Org unit")
+    lead = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (⌘ on a Mac) to select several people.",
+    )
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.none(), required=False, help_text="For teams run by a supplier."
+    )
+    email = forms.EmailField(required=False)
+    chat_channel = forms.CharField(max_length=120, required=False, label="Chat channel")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Why — recorded in the audit log.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. re-organisation of Digital Channels"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = OrgUnit.objects.restrict(user, "view")
+        people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        self.fields["lead"].queryset = people
+        self.fields["members"].queryset = people
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user, "view")
+
+    @classmethod
+    def initial_for(cls, team) -> dict:
+        """Initial values from an existing team."""
+        return {
+            "name": team.name,
+            "kind": team.kind,
+            "org_unit": team.org_unit_id,
+            "lead": team.lead_id,
+            "members": [m.pk for m in team.members.all()],
+            "supplier": team.supplier_id,
+            "email": team.email,
+            "chat_channel": team.chat_channel,
+            "description": team.description,
+        }
+
+    def service_fields(self) -> dict:
+        """The cleaned values as keyword arguments of the team services (without `reason`)."""
+        data = dict(self.cleaned_data)
+        data.pop("reason", None)
+        data["members"] = list(data.get("members") or [])
+        return data

@@ -1,0 +1,224 @@
+"""Load the demo organisation (Northbridge Bank) through the real service functions.
+
+Idempotent: every entry is looked up by its slug or username first and skipped when it exists, so loading
+twice changes nothing. Writes are made by the demo administrator, so the audit log records them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Count
+
+from bimodal.core import audit
+from bimodal.core import services as core_services
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import OrgUnit, Team, User
+from bimodal.demo import data
+from bimodal.portfolio import services as portfolio_services
+from bimodal.portfolio.models import Mode, Service, ServiceDependency
+from bimodal.suppliers.models import Supplier
+
+DEMO_MODE_KEYS = ("mode-1", "mode-2")
+
+
+@dataclass
+class LoadResult:
+    """How many rows of each kind a load created (all zero on a second load)."""
+
+    created: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+def _user_snapshot(user: User) -> dict:
+    """What the audit log keeps of a new user (never the password hash)."""
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "job_title": user.job_title,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "supplier_id": user.supplier_id,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+    }
+
+
+def _create_user(spec: dict, *, actor: User | None) -> User:
+    """Create one demo user with their role group and an audit entry."""
+    superuser = spec.get("superuser", False)
+    supplier = Supplier.objects.get(slug=spec["supplier"]) if spec.get("supplier") else None
+    with transaction.atomic():
+        user = User(
+            username=spec["username"],
+            first_name=spec["first_name"],
+            last_name=spec["last_name"],
+            email=f"{spec['username']}@northbridge.example.com",
+            job_title=spec["job_title"],
+            supplier=supplier,
+            is_staff=superuser,
+            is_superuser=superuser,
+        )
+        user.set_password(settings.BIMODAL_DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=str(spec["role"])))
+        audit.record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=user,
+            after=_user_snapshot(user),
+            reason=f"demo organisation {data.ORGANISATION}",
+            verb="user_create",
+        )
+    return user
+
+
+def _ensure_modes(admin: User, result: LoadResult) -> dict[str, Mode]:
+    """The bimodal modes the demo uses, added when the database was set up with another preset."""
+    if Mode.objects.filter(key__in=DEMO_MODE_KEYS).count() < len(DEMO_MODE_KEYS):
+        portfolio_services.modes_apply_preset(preset="bimodal", actor=admin)
+        result.created["modes"] += len(DEMO_MODE_KEYS)
+    return {m.key: m for m in Mode.objects.filter(key__in=DEMO_MODE_KEYS)}
+
+
+def _load_admin(result: LoadResult) -> User:
+    """The demo administrator: every later write is made by them."""
+    spec = next(u for u in data.USERS if u["username"] == "admin")
+    admin = User.objects.filter(username=spec["username"]).first()
+    if admin is None:
+        admin = _create_user(spec, actor=None)
+        result.created["users"] += 1
+    return admin
+
+
+def _load_suppliers(admin: User, result: LoadResult) -> None:
+    existing = set(Supplier.objects.values_list("slug", flat=True))
+    for spec in data.SUPPLIERS:
+        if spec["slug"] in existing:
+            continue
+        core_services.create_audited(
+            Supplier(**spec), actor=admin, reason="demo organisation", verb="supplier_create"
+        )
+        result.created["suppliers"] += 1
+
+
+def _load_users(admin: User, result: LoadResult) -> None:
+    existing = set(User.objects.values_list("username", flat=True))
+    for spec in data.USERS:
+        if spec["username"] in existing:
+            continue
+        _create_user(spec, actor=admin)
+        result.created["users"] += 1
+
+
+def _load_org_units(admin: User, result: LoadResult) -> None:
+    existing = set(OrgUnit.objects.values_list("slug", flat=True))
+    for spec in data.ORG_UNITS:
+        if spec["slug"] in existing:
+            continue
+        fields = dict(spec)
+        if "parent" in fields:
+            fields["parent"] = OrgUnit.objects.get(slug=fields["parent"])
+        if "head" in fields:
+            fields["head"] = User.objects.get(username=fields["head"])
+        core_services.orgunit_create(actor=admin, **fields)
+        result.created["org_units"] += 1
+
+
+def _load_teams(admin: User, result: LoadResult) -> None:
+    existing = set(Team.objects.values_list("slug", flat=True))
+    for spec in data.TEAMS:
+        if spec["slug"] in existing:
+            continue
+        fields = dict(spec)
+        fields["org_unit"] = OrgUnit.objects.get(slug=fields["org_unit"])
+        fields["members"] = list(User.objects.filter(username__in=fields.pop("members", [])))
+        if "lead" in fields:
+            fields["lead"] = User.objects.get(username=fields["lead"])
+        if "supplier" in fields:
+            fields["supplier"] = Supplier.objects.get(slug=fields["supplier"])
+        core_services.team_create(actor=admin, **fields)
+        result.created["teams"] += 1
+
+
+def _load_services(admin: User, modes: dict[str, Mode], result: LoadResult) -> None:
+    capabilities = {
+        name: portfolio_services.capability_get_or_create(actor=admin, name=name)
+        for name in data.CAPABILITIES
+    }
+    tags = {
+        name: portfolio_services.regulatory_tag_get_or_create(actor=admin, name=name)
+        for name in data.REGULATORY_TAGS
+    }
+    teams = {t.slug: t for t in Team.objects.all()}
+    suppliers = {s.slug: s for s in Supplier.objects.all()}
+    existing = set(Service.objects.values_list("slug", flat=True))
+    for spec in data.SERVICES:
+        if spec["slug"] in existing:
+            continue
+        fields = dict(spec)
+        fields["mode"] = modes[fields["mode"]]
+        fields["owner_team"] = teams[fields["owner_team"]]
+        fields["capability"] = capabilities[fields["capability"]]
+        fields["regulatory_tags"] = [tags[name] for name in fields["regulatory_tags"]]
+        if "supplier" in fields:
+            fields["supplier"] = suppliers[fields["supplier"]]
+        if "service_owner" in fields:
+            fields["service_owner"] = User.objects.get(username=fields["service_owner"])
+        portfolio_services.service_create(actor=admin, **fields)
+        result.created["services"] += 1
+
+
+def _load_dependencies(admin: User, result: LoadResult) -> None:
+    services = {s.slug: s for s in Service.objects.all()}
+    existing = set(ServiceDependency.objects.values_list("source__slug", "target__slug", "kind"))
+    for source, target, kind, description in data.DEPENDENCIES:
+        if (source, target, kind) in existing:
+            continue
+        portfolio_services.dependency_add(
+            actor=admin,
+            source=services[source],
+            target=services[target],
+            kind=kind,
+            description=description,
+        )
+        result.created["dependencies"] += 1
+
+
+def load_demo() -> LoadResult:
+    """Create whatever part of the demo organisation is missing; return what was created."""
+    result = LoadResult()
+    with transaction.atomic():
+        admin = _load_admin(result)
+        modes = _ensure_modes(admin, result)
+        _load_suppliers(admin, result)
+        _load_users(admin, result)
+        _load_org_units(admin, result)
+        _load_teams(admin, result)
+        _load_services(admin, modes, result)
+        _load_dependencies(admin, result)
+    return result
+
+
+def demo_summary() -> dict:
+    """Counts for the demo banner: services per mode, users, teams, suppliers, dependencies."""
+    per_mode = list(
+        Mode.objects.annotate(n=Count("services")).order_by("order").values_list("short_name", "n")
+    )
+    return {
+        "services_by_mode": per_mode,
+        "services": Service.objects.count(),
+        "dependencies": ServiceDependency.objects.count(),
+        "users": User.objects.count(),
+        "teams": Team.objects.count(),
+        "org_units": OrgUnit.objects.count(),
+        "suppliers": Supplier.objects.count(),
+    }

@@ -1,0 +1,51 @@
+"""`bimodal demo`: migrate, load and print the logins; serve unless --no-serve."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from bimodal.demo.data import DEMO_LOGINS
+from bimodal.portfolio.models import Service
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_no_serve_loads_and_prints_the_logins(settings):
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    text = out.getvalue()
+    assert Service.objects.count() >= 40
+    assert "http://127.0.0.1:8000/" in text
+    assert f"“{settings.BIMODAL_DEMO_PASSWORD}”" in text
+    for username, role, _hint in DEMO_LOGINS:
+        assert username in text and role in text
+    assert "Mode 1: " in text and "Mode 2: " in text
+
+    again = io.StringIO()
+    call_command("demo", "--no-serve", stdout=again)
+    assert "already loaded" in again.getvalue()
+
+
+def test_demo_serves_with_runserver_on_the_given_address(monkeypatch):
+    from bimodal.demo.management.commands import demo as demo_command
+
+    calls = []
+    real_call_command = demo_command.call_command
+
+    def fake_call_command(name, *args, **kwargs):
+        calls.append((name, args, kwargs))
+        if name != "runserver":
+            real_call_command(name, *args, **kwargs)
+
+    monkeypatch.setattr(demo_command, "call_command", fake_call_command)
+    out = io.StringIO()
+    call_command("demo", "--addr", "0.0.0.0:9000", stdout=out)
+    assert ("runserver", ("0.0.0.0:9000",), {"use_reloader": False}) in calls
+    assert "http://127.0.0.1:9000/" in out.getvalue()
+
+
+def test_demo_rejects_a_bad_address(db):
+    with pytest.raises(CommandError, match="HOST:PORT"):
+        call_command("demo", "--addr", "localhost:http", "--no-serve", stdout=io.StringIO())

@@ -1,0 +1,295 @@
+"""Forms of the portfolio pages: they display and validate input; views hand the cleaned data to services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from bimodal.core.models import Team, User
+from bimodal.portfolio.choices import DependencyKind
+from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
+from bimodal.suppliers.models import Supplier
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class StyledFormMixin:
+    """Gives every widget its Bootstrap class."""
+
+    def style_widgets(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: per field where the form has it, else at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- filter bar -----------------------------------------------------------------------------------
+
+# (filter, label, "any" option)
+FILTER_BAR = [
+    ("mode", "Mode", "Any mode"),
+    ("lifecycle", "Lifecycle", "Any lifecycle"),
+    ("criticality", "Criticality", "Any tier"),
+    ("owner_team", "Owner team", "Any team"),
+    ("hosting", "Hosting", "Any hosting"),
+    ("support_coverage", "Coverage", "Any coverage"),
+    ("regulatory_tag", "Regulatory scope", "Any regulation"),
+    ("supplier", "Supplier", "Any supplier"),
+]
+
+
+class FilterSelect(forms.SelectMultiple):
+    """A single-choice select for a multi-valued filter: one value from the bar, several from a URL."""
+
+    allow_multiple_selected = False
+
+    def __init__(self, attrs=None, choices=(), empty_label: str = "Any"):
+        super().__init__(attrs, choices)
+        self.empty_label = empty_label
+
+    def value_from_datadict(self, data, files, name):
+        # "Any" submits an empty value: it means no filter, not an invalid choice.
+        return [value for value in super().value_from_datadict(data, files, name) or [] if value]
+
+    def optgroups(self, name, value, attrs=None):
+        any_option = self.create_option(name, "", self.empty_label, not value, 0, attrs=attrs)
+        return [(None, [any_option], 0), *super().optgroups(name, value, attrs)]
+
+
+def prepare_filter_form(form: forms.Form, user) -> list[forms.BoundField]:
+    """Restrict the filter choices to what `user` may see and return the bar's select fields."""
+    querysets = {
+        "mode": Mode.objects.restrict(user),
+        "owner_team": Team.objects.restrict(user),
+        "capability": BusinessCapability.objects.restrict(user),
+        "regulatory_tag": RegulatoryTag.objects.restrict(user),
+        "supplier": Supplier.objects.restrict(user),
+    }
+    form.fields["q"].widget.attrs.update(
+        {
+            "class": "form-control form-control-sm",
+            "placeholder": "Name, slug or description",
+            "type": "search",
+        }
+    )
+    shown = []
+    for name, label, empty_label in FILTER_BAR:
+        field = form.fields[name]
+        field.label = label
+        field.widget = FilterSelect(attrs={"class": "form-select form-select-sm"}, empty_label=empty_label)
+        if name in querysets:
+            field.queryset = querysets[name]
+        # One query per select: the widget renders from a list, validation still uses the queryset.
+        field.widget.choices = list(field.choices)
+        shown.append(name)
+    for name, queryset in querysets.items():
+        if name not in shown:
+            form.fields[name].queryset = queryset
+    return [form[name] for name in shown]
+
+
+# --- services -------------------------------------------------------------------------------------
+
+
+class ServiceForm(StyledFormMixin, forms.ModelForm):
+    """Create or edit a service; the mode is chosen on create only (afterwards it changes by reclassification)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason for the change",
+        help_text="Optional; recorded in the audit log.",
+    )
+    documentation_url = forms.URLField(
+        required=False, max_length=200, assume_scheme="https", label="Documentation URL"
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "name",
+            "description",
+            "mode",
+            "owner_team",
+            "service_owner",
+            "capability",
+            "lifecycle",
+            "criticality",
+            "data_classification",
+            "hosting",
+            "support_coverage",
+            "supplier",
+            "regulatory_tags",
+            "availability_target",
+            "documentation_url",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "regulatory_tags": forms.CheckboxSelectMultiple,
+        }
+        labels = {"capability": "Business capability", "regulatory_tags": "Regulatory scope"}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        editing = self.instance.pk is not None
+        if editing:
+            del self.fields["mode"]
+        else:
+            del self.fields["reason"]
+            self.fields["mode"].queryset = Mode.objects.restrict(user)
+        current_team = self.instance.owner_team_id if editing else None
+        if user.has_perm("portfolio.manage_all_services"):
+            teams = Team.objects.restrict(user)
+        else:
+            teams = Team.objects.filter(Q(members=user) | Q(lead=user) | Q(pk=current_team)).distinct()
+        self.fields["owner_team"].queryset = teams
+        if user.has_perm("core.view_user"):
+            people = User.objects.filter(is_active=True)
+        else:
+            # Without the right to browse people: the members and leads of the teams they may choose.
+            people = User.objects.filter(
+                Q(is_active=True, teams__in=teams)
+                | Q(is_active=True, led_teams__in=teams)
+                | Q(pk=self.instance.service_owner_id if editing else None)
+            ).distinct()
+        self.fields["service_owner"].queryset = people
+        self.fields["capability"].queryset = BusinessCapability.objects.restrict(user)
+        self.fields["regulatory_tags"].queryset = RegulatoryTag.objects.restrict(user)
+        self.fields["supplier"].queryset = Supplier.objects.restrict(user)
+        self.style_widgets()
+
+    def service_fields(self) -> dict:
+        """The cleaned values for the service function (without the reason)."""
+        data = dict(self.cleaned_data)
+        data.pop("reason", None)
+        data["regulatory_tags"] = list(data.get("regulatory_tags") or [])
+        return data
+
+
+class DependencyForm(StyledFormMixin, forms.Form):
+    """Record that this service depends on another."""
+
+    target = forms.ModelChoiceField(queryset=Service.objects.none(), label="Depends on")
+    kind = forms.ChoiceField(choices=DependencyKind.choices, initial=DependencyKind.RUNTIME)
+    description = forms.CharField(required=False, max_length=255)
+
+    def __init__(self, *args, service: Service, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = (
+            Service.objects.restrict(user).exclude(pk=service.pk).select_related("mode").order_by("name")
+        )
+        self.fields["description"].widget.attrs["placeholder"] = "What for (optional)"
+        self.style_widgets()
+
+
+class ChangeModeForm(StyledFormMixin, forms.Form):
+    """Move a service to another mode, with the reason that the audit log keeps."""
+
+    mode = forms.ModelChoiceField(queryset=Mode.objects.none(), label="New mode", empty_label=None)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Required: why the service changes mode (e.g. the readiness assessment result).",
+    )
+
+    def __init__(self, *args, service: Service, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].queryset = Mode.objects.restrict(user).exclude(pk=service.mode_id)
+        self.style_widgets()
+
+
+class ServiceImportForm(StyledFormMixin, forms.Form):
+    """A CSV file of services to import."""
+
+    file = forms.FileField(label="CSV file", help_text="UTF-8 text, at most 2 MB, in the template's columns.")
+    dry_run = forms.BooleanField(
+        required=False,
+        label="Dry run",
+        help_text="Check every row and show what would change; write nothing.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.style_widgets()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 2 MB. Split it into parts."
+            )
+        raw = upload.read()
+        try:
+            self.cleaned_data["text"] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"The file is not UTF-8 text (undecodable byte at position {exc.start}). "
+                "Save it as “CSV UTF-8” and try again."
+            ) from exc
+        return upload
+
+
+# --- modes ----------------------------------------------------------------------------------------
+
+
+class ModeForm(StyledFormMixin, forms.ModelForm):
+    """Edit a mode's name and governance profile."""
+
+    reason = forms.CharField(
+        required=False, max_length=500, label="Reason for the change", help_text="Recorded in the audit log."
+    )
+
+    class Meta:
+        model = Mode
+        fields = [
+            "name",
+            "short_name",
+            "description",
+            "colour",
+            "order",
+            "change_approval",
+            "release_cadence",
+            "change_windows_required",
+            "standard_changes_preapproved",
+            "deployment_gate",
+            "sla_profile",
+            "kpi_set",
+            "risk_appetite",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "colour": forms.TextInput(attrs={"type": "color"}),
+        }
+        labels = {
+            "sla_profile": "SLA profile",
+            "kpi_set": "KPI set",
+            "standard_changes_preapproved": "Standard changes pre-approved",
+            "order": "Display order",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+        self.fields["colour"].widget.attrs["class"] = "form-control form-control-color"
+
+    def mode_fields(self) -> dict:
+        """The cleaned values for `mode_update` (without the reason)."""
+        data = dict(self.cleaned_data)
+        data.pop("reason", None)
+        return data
