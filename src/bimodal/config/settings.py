@@ -139,6 +139,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+if not PRODUCTION:
+    # whitenoise warns on every request when the directory is missing; it fills only on collectstatic.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),

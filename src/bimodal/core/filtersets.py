@@ -125,7 +125,7 @@ class AuditEntryFilterSet(BootstrapFilterSet):
             return queryset
         return queryset.filter(Q(object_repr__icontains=value) | Q(reason__icontains=value))
 
-    def filter_object_type(self, queryset, name, value):
+    def filter_object_type(self, queryset, name, value: str):
         """Entries about objects of one model, given as "app_label.model"."""
         app_label, _, model = value.partition(".")
         return queryset.filter(content_type__app_label=app_label, content_type__model=model)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 
@@ -33,10 +33,19 @@ def require_object(actor, action: str, obj: models.Model) -> None:
 
 
 def unique_slug(model: type[models.Model], text: str, field: str = "slug") -> str:
-    """A slug from `text` that no row of `model` uses yet."""
+    """A slug from `text` that no row of `model` uses yet and that the field's validators accept."""
+    slug_field = model._meta.get_field(field)
+
+    def usable(slug: str) -> bool:
+        try:
+            slug_field.run_validators(slug)
+        except ValidationError:
+            return False
+        return not model._default_manager.filter(**{field: slug}).exists()
+
     base = slugify(text)[:100] or "item"
     slug, n = base, 2
-    while model._default_manager.filter(**{field: slug}).exists():
+    while not usable(slug):
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -71,7 +71,9 @@ class ServiceFilterSet(django_filters.FilterSet):
     def qs(self):
         # A multi-valued tag filter joins through the tag table: keep one row per service.
         queryset = super().qs
-        return queryset.distinct() if self.form.cleaned_data.get("regulatory_tag") else queryset
+        return (
+            queryset.distinct() if getattr(self.form, "cleaned_data", {}).get("regulatory_tag") else queryset
+        )
 
 
 class ServiceDependencyFilterSet(django_filters.FilterSet):

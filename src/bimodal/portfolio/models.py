@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,14 @@ from bimodal.portfolio.choices import (
 )
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb.")
+# Words the service pages use in their own URLs (/portfolio/services/new/, …/import/).
+RESERVED_SERVICE_SLUGS = frozenset({"new", "import", "export"})
+
+
+def not_reserved_slug(value: str) -> None:
+    """Refuse a service slug that a page of the portfolio uses as its own path."""
+    if value in RESERVED_SERVICE_SLUGS:
+        raise ValidationError(f"“{value}” is reserved; choose another slug.")
 
 
 class Mode(TimeStampedModel):
@@ -125,7 +134,7 @@ class Service(TimeStampedModel):
     """A business or technical service in the portfolio, run in one mode."""
 
     name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, validators=[not_reserved_slug])
     description = models.TextField(blank=True)
     mode = models.ForeignKey(Mode, on_delete=models.PROTECT, related_name="services")
     owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="services")

@@ -5,8 +5,6 @@ querysets start from `restrict(user, "view")` so that what a caller cannot see i
 
 from __future__ import annotations
 
-import django_filters
-from django.core.validators import RegexValidator
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import follow_field_source
@@ -17,7 +15,7 @@ from rest_framework.response import Response
 
 from bimodal.core import services
 from bimodal.core.api import serializers as s
-from bimodal.core.choices import AuditAction
+from bimodal.core.filtersets import AuditEntryFilterSet
 from bimodal.core.models import AuditEntry, OrgUnit, Team, User
 
 WRITE_ACTIONS = {"create", "update", "partial_update"}
@@ -179,31 +177,6 @@ class MeView(RetrieveAPIView):
             .prefetch_related("groups", "teams")
             .get(pk=self.request.user.pk)
         )
-
-
-class AuditEntryFilterSet(django_filters.FilterSet):
-    """Filters of the audit log."""
-
-    actor = django_filters.CharFilter(field_name="actor_label", label="Actor username (or “system”)")
-    action = django_filters.MultipleChoiceFilter(choices=AuditAction.choices)
-    verb = django_filters.CharFilter()
-    content_type = django_filters.CharFilter(
-        method="filter_content_type",
-        label="Content type as app_label.model, e.g. portfolio.service",
-        validators=[RegexValidator(r"^\w+\.\w+$", "Give the content type as app_label.model.")],
-    )
-    object_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
-
-    class Meta:
-        model = AuditEntry
-        fields = ["actor", "action", "verb", "content_type", "object_id", "since", "until"]
-
-    def filter_content_type(self, queryset, name, value):
-        """Entries about one model, named "app_label.model"."""
-        app_label, model = value.lower().split(".", 1)
-        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
 
 
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -93,3 +93,17 @@ def test_mode_colour_must_be_hex():
     with pytest.raises(ValidationError) as exc:
         bad.full_clean()
     assert list(exc.value.message_dict) == ["colour"]
+
+
+def test_reserved_slugs_are_refused_and_avoided(db):
+    from django.core.exceptions import ValidationError
+
+    from bimodal.core.services import unique_slug
+    from bimodal.portfolio.models import Service
+    from bimodal.portfolio.tests.factories import ServiceFactory
+
+    service = ServiceFactory.build(slug="import", owner_team=ServiceFactory().owner_team)
+    with pytest.raises(ValidationError) as excinfo:
+        service.full_clean()
+    assert "slug" in excinfo.value.message_dict
+    assert unique_slug(Service, "New") == "new-2"
