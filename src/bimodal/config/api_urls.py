@@ -6,4 +6,8 @@ urlpatterns = [
     path("", include("bimodal.core.api.urls")),
     path("portfolio/", include("bimodal.portfolio.api.urls")),
     path("", include("bimodal.suppliers.api.urls")),
+    path("governance/", include("bimodal.governance.api.urls")),
+    # The changes app owns /api/changes/, /api/gate/ and /api/deployments/.
+    path("", include("bimodal.changes.api.urls")),
+    path("servicedesk/", include("bimodal.servicedesk.api.urls")),
 ]

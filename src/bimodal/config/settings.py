@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "bimodal.core",
     "bimodal.suppliers",
     "bimodal.portfolio",
+    "bimodal.governance",
+    "bimodal.changes",
+    "bimodal.servicedesk",
     "bimodal.demo",
 ]
 

@@ -16,6 +16,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("portfolio/", include("bimodal.portfolio.urls")),
+    path("governance/", include("bimodal.governance.urls")),
+    path("changes/", include("bimodal.changes.urls")),
+    path("servicedesk/", include("bimodal.servicedesk.urls")),
     path("", include("bimodal.core.urls")),
     path("", core_views.home, name="home"),
 ]

@@ -7,11 +7,10 @@ Object-level rules (which rows of a model a user sees or edits) live in each mod
 from __future__ import annotations
 
 from fnmatch import fnmatch
+from importlib import import_module
+from importlib.util import find_spec
 
 from django.db import models
-
-# Apps whose permissions the matrix governs; Django's own (sessions, admin log …) are left to administrators.
-GOVERNED_APPS = ("core", "portfolio", "suppliers")
 
 
 class Role(models.TextChoices):
@@ -47,7 +46,8 @@ _EDIT_OWN_SERVICES = [
     "portfolio.delete_servicedependency",
 ]
 
-# role -> permission patterns ("app_label.codename", fnmatch wildcards allowed)
+# role -> permission patterns ("app_label.codename", fnmatch wildcards allowed) for core, portfolio and
+# suppliers. Other apps add theirs in `<app>/roles.py` as PERMISSIONS = {Role.X: [...]}; see full_matrix().
 MATRIX: dict[str, list[str]] = {
     Role.ADMINISTRATOR: ["*"],
     Role.GOVERNANCE_LEAD: [
@@ -85,6 +85,28 @@ MATRIX: dict[str, list[str]] = {
 }
 
 
+def governed_apps() -> tuple[str, ...]:
+    """Labels of Bimodal's own apps: their permissions are governed by the matrix (Django's are not)."""
+    from django.apps import apps
+
+    return tuple(
+        c.label for c in apps.get_app_configs() if c.name.startswith("bimodal.") and c.label != "demo"
+    )
+
+
+def full_matrix() -> dict[str, list[str]]:
+    """The matrix of core plus the PERMISSIONS each app declares in its own roles module."""
+    from django.apps import apps
+
+    merged = {role: list(patterns) for role, patterns in MATRIX.items()}
+    for config in apps.get_app_configs():
+        module_name = f"{config.name}.roles"
+        if config.name.startswith("bimodal.") and module_name != __name__ and find_spec(module_name):
+            for role, patterns in getattr(import_module(module_name), "PERMISSIONS", {}).items():
+                merged[role].extend(patterns)
+    return merged
+
+
 def resolve(patterns: list[str], available: list[str]) -> set[str]:
     """The permission names in `available` that any of `patterns` matches."""
     return {perm for perm in available if any(fnmatch(perm, pattern) for pattern in patterns)}
@@ -97,11 +119,11 @@ def sync_roles() -> dict[str, int]:
     perms = {
         f"{p.content_type.app_label}.{p.codename}": p
         for p in Permission.objects.select_related("content_type").filter(
-            content_type__app_label__in=GOVERNED_APPS
+            content_type__app_label__in=governed_apps()
         )
     }
     counts = {}
-    for role, patterns in MATRIX.items():
+    for role, patterns in full_matrix().items():
         group, _ = Group.objects.get_or_create(name=role.value if isinstance(role, Role) else role)
         wanted = resolve(patterns, list(perms))
         group.permissions.set([perms[name] for name in wanted])
@@ -110,6 +132,10 @@ def sync_roles() -> dict[str, int]:
 
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:
-    """post_migrate hook: keep the role groups in step once the last governed app has migrated."""
-    if getattr(sender, "label", None) == "portfolio":
+    """post_migrate hook: keep the role groups in step once the last app has its permissions."""
+    from django.apps import apps
+
+    # post_migrate is sent once per app that has models, in INSTALLED_APPS order.
+    last = [c for c in apps.get_app_configs() if c.models_module is not None][-1]
+    if getattr(sender, "label", None) == last.label:
         sync_roles()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -24,6 +25,14 @@ from bimodal.portfolio.models import Mode, Service, ServiceDependency
 from bimodal.suppliers.models import Supplier
 
 DEMO_MODE_KEYS = ("mode-1", "mode-2")
+
+
+# Modules whose load(*, actor) -> {kind: created count} adds an area's demo data, idempotently, in order.
+DEMO_EXTENSIONS = [
+    "bimodal.demo.assessment",
+    "bimodal.demo.changes",
+    "bimodal.demo.servicedesk",
+]
 
 
 @dataclass
@@ -205,6 +214,9 @@ def load_demo() -> LoadResult:
         _load_teams(admin, result)
         _load_services(admin, modes, result)
         _load_dependencies(admin, result)
+        for extension in DEMO_EXTENSIONS:
+            for kind, count in import_module(extension).load(actor=admin).items():
+                result.created[kind] += count
     return result
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from bimodal.core.roles import GOVERNED_APPS, MATRIX, Role, resolve, sync_roles
+from bimodal.core.roles import MATRIX, Role, full_matrix, governed_apps, resolve, sync_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def _governed_perms() -> set[str]:
     return {
         f"{p.content_type.app_label}.{p.codename}"
         for p in Permission.objects.select_related("content_type").filter(
-            content_type__app_label__in=GOVERNED_APPS
+            content_type__app_label__in=governed_apps()
         )
     }
 
@@ -49,9 +49,9 @@ def test_sync_roles_creates_one_group_per_role_with_the_matrix_permissions():
     assert _group_perms("administrator") == _governed_perms()
     for role in Role.values:
         assert counts[role] == len(_group_perms(role))
-        assert _group_perms(role) == resolve(MATRIX[role], sorted(_governed_perms()))
+        assert _group_perms(role) == resolve(full_matrix()[role], sorted(_governed_perms()))
     # Nothing outside the governed apps is handed out (sessions, admin log, tokens stay with admins).
-    assert all(p.split(".")[0] in GOVERNED_APPS for p in _group_perms("administrator"))
+    assert all(p.split(".")[0] in governed_apps() for p in _group_perms("administrator"))
 
 
 def test_sync_roles_is_idempotent_and_removes_stray_permissions():

@@ -1,0 +1,5 @@
+"""URLs of the changes app."""
+
+app_name = "changes"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URLs of the servicedesk app."""
+
+app_name = "servicedesk"
+
+urlpatterns: list = []
