@@ -24,3 +24,16 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(seed_modes, sender=self, dispatch_uid="bimodal.portfolio.seed_modes")
+        # After the modes: the default questionnaire weighs the first and the last mode.
+        post_migrate.connect(
+            seed_questionnaire, sender=self, dispatch_uid="bimodal.portfolio.seed_questionnaire"
+        )
+
+
+def seed_questionnaire(sender, **kwargs) -> None:
+    """post_migrate hook: a new database gets the default readiness questionnaire, published."""
+    from bimodal.portfolio.models import Questionnaire
+    from bimodal.portfolio.services import questionnaire_create_default
+
+    if not Questionnaire.objects.exists():
+        questionnaire_create_default()

@@ -91,3 +91,97 @@ class DependencyKind(models.TextChoices):
     DATA = "data", "Data feed"
     AUTHENTICATION = "authentication", "Authentication"
     INFRASTRUCTURE = "infrastructure", "Runs on"
+
+
+# --- assessment, proposals and pathways -----------------------------------------------------------
+
+
+class QuestionnaireStatus(models.TextChoices):
+    """A questionnaire version is drafted, published (the one in use), then retired."""
+
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+QUESTIONNAIRE_TRANSITIONS = {
+    QuestionnaireStatus.DRAFT: {QuestionnaireStatus.PUBLISHED},
+    QuestionnaireStatus.PUBLISHED: {QuestionnaireStatus.RETIRED},
+    QuestionnaireStatus.RETIRED: set(),
+}
+
+
+class Dimension(models.TextChoices):
+    """What a criterion measures; the portfolio map plots the first two, TIME the last two."""
+
+    COST_OF_CHANGE = "cost_of_change", "Cost of change"
+    DEMAND_FOR_CHANGE = "demand_for_change", "Demand for change"
+    CRITICALITY = "criticality", "Business criticality"
+    REGULATION = "regulation", "Regulatory burden"
+    MODULARITY = "modularity", "Architecture modularity"
+    AUTOMATION = "automation", "Deployment and test automation"
+    SKILLS = "skills", "Team skills"
+    UNCERTAINTY = "uncertainty", "Requirement uncertainty"
+    FUNCTIONAL_FIT = "functional_fit", "Functional fit (TIME)"
+    TECHNICAL_FIT = "technical_fit", "Technical fit (TIME)"
+
+
+class AssessmentSource(models.TextChoices):
+    """How an assessment was made."""
+
+    QUESTIONNAIRE = "questionnaire", "Questionnaire"
+    BULK = "bulk", "Bulk (CSV or API)"
+    ATTRIBUTES = "attributes", "Derived from attributes"
+
+
+class TimeRating(models.TextChoices):
+    """Gartner's TIME rating from functional × technical fit."""
+
+    TOLERATE = "tolerate", "Tolerate"
+    INVEST = "invest", "Invest"
+    MIGRATE = "migrate", "Migrate"
+    ELIMINATE = "eliminate", "Eliminate"
+
+
+class ProposalStatus(models.TextChoices):
+    """A reclassification proposal is open until a governance lead accepts or rejects it."""
+
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+PROPOSAL_TRANSITIONS = {
+    ProposalStatus.OPEN: {ProposalStatus.ACCEPTED, ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN},
+    ProposalStatus.ACCEPTED: set(),
+    ProposalStatus.REJECTED: set(),
+    ProposalStatus.WITHDRAWN: set(),
+}
+
+
+class ProposalSource(models.TextChoices):
+    """Who opened a proposal."""
+
+    PERSON = "person", "A person"
+    DRIFT = "drift", "Drift detection"
+
+
+class PathwayStatus(models.TextChoices):
+    """Where a migration pathway is."""
+
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+PATHWAY_TRANSITIONS = {
+    PathwayStatus.PLANNED: {PathwayStatus.IN_PROGRESS, PathwayStatus.CANCELLED},
+    PathwayStatus.IN_PROGRESS: {PathwayStatus.BLOCKED, PathwayStatus.COMPLETED, PathwayStatus.CANCELLED},
+    PathwayStatus.BLOCKED: {PathwayStatus.IN_PROGRESS, PathwayStatus.CANCELLED},
+    PathwayStatus.COMPLETED: set(),
+    PathwayStatus.CANCELLED: set(),
+}
+PATHWAYS_IN_FLIGHT = (PathwayStatus.PLANNED, PathwayStatus.IN_PROGRESS, PathwayStatus.BLOCKED)

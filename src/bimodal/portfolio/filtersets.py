@@ -1,7 +1,7 @@
 """FilterSets of the portfolio, shared by list pages and the API."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 
 from bimodal.core.models import Team
 from bimodal.portfolio.choices import (
@@ -10,9 +10,21 @@ from bimodal.portfolio.choices import (
     DependencyKind,
     Hosting,
     Lifecycle,
+    PathwayStatus,
+    ProposalSource,
+    ProposalStatus,
     SupportCoverage,
 )
-from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service, ServiceDependency
+from bimodal.portfolio.models import (
+    Assessment,
+    BusinessCapability,
+    MigrationPathway,
+    Mode,
+    ReclassificationProposal,
+    RegulatoryTag,
+    Service,
+    ServiceDependency,
+)
 from bimodal.suppliers.models import Supplier
 
 
@@ -94,3 +106,47 @@ class ModeFilterSet(django_filters.FilterSet):
     class Meta:
         model = Mode
         fields = ["key", "change_approval", "release_cadence", "kpi_set", "deployment_gate"]
+
+
+class AssessmentFilterSet(django_filters.FilterSet):
+    """Filters of assessments: service, recommended or current mode, and whether they differ."""
+
+    service = django_filters.CharFilter(field_name="service__slug")
+    recommended_mode = django_filters.CharFilter(field_name="recommended_mode__key")
+    current_mode = django_filters.CharFilter(field_name="service__mode__key")
+    differs = django_filters.BooleanFilter(method="filter_differs", label="Recommendation differs")
+    latest = django_filters.BooleanFilter(field_name="is_latest")
+
+    class Meta:
+        model = Assessment
+        fields = ["service", "recommended_mode", "current_mode", "differs", "latest", "time_rating"]
+
+    def filter_differs(self, queryset, name, value):
+        """Assessments whose recommendation is (or is not) the service's current mode."""
+        if value is None:
+            return queryset
+        same = Q(recommended_mode=F("service__mode"))
+        return queryset.exclude(same) if value else queryset.filter(same)
+
+
+class ProposalFilterSet(django_filters.FilterSet):
+    """Filters of reclassification proposals."""
+
+    service = django_filters.CharFilter(field_name="service__slug")
+    status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+    source = django_filters.ChoiceFilter(choices=ProposalSource.choices)
+
+    class Meta:
+        model = ReclassificationProposal
+        fields = ["service", "status", "source"]
+
+
+class PathwayFilterSet(django_filters.FilterSet):
+    """Filters of migration pathways."""
+
+    service = django_filters.CharFilter(field_name="service__slug")
+    status = django_filters.MultipleChoiceFilter(choices=PathwayStatus.choices)
+
+    class Meta:
+        model = MigrationPathway
+        fields = ["service", "status"]

@@ -293,3 +293,64 @@ class ModeForm(StyledFormMixin, forms.ModelForm):
         data = dict(self.cleaned_data)
         data.pop("reason", None)
         return data
+
+
+# --- assessment, proposals, pathways -------------------------------------------------------------------
+
+
+class AssessmentForm(StyledFormMixin, forms.Form):
+    """One select per criterion of the questionnaire (blank = not answered), plus notes."""
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        for criterion in criteria:
+            self.fields[criterion.key] = forms.ChoiceField(
+                label=criterion.label,
+                help_text=criterion.help_text,
+                required=False,
+                choices=[("", "— not answered —")]
+                + [(o["value"], f"{o['label']} ({o['score']}/4)") for o in criterion.options],
+            )
+        self.fields["notes"] = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+        self.style_widgets()
+
+    def answers(self) -> dict:
+        """The answered criteria."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "notes" and v}
+
+
+class ProposalForm(StyledFormMixin, forms.Form):
+    """Propose moving a service to another mode."""
+
+    to_mode = forms.ModelChoiceField(queryset=Mode.objects.none(), label="Proposed mode", empty_label=None)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, service: Service, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_mode"].queryset = Mode.objects.restrict(user).exclude(pk=service.mode_id)
+        self.style_widgets()
+
+
+class DecisionForm(StyledFormMixin, forms.Form):
+    """Accept or reject a proposal, with a note (required to reject)."""
+
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class CriterionForm(StyledFormMixin, forms.ModelForm):
+    """Edit a criterion of a draft questionnaire (options and mode weights as JSON)."""
+
+    class Meta:
+        from bimodal.portfolio.models import Criterion
+
+        model = Criterion
+        fields = ["label", "help_text", "dimension", "weight", "mode_weights", "options", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()

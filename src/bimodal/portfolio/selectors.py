@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from bimodal.portfolio.choices import Lifecycle
-from bimodal.portfolio.models import Mode, Service, ServiceDependency
+from bimodal.portfolio import assessment as engine
+from bimodal.portfolio.choices import PATHWAYS_IN_FLIGHT, Lifecycle, QuestionnaireStatus
+from bimodal.portfolio.models import (
+    Assessment,
+    Criterion,
+    MigrationPathway,
+    Mode,
+    Questionnaire,
+    ReclassificationProposal,
+    Service,
+    ServiceDependency,
+)
 
 
 def service_list(*, user) -> QuerySet[Service]:
@@ -95,3 +105,95 @@ def portfolio_by_mode(*, user) -> list[dict]:
         .order_by("mode__order", "mode__name")
     )
     return list(rows)
+
+
+# --- assessment ------------------------------------------------------------------------------------
+
+_SCORERS: dict[tuple[int, str], engine.Scorer] = {}
+
+
+def current_questionnaire() -> Questionnaire | None:
+    """The published questionnaire with its criteria (two queries)."""
+    return (
+        Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED)
+        .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.order_by("order", "key")))
+        .first()
+    )
+
+
+def criterion_specs(questionnaire: Questionnaire) -> list[engine.CriterionSpec]:
+    """The questionnaire's criteria as engine specs."""
+    return [
+        engine.CriterionSpec(
+            key=c.key,
+            label=c.label,
+            dimension=c.dimension,
+            weight=c.weight,
+            mode_weights=c.mode_weights or {},
+            options=tuple(
+                engine.Option(str(o["value"]), str(o["label"]), int(o["score"])) for o in c.options
+            ),
+            help=c.help_text,
+        )
+        for c in questionnaire.criteria.all()
+    ]
+
+
+def scorer_for(questionnaire: Questionnaire) -> engine.Scorer:
+    """The compiled scorer of a questionnaire; published and retired versions are frozen, so cached."""
+    modes = list(Mode.objects.order_by("order", "name").values_list("key", flat=True))
+    cache_key = (questionnaire.pk, ",".join(modes))
+    if questionnaire.status != QuestionnaireStatus.DRAFT and cache_key in _SCORERS:
+        return _SCORERS[cache_key]
+    scorer = engine.Scorer(criterion_specs(questionnaire), modes)
+    if questionnaire.status != QuestionnaireStatus.DRAFT:
+        _SCORERS[cache_key] = scorer
+    return scorer
+
+
+def assessment_list(*, user) -> QuerySet[Assessment]:
+    """Assessments `user` may see, with their service, modes and assessor."""
+    return Assessment.objects.restrict(user, "view").select_related(
+        "service__mode",
+        "service__owner_team",
+        "current_mode",
+        "recommended_mode",
+        "assessed_by",
+        "questionnaire",
+    )
+
+
+def latest_assessments(*, user) -> QuerySet[Assessment]:
+    """The newest assessment of every service `user` may see."""
+    return assessment_list(user=user).filter(is_latest=True)
+
+
+def proposal_list(*, user) -> QuerySet[ReclassificationProposal]:
+    """Reclassification proposals `user` may see."""
+    return ReclassificationProposal.objects.restrict(user, "view").with_related()
+
+
+def pathway_list(*, user) -> QuerySet[MigrationPathway]:
+    """Migration pathways `user` may see, with progress counts (one query)."""
+    return (
+        MigrationPathway.objects.restrict(user, "view")
+        .with_related()
+        .annotate(
+            steps_total=Count("steps", distinct=True),
+            steps_done=Count("steps", filter=Q(steps__done=True), distinct=True),
+            readiness_total=Count("readiness", distinct=True),
+            readiness_met=Count("readiness", filter=Q(readiness__met=True), distinct=True),
+            blockers=Count("steps", filter=Q(steps__done=False) & ~Q(steps__blocker=""), distinct=True),
+        )
+    )
+
+
+def pathways_in_flight(*, user) -> QuerySet[MigrationPathway]:
+    """Pathways not yet completed or cancelled."""
+    return pathway_list(user=user).filter(status__in=PATHWAYS_IN_FLIGHT)
+
+
+def progress(pathway) -> int:
+    """Percent of steps done and readiness criteria met (from pathway_list's annotations)."""
+    total = pathway.steps_total + pathway.readiness_total
+    return round(100 * (pathway.steps_done + pathway.readiness_met) / total) if total else 0

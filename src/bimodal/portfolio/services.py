@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
@@ -15,9 +16,34 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
-from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service, ServiceDependency
+from bimodal.portfolio import assessment as engine
+from bimodal.portfolio.choices import (
+    PATHWAY_TRANSITIONS,
+    PROPOSAL_TRANSITIONS,
+    QUESTIONNAIRE_TRANSITIONS,
+    AssessmentSource,
+    Lifecycle,
+    PathwayStatus,
+    ProposalSource,
+    ProposalStatus,
+    QuestionnaireStatus,
+)
+from bimodal.portfolio.models import (
+    Assessment,
+    BusinessCapability,
+    Criterion,
+    MigrationPathway,
+    Mode,
+    PathwayStep,
+    Questionnaire,
+    ReadinessCriterion,
+    ReclassificationProposal,
+    RegulatoryTag,
+    Service,
+    ServiceDependency,
+)
 from bimodal.portfolio.presets import PRESETS
-from bimodal.portfolio.selectors import would_create_cycle
+from bimodal.portfolio.selectors import current_questionnaire, scorer_for, would_create_cycle
 
 
 def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
@@ -137,3 +163,447 @@ def regulatory_tag_get_or_create(*, actor: User, name: str) -> RegulatoryTag:
         return existing
     require_perm(actor, "portfolio.add_regulatorytag")
     return create_audited(RegulatoryTag(name=name.strip()), actor=actor)
+
+
+# --- questionnaires --------------------------------------------------------------------------------
+
+
+def _check_transition(table: dict, current: str, new: str, what: str) -> None:
+    """Refuse a status change that choices.py does not allow."""
+    if new not in table.get(current, set()):
+        raise ValidationError({"status": f"A {what} cannot go from {current} to {new}."})
+
+
+@transaction.atomic
+def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
+    """Create and publish the default questionnaire (version 1) for the modes in the database.
+
+    High cost of change, criticality and regulation speak for the first mode; demand for change,
+    modularity, automation, skills and uncertainty for the last one."""
+    if actor is not None:
+        require_perm(actor, "portfolio.add_questionnaire")
+    modes = list(Mode.objects.order_by("order", "name").values_list("key", flat=True))
+    stable, agile = (modes[0], modes[-1]) if modes else ("mode-1", "mode-2")
+    version = (Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    questionnaire = create_audited(
+        Questionnaire(version=version, name="Mode readiness", notes="The default questionnaire."),
+        actor=actor,
+        verb="questionnaire_create",
+    )
+    for order, spec in enumerate(engine.DEFAULT_CRITERIA):
+        create_audited(
+            Criterion(
+                questionnaire=questionnaire,
+                key=spec["key"],
+                label=spec["label"],
+                help_text=spec["help"],
+                dimension=spec["dimension"],
+                weight=spec["weight"],
+                mode_weights=engine.default_mode_weights(spec["pole"], stable, agile),
+                options=spec["options"],
+                order=order,
+            ),
+            actor=actor,
+            verb="criterion_create",
+        )
+    if not Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED).exists():
+        questionnaire = _publish(questionnaire, actor=actor)
+    return questionnaire
+
+
+def _publish(questionnaire: Questionnaire, *, actor) -> Questionnaire:
+    for old in Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED).exclude(
+        pk=questionnaire.pk
+    ):
+        update_audited(
+            old, actor=actor, fields={"status": QuestionnaireStatus.RETIRED}, verb="questionnaire_retire"
+        )
+    return update_audited(
+        questionnaire,
+        actor=actor,
+        fields={
+            "status": QuestionnaireStatus.PUBLISHED,
+            "published_at": timezone.now(),
+            "published_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+        verb="questionnaire_publish",
+        action=AuditAction.TRANSITION,
+    )
+
+
+@transaction.atomic
+def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Questionnaire:
+    """A draft copy of `source` with the next version number, to edit and then publish."""
+    require_perm(actor, "portfolio.add_questionnaire")
+    version = Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() + 1
+    draft = create_audited(
+        Questionnaire(version=version, name=source.name, notes=f"Copied from v{source.version}."),
+        actor=actor,
+        verb="questionnaire_create",
+    )
+    for criterion in source.criteria.all():
+        create_audited(
+            Criterion(
+                questionnaire=draft,
+                key=criterion.key,
+                label=criterion.label,
+                help_text=criterion.help_text,
+                dimension=criterion.dimension,
+                weight=criterion.weight,
+                mode_weights=criterion.mode_weights,
+                options=criterion.options,
+                order=criterion.order,
+            ),
+            actor=actor,
+            verb="criterion_create",
+        )
+    return draft
+
+
+@transaction.atomic
+def questionnaire_publish(*, actor: User, questionnaire: Questionnaire) -> Questionnaire:
+    """Make a draft the questionnaire in use; the previously published one is retired."""
+    require_perm(actor, "portfolio.change_questionnaire")
+    _check_transition(
+        QUESTIONNAIRE_TRANSITIONS, questionnaire.status, QuestionnaireStatus.PUBLISHED, "questionnaire"
+    )
+    if not questionnaire.criteria.exists():
+        raise ValidationError({"status": "A questionnaire needs at least one criterion."})
+    return _publish(questionnaire, actor=actor)
+
+
+def criterion_update(*, actor: User, criterion: Criterion, reason: str = "", **fields) -> Criterion:
+    """Change a criterion's label, weight, direction per mode or options (drafts only)."""
+    require_object(actor, "change", criterion)
+    fields.pop("questionnaire", None)
+    return update_audited(criterion, actor=actor, fields=fields, reason=reason, verb="criterion_update")
+
+
+# --- assessments -----------------------------------------------------------------------------------
+
+
+def _may_assess(actor: User, service: Service) -> None:
+    require_perm(actor, "portfolio.add_assessment")
+    if not actor.has_perm("portfolio.manage_all_services"):
+        require_object(actor, "change", service)
+
+
+def assessment_fields(result: engine.Result, modes_by_key: dict[str, Mode]) -> dict:
+    """The stored fields of an engine result."""
+    names = {key: str(mode.short_name or mode.name) for key, mode in modes_by_key.items()}
+    functional = result.indices.get(engine.FUNCTIONAL_FIT)
+    technical = result.indices.get(engine.TECHNICAL_FIT)
+    return {
+        "scores": result.scores,
+        "recommended_mode": modes_by_key.get(result.recommended) if result.recommended else None,
+        "confidence": result.confidence,
+        "rationale": result.rationale(names),
+        "cost_of_change": result.indices.get(engine.COST_OF_CHANGE),
+        "demand_for_change": result.indices.get(engine.DEMAND_FOR_CHANGE),
+        "functional_fit": functional,
+        "technical_fit": technical,
+        "time_rating": engine.time_rating(functional, technical),
+    }
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: User,
+    service: Service,
+    answers: dict,
+    notes: str = "",
+    source: str = AssessmentSource.QUESTIONNAIRE,
+    questionnaire: Questionnaire | None = None,
+) -> Assessment:
+    """Score `answers` with the published questionnaire and keep the result as the service's latest."""
+    _may_assess(actor, service)
+    questionnaire = questionnaire or current_questionnaire()
+    if questionnaire is None:
+        raise ValidationError({"answers": "No questionnaire is published."})
+    scorer = scorer_for(questionnaire)
+    try:
+        clean = scorer.validate(answers)
+    except engine.AnswerError as exc:
+        raise ValidationError({key: msg for key, msg in exc.errors.items()}) from exc
+    if not clean:
+        raise ValidationError({"answers": "Answer at least one question."})
+    result = scorer.score(clean)
+    modes = {m.key: m for m in Mode.objects.all()}
+    Service.objects.select_for_update().filter(pk=service.pk).first()
+    # The flag only marks which row is newest; the audit log keeps each assessment's creation.
+    Assessment.objects.filter(service=service, is_latest=True).update(is_latest=False)
+    return create_audited(
+        Assessment(
+            service=service,
+            questionnaire=questionnaire,
+            assessed_by=actor,
+            source=source,
+            answers=clean,
+            current_mode=service.mode,
+            notes=notes,
+            **assessment_fields(result, modes),
+        ),
+        actor=actor,
+        verb="assessment_record",
+    )
+
+
+# --- reclassification proposals ------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: User | None,
+    service: Service,
+    to_mode: Mode,
+    reason: str,
+    evidence: dict | None = None,
+    assessment: Assessment | None = None,
+    source: str = ProposalSource.PERSON,
+) -> ReclassificationProposal:
+    """Propose moving a service to another mode; a person needs the add permission (drift runs as system)."""
+    if source == ProposalSource.PERSON or actor is not None:
+        require_perm(actor, "portfolio.add_reclassificationproposal")
+        require_object(actor, "view", service)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Say why the service should change mode."})
+    if to_mode.pk == service.mode_id:
+        raise ValidationError({"to_mode": f"{service} is already in {to_mode}."})
+    if ReclassificationProposal.objects.filter(service=service, status=ProposalStatus.OPEN).exists():
+        raise ValidationError({"service": f"{service} already has an open proposal."})
+    proposal = ReclassificationProposal(
+        service=service,
+        from_mode=service.mode,
+        to_mode=to_mode,
+        reason=reason.strip(),
+        evidence=evidence or {},
+        assessment=assessment,
+        source=source,
+        proposed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return create_audited(proposal, actor=actor, verb="proposal_create")
+
+
+def _decide(
+    proposal: ReclassificationProposal, *, actor: User, status: str, note: str
+) -> ReclassificationProposal:
+    require_perm(actor, "portfolio.decide_reclassificationproposal")
+    require_object(actor, "view", proposal)
+    _check_transition(PROPOSAL_TRANSITIONS, proposal.status, status, "proposal")
+    return update_audited(
+        proposal,
+        actor=actor,
+        fields={"status": status, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
+        reason=note,
+        verb=f"proposal_{status}",
+        action=AuditAction.TRANSITION,
+    )
+
+
+@transaction.atomic
+def proposal_accept(
+    *, actor: User, proposal: ReclassificationProposal, note: str = ""
+) -> ReclassificationProposal:
+    """Accept a proposal: the service moves to the proposed mode with the proposal's reason."""
+    proposal = _decide(proposal, actor=actor, status=ProposalStatus.ACCEPTED, note=note.strip())
+    service = Service.objects.get(pk=proposal.service_id)
+    reason = f"Reclassification proposal #{proposal.pk} accepted: {proposal.reason}"
+    service_change_mode(actor=actor, service=service, mode=proposal.to_mode, reason=reason)
+    return proposal
+
+
+@transaction.atomic
+def proposal_reject(
+    *, actor: User, proposal: ReclassificationProposal, note: str
+) -> ReclassificationProposal:
+    """Reject a proposal, saying why."""
+    if not note or not note.strip():
+        raise ValidationError({"note": "Say why the proposal is rejected."})
+    return _decide(proposal, actor=actor, status=ProposalStatus.REJECTED, note=note.strip())
+
+
+# --- migration pathways ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pathway_create(
+    *,
+    actor: User,
+    service: Service,
+    to_mode: Mode,
+    title: str,
+    owner: User,
+    target_date=None,
+    description: str = "",
+    steps: list[dict] = (),
+    readiness: list[str] = (),
+    proposal: ReclassificationProposal | None = None,
+) -> MigrationPathway:
+    """Plan a service's move to another mode with its steps and readiness criteria."""
+    require_perm(actor, "portfolio.add_migrationpathway")
+    if not actor.has_perm("portfolio.manage_all_services"):
+        require_object(actor, "change", service)
+    if to_mode.pk == service.mode_id:
+        raise ValidationError({"to_mode": f"{service} is already in {to_mode}."})
+    pathway = create_audited(
+        MigrationPathway(
+            service=service,
+            title=title,
+            from_mode=service.mode,
+            to_mode=to_mode,
+            owner=owner,
+            target_date=target_date,
+            description=description,
+            proposal=proposal,
+        ),
+        actor=actor,
+        verb="pathway_create",
+    )
+    for order, step in enumerate(steps):
+        create_audited(
+            PathwayStep(pathway=pathway, order=order, **step), actor=actor, verb="pathway_step_add"
+        )
+    for order, label in enumerate(readiness):
+        create_audited(
+            ReadinessCriterion(pathway=pathway, order=order, label=label), actor=actor, verb="readiness_add"
+        )
+    return pathway
+
+
+def pathway_set_status(
+    *, actor: User, pathway: MigrationPathway, status: str, reason: str = ""
+) -> MigrationPathway:
+    """Move a pathway along planned → in progress ⇄ blocked → completed (or cancelled)."""
+    require_object(actor, "change", pathway)
+    _check_transition(PATHWAY_TRANSITIONS, pathway.status, status, "pathway")
+    if status == PathwayStatus.COMPLETED and pathway.readiness.filter(met=False).exists():
+        raise ValidationError(
+            {"status": "Every readiness criterion must be met before the pathway completes."}
+        )
+    return update_audited(
+        pathway,
+        actor=actor,
+        fields={"status": status},
+        reason=reason,
+        verb="pathway_set_status",
+        action=AuditAction.TRANSITION,
+    )
+
+
+def pathway_step_add(*, actor: User, pathway: MigrationPathway, title: str, **fields) -> PathwayStep:
+    """Add a step to a pathway."""
+    require_perm(actor, "portfolio.add_pathwaystep")
+    require_object(actor, "change", pathway)
+    order = pathway.steps.count()
+    return create_audited(
+        PathwayStep(pathway=pathway, title=title, order=order, **fields), actor=actor, verb="pathway_step_add"
+    )
+
+
+def pathway_step_update(*, actor: User, step: PathwayStep, reason: str = "", **fields) -> PathwayStep:
+    """Tick a step off, set its blocker, owner or date."""
+    require_object(actor, "change", step)
+    if "done" in fields:
+        fields["done_at"] = timezone.now() if fields["done"] else None
+    fields.pop("pathway", None)
+    return update_audited(step, actor=actor, fields=fields, reason=reason, verb="pathway_step_update")
+
+
+def readiness_update(
+    *, actor: User, criterion: ReadinessCriterion, met: bool, evidence: str = ""
+) -> ReadinessCriterion:
+    """Mark a readiness criterion met (with evidence) or not."""
+    require_object(actor, "change", criterion)
+    return update_audited(
+        criterion, actor=actor, fields={"met": met, "evidence": evidence}, verb="readiness_update"
+    )
+
+
+# --- drift detection -------------------------------------------------------------------------------
+
+DRIFT_MIN_CONFIDENCE = 0.33
+DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES = 0.66
+
+
+@transaction.atomic
+def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[dict]:
+    """Compare each live service's mode with what its latest assessment (else its attributes) recommends.
+
+    Opens a reclassification proposal, with the evidence, for each service that has drifted and has no
+    open proposal; returns one finding per drifted service (proposal None on a dry run or when one is open)."""
+    questionnaire = current_questionnaire()
+    if questionnaire is None:
+        return []
+    scorer = scorer_for(questionnaire)
+    modes = {m.key: m for m in Mode.objects.all()}
+    names = {key: str(mode.short_name or mode.name) for key, mode in modes.items()}
+    open_ids = set(
+        ReclassificationProposal.objects.filter(status=ProposalStatus.OPEN).values_list(
+            "service_id", flat=True
+        )
+    )
+    latest = {
+        a.service_id: a for a in Assessment.objects.filter(is_latest=True).select_related("recommended_mode")
+    }
+    findings = []
+    services = (
+        Service.objects.filter(lifecycle=Lifecycle.LIVE)
+        .select_related("mode")
+        .prefetch_related("regulatory_tags")
+    )
+    for service in services:
+        assessment = latest.get(service.pk)
+        if assessment is not None and assessment.current_mode_id == service.mode_id:
+            recommended = assessment.recommended_mode
+            confidence, threshold = assessment.confidence, DRIFT_MIN_CONFIDENCE
+            evidence = {
+                "source": "assessment",
+                "assessment": assessment.pk,
+                "scores": assessment.scores,
+                "confidence": confidence,
+                "rationale": assessment.rationale,
+            }
+        elif assessment is None:
+            answers = engine.answers_from_attributes(
+                {
+                    "criticality": service.criticality,
+                    "regulatory_tags": len(service.regulatory_tags.all()),
+                    "hosting": service.hosting,
+                    "lifecycle": service.lifecycle,
+                }
+            )
+            result = scorer.score(answers)
+            recommended = modes.get(result.recommended) if result.recommended else None
+            # Attributes answer few questions: judge them by the margin alone, against a higher bar.
+            confidence = round(result.confidence / result.coverage, 2) if result.coverage else 0.0
+            threshold = DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES
+            evidence = {
+                "source": "attributes",
+                "answers": answers,
+                "scores": result.scores,
+                "confidence": confidence,
+                "rationale": result.rationale(names),
+            }
+        else:
+            continue  # assessed in another mode: the mode has changed since, wait for a new assessment
+        if recommended is None or recommended.pk == service.mode_id or confidence < threshold:
+            continue
+        finding = {"service": service, "to_mode": recommended, "evidence": evidence, "proposal": None}
+        if not dry_run and service.pk not in open_ids:
+            reason = (
+                f"Drift: {service.mode.short_name} service, but its {evidence['source']} recommend "
+                f"{recommended.short_name} (confidence {confidence:.2f})."
+            )
+            finding["proposal"] = proposal_create(
+                actor=actor,
+                service=service,
+                to_mode=recommended,
+                reason=reason,
+                evidence=evidence,
+                assessment=assessment,
+                source=ProposalSource.DRIFT,
+            )
+        findings.append(finding)
+    return findings

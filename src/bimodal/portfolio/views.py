@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import HttpResponse, QueryDict
+from django.db.models import Case, Q, When
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
@@ -19,19 +19,29 @@ from django_tables2 import RequestConfig
 
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
-from bimodal.portfolio import csvio, selectors
+from bimodal.portfolio import charts, csvio, selectors
 from bimodal.portfolio import services as portfolio_services
-from bimodal.portfolio.filtersets import ServiceFilterSet
+from bimodal.portfolio.choices import PATHWAY_TRANSITIONS
+from bimodal.portfolio.filtersets import (
+    AssessmentFilterSet,
+    PathwayFilterSet,
+    ProposalFilterSet,
+    ServiceFilterSet,
+)
 from bimodal.portfolio.forms import (
+    AssessmentForm,
     ChangeModeForm,
+    CriterionForm,
+    DecisionForm,
     DependencyForm,
     ModeForm,
+    ProposalForm,
     ServiceForm,
     ServiceImportForm,
     apply_validation_error,
     prepare_filter_form,
 )
-from bimodal.portfolio.models import Mode, Service, ServiceDependency
+from bimodal.portfolio.models import Criterion, Mode, Questionnaire, Service, ServiceDependency
 from bimodal.portfolio.tables import ServiceTable
 
 PER_PAGE = 25
@@ -220,9 +230,18 @@ def service_detail(request, slug: str):
             .select_related("actor")
             .order_by("-seq")[:HISTORY_LENGTH]
         )
+    latest_assessment, pathways = None, []
+    if request.user.has_perm("portfolio.view_assessment"):
+        latest_assessment = selectors.latest_assessments(user=request.user).filter(service=service).first()
+    if request.user.has_perm("portfolio.view_migrationpathway"):
+        pathways = list(selectors.pathways_in_flight(user=request.user).filter(service=service))
+        for pathway in pathways:
+            pathway.progress = selectors.progress(pathway)
     context = {
         **_graph_context(request, service),
         "active_area": "portfolio",
+        "latest_assessment": latest_assessment,
+        "pathways": pathways,
         "history": history,
         "can_reclassify": request.user.has_perm("portfolio.reclassify_service"),
     }
@@ -373,3 +392,317 @@ def mode_detail(request, key: str):
     table = _service_table(request, services, exclude=("mode",))
     context = {"active_area": "modes", "mode": mode, "table": table, "form": form, "can_edit": can_edit}
     return _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
+
+
+# --- assessment, map, proposals, pathways, questionnaires ------------------------------------------
+
+
+def _need(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied(f"You do not have permission {perm!r}.")
+
+
+@login_required
+def portfolio_map(request):
+    """Cost of change × demand for change of every assessed service, and the TIME view."""
+    _need(request.user, "portfolio.view_assessment")
+    latest = selectors.latest_assessments(user=request.user).exclude(cost_of_change=None)
+    points, time_points = [], []
+    for a in latest:
+        service = a.service
+        point = {
+            "name": service.name,
+            "slug": service.slug,
+            "mode": service.mode.short_name,
+            "colour": service.mode.colour,
+            "x": a.cost_of_change,
+            "y": a.demand_for_change if a.demand_for_change is not None else 0,
+            "recommended": a.recommended_mode.short_name if a.recommended_mode else "—",
+            "differs": a.recommended_mode_id is not None and a.recommended_mode_id != service.mode_id,
+            "functional_fit": a.functional_fit,
+            "technical_fit": a.technical_fit,
+        }
+        points.append(point)
+        if a.functional_fit is not None and a.technical_fit is not None:
+            time_points.append(point)
+    context = {
+        "active_area": "portfolio",
+        "tab": "map",
+        "points": points,
+        "differing": [p for p in points if p["differs"]],
+        "map_chart": charts.portfolio_map(points) if points else "",
+        "time_chart": charts.time_map(time_points) if time_points else "",
+    }
+    return render(request, "portfolio/map.html", context)
+
+
+@login_required
+def assessment_list(request):
+    """The latest assessment of every visible service (all assessments with ?latest=false)."""
+    _need(request.user, "portfolio.view_assessment")
+    data = request.GET.copy()
+    data.setdefault("latest", "true")
+    filterset = AssessmentFilterSet(data, queryset=selectors.assessment_list(user=request.user))
+    context = {
+        "active_area": "portfolio",
+        "tab": "assessments",
+        "filter": filterset,
+        "assessments": filterset.qs[:500],
+    }
+    return _render(request, "portfolio/assessment_list.html", "portfolio/_assessment_rows.html", context)
+
+
+@login_required
+def assessment_detail(request, pk: int):
+    """One assessment: scores, recommendation, confidence, rationale and the answers given."""
+    assessment = get_restricted_object(selectors.assessment_list(user=request.user), request.user, pk=pk)
+    labels = {}
+    for criterion in assessment.questionnaire.criteria.all():
+        options = {o["value"]: f"{o['label']} ({o['score']}/4)" for o in criterion.options}
+        labels[criterion.key] = (criterion.label, options)
+    answers = [
+        (labels.get(k, (k, {}))[0], labels.get(k, (k, {}))[1].get(v, v))
+        for k, v in assessment.answers.items()
+    ]
+    modes = {m.key: m for m in Mode.objects.all()}
+    scores = sorted(((modes.get(k), v) for k, v in assessment.scores.items()), key=lambda row: -row[1])
+    context = {
+        "active_area": "portfolio",
+        "assessment": assessment,
+        "service": assessment.service,
+        "answers": answers,
+        "scores": scores,
+        "can_propose": assessment.differs and request.user.has_perm("portfolio.add_reclassificationproposal"),
+    }
+    return render(request, "portfolio/assessment_detail.html", context)
+
+
+@login_required
+def service_assess(request, slug: str):
+    """Complete the questionnaire for a service; shows its assessment history."""
+    service = get_restricted_object(Service.objects.with_related(), request.user, slug=slug)
+    _need(request.user, "portfolio.view_assessment")
+    questionnaire = selectors.current_questionnaire()
+    may_assess = request.user.has_perm("portfolio.add_assessment") and (
+        request.user.has_perm("portfolio.manage_all_services") or can(request.user, "change", service)
+    )
+    form = None
+    if questionnaire is not None and may_assess:
+        latest = service.assessments.filter(is_latest=True).first()
+        initial = latest.answers if latest else {}
+        form = AssessmentForm(request.POST or None, criteria=questionnaire.criteria.all(), initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                assessment = portfolio_services.assessment_record(
+                    actor=request.user,
+                    service=service,
+                    answers=form.answers(),
+                    notes=form.cleaned_data["notes"],
+                    questionnaire=questionnaire,
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"Assessment of “{service}” recorded.")
+                return redirect(assessment)
+    elif request.method == "POST":
+        raise PermissionDenied("You may not assess this service.")
+    history = selectors.assessment_list(user=request.user).filter(service=service)[:50]
+    context = {
+        "active_area": "portfolio",
+        "service": service,
+        "questionnaire": questionnaire,
+        "form": form,
+        "history": history,
+    }
+    return render(
+        request, "portfolio/service_assess.html", context, status=400 if form and form.errors else 200
+    )
+
+
+@login_required
+def proposal_list(request):
+    """Reclassification proposals, open ones first."""
+    _need(request.user, "portfolio.view_reclassificationproposal")
+    filterset = ProposalFilterSet(request.GET, queryset=selectors.proposal_list(user=request.user))
+    proposals = filterset.qs.order_by(Case(When(status="open", then=0), default=1), "-created_at")[:500]
+    context = {"active_area": "portfolio", "tab": "proposals", "filter": filterset, "proposals": proposals}
+    return _render(request, "portfolio/proposal_list.html", "portfolio/_proposal_rows.html", context)
+
+
+@login_required
+def proposal_detail(request, pk: int):
+    """One proposal with its evidence; governance leads accept or reject it here."""
+    proposal = get_restricted_object(selectors.proposal_list(user=request.user), request.user, pk=pk)
+    may_decide = request.user.has_perm("portfolio.decide_reclassificationproposal")
+    form = DecisionForm(request.POST or None) if may_decide and proposal.status == "open" else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("You may not decide this proposal.")
+        if form.is_valid():
+            note = form.cleaned_data["note"]
+            try:
+                if form.cleaned_data["decision"] == "accept":
+                    portfolio_services.proposal_accept(actor=request.user, proposal=proposal, note=note)
+                    messages.success(request, f"Accepted: {proposal.service} moved to {proposal.to_mode}.")
+                else:
+                    portfolio_services.proposal_reject(actor=request.user, proposal=proposal, note=note)
+                    messages.success(request, "Proposal rejected.")
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                return redirect(proposal)
+    context = {"active_area": "portfolio", "proposal": proposal, "form": form}
+    return render(
+        request, "portfolio/proposal_detail.html", context, status=400 if form and form.errors else 200
+    )
+
+
+@login_required
+def proposal_create(request, slug: str):
+    """Propose moving a service to another mode."""
+    _need(request.user, "portfolio.add_reclassificationproposal")
+    service = get_restricted_object(Service.objects.with_related(), request.user, slug=slug)
+    latest = service.assessments.filter(is_latest=True).select_related("recommended_mode").first()
+    initial = {}
+    if latest and latest.differs:
+        initial = {"to_mode": latest.recommended_mode, "reason": " ".join(latest.rationale[:4])}
+    form = ProposalForm(request.POST or None, service=service, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = portfolio_services.proposal_create(
+                actor=request.user,
+                service=service,
+                assessment=latest,
+                evidence={"assessment": latest.pk, "scores": latest.scores} if latest else {},
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Proposal opened for the governance leads.")
+            return redirect(proposal)
+    context = {"active_area": "portfolio", "service": service, "form": form}
+    return render(request, "portfolio/proposal_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def pathway_list(request):
+    """Migration pathways (in flight by default) with progress and blockers."""
+    _need(request.user, "portfolio.view_migrationpathway")
+    data = request.GET.copy()
+    if "status" not in data:
+        data.setlist("status", ["planned", "in_progress", "blocked"])
+    filterset = PathwayFilterSet(data, queryset=selectors.pathway_list(user=request.user))
+    pathways = list(filterset.qs[:500])
+    for pathway in pathways:
+        pathway.progress = selectors.progress(pathway)
+    context = {"active_area": "portfolio", "tab": "pathways", "filter": filterset, "pathways": pathways}
+    return _render(request, "portfolio/pathway_list.html", "portfolio/_pathway_rows.html", context)
+
+
+@login_required
+def pathway_detail(request, pk: int):
+    """A pathway: steps with owners and dates, readiness criteria, progress, blockers; owners tick them off."""
+    pathway = get_restricted_object(selectors.pathway_list(user=request.user), request.user, pk=pk)
+    can_change = can(request.user, "change", pathway)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("You may not change this pathway.")
+        kind, item_pk = request.POST.get("kind"), request.POST.get("pk")
+        try:
+            if kind == "step":
+                step = get_object_or_404(pathway.steps.all(), pk=item_pk)
+                portfolio_services.pathway_step_update(
+                    actor=request.user, step=step, done=request.POST.get("done") == "1"
+                )
+            elif kind == "readiness":
+                item = get_object_or_404(pathway.readiness.all(), pk=item_pk)
+                portfolio_services.readiness_update(
+                    actor=request.user,
+                    criterion=item,
+                    met=request.POST.get("met") == "1",
+                    evidence=request.POST.get("evidence", item.evidence),
+                )
+            elif kind == "status":
+                portfolio_services.pathway_set_status(
+                    actor=request.user, pathway=pathway, status=request.POST.get("status", "")
+                )
+            else:
+                return HttpResponse("Unknown change.", status=400)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(pathway)
+    pathway.progress = selectors.progress(pathway)
+    context = {
+        "active_area": "portfolio",
+        "tab": "pathways",
+        "pathway": pathway,
+        "steps": pathway.steps.select_related("owner"),
+        "readiness": pathway.readiness.all(),
+        "can_change": can_change,
+        "next_statuses": sorted(PATHWAY_TRANSITIONS.get(pathway.status, ())),
+    }
+    return render(request, "portfolio/pathway_detail.html", context)
+
+
+@login_required
+def questionnaire_detail(request, version: int | None = None):
+    """A questionnaire version and its criteria; governance leads copy, edit and publish versions."""
+    _need(request.user, "portfolio.view_questionnaire")
+    queryset = Questionnaire.objects.restrict(request.user).prefetch_related("criteria")
+    if version is None:
+        questionnaire = selectors.current_questionnaire()
+        if questionnaire is None:
+            raise Http404("No questionnaire is published.")
+    else:
+        questionnaire = get_object_or_404(queryset, version=version)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "new_version":
+                _need(request.user, "portfolio.add_questionnaire")
+                draft = portfolio_services.questionnaire_new_version(actor=request.user, source=questionnaire)
+                messages.success(request, f"Draft v{draft.version} created: edit its criteria, then publish.")
+                return redirect(draft)
+            if action == "publish":
+                portfolio_services.questionnaire_publish(actor=request.user, questionnaire=questionnaire)
+                messages.success(request, f"v{questionnaire.version} is now the questionnaire in use.")
+            else:
+                return HttpResponse("Unknown action.", status=400)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(questionnaire)
+    context = {
+        "active_area": "portfolio",
+        "tab": "questionnaire",
+        "questionnaire": questionnaire,
+        "criteria": questionnaire.criteria.all(),
+        "versions": Questionnaire.objects.restrict(request.user).only("version", "status", "name"),
+        "can_edit": request.user.has_perm("portfolio.change_criterion") and questionnaire.status == "draft",
+        "can_copy": request.user.has_perm("portfolio.add_questionnaire"),
+    }
+    return render(request, "portfolio/questionnaire_detail.html", context)
+
+
+@login_required
+def criterion_edit(request, version: int, key: str):
+    """Edit one criterion of a draft questionnaire."""
+    criterion = get_restricted_object(
+        Criterion.objects.select_related("questionnaire"),
+        request.user,
+        "change",
+        questionnaire__version=version,
+        key=key,
+    )
+    form = CriterionForm(request.POST or None, instance=Criterion.objects.get(pk=criterion.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            portfolio_services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{criterion.label}” saved.")
+            return redirect(criterion.questionnaire)
+    context = {"active_area": "portfolio", "tab": "questionnaire", "criterion": criterion, "form": form}
+    return render(request, "portfolio/criterion_form.html", context, status=400 if form.errors else 200)

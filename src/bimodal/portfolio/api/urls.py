@@ -11,4 +11,9 @@ router.register("modes", views.ModeViewSet, basename="mode")
 router.register("capabilities", views.BusinessCapabilityViewSet, basename="businesscapability")
 router.register("regulatory-tags", views.RegulatoryTagViewSet, basename="regulatorytag")
 
+router.register("questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("proposals", views.ProposalViewSet, basename="reclassificationproposal")
+router.register("pathways", views.PathwayViewSet, basename="migrationpathway")
+
 urlpatterns = router.urls

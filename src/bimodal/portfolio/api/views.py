@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -14,10 +14,23 @@ from bimodal.core.api.views import (
     ServiceBackedViewSet,
     UpdateViaServiceMixin,
 )
-from bimodal.portfolio import selectors, services
+from bimodal.portfolio import bulk, selectors, services
 from bimodal.portfolio.api import serializers as s
-from bimodal.portfolio.filtersets import ModeFilterSet, ServiceDependencyFilterSet, ServiceFilterSet
-from bimodal.portfolio.models import BusinessCapability, RegulatoryTag, Service, ServiceDependency
+from bimodal.portfolio.filtersets import (
+    AssessmentFilterSet,
+    ModeFilterSet,
+    PathwayFilterSet,
+    ProposalFilterSet,
+    ServiceDependencyFilterSet,
+    ServiceFilterSet,
+)
+from bimodal.portfolio.models import (
+    BusinessCapability,
+    Questionnaire,
+    RegulatoryTag,
+    Service,
+    ServiceDependency,
+)
 
 
 class ServiceViewSet(
@@ -134,3 +147,102 @@ class RegulatoryTagViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return RegulatoryTag.objects.restrict(self.request.user, "view")
+
+
+# --- assessment, proposals, pathways -------------------------------------------------------------------
+
+
+class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
+    """Questionnaire versions with their criteria, by version number."""
+
+    serializer_class = s.QuestionnaireSerializer
+    lookup_field = "version"
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return Questionnaire.objects.restrict(self.request.user, "view").prefetch_related("criteria")
+
+
+class AssessmentViewSet(
+    CreateViaServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceBackedViewSet
+):
+    """Assessments of services; POST scores answers with the published questionnaire and records them."""
+
+    serializer_class = s.AssessmentSerializer
+    write_serializer_class = s.AssessmentWriteSerializer
+    filterset_class = AssessmentFilterSet
+    ordering_fields = ["assessed_at", "confidence"]
+    action_perms = {"classify": ["portfolio.view_questionnaire"]}
+
+    def get_queryset(self):
+        return selectors.assessment_list(user=self.request.user)
+
+    def create_object(self, data):
+        return services.assessment_record(actor=self.request.user, **data)
+
+    @extend_schema(request=s.ClassifySerializer, responses=s.AssessmentSerializer(many=True), filters=False)
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def classify(self, request):
+        """Bulk classification: answers and/or attributes in, recommendation and rationale out (nothing stored).
+
+        A row's explicit answers win over those derived from its attributes. Bad rows are reported by index
+        with a 400 and no results."""
+        serializer = s.ClassifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(bulk.classify_rows(serializer.validated_data["rows"]))
+
+
+class ProposalViewSet(
+    CreateViaServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceBackedViewSet
+):
+    """Reclassification proposals; governance leads accept or reject them."""
+
+    serializer_class = s.ProposalSerializer
+    write_serializer_class = s.ProposalWriteSerializer
+    filterset_class = ProposalFilterSet
+    ordering_fields = ["created_at"]
+    decide = ["portfolio.view_reclassificationproposal", "portfolio.decide_reclassificationproposal"]
+    action_perms = {"accept": decide, "reject": decide}
+
+    def get_queryset(self):
+        return selectors.proposal_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        """Open a proposal (the reason is the proposal's own, not an audit note)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.proposal_create(actor=request.user, **serializer.validated_data)
+        return self.read_response(proposal, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.DecisionSerializer, responses=s.ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept: the service moves to the proposed mode, with the proposal's reason."""
+        serializer = s.DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.proposal_accept(
+            actor=request.user, proposal=self.get_object(), note=serializer.validated_data["note"]
+        )
+        return self.read_response(proposal)
+
+    @extend_schema(request=s.DecisionSerializer, responses=s.ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject, with a note saying why."""
+        serializer = s.DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.proposal_reject(
+            actor=request.user, proposal=self.get_object(), note=serializer.validated_data["note"]
+        )
+        return self.read_response(proposal)
+
+
+class PathwayViewSet(viewsets.ReadOnlyModelViewSet):
+    """Migration pathways with steps, readiness criteria, progress and blockers."""
+
+    serializer_class = s.PathwaySerializer
+    filterset_class = PathwayFilterSet
+    ordering_fields = ["target_date"]
+
+    def get_queryset(self):
+        return selectors.pathway_list(user=self.request.user).prefetch_related("steps__owner", "readiness")

@@ -1,0 +1,115 @@
+"""Benchmark of bulk classification: 100,000 synthetic services through the scoring engine.
+
+Prints services/second for the compiled `Scorer` (scores, recommendation, confidence and rationale
+drivers) and for two baselines run in the same process on the same rows: a naive per-row implementation
+that walks the questionnaire dicts and recomputes weights, and a numpy matrix product that computes the
+mode scores only (no confidence, no rationale). Run with `.venv/bin/python benchmarks/bench_assessment.py`.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from bimodal.portfolio import assessment as engine
+
+ROWS = 100_000
+SEED = 20240701
+MODES = ["mode-1", "mode-2"]
+TARGET = 20_000
+
+
+def synthetic_rows(specs, rng: random.Random) -> list[dict[str, str]]:
+    """Answer sets with 70–100 % of the criteria answered."""
+    rows = []
+    for _ in range(ROWS):
+        row = {}
+        for spec in specs:
+            if rng.random() < 0.85:
+                row[spec.key] = rng.choice(spec.options).value
+        rows.append(row)
+    return rows
+
+
+def naive(specs, row: dict[str, str]) -> tuple[str | None, dict[str, float]]:
+    """Baseline: per row, look every option up by walking the lists and recompute the weights."""
+    totals, denominators = dict.fromkeys(MODES, 0.0), dict.fromkeys(MODES, 0.0)
+    for spec in specs:
+        value = row.get(spec.key)
+        if value is None:
+            continue
+        option = next(o for o in spec.options if o.value == value)
+        s = option.score / engine.MAX_SCORE
+        for mode in MODES:
+            w = spec.weight * spec.mode_weights.get(mode, 0)
+            if w:
+                totals[mode] += abs(w) * (s if w > 0 else 1 - s)
+                denominators[mode] += abs(w)
+    scores = {m: round(100 * totals[m] / denominators[m], 1) for m in MODES if denominators[m]}
+    return (max(scores, key=scores.get) if scores else None), scores
+
+
+def numpy_scores(specs, rows) -> np.ndarray:
+    """Baseline: encode answers as a matrix, mode scores by a dot product (no rationale)."""
+    keys = [s.key for s in specs]
+    index = {k: i for i, k in enumerate(keys)}
+    values = {s.key: {o.value: o.score / engine.MAX_SCORE for o in s.options} for s in specs}
+    answered = np.zeros((len(rows), len(keys)))
+    level = np.zeros((len(rows), len(keys)))
+    for r, row in enumerate(rows):
+        for key, value in row.items():
+            i = index[key]
+            answered[r, i] = 1
+            level[r, i] = values[key][value]
+    weights = np.array([[s.weight * s.mode_weights.get(m, 0) for m in MODES] for s in specs])
+    pos, neg = np.clip(weights, 0, None), np.clip(-weights, 0, None)
+    totals = level @ pos + (answered - level) @ neg
+    denominators = answered @ np.abs(weights)
+    return 100 * totals / np.where(denominators == 0, 1, denominators)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def main() -> None:
+    specs = engine.default_specs()
+    rng = random.Random(SEED)
+    rows = synthetic_rows(specs, rng)
+    compile_time, scorer = timed(lambda: engine.Scorer(specs, MODES))
+    engine_time, results = timed(lambda: scorer.score_many(rows))
+    naive_time, naive_results = timed(lambda: [naive(specs, row) for row in rows])
+    numpy_time, matrix = timed(lambda: numpy_scores(specs, rows))
+    agree = sum(r.recommended == n[0] for r, n in zip(results, naive_results, strict=True))
+    assert all(r.scores == n[1] for r, n in zip(results[:1000], naive_results[:1000], strict=True))
+    rate = ROWS / engine_time
+    print(
+        f"Bimodal assessment benchmark — {ROWS:,} synthetic services, {len(specs)} criteria, {len(MODES)} modes"
+    )
+    print(f"  compile questionnaire                    {compile_time * 1000:8.2f} ms")
+    print(f"  Scorer.score_many (scores+confidence+rationale) {engine_time:6.2f} s  {rate:10,.0f} services/s")
+    print(
+        f"  baseline: naive dict-walking per row     {naive_time:8.2f} s  {ROWS / naive_time:10,.0f} services/s"
+    )
+    print(
+        f"  baseline: numpy dot product (scores only){numpy_time:8.2f} s  {ROWS / numpy_time:10,.0f} services/s"
+    )
+    print(
+        f"  ratio engine / naive: {naive_time / engine_time:.2f}× faster; engine / numpy: {numpy_time / engine_time:.2f}×"
+    )
+    print(
+        f"  recommendations agreeing with the naive baseline: {agree:,}/{ROWS:,}; numpy shape {matrix.shape}"
+    )
+    print(f"  target {TARGET:,} services/s: {'met' if rate >= TARGET else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
