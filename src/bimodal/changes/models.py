@@ -1,1 +1,230 @@
-"""Models of the changes app."""
+"""Models of the changes app: change records, approvals, windows and freezes, pipeline tokens,
+deployment-gate requests and deployments."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from bimodal.changes.choices import (
+    ChangeSource,
+    ChangeStatus,
+    ChangeType,
+    DeploymentStatus,
+    Environment,
+    GateOutcome,
+    Vote,
+    WindowKind,
+)
+from bimodal.core.models import TimeStampedModel, User
+from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
+from bimodal.governance.models import Forum
+from bimodal.portfolio.models import Mode, Service
+
+
+class ChangeQuerySet(RestrictedQuerySet):
+    """Changes are visible to everyone with the view permission; editable by their requester, the owner
+    teams of their services, or change managers (`manage_change`)."""
+
+    def restriction(self, user, action: str) -> Q | None:
+        if action == "view" or user.has_perm("changes.manage_change"):
+            return None
+        return (
+            Q(requester=user)
+            | Q(services__owner_team__members=user)
+            | Q(services__owner_team__lead=user)
+            | Q(services__service_owner=user)
+        )
+
+    def with_related(self) -> ChangeQuerySet:
+        """Everything a list shows, in a fixed number of queries."""
+        return self.select_related("requester", "approver_forum").prefetch_related("services__mode")
+
+
+class Change(TimeStampedModel):
+    """One change to one or more services, in either mode."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    change_type = models.CharField(max_length=20, choices=ChangeType.choices, default=ChangeType.NORMAL)
+    status = models.CharField(max_length=20, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT)
+    source = models.CharField(max_length=10, choices=ChangeSource.choices, default=ChangeSource.MANUAL)
+    environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
+    services = models.ManyToManyField(Service, related_name="changes")
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="requested_changes")
+    description = models.TextField(blank=True)
+    implementation_plan = models.TextField(blank=True)
+    backout_plan = models.TextField(blank=True)
+    test_plan = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True, help_text="Named artefacts, e.g. test_report: URL")
+    planned_start = models.DateTimeField(null=True, blank=True)
+    planned_end = models.DateTimeField(null=True, blank=True)
+    risk_answers = models.JSONField(default=dict, blank=True)
+    risk_score = models.PositiveSmallIntegerField(default=0)
+    risk_level = models.CharField(max_length=12, default="low")
+    decision = models.JSONField(default=dict, blank=True, help_text="The last policy decision")
+    approver_forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approver_role = models.CharField(max_length=40, blank=True)
+    approvals_required = models.PositiveSmallIntegerField(default=0)
+    window_required = models.BooleanField(default=False)
+    retrospective_approval = models.BooleanField(default=False)
+    result = models.CharField(
+        max_length=20, blank=True, help_text="completed / failed / backed_out, kept after review and closure"
+    )
+    review_notes = models.TextField(blank=True, help_text="Post-implementation review")
+    version = models.CharField(max_length=100, blank=True)
+
+    objects = RestrictedManager.from_queryset(ChangeQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("approve_change", "Can vote on changes awaiting approval"),
+            ("manage_change", "Can assess, schedule and close any change"),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["planned_start", "planned_end"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("changes:change_detail", args=[self.reference])
+
+    def clean(self) -> None:
+        if self.planned_start and self.planned_end and self.planned_end <= self.planned_start:
+            raise ValidationError({"planned_end": "The planned end must be after the planned start."})
+
+
+class ChangeApproval(models.Model):
+    """One approver's vote on a change, with their comment."""
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_votes")
+    vote = models.CharField(max_length=10, choices=Vote.choices)
+    comment = models.TextField(blank=True)
+    retrospective = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["change", "approver"], name="one_vote_per_approver")]
+
+    def __str__(self) -> str:
+        return f"{self.approver} {self.vote} {self.change.reference}"
+
+
+class ChangeWindow(TimeStampedModel):
+    """A change window or a freeze, for some modes and/or services (neither: the whole estate)."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=WindowKind.choices, default=WindowKind.WINDOW)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    modes = models.ManyToManyField(Mode, blank=True, related_name="change_windows")
+    services = models.ManyToManyField(Service, blank=True, related_name="change_windows")
+    description = models.TextField(blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["kind", "start", "end"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a pipeline token's secret (the token itself is never stored)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class PipelineToken(TimeStampedModel):
+    """A CI/CD pipeline's credential for the deployment gate, valid for some services only."""
+
+    name = models.CharField(max_length=120)
+    prefix = models.CharField(max_length=12, unique=True, help_text="Public part, for lookup")
+    secret_hash = models.CharField(max_length=64)
+    services = models.ManyToManyField(Service, related_name="pipeline_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="pipeline_tokens", help_text="Machine account it acts as"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Deployment(TimeStampedModel):
+    """One deployment of a version of a service, opened by the gate and closed by the pipeline's result."""
+
+    change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="deployments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="deployments")
+    environment = models.CharField(max_length=20, choices=Environment.choices)
+    version = models.CharField(max_length=100, blank=True)
+    commit = models.CharField(max_length=64, blank=True)
+    pipeline_url = models.URLField(blank=True, max_length=500)
+    status = models.CharField(
+        max_length=20, choices=DeploymentStatus.choices, default=DeploymentStatus.IN_PROGRESS
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.version or self.commit[:8]} → {self.environment}"
+
+
+class GateRequest(TimeStampedModel):
+    """One call of the deployment gate and its answer (idempotent on the pipeline's key)."""
+
+    token = models.ForeignKey(PipelineToken, on_delete=models.PROTECT, related_name="gate_requests")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="gate_requests")
+    idempotency_key = models.CharField(max_length=120)
+    environment = models.CharField(max_length=20, choices=Environment.choices)
+    version = models.CharField(max_length=100, blank=True)
+    commit = models.CharField(max_length=64, blank=True)
+    pipeline_url = models.URLField(blank=True, max_length=500)
+    evidence = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=20, choices=GateOutcome.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    requirements = models.JSONField(default=dict, blank=True)
+    change = models.ForeignKey(
+        Change, on_delete=models.PROTECT, null=True, blank=True, related_name="gate_requests"
+    )
+    deployment = models.OneToOneField(
+        Deployment, on_delete=models.PROTECT, null=True, blank=True, related_name="gate_request"
+    )
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "idempotency_key"], name="unique_gate_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"gate {self.service} {self.idempotency_key}: {self.outcome}"

@@ -1,5 +1,18 @@
 """URLs of the changes app."""
 
+from django.urls import path
+
+from bimodal.changes import views
+
 app_name = "changes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.change_list, name="change_list"),
+    path("new/", views.change_create, name="change_create"),
+    path("cab/", views.cab_agenda, name="cab_agenda"),
+    path("calendar/", views.change_calendar, name="calendar"),
+    path("<str:reference>/", views.change_detail, name="change_detail"),
+    path("<str:reference>/edit/", views.change_edit, name="change_edit"),
+    path("<str:reference>/review/", views.change_step, {"step": "review"}, name="change_review"),
+    path("<str:reference>/<slug:step>/", views.change_step, name="change_step"),
+]

@@ -1,0 +1,232 @@
+"""Benchmark of the deployment gate: the policy decision alone, and the gate endpoint end to end.
+
+(a) In-process decision with 20 policies (the 12 defaults plus 8 more, pre-filtered by scope) against
+    the same rules written as plain Python lambdas: median and p99, ratio.
+(b) POST /api/gate/ through Django's test client (token auth, validation, risk, decision, a standard
+    change, a deployment and audit rows written) against a bare JSON endpoint in the same process.
+
+Builds a throw-away SQLite database (or BENCH_DATABASE_URL). Run: `.venv/bin/python benchmarks/bench_gate.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DECISIONS = 5000
+GATE_CALLS = 300
+BARE_CALLS = 1000
+
+
+def _configure(data_dir: str) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bimodal.config.settings"
+    os.environ["BIMODAL_DATA_DIR"] = data_dir
+    os.environ["DEBUG"] = "0"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{data_dir}/bench.sqlite3")
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:9.1f} µs"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:8.2f} ms"
+
+
+EXTRA = [
+    ("x-pci", "deny", '"PCI DSS" in service.tags && change.type == "emergency" && !change.has_backout_plan'),
+    ("x-risk", "require_approval", "change.risk_score >= 90"),
+    ("x-conf", "require_approval", "change.conflict_count > 2"),
+    ("x-staging", "allow", 'change.environment == "staging"'),
+    ("x-mainframe", "require_window", 'service.hosting == "mainframe"'),
+    ("x-blast", "require_approval", "service.blast_radius > 50"),
+    ("x-retired", "deny", 'service.lifecycle == "retired"'),
+    ("x-scan", "deny", 'has(evidence.security_scan) && evidence.security_scan == "critical"'),
+]
+
+
+def setup_policies(admin):
+    from bimodal.governance import services as gov
+    from bimodal.governance.defaults import apply_default_policies
+
+    apply_default_policies(actor=admin)
+    for key, effect, expr in EXTRA:
+        extra = {"approver_role": "change_manager"} if effect == "require_approval" else {}
+        gov.policy_create(actor=admin, key=key, name=key, expression=expr, effect=effect, **extra)
+
+
+def baseline_rules():
+    """The same 20 rules as Python lambdas (what a hand-coded gate would run)."""
+    return [
+        lambda c, s, e: c["in_freeze"] and c["type"] != "emergency",
+        lambda c, s, e: s["mode"] == "mode-1" and c["type"] == "standard",
+        lambda c, s, e: s["mode"] == "mode-1" and c["type"] == "normal",
+        lambda c, s, e: s["mode"] == "mode-1" and c["type"] in ("standard", "normal"),
+        lambda c, s, e: s["mode"] == "mode-1" and c["type"] == "normal",
+        lambda c, s, e: c["type"] == "emergency",
+        lambda c, s, e: s["mode"] == "mode-1" and c["risk_level"] == "very_high",
+        lambda c, s, e: s["mode"] == "mode-2" and c["type"] == "standard",
+        lambda c, s, e: (
+            s["mode"] == "mode-2"
+            and c["type"] == "standard"
+            and not (e.get("tests_passed") and e.get("security_scan"))
+        ),
+        lambda c, s, e: s["mode"] == "mode-2" and "coverage" in e and e["coverage"] < 60.0,
+        lambda c, s, e: s["mode"] == "mode-2" and s["change_failure_rate"] > 0.3,
+        lambda c, s, e: s["mode"] == "mode-2" and c["type"] == "normal",
+        lambda c, s, e: "PCI DSS" in s["tags"] and c["type"] == "emergency" and not c["has_backout_plan"],
+        lambda c, s, e: c["risk_score"] >= 90,
+        lambda c, s, e: c["conflict_count"] > 2,
+        lambda c, s, e: c["environment"] == "staging",
+        lambda c, s, e: s["hosting"] == "mainframe",
+        lambda c, s, e: s["blast_radius"] > 50,
+        lambda c, s, e: s["lifecycle"] == "retired",
+        lambda c, s, e: e.get("security_scan") == "critical",
+    ]
+
+
+def bench_decision() -> None:
+    from bimodal.governance import engine
+
+    context = {
+        "change": {**engine.SAMPLE_CHANGE, "type": "standard", "source": "gate"},
+        "service": {**engine.SAMPLE_SERVICE, "mode": "mode-2", "criticality": 1, "hosting": "public_cloud"},
+        "evidence": {"tests_passed": True, "coverage": 82.0, "security_scan": "pass"},
+    }
+    snapshot = engine.current_policies()
+    assert len(snapshot.policies) == 20, len(snapshot.policies)
+    rules = baseline_rules()
+
+    def timed(fn, n=DECISIONS):
+        for _ in range(200):
+            fn()
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+        return _stats(out)
+
+    decision = engine.evaluate(context, snapshot)
+    print(
+        f"(a) policy decision, 20 policies ({decision.evaluated} in scope after pre-filter) → {decision.outcome}"
+    )
+    c, s, e = context["change"], context["service"], context["evidence"]
+    base = timed(lambda: [r(c, s, e) for r in rules])
+    cel_all = timed(lambda: engine.evaluate(context, list(snapshot.policies)))
+    cel = timed(lambda: engine.evaluate(context, snapshot))
+    with_check = timed(lambda: engine.evaluate(context, engine.current_policies()), n=1000)
+    print(f"  {'baseline: 20 Python lambdas':<52}{_us(base[0])} median {_us(base[1])} p99")
+    print(f"  {'CEL, all 20 evaluated (no pre-filter)':<52}{_us(cel_all[0])} median {_us(cel_all[1])} p99")
+    print(f"  {'CEL, pre-filtered snapshot (the gate path)':<52}{_us(cel[0])} median {_us(cel[1])} p99")
+    print(
+        f"  {'… plus the policy-change check (1 query)':<52}{_us(with_check[0])} median {_us(with_check[1])} p99"
+    )
+    print(
+        f"  ratio pre-filtered CEL / lambdas: {cel[0] / base[0]:.1f}×; target < 500 µs median: "
+        f"{'met' if cel[0] < 5e-4 else 'NOT met'}"
+    )
+
+
+def bench_gate(admin) -> None:
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from bimodal.changes import services as change_services
+    from bimodal.core.models import OrgUnit, Team
+    from bimodal.portfolio.models import Mode, Service
+
+    unit = OrgUnit.objects.create(name="Bench", slug="bench")
+    team = Team.objects.create(name="Bench", slug="bench", org_unit=unit)
+    app = Service.objects.create(
+        name="App", slug="app", mode=Mode.objects.get(key="mode-2"), owner_team=team, criticality=1
+    )
+    _, secret = change_services.pipeline_token_create(actor=admin, name="bench", services=[app])
+
+    from django.http import JsonResponse
+    from django.urls import include, path
+
+    urls = types.ModuleType("bench_gate_urls")
+    urls.urlpatterns = [
+        path("bare/", lambda request: JsonResponse({"ok": True})),
+        path("", include("bimodal.config.urls")),
+    ]
+    sys.modules["bench_gate_urls"] = urls
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    with override_settings(ROOT_URLCONF="bench_gate_urls"):
+        for _ in range(50):
+            client.get("/bare/")
+        bare = []
+        for _ in range(BARE_CALLS):
+            t = time.perf_counter()
+            client.get("/bare/")
+            bare.append(time.perf_counter() - t)
+        gate, outcomes = [], set()
+        for i in range(GATE_CALLS + 20):
+            body = {
+                "service": "app",
+                "version": f"1.0.{i}",
+                "idempotency_key": f"k-{i}",
+                "evidence": {"tests_passed": True, "security_scan": "pass", "coverage": 80.0},
+            }
+            t = time.perf_counter()
+            response = client.post("/api/gate/", body, content_type="application/json", **auth)
+            elapsed = time.perf_counter() - t
+            outcomes.add(response.json()["outcome"])
+            if i >= 20:
+                gate.append(elapsed)
+        replay = []
+        for i in range(20, 220):
+            body = {"service": "app", "version": f"1.0.{i}", "idempotency_key": f"k-{i}", "evidence": {}}
+            t = time.perf_counter()
+            client.post("/api/gate/", body, content_type="application/json", **auth)
+            replay.append(time.perf_counter() - t)
+    b, g, r = _stats(bare), _stats(gate), _stats(replay)
+    print(
+        f"(b) gate endpoint through the test client ({GATE_CALLS} new deploys, outcomes {sorted(outcomes)})"
+    )
+    print(f"  {'bare JSON endpoint':<52}{_ms(b[0])} median {_ms(b[1])} p99")
+    print(f"  {'POST /api/gate/ (allow: change + deployment + audit)':<52}{_ms(g[0])} median {_ms(g[1])} p99")
+    print(f"  {'POST /api/gate/ retried (idempotent replay)':<52}{_ms(r[0])} median {_ms(r[1])} p99")
+    print(
+        f"  ratio gate / bare: {g[0] / b[0]:.1f}× median, {g[1] / b[1]:.1f}× p99; replay / bare: {r[0] / b[0]:.1f}×"
+    )
+    print(f"  target gate p99 < 25 ms (in-process, one client): {'met' if g[1] < 0.025 else 'NOT met'}")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bimodal-bench-gate-") as data_dir:
+        _configure(data_dir)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        from bimodal.core.models import User
+
+        admin = User.objects.create_superuser("bench-admin", password=None)
+        setup_policies(admin)
+        print(
+            f"Bimodal gate benchmark — Python {sys.version.split()[0]}, {os.environ['DATABASE_URL'].split(':')[0]}"
+        )
+        bench_decision()
+        bench_gate(admin)
+
+
+if __name__ == "__main__":
+    main()

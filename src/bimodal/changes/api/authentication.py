@@ -1,0 +1,56 @@
+"""Pipeline-token authentication for the deployment gate: `Authorization: Bearer bmp_<prefix>_<secret>`."""
+
+from __future__ import annotations
+
+import hmac
+
+from rest_framework import authentication, exceptions
+
+from bimodal.changes.models import PipelineToken, hash_secret
+
+
+class PipelineTokenAuthentication(authentication.BaseAuthentication):
+    """Authenticates a pipeline as the token's machine account; `request.auth` is the PipelineToken."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Give the token as `Authorization: Bearer <token>`.")
+        raw = header[1].decode(errors="replace")
+        parts = raw.split("_")
+        if len(parts) < 3 or parts[0] != "bmp":
+            raise exceptions.AuthenticationFailed("Invalid pipeline token.")
+        token = (
+            PipelineToken.objects.select_related("user")
+            .filter(prefix=parts[1], revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(raw)):
+            raise exceptions.AuthenticationFailed("Invalid or revoked pipeline token.")
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+try:  # the OpenAPI schema names the scheme; drf-spectacular finds the extension once it is imported
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class PipelineTokenScheme(OpenApiAuthenticationExtension):
+        """OpenAPI security scheme of pipeline tokens."""
+
+        target_class = "bimodal.changes.api.authentication.PipelineTokenAuthentication"
+        name = "pipelineToken"
+
+        def get_security_definition(self, auto_schema):
+            return {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A pipeline token from `bimodal pipeline-token create --service SLUG`.",
+            }
+except ImportError:  # pragma: no cover
+    pass

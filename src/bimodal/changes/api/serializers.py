@@ -1,0 +1,246 @@
+"""Serializers of the changes API: change records, workflow steps, the deployment gate, deployments."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from bimodal.changes.choices import (
+    RISK_QUESTIONS,
+    ChangeStatus,
+    DeploymentStatus,
+    Environment,
+    GateOutcome,
+    Vote,
+)
+from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest
+from bimodal.core.api.serializers import RestrictedSlugRelatedField
+from bimodal.portfolio.api.serializers import ServiceRefSerializer
+from bimodal.portfolio.models import Service
+
+
+class ChangeApprovalSerializer(serializers.ModelSerializer):
+    """One vote on a change."""
+
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ChangeApproval
+        fields = ["approver", "vote", "comment", "retrospective", "created_at"]
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    """A change as read, with its services, votes and the last policy decision."""
+
+    services = ServiceRefSerializer(many=True, read_only=True)
+    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approver_forum = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    approvals = ChangeApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Change
+        fields = [
+            "reference",
+            "title",
+            "change_type",
+            "status",
+            "source",
+            "environment",
+            "services",
+            "requester",
+            "description",
+            "implementation_plan",
+            "backout_plan",
+            "test_plan",
+            "evidence",
+            "planned_start",
+            "planned_end",
+            "risk_answers",
+            "risk_score",
+            "risk_level",
+            "decision",
+            "approver_forum",
+            "approver_role",
+            "approvals_required",
+            "window_required",
+            "retrospective_approval",
+            "result",
+            "review_notes",
+            "version",
+            "approvals",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ChangeWriteSerializer(serializers.ModelSerializer):
+    """A change as written: services by slug, the risk questionnaire as yes/no answers."""
+
+    services = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True)
+    risk_answers = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        help_text="Yes/no answers: " + ", ".join(f"{key} ({text})" for key, text in RISK_QUESTIONS),
+    )
+    evidence = serializers.DictField(required=False, help_text='Named artefacts, e.g. {"test_report": URL}')
+
+    class Meta:
+        model = Change
+        fields = [
+            "title",
+            "change_type",
+            "environment",
+            "services",
+            "description",
+            "implementation_plan",
+            "backout_plan",
+            "test_plan",
+            "evidence",
+            "planned_start",
+            "planned_end",
+            "risk_answers",
+        ]
+
+    def validate_risk_answers(self, value: dict) -> dict:
+        known = {key for key, _ in RISK_QUESTIONS}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown question(s): {', '.join(unknown)}.")
+        return value
+
+
+class VoteSerializer(serializers.Serializer):
+    """Approve or reject, with a comment (required to reject)."""
+
+    vote = serializers.ChoiceField(choices=Vote.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """The slot of an approved change (defaults to the planned one)."""
+
+    planned_start = serializers.DateTimeField(required=False)
+    planned_end = serializers.DateTimeField(required=False)
+
+
+class CompleteSerializer(serializers.Serializer):
+    """How the implementation ended."""
+
+    result = serializers.ChoiceField(
+        choices=[
+            (s, ChangeStatus(s).label)
+            for s in (ChangeStatus.COMPLETED, ChangeStatus.FAILED, ChangeStatus.BACKED_OUT)
+        ]
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewSerializer(serializers.Serializer):
+    """The post-implementation review."""
+
+    notes = serializers.CharField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    """An optional reason for the audit log."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChangeWindowSerializer(serializers.ModelSerializer):
+    """A change window or freeze and what it applies to (no modes and services: everything)."""
+
+    modes = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+    services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = ChangeWindow
+        fields = ["id", "name", "kind", "start", "end", "modes", "services", "description"]
+
+
+class GateRequestInputSerializer(serializers.Serializer):
+    """A pipeline asks: may this deployment proceed?"""
+
+    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.PRODUCTION)
+    version = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    commit = serializers.RegexField(r"^[0-9a-fA-F]{7,64}$", required=False, allow_blank=True, default="")
+    pipeline_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    evidence = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text='e.g. {"tests_passed": true, "coverage": 82.5, "security_scan": "pass"}',
+    )
+    idempotency_key = serializers.CharField(
+        max_length=120, help_text="The same key always gets the same answer."
+    )
+    change = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Reference of an approved change (Mode 1)",
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("version") and not attrs.get("commit"):
+            raise serializers.ValidationError({"version": "Give the version or the commit being deployed."})
+        return attrs
+
+
+class GateRequestSerializer(serializers.ModelSerializer):
+    """The gate's answer: allow, deny or needs approval (poll until it changes), with reasons."""
+
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    outcome = serializers.ChoiceField(choices=GateOutcome.choices, read_only=True)
+    change = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    deployment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = GateRequest
+        fields = [
+            "id",
+            "service",
+            "environment",
+            "version",
+            "commit",
+            "pipeline_url",
+            "idempotency_key",
+            "outcome",
+            "reasons",
+            "requirements",
+            "change",
+            "deployment",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DeploymentSerializer(serializers.ModelSerializer):
+    """A deployment and its result."""
+
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    change = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = Deployment
+        fields = [
+            "id",
+            "change",
+            "service",
+            "environment",
+            "version",
+            "commit",
+            "pipeline_url",
+            "status",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class DeploymentResultSerializer(serializers.Serializer):
+    """How a deployment ended."""
+
+    result = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in DeploymentStatus if s != DeploymentStatus.IN_PROGRESS]
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,57 @@
+"""FilterSets of the changes app, shared by the list pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from bimodal.changes.choices import ChangeSource, ChangeStatus, ChangeType, DeploymentStatus, Environment
+from bimodal.changes.models import Change, Deployment
+from bimodal.portfolio.models import Mode, Service
+
+
+class ChangeFilterSet(django_filters.FilterSet):
+    """Filters of the change list: search, status, type, source, service, mode, risk."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
+    change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, label="Type")
+    source = django_filters.MultipleChoiceFilter(choices=ChangeSource.choices)
+    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices)
+    service = django_filters.ModelMultipleChoiceFilter(
+        field_name="services__slug", to_field_name="slug", queryset=Service.objects.all(), label="Service"
+    )
+    mode = django_filters.ModelMultipleChoiceFilter(
+        field_name="services__mode__key", to_field_name="key", queryset=Mode.objects.all(), label="Mode"
+    )
+    min_risk = django_filters.NumberFilter(field_name="risk_score", lookup_expr="gte", label="Risk at least")
+
+    class Meta:
+        model = Change
+        fields = ["q", "status", "change_type", "source", "environment", "service", "mode", "min_risk"]
+
+    def search(self, queryset, name, value):
+        """Match reference, title or description."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
+        )
+
+    @property
+    def qs(self):
+        # Service and mode filters join through the services table: keep one row per change.
+        data = getattr(self.form, "cleaned_data", {})
+        queryset = super().qs
+        return queryset.distinct() if data.get("service") or data.get("mode") else queryset
+
+
+class DeploymentFilterSet(django_filters.FilterSet):
+    """Filters of deployments."""
+
+    service = django_filters.CharFilter(field_name="service__slug")
+    status = django_filters.MultipleChoiceFilter(choices=DeploymentStatus.choices)
+    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices)
+
+    class Meta:
+        model = Deployment
+        fields = ["service", "status", "environment"]

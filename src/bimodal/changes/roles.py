@@ -1,0 +1,41 @@
+"""Permissions of the changes app, merged into the role matrix by core.roles.full_matrix().
+
+Product team members and service owners raise changes; change managers run the process; CAB members
+(and, for the policies that name them, service owners, team mates and the governance lead) vote;
+auditors read everything."""
+
+from bimodal.core.roles import Role
+
+_VIEW = [
+    "changes.view_change",
+    "changes.view_changeapproval",
+    "changes.view_changewindow",
+    "changes.view_deployment",
+    "changes.view_gaterequest",
+]
+_RAISE = ["changes.add_change", "changes.change_change"]
+
+PERMISSIONS = {
+    Role.CHANGE_MANAGER: [
+        *_VIEW,
+        *_RAISE,
+        "changes.approve_change",
+        "changes.manage_change",
+        "changes.add_changewindow",
+        "changes.change_changewindow",
+        "changes.view_pipelinetoken",
+        "changes.add_pipelinetoken",
+        "changes.change_pipelinetoken",
+    ],
+    Role.GOVERNANCE_LEAD: [
+        *_VIEW,
+        "changes.approve_change",
+        "changes.add_changewindow",
+        "changes.change_changewindow",
+    ],
+    Role.CAB_MEMBER: [*_VIEW, "changes.approve_change"],
+    Role.SERVICE_OWNER: [*_VIEW, *_RAISE, "changes.approve_change", "changes.view_pipelinetoken"],
+    Role.PRODUCT_TEAM_MEMBER: [*_VIEW, *_RAISE, "changes.approve_change"],
+    Role.SERVICE_DESK_AGENT: ["changes.view_change", "changes.view_changewindow"],
+    Role.AUDITOR: _VIEW,
+}

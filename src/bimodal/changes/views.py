@@ -1,0 +1,234 @@
+"""Pages of the changes app: change list, detail with timeline and workflow steps, CAB agenda, calendar.
+
+Reads start from the restricted querysets (selectors); each workflow step calls one service function.
+A refused step is a 403 (PermissionDenied) or a message with nothing written (ValidationError)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from bimodal.changes import selectors, services
+from bimodal.changes.choices import ChangeStatus as S
+from bimodal.changes.choices import ChangeType, can_transition
+from bimodal.changes.filtersets import ChangeFilterSet
+from bimodal.changes.forms import ChangeForm, VoteForm
+from bimodal.changes.models import Change
+from bimodal.core.models import AuditEntry
+from bimodal.core.permissions import can, get_restricted_object
+from bimodal.portfolio.forms import apply_validation_error
+
+PER_PAGE = 25
+CALENDAR_DAYS = 28
+
+
+def _wants_partial(request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+@login_required
+@permission_required("changes.view_change", raise_exception=True)
+def change_list(request):
+    """Every change the user can see, filtered; htmx swaps only the results."""
+    filterset = ChangeFilterSet(request.GET, queryset=selectors.change_list(user=request.user))
+    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
+    context = {"active_area": "changes", "filter": filterset, "page": page, "changes": page.object_list}
+    template = "changes/_change_results.html" if _wants_partial(request) else "changes/change_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@permission_required("changes.add_change", raise_exception=True)
+def change_create(request):
+    """Raise a change (saved as a draft)."""
+    form = ChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.change_create(actor=request.user, **form.change_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{change.reference} saved as a draft.")
+            return redirect(change)
+    return render(
+        request, "changes/change_form.html", {"active_area": "changes", "form": form, "change": None}
+    )
+
+
+@login_required
+def change_edit(request, reference: str):
+    """Edit a draft change."""
+    change = get_restricted_object(Change.objects.all(), request.user, "change", reference=reference)
+    draft = Change.objects.get(pk=change.pk)
+    form = ChangeForm(request.POST or None, instance=draft, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_update(actor=request.user, change=change, **form.change_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{change.reference} saved.")
+            return redirect(change)
+    return render(
+        request, "changes/change_form.html", {"active_area": "changes", "form": form, "change": change}
+    )
+
+
+def _steps(user, change: Change) -> list[tuple[str, str, str]]:
+    """(step, label, button style) the user may try on this change now."""
+    steps = []
+    may_edit = can(user, "change", change)
+    manager = user.has_perm("changes.manage_change")
+    status, kind = change.status, change.change_type
+    if may_edit and status == S.DRAFT:
+        steps.append(("submit", "Submit", "primary"))
+    if manager and status == S.SUBMITTED:
+        steps.append(("assess", "Assess", "primary"))
+    if may_edit and can_transition(status, S.SCHEDULED, kind):
+        steps.append(("schedule", "Schedule", "primary"))
+    if may_edit and can_transition(status, S.IMPLEMENTING, kind):
+        label = (
+            "Implement now (emergency)"
+            if kind == ChangeType.EMERGENCY and status != S.SCHEDULED
+            else "Start implementation"
+        )
+        steps.append(("start", label, "warning"))
+    if may_edit and status == S.IMPLEMENTING:
+        steps += [
+            ("completed", "Completed", "success"),
+            ("failed", "Failed", "danger"),
+            ("backed_out", "Backed out", "secondary"),
+        ]
+    if may_edit and can_transition(status, S.CANCELLED, kind):
+        steps.append(("cancel", "Cancel", "outline-secondary"))
+    if can_transition(status, S.CLOSED, kind) and (manager or (kind == ChangeType.STANDARD and may_edit)):
+        steps.append(("close", "Close", "outline-primary"))
+    return steps
+
+
+@login_required
+def change_detail(request, reference: str):
+    """One change: services, risk, decision, conflicts, votes, timeline and the next steps."""
+    change = get_restricted_object(
+        Change.objects.with_related().prefetch_related("approvals__approver", "deployments__service"),
+        request.user,
+        reference=reference,
+    )
+    timeline = []
+    if request.user.has_perm("core.view_auditentry") or request.user.has_perm("changes.view_change"):
+        # The change's own audit trail is part of the change record: whoever sees the change sees it.
+        timeline = AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Change), object_id=str(change.pk)
+        ).order_by("seq")
+    voting = (
+        request.user.has_perm("changes.approve_change")
+        and request.user.pk != change.requester_id
+        and (
+            change.status == S.AWAITING_APPROVAL
+            or (
+                change.change_type == ChangeType.EMERGENCY
+                and change.status in {S.IMPLEMENTING, S.COMPLETED, S.FAILED, S.BACKED_OUT}
+                and not change.retrospective_approval
+            )
+        )
+    )
+    context = {
+        "active_area": "changes",
+        "change": change,
+        "conflicts": selectors.conflicts_for(change),
+        "timeline": timeline,
+        "steps": _steps(request.user, change),
+        "vote_form": VoteForm() if voting else None,
+        "can_review": request.user.has_perm("changes.manage_change")
+        and change.status in {S.COMPLETED, S.FAILED, S.BACKED_OUT},
+    }
+    return render(request, "changes/change_detail.html", context)
+
+
+@login_required
+@require_POST
+def change_step(request, reference: str, step: str):
+    """Run one workflow step on a change (a button on the change page)."""
+    change = get_restricted_object(Change.objects.all(), request.user, reference=reference)
+    post, user = request.POST, request.user
+    actions = {
+        "submit": lambda: services.change_submit(actor=user, change=change),
+        "assess": lambda: services.change_assess(actor=user, change=change),
+        "vote": lambda: services.change_vote(
+            actor=user, change=change, vote=post.get("vote", ""), comment=post.get("comment", "")
+        ),
+        "schedule": lambda: services.change_schedule(actor=user, change=change),
+        "start": lambda: services.change_start(actor=user, change=change),
+        "completed": lambda: services.change_complete(actor=user, change=change, result=S.COMPLETED),
+        "failed": lambda: services.change_complete(actor=user, change=change, result=S.FAILED),
+        "backed_out": lambda: services.change_complete(actor=user, change=change, result=S.BACKED_OUT),
+        "review": lambda: services.change_review(actor=user, change=change, notes=post.get("notes", "")),
+        "close": lambda: services.change_close(actor=user, change=change),
+        "cancel": lambda: services.change_cancel(actor=user, change=change, reason=post.get("reason", "")),
+    }
+    if step not in actions:
+        raise Http404("No such step.")
+    try:
+        change = actions[step]()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{change.reference}: {change.get_status_display()}.")
+    return redirect("changes:change_detail", reference=reference)
+
+
+@login_required
+@permission_required("changes.view_change", raise_exception=True)
+def cab_agenda(request):
+    """Changes awaiting approval, riskiest first, with their conflicts and votes so far."""
+    items = [(change, selectors.conflicts_for(change)) for change in selectors.cab_agenda(user=request.user)]
+    return render(request, "changes/cab_agenda.html", {"active_area": "changes", "items": items})
+
+
+@login_required
+@permission_required("changes.view_change", raise_exception=True)
+def change_calendar(request):
+    """Windows, freezes and planned changes for four weeks, day by day."""
+    try:
+        first = datetime.strptime(request.GET.get("start", ""), "%Y-%m-%d").date()
+    except ValueError:
+        first = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    end = start + timedelta(days=CALENDAR_DAYS)
+    data = selectors.calendar(user=request.user, start=start, end=end)
+    days = []
+    for offset in range(CALENDAR_DAYS):
+        day_start = start + timedelta(days=offset)
+        day_end = day_start + timedelta(days=1)
+        days.append(
+            {
+                "date": day_start.date(),
+                "windows": [w for w in data["windows"] if w.start < day_end and w.end > day_start],
+                "changes": [
+                    c for c in data["changes"] if c.planned_start < day_end and c.planned_end > day_start
+                ],
+            }
+        )
+    context = {
+        "active_area": "changes",
+        "days": days,
+        "start": first,
+        "previous": first - timedelta(days=CALENDAR_DAYS),
+        "next": first + timedelta(days=CALENDAR_DAYS),
+    }
+    return render(request, "changes/calendar.html", context)

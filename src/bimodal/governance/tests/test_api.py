@@ -1,0 +1,129 @@
+"""The governance API and pages: policies, versions, the try-out, bad CEL as a 400, denials."""
+
+import pytest
+
+from bimodal.core.tests.factories import UserFactory
+from bimodal.governance.defaults import apply_default_policies
+from bimodal.governance.models import Policy
+
+
+@pytest.fixture
+def lead(db):
+    return UserFactory(roles=["governance_lead"])
+
+
+def test_list_current_policies_in_flat_queries(client, lead, django_assert_max_num_queries):
+    apply_default_policies(actor=lead)
+    client.force_login(lead)
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/governance/policies/")
+    assert response.status_code == 200
+    assert response.json()["count"] == Policy.objects.filter(is_current=True).count()
+
+
+def test_create_and_patch_makes_a_new_version(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/policies/",
+        {"name": "Tier 0", "expression": "service.criticality == 0", "effect": "deny", "modes": ["mode-1"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    key = response.json()["key"]
+    response = client.patch(
+        f"/api/governance/policies/{key}/",
+        {"expression": "service.criticality <= 1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["version"] == 2
+    versions = client.get(f"/api/governance/policies/{key}/versions/").json()
+    assert [v["version"] for v in versions] == [2, 1]
+
+
+def test_bad_cel_is_a_400_with_the_field(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/policies/",
+        {"name": "Bad", "expression": "1 +", "effect": "deny"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "expression" in response.json()
+    assert not Policy.objects.exists()
+
+
+def test_try_endpoint(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/policies/try/",
+        {
+            "policy": {"name": "d", "expression": "change.risk_score > 10", "effect": "deny"},
+            "context": {"change": {"risk_score": 50}},
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["outcome"] == "deny"
+    assert not Policy.objects.exists()
+
+
+def test_cab_member_may_read_but_not_write(client, db):
+    client.force_login(UserFactory(roles=["cab_member"]))
+    assert client.get("/api/governance/policies/").status_code == 200
+    response = client.post(
+        "/api/governance/policies/",
+        {"name": "x", "expression": "true", "effect": "allow"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+
+
+def test_requester_cannot_see_policies(client, db):
+    client.force_login(UserFactory(roles=["requester"]))
+    assert client.get("/api/governance/policies/").status_code == 403
+    assert client.get("/governance/policies/").status_code == 403
+
+
+def test_pages(client, lead):
+    apply_default_policies(actor=lead)
+    client.force_login(lead)
+    assert client.get("/governance/policies/").status_code == 200
+    assert client.get("/governance/policies/m1-cab/").status_code == 200
+    assert client.get("/governance/policies/new/").status_code == 200
+    assert client.get("/governance/forums/").status_code == 200
+    assert client.get("/governance/policies/try/?from=m1-cab").status_code == 200
+
+
+def test_editor_page_shows_cel_error_and_saves_nothing(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/governance/policies/new/",
+        {
+            "name": "Bad",
+            "expression": "change.type ==",
+            "effect": "deny",
+            "priority": 100,
+            "approvals_required": 1,
+        },
+    )
+    assert response.status_code == 200
+    assert b"CEL syntax error" in response.content
+    assert not Policy.objects.exists()
+
+
+def test_try_page_evaluates(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/governance/policies/try/",
+        {
+            "name": "Tier 0",
+            "expression": "service.criticality == 0",
+            "effect": "deny",
+            "priority": 100,
+            "approvals_required": 1,
+            "enabled": "on",
+            "context": '{"change": {"type": "normal"}, "service": {"criticality": 0}, "evidence": {}}',
+        },
+    )
+    assert response.status_code == 200
+    assert b'data-testid="try-outcome">deny' in response.content
