@@ -1,6 +1,564 @@
-"""Demo data of the servicedesk area (none yet)."""
+"""Demo data of the service desk: schedules, SLA definitions, the request catalogue and ~20 tickets.
+
+Idempotent: rows are looked up by slug, name or title and skipped when they exist. Ticket times are fixed
+offsets before the load, so a fresh demo always shows the same mix of running, warning, paused, breached
+and met clocks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.core.models import Team
+from bimodal.core.services import create_audited
+from bimodal.portfolio.models import Mode, Service
+from bimodal.servicedesk import services as sd
+from bimodal.servicedesk.choices import DEFAULT_PRIORITY_MATRIX, Approver, TicketStatus, TicketType
+from bimodal.servicedesk.models import (
+    CatalogueItem,
+    Category,
+    PriorityRule,
+    SlaDefinition,
+    SupportSchedule,
+    Ticket,
+)
+
+H = 3600
+OFFICE_HOURS = {d: [["09:00", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+CATEGORIES = [
+    "Access",
+    "Hardware",
+    "Software",
+    "Network",
+    "Payroll",
+    "People",
+    "Expenses",
+    "Building",
+    "Travel",
+]
+# (ticket type, priority) -> (response, resolution) in business seconds
+TARGETS = {
+    (TicketType.INCIDENT, "P1"): (15 * 60, 4 * H),
+    (TicketType.INCIDENT, "P2"): (30 * 60, 8 * H),
+    (TicketType.INCIDENT, "P3"): (4 * H, 3 * 8.5 * H),
+    (TicketType.INCIDENT, "P4"): (8.5 * H, 5 * 8.5 * H),
+    (TicketType.REQUEST, ""): (8.5 * H, 5 * 8.5 * H),
+}
+
+CATALOGUE = [
+    (
+        "it",
+        "new-laptop",
+        "New laptop",
+        "email-collaboration",
+        "service-desk",
+        False,
+        [
+            {
+                "name": "model",
+                "label": "Model",
+                "type": "choice",
+                "required": True,
+                "choices": ['Standard 14"', 'Developer 16"'],
+            },
+            {
+                "name": "reason",
+                "label": "Business reason",
+                "type": "textarea",
+                "required": True,
+                "max_length": 1000,
+            },
+        ],
+        [
+            {"title": "Prepare and image the laptop", "group": "service-desk"},
+            {"title": "Hand over", "group": "service-desk"},
+        ],
+    ),
+    (
+        "it",
+        "access-request",
+        "Access to an application",
+        "identity-access",
+        "security-identity",
+        True,
+        [
+            {
+                "name": "application",
+                "label": "Application",
+                "type": "text",
+                "required": True,
+                "max_length": 120,
+            },
+            {"name": "access_until", "label": "Access until", "type": "date"},
+        ],
+        [{"title": "Grant access", "group": "security-identity"}],
+    ),
+    (
+        "hr",
+        "update-bank-details",
+        "Update my bank details for payroll",
+        "payroll",
+        "hr-systems",
+        False,
+        [
+            {
+                "name": "sort_code",
+                "label": "Sort code",
+                "type": "text",
+                "required": True,
+                "pattern": r"^\d{2}-\d{2}-\d{2}$",
+                "help": "e.g. 12-34-56",
+            },
+            {
+                "name": "account_number",
+                "label": "Account number",
+                "type": "text",
+                "required": True,
+                "pattern": r"^\d{8}$",
+            },
+            {"name": "effective_from", "label": "Effective from", "type": "date", "required": True},
+        ],
+        [{"title": "Update payroll record", "group": "hr-systems"}],
+    ),
+    (
+        "hr",
+        "employment-letter",
+        "Employment confirmation letter",
+        "hr-system",
+        "hr-systems",
+        False,
+        [
+            {"name": "addressee", "label": "Addressed to", "type": "text", "required": True},
+            {"name": "include_salary", "label": "Include salary", "type": "boolean"},
+        ],
+        [],
+    ),
+    (
+        "finance",
+        "expense-advance",
+        "Expense advance",
+        "general-ledger",
+        "ledger-finance-systems",
+        True,
+        [
+            {
+                "name": "amount",
+                "label": "Amount (GBP)",
+                "type": "decimal",
+                "required": True,
+                "min": 1,
+                "max": 5000,
+            },
+            {"name": "purpose", "label": "Purpose", "type": "text", "required": True},
+        ],
+        [{"title": "Pay the advance", "group": "ledger-finance-systems"}],
+    ),
+    (
+        "facilities",
+        "desk-move",
+        "Desk move",
+        "email-collaboration",
+        "service-desk",
+        False,
+        [
+            {
+                "name": "building",
+                "label": "Building",
+                "type": "choice",
+                "required": True,
+                "choices": ["London Wall", "Leeds Park Row", "Edinburgh Quay"],
+            },
+            {
+                "name": "people",
+                "label": "Number of people",
+                "type": "integer",
+                "required": True,
+                "min": 1,
+                "max": 50,
+            },
+        ],
+        [],
+    ),
+    (
+        "travel",
+        "business-trip",
+        "Book a business trip",
+        "employee-self-service",
+        "hr-systems",
+        True,
+        [
+            {"name": "destination", "label": "Destination", "type": "text", "required": True},
+            {"name": "depart", "label": "Departure date", "type": "date", "required": True},
+            {"name": "return_date", "label": "Return date", "type": "date", "required": True},
+            {"name": "contact", "label": "Contact email", "type": "email"},
+        ],
+        [{"title": "Book travel and hotel", "group": "hr-systems"}],
+    ),
+]
+
+# title, type, service, impact, urgency, group, hours ago, final status, extras
+TICKETS = [
+    (
+        "Payments switch rejecting SEPA batches",
+        "incident",
+        "payments-switch",
+        1,
+        1,
+        "service-desk",
+        2,
+        "in_progress",
+        {"major": True},
+    ),
+    (
+        "ATM network: 40 ATMs offline in Scotland",
+        "incident",
+        "atm-network",
+        1,
+        2,
+        "atlas-operations",
+        3,
+        "in_progress",
+        {},
+    ),
+    (
+        "Backup job failed for ledger database",
+        "incident",
+        "backup-recovery",
+        2,
+        2,
+        "atlas-operations",
+        20,
+        "new",
+        {},
+    ),
+    (
+        "Branch VPN slow in Leeds",
+        "incident",
+        "network-services",
+        2,
+        2,
+        "atlas-operations",
+        6,
+        "awaiting_supplier",
+        {},
+    ),
+    (
+        "Cannot log in to internet banking (legacy)",
+        "incident",
+        "internet-banking-legacy",
+        2,
+        1,
+        "service-desk",
+        1,
+        "new",
+        {},
+    ),
+    (
+        "Statement print run delayed",
+        "incident",
+        "statement-printing",
+        3,
+        2,
+        "service-desk",
+        30,
+        "awaiting_customer",
+        {},
+    ),
+    (
+        "Outlook keeps asking for password",
+        "incident",
+        "email-collaboration",
+        3,
+        3,
+        "service-desk",
+        50,
+        "in_progress",
+        {},
+    ),
+    (
+        "Mobile app crashes on Android 15",
+        "incident",
+        "mobile-banking-app",
+        2,
+        2,
+        "service-desk",
+        4,
+        "resolved",
+        {},
+    ),
+    (
+        "Data warehouse load missed its window",
+        "incident",
+        "data-warehouse",
+        2,
+        3,
+        "service-desk",
+        80,
+        "in_progress",
+        {},
+    ),
+    (
+        "Customer chatbot answers in wrong language",
+        "incident",
+        "chatbot",
+        3,
+        3,
+        "service-desk",
+        10,
+        "closed",
+        {},
+    ),
+    (
+        "Recurring SEPA batch rejections",
+        "problem",
+        "payments-switch",
+        2,
+        2,
+        "service-desk",
+        24,
+        "in_progress",
+        {},
+    ),
+    (
+        "Core banking overnight batch overran",
+        "incident",
+        "core-banking",
+        1,
+        2,
+        "service-desk",
+        100,
+        "resolved",
+        {},
+    ),
+    (
+        "Teams calls drop after 60 minutes",
+        "incident",
+        "email-collaboration",
+        3,
+        2,
+        "service-desk",
+        5,
+        "new",
+        {},
+    ),
+    (
+        "Data centre cooling alarm in hall B",
+        "incident",
+        "datacentre-hosting",
+        1,
+        1,
+        "atlas-operations",
+        1,
+        "new",
+        {},
+    ),
+    (
+        "Card management screen times out",
+        "incident",
+        "card-management",
+        2,
+        3,
+        "service-desk",
+        70,
+        "in_progress",
+        {},
+    ),
+]
+REQUESTS = [
+    (
+        "new-laptop",
+        {"model": 'Developer 16"', "reason": "Replacing a five-year-old laptop"},
+        30,
+        "in_progress",
+    ),
+    (
+        "update-bank-details",
+        {"sort_code": "12-34-56", "account_number": "12345678", "effective_from": "2026-01-01"},
+        8,
+        "new",
+    ),
+    ("employment-letter", {"addressee": "Leeds Building Society", "include_salary": True}, 60, "resolved"),
+    ("desk-move", {"building": "London Wall", "people": 4}, 2, "new"),
+    (
+        "business-trip",
+        {"destination": "Frankfurt", "depart": "2026-02-10", "return_date": "2026-02-12"},
+        4,
+        "awaiting_approval",
+    ),
+]
+PATH = {
+    "in_progress": ["in_progress"],
+    "awaiting_customer": ["in_progress", "awaiting_customer"],
+    "awaiting_supplier": ["in_progress", "awaiting_supplier"],
+    "resolved": ["in_progress", "resolved"],
+    "closed": ["in_progress", "resolved", "closed"],
+    "new": [],
+    "awaiting_approval": [],
+}
 
 
+def _walk(ticket, final, *, actor, opened):
+    steps = PATH[final]
+    for n, status in enumerate(steps, start=1):
+        at = opened + (timezone.now() - opened) * n / (len(steps) + 1)
+        ticket = sd.ticket_transition(
+            actor=actor,
+            ticket=ticket,
+            status=status,
+            now=at,
+            resolution="Fixed and verified with the requester." if status == TicketStatus.RESOLVED else "",
+        )
+    return ticket
+
+
+@transaction.atomic
 def load(*, actor) -> dict[str, int]:
     """Create what is missing of this area's demo data; return {kind: number created}."""
-    return {}
+    created: Counter = Counter()
+    User = get_user_model()
+    for (impact, urgency), priority in DEFAULT_PRIORITY_MATRIX.items():
+        if not PriorityRule.objects.filter(impact=impact, urgency=urgency).exists():
+            create_audited(PriorityRule(impact=impact, urgency=urgency, priority=priority), actor=actor)
+            created["priority rules"] += 1
+    for name in CATEGORIES:
+        if not Category.objects.filter(name=name).exists():
+            create_audited(Category(name=name, slug=name.lower()), actor=actor)
+            created["categories"] += 1
+    schedules = {}
+    for slug, name, fields in [
+        (
+            "london-business-hours",
+            "London business hours",
+            {"time_zone": "Europe/London", "hours": OFFICE_HOURS, "country": "GB", "subdivision": "ENG"},
+        ),
+        ("24x7", "24×7", {"always_on": True, "time_zone": "UTC"}),
+    ]:
+        schedule = SupportSchedule.objects.filter(slug=slug).first()
+        if schedule is None:
+            schedule = create_audited(SupportSchedule(slug=slug, name=name, **fields), actor=actor)
+            created["schedules"] += 1
+        schedules[slug] = schedule
+    mode1 = Mode.objects.filter(key="mode-1").first()
+    service_desk = Team.objects.filter(slug="service-desk").first()
+    for (kind, priority), (response, resolution) in TARGETS.items():
+        for target, seconds in (("response", response), ("resolution", resolution)):
+            label = f"{kind.title()} {priority or 'any priority'} {target}"
+            if SlaDefinition.objects.filter(name=label).exists():
+                continue
+            top = priority in {"P1", "P2"}
+            create_audited(
+                SlaDefinition(
+                    name=label,
+                    target=target,
+                    ticket_type=kind,
+                    priority=priority,
+                    target_seconds=int(seconds),
+                    schedule=schedules["24x7" if top else "london-business-hours"],
+                    pause_statuses=["awaiting_customer", "awaiting_approval"],
+                    warning_thresholds=[50, 75, 90],
+                    escalation_team=service_desk,
+                    raise_priority_on_breach=not top and kind == TicketType.INCIDENT,
+                ),
+                actor=actor,
+            )
+            created["SLA definitions"] += 1
+    if mode1 and not SlaDefinition.objects.filter(name="Mode 1 P1 incident resolution").exists():
+        create_audited(
+            SlaDefinition(
+                name="Mode 1 P1 incident resolution",
+                target="resolution",
+                ticket_type="incident",
+                priority="P1",
+                mode=mode1,
+                target_seconds=2 * H,
+                schedule=schedules["24x7"],
+                pause_statuses=["awaiting_customer"],
+                warning_thresholds=[50, 75, 90],
+                escalation_team=service_desk,
+            ),
+            actor=actor,
+        )
+        created["SLA definitions"] += 1
+    teams = {t.slug: t for t in Team.objects.all()}
+    services = {s.slug: s for s in Service.objects.all()}
+    for department, slug, name, service, group, approval, schema, tasks in CATALOGUE:
+        if CatalogueItem.objects.filter(slug=slug).exists() or service not in services:
+            continue
+        create_audited(
+            CatalogueItem(
+                department=department,
+                slug=slug,
+                name=name,
+                description=f"{name} ({department.upper()})",
+                service=services[service],
+                fulfilment_group=teams[group],
+                form_schema=schema,
+                requires_approval=approval,
+                approver=Approver.MANAGER if approval else "",
+                task_templates=tasks,
+                category=Category.objects.filter(
+                    slug={
+                        "hr": "people",
+                        "finance": "expenses",
+                        "travel": "travel",
+                        "facilities": "building",
+                    }.get(department, "hardware")
+                ).first(),
+            ),
+            actor=actor,
+        )
+        created["catalogue items"] += 1
+    users = {u.username: u for u in User.objects.filter(username__in=["sam", "rita", "sunil", "admin"])}
+    rita, sam = users.get("rita"), users.get("sam")
+    if rita is None or sam is None:
+        return dict(created)
+    if rita.manager_id is None and "admin" in users:
+        # Requests needing approval go to the requester's manager.
+        User.objects.filter(pk=rita.pk).update(manager=users["admin"])
+        rita.manager = users["admin"]
+    now = timezone.now()
+    problem = None
+    for title, kind, service, impact, urgency, group, hours, final, extra in TICKETS:
+        if Ticket.objects.filter(title=title).exists() or service not in services:
+            continue
+        opened = now - timedelta(hours=hours)
+        ticket = sd.ticket_create(
+            actor=actor,
+            ticket_type=kind,
+            title=title,
+            service=services[service],
+            impact=impact,
+            urgency=urgency,
+            requester=rita if kind == TicketType.INCIDENT and hours % 2 else actor,
+            assignment_group=teams[group],
+            assignee=users.get("sunil")
+            if group == "atlas-operations" and final != "new"
+            else (sam if final != "new" else None),
+            major_incident=extra.get("major", False),
+            opened_at=opened,
+            description=f"{title}. Reported {hours} hours before the demo was loaded.",
+        )
+        ticket = _walk(ticket, final, actor=actor, opened=opened)
+        if kind == TicketType.PROBLEM:
+            problem = ticket
+        created["tickets"] += 1
+    if problem is not None:
+        first = Ticket.objects.filter(title=TICKETS[0][0]).first()
+        if first and first.problem_id is None:
+            sd.ticket_link_problem(actor=actor, incident=first, problem=problem)
+    for slug, data, hours, final in REQUESTS:
+        item = CatalogueItem.objects.filter(slug=slug).first()
+        if item is None or Ticket.objects.filter(catalogue_item=item, requester=rita).exists():
+            continue
+        opened = now - timedelta(hours=hours)
+        ticket = sd.request_submit(actor=rita, item=item, data=data, opened_at=opened)
+        if ticket.status == TicketStatus.NEW:
+            ticket = _walk(ticket, final, actor=actor, opened=opened)
+        created["requests"] += 1
+    created["SLA checks"] += 0
+    sd.sla_check(now=now)
+    return {k: v for k, v in created.items() if v}

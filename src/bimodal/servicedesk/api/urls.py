@@ -1,7 +1,16 @@
 """API routes of the servicedesk app."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter(trailing_slash=True)
+from bimodal.servicedesk.api import views
 
-urlpatterns = router.urls
+router = DefaultRouter(trailing_slash=True)
+router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("catalogue", views.CatalogueItemViewSet, basename="catalogueitem")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("alertmanager/", views.AlertmanagerWebhookView.as_view(), name="alertmanager-webhook"),
+    *router.urls,
+]

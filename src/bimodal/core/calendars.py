@@ -1,0 +1,243 @@
+"""Business-time arithmetic: the one place where durations in working time are computed.
+
+A `Schedule` says when the clock runs: working hours per weekday in a time zone, minus public holidays
+(the `holidays` package, by country and subdivision) and extra closures — or around the clock (24×7).
+Working hours are wall-clock times in the schedule's zone; every instant is converted to UTC, so daylight-saving
+changes are exact (a 00:00–24:00 day on the spring-forward Sunday has 23 hours).
+
+`add_business_time()` and `business_seconds_between()` work on one ticket; `Timeline` measures and locates
+many instants at once with numpy (bulk SLA recomputation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY = 86_400
+# A schedule with no working time in this many days is treated as never open (instead of looping forever).
+MAX_SEARCH_DAYS = 3 * 366
+
+
+def _parse_clock(text: str) -> int:
+    """'09:30' → seconds after midnight; '24:00' is the end of the day."""
+    hours, _, rest = text.partition(":")
+    minutes, _, seconds = rest.partition(":")
+    value = int(hours) * 3600 + int(minutes or 0) * 60 + int(seconds or 0)
+    if not 0 <= value <= DAY:
+        raise ValueError(f"{text!r} is not a time of day")
+    return value
+
+
+@lru_cache(maxsize=512)
+def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
+    """Public holidays of a country (and subdivision) in one year."""
+    import holidays
+
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a business clock runs: weekly working hours in a zone, less holidays and closures, or 24×7."""
+
+    time_zone: str = "UTC"
+    # Mon..Sun: each a tuple of (start, end) seconds after local midnight, sorted and not overlapping.
+    hours: tuple[tuple[tuple[int, int], ...], ...] = ((),) * 7
+    country: str = ""
+    subdivision: str = ""
+    closures: frozenset[date] = field(default_factory=frozenset)
+    always: bool = False
+
+    @classmethod
+    def twenty_four_seven(cls) -> Schedule:
+        """The clock always runs."""
+        return cls(always=True)
+
+    @classmethod
+    def from_spec(
+        cls,
+        *,
+        time_zone: str = "UTC",
+        hours: dict[str, list[list[str]]] | None = None,
+        country: str = "",
+        subdivision: str = "",
+        closures=(),
+        always: bool = False,
+    ) -> Schedule:
+        """From data: hours = {"mon": [["09:00", "17:30"]], …}; closures = ISO dates."""
+        ZoneInfo(time_zone)  # fail early on an unknown zone
+        per_day = []
+        for name in WEEKDAYS:
+            spans = sorted((_parse_clock(a), _parse_clock(b)) for a, b in (hours or {}).get(name, []))
+            for i, (a, b) in enumerate(spans):
+                if a >= b or (i + 1 < len(spans) and spans[i + 1][0] < b):
+                    raise ValueError(f"{name}: working hours must be increasing and not overlap")
+            per_day.append(tuple(spans))
+        return cls(
+            time_zone=time_zone,
+            hours=tuple(per_day),
+            country=country,
+            subdivision=subdivision,
+            closures=frozenset(d if isinstance(d, date) else date.fromisoformat(d) for d in closures),
+            always=always,
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether `day` (local) has working hours: a weekday with hours, not a holiday or closure."""
+        if not self.hours[day.weekday()] or day in self.closures:
+            return False
+        return not (self.country and day in _holidays(self.country, self.subdivision, day.year))
+
+    def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working intervals of one local day, as UTC instants."""
+        if not self.is_working_day(day):
+            return []
+        zone, midnight = self.zone, datetime.combine(day, time(0))
+        out = []
+        for a, b in self.hours[day.weekday()]:
+            start = (midnight + timedelta(seconds=a)).replace(tzinfo=zone).astimezone(UTC)
+            end = (midnight + timedelta(seconds=b)).replace(tzinfo=zone).astimezone(UTC)
+            if end > start:
+                out.append((start, end))
+        return out
+
+    def has_working_time(self) -> bool:
+        return self.always or any(self.hours)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("business-time arithmetic needs timezone-aware datetimes")
+    return value.astimezone(UTC)
+
+
+def business_time_between(schedule: Schedule, start: datetime, end: datetime) -> timedelta:
+    """Working time between two instants (zero when end is not after start)."""
+    start, end = _aware(start), _aware(end)
+    if end <= start:
+        return timedelta(0)
+    if schedule.always:
+        return end - start
+    zone = schedule.zone
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    total = timedelta(0)
+    while day <= last:
+        for a, b in schedule.intervals_on(day):
+            lo, hi = max(a, start), min(b, end)
+            if hi > lo:
+                total += hi - lo
+        day += timedelta(days=1)
+    return total
+
+
+def business_seconds_between(schedule: Schedule, start: datetime, end: datetime) -> float:
+    """Working seconds between two instants."""
+    return business_time_between(schedule, start, end).total_seconds()
+
+
+def add_business_time(schedule: Schedule, start: datetime, seconds: float | timedelta) -> datetime:
+    """The earliest instant at which `seconds` of working time have passed since `start` (in UTC)."""
+    remaining = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+    start = _aware(start)
+    if remaining < timedelta(0):
+        raise ValueError("cannot add a negative duration")
+    if remaining == timedelta(0) or schedule.always:
+        return start + remaining
+    if not schedule.has_working_time():
+        raise ValueError("the schedule has no working hours")
+    day = start.astimezone(schedule.zone).date() - timedelta(days=1)
+    idle_days = 0
+    while True:
+        intervals = schedule.intervals_on(day)
+        for a, b in intervals:
+            lo = max(a, start)
+            if b <= lo:
+                continue
+            if remaining <= b - lo:
+                return lo + remaining
+            remaining -= b - lo
+        idle_days = 0 if intervals else idle_days + 1
+        if idle_days > MAX_SEARCH_DAYS:
+            raise ValueError("the schedule has no working time within three years")
+        day += timedelta(days=1)
+
+
+# --- bulk (numpy) ----------------------------------------------------------------------------------
+
+
+class Timeline:
+    """The working intervals of a schedule over a period, for measuring many instants at once.
+
+    `measure(t)` is the working seconds from the period start to each instant t (epoch seconds); the
+    working time between s and e is `measure(e) - measure(s)`; `locate(v)` is its inverse (the earliest
+    instant at which v working seconds have passed). Both are a binary search per instant."""
+
+    def __init__(self, schedule: Schedule, start: datetime, end: datetime) -> None:
+        self.schedule = schedule
+        start, end = _aware(start), _aware(end)
+        if schedule.always:
+            self.starts = np.array([start.timestamp()], dtype=np.float64)
+            self.ends = np.array([end.timestamp()], dtype=np.float64)
+        else:
+            zone = schedule.zone
+            day = start.astimezone(zone).date() - timedelta(days=1)
+            last = end.astimezone(zone).date() + timedelta(days=1)
+            starts, ends = [], []
+            while day <= last:
+                for a, b in schedule.intervals_on(day):
+                    starts.append(a.timestamp())
+                    ends.append(b.timestamp())
+                day += timedelta(days=1)
+            self.starts = np.array(starts, dtype=np.float64)
+            self.ends = np.array(ends, dtype=np.float64)
+        lengths = self.ends - self.starts
+        self.before = np.concatenate(([0.0], np.cumsum(lengths)))[:-1]  # work done before each interval
+        self.lengths = lengths
+
+    def measure(self, instants: np.ndarray) -> np.ndarray:
+        """Working seconds from the timeline's first interval to each instant (epoch seconds)."""
+        t = np.asarray(instants, dtype=np.float64)
+        if self.schedule.always:
+            return t - self.starts[0]
+        if not len(self.starts):
+            return np.zeros_like(t)
+        k = np.searchsorted(self.starts, t, side="right") - 1
+        inside = np.clip(t - self.starts[np.maximum(k, 0)], 0.0, self.lengths[np.maximum(k, 0)])
+        return np.where(k < 0, 0.0, self.before[np.maximum(k, 0)] + inside)
+
+    def between(self, starts: np.ndarray, ends: np.ndarray | float) -> np.ndarray:
+        """Working seconds between each pair of instants (epoch seconds)."""
+        return np.maximum(self.measure(ends) - self.measure(starts), 0.0)
+
+    def locate(self, values: np.ndarray) -> np.ndarray:
+        """The earliest instant (epoch seconds) at which `values` working seconds have passed; NaN beyond."""
+        v = np.asarray(values, dtype=np.float64)
+        if self.schedule.always:
+            return self.starts[0] + v
+        ends_cum = self.before + self.lengths
+        k = np.searchsorted(ends_cum, v, side="left")
+        ok = k < len(self.starts)
+        kk = np.minimum(k, max(len(self.starts) - 1, 0))
+        out = self.starts[kk] + (v - self.before[kk])
+        return np.where(ok, out, np.nan)
+
+
+def business_seconds_many(schedule: Schedule, starts: np.ndarray, end: datetime) -> np.ndarray:
+    """Working seconds from each start (epoch seconds) to `end`: bulk SLA recomputation."""
+    starts = np.asarray(starts, dtype=np.float64)
+    if not len(starts):
+        return np.zeros(0)
+    first = datetime.fromtimestamp(float(starts.min()), UTC)
+    timeline = Timeline(schedule, first, _aware(end))
+    return timeline.between(starts, _aware(end).timestamp())

@@ -1,0 +1,91 @@
+"""Reads of the service desk: restricted ticket lists, a ticket's page data, SLA countdowns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from bimodal.servicedesk import sla
+from bimodal.servicedesk.choices import Department, SlaState
+from bimodal.servicedesk.models import CatalogueItem, SlaInstance, Ticket, TicketComment
+
+
+def ticket_list(*, user):
+    """The tickets `user` may see, with what lists show (service, groups, SLA clocks) in flat queries."""
+    clocks = SlaInstance.objects.select_related("definition")
+    return (
+        Ticket.objects.restrict(user, "view")
+        .with_related()
+        .prefetch_related(Prefetch("sla_instances", queryset=clocks))
+    )
+
+
+@dataclass
+class Clock:
+    """One SLA clock as shown: elapsed, remaining, due, percentage and a colour."""
+
+    instance: SlaInstance
+    elapsed: float
+    remaining: float
+    percent: float
+    colour: str
+
+    @property
+    def remaining_label(self) -> str:
+        text = sla.format_duration(self.remaining)
+        return f"{text} over" if self.remaining < 0 else f"{text} left"
+
+    @property
+    def elapsed_label(self) -> str:
+        return sla.format_duration(self.elapsed)
+
+    @property
+    def target_label(self) -> str:
+        return sla.format_duration(self.instance.definition.target_seconds)
+
+
+def clock(instance: SlaInstance, now: datetime | None = None, *, exact: bool = True) -> Clock:
+    """The clock's figures now: exact (detail page) or from the last periodic recompute (lists)."""
+    now = now or timezone.now()
+    target = instance.definition.target_seconds
+    if instance.stopped_at is not None or instance.running_since is None:
+        elapsed = instance.elapsed_seconds
+    elif exact:
+        elapsed = sla.elapsed_seconds(instance, now)
+    else:
+        elapsed = max(instance.computed_elapsed, instance.elapsed_seconds)
+    percent = sla.percent_used(elapsed, target)
+    if instance.state == SlaState.MET:
+        colour = "met"
+    elif instance.state == SlaState.BREACHED or elapsed > target:
+        colour = "breached"
+    elif instance.state == SlaState.PAUSED:
+        colour = "paused"
+    elif percent >= 75:
+        colour = "warning"
+    else:
+        colour = "ok"
+    return Clock(
+        instance=instance,
+        elapsed=elapsed,
+        remaining=target - elapsed,
+        percent=min(percent, 100),
+        colour=colour,
+    )
+
+
+def catalogue(*, user) -> list[tuple[str, list[CatalogueItem]]]:
+    """Catalogue items the user may request, grouped by department."""
+    items = CatalogueItem.objects.restrict(user, "view").filter(active=True).select_related("service")
+    grouped: dict[str, list[CatalogueItem]] = {}
+    for item in items:
+        grouped.setdefault(item.department, []).append(item)
+    return [(Department(key).label, grouped[key]) for key in Department.values if key in grouped]
+
+
+def ticket_comments(ticket: Ticket, *, user):
+    """Comments of a ticket the user may read (internal notes only for agents)."""
+    return TicketComment.objects.restrict(user, "view").filter(ticket=ticket).select_related("author")

@@ -1,0 +1,53 @@
+"""SLA computations (no writes): which definitions apply, elapsed business time, due times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bimodal.core.calendars import add_business_time, business_seconds_between
+
+
+def match_definitions(ticket, definitions) -> dict[str, object]:
+    """For each target (response, resolution) the most specific active definition matching the ticket."""
+    chosen: dict[str, object] = {}
+    for definition in definitions:
+        if not definition.matches(ticket):
+            continue
+        best = chosen.get(definition.target)
+        if best is None or (definition.specificity, -definition.pk) > (best.specificity, -best.pk):
+            chosen[definition.target] = definition
+    return chosen
+
+
+def elapsed_seconds(instance, now: datetime, schedule=None) -> float:
+    """Business seconds the clock has run up to `now`."""
+    if instance.running_since is None:
+        return instance.elapsed_seconds
+    schedule = schedule or instance.definition.schedule.as_schedule()
+    return instance.elapsed_seconds + business_seconds_between(schedule, instance.running_since, now)
+
+
+def due_from(instance, schedule=None) -> datetime | None:
+    """When a running clock reaches its target (None while paused or stopped)."""
+    if instance.running_since is None:
+        return None
+    schedule = schedule or instance.definition.schedule.as_schedule()
+    left = max(instance.definition.target_seconds - instance.elapsed_seconds, 0)
+    return add_business_time(schedule, instance.running_since, left)
+
+
+def percent_used(elapsed: float, target: int) -> float:
+    return 100.0 * elapsed / target if target else 100.0
+
+
+def format_duration(seconds: float) -> str:
+    """12345 → '3h 25m'."""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"

@@ -1,0 +1,26 @@
+"""The periodic SLA task and `bimodal worker`."""
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from bimodal.servicedesk.tasks import ensure_periodic_check, sla_check_task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_periodic_check_is_enqueued_once():
+    ensure_periodic_check()
+    ensure_periodic_check()  # a restarted worker does not pile up checks
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_worker_runs_the_check_in_batch_mode():
+    call_command("worker", "--batch", "--max-tasks", "1", verbosity=0)
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+    # The check reschedules itself for a minute later.
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_task_body_without_reschedule():
+    assert sla_check_task.call(False) == {"running": 0, "breached": 0, "escalations": 0}
