@@ -199,6 +199,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "bimodal.core.choices.TeamKind",
         "DependencyKindEnum": "bimodal.portfolio.choices.DependencyKind",
+        "TicketStatusEnum": "bimodal.servicedesk.choices.TicketStatus",
+        "TicketLevelEnum": "bimodal.servicedesk.choices.Level",
     },
 }
 

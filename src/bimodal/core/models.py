@@ -196,3 +196,29 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class NotificationQuerySet(RestrictedQuerySet):
+    """A person sees only their own notifications."""
+
+    def restriction(self, user, action: str) -> Q | None:
+        return Q(recipient=user)
+
+
+class Notification(models.Model):
+    """An in-app notification for one person (SLA warnings, assignments …); email is sent alongside."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager.from_queryset(NotificationQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.subject}"

@@ -25,7 +25,7 @@ AREAS = [
         "governance",
         "Governance",
         "⚖",
-        None,
+        "governance:policy_list",
         "Org units' governance models, decision rights (RACI), forums such as the CAB and portfolio board with "
         "agendas and minutes, and declarative CEL policies scoped by mode.",
     ),
@@ -33,7 +33,7 @@ AREAS = [
         "changes",
         "Changes & deployments",
         "⇄",
-        None,
+        "changes:change_list",
         "One change record for both modes: CAB approval, change windows, freezes and conflict detection for "
         "Mode 1; a millisecond deployment gate for Mode 2 pipelines.",
     ),
@@ -41,7 +41,7 @@ AREAS = [
         "servicedesk",
         "Service desk",
         "☎",
-        None,
+        "servicedesk:queue",
         "Incidents, service requests and problems; the enterprise request catalogue (IT, HR, Finance, "
         "Facilities …) with SLA clocks on business-hours calendars.",
     ),
