@@ -10,4 +10,6 @@ urlpatterns = [
     # The changes app owns /api/changes/, /api/gate/ and /api/deployments/.
     path("", include("bimodal.changes.api.urls")),
     path("servicedesk/", include("bimodal.servicedesk.api.urls")),
+    path("registers/", include("bimodal.registers.api.urls")),
+    path("people/", include("bimodal.people.api.urls")),
 ]

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "bimodal.governance",
     "bimodal.changes",
     "bimodal.servicedesk",
+    "bimodal.registers",
+    "bimodal.people",
     "bimodal.demo",
 ]
 

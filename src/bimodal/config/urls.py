@@ -19,6 +19,8 @@ urlpatterns = [
     path("governance/", include("bimodal.governance.urls")),
     path("changes/", include("bimodal.changes.urls")),
     path("servicedesk/", include("bimodal.servicedesk.urls")),
+    path("registers/", include("bimodal.registers.urls")),
+    path("people/", include("bimodal.people.urls")),
     path("", include("bimodal.core.urls")),
     path("", core_views.home, name="home"),
 ]

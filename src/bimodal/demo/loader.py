@@ -32,6 +32,7 @@ DEMO_EXTENSIONS = [
     "bimodal.demo.assessment",
     "bimodal.demo.changes",
     "bimodal.demo.servicedesk",
+    "bimodal.demo.registers",
 ]
 
 

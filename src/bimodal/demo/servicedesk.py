@@ -49,6 +49,16 @@ TARGETS = {
     (TicketType.REQUEST, ""): (8.5 * H, 5 * 8.5 * H),
 }
 
+ITEM_DESCRIPTIONS = {
+    "new-laptop": "A standard or developer laptop, imaged and enrolled; delivered to your desk within five working days.",
+    "access-request": "Access to a business application; the application owner approves it.",
+    "update-bank-details": "Change the account your salary is paid into, from the next payroll run.",
+    "employment-letter": "A signed letter confirming your employment, e.g. for a mortgage or a lease.",
+    "expense-advance": "Cash advance for business expenses; your manager approves it.",
+    "desk-move": "Move desks, phones and equipment for you or your team within our offices.",
+    "business-trip": "Travel and hotel booked to policy by the travel desk; your manager approves it.",
+}
+
 CATALOGUE = [
     (
         "it",
@@ -493,7 +503,7 @@ def load(*, actor) -> dict[str, int]:
                 department=department,
                 slug=slug,
                 name=name,
-                description=f"{name} ({department.upper()})",
+                description=ITEM_DESCRIPTIONS.get(slug, ""),
                 service=services[service],
                 fulfilment_group=teams[group],
                 form_schema=schema,

@@ -1,0 +1,5 @@
+"""URLs of the people app."""
+
+app_name = "people"
+
+urlpatterns: list = []

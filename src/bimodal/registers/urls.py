@@ -1,0 +1,5 @@
+"""URLs of the registers app."""
+
+app_name = "registers"
+
+urlpatterns: list = []
