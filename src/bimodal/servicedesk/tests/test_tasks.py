@@ -15,6 +15,9 @@ def test_periodic_check_is_enqueued_once():
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
 
+# The worker recycles connections that are not in autocommit mode; inside a test transaction that would close
+# the test's own connection on PostgreSQL, so this test runs with real commits.
+@pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_check_in_batch_mode():
     call_command("worker", "--batch", "--max-tasks", "1", verbosity=0)
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
