@@ -1,0 +1,78 @@
+"""Writes of the people app: skills, proficiency ratings and skill profiles (requirements)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.core.models import User
+from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
+from bimodal.people.models import Proficiency, Skill, SkillRequirement
+
+
+def skill_create(*, actor: User, name: str, slug: str = "", **fields) -> Skill:
+    """Add a skill to the catalogue."""
+    require_perm(actor, "people.add_skill")
+    return create_audited(
+        Skill(name=name, slug=slug or unique_slug(Skill, name), **fields), actor=actor, verb="skill_create"
+    )
+
+
+def skill_update(*, actor: User, skill: Skill, reason: str = "", **fields) -> Skill:
+    """Change a skill."""
+    require_object(actor, "change", skill)
+    return update_audited(skill, actor=actor, fields=fields, reason=reason, verb="skill_update")
+
+
+def _may_rate(actor: User, person: User) -> bool:
+    """Governance (manage_all_proficiency) rates anyone; a team lead rates the members of teams they lead."""
+    if actor.has_perm("people.manage_all_proficiency"):
+        return True
+    return person.teams.filter(lead=actor).exists()
+
+
+@transaction.atomic
+def proficiency_record(
+    *, actor: User, person: User, skill: Skill, proficiency_level: int, reason: str = ""
+) -> Proficiency:
+    """Record (or change) how well `person` masters `skill`, 1–4."""
+    require_perm(actor, "people.add_proficiency")
+    if not _may_rate(actor, person):
+        raise PermissionDenied(
+            f"You may only record proficiency of people in teams you lead, not of {person}."
+        )
+    existing = Proficiency.objects.filter(person=person, skill=skill).first()
+    fields = {
+        "proficiency_level": proficiency_level,
+        "assessed_by": actor,
+        "assessed_on": timezone.localdate(),
+    }
+    if existing:
+        return update_audited(existing, actor=actor, fields=fields, reason=reason, verb="proficiency_update")
+    return create_audited(
+        Proficiency(person=person, skill=skill, **fields),
+        actor=actor,
+        reason=reason,
+        verb="proficiency_record",
+    )
+
+
+@transaction.atomic
+def requirement_set(
+    *, actor: User, skill: Skill, min_level: int, headcount: int = 1, mode=None, service=None, notes: str = ""
+) -> SkillRequirement:
+    """Set what a mode's or a service's skill profile needs of one skill (created or updated)."""
+    require_perm(actor, "people.add_skillrequirement")
+    if (mode is None) == (service is None):
+        raise ValidationError({"mode": "A requirement belongs to a mode or to a service (one of them)."})
+    existing = SkillRequirement.objects.filter(skill=skill, mode=mode, service=service).first()
+    fields = {"min_level": min_level, "headcount": headcount, "notes": notes}
+    if existing:
+        require_perm(actor, "people.change_skillrequirement")
+        return update_audited(existing, actor=actor, fields=fields, verb="requirement_update")
+    return create_audited(
+        SkillRequirement(skill=skill, mode=mode, service=service, **fields),
+        actor=actor,
+        verb="requirement_set",
+    )

@@ -1,0 +1,137 @@
+"""Pages of the people app: the heat-map skills matrix, the gap analysis and skill profiles.
+
+Reads come from the selectors; proficiency is recorded through `services.proficiency_record`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+
+from bimodal.people import selectors, services
+from bimodal.people.forms import ProficiencyForm, TeamModeForm
+
+AREA = {"active_area": "people"}
+
+
+def _heatmap(data: dict) -> str:
+    """The people × skills matrix as a plotly heat map (0 = not rated, 1–4 = proficiency)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    people = [str(p) for p in data["people"]]
+    skills = [s.name for s in data["skills"]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=data["z"],
+            x=skills,
+            y=people,
+            zmin=0,
+            zmax=4,
+            xgap=2,
+            ygap=2,
+            colorscale=[
+                [0, "#f1f3f7"],
+                [0.25, "#fde2c4"],
+                [0.5, "#f6b26b"],
+                [0.75, "#6fa8dc"],
+                [1, "#1f4e79"],
+            ],
+            colorbar={
+                "title": "Level",
+                "tickvals": [0, 1, 2, 3, 4],
+                "ticktext": ["—", "1 Aware", "2 Working", "3 Practitioner", "4 Expert"],
+            },
+            hovertemplate="%{y} — %{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template="none",
+        height=max(300, 60 + 28 * len(people)),
+        margin={"l": 160, "r": 20, "t": 20, "b": 140},
+        xaxis={"tickangle": -40},
+        yaxis={"autorange": "reversed"},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return pio.to_html(
+        fig, include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True}
+    )
+
+
+@login_required
+@permission_required("people.view_proficiency", raise_exception=True)
+def matrix(request):
+    """The skills matrix of a team (or of everyone rated) as a heat map."""
+    form = TeamModeForm(request.GET or None, user=request.user)
+    team = form.cleaned_data.get("team") if form.is_valid() else None
+    if team:
+        people = selectors.team_people(team)
+    else:
+        from bimodal.core.models import User
+
+        ids = selectors.proficiency_list(user=request.user).values("person_id")
+        people = list(User.objects.filter(pk__in=ids).order_by("last_name", "username"))
+    data = selectors.matrix(user=request.user, people=people)
+    chart = _heatmap(data) if data["people"] and data["skills"] else ""
+    context = {**AREA, "form": form, "team": team, "chart": chart, "data": data}
+    htmx = getattr(request, "htmx", None)
+    response = render(
+        request, "people/_matrix.html" if htmx and not htmx.boosted else "people/matrix.html", context
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@permission_required("people.view_skillrequirement", raise_exception=True)
+def gaps(request):
+    """Gap analysis: one team and mode in detail, or the overview of every team and mode."""
+    form = TeamModeForm(request.GET or None, user=request.user)
+    team = mode = None
+    if form.is_valid():
+        team, mode = form.cleaned_data.get("team"), form.cleaned_data.get("mode")
+    context = {**AREA, "form": form, "team": team, "mode": mode}
+    if team and mode:
+        rows = selectors.gap_analysis(user=request.user, team=team, mode=mode)
+        context.update(rows=rows, totals=selectors.gap_totals(rows))
+    else:
+        overview = []
+        for t, m in selectors.team_modes(user=request.user):
+            totals = selectors.gap_totals(selectors.gap_analysis(user=request.user, team=t, mode=m))
+            overview.append({"team": t, "mode": m, **totals})
+        context["overview"] = overview
+    return render(request, "people/gaps.html", context)
+
+
+@login_required
+@permission_required("people.view_skill", raise_exception=True)
+def profiles(request):
+    """The skills catalogue and the skill profiles of modes and services."""
+    requirements = list(
+        selectors.requirement_list(user=request.user).order_by("mode__order", "service__name", "skill__name")
+    )
+    context = {
+        **AREA,
+        "skills": selectors.skill_list(user=request.user),
+        "mode_reqs": [r for r in requirements if r.mode_id],
+        "service_reqs": [r for r in requirements if r.service_id],
+    }
+    return render(request, "people/profiles.html", context)
+
+
+@login_required
+@permission_required("people.add_proficiency", raise_exception=True)
+def proficiency_record(request):
+    """Record a person's proficiency (team leads for their members)."""
+    form = ProficiencyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rating = services.proficiency_record(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, f"Recorded: {rating}.")
+            return redirect("people:matrix")
+    return render(request, "people/proficiency_form.html", {**AREA, "form": form})

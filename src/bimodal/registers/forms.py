@@ -1,0 +1,248 @@
+"""Forms of the register pages: they display and validate input; views hand cleaned data to services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from bimodal.core.models import OrgUnit, Team, User
+from bimodal.portfolio import selectors as portfolio_selectors
+from bimodal.registers import risk
+from bimodal.registers.choices import DECISIONS_A_REVIEW_MAY_GIVE, EthicsDecision
+from bimodal.registers.models import AIUseCase, CloudAccount, LowCodeApp
+
+
+class StyledForm:
+    """Bootstrap classes on every widget."""
+
+    def style(self) -> None:
+        for f in self.fields.values():
+            w = f.widget
+            css = (
+                "form-check-input"
+                if isinstance(w, forms.CheckboxInput)
+                else "form-select"
+                if isinstance(w, forms.Select | forms.SelectMultiple)
+                else "form-control"
+            )
+            w.attrs["class"] = css
+
+
+def _people():
+    return User.objects.filter(is_active=True).order_by("username")
+
+
+class _ItemForm(StyledForm, forms.ModelForm):
+    """Common set-up: references restricted to what the user may see."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = _people()
+            self.fields["owner"].initial = self.fields["owner"].initial or user.pk
+        for name in ("owner_team", "support_team"):
+            if name in self.fields:
+                self.fields[name].queryset = Team.objects.restrict(user, "view")
+        for name in ("integrations", "services"):
+            if name in self.fields:
+                self.fields[name].queryset = (
+                    portfolio_selectors.service_list(user=user).prefetch_related(None).select_related(None)
+                )
+                self.fields[name].widget.attrs["size"] = 6
+        self.style()
+
+    def data_for_service(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class LowCodeAppForm(_ItemForm):
+    """Register a low-code app."""
+
+    class Meta:
+        model = LowCodeApp
+        fields = [
+            "name",
+            "platform",
+            "owner",
+            "owner_team",
+            "business_unit",
+            "purpose",
+            "user_count",
+            "data_classification",
+            "integrations",
+            "support_wrapper",
+            "support_team",
+            "stage",
+            "description",
+        ]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["business_unit"].queryset = OrgUnit.objects.restrict(user, "view")
+        self.fields["stage"].choices = [c for c in self.fields["stage"].choices if c[0] != "promoted"]
+
+
+class AIUseCaseForm(_ItemForm):
+    """Register an AI use case and answer the risk questions (one checkbox each)."""
+
+    class Meta:
+        model = AIUseCase
+        fields = [
+            "name",
+            "owner",
+            "owner_team",
+            "purpose",
+            "model_vendor",
+            "runs_on",
+            "personal_data",
+            "special_categories",
+            "data_categories",
+            "affected_people",
+            "affected_count",
+            "dpia_status",
+            "human_oversight",
+            "monitoring",
+            "services",
+            "stage",
+            "description",
+        ]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "human_oversight": forms.Textarea(attrs={"rows": 2}),
+            "monitoring": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["stage"].choices = [c for c in self.fields["stage"].choices if c[0] != "promoted"]
+        answers = self.instance.risk_answers if self.instance.pk else {}
+        for q in risk.AI_QUESTIONS:
+            self.fields[f"q_{q.key}"] = forms.BooleanField(
+                required=False,
+                label=q.text,
+                initial=answers.get(q.key, False),
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
+
+    @property
+    def question_fields(self):
+        return [self[f"q_{q.key}"] for q in risk.AI_QUESTIONS]
+
+    @property
+    def main_fields(self):
+        return [self[n] for n in self.Meta.fields]
+
+    def data_for_service(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("q_")}
+        data["risk_answers"] = {q.key: bool(self.cleaned_data.get(f"q_{q.key}")) for q in risk.AI_QUESTIONS}
+        return data
+
+
+class CloudAccountForm(_ItemForm):
+    """Register a cloud account."""
+
+    class Meta:
+        model = CloudAccount
+        fields = [
+            "name",
+            "provider",
+            "account_ref",
+            "owner",
+            "owner_team",
+            "services",
+            "monthly_budget",
+            "total_resources",
+            "tagged_resources",
+            "idle_resources",
+            "orphaned_resources",
+            "stage",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class PromoteForm(StyledForm, forms.Form):
+    """Promote a low-code app into the catalogue."""
+
+    mode = forms.ModelChoiceField(queryset=None, to_field_name="key")
+    owner_team = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].queryset = portfolio_selectors.mode_list(user=user)
+        self.fields["owner_team"].queryset = Team.objects.restrict(user, "view")
+        self.style()
+
+
+class DecideForm(StyledForm, forms.Form):
+    """The ethics review decision."""
+
+    ethics_decision = forms.ChoiceField(
+        choices=[c for c in EthicsDecision.choices if c[0] in DECISIONS_A_REVIEW_MAY_GIVE], label="Decision"
+    )
+    conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+class ImportForm(StyledForm, forms.Form):
+    """CSV upload or pasted text."""
+
+    file = forms.FileField(required=False)
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}), label="…or paste CSV")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > 2 * 1024 * 1024:
+                raise forms.ValidationError("The file is larger than 2 MB.")
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError("The file is not UTF-8 text.") from exc
+        if not data.get("text"):
+            raise forms.ValidationError("Choose a CSV file or paste CSV text.")
+        return data
+
+
+class FilterSelect(forms.SelectMultiple):
+    """A single-choice select for a multi-valued filter: one value from the bar, several from a URL."""
+
+    allow_multiple_selected = False
+
+    def __init__(self, attrs=None, choices=(), empty_label: str = "Any"):
+        super().__init__(attrs, choices)
+        self.empty_label = empty_label
+
+    def value_from_datadict(self, data, files, name):
+        # "Any" submits an empty value: no filter, not an invalid choice.
+        return [value for value in super().value_from_datadict(data, files, name) or [] if value]
+
+    def optgroups(self, name, value, attrs=None):
+        any_option = self.create_option(name, "", self.empty_label, not value, 0, attrs=attrs)
+        return [(None, [any_option], 0), *super().optgroups(name, value, attrs)]
+
+
+def style_filter_form(form: forms.Form) -> None:
+    """Compact widgets for the filter bar: one select per multi-valued filter, "Any" for yes/no ones."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.SelectMultiple):
+            field.widget = FilterSelect(attrs={"class": "form-select form-select-sm"}, choices=field.choices)
+        elif isinstance(field.widget, forms.NullBooleanSelect):
+            field.widget = forms.Select(
+                attrs={"class": "form-select form-select-sm"},
+                choices=[("", "Any"), ("true", "Yes"), ("false", "No")],
+            )
+        else:
+            field.widget.attrs["class"] = "form-control form-control-sm"

@@ -1,0 +1,28 @@
+"""Background tasks of the registers: the daily review check (review tasks and notifications, once only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from bimodal.core.tasks import enqueue_once
+
+CHECK_EVERY = timedelta(hours=6)
+
+
+@task()
+def review_check_task(reschedule: bool = True) -> dict:
+    """Create review tasks for due and overdue register items (once per item and due date); reschedule."""
+    from bimodal.registers.services import reviews_schedule
+
+    result = reviews_schedule()
+    if reschedule:
+        review_check_task.using(run_after=timezone.now() + CHECK_EVERY).enqueue(True)
+    return result
+
+
+def ensure_periodic_review_check() -> None:
+    """Enqueue the review check unless one is already waiting (restarted workers do not pile them up)."""
+    enqueue_once(review_check_task, True)
