@@ -19,6 +19,7 @@ from bimodal.portfolio.selectors import current_questionnaire, scorer_for
 
 ID_COLUMN = "service"
 ATTRIBUTE_COLUMNS = ("criticality", "regulatory_tags", "hosting", "lifecycle")
+PROGRESS_CHUNK = 10_000
 
 
 @dataclass
@@ -74,7 +75,9 @@ def classify(
     prepared, errors = [], []
     for line, ident, answers, raw_attributes in rows:
         row_errors: list[RowError] = []
-        merged = engine.answers_from_attributes(_attributes(raw_attributes, line, row_errors))
+        implied = engine.answers_from_attributes(_attributes(raw_attributes, line, row_errors))
+        # Only what this questionnaire asks (a draft may have dropped a criterion attributes answer).
+        merged = {key: value for key, value in implied.items() if key in scorer.labels}
         try:
             merged.update(scorer.validate(answers))
         except engine.AnswerError as exc:
@@ -82,31 +85,38 @@ def classify(
         if not row_errors and not merged:
             row_errors.append(RowError(line, "", "no answers and no attributes to classify by"))
         errors += row_errors
-        prepared.append((ident, merged))
+        prepared.append((line, ident, merged))
     if errors:
         return [], errors
     results = []
-    for done, (ident, answers) in enumerate(prepared, start=1):
-        result = scorer.score(answers)
-        results.append(
-            {
-                "id": ident,
-                "recommended_mode": result.recommended,
-                "scores": result.scores,
-                "confidence": result.confidence,
-                "cost_of_change": result.indices.get(engine.COST_OF_CHANGE),
-                "demand_for_change": result.indices.get(engine.DEMAND_FOR_CHANGE),
-                "quadrant": engine.quadrant(
-                    result.indices.get(engine.COST_OF_CHANGE), result.indices.get(engine.DEMAND_FOR_CHANGE)
-                ),
-                "rationale": result.rationale(names),
-            }
-        )
-        if progress and done % 1000 == 0:
-            progress(done)
-    if progress:
-        progress(len(prepared))
+    # Scores for all rows at once (numpy), in chunks so the progress bar moves.
+    for start in range(0, len(prepared), PROGRESS_CHUNK):
+        chunk = prepared[start : start + PROGRESS_CHUNK]
+        scored = scorer.score_many([answers for _, _, answers in chunk])
+        results += [
+            {**result_row(ident, answers, result, names), "line": line}
+            for (line, ident, answers), result in zip(chunk, scored, strict=True)
+        ]
+        if progress:
+            progress(start + len(chunk))
     return results, []
+
+
+def result_row(ident: str, answers: dict, result: engine.Result, names: dict[str, str]) -> dict:
+    """One classified row: recommendation, scores, confidence, map axes, quadrant and rationale."""
+    cost = result.indices.get(engine.COST_OF_CHANGE)
+    demand = result.indices.get(engine.DEMAND_FOR_CHANGE)
+    return {
+        "id": ident,
+        "recommended_mode": result.recommended,
+        "scores": result.scores,
+        "confidence": result.confidence,
+        "cost_of_change": cost,
+        "demand_for_change": demand,
+        "quadrant": engine.quadrant(cost, demand),
+        "rationale": result.rationale(names),
+        "answers": answers,
+    }
 
 
 def classify_rows(rows: list[dict]) -> list[dict]:
@@ -120,6 +130,8 @@ def classify_rows(rows: list[dict]) -> list[dict]:
         for error in errors:
             detail.setdefault(f"rows[{error.line}]", {})[error.column or "row"] = error.message
         raise ApiValidationError(detail)
+    for result in results:
+        del result["line"]
     return results
 
 

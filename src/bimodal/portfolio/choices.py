@@ -185,3 +185,21 @@ PATHWAY_TRANSITIONS = {
     PathwayStatus.CANCELLED: set(),
 }
 PATHWAYS_IN_FLIGHT = (PathwayStatus.PLANNED, PathwayStatus.IN_PROGRESS, PathwayStatus.BLOCKED)
+
+
+class StepStatus(models.TextChoices):
+    """Where one step of a migration pathway is; a blocked step names its blocker."""
+
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    DONE = "done", "Done"
+
+
+STEP_TRANSITIONS = {
+    StepStatus.TODO: {StepStatus.IN_PROGRESS, StepStatus.BLOCKED, StepStatus.DONE},
+    StepStatus.IN_PROGRESS: {StepStatus.TODO, StepStatus.BLOCKED, StepStatus.DONE},
+    StepStatus.BLOCKED: {StepStatus.TODO, StepStatus.IN_PROGRESS, StepStatus.DONE},
+    # A step ticked off by mistake can be reopened.
+    StepStatus.DONE: {StepStatus.TODO, StepStatus.IN_PROGRESS},
+}

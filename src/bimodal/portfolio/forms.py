@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from bimodal.core.models import Team, User
-from bimodal.portfolio.choices import DependencyKind
+from bimodal.portfolio.choices import DependencyKind, StepStatus
 from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
 from bimodal.suppliers.models import Supplier
 
@@ -354,3 +354,79 @@ class CriterionForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.style_widgets()
+
+
+# --- migration pathways ---------------------------------------------------------------------------------
+
+
+def _active_users():
+    return User.objects.filter(is_active=True).order_by("username")
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker."""
+
+    input_type = "date"
+
+
+class PathwayForm(StyledFormMixin, forms.Form):
+    """A pathway's plan: target mode, title, owner, target date and description."""
+
+    to_mode = forms.ModelChoiceField(queryset=Mode.objects.none(), label="Target mode", empty_label=None)
+    title = forms.CharField(max_length=160)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), help_text="Who drives the move.")
+    target_date = forms.DateField(required=False, widget=DateInput)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, from_mode: Mode, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_mode"].queryset = Mode.objects.restrict(user).exclude(pk=from_mode.pk)
+        self.fields["owner"].queryset = _active_users()
+        self.style_widgets()
+
+
+class StepForm(StyledFormMixin, forms.Form):
+    """One step of a pathway: owner, due date, status and (when blocked) what blocks it."""
+
+    title = forms.CharField(max_length=160)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    due_date = forms.DateField(required=False, widget=DateInput)
+    status = forms.ChoiceField(
+        choices=StepStatus.choices,
+        initial=StepStatus.TODO,
+        widget=forms.Select(attrs={"style": "min-width: 8.5rem"}),  # "In progress" must fit in table rows
+    )
+    blocker = forms.CharField(max_length=255, required=False, help_text="Needed when the step is blocked.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _active_users()
+        self.style_widgets()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == StepStatus.BLOCKED and not (data.get("blocker") or "").strip():
+            self.add_error("blocker", "Say what blocks this step.")
+        return data
+
+
+class ReadinessForm(StyledFormMixin, forms.Form):
+    """A readiness criterion: a condition the service must meet before it moves."""
+
+    label = forms.CharField(max_length=160, label="Readiness criterion")
+    evidence = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=3)
+ReadinessFormSet = forms.formset_factory(ReadinessForm, extra=3)
+
+
+class NewCriterionForm(CriterionForm):
+    """A criterion to add to a draft questionnaire (with its key)."""
+
+    class Meta(CriterionForm.Meta):
+        fields = ["key", *CriterionForm.Meta.fields]

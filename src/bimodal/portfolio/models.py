@@ -27,6 +27,7 @@ from bimodal.portfolio.choices import (
     QuestionnaireStatus,
     ReleaseCadence,
     RiskAppetite,
+    StepStatus,
     SupportCoverage,
     TimeRating,
 )
@@ -530,7 +531,8 @@ class PathwayStep(models.Model):
     title = models.CharField(max_length=160)
     owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     due_date = models.DateField(null=True, blank=True)
-    done = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=StepStatus.choices, default=StepStatus.TODO)
+    done = models.BooleanField(default=False, editable=False, help_text="Kept equal to status = done.")
     done_at = models.DateTimeField(null=True, blank=True)
     blocker = models.CharField(max_length=255, blank=True, help_text="What stops this step, if anything.")
     order = models.PositiveSmallIntegerField(default=0)

@@ -19,14 +19,17 @@ from bimodal.core.services import (
 from bimodal.portfolio import assessment as engine
 from bimodal.portfolio.choices import (
     PATHWAY_TRANSITIONS,
+    PATHWAYS_IN_FLIGHT,
     PROPOSAL_TRANSITIONS,
     QUESTIONNAIRE_TRANSITIONS,
+    STEP_TRANSITIONS,
     AssessmentSource,
     Lifecycle,
     PathwayStatus,
     ProposalSource,
     ProposalStatus,
     QuestionnaireStatus,
+    StepStatus,
 )
 from bimodal.portfolio.models import (
     Assessment,
@@ -279,6 +282,50 @@ def criterion_update(*, actor: User, criterion: Criterion, reason: str = "", **f
     return update_audited(criterion, actor=actor, fields=fields, reason=reason, verb="criterion_update")
 
 
+@transaction.atomic
+def criterion_add(
+    *,
+    actor: User,
+    questionnaire: Questionnaire,
+    key: str,
+    label: str,
+    dimension: str,
+    options: list,
+    weight: float = 1,
+    mode_weights: dict | None = None,
+    help_text: str = "",
+    order: int | None = None,
+) -> Criterion:
+    """Add a criterion to a draft questionnaire (published and retired versions are frozen)."""
+    require_perm(actor, "portfolio.add_criterion")
+    require_object(actor, "change", questionnaire)
+    if questionnaire.criteria.filter(key=key).exists():
+        raise ValidationError({"key": f"v{questionnaire.version} already has a criterion “{key}”."})
+    if order is None:
+        last = questionnaire.criteria.order_by("-order").values_list("order", flat=True).first()
+        order = 0 if last is None else last + 1
+    criterion = Criterion(
+        questionnaire=questionnaire,
+        key=key,
+        label=label,
+        help_text=help_text,
+        dimension=dimension,
+        weight=weight,
+        mode_weights=mode_weights or {},
+        options=options,
+        order=order,
+    )
+    return create_audited(criterion, actor=actor, verb="criterion_add")
+
+
+@transaction.atomic
+def criterion_remove(*, actor: User, criterion: Criterion, reason: str = "") -> None:
+    """Remove a criterion from a draft questionnaire."""
+    require_perm(actor, "portfolio.delete_criterion")
+    require_object(actor, "delete", criterion)
+    delete_audited(criterion, actor=actor, reason=reason, verb="criterion_remove")
+
+
 # --- assessments -----------------------------------------------------------------------------------
 
 
@@ -347,6 +394,54 @@ def assessment_record(
         actor=actor,
         verb="assessment_record",
     )
+
+
+@transaction.atomic
+def assessment_record_many(
+    *,
+    actor: User,
+    rows: list[tuple[str, Service, dict]],
+    notes: str = "",
+    source: str = AssessmentSource.BULK,
+) -> list[Assessment]:
+    """Record many assessments (bulk): all or nothing.
+
+    `rows` are (row label, service, answers); every row is checked first and the ValidationError names
+    each refused row by its label (e.g. "line 3")."""
+    questionnaire = current_questionnaire()
+    if questionnaire is None:
+        raise ValidationError({"answers": "No questionnaire is published."})
+    scorer = scorer_for(questionnaire)
+    errors: dict[str, list[str]] = {}
+    seen: dict[int, str] = {}
+    for label, service, answers in rows:
+        problems = errors.setdefault(label, [])
+        if service.pk in seen:
+            problems.append(f"{service.slug} is already assessed by {seen[service.pk]}")
+        seen.setdefault(service.pk, label)
+        try:
+            _may_assess(actor, service)
+        except PermissionDenied as exc:
+            problems.append(str(exc))
+        try:
+            if not scorer.validate(answers):
+                problems.append("no answers to record")
+        except engine.AnswerError as exc:
+            problems += [f"{key}: {message}" for key, message in exc.errors.items()]
+    errors = {label: problems for label, problems in errors.items() if problems}
+    if errors:
+        raise ValidationError(errors)
+    return [
+        assessment_record(
+            actor=actor,
+            service=service,
+            answers=answers,
+            notes=notes,
+            source=source,
+            questionnaire=questionnaire,
+        )
+        for _, service, answers in rows
+    ]
 
 
 # --- reclassification proposals ------------------------------------------------------------------
@@ -427,6 +522,43 @@ def proposal_reject(
 # --- migration pathways ----------------------------------------------------------------------------
 
 
+PATHWAY_FIELDS = {"title", "owner", "target_date", "description", "to_mode"}
+STEP_FIELDS = {"title", "owner", "due_date", "status", "blocker"}
+
+
+def _may_plan(actor: User, service: Service) -> None:
+    """Owners of the service (its team, its service owner) and governance leads plan its pathways."""
+    require_perm(actor, "portfolio.add_migrationpathway")
+    if not actor.has_perm("portfolio.manage_all_services"):
+        require_object(actor, "change", service)
+
+
+def _step_fields(fields: dict, current: str | None = None) -> dict:
+    """Check a step's status change and keep `done` / `done_at` in line with it."""
+    unknown = set(fields) - STEP_FIELDS - {"done"}
+    if unknown:
+        raise ValidationError({name: "Not a field of a step." for name in unknown})
+    fields = dict(fields)
+    if "done" in fields and "status" not in fields:
+        # The "tick it off" shortcut of the pathway page.
+        fields["status"] = StepStatus.DONE if fields["done"] else StepStatus.TODO
+    fields.pop("done", None)
+    status = fields.get("status")
+    if status is not None and status != current:
+        if status not in StepStatus.values:
+            raise ValidationError({"status": f"“{status}” is not a step status."})
+        if current is not None:
+            _check_transition(STEP_TRANSITIONS, current, status, "step")
+        fields["done"] = status == StepStatus.DONE
+        fields["done_at"] = timezone.now() if status == StepStatus.DONE else None
+    return fields
+
+
+def _check_step(step: PathwayStep) -> None:
+    if step.status == StepStatus.BLOCKED and not step.blocker.strip():
+        raise ValidationError({"blocker": "Say what blocks this step."})
+
+
 @transaction.atomic
 def pathway_create(
     *,
@@ -438,13 +570,11 @@ def pathway_create(
     target_date=None,
     description: str = "",
     steps: list[dict] = (),
-    readiness: list[str] = (),
+    readiness: list[str | dict] = (),
     proposal: ReclassificationProposal | None = None,
 ) -> MigrationPathway:
-    """Plan a service's move to another mode with its steps and readiness criteria."""
-    require_perm(actor, "portfolio.add_migrationpathway")
-    if not actor.has_perm("portfolio.manage_all_services"):
-        require_object(actor, "change", service)
+    """Plan a service's move from its current mode to another, with its steps and readiness criteria."""
+    _may_plan(actor, service)
     if to_mode.pk == service.mode_id:
         raise ValidationError({"to_mode": f"{service} is already in {to_mode}."})
     pathway = create_audited(
@@ -462,14 +592,27 @@ def pathway_create(
         verb="pathway_create",
     )
     for order, step in enumerate(steps):
+        _add_step(pathway, actor=actor, order=order, fields=step)
+    for order, item in enumerate(readiness):
+        item = {"label": item} if isinstance(item, str) else dict(item)
         create_audited(
-            PathwayStep(pathway=pathway, order=order, **step), actor=actor, verb="pathway_step_add"
-        )
-    for order, label in enumerate(readiness):
-        create_audited(
-            ReadinessCriterion(pathway=pathway, order=order, label=label), actor=actor, verb="readiness_add"
+            ReadinessCriterion(pathway=pathway, order=order, **item), actor=actor, verb="readiness_add"
         )
     return pathway
+
+
+def pathway_update(*, actor: User, pathway: MigrationPathway, reason: str = "", **fields) -> MigrationPathway:
+    """Change a pathway's title, owner, target date, description or target mode (not its status)."""
+    require_object(actor, "change", pathway)
+    unknown = set(fields) - PATHWAY_FIELDS
+    if unknown:
+        raise ValidationError({name: "This cannot be changed here." for name in unknown})
+    if pathway.status not in PATHWAYS_IN_FLIGHT:
+        raise ValidationError({"status": f"A {pathway.get_status_display().lower()} pathway is closed."})
+    to_mode = fields.get("to_mode")
+    if to_mode is not None and to_mode.pk == pathway.from_mode_id:
+        raise ValidationError({"to_mode": f"The pathway starts in {to_mode}; choose another target mode."})
+    return update_audited(pathway, actor=actor, fields=fields, reason=reason, verb="pathway_update")
 
 
 def pathway_set_status(
@@ -492,23 +635,45 @@ def pathway_set_status(
     )
 
 
+def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dict) -> PathwayStep:
+    fields = _step_fields(fields)
+    step = PathwayStep(pathway=pathway, order=order, **fields)
+    _check_step(step)
+    return create_audited(step, actor=actor, verb="pathway_step_add")
+
+
+@transaction.atomic
 def pathway_step_add(*, actor: User, pathway: MigrationPathway, title: str, **fields) -> PathwayStep:
-    """Add a step to a pathway."""
+    """Add a step (owner, due date, status, blocker) at the end of a pathway."""
     require_perm(actor, "portfolio.add_pathwaystep")
     require_object(actor, "change", pathway)
     order = pathway.steps.count()
-    return create_audited(
-        PathwayStep(pathway=pathway, title=title, order=order, **fields), actor=actor, verb="pathway_step_add"
-    )
+    return _add_step(pathway, actor=actor, order=order, fields={"title": title, **fields})
 
 
+@transaction.atomic
 def pathway_step_update(*, actor: User, step: PathwayStep, reason: str = "", **fields) -> PathwayStep:
-    """Tick a step off, set its blocker, owner or date."""
+    """Change a step's status (or tick it off with done=True), blocker, owner, due date or title."""
     require_object(actor, "change", step)
-    if "done" in fields:
-        fields["done_at"] = timezone.now() if fields["done"] else None
-    fields.pop("pathway", None)
-    return update_audited(step, actor=actor, fields=fields, reason=reason, verb="pathway_step_update")
+    fields = _step_fields(fields, current=step.status)
+    step = update_audited(step, actor=actor, fields=fields, reason=reason, verb="pathway_step_update")
+    _check_step(step)  # raising here rolls the update back
+    return step
+
+
+@transaction.atomic
+def readiness_add(
+    *, actor: User, pathway: MigrationPathway, label: str, evidence: str = ""
+) -> ReadinessCriterion:
+    """Add a readiness criterion (e.g. "deployment automation in place") to a pathway."""
+    require_perm(actor, "portfolio.add_readinesscriterion")
+    require_object(actor, "change", pathway)
+    order = pathway.readiness.count()
+    return create_audited(
+        ReadinessCriterion(pathway=pathway, label=label, evidence=evidence, order=order),
+        actor=actor,
+        verb="readiness_add",
+    )
 
 
 def readiness_update(

@@ -21,7 +21,7 @@ from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.portfolio import charts, csvio, selectors
 from bimodal.portfolio import services as portfolio_services
-from bimodal.portfolio.choices import PATHWAY_TRANSITIONS
+from bimodal.portfolio.choices import PATHWAY_TRANSITIONS, PATHWAYS_IN_FLIGHT
 from bimodal.portfolio.filtersets import (
     AssessmentFilterSet,
     PathwayFilterSet,
@@ -35,13 +35,26 @@ from bimodal.portfolio.forms import (
     DecisionForm,
     DependencyForm,
     ModeForm,
+    NewCriterionForm,
+    PathwayForm,
     ProposalForm,
+    ReadinessForm,
+    ReadinessFormSet,
     ServiceForm,
     ServiceImportForm,
+    StepForm,
+    StepFormSet,
     apply_validation_error,
     prepare_filter_form,
 )
-from bimodal.portfolio.models import Criterion, Mode, Questionnaire, Service, ServiceDependency
+from bimodal.portfolio.models import (
+    Criterion,
+    MigrationPathway,
+    Mode,
+    Questionnaire,
+    Service,
+    ServiceDependency,
+)
 from bimodal.portfolio.tables import ServiceTable
 
 PER_PAGE = 25
@@ -243,6 +256,7 @@ def service_detail(request, slug: str):
         "latest_assessment": latest_assessment,
         "pathways": pathways,
         "history": history,
+        "can_plan": _may_plan(request.user, service),
         "can_reclassify": request.user.has_perm("portfolio.reclassify_service"),
     }
     return render(request, "portfolio/service_detail.html", context)
@@ -633,17 +647,162 @@ def pathway_detail(request, pk: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect(pathway)
+    return render(request, "portfolio/pathway_detail.html", _pathway_context(request, pathway, can_change))
+
+
+def _pathway_context(request, pathway: MigrationPathway, can_change: bool, **forms) -> dict:
     pathway.progress = selectors.progress(pathway)
-    context = {
+    open_pathway = pathway.status in PATHWAYS_IN_FLIGHT
+    return {
         "active_area": "portfolio",
         "tab": "pathways",
         "pathway": pathway,
         "steps": pathway.steps.select_related("owner"),
         "readiness": pathway.readiness.all(),
         "can_change": can_change,
+        "open_pathway": open_pathway,
         "next_statuses": sorted(PATHWAY_TRANSITIONS.get(pathway.status, ())),
+        "step_form": forms.get("step_form")
+        or (StepForm(prefix="step") if can_change and open_pathway else None),
+        "readiness_form": forms.get("readiness_form")
+        or (ReadinessForm(prefix="readiness") if can_change and open_pathway else None),
     }
-    return render(request, "portfolio/pathway_detail.html", context)
+
+
+def _changeable_pathway(request, pk: int) -> MigrationPathway:
+    """The pathway if the user may see it (else 404) and change it (else 403)."""
+    pathway = get_restricted_object(selectors.pathway_list(user=request.user), request.user, pk=pk)
+    if not can(request.user, "change", pathway):
+        raise PermissionDenied("You may not change this pathway.")
+    return pathway
+
+
+def _may_plan(user, service: Service) -> bool:
+    return user.has_perm("portfolio.add_migrationpathway") and (
+        user.has_perm("portfolio.manage_all_services") or can(user, "change", service)
+    )
+
+
+def _cleaned_rows(formset, *, skip: str) -> list[dict]:
+    """The filled-in rows of a formset (rows without `skip` are left out)."""
+    return [f.cleaned_data for f in formset if f.cleaned_data and f.cleaned_data.get(skip)]
+
+
+@login_required
+def pathway_create(request, slug: str):
+    """Plan a migration pathway for a service: target mode, owner, dates, steps and readiness criteria."""
+    service = get_restricted_object(Service.objects.with_related(), request.user, slug=slug)
+    if not _may_plan(request.user, service):
+        raise PermissionDenied("Only the service's owners and governance leads plan its pathways.")
+    data = request.POST if request.method == "POST" else None
+    initial = {"owner": request.user, "title": f"Move {service.name}"}
+    form = PathwayForm(data, from_mode=service.mode, user=request.user, initial=initial)
+    steps = StepFormSet(data, prefix="steps")
+    readiness = ReadinessFormSet(data, prefix="readiness")
+    if data is not None and form.is_valid() and steps.is_valid() and readiness.is_valid():
+        try:
+            pathway = portfolio_services.pathway_create(
+                actor=request.user,
+                service=service,
+                steps=_cleaned_rows(steps, skip="title"),
+                readiness=_cleaned_rows(readiness, skip="label"),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Pathway “{pathway}” planned.")
+            return redirect(pathway)
+    invalid = form.errors or steps.total_error_count() or readiness.total_error_count()
+    context = {
+        "active_area": "portfolio",
+        "tab": "pathways",
+        "service": service,
+        "form": form,
+        "steps": steps,
+        "readiness": readiness,
+    }
+    return render(request, "portfolio/pathway_form.html", context, status=400 if data and invalid else 200)
+
+
+@login_required
+def pathway_edit(request, pk: int):
+    """Change a pathway's plan: title, target mode, owner, target date and description."""
+    pathway = _changeable_pathway(request, pk)
+    initial = {
+        "to_mode": pathway.to_mode,
+        "title": pathway.title,
+        "owner": pathway.owner,
+        "target_date": pathway.target_date,
+        "description": pathway.description,
+    }
+    form = PathwayForm(request.POST or None, from_mode=pathway.from_mode, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            portfolio_services.pathway_update(actor=request.user, pathway=pathway, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Pathway saved.")
+            return redirect(pathway)
+    context = {"active_area": "portfolio", "tab": "pathways", "pathway": pathway, "form": form}
+    return render(request, "portfolio/pathway_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def pathway_step_add(request, pk: int):
+    """Add a step from the pathway page; errors are shown there."""
+    pathway = _changeable_pathway(request, pk)
+    form = StepForm(request.POST, prefix="step")
+    if form.is_valid():
+        try:
+            portfolio_services.pathway_step_add(actor=request.user, pathway=pathway, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Step added.")
+            return redirect(pathway)
+    context = _pathway_context(request, pathway, True, step_form=form)
+    return render(request, "portfolio/pathway_detail.html", context, status=400)
+
+
+@login_required
+def pathway_step_edit(request, pk: int, step_pk: int):
+    """Change one step: title, owner, due date, status and blocker."""
+    pathway = _changeable_pathway(request, pk)
+    step = get_object_or_404(pathway.steps.select_related("owner"), pk=step_pk)
+    initial = {f: getattr(step, f) for f in ("title", "owner", "due_date", "status", "blocker")}
+    form = StepForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            portfolio_services.pathway_step_update(actor=request.user, step=step, **changed)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Step “{step.title}” saved.")
+            return redirect(pathway)
+    context = {"active_area": "portfolio", "tab": "pathways", "pathway": pathway, "step": step, "form": form}
+    return render(request, "portfolio/pathway_step_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def pathway_readiness_add(request, pk: int):
+    """Add a readiness criterion from the pathway page; errors are shown there."""
+    pathway = _changeable_pathway(request, pk)
+    form = ReadinessForm(request.POST, prefix="readiness")
+    if form.is_valid():
+        try:
+            portfolio_services.readiness_add(actor=request.user, pathway=pathway, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Readiness criterion added.")
+            return redirect(pathway)
+    context = _pathway_context(request, pathway, True, readiness_form=form)
+    return render(request, "portfolio/pathway_detail.html", context, status=400)
 
 
 @login_required
@@ -680,6 +839,8 @@ def questionnaire_detail(request, version: int | None = None):
         "criteria": questionnaire.criteria.all(),
         "versions": Questionnaire.objects.restrict(request.user).only("version", "status", "name"),
         "can_edit": request.user.has_perm("portfolio.change_criterion") and questionnaire.status == "draft",
+        "can_add": request.user.has_perm("portfolio.add_criterion") and questionnaire.status == "draft",
+        "can_remove": request.user.has_perm("portfolio.delete_criterion") and questionnaire.status == "draft",
         "can_copy": request.user.has_perm("portfolio.add_questionnaire"),
     }
     return render(request, "portfolio/questionnaire_detail.html", context)
@@ -706,3 +867,48 @@ def criterion_edit(request, version: int, key: str):
             return redirect(criterion.questionnaire)
     context = {"active_area": "portfolio", "tab": "questionnaire", "criterion": criterion, "form": form}
     return render(request, "portfolio/criterion_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def criterion_add(request, version: int):
+    """Add a criterion to a draft questionnaire (published versions are frozen: 403)."""
+    _need(request.user, "portfolio.add_criterion")
+    questionnaire = get_restricted_object(
+        Questionnaire.objects.all(), request.user, "change", version=version
+    )
+    form = NewCriterionForm(request.POST or None, initial={"weight": 1, "mode_weights": {}, "options": []})
+    if request.method == "POST" and form.is_valid():
+        try:
+            criterion = portfolio_services.criterion_add(
+                actor=request.user, questionnaire=questionnaire, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{criterion.label}” added to v{questionnaire.version}.")
+            return redirect(questionnaire)
+    context = {
+        "active_area": "portfolio",
+        "tab": "questionnaire",
+        "questionnaire": questionnaire,
+        "criterion": None,
+        "form": form,
+    }
+    return render(request, "portfolio/criterion_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def criterion_remove(request, version: int, key: str):
+    """Remove a criterion from a draft questionnaire."""
+    _need(request.user, "portfolio.delete_criterion")
+    criterion = get_restricted_object(
+        Criterion.objects.select_related("questionnaire"),
+        request.user,
+        "delete",
+        questionnaire__version=version,
+        key=key,
+    )
+    portfolio_services.criterion_remove(actor=request.user, criterion=criterion)
+    messages.success(request, f"“{criterion.label}” removed from v{version}.")
+    return redirect(criterion.questionnaire)

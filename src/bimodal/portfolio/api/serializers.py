@@ -5,6 +5,7 @@ key (mode by key, team and supplier by slug, regulatory tags by name). Writes go
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bimodal.core.api.serializers import (
@@ -15,7 +16,7 @@ from bimodal.core.api.serializers import (
     user_field,
 )
 from bimodal.core.models import Team
-from bimodal.portfolio.choices import DependencyKind
+from bimodal.portfolio.choices import DependencyKind, PathwayStatus, StepStatus
 from bimodal.portfolio.models import (
     Assessment,
     BusinessCapability,
@@ -335,14 +336,38 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+# Inline enums: several models have a `status`, and named enum components would collide in the schema.
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^(" + "|".join(StepStatus.values) + ")$",
+        "description": "One of: " + ", ".join(StepStatus.values) + ".",
+    }
+)
+class StepStatusField(serializers.ChoiceField):
+    """A step status: todo, in_progress, blocked or done."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=StepStatus.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": list(PathwayStatus.values)})
+class PathwayStatusField(serializers.ChoiceField):
+    """A pathway status: planned, in_progress, blocked, completed or cancelled."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PathwayStatus.choices, **kwargs)
+
+
 class PathwayStepSerializer(serializers.ModelSerializer):
     """A step of a pathway."""
 
+    status = StepStatusField(read_only=True)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = PathwayStep
-        fields = ["id", "title", "owner", "due_date", "done", "done_at", "blocker", "order"]
+        fields = ["id", "title", "owner", "due_date", "status", "done", "done_at", "blocker", "order"]
 
 
 class ReadinessCriterionSerializer(serializers.ModelSerializer):
@@ -387,3 +412,70 @@ class PathwaySerializer(serializers.ModelSerializer):
         from bimodal.portfolio.selectors import progress
 
         return progress(pathway)
+
+
+class PathwayStepWriteSerializer(serializers.Serializer):
+    """A step to add: title, owner (username), due date, status and blocker (needed when blocked)."""
+
+    title = serializers.CharField(max_length=160)
+    owner = user_field(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    status = StepStatusField(required=False, default=StepStatus.TODO)
+    blocker = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class PathwayStepUpdateSerializer(serializers.Serializer):
+    """Change one step of the pathway (by id): any of title, owner, due date, status, blocker."""
+
+    step = serializers.IntegerField(help_text="The id of a step of this pathway.")
+    title = serializers.CharField(max_length=160, required=False)
+    owner = user_field(required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    status = StepStatusField(required=False)
+    blocker = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
+
+
+class ReadinessWriteSerializer(serializers.Serializer):
+    """A readiness criterion to add."""
+
+    label = serializers.CharField(max_length=160)
+    evidence = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ReadinessMeetSerializer(serializers.Serializer):
+    """Mark one readiness criterion of the pathway (by id) met, with evidence, or not met."""
+
+    criterion = serializers.IntegerField(help_text="The id of a readiness criterion of this pathway.")
+    met = serializers.BooleanField(default=True)
+    evidence = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class PathwayWriteSerializer(serializers.Serializer):
+    """Plan a pathway for a service (by slug) from its current mode to a mode (by key)."""
+
+    service = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    to_mode = RestrictedSlugRelatedField(slug_field="key", queryset=Mode.objects.all())
+    title = serializers.CharField(max_length=160)
+    owner = user_field()
+    target_date = serializers.DateField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    steps = PathwayStepWriteSerializer(many=True, required=False, default=list)
+    readiness = ReadinessWriteSerializer(many=True, required=False, default=list)
+
+
+class PathwayUpdateSerializer(ReasonMixin, serializers.Serializer):
+    """Change a pathway's title, owner, target date, description or target mode."""
+
+    title = serializers.CharField(max_length=160, required=False)
+    owner = user_field(required=False)
+    target_date = serializers.DateField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    to_mode = RestrictedSlugRelatedField(slug_field="key", queryset=Mode.objects.all(), required=False)
+
+
+class PathwayStatusSerializer(serializers.Serializer):
+    """Move a pathway to another status (planned → in progress ⇄ blocked → completed, or cancelled)."""
+
+    status = PathwayStatusField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bimodal.core.api.views import (
@@ -237,12 +238,97 @@ class ProposalViewSet(
         return self.read_response(proposal)
 
 
-class PathwayViewSet(viewsets.ReadOnlyModelViewSet):
-    """Migration pathways with steps, readiness criteria, progress and blockers."""
+class PathwayViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """Migration pathways with steps, readiness criteria, progress and blockers.
+
+    Owners of the service (its team, its service owner), the pathway's owner and governance leads plan
+    and change pathways; the workflow steps are actions."""
 
     serializer_class = s.PathwaySerializer
+    write_serializer_class = s.PathwayWriteSerializer
     filterset_class = PathwayFilterSet
     ordering_fields = ["target_date"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_perms = {
+        "add_step": ["portfolio.view_migrationpathway", "portfolio.add_pathwaystep"],
+        "update_step": ["portfolio.view_migrationpathway", "portfolio.change_pathwaystep"],
+        "add_criterion": ["portfolio.view_migrationpathway", "portfolio.add_readinesscriterion"],
+        "meet_criterion": ["portfolio.view_migrationpathway", "portfolio.change_readinesscriterion"],
+        "set_status": ["portfolio.view_migrationpathway", "portfolio.change_migrationpathway"],
+    }
 
     def get_queryset(self):
         return selectors.pathway_list(user=self.request.user).prefetch_related("steps__owner", "readiness")
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.PathwayUpdateSerializer
+        return super().get_serializer_class()
+
+    def create_object(self, data):
+        return services.pathway_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.pathway_update(actor=self.request.user, pathway=instance, **data)
+
+    def _valid(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=s.PathwayStepWriteSerializer, responses={201: s.PathwaySerializer})
+    @action(detail=True, methods=["post"])
+    def add_step(self, request, pk=None):
+        """Add a step (title, owner, due date, status, blocker) at the end of the pathway."""
+        pathway = self.get_object()
+        data = self._valid(s.PathwayStepWriteSerializer)
+        services.pathway_step_add(actor=request.user, pathway=pathway, **data)
+        return self.read_response(pathway, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PathwayStepUpdateSerializer, responses=s.PathwaySerializer)
+    @action(detail=True, methods=["post"])
+    def update_step(self, request, pk=None):
+        """Change one step: its status (done, blocked …), blocker, owner, due date or title."""
+        pathway = self.get_object()
+        data = self._valid(s.PathwayStepUpdateSerializer)
+        step = pathway.steps.filter(pk=data.pop("step")).first()
+        if step is None:
+            raise ValidationError({"step": ["Not a step of this pathway."]})
+        services.pathway_step_update(actor=request.user, step=step, **data)
+        return self.read_response(pathway)
+
+    @extend_schema(request=s.ReadinessWriteSerializer, responses={201: s.PathwaySerializer})
+    @action(detail=True, methods=["post"])
+    def add_criterion(self, request, pk=None):
+        """Add a readiness criterion (e.g. "deployment automation in place")."""
+        pathway = self.get_object()
+        data = self._valid(s.ReadinessWriteSerializer)
+        services.readiness_add(actor=request.user, pathway=pathway, **data)
+        return self.read_response(pathway, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReadinessMeetSerializer, responses=s.PathwaySerializer)
+    @action(detail=True, methods=["post"])
+    def meet_criterion(self, request, pk=None):
+        """Mark a readiness criterion met (with evidence), or met=false to reopen it."""
+        pathway = self.get_object()
+        data = self._valid(s.ReadinessMeetSerializer)
+        criterion = pathway.readiness.filter(pk=data.pop("criterion")).first()
+        if criterion is None:
+            raise ValidationError({"criterion": ["Not a readiness criterion of this pathway."]})
+        services.readiness_update(actor=request.user, criterion=criterion, **data)
+        return self.read_response(pathway)
+
+    @extend_schema(request=s.PathwayStatusSerializer, responses=s.PathwaySerializer)
+    @action(detail=True, methods=["post"])
+    def set_status(self, request, pk=None):
+        """Move the pathway along planned → in progress ⇄ blocked → completed (or cancel it)."""
+        pathway = self.get_object()
+        data = self._valid(s.PathwayStatusSerializer)
+        services.pathway_set_status(actor=request.user, pathway=pathway, **data)
+        return self.read_response(pathway)
