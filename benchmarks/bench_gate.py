@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DECISIONS = 5000
-GATE_CALLS = 300
+GATE_CALLS = int(os.environ.get("BENCH_GATE_CALLS", "300"))
 BARE_CALLS = 1000
 
 

@@ -23,7 +23,6 @@ from bimodal.changes.choices import (
     DeploymentStatus,
     GateOutcome,
     Vote,
-    WindowKind,
     can_transition,
 )
 from bimodal.changes.models import (
@@ -36,6 +35,7 @@ from bimodal.changes.models import (
     hash_secret,
 )
 from bimodal.changes.risk import risk_score
+from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_object, require_perm, update_audited
@@ -122,11 +122,19 @@ def assess(
     planned_end: datetime | None = None,
     source: str = ChangeSource.MANUAL,
     conflict_count: int = 0,
+    facts: dict | None = None,
 ) -> tuple[int, str, dict, engine.Decision]:
-    """(risk score, risk level, policy context, decision) for a change to `services`."""
+    """(risk score, risk level, policy context, decision) for a change to `services`.
+
+    `facts` (selectors.change_facts, or fetched with the service by the gate) saves its query."""
     primary = _primary(services)
-    blast = selectors.blast_radius_size(services)
-    rate = selectors.failure_rate(services)
+    start = planned_start or timezone.now()
+    end = planned_end or start + timedelta(minutes=30)
+    planned = bool(planned_start and planned_end)
+    if facts is None:
+        facts = selectors.change_facts(services, start, end)
+    blast = selectors.blast_radius_size(services, signature=facts["graph"])
+    rate = facts["failure_rate"]
     score, level = risk_score(
         criticality=primary.criticality,
         blast_radius=blast,
@@ -134,10 +142,6 @@ def assess(
         failure_rate=rate,
         answers=answers,
     )
-    start = planned_start or timezone.now()
-    end = planned_end or start + timedelta(minutes=30)
-    planned = bool(planned_start and planned_end)
-    windows = selectors.applicable_windows(services, start, end)
     context = {
         "change": {
             "type": change_type,
@@ -148,8 +152,8 @@ def assess(
             "has_backout_plan": bool((evidence or {}).get("backout_plan")),
             "has_test_plan": bool((evidence or {}).get("test_plan")),
             "planned": planned,
-            "in_window": selectors.covered(windows, start, end),
-            "in_freeze": any(w.kind == WindowKind.FREEZE for w in windows),
+            "in_window": facts["in_window"],
+            "in_freeze": facts["in_freeze"],
             "conflict_count": conflict_count,
             "service_count": len(services),
         },
@@ -166,7 +170,7 @@ def assess(
         },
         "evidence": dict(evidence or {}),
     }
-    decision = engine.evaluate(context, engine.current_policies())
+    decision = engine.evaluate(context, engine.current_policies(facts["policies"]))
     return score, level, context, decision
 
 
@@ -516,20 +520,21 @@ def _require_scope(token: PipelineToken, service: Service) -> None:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
 
 
-def _open_deployment(gate: GateRequest, change: Change, *, actor) -> Deployment:
-    deployment = create_audited(
-        Deployment(
-            change=change,
-            service=gate.service,
-            environment=gate.environment,
-            version=gate.version,
-            commit=gate.commit,
-            pipeline_url=gate.pipeline_url,
-        ),
-        actor=actor,
-        verb="deployment_open",
+def _open_deployment(gate: GateRequest, change: Change, *, actor, trusted: bool = False) -> Deployment:
+    """Open the deployment a gate request allows (`trusted`: its change and service were just written
+    or loaded in this transaction)."""
+    deployment = Deployment(
+        change=change,
+        service=gate.service,
+        environment=gate.environment,
+        version=gate.version,
+        commit=gate.commit,
+        pipeline_url=gate.pipeline_url,
     )
-    return deployment
+    if trusted:
+        _insert_audited(deployment, actor=actor, verb="deployment_open")
+        return deployment
+    return create_audited(deployment, actor=actor, verb="deployment_open")
 
 
 def _resolve_gate(change: Change, *, actor) -> None:
@@ -571,33 +576,105 @@ def gate_decide(
     """Answer "may this deployment proceed?" for a pipeline; returns (gate request, created).
 
     Idempotent on (service, key): a retried call returns the first answer and creates nothing."""
-    _require_scope(token, service)
+    now = timezone.now()
+    # One query: the token's scope, failure rate, windows, freezes and the signatures that let the
+    # cached blast radius and policies be reused.
+    in_scope, facts = selectors.gate_facts(service, token=token, start=now, end=now + timedelta(minutes=30))
+    if not in_scope:
+        raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
     existing = GateRequest.objects.filter(service=service, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
-    try:
-        with transaction.atomic():
-            return _gate_decide(
-                token=token,
-                service=service,
-                idempotency_key=idempotency_key,
-                environment=environment,
-                version=version,
-                commit=commit,
-                pipeline_url=pipeline_url,
-                evidence=evidence or {},
-                change_reference=change_reference,
-            ), True
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its result.
-        existing = GateRequest.objects.filter(service=service, idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing, False
+    service = Service.objects.select_related("mode").prefetch_related("regulatory_tags").get(pk=service.pk)
+    for attempt in range(GATE_ATTEMPTS):
+        try:
+            with transaction.atomic(), audit.batch():
+                return _gate_decide(
+                    token=token,
+                    service=service,
+                    idempotency_key=idempotency_key,
+                    environment=environment,
+                    version=version,
+                    commit=commit,
+                    pipeline_url=pipeline_url,
+                    evidence=evidence or {},
+                    change_reference=change_reference,
+                    facts=facts,
+                ), True
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer with its result.
+            existing = GateRequest.objects.filter(service=service, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+            # Otherwise a concurrent change took the next reference: try again with a fresh one.
+            if attempt == GATE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+GATE_ATTEMPTS = 3
+# Rows the gate has just loaded or written in its own transaction: their foreign keys need no lookup.
+_TRUSTED = {
+    Change: ["requester", "approver_forum", "reference"],
+    Deployment: ["change", "service"],
+    GateRequest: ["token", "service", "change", "deployment"],
+}
+
+
+def _insert_audited(obj, *, actor, m2m: dict | None = None, reason: str = "", verb: str) -> dict:
+    """create_audited for the gate's own new rows: validated (except the related rows it holds and the
+    uniqueness the database enforces — a clash raises IntegrityError and the gate retries), inserted,
+    many-to-many rows added in one statement, audited. Returns the audited snapshot."""
+    obj.full_clean(exclude=_TRUSTED[type(obj)], validate_unique=False, validate_constraints=False)
+    obj.save(force_insert=True)
+    m2m_ids = {}
+    for name, values in (m2m or {}).items():
+        field = obj._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        m2m_ids[name] = [v.pk for v in values]
+        through.objects.bulk_create(
+            [through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in m2m_ids[name]]
+        )
+    after = audit.snapshot(obj, m2m=m2m_ids)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=obj, after=after, reason=reason, verb=verb)
+    return after
+
+
+def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, reason: str = "") -> Change:
+    """_move for a change the gate wrote earlier in this transaction: its before-state is known and
+    its row already locked, so it is neither read nor locked again; only the status is written."""
+    if not can_transition(change.status, target, change.change_type):
+        raise ValidationError(
+            {"status": f"Cannot go from “{S(change.status).label}” to “{S(target).label}”."}
+        )
+    change.status = target
+    change.full_clean(exclude=_TRUSTED[Change], validate_unique=False, validate_constraints=False)
+    change.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=change,
+        before=before,
+        after=audit.snapshot(change, m2m=m2m),
+        reason=reason,
+        verb=f"change_{target}",
+    )
+    return change
 
 
 def _gate_decide(
-    *, token, service, idempotency_key, environment, version, commit, pipeline_url, evidence, change_reference
+    *,
+    token,
+    service,
+    idempotency_key,
+    environment,
+    version,
+    commit,
+    pipeline_url,
+    evidence,
+    change_reference,
+    facts,
 ):
     actor = token.user
     gate = GateRequest(
@@ -610,7 +687,6 @@ def _gate_decide(
         pipeline_url=pipeline_url,
         evidence=evidence,
     )
-    service = Service.objects.select_related("mode").prefetch_related("regulatory_tags").get(pk=service.pk)
     if change_reference:
         return _gate_with_change(gate, service, change_reference, actor=actor)
     score, level, _, decision = assess(
@@ -619,6 +695,7 @@ def _gate_decide(
         evidence=evidence,
         environment=environment,
         source=ChangeSource.GATE,
+        facts=facts,
     )
     gate.reasons = decision.reasons
     gate.requirements = {
@@ -635,10 +712,12 @@ def _gate_decide(
             f"{service.mode.short_name or service.mode.name} service: deploy under an approved change "
             "in an open change window; call again with `change` set to its reference.",
         ]
-        return create_audited(gate, actor=actor, verb="gate_decide")
+        _insert_audited(gate, actor=actor, verb="gate_decide")
+        return gate
     if decision.outcome == DecisionOutcome.DENY:
         gate.outcome = GateOutcome.DENY
-        return create_audited(gate, actor=actor, verb="gate_decide")
+        _insert_audited(gate, actor=actor, verb="gate_decide")
+        return gate
     now = timezone.now()
     change = Change(
         reference=_next_reference(),
@@ -656,27 +735,32 @@ def _gate_decide(
         version=version or commit,
         **_approval_fields(decision),
     )
+    m2m = {"services": [service]}
     if decision.outcome == DecisionOutcome.ALLOW:
         change.status = S.APPROVED
-        change = create_audited(
-            change, actor=actor, m2m={"services": [service]}, verb="change_create", reason="allowed by policy"
+        created = _insert_audited(
+            change, actor=actor, m2m=m2m, verb="change_create", reason="allowed by policy"
         )
         gate.change = change
         gate.outcome = GateOutcome.ALLOW
-        gate.deployment = _open_deployment(gate, change, actor=actor)
-        _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
+        gate.deployment = _open_deployment(gate, change, actor=actor, trusted=True)
+        _move_new(
+            change,
+            S.IMPLEMENTING,
+            actor=actor,
+            before=created,
+            m2m={"services": [service.pk]},
+            reason="deployment started by the pipeline",
+        )
     else:
         change.status = S.AWAITING_APPROVAL
-        change = create_audited(
-            change,
-            actor=actor,
-            m2m={"services": [service]},
-            verb="change_create",
-            reason="; ".join(decision.reasons),
+        _insert_audited(
+            change, actor=actor, m2m=m2m, verb="change_create", reason="; ".join(decision.reasons)
         )
         gate.change = change
         gate.outcome = GateOutcome.PENDING
-    return create_audited(gate, actor=actor, verb="gate_decide")
+    _insert_audited(gate, actor=actor, verb="gate_decide")
+    return gate
 
 
 def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, actor) -> GateRequest:

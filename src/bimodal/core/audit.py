@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -19,6 +20,7 @@ from bimodal.core.models import AuditChainHead, AuditEntry
 
 GENESIS_HASH = "0" * 64
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("bimodal_request_id", default="")
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("bimodal_audit_batch", default=None)
 
 
 def to_json(value) -> object:
@@ -26,8 +28,8 @@ def to_json(value) -> object:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def snapshot(obj: models.Model) -> dict:
-    """The object's concrete fields and many-to-many ids as JSON-ready data."""
+def snapshot(obj: models.Model, *, m2m: dict | None = None) -> dict:
+    """The object's concrete fields and many-to-many ids as JSON-ready data (`m2m`: ids already known)."""
     data: dict[str, object] = {}
     for field in obj._meta.concrete_fields:
         # auto_now fields change on every save: recording them would make a no-op update look like a change.
@@ -40,7 +42,10 @@ def snapshot(obj: models.Model) -> dict:
         data[field.attname] = value
     if obj.pk is not None:
         for field in obj._meta.many_to_many:
-            data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
+            if m2m is not None and field.name in m2m:
+                data[field.name] = sorted(m2m[field.name])
+            else:
+                data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
     return to_json(data)
 
 
@@ -81,10 +86,12 @@ def record(
         raise RuntimeError("audit.record() must be called inside the write's transaction")
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
-    # The head row is locked so that concurrent writers append one after the other.
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    state = _batch.get()
+    head = state["head"] if state is not None else None
     if head is None:
-        head = AuditChainHead.objects.create(pk=1, seq=0, last_hash=GENESIS_HASH)
+        head = _lock_head()
+        if state is not None:
+            state["head"] = head
     actor = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
         seq=head.seq + 1,
@@ -104,8 +111,49 @@ def record(
     )
     entry.hash = _digest(entry)
     entry.save()
-    AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=entry.hash)
+    if state is not None:
+        # Inside batch(): the locked head is kept in memory and written once when the batch ends.
+        head.seq, head.last_hash = entry.seq, entry.hash
+        state["dirty"] = True
+    else:
+        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=entry.hash)
     return entry
+
+
+def _lock_head() -> AuditChainHead:
+    """The chain head, locked so that concurrent writers append one after the other."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head = AuditChainHead.objects.create(pk=1, seq=0, last_hash=GENESIS_HASH)
+    return head
+
+
+@contextlib.contextmanager
+def batch():
+    """Several entries in one transaction: the head is locked and read once, on entry, and written once, on exit.
+
+    Every entry is still appended by record() and chained to the one before, exactly as without a
+    batch. Use it as the whole of an atomic block (`with transaction.atomic(), audit.batch():`) and do
+    not catch errors inside it: an error leaving the batch marks the transaction for rollback, so a
+    head that was not written can never be committed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.batch() must run inside the write's transaction")
+    if _batch.get() is not None:  # already batching: the outer batch writes the head
+        yield
+        return
+    state: dict = {"head": _lock_head(), "dirty": False}
+    token = _batch.set(state)
+    try:
+        yield
+    except BaseException:
+        transaction.set_rollback(True)
+        raise
+    else:
+        if state["dirty"]:
+            head = state["head"]
+            AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
+    finally:
+        _batch.reset(token)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import cel
 from django.db.models import Count, Max
+from django.utils.dateparse import parse_datetime
 
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
 
@@ -191,18 +193,42 @@ _lock = threading.Lock()
 _cache: dict[str, object] = {"signature": None, "snapshot": None}
 
 
-def current_policies() -> PolicySnapshot:
+def policy_signature_query():
+    """The current policies' signature as a query (also usable as subqueries inside another query)."""
+    from bimodal.governance.models import Policy
+
+    return Policy.objects.filter(is_current=True)
+
+
+def _signature_part(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):  # a raw timestamp from SQLite
+        value = parse_datetime(value) or value
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.isoformat()
+    return str(value)
+
+
+def normalise_signature(values) -> tuple:
+    """A signature as comparable text, whichever query (ORM aggregate or raw subquery) produced it."""
+    return tuple(_signature_part(v) for v in values)
+
+
+def current_policies(signature: tuple | None = None) -> PolicySnapshot:
     """The current policy snapshot; one aggregate query checks whether any policy changed since.
 
     Every edit adds a row, so (highest id, number of current rows, newest creation time) changes whenever
-    the set does — in every process, without a shared cache."""
+    the set does — in every process, without a shared cache. A caller that fetched the signature in
+    one of its own queries (the deployment gate) passes it and saves the query."""
     from bimodal.governance.models import Policy
 
-    signature = tuple(
-        Policy.objects.filter(is_current=True)
-        .aggregate(m=Max("pk"), c=Count("pk"), t=Max("created_at"))
-        .values()
-    )
+    if signature is None:
+        signature = (
+            policy_signature_query().aggregate(m=Max("pk"), c=Count("pk"), t=Max("created_at")).values()
+        )
+    signature = normalise_signature(signature)
     if _cache["signature"] != signature:
         rows = Policy.objects.filter(is_current=True, enabled=True).select_related("approver_forum")
         snapshot = PolicySnapshot([CompiledPolicy.of(p) for p in rows])

@@ -287,3 +287,23 @@ def test_change_list_query_count_is_flat(client, estate, saturday, django_assert
 def test_requester_role_cannot_list_changes(client, estate):
     client.force_login(estate.requester)
     assert client.get("/api/changes/").status_code == 403
+
+
+def test_allowed_gate_call_has_a_fixed_query_count(gate, django_assert_num_queries):
+    """An allowed deploy: auth, service, facts (scope, failure rate, windows, freezes, signatures),
+    idempotency lookup, service with mode and tags (2), transaction begin, chain head, reference, then
+    change + services + deployment +
+    transition + gate request with their four audit entries, one head update and commit (was 55)."""
+    gate(payload(idempotency_key="warm-up"))  # compiles the facts query and fills the per-process caches
+    with django_assert_num_queries(20):
+        body = gate(payload(idempotency_key="counted")).json()
+    assert body["outcome"] == "allow"
+
+
+def test_gate_audit_chain_stays_valid(gate):
+    from bimodal.core import audit
+
+    for i in range(3):
+        assert gate(payload(idempotency_key=f"chain-{i}")).json()["outcome"] == "allow"
+    checked, problems = audit.verify()
+    assert checked and problems == []
