@@ -42,6 +42,39 @@ def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
 
 
+def check_region(country: str, subdivision: str = "") -> None:
+    """Raise ValueError unless the `holidays` package knows the country (and its subdivision)."""
+    if not country:
+        if subdivision:
+            raise ValueError("A subdivision needs a country.")
+        return
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise ValueError(f"{country!r} is not a country the holidays package knows (e.g. GB, US, DE).")
+    if subdivision and subdivision not in supported[country]:
+        known = ", ".join(supported[country][:12]) or "none"
+        raise ValueError(f"{subdivision!r} is not a subdivision of {country} (known: {known}).")
+
+
+def parse_hours_text(text: str) -> list[list[str]]:
+    """'09:00-12:30, 13:30-17:00' → [["09:00", "12:30"], ["13:30", "17:00"]] (checked; blank = closed)."""
+    spans = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        start, sep, end = part.replace("–", "-").partition("-")
+        if not sep:
+            raise ValueError(f"{part!r}: write spans as 09:00-17:00")
+        try:
+            _parse_clock(start.strip()), _parse_clock(end.strip())
+        except ValueError as exc:
+            raise ValueError(f"{part!r}: {exc}") from None
+        spans.append([start.strip(), end.strip()])
+    return spans
+
+
 @dataclass(frozen=True)
 class Schedule:
     """When a business clock runs: weekly working hours in a zone, less holidays and closures, or 24×7."""

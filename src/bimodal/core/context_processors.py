@@ -9,7 +9,7 @@ _ROLE_LABELS = dict(Role.choices)
 
 
 def navigation(request) -> dict:
-    """The navigation areas, marking the active one, and (lazily) the labels of the user's roles."""
+    """The navigation areas, marking the active one, and (lazily) the user's role labels and unread count."""
     user = getattr(request, "user", None)
 
     def role_labels() -> list[str]:
@@ -17,4 +17,16 @@ def navigation(request) -> dict:
             return []
         return [_ROLE_LABELS.get(name, name) for name in user.groups.values_list("name", flat=True)]
 
-    return {"nav_areas": areas_for(request), "user_roles": SimpleLazyObject(role_labels)}
+    def unread_notifications() -> int:
+        # One COUNT, only when a template shows it (the top-bar badge).
+        if user is None or not user.is_authenticated:
+            return 0
+        from bimodal.core.models import Notification
+
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+    return {
+        "nav_areas": areas_for(request),
+        "user_roles": SimpleLazyObject(role_labels),
+        "unread_notifications": SimpleLazyObject(unread_notifications),
+    }

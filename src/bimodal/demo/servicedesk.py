@@ -560,6 +560,15 @@ def load(*, actor) -> dict[str, int]:
         first = Ticket.objects.filter(title=TICKETS[0][0]).first()
         if first and first.problem_id is None:
             sd.ticket_link_problem(actor=actor, incident=first, problem=problem)
+    # Incident ↔ change: the first incident is related to a change of its service (when the demo has one).
+    first_incident = Ticket.objects.filter(ticket_type=TicketType.INCIDENT, title=TICKETS[0][0]).first()
+    if first_incident is not None and not first_incident.changes.exists():
+        from bimodal.changes.models import Change
+
+        change = Change.objects.filter(services=first_incident.service).order_by("pk").first()
+        if change is not None:
+            sd.ticket_link_change(actor=actor, ticket=first_incident, change=change)
+            created["change links"] += 1
     for slug, data, hours, final in REQUESTS:
         item = CatalogueItem.objects.filter(slug=slug).first()
         if item is None or Ticket.objects.filter(catalogue_item=item, requester=rita).exists():

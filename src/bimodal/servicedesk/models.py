@@ -82,12 +82,36 @@ class SupportSchedule(TimeStampedModel):
         )
 
     def clean(self):
+        from zoneinfo import ZoneInfo
+
         from django.core.exceptions import ValidationError
 
+        from bimodal.core.calendars import WEEKDAYS, check_region
+
+        errors = {}
         try:
-            self.as_schedule()
-        except Exception as exc:
-            raise ValidationError({"hours": str(exc)}) from exc
+            ZoneInfo(self.time_zone)
+        except Exception:
+            errors["time_zone"] = f"Unknown time zone {self.time_zone!r} (e.g. Europe/London)."
+        try:
+            check_region(self.country, self.subdivision)
+        except ValueError as exc:
+            errors["subdivision" if self.country and "subdivision" in str(exc) else "country"] = str(exc)
+        if not isinstance(self.hours, dict) or set(self.hours) - set(WEEKDAYS):
+            errors["hours"] = f"Working hours are keyed by weekday: {', '.join(WEEKDAYS)}."
+        if not isinstance(self.closures, list):
+            errors["closures"] = "Closures are a list of ISO dates."
+        if not errors:
+            try:
+                schedule = self.as_schedule()
+            except Exception as exc:
+                key = "closures" if "isoformat" in str(exc) or "date" in str(exc) else "hours"
+                errors[key] = str(exc)
+            else:
+                if not schedule.has_working_time():
+                    errors["hours"] = "Give some working hours (or make the schedule 24×7)."
+        if errors:
+            raise ValidationError(errors)
 
 
 class PriorityRule(models.Model):
@@ -169,13 +193,36 @@ class CatalogueItem(TimeStampedModel):
     def clean(self):
         from django.core.exceptions import ValidationError
 
+        from bimodal.core.models import Team
+        from bimodal.core.roles import Role
         from bimodal.servicedesk.forms_schema import validate_schema
 
-        errors = validate_schema(self.form_schema)
-        if errors:
-            raise ValidationError({"form_schema": errors})
+        errors = {}
+        if problems := validate_schema(self.form_schema):
+            errors["form_schema"] = problems
         if self.requires_approval and not self.approver:
-            raise ValidationError({"approver": "Say who approves."})
+            errors["approver"] = "Say who approves."
+        if self.approver == Approver.ROLE and self.approver_role not in Role.values:
+            errors["approver_role"] = "Choose the role that approves."
+        tasks = self.task_templates
+        if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
+            errors["task_templates"] = 'Tasks are a list of {"title": …, "group": team slug}.'
+        else:
+            problems = [
+                f"Task {i}: give a title."
+                for i, t in enumerate(tasks, 1)
+                if not str(t.get("title", "")).strip()
+            ]
+            problems += [
+                f"Task {i}: unknown keys." for i, t in enumerate(tasks, 1) if set(t) - {"title", "group"}
+            ]
+            slugs = {t["group"] for t in tasks if t.get("group")}
+            known = set(Team.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+            problems += [f"No team {slug!r}." for slug in sorted(slugs - known)]
+            if problems:
+                errors["task_templates"] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class TicketQuerySet(RestrictedQuerySet):
@@ -229,7 +276,9 @@ class Ticket(TimeStampedModel):
     )
     known_error = models.BooleanField(default=False, help_text="Problems: root cause and workaround known.")
     workaround = models.TextField(blank=True)
-    change_reference = models.CharField(max_length=40, blank=True, help_text="Related change record.")
+    changes = models.ManyToManyField(
+        "changes.Change", blank=True, related_name="tickets", help_text="Related change records."
+    )
     alert_group_key = models.CharField(max_length=500, null=True, blank=True, unique=True)
     opened_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -375,6 +424,27 @@ class SlaDefinition(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if not self.target_seconds:
+            errors["target_seconds"] = "The target must be more than zero."
+        pauses = self.pause_statuses
+        if not isinstance(pauses, list) or set(pauses) - set(TicketStatus.values):
+            errors["pause_statuses"] = "Pause statuses must be ticket statuses."
+        elif set(pauses) & {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED}:
+            errors["pause_statuses"] = "Resolved, closed and cancelled stop the clock; they cannot pause it."
+        marks = self.warning_thresholds
+        if (
+            not isinstance(marks, list)
+            or not all(isinstance(m, int) and not isinstance(m, bool) and 0 < m < 100 for m in marks)
+            or len(set(marks)) != len(marks)
+        ):
+            errors["warning_thresholds"] = "Thresholds are distinct whole percentages between 1 and 99."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def specificity(self) -> int:

@@ -15,11 +15,14 @@ from bimodal.servicedesk.models import CatalogueItem, SlaInstance, Ticket, Ticke
 
 def ticket_list(*, user):
     """The tickets `user` may see, with what lists show (service, groups, SLA clocks) in flat queries."""
+    from bimodal.changes.models import Change
+
     clocks = SlaInstance.objects.select_related("definition")
+    changes = Change.objects.restrict(user, "view").only("id", "reference")
     return (
         Ticket.objects.restrict(user, "view")
         .with_related()
-        .prefetch_related(Prefetch("sla_instances", queryset=clocks))
+        .prefetch_related(Prefetch("sla_instances", queryset=clocks), Prefetch("changes", queryset=changes))
     )
 
 
@@ -89,3 +92,28 @@ def catalogue(*, user) -> list[tuple[str, list[CatalogueItem]]]:
 def ticket_comments(ticket: Ticket, *, user):
     """Comments of a ticket the user may read (internal notes only for agents)."""
     return TicketComment.objects.restrict(user, "view").filter(ticket=ticket).select_related("author")
+
+
+def ticket_changes(ticket: Ticket, *, user):
+    """The changes linked to a ticket that the user may see."""
+    from bimodal.changes.models import Change
+
+    return Change.objects.restrict(user, "view").filter(tickets=ticket).order_by("reference")
+
+
+def admin_catalogue(*, user):
+    """Every catalogue item (active or not) with what the admin list shows, in flat queries."""
+    return (
+        CatalogueItem.objects.restrict(user, "view")
+        .select_related("service", "fulfilment_group", "category")
+        .order_by("department", "name")
+    )
+
+
+def admin_definitions(*, user):
+    """SLA definitions with their schedule, mode, item and escalation team, in flat queries."""
+    from bimodal.servicedesk.models import SlaDefinition
+
+    return SlaDefinition.objects.restrict(user, "view").select_related(
+        "schedule", "mode", "catalogue_item", "escalation_team"
+    )

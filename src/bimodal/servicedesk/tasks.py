@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from bimodal.core.tasks import enqueue_once
+
 CHECK_EVERY = timedelta(seconds=60)
 
 
@@ -23,8 +25,4 @@ def sla_check_task(reschedule: bool = True) -> dict:
 
 def ensure_periodic_check() -> None:
     """Enqueue the SLA check unless one is already waiting (so restarted workers do not pile them up)."""
-    from django_tasks_db.models import DBTaskResult
-
-    path = f"{sla_check_task.func.__module__}.{sla_check_task.func.__name__}"
-    if not DBTaskResult.objects.filter(task_path=path, status="READY").exists():
-        sla_check_task.enqueue(True)
+    enqueue_once(sla_check_task, True)

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from bimodal.changes.models import Change
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, TeamRefSerializer, user_field
 from bimodal.core.models import Notification, Team
-from bimodal.portfolio.models import Service
-from bimodal.servicedesk.choices import Level, TicketStatus, TicketType
-from bimodal.servicedesk.models import CatalogueItem, Category, SlaInstance, Ticket, TicketComment
+from bimodal.core.roles import Role
+from bimodal.portfolio.models import Mode, Service
+from bimodal.servicedesk.choices import Approver, Level, Priority, TicketStatus, TicketType
+from bimodal.servicedesk.models import (
+    CatalogueItem,
+    Category,
+    SlaDefinition,
+    SlaInstance,
+    SupportSchedule,
+    Ticket,
+    TicketComment,
+)
 
 
 class SlaInstanceSerializer(serializers.ModelSerializer):
@@ -45,6 +55,9 @@ class TicketSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     catalogue_item = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     sla = SlaInstanceSerializer(source="sla_instances", many=True, read_only=True)
+    changes = serializers.SlugRelatedField(
+        slug_field="reference", many=True, read_only=True, help_text="Linked changes the caller may see."
+    )
 
     class Meta:
         model = Ticket
@@ -72,6 +85,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "resolution",
+            "changes",
             "sla",
         ]
 
@@ -91,7 +105,7 @@ class TicketWriteSerializer(serializers.Serializer):
     major_incident = serializers.BooleanField(default=False)
 
 
-class TransitionSerializer(serializers.Serializer):
+class TicketTransitionSerializer(serializers.Serializer):
     """Move a ticket to another status."""
 
     status = serializers.ChoiceField(choices=TicketStatus.choices)
@@ -118,13 +132,128 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CatalogueItemSerializer(serializers.ModelSerializer):
-    """A catalogue item with its form schema."""
+    """A catalogue item with its form schema, approval and fulfilment tasks."""
 
     service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    fulfilment_group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = CatalogueItem
-        fields = ["slug", "name", "department", "description", "form_schema", "requires_approval", "service"]
+        fields = [
+            "slug",
+            "name",
+            "department",
+            "description",
+            "form_schema",
+            "requires_approval",
+            "approver",
+            "approver_role",
+            "task_templates",
+            "service",
+            "category",
+            "fulfilment_group",
+            "active",
+        ]
+
+
+class CatalogueItemWriteSerializer(serializers.Serializer):
+    """Create or change a catalogue item (its form schema and tasks are checked by the model: 400 per field)."""
+
+    name = serializers.CharField(max_length=160)
+    slug = serializers.SlugField(max_length=160, required=False, allow_blank=True)
+    department = serializers.ChoiceField(choices=CatalogueItem._meta.get_field("department").choices)
+    description = serializers.CharField(required=False, allow_blank=True)
+    form_schema = serializers.JSONField(required=False, help_text="List of field specifications.")
+    service = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    fulfilment_group = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    requires_approval = serializers.BooleanField(required=False)
+    approver = serializers.ChoiceField(choices=Approver.choices, required=False, allow_blank=True)
+    approver_role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True)
+    task_templates = serializers.JSONField(required=False, help_text='[{"title": …, "group": team slug}]')
+    active = serializers.BooleanField(required=False)
+
+
+class SupportScheduleSerializer(serializers.ModelSerializer):
+    """A support schedule: hours per weekday ({"mon": [["09:00", "17:00"]]}), zone, holidays, closures."""
+
+    slug = serializers.SlugField(max_length=120, required=False)
+    hours = serializers.JSONField(required=False)
+    closures = serializers.JSONField(required=False)
+
+    class Meta:
+        model = SupportSchedule
+        fields = ["slug", "name", "time_zone", "always_on", "hours", "country", "subdivision", "closures"]
+
+
+class SlaDefinitionSerializer(serializers.ModelSerializer):
+    """An SLA definition: criteria, target in business seconds, schedule, pauses, thresholds, breach actions."""
+
+    mode = serializers.SlugRelatedField(
+        slug_field="key", queryset=Mode.objects.all(), required=False, allow_null=True
+    )
+    catalogue_item = serializers.SlugRelatedField(
+        slug_field="slug", queryset=CatalogueItem.objects.all(), required=False, allow_null=True
+    )
+    schedule = serializers.SlugRelatedField(slug_field="slug", queryset=SupportSchedule.objects.all())
+    escalation_team = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    # Checked by the model (a plain string here keeps one TicketType enum in the OpenAPI schema).
+    ticket_type = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="incident, request, problem; blank: any"
+    )
+    pause_statuses = serializers.ListField(
+        child=serializers.ChoiceField(TicketStatus.choices), required=False
+    )
+    warning_thresholds = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=99), required=False
+    )
+
+    class Meta:
+        model = SlaDefinition
+        fields = [
+            "id",
+            "name",
+            "target",
+            "ticket_type",
+            "priority",
+            "mode",
+            "catalogue_item",
+            "target_seconds",
+            "schedule",
+            "pause_statuses",
+            "warning_thresholds",
+            "escalation_team",
+            "raise_priority_on_breach",
+            "active",
+        ]
+        read_only_fields = ["id"]
+        # Uniqueness is checked by the service's full_clean (one 400 path, nothing written).
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class PriorityCellSerializer(serializers.Serializer):
+    """One cell of the impact × urgency matrix."""
+
+    impact = serializers.IntegerField(min_value=1, max_value=3, help_text="1 = high … 3 = low")
+    urgency = serializers.IntegerField(min_value=1, max_value=3, help_text="1 = high … 3 = low")
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+class PriorityMatrixSerializer(serializers.Serializer):
+    """The impact × urgency matrix (all nine cells when read; any cells when written)."""
+
+    cells = PriorityCellSerializer(many=True)
+
+
+class ChangeLinkSerializer(serializers.Serializer):
+    """A change record by reference (only changes the caller may see)."""
+
+    change = RestrictedSlugRelatedField(slug_field="reference", queryset=Change.objects.all())
 
 
 class CatalogueRequestSerializer(serializers.Serializer):
@@ -140,6 +269,12 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "subject", "body", "url", "created_at", "read_at"]
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    """How many notifications were marked read."""
+
+    marked = serializers.IntegerField()
 
 
 class AlertmanagerResultSerializer(serializers.Serializer):

@@ -9,8 +9,11 @@ router = DefaultRouter(trailing_slash=True)
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("catalogue", views.CatalogueItemViewSet, basename="catalogueitem")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("schedules", views.SupportScheduleViewSet, basename="supportschedule")
+router.register("sla-definitions", views.SlaDefinitionViewSet, basename="sladefinition")
 
 urlpatterns = [
     path("alertmanager/", views.AlertmanagerWebhookView.as_view(), name="alertmanager-webhook"),
+    path("priority-matrix/", views.PriorityMatrixView.as_view(), name="priority-matrix"),
     *router.urls,
 ]

@@ -11,12 +11,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet
+from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet, UpdateViaServiceMixin
 from bimodal.core.models import Notification
 from bimodal.servicedesk import selectors, services
 from bimodal.servicedesk.api import serializers as s
 from bimodal.servicedesk.filtersets import CatalogueItemFilterSet, TicketFilterSet
-from bimodal.servicedesk.models import CatalogueItem
+from bimodal.servicedesk.models import CatalogueItem, PriorityRule, SupportSchedule
 
 
 class TicketViewSet(
@@ -33,6 +33,8 @@ class TicketViewSet(
         "transition": ["servicedesk.view_ticket"],
         "assign": ["servicedesk.work_tickets"],
         "comment": ["servicedesk.add_ticketcomment"],
+        "link_change": ["servicedesk.work_tickets"],
+        "unlink_change": ["servicedesk.work_tickets"],
     }
 
     def get_queryset(self):
@@ -41,12 +43,12 @@ class TicketViewSet(
     def create_object(self, data):
         return services.ticket_create(actor=self.request.user, **data)
 
-    @extend_schema(request=s.TransitionSerializer, responses=s.TicketSerializer)
+    @extend_schema(request=s.TicketTransitionSerializer, responses=s.TicketSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, number=None):
         """Change the status along an allowed transition."""
         ticket = self.get_object()
-        data = self._valid(s.TransitionSerializer)
+        data = self._valid(s.TicketTransitionSerializer)
         return self.read_response(services.ticket_transition(actor=request.user, ticket=ticket, **data))
 
     @extend_schema(request=s.AssignSerializer, responses=s.TicketSerializer)
@@ -66,23 +68,54 @@ class TicketViewSet(
         comment = services.ticket_comment(actor=request.user, ticket=ticket, **data)
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.ChangeLinkSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="link-change")
+    def link_change(self, request, number=None):
+        """Link a change the caller may see (by reference, e.g. CHG-000123)."""
+        ticket = self.get_object()
+        data = self._valid(s.ChangeLinkSerializer)
+        return self.read_response(services.ticket_link_change(actor=request.user, ticket=ticket, **data))
+
+    @extend_schema(request=s.ChangeLinkSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="unlink-change")
+    def unlink_change(self, request, number=None):
+        """Remove a linked change."""
+        ticket = self.get_object()
+        data = self._valid(s.ChangeLinkSerializer)
+        return self.read_response(services.ticket_unlink_change(actor=request.user, ticket=ticket, **data))
+
     def _valid(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
 
-class CatalogueItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceBackedViewSet):
-    """The request catalogue; `request` submits a request for an item."""
+class CatalogueItemViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """The request catalogue; `request` submits a request for an item. Administrators create and change items."""
 
     serializer_class = s.CatalogueItemSerializer
+    write_serializer_class = s.CatalogueItemWriteSerializer
     filterset_class = CatalogueItemFilterSet
     lookup_field = "slug"
     ordering_fields = ["department", "name"]
     action_perms = {"submit": ["servicedesk.view_catalogueitem", "servicedesk.add_ticket"]}
 
     def get_queryset(self):
-        return CatalogueItem.objects.restrict(self.request.user, "view").select_related("service")
+        return CatalogueItem.objects.restrict(self.request.user, "view").select_related(
+            "service", "category", "fulfilment_group"
+        )
+
+    def create_object(self, data):
+        return services.catalogue_item_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.catalogue_item_update(actor=self.request.user, item=instance, **data)
 
     @extend_schema(request=s.CatalogueRequestSerializer, responses={201: s.TicketSerializer})
     @action(detail=True, methods=["post"], url_path="request")
@@ -97,13 +130,98 @@ class CatalogueItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ser
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
-    """The caller's in-app notifications, newest first."""
+    """The caller's in-app notifications, newest first; `read` and `read-all` mark them read."""
 
     serializer_class = s.NotificationSerializer
     permission_classes = [IsAuthenticated]
+    filterset_fields = {"read_at": ["isnull"]}
 
     def get_queryset(self):
         return Notification.objects.restrict(self.request.user, "view")
+
+    @extend_schema(request=None, responses=s.NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark one notification read."""
+        notification = services.notification_mark_read(actor=request.user, notification=self.get_object())
+        return Response(s.NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses=s.MarkedReadSerializer)
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        """Mark all of the caller's notifications read."""
+        return Response({"marked": services.notification_mark_all_read(actor=request.user)})
+
+
+class SupportScheduleViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """Support schedules (administrators write; agents read)."""
+
+    serializer_class = s.SupportScheduleSerializer
+    write_serializer_class = s.SupportScheduleSerializer
+    lookup_field = "slug"
+    ordering_fields = ["name"]
+
+    def get_queryset(self):
+        return SupportSchedule.objects.restrict(self.request.user, "view")
+
+    def create_object(self, data):
+        return services.schedule_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.schedule_update(actor=self.request.user, schedule=instance, **data)
+
+
+class SlaDefinitionViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """SLA definitions (administrators write; agents read)."""
+
+    serializer_class = s.SlaDefinitionSerializer
+    write_serializer_class = s.SlaDefinitionSerializer
+    ordering_fields = ["target", "name"]
+    filterset_fields = ["target", "active"]
+
+    def get_queryset(self):
+        return selectors.admin_definitions(user=self.request.user)
+
+    def create_object(self, data):
+        return services.sla_definition_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.sla_definition_update(actor=self.request.user, definition=instance, **data)
+
+
+def _cells() -> dict:
+    matrix = services.priority_matrix()
+    return {"cells": [{"impact": i, "urgency": u, "priority": p} for (i, u), p in sorted(matrix.items())]}
+
+
+class PriorityMatrixView(APIView):
+    """The impact × urgency → priority matrix: GET it; PUT any cells (administrators)."""
+
+    queryset = PriorityRule.objects.all()  # for the role permission: view / change_priorityrule
+
+    @extend_schema(responses=s.PriorityMatrixSerializer)
+    def get(self, request):
+        return Response(_cells())
+
+    @extend_schema(request=s.PriorityMatrixSerializer, responses=s.PriorityMatrixSerializer)
+    def put(self, request):
+        serializer = s.PriorityMatrixSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        matrix = {(c["impact"], c["urgency"]): c["priority"] for c in serializer.validated_data["cells"]}
+        services.priority_matrix_set(actor=request.user, matrix=matrix)
+        return Response(_cells())
 
 
 class AlertmanagerWebhookView(APIView):
