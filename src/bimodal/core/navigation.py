@@ -64,10 +64,16 @@ AREAS = [
         "registers",
         "Registers",
         "☰",
-        None,
+        "registers:dashboard",
         "Low-code apps, AI use cases and cloud accounts, each with risk scoring and required controls.",
     ),
-    Area("people", "People & skills", "☺", None, "Skills matrix, what each mode needs, and gap analysis."),
+    Area(
+        "people",
+        "People & skills",
+        "☺",
+        "people:matrix",
+        "Skills matrix, what each mode needs, and gap analysis.",
+    ),
     Area(
         "insights",
         "Insights",

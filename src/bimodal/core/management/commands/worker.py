@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+# Each periodic task re-queues itself when it runs; these make sure one run of each is waiting.
+PERIODIC = (
+    "bimodal.servicedesk.tasks.ensure_periodic_check",
+    "bimodal.portfolio.tasks.ensure_periodic_drift_check",
+    "bimodal.registers.tasks.ensure_periodic_review_check",
+)
 
 
 class Command(BaseCommand):
-    """Wraps django_tasks_db's `db_worker`; first schedules the periodic SLA check so clocks keep moving."""
+    """Wraps django_tasks_db's `db_worker`; first schedules the periodic tasks (SLA check, drift detection, register reviews)."""
 
     help = "Run the background worker (django-tasks database backend)."
 
@@ -17,14 +25,15 @@ class Command(BaseCommand):
         parser.add_argument("--queue-name", default="*", help="Queues to work (comma-separated, * = all).")
         parser.add_argument("--max-tasks", type=int, default=None)
         parser.add_argument(
-            "--no-periodic", action="store_true", help="Do not schedule the periodic SLA check."
+            "--no-periodic",
+            action="store_true",
+            help="Do not schedule the periodic tasks (SLA check, drift detection, register reviews).",
         )
 
     def handle(self, *args, batch=False, interval=1.0, queue_name="*", max_tasks=None, **options):
         if not options["no_periodic"]:
-            from bimodal.servicedesk.tasks import ensure_periodic_check
-
-            ensure_periodic_check()
+            for path in PERIODIC:
+                import_string(path)()
         kwargs = {"queue_name": queue_name, "interval": interval, "no_startup_delay": True}
         if batch:
             kwargs["batch"] = True
