@@ -1,6 +1,6 @@
 """Pages of the people app: the heat-map skills matrix, the gap analysis and skill profiles.
 
-Reads come from the selectors; proficiency is recorded through `services.proficiency_record`."""
+Reads come from the selectors; writes (proficiency, skills, profile entries) go through `services`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.permissions import get_restricted_object
 from bimodal.people import selectors, services
-from bimodal.people.forms import ProficiencyForm, TeamModeForm
+from bimodal.people.forms import ProficiencyForm, RequirementForm, SkillForm, TeamModeForm
+from bimodal.people.models import Skill
 
 AREA = {"active_area": "people"}
 
@@ -130,8 +134,93 @@ def proficiency_record(request):
         try:
             rating = services.proficiency_record(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"Recorded: {rating}.")
             return redirect("people:matrix")
     return render(request, "people/proficiency_form.html", {**AREA, "form": form})
+
+
+def _profile_form_page(request, form, title: str, back: str | None = None):
+    return render(
+        request,
+        "people/profile_form.html",
+        {**AREA, "form": form, "title": title, "back": back or reverse("people:profiles")},
+    )
+
+
+@login_required
+@permission_required("people.add_skill", raise_exception=True)
+def skill_create(request):
+    """Add a skill to the catalogue (governance leads)."""
+    form = SkillForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            skill = services.skill_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Skill “{skill}” added to the catalogue.")
+            return redirect("people:profiles")
+    return _profile_form_page(request, form, "Add a skill")
+
+
+@login_required
+def skill_edit(request, slug):
+    """Change a skill in the catalogue: 404 when it cannot be seen, 403 when it cannot be changed."""
+    skill = get_restricted_object(Skill.objects, request.user, "change", slug=slug)
+    form = SkillForm(request.POST or None, instance=skill)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        skill.refresh_from_db()  # the form wrote its values on the instance; the service diffs from the saved row
+        try:
+            skill = services.skill_update(actor=request.user, skill=skill, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Skill “{skill}” saved.")
+            return redirect("people:profiles")
+    return _profile_form_page(request, form, f"Edit skill {skill.name}")
+
+
+@login_required
+@permission_required("people.add_skillrequirement", raise_exception=True)
+def requirement_create(request):
+    """Add an entry to a mode's or a service's skill profile (?mode=<key> or ?service=<slug> preselects)."""
+    initial = {k: request.GET[k] for k in ("mode", "service") if request.GET.get(k)}
+    form = RequirementForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            requirement = services.requirement_set(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Profile saved: {requirement}.")
+            return redirect("people:profiles")
+    return _profile_form_page(request, form, "Add to a skill profile")
+
+
+@login_required
+def requirement_edit(request, pk):
+    """Change the level, headcount or notes of a profile entry (its skill and mode or service stay)."""
+    requirement = get_restricted_object(
+        selectors.requirement_list(user=request.user), request.user, "change", pk=pk
+    )
+    form = RequirementForm(request.POST or None, user=request.user, requirement=requirement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            requirement = services.requirement_set(
+                actor=request.user,
+                skill=requirement.skill,
+                mode=requirement.mode,
+                service=requirement.service,
+                **form.cleaned_data,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Profile saved: {requirement}.")
+            return redirect("people:profiles")
+    return _profile_form_page(
+        request, form, f"Edit profile: {requirement.mode or requirement.service} — {requirement.skill}"
+    )

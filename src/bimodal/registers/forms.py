@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from django import forms
 
+from bimodal.core.forms import StyledFormMixin
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.portfolio import selectors as portfolio_selectors
 from bimodal.registers import risk
-from bimodal.registers.choices import DECISIONS_A_REVIEW_MAY_GIVE, EthicsDecision
+from bimodal.registers.choices import (
+    DECISIONS_A_REVIEW_MAY_GIVE,
+    STAGE_TRANSITIONS,
+    EthicsDecision,
+    RegisterStage,
+)
 from bimodal.registers.models import AIUseCase, CloudAccount, LowCodeApp
 
 
-class StyledForm:
-    """Bootstrap classes on every widget."""
+class StyledForm(StyledFormMixin):
+    """Register forms call `self.style()` once their fields are complete."""
 
     def style(self) -> None:
-        for f in self.fields.values():
-            w = f.widget
-            css = (
-                "form-check-input"
-                if isinstance(w, forms.CheckboxInput)
-                else "form-select"
-                if isinstance(w, forms.Select | forms.SelectMultiple)
-                else "form-control"
-            )
-            w.attrs["class"] = css
+        self.style_widgets()
 
 
 def _people():
@@ -48,14 +45,30 @@ class _ItemForm(StyledForm, forms.ModelForm):
                     portfolio_selectors.service_list(user=user).prefetch_related(None).select_related(None)
                 )
                 self.fields[name].widget.attrs["size"] = 6
+        if "stage" in self.fields:
+            self.fields["stage"].choices = self._stage_choices()
         self.style()
 
+    def _stage_choices(self) -> list:
+        """A new item: any stage but promoted (its own step). An existing one: where it is and where it may
+        go next (the services enforce the transitions; this only keeps impossible ones off the menu)."""
+        choices = [c for c in self.fields["stage"].choices if c[0]]
+        if not self.instance.pk:
+            return [c for c in choices if c[0] != RegisterStage.PROMOTED]
+        current = self.instance.stage
+        allowed = {current} | (STAGE_TRANSITIONS.get(current, set()) - {RegisterStage.PROMOTED})
+        return [c for c in choices if c[0] in allowed]
+
     def data_for_service(self) -> dict:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        if self.instance.pk and "stage" not in self.changed_data:
+            # An unchanged stage is not a transition (a promoted app stays promoted through an edit).
+            data.pop("stage", None)
+        return data
 
 
 class LowCodeAppForm(_ItemForm):
-    """Register a low-code app."""
+    """Register or change a low-code app."""
 
     class Meta:
         model = LowCodeApp
@@ -82,7 +95,6 @@ class LowCodeAppForm(_ItemForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["business_unit"].queryset = OrgUnit.objects.restrict(user, "view")
-        self.fields["stage"].choices = [c for c in self.fields["stage"].choices if c[0] != "promoted"]
 
 
 class AIUseCaseForm(_ItemForm):
@@ -118,7 +130,6 @@ class AIUseCaseForm(_ItemForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["stage"].choices = [c for c in self.fields["stage"].choices if c[0] != "promoted"]
         answers = self.instance.risk_answers if self.instance.pk else {}
         for q in risk.AI_QUESTIONS:
             self.fields[f"q_{q.key}"] = forms.BooleanField(
@@ -137,13 +148,13 @@ class AIUseCaseForm(_ItemForm):
         return [self[n] for n in self.Meta.fields]
 
     def data_for_service(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("q_")}
+        data = {k: v for k, v in super().data_for_service().items() if not k.startswith("q_")}
         data["risk_answers"] = {q.key: bool(self.cleaned_data.get(f"q_{q.key}")) for q in risk.AI_QUESTIONS}
         return data
 
 
 class CloudAccountForm(_ItemForm):
-    """Register a cloud account."""
+    """Register or change a cloud account."""
 
     class Meta:
         model = CloudAccount

@@ -5,6 +5,7 @@ transaction through `bimodal.core.services`; risk fields are recomputed here, ne
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -43,6 +44,15 @@ def _next_due(item: RegisterItem, today: dt.date | None = None) -> dt.date:
         return item.last_reviewed_on + dt.timedelta(days=item.review_cadence_days)
     start = (item.created_at.date() if item.created_at else None) or today or timezone.localdate()
     return start + dt.timedelta(days=min(FIRST_REVIEW_WITHIN_DAYS, item.review_cadence_days))
+
+
+def _draft(item: RegisterItem, fields: dict) -> RegisterItem:
+    """A copy of `item` with `fields` applied, to derive risk and dates from. The item itself stays as saved
+    until `update_audited` applies the fields, so that the audit entry records the real "before"."""
+    draft = copy.copy(item)
+    for key, value in fields.items():
+        setattr(draft, key, value)
+    return draft
 
 
 def _check_stage(item: RegisterItem, new: str) -> None:
@@ -113,12 +123,11 @@ def lowcode_update(
         _check_stage(app, fields["stage"])
         if fields["stage"] == RegisterStage.PROMOTED:
             raise ValidationError({"stage": "Promote the app through its promotion step."})
-    for key, value in fields.items():
-        setattr(app, key, value)
+    draft = _draft(app, fields)
     current = integrations if integrations is not None else list(app.integrations.all())
-    fields.update(_lowcode_risk_fields(app, current))
-    app.review_cadence_days = fields["review_cadence_days"]
-    fields["next_review_due"] = _next_due(app)
+    fields.update(_lowcode_risk_fields(draft, current))
+    draft.review_cadence_days = fields["review_cadence_days"]
+    fields["next_review_due"] = _next_due(draft)
     m2m = {"integrations": integrations} if integrations is not None else None
     return update_audited(app, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="lowcode_update")
 
@@ -244,11 +253,10 @@ def aiusecase_update(
         _check_stage(use_case, fields["stage"])
     if "risk_answers" in fields:
         fields["risk_answers"] = clean_answers(fields["risk_answers"])
-    for key, value in fields.items():
-        setattr(use_case, key, value)
-    fields.update(_ai_risk_fields(use_case))
-    use_case.review_cadence_days = fields["review_cadence_days"]
-    fields["next_review_due"] = _next_due(use_case)
+    draft = _draft(use_case, fields)
+    fields.update(_ai_risk_fields(draft))
+    draft.review_cadence_days = fields["review_cadence_days"]
+    fields["next_review_due"] = _next_due(draft)
     m2m = {"services": services} if services is not None else None
     return update_audited(
         use_case, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="aiusecase_update"
@@ -327,9 +335,7 @@ def cloudaccount_update(
     require_object(actor, "change", account)
     if "stage" in fields:
         _check_stage(account, fields["stage"])
-    for key, value in fields.items():
-        setattr(account, key, value)
-    fields["next_review_due"] = _next_due(account)
+    fields["next_review_due"] = _next_due(_draft(account, fields))
     m2m = {"services": services} if services is not None else None
     return update_audited(
         account, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="cloudaccount_update"

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import csvio, risk, selectors, services
 from bimodal.registers.choices import STAGE_TRANSITIONS, RegisterStage
@@ -46,14 +47,6 @@ KINDS = {
         "list": "registers:cloud_list",
     },
 }
-
-
-def _apply_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _list(request, *, filterset_class, queryset, template: str, partial: str, extra: dict | None = None):
@@ -92,6 +85,22 @@ def dashboard(request):
     return render(request, "registers/dashboard.html", context)
 
 
+def _edit_page(request, form, item, list_url: str, list_label: str):
+    """The shared form page in its "edit" dress: title, Save button, back to the item."""
+    return render(
+        request,
+        "registers/item_form.html",
+        {
+            **AREA,
+            "form": form,
+            "item": item,
+            "title": f"Edit {item.name}",
+            "cancel": list_url,
+            "list_label": list_label,
+        },
+    )
+
+
 # --- low-code apps ---------------------------------------------------------------------------------
 
 
@@ -116,7 +125,7 @@ def lowcode_create(request):
         try:
             app = services.lowcode_create(actor=request.user, **form.data_for_service())
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(
                 request, f"“{app}” registered: risk {app.get_risk_level_display()} ({app.risk_score})."
@@ -127,6 +136,26 @@ def lowcode_create(request):
         "registers/item_form.html",
         {**AREA, "form": form, "title": "Register a low-code app", "cancel": "registers:lowcode_list"},
     )
+
+
+@login_required
+def lowcode_edit(request, slug):
+    """Change a low-code app; its risk score and controls are recomputed by the service."""
+    app = get_restricted_object(LowCodeApp.objects, request.user, "change", slug=slug)
+    form = LowCodeAppForm(request.POST or None, instance=app, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for_service()
+        app.refresh_from_db()  # the form wrote its values on the instance; the service diffs from the saved row
+        try:
+            app = services.lowcode_update(actor=request.user, app=app, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(
+                request, f"“{app}” saved: risk {app.get_risk_level_display()} ({app.risk_score})."
+            )
+            return redirect(app)
+    return _edit_page(request, form, app, "registers:lowcode_list", "Low-code apps")
 
 
 @login_required
@@ -202,7 +231,7 @@ def ai_create(request):
         try:
             use_case = services.aiusecase_create(actor=request.user, **form.data_for_service())
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{use_case}” registered: {use_case.get_risk_tier_display()} risk.")
             return redirect(use_case)
@@ -220,7 +249,7 @@ def ai_edit(request, slug):
         try:
             use_case = services.aiusecase_update(actor=request.user, use_case=use_case, **data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{use_case}” saved: {use_case.get_risk_tier_display()} risk.")
             return redirect(use_case)
@@ -335,7 +364,7 @@ def cloud_create(request):
         try:
             account = services.cloudaccount_create(actor=request.user, **form.data_for_service())
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{account}” registered.")
             return redirect(account)
@@ -344,6 +373,24 @@ def cloud_create(request):
         "registers/item_form.html",
         {**AREA, "form": form, "title": "Register a cloud account", "cancel": "registers:cloud_list"},
     )
+
+
+@login_required
+def cloud_edit(request, slug):
+    """Change a cloud account: owner, services, budget, resource counts, stage."""
+    account = get_restricted_object(CloudAccount.objects, request.user, "change", slug=slug)
+    form = CloudAccountForm(request.POST or None, instance=account, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for_service()
+        account.refresh_from_db()
+        try:
+            account = services.cloudaccount_update(actor=request.user, account=account, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{account}” saved.")
+            return redirect(account)
+    return _edit_page(request, form, account, "registers:cloud_list", "Cloud accounts")
 
 
 @login_required
