@@ -8,7 +8,7 @@ from django import forms
 
 from bimodal.changes.choices import RISK_QUESTIONS, ChangeType, Vote
 from bimodal.changes.models import Change
-from bimodal.portfolio.forms import StyledFormMixin
+from bimodal.core.forms import StyledFormMixin
 from bimodal.portfolio.models import Service
 
 

@@ -24,9 +24,9 @@ from bimodal.changes.choices import ChangeType, can_transition
 from bimodal.changes.filtersets import ChangeFilterSet
 from bimodal.changes.forms import ChangeForm, VoteForm
 from bimodal.changes.models import Change
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
-from bimodal.portfolio.forms import apply_validation_error
 
 PER_PAGE = 25
 CALENDAR_DAYS = 28

@@ -3,25 +3,52 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.core.choices import TeamKind
 from bimodal.core.models import OrgUnit, User
 from bimodal.suppliers.models import Supplier
 
 
-class BootstrapFormMixin:
-    """Give every widget Bootstrap's classes."""
+def style_widgets(fields) -> None:
+    """Give each field's widget its Bootstrap class (once, keeping classes it already has)."""
+    for field in fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        classes = widget.attrs.get("class", "").split()
+        if css not in classes:
+            widget.attrs["class"] = " ".join([*classes, css])
+
+
+def apply_validation_error(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
+    """Show a service's refusal on the form: per field where the form has it, else at the top."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc)
+    else:
+        form.add_error(None, str(exc) or "You may not do that.")
+
+
+class StyledFormMixin:
+    """Forms that add fields after __init__ call `self.style_widgets()` once they are complete."""
+
+    def style_widgets(self) -> None:
+        style_widgets(self.fields)
+
+
+class BootstrapFormMixin(StyledFormMixin):
+    """Give every widget Bootstrap's classes, and mark fields in error."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
+        self.style_widgets()
 
     def add_error(self, field, error) -> None:
         """Record the error and mark the fields in error for Bootstrap."""

@@ -6,10 +6,10 @@ import json
 
 from django import forms
 
+from bimodal.core.forms import StyledFormMixin
 from bimodal.governance.choices import CHANGE_TYPES
 from bimodal.governance.engine import SAMPLE_CONTEXT
 from bimodal.governance.models import Forum, Policy
-from bimodal.portfolio.forms import StyledFormMixin
 from bimodal.portfolio.models import Mode
 
 

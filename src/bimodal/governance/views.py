@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import get_restricted_object
 from bimodal.governance import services
 from bimodal.governance.forms import PolicyForm, PolicyTryForm
 from bimodal.governance.models import Forum, Policy
-from bimodal.portfolio.forms import apply_validation_error
 
 
 @login_required

@@ -6,36 +6,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from bimodal.core.forms import StyledFormMixin
 from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, StepStatus
 from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
 from bimodal.suppliers.models import Supplier
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-
-
-class StyledFormMixin:
-    """Gives every widget its Bootstrap class."""
-
-    def style_widgets(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: per field where the form has it, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- filter bar -----------------------------------------------------------------------------------

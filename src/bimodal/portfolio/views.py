@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.portfolio import charts, csvio, selectors
@@ -44,7 +45,6 @@ from bimodal.portfolio.forms import (
     ServiceImportForm,
     StepForm,
     StepFormSet,
-    apply_validation_error,
     prepare_filter_form,
 )
 from bimodal.portfolio.models import (

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bimodal.core.calendars import WEEKDAYS, parse_hours_text
+from bimodal.core.forms import StyledFormMixin
 from bimodal.core.models import Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
@@ -38,22 +39,11 @@ OPEN_STATUSES_ORDERED = [
 ]
 
 
-def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form (unknown fields as non-field errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+class Styled(StyledFormMixin):
+    """Service-desk forms call `self.style()` once their fields are complete."""
 
-
-class Styled:
     def style(self) -> None:
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            if isinstance(field.widget, forms.CheckboxInput):
-                css = "form-check-input"
-            field.widget.attrs.setdefault("class", css)
+        self.style_widgets()
 
 
 class TicketForm(Styled, forms.Form):

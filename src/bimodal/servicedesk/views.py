@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.core.calendars import WEEKDAYS
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.models import Notification
 from bimodal.core.permissions import get_restricted_object
 from bimodal.servicedesk import selectors, services
@@ -35,7 +36,6 @@ from bimodal.servicedesk.forms import (
     TaskSpecFormSet,
     TicketForm,
     TransitionForm,
-    apply_validation_error,
     specs_of,
 )
 from bimodal.servicedesk.forms_schema import build_form_class
