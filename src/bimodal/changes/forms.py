@@ -6,10 +6,10 @@ import json
 
 from django import forms
 
-from bimodal.changes.choices import RISK_QUESTIONS, ChangeType, Vote
-from bimodal.changes.models import Change
+from bimodal.changes.choices import RISK_QUESTIONS, ChangeType, Vote, WindowKind
+from bimodal.changes.models import Change, ChangeWindow
 from bimodal.core.forms import StyledFormMixin
-from bimodal.portfolio.models import Service
+from bimodal.portfolio.models import Mode, Service
 
 
 class ChangeForm(StyledFormMixin, forms.ModelForm):
@@ -101,3 +101,76 @@ class VoteForm(StyledFormMixin, forms.Form):
 
 
 STANDARD = ChangeType.STANDARD
+
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class WindowForm(StyledFormMixin, forms.Form):
+    """A change window or freeze and its scope; `service_fields()` maps onto window_create / window_update."""
+
+    name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=WindowKind.choices)
+    start = forms.DateTimeField(widget=DATETIME_LOCAL)
+    end = forms.DateTimeField(widget=DATETIME_LOCAL)
+    modes = forms.ModelMultipleChoiceField(
+        queryset=Mode.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Neither modes nor services: the whole estate.",
+    )
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (⌘ on a Mac) to select several services.",
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(required=False, max_length=500, help_text="Why (recorded in the audit log)")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["modes"].queryset = Mode.objects.order_by("order")
+        self.fields["services"].queryset = (
+            Service.objects.restrict(user).select_related("mode").order_by("name")
+        )
+        self.style_widgets()
+
+    @classmethod
+    def initial_for(cls, window: ChangeWindow) -> dict:
+        """Initial values from an existing window."""
+        return {
+            "name": window.name,
+            "kind": window.kind,
+            "start": window.start,
+            "end": window.end,
+            "modes": [m.pk for m in window.modes.all()],
+            "services": [s.pk for s in window.services.all()],
+            "description": window.description,
+        }
+
+    def service_fields(self) -> dict:
+        """The cleaned values as keyword arguments of the window services."""
+        data = dict(self.cleaned_data)
+        data["modes"] = list(data["modes"])
+        data["services"] = list(data["services"])
+        return data
+
+
+class RescheduleForm(StyledFormMixin, forms.Form):
+    """A change manager moves an approved or scheduled change to a new slot, saying why."""
+
+    planned_start = forms.DateTimeField(label="New planned start", widget=DATETIME_LOCAL)
+    planned_end = forms.DateTimeField(label="New planned end", widget=DATETIME_LOCAL)
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end <= start:
+            self.add_error("planned_end", "The planned end must be after the planned start.")
+        return data

@@ -466,14 +466,100 @@ def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
 # --- windows and freezes ---------------------------------------------------------------------------
 
 
+@transaction.atomic
 def window_create(
-    *, actor: User, name: str, kind: str, start, end, modes=(), services=(), **fields
+    *, actor: User, name: str, kind: str, start, end, modes=(), services=(), reason: str = "", **fields
 ) -> ChangeWindow:
     """Add a change window or a freeze, for some modes and/or services (or everything)."""
     require_perm(actor, "changes.add_changewindow")
     window = ChangeWindow(name=name, kind=kind, start=start, end=end, **fields)
     return create_audited(
-        window, actor=actor, m2m={"modes": list(modes), "services": list(services)}, verb="window_create"
+        window,
+        actor=actor,
+        m2m={"modes": list(modes), "services": list(services)},
+        reason=reason,
+        verb="window_create",
+    )
+
+
+WINDOW_FIELDS = {"name", "kind", "start", "end", "description"}
+
+
+@transaction.atomic
+def window_update(
+    *, actor: User, window: ChangeWindow, modes=None, services=None, reason: str = "", **fields
+) -> ChangeWindow:
+    """Change a window's or freeze's name, kind, times, description or scope (modes, services)."""
+    require_object(actor, "change", window)
+    unknown = set(fields) - WINDOW_FIELDS
+    if unknown:
+        raise TypeError(f"unknown window fields {sorted(unknown)}")
+    m2m = {}
+    if modes is not None:
+        m2m["modes"] = list(modes)
+    if services is not None:
+        m2m["services"] = list(services)
+    return update_audited(
+        window, actor=actor, fields=fields, m2m=m2m or None, reason=reason, verb="window_update"
+    )
+
+
+@transaction.atomic
+def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> ChangeWindow:
+    """End a window or freeze now (its end becomes the current time)."""
+    require_object(actor, "change", window)
+    now = timezone.now()
+    if window.end <= now:
+        raise ValidationError({"end": f"“{window.name}” has already ended."})
+    if window.start >= now:
+        raise ValidationError({"end": f"“{window.name}” has not started yet: edit or shorten it instead."})
+    return update_audited(window, actor=actor, fields={"end": now}, reason=reason, verb="window_end")
+
+
+# Statuses in which a change manager may move a change's slot.
+RESCHEDULABLE = frozenset({S.APPROVED, S.SCHEDULED})
+
+
+@transaction.atomic
+def change_reschedule(
+    *, actor: User, change: Change, planned_start: datetime, planned_end: datetime, reason: str
+) -> Change:
+    """Move an approved or scheduled change to a new slot (change managers): conflicts, freezes, windows
+    and the policies are checked again for the new slot; a refused slot writes nothing."""
+    require_perm(actor, "changes.manage_change")
+    if change.status not in RESCHEDULABLE:
+        raise ValidationError({"status": "Only an approved or scheduled change can be rescheduled."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the change is rescheduled."})
+    if not (planned_start and planned_end):
+        raise ValidationError({"planned_start": "Give the new planned start and end."})
+    if planned_end <= planned_start:
+        raise ValidationError({"planned_end": "The planned end must be after the planned start."})
+    services = _services_of(change)
+    if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
+        services, planned_start, planned_end
+    ):
+        raise ValidationError({"planned_start": "The new slot falls inside a change freeze."})
+    if change.window_required and not selectors.in_open_window(services, planned_start, planned_end):
+        raise ValidationError({"planned_start": "This change must be planned inside an open change window."})
+    # Re-run conflict detection and the policies on a copy planned in the new slot (nothing saved yet).
+    probe = Change.objects.get(pk=change.pk)
+    probe.planned_start, probe.planned_end = planned_start, planned_end
+    conflicts = selectors.conflicts_for(probe)
+    _, _, decision = _decide(probe)
+    if decision.outcome == DecisionOutcome.DENY:
+        raise ValidationError(
+            {"planned_start": "The policies refuse the new slot: " + "; ".join(decision.reasons)}
+        )
+    note = reason.strip()
+    if conflicts:
+        note += " (conflicts: " + "; ".join(c.message for c in conflicts) + ")"
+    return update_audited(
+        change,
+        actor=actor,
+        fields={"planned_start": planned_start, "planned_end": planned_end},
+        reason=note,
+        verb="change_reschedule",
     )
 
 

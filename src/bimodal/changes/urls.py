@@ -11,8 +11,13 @@ urlpatterns = [
     path("new/", views.change_create, name="change_create"),
     path("cab/", views.cab_agenda, name="cab_agenda"),
     path("calendar/", views.change_calendar, name="calendar"),
+    path("windows/", views.window_list, name="window_list"),
+    path("windows/new/", views.window_create, name="window_create"),
+    path("windows/<int:pk>/edit/", views.window_edit, name="window_edit"),
+    path("windows/<int:pk>/end/", views.window_end, name="window_end"),
     path("<str:reference>/", views.change_detail, name="change_detail"),
     path("<str:reference>/edit/", views.change_edit, name="change_edit"),
+    path("<str:reference>/reschedule/", views.change_reschedule, name="change_reschedule"),
     path("<str:reference>/review/", views.change_step, {"step": "review"}, name="change_review"),
     path("<str:reference>/<slug:step>/", views.change_step, name="change_step"),
 ]

@@ -1,4 +1,5 @@
-"""Pages of the changes app: change list, detail with timeline and workflow steps, CAB agenda, calendar.
+"""Pages of the changes app: change list, detail with timeline, workflow steps and rescheduling, CAB
+agenda, calendar, change windows and freezes.
 
 Reads start from the restricted querysets (selectors); each workflow step calls one service function.
 A refused step is a 403 (PermissionDenied) or a message with nothing written (ValidationError)."""
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,8 +23,8 @@ from bimodal.changes import selectors, services
 from bimodal.changes.choices import ChangeStatus as S
 from bimodal.changes.choices import ChangeType, can_transition
 from bimodal.changes.filtersets import ChangeFilterSet
-from bimodal.changes.forms import ChangeForm, VoteForm
-from bimodal.changes.models import Change
+from bimodal.changes.forms import ChangeForm, RescheduleForm, VoteForm, WindowForm
+from bimodal.changes.models import Change, ChangeWindow
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
@@ -119,14 +120,8 @@ def _steps(user, change: Change) -> list[tuple[str, str, str]]:
     return steps
 
 
-@login_required
-def change_detail(request, reference: str):
-    """One change: services, risk, decision, conflicts, votes, timeline and the next steps."""
-    change = get_restricted_object(
-        Change.objects.with_related().prefetch_related("approvals__approver", "deployments__service"),
-        request.user,
-        reference=reference,
-    )
+def _detail_context(request, change: Change, reschedule_form: RescheduleForm | None = None) -> dict:
+    """What the change page shows (also re-rendered with a refused reschedule form)."""
     timeline = []
     if request.user.has_perm("core.view_auditentry") or request.user.has_perm("changes.view_change"):
         # The change's own audit trail is part of the change record: whoever sees the change sees it.
@@ -145,17 +140,57 @@ def change_detail(request, reference: str):
             )
         )
     )
-    context = {
+    if reschedule_form is None and _may_reschedule(request.user, change):
+        reschedule_form = RescheduleForm(
+            initial={"planned_start": change.planned_start, "planned_end": change.planned_end}
+        )
+    return {
         "active_area": "changes",
         "change": change,
         "conflicts": selectors.conflicts_for(change),
         "timeline": timeline,
         "steps": _steps(request.user, change),
         "vote_form": VoteForm() if voting else None,
+        "reschedule_form": reschedule_form,
         "can_review": request.user.has_perm("changes.manage_change")
         and change.status in {S.COMPLETED, S.FAILED, S.BACKED_OUT},
     }
-    return render(request, "changes/change_detail.html", context)
+
+
+def _may_reschedule(user, change: Change) -> bool:
+    """Change managers may move the slot of an approved or scheduled change."""
+    return user.has_perm("changes.manage_change") and change.status in services.RESCHEDULABLE
+
+
+def _detail_queryset():
+    return Change.objects.with_related().prefetch_related("approvals__approver", "deployments__service")
+
+
+@login_required
+def change_detail(request, reference: str):
+    """One change: services, risk, decision, conflicts, votes, timeline and the next steps."""
+    change = get_restricted_object(_detail_queryset(), request.user, reference=reference)
+    return render(request, "changes/change_detail.html", _detail_context(request, change))
+
+
+@login_required
+@require_POST
+def change_reschedule(request, reference: str):
+    """Move an approved or scheduled change to a new slot (change managers), with a reason."""
+    change = get_restricted_object(_detail_queryset(), request.user, reference=reference)
+    if not request.user.has_perm("changes.manage_change"):
+        raise PermissionDenied("Only change managers reschedule changes.")
+    form = RescheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_reschedule(actor=request.user, change=change, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{change.reference} rescheduled.")
+            return redirect(change)
+        change = get_restricted_object(_detail_queryset(), request.user, reference=reference)
+    return render(request, "changes/change_detail.html", _detail_context(request, change, form))
 
 
 @login_required
@@ -232,3 +267,75 @@ def change_calendar(request):
         "next": first + timedelta(days=CALENDAR_DAYS),
     }
     return render(request, "changes/calendar.html", context)
+
+
+@login_required
+@permission_required("changes.view_changewindow", raise_exception=True)
+def window_list(request):
+    """Change windows and freezes, those still to end first, with their scope."""
+    now = timezone.now()
+    windows = (
+        ChangeWindow.objects.restrict(request.user, "view")
+        .prefetch_related("modes", "services")
+        .order_by("start", "pk")
+    )
+    context = {
+        "active_area": "changes",
+        "current": [w for w in windows if w.end > now],
+        "past": Paginator([w for w in windows if w.end <= now][::-1], PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
+        "now": now,
+    }
+    return render(request, "changes/window_list.html", context)
+
+
+@login_required
+@permission_required("changes.add_changewindow", raise_exception=True)
+def window_create(request):
+    """Add a change window or a freeze."""
+    form = WindowForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            window = services.window_create(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{window.name}” added.")
+            return redirect("changes:window_list")
+    return render(
+        request, "changes/window_form.html", {"active_area": "changes", "form": form, "window": None}
+    )
+
+
+@login_required
+def window_edit(request, pk: int):
+    """Change a window's or freeze's times, kind or scope."""
+    window = get_restricted_object(ChangeWindow.objects.all(), request.user, "change", pk=pk)
+    form = WindowForm(request.POST or None, user=request.user, initial=WindowForm.initial_for(window))
+    if request.method == "POST" and form.is_valid():
+        try:
+            window = services.window_update(actor=request.user, window=window, **form.service_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{window.name}” saved.")
+            return redirect("changes:window_list")
+    return render(
+        request, "changes/window_form.html", {"active_area": "changes", "form": form, "window": window}
+    )
+
+
+@login_required
+@require_POST
+def window_end(request, pk: int):
+    """End a window or freeze now (a button on the window list)."""
+    window = get_restricted_object(ChangeWindow.objects.all(), request.user, "change", pk=pk)
+    try:
+        window = services.window_end(actor=request.user, window=window, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"“{window.name}” ended.")
+    return redirect("changes:window_list")

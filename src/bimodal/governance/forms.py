@@ -7,7 +7,8 @@ import json
 from django import forms
 
 from bimodal.core.forms import StyledFormMixin
-from bimodal.governance.choices import CHANGE_TYPES
+from bimodal.core.models import User
+from bimodal.governance.choices import CHANGE_TYPES, ForumKind
 from bimodal.governance.engine import SAMPLE_CONTEXT
 from bimodal.governance.models import Forum, Policy
 from bimodal.portfolio.models import Mode
@@ -104,3 +105,48 @@ class PolicyTryForm(PolicyForm):
     def _post_clean(self):
         # A draft is checked by the service function (policy_try), not saved: skip the model's validation.
         pass
+
+
+class ForumForm(StyledFormMixin, forms.Form):
+    """A forum's attributes and members; `service_fields()` maps onto forum_create / forum_update."""
+
+    name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=ForumKind.choices)
+    charter = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    cadence = forms.CharField(required=False, max_length=120, help_text="e.g. “Weekly, Tuesday 10:00”")
+    quorum = forms.IntegerField(min_value=1, initial=2)
+    chair = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (⌘ on a Mac) to select several people.",
+    )
+    reason = forms.CharField(required=False, max_length=500, help_text="Why (recorded in the audit log)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        self.fields["chair"].queryset = people
+        self.fields["members"].queryset = people
+        self.style_widgets()
+
+    @classmethod
+    def initial_for(cls, forum: Forum) -> dict:
+        """Initial values from an existing forum."""
+        return {
+            "name": forum.name,
+            "kind": forum.kind,
+            "charter": forum.charter,
+            "cadence": forum.cadence,
+            "quorum": forum.quorum,
+            "chair": forum.chair_id,
+            "members": [m.pk for m in forum.members.all()],
+        }
+
+    def service_fields(self) -> dict:
+        """The cleaned values as keyword arguments of the forum services (without `reason`)."""
+        data = dict(self.cleaned_data)
+        data.pop("reason", None)
+        data["members"] = list(data["members"])
+        return data

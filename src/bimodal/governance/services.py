@@ -27,6 +27,7 @@ POLICY_FIELDS = (
 )
 
 
+@transaction.atomic
 def forum_create(*, actor: User, name: str, slug: str = "", members=(), **fields) -> Forum:
     """Create a forum with its members."""
     require_perm(actor, "governance.add_forum")
@@ -34,6 +35,7 @@ def forum_create(*, actor: User, name: str, slug: str = "", members=(), **fields
     return create_audited(forum, actor=actor, m2m={"members": list(members)}, verb="forum_create")
 
 
+@transaction.atomic
 def forum_update(*, actor: User, forum: Forum, members=None, reason: str = "", **fields) -> Forum:
     """Change a forum's attributes or members."""
     require_perm(actor, "governance.change_forum")

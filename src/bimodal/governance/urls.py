@@ -13,4 +13,6 @@ urlpatterns = [
     path("policies/<slug:key>/", views.policy_detail, name="policy_detail"),
     path("policies/<slug:key>/edit/", views.policy_edit, name="policy_edit"),
     path("forums/", views.forum_list, name="forum_list"),
+    path("forums/new/", views.forum_create, name="forum_create"),
+    path("forums/<slug:slug>/edit/", views.forum_edit, name="forum_edit"),
 ]

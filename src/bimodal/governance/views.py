@@ -1,4 +1,5 @@
-"""Pages of the governance app: policies (list, detail with history, editor, try-out) and forums."""
+"""Pages of the governance app: policies (list, detail with history, editor, try-out) and forums
+(list, create, edit)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.shortcuts import redirect, render
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import get_restricted_object
 from bimodal.governance import services
-from bimodal.governance.forms import PolicyForm, PolicyTryForm
+from bimodal.governance.forms import ForumForm, PolicyForm, PolicyTryForm
 from bimodal.governance.models import Forum, Policy
 
 
@@ -120,3 +121,44 @@ def forum_list(request):
     """Forums and their members."""
     forums = Forum.objects.restrict(request.user).select_related("chair").prefetch_related("members")
     return render(request, "governance/forum_list.html", {"active_area": "governance", "forums": forums})
+
+
+@login_required
+@permission_required("governance.add_forum", raise_exception=True)
+def forum_create(request):
+    """Set up a forum with its members."""
+    form = ForumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            forum = services.forum_create(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Forum “{forum.name}” created.")
+            return redirect(forum)
+    return render(
+        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": None}
+    )
+
+
+@login_required
+def forum_edit(request, slug: str):
+    """Change a forum's attributes or members."""
+    forum = get_restricted_object(Forum.objects.all(), request.user, "change", slug=slug)
+    form = ForumForm(request.POST or None, initial=ForumForm.initial_for(forum))
+    if request.method == "POST" and form.is_valid():
+        try:
+            forum = services.forum_update(
+                actor=request.user,
+                forum=forum,
+                reason=form.cleaned_data.get("reason", ""),
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Forum “{forum.name}” saved.")
+            return redirect(forum)
+    return render(
+        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": forum}
+    )
