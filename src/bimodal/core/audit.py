@@ -86,15 +86,8 @@ def record(
         raise RuntimeError("audit.record() must be called inside the write's transaction")
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
-    state = _batch.get()
-    head = state["head"] if state is not None else None
-    if head is None:
-        head = _lock_head()
-        if state is not None:
-            state["head"] = head
     actor = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
-        seq=head.seq + 1,
         timestamp=timezone.now(),
         actor=actor,
         actor_label=actor.get_username() if actor else "system",
@@ -107,17 +100,25 @@ def record(
         after=to_json(after) if after is not None else None,
         reason=reason,
         request_id=current_request_id.get(),
-        prev_hash=head.last_hash,
     )
-    entry.hash = _digest(entry)
-    entry.save()
+    state = _batch.get()
     if state is not None:
-        # Inside batch(): the locked head is kept in memory and written once when the batch ends.
-        head.seq, head.last_hash = entry.seq, entry.hash
-        state["dirty"] = True
-    else:
-        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=entry.hash)
+        # Inside batch(): chained and written when the batch ends, so the head is locked only briefly.
+        state["pending"].append(entry)
+        return entry
+    head = _lock_head()
+    _chain(entry, head)
+    entry.save()
+    AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
     return entry
+
+
+def _chain(entry: AuditEntry, head: AuditChainHead) -> None:
+    """Give `entry` the next sequence number and link it to the head; move the (locked) head to it."""
+    entry.seq = head.seq + 1
+    entry.prev_hash = head.last_hash
+    entry.hash = _digest(entry)
+    head.seq, head.last_hash = entry.seq, entry.hash
 
 
 def _lock_head() -> AuditChainHead:
@@ -130,30 +131,33 @@ def _lock_head() -> AuditChainHead:
 
 @contextlib.contextmanager
 def batch():
-    """Several entries in one transaction: the head is locked and read once, on entry, and written once, on exit.
+    """Several entries in one transaction, chained at the end: the head is locked only then.
 
-    Every entry is still appended by record() and chained to the one before, exactly as without a
-    batch. Use it as the whole of an atomic block (`with transaction.atomic(), audit.batch():`) and do
-    not catch errors inside it: an error leaving the batch marks the transaction for rollback, so a
-    head that was not written can never be committed."""
+    record() inside a batch collects its entry; when the batch ends the head is locked, the entries are
+    chained in order (exactly as without a batch) and inserted in one statement. Concurrent writers
+    therefore wait for each other only from that point to their commit, not for their whole
+    transaction. Use it as the whole of an atomic block (`with transaction.atomic(), audit.batch():`)
+    and do not catch errors inside it: an error leaving the batch marks the transaction for rollback."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() must run inside the write's transaction")
     if _batch.get() is not None:  # already batching: the outer batch writes the head
         yield
         return
-    state: dict = {"head": _lock_head(), "dirty": False}
+    state: dict = {"pending": []}
     token = _batch.set(state)
     try:
         yield
     except BaseException:
         transaction.set_rollback(True)
         raise
-    else:
-        if state["dirty"]:
-            head = state["head"]
-            AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
     finally:
         _batch.reset(token)
+    if state["pending"]:
+        head = _lock_head()
+        for entry in state["pending"]:
+            _chain(entry, head)
+        AuditEntry.objects.bulk_create(state["pending"])
+        AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
 
 
 @dataclass(frozen=True)

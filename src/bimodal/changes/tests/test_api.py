@@ -291,11 +291,11 @@ def test_requester_role_cannot_list_changes(client, estate):
 
 def test_allowed_gate_call_has_a_fixed_query_count(gate, django_assert_num_queries):
     """An allowed deploy: auth, service, facts (scope, failure rate, windows, freezes, signatures),
-    idempotency lookup, service with mode and tags (2), transaction begin, chain head, reference, then
-    change + services + deployment +
-    transition + gate request with their four audit entries, one head update and commit (was 55)."""
+    idempotency lookup, service with mode and tags (2), transaction begin, reference, then change +
+    services + deployment + transition + gate request, and at the end the chain head, its four audit
+    entries in one insert, one head update and commit (was 55)."""
     gate(payload(idempotency_key="warm-up"))  # compiles the facts query and fills the per-process caches
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(17):
         body = gate(payload(idempotency_key="counted")).json()
     assert body["outcome"] == "allow"
 
