@@ -749,22 +749,34 @@ def pathway_edit(request, pk: int):
     return render(request, "portfolio/pathway_form.html", context, status=400 if form.errors else 200)
 
 
-@login_required
-@require_POST
-def pathway_step_add(request, pk: int):
-    """Add a step from the pathway page; errors are shown there."""
+def _pathway_inline_add(request, pk: int, *, form_class, prefix: str, add, done: str):
+    """Add a step or criterion from the pathway page with `add(actor, pathway, **data)`; errors are shown there."""
     pathway = _changeable_pathway(request, pk)
-    form = StepForm(request.POST, prefix="step")
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            portfolio_services.pathway_step_add(actor=request.user, pathway=pathway, **form.cleaned_data)
+            add(actor=request.user, pathway=pathway, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "Step added.")
+            messages.success(request, done)
             return redirect(pathway)
-    context = _pathway_context(request, pathway, True, step_form=form)
+    context = _pathway_context(request, pathway, True, **{f"{prefix}_form": form})
     return render(request, "portfolio/pathway_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def pathway_step_add(request, pk: int):
+    """Add a step from the pathway page."""
+    return _pathway_inline_add(
+        request,
+        pk,
+        form_class=StepForm,
+        prefix="step",
+        add=portfolio_services.pathway_step_add,
+        done="Step added.",
+    )
 
 
 @login_required
@@ -790,19 +802,15 @@ def pathway_step_edit(request, pk: int, step_pk: int):
 @login_required
 @require_POST
 def pathway_readiness_add(request, pk: int):
-    """Add a readiness criterion from the pathway page; errors are shown there."""
-    pathway = _changeable_pathway(request, pk)
-    form = ReadinessForm(request.POST, prefix="readiness")
-    if form.is_valid():
-        try:
-            portfolio_services.readiness_add(actor=request.user, pathway=pathway, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "Readiness criterion added.")
-            return redirect(pathway)
-    context = _pathway_context(request, pathway, True, readiness_form=form)
-    return render(request, "portfolio/pathway_detail.html", context, status=400)
+    """Add a readiness criterion from the pathway page."""
+    return _pathway_inline_add(
+        request,
+        pk,
+        form_class=ReadinessForm,
+        prefix="readiness",
+        add=portfolio_services.readiness_add,
+        done="Readiness criterion added.",
+    )
 
 
 @login_required
