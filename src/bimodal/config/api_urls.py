@@ -12,4 +12,7 @@ urlpatterns = [
     path("servicedesk/", include("bimodal.servicedesk.api.urls")),
     path("registers/", include("bimodal.registers.api.urls")),
     path("people/", include("bimodal.people.api.urls")),
+    path("delivery/", include("bimodal.delivery.api.urls")),
+    path("integrations/", include("bimodal.integrations.api.urls")),
+    path("insights/", include("bimodal.insights.api.urls")),
 ]

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "bimodal.servicedesk",
     "bimodal.registers",
     "bimodal.people",
+    "bimodal.delivery",
+    "bimodal.integrations",
+    "bimodal.insights",
     "bimodal.demo",
 ]
 

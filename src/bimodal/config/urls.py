@@ -21,6 +21,9 @@ urlpatterns = [
     path("servicedesk/", include("bimodal.servicedesk.urls")),
     path("registers/", include("bimodal.registers.urls")),
     path("people/", include("bimodal.people.urls")),
+    path("delivery/", include("bimodal.delivery.urls")),
+    path("integrations/", include("bimodal.integrations.urls")),
+    path("insights/", include("bimodal.insights.urls")),
     path("", include("bimodal.core.urls")),
     path("", core_views.home, name="home"),
 ]

@@ -1,0 +1,5 @@
+"""Permissions of the insights app, added to the core role matrix."""
+
+from bimodal.core.roles import Role  # noqa: F401
+
+PERMISSIONS: dict = {}
