@@ -126,7 +126,9 @@ class ServiceQuerySet(RestrictedQuerySet):
             if user.has_perm("portfolio.view_all_services"):
                 return None
             if user.supplier_id:
-                return Q(supplier_id=user.supplier_id)
+                from bimodal.suppliers.models import supplier_services_q
+
+                return supplier_services_q(user.supplier_id)
             return Q(lifecycle=Lifecycle.LIVE)
         if user.has_perm("portfolio.manage_all_services"):
             return None

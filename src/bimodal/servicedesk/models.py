@@ -285,6 +285,7 @@ class Ticket(TimeStampedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0, help_text="Times reopened after resolution.")
 
     objects = RestrictedManager.from_queryset(TicketQuerySet)()
 
@@ -374,6 +375,37 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class TicketHandoff(models.Model):
+    """The ticket passed from one party (internal team or supplier queue) to another: the SIAM record.
+
+    The supplier columns are copied from the teams when the hand-off happens, so the record keeps saying
+    which party held the ticket even if a team later changes supplier."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="handoffs")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_team = models.ForeignKey(
+        "core.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_team = models.ForeignKey("core.Team", on_delete=models.PROTECT, related_name="+")
+    from_supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    objects = RestrictedManager.from_queryset(TicketChildQuerySet)()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["to_supplier", "at"]), models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.from_team_id} → {self.to_team_id}"
 
 
 class FulfilmentTask(models.Model):
@@ -487,12 +519,31 @@ class SlaInstance(models.Model):
     breached_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     computed_elapsed = models.FloatField(default=0, help_text="Elapsed at computed_at (for lists).")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sla_clocks",
+        help_text="Set on a supplier's contracted (underpinning) clock; empty on the end-to-end clock.",
+    )
 
     objects = RestrictedManager.from_queryset(SlaInstanceQuerySet)()
 
     class Meta:
         ordering = ["target", "id"]
-        constraints = [models.UniqueConstraint(fields=["ticket", "target"], name="sd_one_clock_per_target")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "target"],
+                condition=Q(supplier__isnull=True),
+                name="sd_one_clock_per_target",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "target", "supplier"],
+                condition=Q(supplier__isnull=False),
+                name="sd_one_supplier_clock_per_target",
+            ),
+        ]
         indexes = [models.Index(fields=["state", "due_at"])]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.insights.services import record_ticket, record_ticket_assigned
 from bimodal.servicedesk import sla
 from bimodal.servicedesk.choices import (
     DEFAULT_PRIORITY_MATRIX,
@@ -55,6 +56,7 @@ from bimodal.servicedesk.models import (
     TicketAttachment,
     TicketComment,
     TicketEvent,
+    TicketHandoff,
 )
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -165,11 +167,18 @@ def ticket_create(
     if catalogue_item is not None and catalogue_item.requires_approval:
         ticket.status = TicketStatus.AWAITING_APPROVAL
         ticket.approval = ApprovalState.PENDING
+    if ticket.assignment_group is not None:
+        _check_supplier_cover(ticket, ticket.assignment_group, at=opened_at)
     create_audited(ticket, actor=actor, verb="ticket_create")
+    record_ticket(ticket, "", ticket.status, at=opened_at)
     _event(
         ticket, "opened", f"Opened by {actor} ({ticket.get_priority_display()})", actor=actor, at=opened_at
     )
     sla_start(ticket=ticket, now=opened_at)
+    if ticket.assignment_group_id:
+        _handoff(ticket, old_group=None, new_group=ticket.assignment_group, actor=actor, now=opened_at)
+        if ticket.assignee_id and ticket.assignment_group.supplier_id:
+            sla_supplier_accept(ticket=ticket, supplier_id=ticket.assignment_group.supplier_id, now=opened_at)
     if major_incident:
         _event(ticket, "major", "Declared a major incident", actor=actor, at=opened_at)
     if ticket.assignment_group_id:
@@ -196,6 +205,7 @@ def _set_status(ticket: Ticket, status: str, *, actor, now: datetime, reason: st
         fields["closed_at"] = now
     if old == TicketStatus.RESOLVED and status == TicketStatus.IN_PROGRESS:
         fields["resolved_at"] = None
+        fields["reopen_count"] = ticket.reopen_count + 1
     ticket = update_audited(
         ticket,
         actor=actor,
@@ -204,6 +214,7 @@ def _set_status(ticket: Ticket, status: str, *, actor, now: datetime, reason: st
         verb="ticket_transition",
         action=AuditAction.TRANSITION,
     )
+    record_ticket(ticket, old, status, at=now)
     label = TicketStatus(status).label
     _event(
         ticket,
@@ -252,21 +263,49 @@ def ticket_transition(
 
 @transaction.atomic
 def ticket_assign(
-    *, actor: User, ticket: Ticket, group: Team | None = None, assignee: User | None = None
+    *,
+    actor: User,
+    ticket: Ticket,
+    group: Team | None = None,
+    assignee: User | None = None,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Ticket:
-    """Assign a ticket to a group (internal team or supplier queue) and optionally to one of its members."""
+    """Assign a ticket to a group (internal team or supplier queue) and optionally to one of its members.
+
+    A change of group is a hand-off (recorded for SIAM); a supplier queue must hold a current contract
+    that covers the ticket's service (once the supplier has contracts), and its contracted clocks start."""
     _require_work(actor, ticket)
-    group = group or ticket.assignment_group
+    now = now or timezone.now()
+    old_group = ticket.assignment_group
+    group = group or old_group
     if group is None:
         raise ValidationError({"group": "Choose an assignment group."})
     if actor.supplier_id and group.supplier_id != actor.supplier_id:
         raise PermissionDenied("Supplier agents assign only within their supplier's queue.")
     if assignee is not None and not group.members.filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": f"{assignee} is not a member of {group}."})
+    if group != old_group:
+        _check_supplier_cover(ticket, group, at=now)
     ticket = update_audited(
-        ticket, actor=actor, fields={"assignment_group": group, "assignee": assignee}, verb="ticket_assign"
+        ticket,
+        actor=actor,
+        fields={"assignment_group": group, "assignee": assignee},
+        reason=reason,
+        verb="ticket_assign",
     )
-    _event(ticket, "assigned", f"Assigned to {group}" + (f" / {assignee}" if assignee else ""), actor=actor)
+    _event(
+        ticket,
+        "assigned",
+        f"Assigned to {group}" + (f" / {assignee}" if assignee else ""),
+        actor=actor,
+        at=now,
+    )
+    if group != old_group:
+        _handoff(ticket, old_group=old_group, new_group=group, actor=actor, now=now, reason=reason)
+        record_ticket_assigned(ticket, at=now)
+    if assignee is not None and group.supplier_id:
+        sla_supplier_accept(ticket=ticket, supplier_id=group.supplier_id, now=now)
     notify(
         recipients=[assignee] if assignee else list(group.members.all()),
         subject=f"{ticket.number} assigned to you: {ticket.title}",
@@ -522,7 +561,8 @@ def task_complete(*, actor: User, task: FulfilmentTask) -> FulfilmentTask:
 
 
 def _definitions():
-    return SlaDefinition.objects.filter(active=True).select_related("schedule")
+    """The end-to-end definitions (a supplier contract's definitions are matched only for its clocks)."""
+    return SlaDefinition.objects.filter(active=True, contract_target__isnull=True).select_related("schedule")
 
 
 def sla_start(*, ticket: Ticket, now: datetime) -> list[SlaInstance]:
@@ -574,17 +614,24 @@ def _stop(instance: SlaInstance, *, now: datetime, cancelled: bool = False) -> N
         instance.breached_at = instance.breached_at or instance.due_at
     instance.save()
     if not cancelled:
+        whose = f"{instance.supplier} " if instance.supplier_id else ""
         _event(
             instance.ticket,
             "sla",
-            f"{instance.get_target_display()} SLA {instance.get_state_display().lower()} ({sla.format_duration(elapsed)})",
+            f"{whose}{instance.get_target_display()} SLA {instance.get_state_display().lower()} ({sla.format_duration(elapsed)})",
             at=now,
         )
 
 
 def sla_on_status(*, ticket: Ticket, old: str, new: str, now: datetime) -> None:
     """Keep a ticket's clocks in step with a status change: stop, pause, resume or restart."""
-    for instance in ticket.sla_instances.select_related("definition__schedule"):
+    holder = _holder_supplier(ticket)
+    for instance in ticket.sla_instances.select_related("definition__schedule", "supplier"):
+        if instance.supplier_id:
+            _supplier_clock_on_status(
+                instance, holds=instance.supplier_id == holder, old=old, new=new, now=now
+            )
+            continue
         pauses = instance.definition.pause_statuses
         stopped = instance.stopped_at is not None
         if new == TicketStatus.CANCELLED and not stopped:
@@ -612,8 +659,17 @@ def sla_on_status(*, ticket: Ticket, old: str, new: str, now: datetime) -> None:
 def sla_rematch(*, ticket: Ticket, now: datetime) -> None:
     """After a priority change: move open clocks to the definition that now matches, keeping elapsed time."""
     matched = sla.match_definitions(ticket, _definitions())
-    for instance in ticket.sla_instances.select_related("definition__schedule"):
-        definition = matched.get(instance.target)
+    by_contract: dict[int, dict] = {}
+    for instance in ticket.sla_instances.select_related(
+        "definition__schedule", "definition__contract_target"
+    ):
+        if instance.supplier_id:
+            contract_id = instance.definition.contract_target.contract_id
+            if contract_id not in by_contract:
+                by_contract[contract_id] = sla.match_definitions(ticket, _contract_definitions(contract_id))
+            definition = by_contract[contract_id].get(instance.target)
+        else:
+            definition = matched.get(instance.target)
         if instance.stopped_at is not None or definition is None or definition.pk == instance.definition_id:
             continue
         running = instance.running_since is not None
@@ -632,6 +688,145 @@ def sla_rematch(*, ticket: Ticket, now: datetime) -> None:
         _event(ticket, "sla", f"{instance.get_target_display()} SLA now {definition.name}", at=now)
 
 
+# --- hand-offs between parties and the suppliers' contracted clocks (SIAM) ---------------------------
+
+
+def _holder_supplier(ticket: Ticket) -> int | None:
+    """The supplier whose queue holds the ticket now (None: an internal team or nobody)."""
+    if not ticket.assignment_group_id:
+        return None
+    return Team.objects.filter(pk=ticket.assignment_group_id).values_list("supplier_id", flat=True).first()
+
+
+def _contract_definitions(contract_id: int):
+    return SlaDefinition.objects.filter(active=True, contract_target__contract_id=contract_id).select_related(
+        "schedule"
+    )
+
+
+def _check_supplier_cover(ticket: Ticket, group: Team, *, at: datetime) -> None:
+    """A supplier queue takes only tickets its supplier is contracted for (once it has contracts)."""
+    if not group.supplier_id:
+        return
+    from bimodal.suppliers import selectors as supplier_selectors
+
+    if not supplier_selectors.supplier_has_contracts(group.supplier_id):
+        return
+    if supplier_selectors.covering_contract(supplier_id=group.supplier_id, ticket=ticket, on=at) is None:
+        raise ValidationError(
+            {"group": f"{group.supplier} has no current contract covering {ticket.service}."}
+        )
+
+
+def _handoff(
+    ticket: Ticket, *, old_group: Team | None, new_group: Team, actor, now: datetime, reason: str = ""
+) -> TicketHandoff:
+    """Record the ticket passing between parties and move the suppliers' contracted clocks with it."""
+    handoff = TicketHandoff.objects.create(
+        ticket=ticket,
+        at=now,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_team=old_group,
+        to_team=new_group,
+        from_supplier_id=old_group.supplier_id if old_group else None,
+        to_supplier_id=new_group.supplier_id,
+        reason=reason[:200],
+    )
+    old_supplier = old_group.supplier_id if old_group else None
+    if old_supplier != new_group.supplier_id:
+        if old_supplier:
+            sla_supplier_release(ticket=ticket, supplier_id=old_supplier, now=now)
+        if new_group.supplier_id:
+            sla_supplier_hold(ticket=ticket, supplier_id=new_group.supplier_id, now=now)
+    return handoff
+
+
+def sla_supplier_hold(*, ticket: Ticket, supplier_id: int, now: datetime) -> list[SlaInstance]:
+    """The supplier takes the ticket: start its contracted clocks (or resume them if it held it before)."""
+    if ticket.status in DONE_STATUSES:
+        return []
+    from bimodal.suppliers import selectors as supplier_selectors
+
+    contract = supplier_selectors.covering_contract(supplier_id=supplier_id, ticket=ticket, on=now)
+    existing = {
+        i.target: i
+        for i in ticket.sla_instances.filter(supplier_id=supplier_id).select_related("definition__schedule")
+    }
+    out = []
+    for instance in existing.values():
+        if instance.stopped_at is None and instance.running_since is None:
+            if ticket.status not in instance.definition.pause_statuses:
+                _resume(instance, now=now)
+            out.append(instance)
+    if contract is None:
+        return out
+    for target, definition in sla.match_definitions(ticket, _contract_definitions(contract.pk)).items():
+        if target in existing:
+            continue
+        instance = SlaInstance(
+            ticket=ticket,
+            definition=definition,
+            target=target,
+            started_at=now,
+            running_since=now,
+            supplier_id=supplier_id,
+        )
+        instance.due_at = sla.due_from(instance)
+        instance.save()
+        if ticket.status in definition.pause_statuses:
+            _pause(instance, now=now, reason=ticket.status)
+        out.append(instance)
+    return out
+
+
+def sla_supplier_release(*, ticket: Ticket, supplier_id: int, now: datetime) -> None:
+    """The supplier hands the ticket on: its clocks stand still until it holds the ticket again."""
+    for instance in ticket.sla_instances.filter(
+        supplier_id=supplier_id, stopped_at__isnull=True, running_since__isnull=False
+    ).select_related("definition__schedule"):
+        _pause(instance, now=now, reason="handed_off")
+
+
+def sla_supplier_accept(*, ticket: Ticket, supplier_id: int, now: datetime) -> None:
+    """A supplier agent took the ticket on (assigned to a person in the queue): its response clock stops."""
+    for instance in ticket.sla_instances.filter(
+        supplier_id=supplier_id, target=SlaTarget.RESPONSE, stopped_at__isnull=True
+    ).select_related("definition__schedule", "supplier"):
+        _stop(instance, now=now)
+
+
+def _supplier_clock_on_status(instance: SlaInstance, *, holds: bool, old: str, new: str, now: datetime):
+    """A supplier's clock follows the status only while the supplier holds the ticket.
+
+    Resolved while another party holds it: the clock is cancelled (not the supplier's to resolve) unless
+    the supplier had already run past its target, which stays a breach."""
+    pauses = instance.definition.pause_statuses
+    stopped = instance.stopped_at is not None
+    running = instance.running_since is not None
+    if new == TicketStatus.CANCELLED:
+        if not stopped:
+            _stop(instance, now=now, cancelled=True)
+    elif new in {TicketStatus.RESOLVED, TicketStatus.CLOSED}:
+        if not stopped:
+            over = sla.elapsed_seconds(instance, now) > instance.definition.target_seconds
+            _stop(instance, now=now, cancelled=not holds and not over)
+    elif instance.target == SlaTarget.RESPONSE and not stopped and holds and new in RESPONDED_STATUSES:
+        _stop(instance, now=now)
+    elif (
+        stopped
+        and holds
+        and old == TicketStatus.RESOLVED
+        and instance.target == SlaTarget.RESOLUTION
+        and instance.state != SlaState.CANCELLED
+    ):
+        instance.stopped_at = None
+        _resume(instance, now=now)
+    elif not stopped and running and new in pauses:
+        _pause(instance, now=now, reason=new)
+    elif not stopped and not running and holds and new not in pauses:
+        _resume(instance, now=now)
+
+
 def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     """Recompute every running clock (numpy, per schedule) and raise the warnings and breaches now due."""
     now = now or timezone.now()
@@ -644,6 +839,7 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     for instance in running:
         by_schedule.setdefault(instance.definition.schedule_id, []).append(instance)
     raised = breached = 0
+    due: list[tuple[SlaInstance, int]] = []
     import numpy as np
 
     for group in by_schedule.values():
@@ -663,10 +859,13 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
             done = {e.threshold for e in instance.escalations.all()}
             for threshold in sorted({*instance.definition.warning_thresholds, 100}):
                 if pct >= threshold and threshold not in done:
-                    raised += bool(sla_escalate(instance=instance, threshold=threshold, now=now))
+                    due.append((instance, threshold))
+    # Clocks are saved before escalating: an escalation may hand the ticket off and pause clocks.
     SlaInstance.objects.bulk_update(
         running, ["computed_elapsed", "computed_at", "state", "breached_at"], batch_size=500
     )
+    for instance, threshold in due:
+        raised += bool(sla_escalate(instance=instance, threshold=threshold, now=now))
     return {"running": len(running), "breached": breached, "escalations": raised}
 
 
@@ -709,9 +908,27 @@ def sla_escalate(
                 new = PRIORITY_UP[ticket.priority]
                 Ticket.objects.filter(pk=ticket.pk).update(priority=new)
                 _event(ticket, "priority", f"Priority raised to {new} on breach", at=now)
-            if breach and definition.escalation_team_id and not ticket.assignee_id:
+            current = (
+                Ticket.objects.filter(pk=ticket.pk).values_list("assignment_group_id", flat=True).first()
+            )
+            if (
+                breach
+                and definition.escalation_team_id
+                and not ticket.assignee_id
+                and current != definition.escalation_team_id
+            ):
+                old_group = Team.objects.filter(pk=current).first() if current else None
                 Ticket.objects.filter(pk=ticket.pk).update(assignment_group=definition.escalation_team)
+                ticket.assignment_group = definition.escalation_team
                 _event(ticket, "assigned", f"Escalated to {definition.escalation_team}", at=now)
+                _handoff(
+                    ticket,
+                    old_group=old_group,
+                    new_group=definition.escalation_team,
+                    actor=None,
+                    now=now,
+                    reason="SLA breach escalation",
+                )
             return escalation
     except IntegrityError:
         return None  # another worker (or an earlier run) already raised it
@@ -824,6 +1041,7 @@ def alertmanager_ingest(*, payload: dict, now: datetime | None = None) -> tuple[
         opened_at=now,
     )
     create_audited(incident, actor=machine, verb="ticket_create_from_alert")
+    record_ticket(incident, "", incident.status, at=now)
     _event(incident, "opened", f"Opened by Alertmanager ({len(alerts)} alert(s))", actor=machine, at=now)
     sla_start(ticket=incident, now=now)
     notify(

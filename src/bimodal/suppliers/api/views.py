@@ -1,18 +1,210 @@
-"""API views of the suppliers app."""
+"""API views of the suppliers app: suppliers (with scorecards), contracts, hand-offs and MSP evaluations."""
 
-from rest_framework import viewsets
+from __future__ import annotations
 
-from bimodal.suppliers.api.serializers import SupplierSerializer
-from bimodal.suppliers.models import Supplier
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet, UpdateViaServiceMixin
+from bimodal.suppliers import scorecards, selectors, services
+from bimodal.suppliers.api import serializers as s
+from bimodal.suppliers.filtersets import ContractFilterSet, EvaluationFilterSet, SupplierFilterSet
+from bimodal.suppliers.models import MspEvaluation, Supplier
 
 
-class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
-    """Suppliers the caller can see (a supplier agent sees only their own), by slug."""
+class SupplierViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """Suppliers the caller can see (a supplier agent sees only their own), by slug; `scorecard` per period."""
 
-    serializer_class = SupplierSerializer
+    serializer_class = s.SupplierSerializer
+    write_serializer_class = s.SupplierWriteSerializer
+    filterset_class = SupplierFilterSet
     lookup_field = "slug"
-    filterset_fields = ["tier"]
     ordering_fields = ["name", "tier"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return Supplier.objects.restrict(self.request.user, "view")
+        return Supplier.objects.restrict(self.request.user, "view").prefetch_related("categories", "skills")
+
+    def create_object(self, data):
+        return services.supplier_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.supplier_update(actor=self.request.user, supplier=instance, **data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)],
+        responses=s.ScorecardSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def scorecard(self, request, slug=None):
+        """The scorecard for [start, end] (ISO dates, inclusive; default: last month)."""
+        if not request.user.has_perm("suppliers.view_scorecard"):
+            raise PermissionDenied
+        supplier = self.get_object()
+        period = s.PeriodSerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        start, end = scorecards.default_period()
+        start = period.validated_data.get("start", start)
+        end = period.validated_data.get("end", end)
+        if end < start:
+            raise ValidationError({"end": "The period ends before it starts."})
+        return Response(s.ScorecardSerializer(scorecards.compute(supplier, start, end)).data)
+
+
+class ContractViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """Contracts by reference; status changes, renewals and targets are actions."""
+
+    serializer_class = s.ContractSerializer
+    write_serializer_class = s.ContractWriteSerializer
+    filterset_class = ContractFilterSet
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    ordering_fields = ["end_date", "reference"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_perms = {
+        "transition": ["suppliers.change_contract"],
+        "renew": ["suppliers.change_contract"],
+        "set_target": ["suppliers.change_contract"],
+    }
+
+    def get_queryset(self):
+        return selectors.contract_list(user=self.request.user).prefetch_related(
+            "services", "catalogue_items", "targets__definition"
+        )
+
+    def create_object(self, data):
+        return services.contract_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.contract_update(actor=self.request.user, contract=instance, **data)
+
+    def _valid(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=s.ContractTransitionSerializer, responses=s.ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, reference=None):
+        """Activate, expire or terminate."""
+        contract = self.get_object()
+        data = self._valid(s.ContractTransitionSerializer)
+        return self.read_response(services.contract_transition(actor=request.user, contract=contract, **data))
+
+    @extend_schema(request=s.RenewSerializer, responses=s.ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def renew(self, request, reference=None):
+        """Extend to a new end date (and value)."""
+        contract = self.get_object()
+        data = self._valid(s.RenewSerializer)
+        return self.read_response(services.contract_renew(actor=request.user, contract=contract, **data))
+
+    @extend_schema(request=s.TargetWriteSerializer, responses=s.ContractSerializer)
+    @action(detail=True, methods=["post"], url_path="targets")
+    def set_target(self, request, reference=None):
+        """Set a contracted target (business minutes) and its credit per breach for a priority."""
+        contract = self.get_object()
+        data = self._valid(s.TargetWriteSerializer)
+        services.contract_set_target(actor=request.user, contract=contract, **data)
+        return self.read_response(contract)
+
+
+class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
+    """Hand-offs of the tickets the caller may see (filter by ticket number or supplier slug)."""
+
+    serializer_class = s.HandoffSerializer
+    filterset_fields = {"ticket__number": ["exact"], "to_supplier__slug": ["exact"]}
+    ordering_fields = ["at"]
+
+    def get_queryset(self):
+        from bimodal.servicedesk.models import TicketHandoff
+
+        return TicketHandoff.objects.restrict(self.request.user, "view").select_related(
+            "ticket", "actor", "from_team", "to_team", "from_supplier", "to_supplier"
+        )
+
+
+class EvaluationViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """MSP evaluations with weighted scores; candidates and the decision are actions."""
+
+    serializer_class = s.EvaluationSerializer
+    write_serializer_class = s.EvaluationWriteSerializer
+    filterset_class = EvaluationFilterSet
+    lookup_field = "slug"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_perms = {
+        "candidates": ["suppliers.change_mspevaluation"],
+        "decide": ["suppliers.decide_mspevaluation"],
+    }
+
+    def get_queryset(self):
+        from django.db.models import Prefetch
+
+        from bimodal.suppliers.models import MspCandidate, MspRequirement
+
+        return MspEvaluation.objects.restrict(self.request.user, "view").prefetch_related(
+            "services",
+            Prefetch("requirements", queryset=MspRequirement.objects.select_related("skill")),
+            Prefetch(
+                "candidates",
+                queryset=MspCandidate.objects.select_related("supplier").prefetch_related("supplier__skills"),
+            ),
+            "chosen__supplier",
+        )
+
+    def create_object(self, data):
+        return services.evaluation_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.evaluation_update(actor=self.request.user, evaluation=instance, **data)
+
+    @extend_schema(request=s.CandidateWriteSerializer, responses={201: s.EvaluationSerializer})
+    @action(detail=True, methods=["post"])
+    def candidates(self, request, slug=None):
+        """Add a candidate provider."""
+        evaluation = self.get_object()
+        serializer = s.CandidateWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.candidate_add(actor=request.user, evaluation=evaluation, **serializer.validated_data)
+        return self.read_response(evaluation, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MspDecisionSerializer, responses=s.EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, slug=None):
+        """Record the decision: the chosen candidate (by supplier slug) and why."""
+        evaluation = self.get_object()
+        serializer = s.MspDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        candidate = get_object_or_404(
+            evaluation.candidates.all(), supplier__slug=serializer.validated_data["supplier"]
+        )
+        services.evaluation_decide(
+            actor=request.user,
+            evaluation=evaluation,
+            candidate=candidate,
+            rationale=serializer.validated_data["rationale"],
+        )
+        return self.read_response(evaluation)

@@ -11,6 +11,7 @@ PERIODIC = (
     "bimodal.servicedesk.tasks.ensure_periodic_check",
     "bimodal.portfolio.tasks.ensure_periodic_drift_check",
     "bimodal.registers.tasks.ensure_periodic_review_check",
+    "bimodal.suppliers.tasks.ensure_periodic_renewal_check",
 )
 
 

@@ -1,0 +1,467 @@
+"""Pages of the suppliers app: suppliers, contracts, scorecards, SIAM hand-offs and MSP evaluations.
+
+Reads start from restricted querysets (a supplier agent sees only their own supplier's rows: anything else
+is a 404); writes go through `services`; an invalid write is shown on the form with a 400."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.permissions import get_restricted_object
+from bimodal.suppliers import charts, scorecards, selectors, services, siam
+from bimodal.suppliers.evaluation import score
+from bimodal.suppliers.filtersets import ContractFilterSet, SupplierFilterSet
+from bimodal.suppliers.forms import (
+    CandidateForm,
+    ContractForm,
+    ContractTransitionForm,
+    DecisionForm,
+    EvaluationForm,
+    PeriodForm,
+    RenewForm,
+    RequirementForm,
+    SupplierForm,
+    TargetForm,
+)
+from bimodal.suppliers.models import Contract, MspEvaluation, Supplier
+
+AREA = {"active_area": "suppliers"}
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    return render(request, f"suppliers/{template}", {**AREA, **context}, status=status)
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- suppliers ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def supplier_list(request):
+    """Suppliers the user may see, filterable by tier, status, category, skill and coverage."""
+    _require(request, "suppliers.view_supplier")
+    filterset = SupplierFilterSet(request.GET or None, queryset=selectors.supplier_list(user=request.user))
+    return _render(request, "supplier_list.html", {"filter": filterset, "suppliers": filterset.qs})
+
+
+@login_required
+def supplier_detail(request, slug: str):
+    """A supplier's profile: coverage, skills, contacts, certifications, queues, contracts and services."""
+    supplier = get_restricted_object(
+        Supplier.objects.select_related("relationship_owner").prefetch_related("categories", "skills"),
+        request.user,
+        "view",
+        slug=slug,
+    )
+    user = request.user
+    context = {
+        "supplier": supplier,
+        "contacts": supplier.contacts.restrict(user, "view"),
+        "certifications": supplier.certifications.restrict(user, "view"),
+        "contracts": selectors.contract_list(user=user).filter(supplier=supplier),
+        "queues": supplier.teams.all(),
+        "services": selectors.visible_services(user=user)
+        .filter(supplier_contracts__supplier=supplier)
+        .distinct()
+        if supplier.contracts.exists()
+        else selectors.visible_services(user=user).filter(supplier=supplier),
+        "can_edit": user.has_perm("suppliers.change_supplier") and not user.supplier_id,
+    }
+    return _render(request, "supplier_detail.html", context)
+
+
+@login_required
+def supplier_form(request, slug: str | None = None):
+    """Create or edit a supplier."""
+    supplier = None
+    if slug:
+        supplier = get_restricted_object(Supplier.objects.all(), request.user, "change", slug=slug)
+        _require(request, "suppliers.change_supplier")
+    else:
+        _require(request, "suppliers.add_supplier")
+    initial = {}
+    if supplier is not None:
+        initial = {
+            f: getattr(supplier, f)
+            for f in SupplierForm.base_fields
+            if f not in {"categories", "skills", "regions"}
+        }
+        initial.update(
+            categories=list(supplier.categories.all()),
+            skills=list(supplier.skills.all()),
+            regions=", ".join(supplier.regions),
+        )
+    form = SupplierForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if supplier is None:
+                supplier = services.supplier_create(actor=request.user, **form.cleaned_data)
+            else:
+                supplier = services.supplier_update(
+                    actor=request.user, supplier=supplier, **form.cleaned_data
+                )
+            messages.success(request, f"Saved {supplier.name}.")
+            return redirect(supplier.get_absolute_url())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return _render(request, "supplier_form.html", {"supplier": supplier, "form": form}, status)
+
+
+# --- contracts ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def contract_list(request):
+    """Contracts the user may see; the ones due for renewal stand out."""
+    _require(request, "suppliers.view_contract")
+    filterset = ContractFilterSet(request.GET or None, queryset=selectors.contract_list(user=request.user))
+    context = {"filter": filterset, "contracts": filterset.qs, "today": timezone.localdate()}
+    return _render(request, "contract_list.html", context)
+
+
+def _contract(request, reference: str, action: str = "view") -> Contract:
+    return get_restricted_object(
+        Contract.objects.select_related("supplier", "schedule", "owner"),
+        request.user,
+        action,
+        reference=reference,
+    )
+
+
+@login_required
+def contract_detail(request, reference: str):
+    """A contract: term, value, coverage, contracted targets with credits, reminders."""
+    contract = _contract(request, reference)
+    can_edit = request.user.has_perm("suppliers.change_contract") and not request.user.supplier_id
+    context = {
+        "contract": contract,
+        "targets": selectors.contract_detail_targets(contract),
+        "services": contract.services.restrict(request.user, "view").select_related("mode"),
+        "items": contract.catalogue_items.all(),
+        "reminders": contract.reminders.all(),
+        "can_edit": can_edit,
+        "target_form": TargetForm() if can_edit else None,
+        "transition_form": ContractTransitionForm() if can_edit else None,
+        "renew_form": RenewForm() if can_edit else None,
+        "today": timezone.localdate(),
+    }
+    return _render(request, "contract_detail.html", context)
+
+
+@login_required
+def contract_form(request, reference: str | None = None, supplier_slug: str | None = None):
+    """Draft a contract for a supplier, or edit one."""
+    contract = None
+    if reference:
+        contract = _contract(request, reference, "change")
+        _require(request, "suppliers.change_contract")
+        supplier = contract.supplier
+    else:
+        _require(request, "suppliers.add_contract")
+        supplier = get_restricted_object(Supplier.objects.all(), request.user, "view", slug=supplier_slug)
+    initial = {}
+    if contract is not None:
+        initial = {
+            f: getattr(contract, f)
+            for f in ContractForm.base_fields
+            if f not in {"services", "catalogue_items"}
+        }
+        initial.update(
+            services=list(contract.services.all()), catalogue_items=list(contract.catalogue_items.all())
+        )
+    form = ContractForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if contract is None:
+                contract = services.contract_create(
+                    actor=request.user, supplier=supplier, **form.cleaned_data
+                )
+            else:
+                contract = services.contract_update(
+                    actor=request.user, contract=contract, **form.cleaned_data
+                )
+            messages.success(request, f"Saved {contract.reference}.")
+            return redirect(contract.get_absolute_url())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return _render(
+        request, "contract_form.html", {"contract": contract, "supplier": supplier, "form": form}, status
+    )
+
+
+@login_required
+def contract_new(request, slug: str):
+    """Draft a contract for this supplier."""
+    return contract_form(request, supplier_slug=slug)
+
+
+def _contract_post(request, reference: str, form_class, call):
+    contract = _contract(request, reference, "change")
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(contract, form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect(contract.get_absolute_url())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()) or "Invalid input.")
+    response = contract_detail(request, reference)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def contract_target(request, reference: str):
+    return _contract_post(
+        request,
+        reference,
+        TargetForm,
+        lambda c, d: services.contract_set_target(actor=request.user, contract=c, **d),
+    )
+
+
+@login_required
+@require_POST
+def contract_transition(request, reference: str):
+    return _contract_post(
+        request,
+        reference,
+        ContractTransitionForm,
+        lambda c, d: services.contract_transition(actor=request.user, contract=c, **d),
+    )
+
+
+@login_required
+@require_POST
+def contract_renew(request, reference: str):
+    return _contract_post(
+        request,
+        reference,
+        RenewForm,
+        lambda c, d: services.contract_renew(actor=request.user, contract=c, **d),
+    )
+
+
+# --- scorecards --------------------------------------------------------------------------------------------
+
+
+def _period(request) -> tuple[PeriodForm, date, date]:
+    start, end = scorecards.default_period()
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, start, end
+
+
+@login_required
+def scorecard(request, slug: str):
+    """A supplier's scorecard for a period (default: last month): SLA attainment per priority, times,
+    volumes, reopen rate, breaches and credits, cost per ticket, trends. `?format=csv` exports it."""
+    _require(request, "suppliers.view_scorecard")
+    supplier = get_restricted_object(Supplier.objects.all(), request.user, "view", slug=slug)
+    form, start, end = _period(request)
+    if request.GET and not form.is_valid():
+        return _render(request, "scorecard.html", {"supplier": supplier, "form": form, "card": None}, 400)
+    card = scorecards.compute(supplier, start, end)
+    breached = list(scorecards.breaches(supplier, start, end))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="scorecard-{supplier.slug}-{start}-{end}.csv"'
+        )
+        csv.writer(response).writerows(scorecards.csv_rows(card, breached))
+        return response
+    context = {
+        "supplier": supplier,
+        "form": form,
+        "card": card,
+        "breached": breached,
+        "trend_chart": charts.trend(card.trend),
+        "times_chart": charts.resolution_times(card.trend),
+        "query": request.GET.urlencode(),
+    }
+    return _render(request, "scorecard.html", context)
+
+
+# --- SIAM --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def siam_overview(request):
+    """Hand-offs over the tickets the user may see, opened in a period, optionally for one service."""
+    _require(request, "servicedesk.view_tickethandoff")
+    from bimodal.servicedesk.selectors import ticket_list
+
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None, initial={"start": today - timedelta(days=90), "end": today})
+    start, end = today - timedelta(days=90), today
+    if request.GET.get("start") and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    t0, t1 = scorecards.period_bounds(start, end)
+    tickets = ticket_list(user=request.user).filter(opened_at__gte=t0, opened_at__lt=t1)
+    service = None
+    if request.GET.get("service"):
+        service = get_restricted_object(
+            selectors.visible_services(user=request.user), request.user, "view", slug=request.GET["service"]
+        )
+        tickets = tickets.filter(service=service)
+    view = siam.service_view(tickets)
+    context = {
+        "form": form,
+        "view": view,
+        "service": service,
+        "start": start,
+        "end": end,
+        "services": selectors.visible_services(user=request.user)
+        .filter(tickets__handoffs__isnull=False)
+        .distinct(),
+    }
+    return _render(request, "siam.html", context)
+
+
+@login_required
+def siam_ticket(request, number: str):
+    """One ticket's journey between parties: time held by each, bounces, who held it when an SLA breached."""
+    from bimodal.servicedesk.models import Ticket
+
+    _require(request, "servicedesk.view_tickethandoff")
+    ticket = get_restricted_object(Ticket.objects.with_related(), request.user, "view", number=number)
+    return _render(request, "siam_ticket.html", {"view": siam.ticket_view(ticket), "ticket": ticket})
+
+
+# --- MSP evaluation ----------------------------------------------------------------------------------------
+
+
+@login_required
+def evaluation_list(request):
+    _require(request, "suppliers.view_mspevaluation")
+    return _render(
+        request, "evaluation_list.html", {"evaluations": selectors.evaluation_list(user=request.user)}
+    )
+
+
+@login_required
+def evaluation_detail(request, slug: str):
+    """The side-by-side comparison of candidates with their weighted scores, and the decision."""
+    evaluation = selectors.evaluation_full(user=request.user, slug=slug)
+    can_edit = request.user.has_perm("suppliers.change_mspevaluation") and evaluation.status == "open"
+    context = {
+        "evaluation": evaluation,
+        "scores": score(evaluation),
+        "can_edit": can_edit,
+        "requirement_form": RequirementForm() if can_edit else None,
+        "candidate_form": CandidateForm() if can_edit else None,
+        "decision_form": DecisionForm(evaluation=evaluation)
+        if can_edit and request.user.has_perm("suppliers.decide_mspevaluation")
+        else None,
+    }
+    return _render(request, "evaluation_detail.html", context)
+
+
+@login_required
+def evaluation_form(request, slug: str | None = None):
+    """Start or edit an evaluation."""
+    evaluation = None
+    if slug:
+        evaluation = get_restricted_object(MspEvaluation.objects.all(), request.user, "change", slug=slug)
+        _require(request, "suppliers.change_mspevaluation")
+    else:
+        _require(request, "suppliers.add_mspevaluation")
+    from bimodal.suppliers.choices import DEFAULT_WEIGHTS
+
+    weights = evaluation.weights if evaluation else {str(k): v for k, v in DEFAULT_WEIGHTS.items()}
+    initial = {f"w_{k}": v for k, v in weights.items()}
+    if evaluation is not None:
+        initial.update(
+            name=evaluation.name,
+            description=evaluation.description,
+            services=list(evaluation.services.all()),
+            required_response=evaluation.required_response,
+            needs_remote=evaluation.needs_remote,
+            needs_on_site=evaluation.needs_on_site,
+            regions=", ".join(evaluation.regions),
+        )
+    form = EvaluationForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if evaluation is None:
+                evaluation = services.evaluation_create(actor=request.user, **form.values())
+            else:
+                evaluation = services.evaluation_update(
+                    actor=request.user, evaluation=evaluation, **form.values()
+                )
+            return redirect(evaluation.get_absolute_url())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return _render(request, "evaluation_form.html", {"evaluation": evaluation, "form": form}, status)
+
+
+def _evaluation_post(request, slug: str, form_class, call, **form_kwargs):
+    evaluation = get_restricted_object(MspEvaluation.objects.all(), request.user, "change", slug=slug)
+    form = form_class(
+        request.POST, **{k: (evaluation if v == "evaluation" else v) for k, v in form_kwargs.items()}
+    )
+    if form.is_valid():
+        try:
+            call(evaluation, form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect(evaluation.get_absolute_url())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()) or "Invalid input.")
+    response = evaluation_detail(request, slug)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def evaluation_requirement(request, slug: str):
+    return _evaluation_post(
+        request,
+        slug,
+        RequirementForm,
+        lambda e, d: services.requirement_set(actor=request.user, evaluation=e, **d),
+    )
+
+
+@login_required
+@require_POST
+def evaluation_candidate(request, slug: str):
+    return _evaluation_post(
+        request,
+        slug,
+        CandidateForm,
+        lambda e, d: services.candidate_add(actor=request.user, evaluation=e, **d),
+    )
+
+
+@login_required
+@require_POST
+def evaluation_decide(request, slug: str):
+    return _evaluation_post(
+        request,
+        slug,
+        DecisionForm,
+        lambda e, d: services.evaluation_decide(actor=request.user, evaluation=e, **d),
+        evaluation="evaluation",
+    )
