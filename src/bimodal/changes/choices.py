@@ -106,6 +106,16 @@ class DeploymentStatus(models.TextChoices):
     ROLLED_BACK = "rolled_back", "Rolled back"
 
 
+class DeploymentSource(models.TextChoices):
+    """Who reported a deployment."""
+
+    GATE = "gate", "Deployment gate"
+    GITHUB = "github", "GitHub webhook"
+    GITLAB = "gitlab", "GitLab webhook"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+
+
 class ChangeSource(models.TextChoices):
     """Who raised a change."""
 

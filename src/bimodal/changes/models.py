@@ -14,6 +14,7 @@ from bimodal.changes.choices import (
     ChangeSource,
     ChangeStatus,
     ChangeType,
+    DeploymentSource,
     DeploymentStatus,
     Environment,
     GateOutcome,
@@ -175,9 +176,12 @@ class PipelineToken(TimeStampedModel):
 
 
 class Deployment(TimeStampedModel):
-    """One deployment of a version of a service, opened by the gate and closed by the pipeline's result."""
+    """One deployment of a version of a service: opened by the gate and closed by the pipeline's result,
+    or reported by a GitHub/GitLab webhook, the bulk API or an import."""
 
-    change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="deployments")
+    change = models.ForeignKey(
+        Change, on_delete=models.PROTECT, null=True, blank=True, related_name="deployments"
+    )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="deployments")
     environment = models.CharField(max_length=20, choices=Environment.choices)
     version = models.CharField(max_length=100, blank=True)
@@ -187,11 +191,35 @@ class Deployment(TimeStampedModel):
         max_length=20, choices=DeploymentStatus.choices, default=DeploymentStatus.IN_PROGRESS
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=DeploymentSource.choices, default=DeploymentSource.GATE)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The reporter's id of this deployment (idempotent upserts)"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    repository = models.ForeignKey(
+        "integrations.Repository",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deployments",
+    )
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="unique_deployment_external_id",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["service", "environment", "status", "finished_at"], name="deployment_dora_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.service} {self.version or self.commit[:8]} → {self.environment}"

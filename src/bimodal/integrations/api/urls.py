@@ -1,7 +1,19 @@
-"""API routes of the integrations app."""
+"""API routes of the integrations app, and the webhook endpoints GitHub and GitLab post to."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter(trailing_slash=True)
+from bimodal.integrations.api import views, webhooks
 
-urlpatterns = router.urls
+router = DefaultRouter(trailing_slash=True)
+router.register("repositories", views.RepositoryViewSet, basename="repository")
+router.register("deliveries", views.WebhookDeliveryViewSet, basename="webhookdelivery")
+router.register("commits", views.CommitViewSet, basename="commit")
+router.register("pull-requests", views.PullRequestViewSet, basename="pullrequest")
+
+urlpatterns = [
+    path("webhooks/github/", webhooks.github_webhook, name="webhook_github"),
+    path("webhooks/gitlab/", webhooks.gitlab_webhook, name="webhook_gitlab"),
+    path("deployments/bulk/", views.DeploymentBulkView.as_view(), name="deployment_bulk"),
+    *router.urls,
+]
