@@ -6,9 +6,12 @@ service and a pipeline token, starts `gunicorn -w 2` on a free loopback port and
 process, sends a fixed 100 requests/second (open loop: each request starts at its scheduled time) for
 20 s to a bare endpoint and then 20 s to POST /api/gate/ (each with a new idempotency key). Prints
 p50/p90/p99 latency (measured from the scheduled start, so a server that falls behind shows it) and the
-achieved requests/second of both, and their ratio. Stops by itself; never fails on a number.
+achieved requests/second of both, and their ratio. Then the maximum throughput of the gate: a closed
+loop of `--concurrency` clients sending back to back for `--seconds` (latency there is queueing, not a
+target). Stops by itself; never fails on a number.
 
-Run: `.venv/bin/python benchmarks/load_gate.py [--rate 100] [--seconds 20] [--workers 2] [--keep-db]`.
+Run: `.venv/bin/python benchmarks/load_gate.py [--rate 100] [--seconds 20] [--workers 2]
+[--concurrency 8] [--keep-db]`.
 """
 
 from __future__ import annotations
@@ -57,6 +60,73 @@ if os.environ.get("BIMODAL_LOAD_GATE_SERVER") == "1":
 # --- the client side --------------------------------------------------------------------------------
 
 
+def _send(port: int, path: str, body: dict | None) -> int:
+    """One request on a new connection (as a pipeline makes it); its HTTP status, -1 if it failed."""
+    headers = {"Content-Type": "application/json", **body.pop("_headers", {})} if body else {}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        if body:
+            conn.request("POST", path, json.dumps(body), headers)
+        else:
+            conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return -1
+    finally:
+        conn.close()
+
+
+def _summary(label: str, latencies: list[float], statuses: list[int], elapsed: float) -> dict:
+    ok = sorted(lat for lat, st in zip(latencies, statuses, strict=True) if 200 <= st < 300)
+    errors = sum(1 for st in statuses if not 200 <= st < 300)
+
+    def pct(p: float) -> float:
+        return ok[min(len(ok) - 1, int(len(ok) * p))] if ok else float("nan")
+
+    return {
+        "label": label,
+        "n": len(ok),
+        "errors": errors,
+        "rps": len(ok) / max(elapsed, 1e-9),
+        "p50": statistics.median(ok) if ok else float("nan"),
+        "p90": pct(0.90),
+        "p99": pct(0.99),
+        "max": ok[-1] if ok else float("nan"),
+    }
+
+
+def saturate(port: int, path: str, body_of, *, concurrency: int, seconds: float, label: str) -> dict:
+    """Closed loop: `concurrency` clients each send the next request as soon as the last is answered."""
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: list[int] = []
+    counter = [0]
+    start = time.perf_counter()
+    stop = start + seconds
+
+    def worker() -> None:
+        while time.perf_counter() < stop:
+            with lock:
+                i = counter[0]
+                counter[0] += 1
+            t = time.perf_counter()
+            status = _send(port, path, body_of(i))
+            elapsed = time.perf_counter() - t
+            with lock:
+                latencies.append(elapsed)
+                statuses.append(status)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 20)
+    with lock:
+        return _summary(label, list(latencies), list(statuses), time.perf_counter() - start)
+
+
 def drive(port: int, path: str, body_of, *, rate: float, seconds: float, label: str) -> dict:
     """Send `rate` requests/second for `seconds` (open loop, bounded count), return latencies in seconds."""
     total = int(rate * seconds)
@@ -81,21 +151,7 @@ def drive(port: int, path: str, body_of, *, rate: float, seconds: float, label: 
             if time.perf_counter() > deadline:
                 statuses[i] = -1
                 continue
-            body = body_of(i)
-            headers = {"Content-Type": "application/json", **body.pop("_headers", {})} if body else {}
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            try:
-                if body:
-                    conn.request("POST", path, json.dumps(body), headers)
-                else:
-                    conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                statuses[i] = response.status
-            except OSError:
-                statuses[i] = -1
-            finally:
-                conn.close()
+            statuses[i] = _send(port, path, body_of(i))
             latencies[i] = time.perf_counter() - scheduled
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(32)]
@@ -103,26 +159,10 @@ def drive(port: int, path: str, body_of, *, rate: float, seconds: float, label: 
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 20)
-    elapsed = max(time.perf_counter() - start, 1e-9)
-    ok = sorted(lat for lat, st in zip(latencies, statuses, strict=True) if 200 <= st < 300)
-    errors = sum(1 for st in statuses if not 200 <= st < 300)
-
-    def pct(p: float) -> float:
-        return ok[min(len(ok) - 1, int(len(ok) * p))] if ok else float("nan")
-
-    return {
-        "label": label,
-        "n": len(ok),
-        "errors": errors,
-        "rps": len(ok) / elapsed,
-        "p50": statistics.median(ok) if ok else float("nan"),
-        "p90": pct(0.90),
-        "p99": pct(0.99),
-        "max": ok[-1] if ok else float("nan"),
-    }
+    return _summary(label, latencies, statuses, time.perf_counter() - start)
 
 
-def client_main(port: int, secret: str, rate: float, seconds: float) -> None:
+def client_main(port: int, secret: str, rate: float, seconds: float, concurrency: int) -> None:
     """The second process: warm up, then measure the bare endpoint and the gate at a fixed rate."""
     run = f"{os.getpid()}-{int(time.time())}"
     auth = {"Authorization": f"Bearer {secret}"}
@@ -147,6 +187,14 @@ def client_main(port: int, secret: str, rate: float, seconds: float) -> None:
         ),
         drive(
             port, "/api/gate/", gate_body("load"), rate=rate, seconds=seconds, label="POST /api/gate/ (allow)"
+        ),
+        saturate(
+            port,
+            "/api/gate/",
+            gate_body("max"),
+            concurrency=concurrency,
+            seconds=seconds,
+            label=f"POST /api/gate/ max ({concurrency} clients)",
         ),
     ]
     print(json.dumps(results))
@@ -251,11 +299,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8, help="clients of the max-throughput run")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--client", nargs=2, metavar=("PORT", "SECRET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
-        client_main(int(args.client[0]), args.client[1], args.rate, min(args.seconds, 120))
+        client_main(int(args.client[0]), args.client[1], args.rate, min(args.seconds, 120), args.concurrency)
         return
     url = _database_url()
     _recreate_database(url)
@@ -289,10 +338,12 @@ def main() -> None:
                     str(args.rate),
                     "--seconds",
                     str(args.seconds),
+                    "--concurrency",
+                    str(args.concurrency),
                 ],
                 capture_output=True,
                 text=True,
-                timeout=4 * args.seconds + 120,
+                timeout=5 * args.seconds + 120,
                 check=True,
             )
         finally:
@@ -313,8 +364,9 @@ def main() -> None:
             f"  {r['label']:<34} p50 {_ms(r['p50'])}  p90 {_ms(r['p90'])}  p99 {_ms(r['p99'])}  "
             f"max {_ms(r['max'])}  {r['rps']:6.1f} req/s  ({r['n']} ok, {r['errors']} errors)"
         )
-    bare, gate = results
+    bare, gate, peak = results
     print(f"  ratio gate / bare: {gate['p50'] / bare['p50']:.1f}× p50, {gate['p99'] / bare['p99']:.1f}× p99")
+    print(f"  gate maximum throughput: {peak['rps']:.0f} req/s with {args.concurrency} clients back to back")
     print(
         f"  target gate p99 < 25 ms at {args.rate:.0f} req/s: {'met' if gate['p99'] < 0.025 else 'NOT met'}"
     )

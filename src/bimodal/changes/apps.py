@@ -3,9 +3,25 @@
 from django.apps import AppConfig
 
 
+def changes_awaiting_forum(meeting):
+    """Agenda provider: the changes awaiting approval by the meeting's forum, riskiest first."""
+    from bimodal.changes.choices import ChangeStatus
+    from bimodal.changes.models import Change
+
+    return Change.objects.filter(
+        status=ChangeStatus.AWAITING_APPROVAL, approver_forum=meeting.forum
+    ).order_by("-risk_score", "planned_start", "pk")
+
+
 class ChangesConfig(AppConfig):
     """Configuration of the changes app."""
 
     name = "bimodal.changes"
     label = "changes"
     verbose_name = "Changes & deployments"
+
+    def ready(self) -> None:
+        from bimodal.governance import registry
+
+        registry.register_agenda_provider("cab", changes_awaiting_forum)
+        registry.register_agenda_provider("ecab", changes_awaiting_forum)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -42,6 +42,7 @@ from bimodal.core.services import create_audited, require_object, require_perm, 
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
 from bimodal.governance.models import Forum
+from bimodal.insights.services import record_change, record_deployment
 from bimodal.portfolio.models import Service
 
 S = ChangeStatus
@@ -78,7 +79,8 @@ def _move(change: Change, target: str, *, actor, reason: str = "", verb: str = "
                 f"“{S(change.status).label}” to “{S(target).label}”."
             }
         )
-    return update_audited(
+    old = change.status
+    change = update_audited(
         change,
         actor=actor,
         fields={"status": target, **fields},
@@ -86,6 +88,8 @@ def _move(change: Change, target: str, *, actor, reason: str = "", verb: str = "
         verb=verb or f"change_{target}",
         action=AuditAction.TRANSITION,
     )
+    record_change(change, old, target)
+    return change
 
 
 def _require_edit(actor, change: Change) -> None:
@@ -161,7 +165,7 @@ def assess(
             "slug": primary.slug,
             "mode": primary.mode.key,
             "criticality": primary.criticality,
-            "tags": [t.name for t in primary.regulatory_tags.all()],
+            "tags": facts["tags"] if "tags" in facts else [t.name for t in primary.regulatory_tags.all()],
             "data_classification": primary.data_classification,
             "hosting": primary.hosting,
             "lifecycle": primary.lifecycle,
@@ -663,15 +667,17 @@ def gate_decide(
 
     Idempotent on (service, key): a retried call returns the first answer and creates nothing."""
     now = timezone.now()
-    # One query: the token's scope, failure rate, windows, freezes and the signatures that let the
-    # cached blast radius and policies be reused.
-    in_scope, facts = selectors.gate_facts(service, token=token, start=now, end=now + timedelta(minutes=30))
+    # One query: the token's scope, the answer already given for this key, the service's tags, failure
+    # rate, windows, freezes and the signatures that let the cached blast radius and policies be reused.
+    in_scope, facts = selectors.gate_facts(
+        service, token=token, start=now, end=now + timedelta(minutes=30), idempotency_key=idempotency_key
+    )
     if not in_scope:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
-    existing = GateRequest.objects.filter(service=service, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
-    service = Service.objects.select_related("mode").prefetch_related("regulatory_tags").get(pk=service.pk)
+    if facts["existing"] is not None:
+        return _gate_answer(pk=facts["existing"]), False
+    if not Service.mode.is_cached(service):  # the API loads it with the service
+        service = Service.objects.select_related("mode").get(pk=service.pk)
     for attempt in range(GATE_ATTEMPTS):
         try:
             with transaction.atomic(), audit.batch():
@@ -689,13 +695,33 @@ def gate_decide(
                 ), True
         except IntegrityError:
             # A concurrent retry with the same key won the race: answer with its result.
-            existing = GateRequest.objects.filter(service=service, idempotency_key=idempotency_key).first()
+            existing = _gate_answer(service=service, idempotency_key=idempotency_key)
             if existing is not None:
                 return existing, False
             # Otherwise a concurrent change took the next reference: try again with a fresh one.
             if attempt == GATE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _number_new_change(change: Change) -> None:
+    """Give a change the gate is about to insert its reference (one query). On PostgreSQL the number
+    comes from the id sequence (and becomes the id), so concurrent gate calls never take the same
+    reference — one waiting for the other's commit only to fail and start again; elsewhere (SQLite
+    writes one transaction at a time) it is the next after the highest id."""
+    connection = connections[Change.objects.db]
+    if connection.vendor != "postgresql":
+        change.reference = _next_reference()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Change._meta.db_table])
+        change.pk = cursor.fetchone()[0]
+    change.reference = f"CHG-{change.pk:06d}"
+
+
+def _gate_answer(**lookup) -> GateRequest | None:
+    """An earlier gate request with what its answer shows (one query)."""
+    return GateRequest.objects.select_related("service", "change", "deployment").filter(**lookup).first()
 
 
 GATE_ATTEMPTS = 3
@@ -734,7 +760,7 @@ def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, re
         raise ValidationError(
             {"status": f"Cannot go from “{S(change.status).label}” to “{S(target).label}”."}
         )
-    change.status = target
+    old, change.status = change.status, target
     change.full_clean(exclude=_TRUSTED[Change], validate_unique=False, validate_constraints=False)
     change.save(update_fields=["status", "updated_at"])
     audit.record(
@@ -746,6 +772,7 @@ def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, re
         reason=reason,
         verb=f"change_{target}",
     )
+    record_change(change, old, target, service_id=m2m["services"][0], first=True)  # one INSERT, no read
     return change
 
 
@@ -806,7 +833,6 @@ def _gate_decide(
         return gate
     now = timezone.now()
     change = Change(
-        reference=_next_reference(),
         title=f"Deploy {service.slug} {version or commit[:12]} to {environment}",
         change_type=ChangeType.STANDARD,
         source=ChangeSource.GATE,
@@ -821,6 +847,7 @@ def _gate_decide(
         version=version or commit,
         **_approval_fields(decision),
     )
+    _number_new_change(change)
     m2m = {"services": [service]}
     if decision.outcome == DecisionOutcome.ALLOW:
         change.status = S.APPROVED
@@ -911,8 +938,10 @@ def deployment_record_result(
         reason=reason,
         verb="deployment_result",
     )
+    record_deployment(deployment, DeploymentStatus.IN_PROGRESS, result)
     change = deployment.change
-    if change.status == S.IMPLEMENTING:
+    # A deployment reported by a webhook or an import may have no change to move.
+    if change is not None and change.status == S.IMPLEMENTING:
         status = RESULT_TO_STATUS[result]
         change = _move(change, status, actor=actor, reason=reason, result=status)
         if status == S.COMPLETED and change.change_type == ChangeType.STANDARD:

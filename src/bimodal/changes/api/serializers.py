@@ -160,7 +160,8 @@ class ChangeWindowSerializer(serializers.ModelSerializer):
 class GateRequestInputSerializer(serializers.Serializer):
     """A pipeline asks: may this deployment proceed?"""
 
-    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    # With its mode: the gate needs it and would otherwise load the service again.
+    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.select_related("mode"))
     environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.PRODUCTION)
     version = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     commit = serializers.RegexField(r"^[0-9a-fA-F]{7,64}$", required=False, allow_blank=True, default="")
@@ -219,7 +220,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
     """A deployment and its result."""
 
     service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    change = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    change = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
 
     class Meta:
         model = Deployment

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bimodal.changes import services
 from bimodal.changes.models import Change, Deployment, GateRequest, PipelineToken
@@ -206,6 +207,23 @@ def test_rollback_backs_out_the_change(client, gate, token):
     assert change.status == "backed_out" and change.result == "backed_out"
 
 
+def test_result_of_a_deployment_without_a_change_is_recorded(client, token, estate):
+    # Webhooks and imports report deployments that no change opened; the pipeline may still close them.
+    deployment = Deployment.objects.create(
+        service=estate.app, environment="production", commit="abc123", source="github", external_id="77"
+    )
+    response = client.post(
+        f"/api/deployments/{deployment.pk}/result/",
+        {"result": "failed"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["change"] is None
+    deployment.refresh_from_db()
+    assert deployment.status == "failed" and deployment.finished_at is not None
+
+
 def test_deployment_result_with_other_services_token_is_404(client, gate, estate):
     body = gate(payload()).json()
     _, other = services.pipeline_token_create(actor=estate.admin, name="bot ci", services=[estate.other])
@@ -290,14 +308,48 @@ def test_requester_role_cannot_list_changes(client, estate):
 
 
 def test_allowed_gate_call_has_a_fixed_query_count(gate, django_assert_num_queries):
-    """An allowed deploy: auth, service, facts (scope, failure rate, windows, freezes, signatures),
-    idempotency lookup, service with mode and tags (2), transaction begin, reference, then change +
-    services + deployment + transition + gate request, and at the end the chain head, its four audit
-    entries in one insert, one head update and commit (was 55)."""
+    """An allowed deploy: auth, service with its mode, one facts query (scope, answer already given for
+    the key, tags, failure rate, windows, freezes, signatures), transaction begin, reference, then
+    change + services + deployment + transition + analytics transition (one INSERT) + gate request,
+    and at the end the chain head, its four audit entries in one insert, one head update and commit
+    (was 55, then 17)."""
     gate(payload(idempotency_key="warm-up"))  # compiles the facts query and fills the per-process caches
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         body = gate(payload(idempotency_key="counted")).json()
     assert body["outcome"] == "allow"
+    for i in range(3):  # flat: the count does not grow with earlier deploys
+        gate(payload(idempotency_key=f"more-{i}"))
+    with django_assert_num_queries(15):
+        assert gate(payload(idempotency_key="counted-again")).json()["outcome"] == "allow"
+
+
+def test_gate_retry_is_four_queries_and_the_same_answer(gate, django_assert_num_queries):
+    """A retried key: auth, service, facts (which find the earlier answer), the answer with its
+    change and deployment; nothing written."""
+    first = gate(payload(idempotency_key="again")).json()
+    with django_assert_num_queries(4):
+        second = gate(payload(idempotency_key="again"))
+    assert second.status_code == 200 and second.json() == first
+
+
+def test_gate_facts_carry_the_service_tags_and_the_earlier_answer(estate, token, gate):
+    from bimodal.changes import selectors
+    from bimodal.portfolio.models import RegulatoryTag
+
+    estate.app.regulatory_tags.add(
+        RegulatoryTag.objects.create(name="SOX"), RegulatoryTag.objects.create(name="GDPR")
+    )
+    pipeline = PipelineToken.objects.get()
+    now = timezone.now()
+    in_scope, facts = selectors.gate_facts(
+        estate.app, token=pipeline, start=now, end=now, idempotency_key="k"
+    )
+    assert in_scope and facts["tags"] == ["GDPR", "SOX"] and facts["existing"] is None
+    answer = gate(payload(idempotency_key="k")).json()
+    _, facts = selectors.gate_facts(estate.app, token=pipeline, start=now, end=now, idempotency_key="k")
+    assert facts["existing"] == answer["id"]
+    _, other = selectors.gate_facts(estate.core, token=pipeline, start=now, end=now, idempotency_key="k")
+    assert other["tags"] == [] and other["existing"] is None
 
 
 def test_gate_audit_chain_stays_valid(gate):
