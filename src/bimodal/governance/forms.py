@@ -1,4 +1,4 @@
-"""Forms of the governance pages: the policy editor and the policy try-out."""
+"""Forms of the governance pages: policies, forums, decision requests and meetings."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 from django import forms
 
 from bimodal.core.forms import StyledFormMixin
-from bimodal.core.models import User
-from bimodal.governance.choices import CHANGE_TYPES, ForumKind
+from bimodal.core.models import OrgUnit, User
+from bimodal.governance.choices import CHANGE_TYPES, AgendaOutcome, ForumKind
 from bimodal.governance.engine import SAMPLE_CONTEXT
-from bimodal.governance.models import Forum, Policy
+from bimodal.governance.models import DecisionType, Forum, Meeting, Policy
 from bimodal.portfolio.models import Mode
 
 
@@ -150,3 +150,100 @@ class ForumForm(StyledFormMixin, forms.Form):
         data.pop("reason", None)
         data["members"] = list(data["members"])
         return data
+
+
+class DecisionRequestForm(StyledFormMixin, forms.Form):
+    """Ask for a decision; it is routed when saved."""
+
+    decision_type = forms.ModelChoiceField(queryset=DecisionType.objects.none(), to_field_name="key")
+    org_unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, to_field_name="slug")
+    mode = forms.ModelChoiceField(queryset=Mode.objects.none(), required=False, to_field_name="key")
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    amount = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision_type"].queryset = DecisionType.objects.order_by("order", "name")
+        self.fields["org_unit"].queryset = (
+            OrgUnit.objects.restrict(user, "view") if user else OrgUnit.objects.all()
+        )
+        self.fields["mode"].queryset = Mode.objects.all()
+        self.style_widgets()
+
+    def service_fields(self) -> dict:
+        """Keyword arguments of decision_request_open (without actor)."""
+        data = dict(self.cleaned_data)
+        data["decision_type"] = data["decision_type"].key
+        return data
+
+
+class DecideForm(StyledFormMixin, forms.Form):
+    """Approve or reject a decision request (optionally at a meeting of its forum)."""
+
+    outcome = forms.ChoiceField(choices=[("approved", "Approve"), ("rejected", "Reject")])
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Reason / note")
+    meeting = forms.ModelChoiceField(queryset=Meeting.objects.none(), required=False)
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meetings is not None:
+            self.fields["meeting"].queryset = meetings
+        self.style_widgets()
+
+
+class MeetingForm(StyledFormMixin, forms.Form):
+    """Plan a meeting of a forum."""
+
+    scheduled_for = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class AttendanceForm(StyledFormMixin, forms.Form):
+    """Who attends a meeting (the forum's chair and members, and guests)."""
+
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, forum=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = User.objects.filter(is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )
+        self.forum = forum
+        self.style_widgets()
+
+
+class MinutesForm(StyledFormMixin, forms.Form):
+    """The minutes of a meeting."""
+
+    minutes = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class AgendaRecordForm(StyledFormMixin, forms.Form):
+    """What the forum did with one agenda item."""
+
+    outcome = forms.ChoiceField(choices=[c for c in AgendaOutcome.choices if c[0]])
+    notes = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class TopicForm(StyledFormMixin, forms.Form):
+    """A free topic for the agenda."""
+
+    topic = forms.CharField(max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()

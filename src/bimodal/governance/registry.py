@@ -1,0 +1,50 @@
+"""Extension points other apps register in their `AppConfig.ready()`.
+
+- decision handlers: `handler(request, *, actor)` runs inside the transaction that records a decision of
+  its type (e.g. the delivery app turns an approved demand into an initiative);
+- agenda providers: `provider(meeting) -> iterable of model instances` adds items from another app to a
+  meeting's agenda when it is built (e.g. the changes awaiting a CAB). An instance may carry an
+  `agenda_topic` attribute; otherwise its `str()` is the topic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+_decision_handlers: dict[str, list[Callable]] = defaultdict(list)
+_agenda_providers: dict[str, list[Callable]] = defaultdict(list)
+
+
+def register_decision_handler(decision_type: str, handler: Callable) -> None:
+    """Call `handler(request, *, actor)` after a decision of `decision_type` (key) is recorded."""
+    if handler not in _decision_handlers[decision_type]:
+        _decision_handlers[decision_type].append(handler)
+
+
+def decision_handlers(decision_type: str) -> list[Callable]:
+    """The handlers registered for a decision type (key)."""
+    return list(_decision_handlers.get(decision_type, ()))
+
+
+def register_agenda_provider(forum_kind: str, provider: Callable[..., Iterable]) -> None:
+    """Add `provider(meeting)` to the agenda builders of every forum of `forum_kind`."""
+    if provider not in _agenda_providers[forum_kind]:
+        _agenda_providers[forum_kind].append(provider)
+
+
+def agenda_providers(forum_kind: str) -> list[Callable]:
+    """The agenda providers registered for a forum kind."""
+    return list(_agenda_providers.get(forum_kind, ()))
+
+
+def unregister_decision_handler(decision_type: str, handler: Callable) -> None:
+    """Remove a handler (tests)."""
+    if handler in _decision_handlers.get(decision_type, ()):
+        _decision_handlers[decision_type].remove(handler)
+
+
+def unregister_agenda_provider(forum_kind: str, provider: Callable) -> None:
+    """Remove a provider (tests)."""
+    if provider in _agenda_providers.get(forum_kind, ()):
+        _agenda_providers[forum_kind].remove(provider)

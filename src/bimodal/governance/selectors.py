@@ -1,0 +1,333 @@
+"""Reads of the governance app: RACI grids, decision requests, meetings and the "minimum viable
+bureaucracy" report (set-based: aggregates and window functions, a fixed number of queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
+
+from bimodal.core.models import AuditEntry, OrgUnit, Team
+from bimodal.core.roles import Role
+from bimodal.governance import routing
+from bimodal.governance.choices import DecisionStatus, GovernanceModelText, Raci
+from bimodal.governance.models import DecisionRequest, DecisionRight, DecisionType, Forum, Meeting
+
+GRID_ROLES = (
+    Role.GOVERNANCE_LEAD,
+    Role.CHANGE_MANAGER,
+    Role.CAB_MEMBER,
+    Role.SERVICE_OWNER,
+    Role.PRODUCT_TEAM_MEMBER,
+)
+
+
+# --- RACI grid -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class GridColumn:
+    """A party column of the RACI grid."""
+
+    token: str
+    label: str
+    group: str
+
+
+@dataclass
+class GridRow:
+    """A decision type row: for each column the unit's letter and the organisation-wide default."""
+
+    decision_type: DecisionType
+    cells: list[dict] = field(default_factory=list)
+    overridden: bool = False
+
+
+def rights_grid(*, user, org_unit: OrgUnit | None) -> dict:
+    """The RACI grid of a unit (None: the organisation-wide defaults) in a fixed number of queries."""
+    types = list(DecisionType.objects.restrict(user, "view").order_by("order", "name"))
+    forums = list(Forum.objects.order_by("name"))
+    columns = [GridColumn(f"role:{r.value}", r.label, "Roles") for r in GRID_ROLES]
+    columns += [GridColumn(f"forum:{f.slug}", f.name, "Forums") for f in forums]
+    if org_unit is not None:
+        teams = Team.objects.filter(org_unit=org_unit).order_by("name")
+        columns += [GridColumn(f"team:{t.slug}", t.name, "Teams") for t in teams]
+    columns.append(GridColumn("head", "Head of the unit", "Unit"))
+    rights = DecisionRight.objects.restrict(user, "view").select_related("decision_type", "forum", "team")
+    scope = Q(org_unit__isnull=True) if org_unit is None else Q(org_unit=org_unit) | Q(org_unit__isnull=True)
+    own: dict[tuple[str, str], str] = {}
+    defaults: dict[tuple[str, str], str] = {}
+    for right in rights.filter(scope):
+        target = defaults if right.org_unit_id is None else own
+        target[(right.decision_type.key, right.party)] = right.raci
+    known = {c.token for c in columns}
+    # Rights naming a team of another unit (organisation-wide defaults) still get a column.
+    for _, token in [*own, *defaults]:
+        if token not in known:
+            known.add(token)
+            columns.append(GridColumn(token, token.partition(":")[2] or token, "Other"))
+    rows = []
+    for dtype in types:
+        overridden = org_unit is not None and any(k[0] == dtype.key for k in own)
+        row = GridRow(decision_type=dtype, overridden=overridden)
+        for column in columns:
+            key = (dtype.key, column.token)
+            row.cells.append(
+                {
+                    "name": f"cell__{dtype.key}__{column.token}",
+                    "token": column.token,
+                    "value": own.get(key, "") if org_unit is not None else defaults.get(key, ""),
+                    "default": defaults.get(key, ""),
+                }
+            )
+        rows.append(row)
+    return {"columns": columns, "rows": rows, "letters": Raci.values}
+
+
+def unit_governance(*, org_unit: OrgUnit) -> dict:
+    """What the unit's governance model does: per decision type, the route below and above its threshold."""
+    explain = GovernanceModelText.get(org_unit.governance_model, "")
+    routes = []
+    for dtype in DecisionType.objects.order_by("order", "name"):
+        below = routing.route(decision_type=dtype, org_unit=org_unit)
+        above = None
+        if dtype.spend_threshold is not None:
+            above = routing.route(
+                decision_type=dtype, org_unit=org_unit, amount=dtype.spend_threshold + Decimal("1")
+            )
+        routes.append({"decision_type": dtype, "below": below, "above": above})
+    return {"unit": org_unit, "explain": explain, "routes": routes}
+
+
+def request_list(*, user) -> QuerySet[DecisionRequest]:
+    """Decision requests the user can see, with what a list shows."""
+    return DecisionRequest.objects.restrict(user, "view").with_related()
+
+
+def pending_for_forum(forum: Forum) -> QuerySet[DecisionRequest]:
+    """Pending requests routed to a forum."""
+    return DecisionRequest.objects.pending().filter(forum=forum).with_related().order_by("requested_at", "pk")
+
+
+def meetings_of(*, user, forum: Forum) -> QuerySet[Meeting]:
+    """A forum's meetings, newest first, with agenda and attendance counts."""
+    return (
+        Meeting.objects.restrict(user, "view")
+        .filter(forum=forum)
+        .annotate(
+            item_count=Count("agenda_items", distinct=True), attendee_count=Count("attendees", distinct=True)
+        )
+        .order_by("-scheduled_for", "-pk")
+    )
+
+
+# --- minimum viable bureaucracy ------------------------------------------------------------------------
+
+
+@dataclass
+class ReportRow:
+    """Approval steps and lead time for one decision type in one mode."""
+
+    source: str
+    decision_type: str
+    decision_label: str
+    mode: str
+    mode_label: str
+    requests: int = 0
+    decided: int = 0
+    mean_steps: float | None = None
+    median_steps: float | None = None
+    median_lead: timedelta | None = None
+    p90_lead: timedelta | None = None
+
+    @property
+    def median_lead_hours(self) -> float | None:
+        return None if self.median_lead is None else round(self.median_lead.total_seconds() / 3600, 2)
+
+    @property
+    def p90_lead_hours(self) -> float | None:
+        return None if self.p90_lead is None else round(self.p90_lead.total_seconds() / 3600, 2)
+
+
+def _as_timedelta(value) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(microseconds=int(value))
+
+
+def _rank_picks(queryset: QuerySet, *, partition: list, value, group: list[str]) -> dict[tuple, dict]:
+    """Per partition: the median (mean of the two middle values for an even count) and the 90th
+    percentile (nearest rank: the value at rank ceil(0.9·n)) of `value`, picked by window functions so
+    that only those rows leave the database."""
+    ranked = queryset.annotate(
+        _v=value,
+        _rn=Window(RowNumber(), partition_by=partition, order_by=[value.asc(), F("pk").asc()]),
+        _n=Window(Count("pk"), partition_by=partition),
+    )
+    lo, hi, p90 = (F("_n") + 1) / 2, (F("_n") + 2) / 2, (F("_n") * 9 + 9) / 10
+    rows = ranked.filter(Q(_rn=lo) | Q(_rn=hi) | Q(_rn=p90)).values(*group, "_v", "_rn", "_n")
+    picks: dict[tuple, dict] = {}
+    for row in rows:  # at most three rows per partition
+        key = tuple(row[g] for g in group)
+        n, rn, v = row["_n"], row["_rn"], row["_v"]
+        slot = picks.setdefault(key, {"middle": [], "p90": None})
+        if rn in ((n + 1) // 2, (n + 2) // 2):
+            slot["middle"].append(v)
+            if (n + 1) // 2 == (n + 2) // 2:
+                slot["middle"].append(v)
+        if rn == (9 * n + 9) // 10:
+            slot["p90"] = v
+    return picks
+
+
+def _median(values: list):
+    if not values:
+        return None
+    if isinstance(values[0], timedelta):
+        return sum(values, timedelta()) / len(values)
+    return float(sum(values)) / len(values)
+
+
+def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
+    """Rows from decision requests: 3 queries whatever the number of requests."""
+    group = ["decision_type__key", "mode__key"]
+    totals = (
+        requests.values("decision_type__key", "decision_type__name", "mode__key", "mode__short_name")
+        .annotate(
+            n=Count("pk"),
+            decided=Count("pk", filter=Q(status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED])),
+            mean_steps=Avg("step_count"),
+        )
+        .order_by("decision_type__order", "decision_type__key", "mode__order", "mode__key")
+    )
+    partition = [F("decision_type_id"), F("mode_id")]
+    steps = _rank_picks(requests, partition=partition, value=F("step_count"), group=group)
+    lead = _rank_picks(
+        requests.filter(
+            status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED], decided_at__isnull=False
+        ),
+        partition=partition,
+        value=ExpressionWrapper(F("decided_at") - F("requested_at"), output_field=DurationField()),
+        group=group,
+    )
+    rows = []
+    for t in totals:
+        key = (t["decision_type__key"], t["mode__key"])
+        lead_pick = lead.get(key, {"middle": [], "p90": None})
+        rows.append(
+            ReportRow(
+                source="requests",
+                decision_type=t["decision_type__key"],
+                decision_label=t["decision_type__name"],
+                mode=t["mode__key"] or "",
+                mode_label=t["mode__short_name"] or "No mode",
+                requests=t["n"],
+                decided=t["decided"],
+                mean_steps=round(float(t["mean_steps"]), 2) if t["mean_steps"] is not None else None,
+                median_steps=_median(steps.get(key, {}).get("middle", [])),
+                median_lead=_as_timedelta(_median([_as_timedelta(v) for v in lead_pick["middle"]])),
+                p90_lead=_as_timedelta(lead_pick["p90"]),
+            )
+        )
+    return rows
+
+
+def _change_rows() -> list[ReportRow]:
+    """Rows from change records: a change asks for approval when it enters "awaiting approval" and is
+    decided when it is approved or rejected (both read from the audit log); its approval steps are
+    the votes cast. Grouped by the mode of its primary service. 3 queries."""
+    from bimodal.changes.choices import ChangeStatus
+    from bimodal.changes.models import Change, ChangeApproval
+    from bimodal.portfolio.models import Mode, Service
+
+    change_type = ContentType.objects.get_for_model(Change)
+    audit = AuditEntry.objects.filter(content_type=change_type, object_id=Cast(OuterRef("pk"), CharField()))
+    primary = Service.objects.filter(changes=OuterRef("pk")).order_by("criticality", "mode__order", "slug")
+    votes = (
+        ChangeApproval.objects.filter(change=OuterRef("pk"))
+        .order_by()
+        .values("change")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    changes = (
+        Change.objects.exclude(status=ChangeStatus.DRAFT)
+        .annotate(
+            _mode=Subquery(primary.values("mode_id")[:1]),
+            _steps=Coalesce(Subquery(votes), Value(0)),
+            _asked=Subquery(
+                audit.filter(verb="change_awaiting_approval").order_by("seq").values("timestamp")[:1]
+            ),
+            _decided=Subquery(
+                audit.filter(verb__in=["change_approved", "change_rejected"])
+                .order_by("seq")
+                .values("timestamp")[:1]
+            ),
+        )
+        .order_by()
+    )
+    totals = (
+        changes.values("_mode")
+        .annotate(
+            n=Count("pk"),
+            decided=Count("pk", filter=Q(_asked__isnull=False, _decided__isnull=False)),
+            mean_steps=Avg("_steps"),
+        )
+        .order_by("_mode")
+    )
+    partition = [F("_mode")]
+    steps = _rank_picks(changes, partition=partition, value=F("_steps"), group=["_mode"])
+    lead = _rank_picks(
+        changes.filter(_asked__isnull=False, _decided__isnull=False),
+        partition=partition,
+        value=ExpressionWrapper(F("_decided") - F("_asked"), output_field=DurationField()),
+        group=["_mode"],
+    )
+    modes = {m.pk: m for m in Mode.objects.all()}
+    rows = []
+    for t in sorted(totals, key=lambda t: modes[t["_mode"]].order if t["_mode"] in modes else 999):
+        key = (t["_mode"],)
+        mode = modes.get(t["_mode"])
+        lead_pick = lead.get(key, {"middle": [], "p90": None})
+        rows.append(
+            ReportRow(
+                source="changes",
+                decision_type="approve_change",
+                decision_label="Change approval (change records)",
+                mode=mode.key if mode else "",
+                mode_label=mode.short_name if mode else "No mode",
+                requests=t["n"],
+                decided=t["decided"],
+                mean_steps=round(float(t["mean_steps"]), 2) if t["mean_steps"] is not None else None,
+                median_steps=_median(steps.get(key, {}).get("middle", [])),
+                median_lead=_as_timedelta(_median([_as_timedelta(v) for v in lead_pick["middle"]])),
+                p90_lead=_as_timedelta(lead_pick["p90"]),
+            )
+        )
+    return rows
+
+
+def bureaucracy_report(*, user, include_changes: bool = True) -> list[ReportRow]:
+    """The "minimum viable bureaucracy" report: per decision type and mode, how many requests, how many
+    approval steps (mean, median) and how long from request to decision (median, 90th percentile)."""
+    rows = _request_rows(DecisionRequest.objects.restrict(user, "view"))
+    if include_changes and user.has_perm("changes.view_change"):
+        rows += _change_rows()
+    return rows
