@@ -9,3 +9,8 @@ class DeliveryConfig(AppConfig):
     name = "bimodal.delivery"
     label = "delivery"
     verbose_name = "Delivery"
+
+    def ready(self) -> None:
+        from bimodal.delivery import handlers
+
+        handlers.register()

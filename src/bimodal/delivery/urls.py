@@ -1,7 +1,31 @@
-"""URLs of the delivery app."""
+"""URLs of the delivery app (mounted at /delivery/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from bimodal.delivery import views
 
 app_name = "delivery"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("portfolio.csv", views.portfolio_csv, name="portfolio_csv"),
+    path("demand/", views.demand_list, name="demand_list"),
+    path("demand/new/", views.demand_create, name="demand_create"),
+    path("demand/<str:reference>/", views.demand_detail, name="demand_detail"),
+    path("demand/<str:reference>/edit/", views.demand_edit, name="demand_edit"),
+    path("demand/<str:reference>/<slug:step>/", views.demand_step, name="demand_step"),
+    path("scoring/", views.scoring_model, name="scoring"),
+    path("initiatives/new/", views.initiative_create, name="initiative_create"),
+    path("initiatives/<str:reference>/", views.initiative_detail, name="initiative_detail"),
+    path("initiatives/<str:reference>/board/", views.board, name="board"),
+    path("initiatives/<str:reference>/<slug:step>/", views.initiative_step, name="initiative_step"),
+    path("phases/<int:pk>/forecast/", views.phase_forecast, name="phase_forecast"),
+    path("milestones/<int:pk>/", views.milestone_update, name="milestone_update"),
+    path("criteria/<int:pk>/", views.criterion_update, name="criterion_update"),
+    path("gates/<int:pk>/<slug:step>/", views.gate_step, name="gate_step"),
+    path("sprints/<int:pk>/<slug:step>/", views.sprint_step, name="sprint_step"),
+    path("stories/<int:pk>/move/", views.story_move, name="story_move"),
+    path("budgets/", views.budgets, name="budgets"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("capacity/what-if/", views.what_if, name="what_if"),
+]
