@@ -32,6 +32,7 @@ format: setup
 	$(BIN)/ruff format .
 
 benchmark: setup
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

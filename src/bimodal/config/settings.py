@@ -203,9 +203,27 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind" …) get distinct enum components.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "bimodal.core.choices.TeamKind",
+        "ForumKindEnum": "bimodal.governance.choices.ForumKind",
         "DependencyKindEnum": "bimodal.portfolio.choices.DependencyKind",
         "TicketStatusEnum": "bimodal.servicedesk.choices.TicketStatus",
         "TicketLevelEnum": "bimodal.servicedesk.choices.Level",
+        "SupplierStatusEnum": "bimodal.suppliers.choices.SupplierStatus",
+        "ContractStatusEnum": "bimodal.suppliers.choices.ContractStatus",
+        "MspEvaluationStatusEnum": "bimodal.suppliers.choices.EvaluationStatus",
+        "TicketPriorityEnum": "bimodal.servicedesk.choices.Priority",
+        "RepositoryProviderEnum": "bimodal.integrations.choices.Provider",
+        "CloudProviderEnum": "bimodal.registers.choices.CloudProvider",
+        "DeliveryOutcomeEnum": "bimodal.integrations.choices.DeliveryOutcome",
+        "DeploymentStatusEnum": "bimodal.changes.choices.DeploymentStatus",
+        "DemandStatusEnum": "bimodal.delivery.choices.DemandStatus",
+        "InitiativeStatusEnum": "bimodal.delivery.choices.InitiativeStatus",
+        "PhaseStatusEnum": "bimodal.delivery.choices.PhaseStatus",
+        "PhaseKindEnum": "bimodal.delivery.choices.PhaseKind",
+        "GateStatusEnum": "bimodal.delivery.choices.GateStatus",
+        "StoryStatusEnum": "bimodal.delivery.choices.StoryStatus",
+        "SprintStatusEnum": "bimodal.delivery.choices.SprintStatus",
+        "InitiativeRiskStatusEnum": "bimodal.delivery.choices.RiskStatus",
+        "RagEnum": "bimodal.delivery.choices.Rag",
     },
 }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("changes/", include("bimodal.changes.urls")),
     path("servicedesk/", include("bimodal.servicedesk.urls")),
     path("registers/", include("bimodal.registers.urls")),
+    path("suppliers/", include("bimodal.suppliers.urls")),
     path("people/", include("bimodal.people.urls")),
     path("delivery/", include("bimodal.delivery.urls")),
     path("integrations/", include("bimodal.integrations.urls")),

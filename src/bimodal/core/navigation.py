@@ -1,4 +1,4 @@
-"""The areas of Bimodal shown in the navigation; areas not built yet say what is coming."""
+"""The areas of Bimodal shown in the navigation, each with a one-paragraph description (its tooltip)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ class Area:
     key: str
     label: str
     icon: str
-    url_name: str | None
-    coming: str = ""
+    url_name: str
+    description: str = ""
 
 
 AREAS = [
@@ -49,7 +49,7 @@ AREAS = [
         "suppliers",
         "Suppliers",
         "⚙",
-        None,
+        "suppliers:supplier_list",
         "Suppliers and managed-service providers with contracts, coverage, SLA targets, service credits, "
         "scorecards from real tickets and MSP evaluation.",
     ),
@@ -57,7 +57,7 @@ AREAS = [
         "delivery",
         "Delivery",
         "⚑",
-        None,
+        "delivery:portfolio",
         "Demand intake and one portfolio of waterfall and agile initiatives, with budget and capacity by mode.",
     ),
     Area(
@@ -78,8 +78,15 @@ AREAS = [
         "insights",
         "Insights",
         "◔",
-        None,
+        "insights:cio",
         "DORA metrics for Mode 2, stability KPIs for Mode 1, value-stream heat maps, maturity and drift.",
+    ),
+    Area(
+        "integrations",
+        "Integrations",
+        "⇅",
+        "integrations:repository_list",
+        "GitHub and GitLab repositories mapped to services: webhooks, deployments, commits and pull requests.",
     ),
     Area("audit", "Audit log", "✎", "core:audit_list"),
 ]

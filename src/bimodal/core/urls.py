@@ -7,7 +7,6 @@ from bimodal.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("areas/<slug:key>/", views.area, name="area"),
     path("teams/", views.team_list, name="team_list"),
     # Before the detail route, which would otherwise take "new" for a slug.
     path("teams/new/", views.team_create, name="team_create"),

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import plotly.graph_objects as go
 import plotly.io as pio
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -19,7 +16,6 @@ from bimodal.core import audit, services
 from bimodal.core.filtersets import AuditEntryFilterSet, TeamFilterSet
 from bimodal.core.forms import TeamForm
 from bimodal.core.models import AuditEntry, OrgUnit, Team
-from bimodal.core.navigation import AREAS, AREAS_BY_KEY
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.core.roles import Role
 from bimodal.core.tables import AuditEntryTable, TeamTable
@@ -112,26 +108,6 @@ def home(request):
         "latest_entries": latest,
     }
     return render(request, "core/home.html", context)
-
-
-def _bullets(text: str) -> list[str]:
-    """Split an area's description into short points (on sentence ends and semicolons)."""
-    parts = re.split(r"(?<=[.;])\s+", text.strip())
-    return [part.rstrip(".;").strip() for part in parts if part.strip()]
-
-
-@login_required
-def area(request, key: str):
-    """An area that is not built yet: says what is coming."""
-    area = AREAS_BY_KEY.get(key)
-    if area is None or area.url_name:
-        raise Http404("No such area.")
-    available = [a for a in AREAS if a.url_name and a.key not in {"home", "audit"}]
-    return render(
-        request,
-        "core/area_coming.html",
-        {"active_area": key, "area": area, "points": _bullets(area.coming), "available": available},
-    )
 
 
 # --- Teams and org units -------------------------------------------------------------------------------

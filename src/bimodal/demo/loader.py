@@ -31,8 +31,13 @@ DEMO_MODE_KEYS = ("mode-1", "mode-2")
 DEMO_EXTENSIONS = [
     "bimodal.demo.assessment",
     "bimodal.demo.changes",
+    "bimodal.demo.governance",
     "bimodal.demo.servicedesk",
+    "bimodal.demo.suppliers",
     "bimodal.demo.registers",
+    "bimodal.demo.integrations",
+    "bimodal.demo.insights",
+    "bimodal.demo.delivery",
 ]
 
 

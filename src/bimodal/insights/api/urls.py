@@ -1,7 +1,20 @@
 """API routes of the insights app."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter(trailing_slash=True)
+from bimodal.insights.api import views
 
-urlpatterns = router.urls
+router = DefaultRouter(trailing_slash=True)
+router.register("transitions", views.TransitionViewSet, basename="insights-transition")
+router.register("capability-areas", views.CapabilityAreaViewSet, basename="insights-capabilityarea")
+router.register(
+    "maturity-assessments", views.MaturityAssessmentViewSet, basename="insights-maturityassessment"
+)
+
+urlpatterns = [
+    path("dora/", views.DoraView.as_view(), name="insights-dora"),
+    path("kpis/", views.KpiView.as_view(), name="insights-kpis"),
+    path("heatmaps/<slug:stream>/", views.HeatmapView.as_view(), name="insights-heatmap"),
+    *router.urls,
+]

@@ -1,0 +1,55 @@
+"""What a metric is computed over: a period, a breakdown (service / team / mode / none) and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from bimodal.insights.metrics import sql
+
+GROUPS = {"service": "s.id", "team": "s.owner_team_id", "mode": "s.mode_id", "": "0"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period [start, end), how to break figures down, and which services count."""
+
+    start: datetime
+    end: datetime
+    group: str = ""
+    service_ids: tuple[int, ...] | None = None
+    team_id: int | None = None
+    mode_id: int | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def last_days(cls, days: int = 90, *, now: datetime | None = None, **kwargs) -> Scope:
+        now = now or timezone.now()
+        return cls(start=now - timedelta(days=days), end=now, **kwargs)
+
+    def group_sql(self) -> str:
+        """The SQL expression of the breakdown key over the service alias `s`."""
+        return GROUPS[self.group]
+
+    def service_filter(self) -> tuple[str, list]:
+        """An SQL condition (starting with AND) over the service alias `s`, and its parameters."""
+        parts, params = [], []
+        if self.service_ids is not None:
+            ids = list(self.service_ids) or [-1]
+            parts.append(f"s.id IN ({', '.join(['%s'] * len(ids))})")
+            params += ids
+        if self.team_id is not None:
+            parts.append("s.owner_team_id = %s")
+            params.append(self.team_id)
+        if self.mode_id is not None:
+            parts.append("s.mode_id = %s")
+            params.append(self.mode_id)
+        return "".join(f" AND {p}" for p in parts), params
+
+    def period_params(self) -> list:
+        return [sql.param(self.start), sql.param(self.end)]
+
+    def with_group(self, group: str) -> Scope:
+        return Scope(self.start, self.end, group, self.service_ids, self.team_id, self.mode_id)

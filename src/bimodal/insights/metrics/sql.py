@@ -1,0 +1,158 @@
+"""SQL helpers shared by the metrics: dialect differences (epoch seconds, floor, months) and
+percentiles computed in the database.
+
+Percentiles are linear interpolation between closest ranks (PostgreSQL's `percentile_cont`): the
+value at position 1 + p·(n − 1) of the sorted values. On PostgreSQL the ordered-set aggregate is
+used; elsewhere ROW_NUMBER and COUNT windows pick the two neighbouring ranks and weigh them. Both
+give the same figures (tested on both databases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+
+FRACTIONS = (50, 90)
+
+
+def vendor() -> str:
+    return connection.vendor
+
+
+@contextmanager
+def tuned():
+    """Run a computation in one transaction with memory for its sorts and without JIT (PostgreSQL).
+
+    The figures sort up to a few million rows (percentiles, windows, per-commit and per-object
+    groups). PostgreSQL's default `work_mem` (4 MB) sends those sorts and hashes to disk, and JIT
+    compilation adds a few hundred milliseconds to every large query; `SET LOCAL` raises the one and
+    turns off the other for this transaction only (`INSIGHTS_WORK_MEM` setting, default 64MB)."""
+    if vendor() != "postgresql" or getattr(connection, "insights_tuned", False):
+        yield  # not PostgreSQL, or already inside a tuned computation
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                [getattr(settings, "INSIGHTS_WORK_MEM", "64MB")],
+            )
+        connection.insights_tuned = True
+        try:
+            yield
+        finally:
+            connection.insights_tuned = False
+
+
+def side_by_side(tasks: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """Run independent read-only queries at the same time, each on its own connection, when that is
+    sound: PostgreSQL and no transaction open (other connections see only committed rows). A
+    percentile is an ordered-set aggregate, which PostgreSQL does not spread over parallel workers;
+    this lets the separate parts of a figure (stages, steps, hand-offs; the four keys) use the cores
+    instead. `INSIGHTS_PARALLEL_QUERIES` (default 2) connections at most; 1 runs everything in turn.
+    Each part is computed from its own snapshot of the data."""
+    workers = min(int(getattr(settings, "INSIGHTS_PARALLEL_QUERIES", 2)), len(tasks))
+    if vendor() != "postgresql" or connection.in_atomic_block or workers <= 1:
+        return {name: task() for name, task in tasks.items()}
+
+    def run(task):
+        try:
+            return task()
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(run, task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def epoch(column: str) -> str:
+    """SQL for a datetime column in epoch seconds (float)."""
+    if vendor() == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
+
+def floor_int(expression: str) -> str:
+    """SQL floor of a non-negative number as an integer."""
+    if vendor() == "postgresql":
+        return f"FLOOR({expression})::bigint"
+    return f"CAST({expression} AS INTEGER)"
+
+
+def month_index(column: str) -> str:
+    """SQL year·12 + month − 1 of a datetime column (UTC)."""
+    if vendor() == "postgresql":
+        return (
+            f"(EXTRACT(YEAR FROM {column} AT TIME ZONE 'UTC')::int * 12 "
+            f"+ EXTRACT(MONTH FROM {column} AT TIME ZONE 'UTC')::int - 1)"
+        )
+    return (
+        f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 12 + CAST(strftime('%%m', {column}) AS INTEGER) - 1)"
+    )
+
+
+def param(value: datetime) -> object:
+    """A datetime as the backend stores it (so raw SQL compares like the ORM does)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def fetch(sql: str, params) -> list[dict]:
+    """Run SQL and return rows as dicts."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def percentiles(
+    source: str,
+    params,
+    *,
+    groups: list[str],
+    values: list[str],
+    fractions=FRACTIONS,
+    force_window: bool = False,
+) -> list[dict]:
+    """Per group of `source` (a SELECT with columns `groups` + `values`): n, total_<v> and p<k>_<v>.
+
+    `force_window` uses the portable window-function path on PostgreSQL too (for tests)."""
+    keys = ", ".join(groups) if groups else ""
+    group_by = f"GROUP BY {keys}" if groups else ""
+    select_keys = f"{keys}, " if groups else ""
+    if vendor() == "postgresql" and not force_window:
+        cols = []
+        for v in values:
+            cols.append(f"SUM({v}) AS total_{v}")
+            cols += [f"percentile_cont({k / 100}) WITHIN GROUP (ORDER BY {v}) AS p{k}_{v}" for k in fractions]
+        sql = f"SELECT {select_keys}COUNT(*) AS n, {', '.join(cols)} FROM ({source}) src {group_by}"
+        return fetch(sql, params)
+    partition = f"PARTITION BY {keys}" if groups else ""
+    windows = [f"ROW_NUMBER() OVER ({partition} ORDER BY {v}) AS rn_{v}" for v in values]
+    ranked = (
+        f"SELECT {select_keys}{', '.join(values)}, COUNT(*) OVER ({partition}) AS n_, "
+        f"{', '.join(windows)} FROM ({source}) src"
+    )
+    cols = ["MAX(n_) AS n"]
+    for v in values:
+        cols.append(f"SUM({v}) AS total_{v}")
+        for k in fractions:
+            lo = f"(1 + ({k} * (n_ - 1)) / 100)"
+            frac = f"((({k} * (n_ - 1)) %% 100) / 100.0)"
+            cols.append(
+                f"SUM(CASE WHEN rn_{v} = {lo} THEN {v} * (1 - {frac}) "
+                f"WHEN rn_{v} = {lo} + 1 THEN {v} * {frac} ELSE 0 END) AS p{k}_{v}"
+            )
+    sql = f"SELECT {select_keys}{', '.join(cols)} FROM ({ranked}) r {group_by}"
+    return fetch(sql, params)
+
+
+def greatest(a: str, b: str) -> str:
+    return f"GREATEST({a}, {b})" if vendor() == "postgresql" else f"MAX({a}, {b})"
+
+
+def least(a: str, b: str) -> str:
+    return f"LEAST({a}, {b})" if vendor() == "postgresql" else f"MIN({a}, {b})"

@@ -1,0 +1,321 @@
+"""Reads of the insights app: the scope a page asks for, the figures of the dashboards with labels and
+drill-down links, trends, maturity history and gaps. Figures are computed by `metrics` in SQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+
+from django.apps import apps
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from bimodal.core.models import OrgUnit, Team
+from bimodal.insights.metrics import dora, kpis, sql
+from bimodal.insights.metrics.scope import Scope
+from bimodal.insights.models import MaturityAssessment, MaturityScore
+from bimodal.portfolio.models import Mode, Service
+
+PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "12 months")]
+GROUPS = [("", "Everything"), ("mode", "Mode"), ("team", "Team"), ("service", "Service")]
+
+
+def scope_from(params, *, user) -> Scope:
+    """The scope named by query parameters: days or start/end, by (breakdown), service, team, mode
+    (slugs / keys); services the user cannot see are left out."""
+    now = timezone.now()
+    start_d, end_d = parse_date(params.get("start") or ""), parse_date(params.get("end") or "")
+    if start_d and end_d and end_d >= start_d:
+        tz = timezone.get_current_timezone()
+        start = datetime.combine(start_d, time.min, tzinfo=tz)
+        end = datetime.combine(end_d + timedelta(days=1), time.min, tzinfo=tz)
+    else:
+        try:
+            days = max(1, min(int(params.get("days") or 90), 3650))
+        except ValueError:
+            days = 90
+        start, end = now - timedelta(days=days), now
+    group = params.get("by") or ""
+    group = group if group in dict(GROUPS) else ""
+    visible = Service.objects.restrict(user, "view")
+    service_ids = None
+    if params.get("service"):
+        service_ids = tuple(visible.filter(slug=params["service"]).values_list("pk", flat=True))
+    elif not user.has_perm("portfolio.view_all_services"):
+        service_ids = tuple(visible.values_list("pk", flat=True))
+    team = Team.objects.filter(slug=params.get("team") or "").values_list("pk", flat=True).first()
+    mode = Mode.objects.filter(key=params.get("mode") or "").values_list("pk", flat=True).first()
+    return Scope(start=start, end=end, group=group, service_ids=service_ids, team_id=team, mode_id=mode)
+
+
+def labels(group: str, keys) -> dict:
+    """Names of breakdown keys (one query)."""
+    keys = [k for k in keys if k is not None]
+    if group == "service":
+        return dict(Service.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group == "team":
+        return dict(Team.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group == "mode":
+        return {
+            pk: short or name
+            for pk, short, name in Mode.objects.filter(pk__in=keys).values_list("pk", "short_name", "name")
+        }
+    return {0: "Everything in scope"}
+
+
+def dora_table(scope: Scope) -> list[dict]:
+    """One row per breakdown group: the four keys with their levels."""
+    figures = dora.compute(scope)
+    names = labels(scope.group, figures)
+    rows = [{"key": g, "label": names.get(g, str(g)), **metrics} for g, metrics in figures.items()]
+    return sorted(rows, key=lambda r: str(r["label"]))
+
+
+def kpi_table(scope: Scope) -> dict:
+    """The Mode 1 KPIs, each as rows per breakdown group with labels."""
+    data = kpis.compute(scope)
+    keys = set()
+    for name, values in data.items():
+        if name != "availability":
+            keys |= set(values)
+    names = labels(scope.group, keys)
+    out = {"availability": data["availability"]}
+    for name, values in data.items():
+        if name == "availability":
+            continue
+        out[name] = sorted(
+            ({"key": g, "label": names.get(g, str(g)), **v} for g, v in values.items()),
+            key=lambda r: str(r["label"]),
+        )
+    return out
+
+
+def weekly_trend(scope: Scope) -> list[dict]:
+    """Per week of the period: production deployments (and failed ones), changes finished (and
+    completed), incidents opened and resolved — three grouped queries."""
+    where, params = scope.service_filter()
+    week = sql.floor_int(f"({sql.epoch('{col}')} / 86400.0 + 3) / 7")
+    period = scope.period_params()
+    series: dict[int, dict] = {}
+
+    def add(text, args, fields):
+        for row in sql.fetch(text, args):
+            series.setdefault(int(row["wk"]), {}).update({f: int(row[f] or 0) for f in fields})
+
+    d = week.format(col="d.finished_at")
+    add(
+        f"SELECT {d} AS wk, COUNT(*) AS deployments, SUM(CASE WHEN d.status <> 'succeeded' THEN 1 ELSE 0 END) AS failed "
+        "FROM changes_deployment d JOIN portfolio_service s ON s.id = d.service_id WHERE d.environment = 'production' "
+        f"AND d.status IN ('succeeded', 'failed', 'rolled_back') AND d.finished_at >= %s AND d.finished_at < %s{where} GROUP BY {d}",
+        [*period, *params],
+        ["deployments", "failed"],
+    )
+    t = week.format(col="t.at")
+    add(
+        f"SELECT {t} AS wk, COUNT(*) AS changes, SUM(CASE WHEN t.to_state = 'completed' THEN 1 ELSE 0 END) AS completed "
+        "FROM insights_transition t JOIN portfolio_service s ON s.id = t.service_id WHERE t.stream = 'change' "
+        f"AND t.to_state IN ('completed', 'failed', 'backed_out') AND t.at >= %s AND t.at < %s{where} GROUP BY {t}",
+        [*period, *params],
+        ["changes", "completed"],
+    )
+    o = week.format(col="k.opened_at")
+    add(
+        f"SELECT {o} AS wk, COUNT(*) AS incidents FROM servicedesk_ticket k JOIN portfolio_service s ON s.id = k.service_id "
+        f"WHERE k.ticket_type = 'incident' AND k.opened_at >= %s AND k.opened_at < %s{where} GROUP BY {o}",
+        [*period, *params],
+        ["incidents"],
+    )
+    first = int((scope.start.timestamp() / 86400 + 3) // 7)
+    last = int((scope.end.timestamp() / 86400 + 3) // 7)
+    out = []
+    for wk in range(first, last + 1):
+        row = {
+            "deployments": 0,
+            "failed": 0,
+            "changes": 0,
+            "completed": 0,
+            "incidents": 0,
+            **series.get(wk, {}),
+        }
+        row["week"] = (datetime(1970, 1, 5) + timedelta(weeks=wk - 1)).date()
+        row["success_rate"] = row["completed"] / row["changes"] if row["changes"] else None
+        row["failure_rate"] = row["failed"] / row["deployments"] if row["deployments"] else None
+        out.append(row)
+    return out
+
+
+def portfolio_by_mode(*, user) -> list[dict]:
+    """Live services per mode (with colours), for the CIO dashboard."""
+    from django.db.models import Count, Q
+
+    return list(
+        Mode.objects.annotate(live=Count("services", filter=Q(services__lifecycle="live"), distinct=True))
+        .order_by("order", "name")
+        .values("key", "name", "short_name", "colour", "live")
+    )
+
+
+def delivery_by_mode(year: int | None = None) -> list[dict] | None:
+    """Spend (budget envelopes, actuals) and people (capacity FTE) per mode for a fiscal year, from the
+    delivery app's budgets and capacity; None when there is no delivery data."""
+    from django.db.models import Sum
+
+    try:
+        budget, actual, capacity = (
+            apps.get_model("delivery", name) for name in ("Budget", "Actual", "TeamCapacity")
+        )
+    except LookupError:
+        return None
+    year = year or timezone.localdate().year
+    envelopes = dict(
+        budget.objects.filter(fiscal_year=year, initiative__isnull=True)
+        .order_by()
+        .values("mode")
+        .annotate(t=Sum("amount"))
+        .values_list("mode", "t")
+    )
+    spent = dict(
+        actual.objects.filter(fiscal_year=year)
+        .order_by()
+        .values("mode")
+        .annotate(t=Sum("amount"))
+        .values_list("mode", "t")
+    )
+    people = dict(
+        capacity.objects.filter(fiscal_year=year)
+        .order_by()
+        .values("mode")
+        .annotate(t=Sum("fte"))
+        .values_list("mode", "t")
+    )
+    if not (envelopes or spent or people):
+        return None
+    return [
+        {
+            "mode": m,
+            "budget": envelopes.get(m.pk) or 0,
+            "actual": spent.get(m.pk) or 0,
+            "fte": people.get(m.pk) or 0,
+        }
+        for m in Mode.objects.order_by("order", "name")
+    ]
+
+
+# --- drill-downs --------------------------------------------------------------------------------------
+
+DRILLDOWNS = {
+    "deployments": ("Successful production deployments", lambda s: dora.deployment_rows(s)),
+    "lead-time": ("Commits and their lead time", lambda s: dora.lead_time_rows(s)),
+    "failures": ("Production deployments, failed or not", lambda s: dora.failure_rows(s)),
+    "recovery": (
+        "Failed deployments and their recovery",
+        lambda s: _where(dora.failure_rows(s), "recovery_seconds IS NOT NULL"),
+    ),
+    "changes-finished": ("Changes finished", lambda s: kpis.finished_change_rows(s)),
+    "changes-raised": ("Changes raised", lambda s: kpis.raised_change_rows(s)),
+    "changes-in-freeze": (
+        "Changes implemented (in a freeze or not)",
+        lambda s: kpis.implemented_change_rows(s),
+    ),
+    "sla": ("SLA clocks stopped", lambda s: kpis.sla_rows(s)),
+    "mttr": ("Incidents resolved", lambda s: kpis.resolved_incident_rows(s)),
+    "backlog": ("Open tickets", lambda s: kpis.backlog_rows(s)),
+}
+
+
+def _where(query: tuple[str, list], condition: str) -> tuple[str, list]:
+    return f"SELECT * FROM ({query[0]}) q WHERE {condition}", query[1]
+
+
+def drilldown(
+    metric: str, scope: Scope, *, key=None, limit: int | None = 500
+) -> tuple[str, list[str], list[dict]]:
+    """(title, columns, rows) of the records behind a figure (optionally one breakdown group)."""
+    title, build = DRILLDOWNS[metric]
+    if metric in ("lead-time", "failures", "recovery"):
+        dora.refresh()
+    text, params = build(scope)
+    if key not in (None, ""):
+        text, params = f"SELECT * FROM ({text}) k WHERE g = %s", [*params, int(key)]
+    text += f" LIMIT {int(limit)}" if limit else ""
+    rows = sql.fetch(text, params)
+    columns = [c for c in (rows[0].keys() if rows else []) if c != "g"]
+    return title, columns, rows
+
+
+LINKS = {
+    "deployment_id": ("changes", "Deployment", None),
+    "ticket_id": ("servicedesk", "Ticket", "servicedesk:ticket_detail"),
+}
+
+
+def to_csv(columns: list[str], rows: list[dict]) -> str:
+    """CSV text of a table."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in columns])
+    return out.getvalue()
+
+
+# --- maturity -----------------------------------------------------------------------------------------
+
+
+def maturity_overview(*, user) -> list[dict]:
+    """Each org unit with its latest two assessments' average score and average gap."""
+    assessments = (
+        MaturityAssessment.objects.restrict(user, "view")
+        .select_related("org_unit", "assessed_by")
+        .prefetch_related("scores")
+    )
+    by_unit: dict[int, list] = {}
+    for a in assessments:
+        by_unit.setdefault(a.org_unit_id, []).append(a)
+    units = OrgUnit.objects.restrict(user, "view").order_by("name")
+    out = []
+    for unit in units:
+        history = by_unit.get(unit.pk, [])
+        latest = history[0] if history else None
+        scores = list(latest.scores.all()) if latest else []
+        out.append(
+            {
+                "unit": unit,
+                "latest": latest,
+                "previous": history[1] if len(history) > 1 else None,
+                "count": len(history),
+                "average": sum(s.score for s in scores) / len(scores) if scores else None,
+                "gap": sum(max(s.target - s.score, 0) for s in scores),
+            }
+        )
+    return out
+
+
+def maturity_scores(assessment: MaturityAssessment) -> list[MaturityScore]:
+    return list(assessment.scores.select_related("area"))
+
+
+def gap_list(assessment: MaturityAssessment) -> list[MaturityScore]:
+    """The areas below target, biggest gap first."""
+    return sorted(
+        (s for s in maturity_scores(assessment) if s.gap > 0),
+        key=lambda s: (-s.gap, s.area.order, s.area.name),
+    )
+
+
+def unit_history(assessment: MaturityAssessment, *, user) -> list[MaturityAssessment]:
+    return list(
+        MaturityAssessment.objects.restrict(user, "view")
+        .filter(org_unit_id=assessment.org_unit_id)
+        .prefetch_related("scores__area")
+        .order_by("assessed_on")
+    )
+
+
+def model_available(label: str) -> bool:
+    try:
+        apps.get_model(label)
+    except LookupError:
+        return False
+    return True

@@ -1,0 +1,160 @@
+"""The DORA facts (first deployment of each commit, deployment of each incident) kept by
+dora_facts_refresh: the figures read from them equal the ones derived directly from the records, after
+every kind of change the refresh has to notice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bimodal.insights.metrics import dora, sql
+from bimodal.insights.metrics.scope import Scope
+from bimodal.insights.models import CommitLead, IncidentAttribution
+from bimodal.insights.services import dora_facts_refresh
+from bimodal.insights.tests.factories import DeploymentFactory, RepositoryFactory, TicketFactory, at, commit
+from bimodal.portfolio.tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+SCOPE = Scope(start=at(5), end=at(26))
+
+
+def _plain(value):
+    """Values as both paths return them on every database (SQLite gives MIN() of a datetime as text)."""
+    if isinstance(value, datetime):
+        return str(value.replace(tzinfo=None))
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _rows(query: tuple[str, list], key: str) -> list[dict]:
+    return sorted(
+        ({k: _plain(v) for k, v in r.items()} for r in sql.fetch(*query)),
+        key=lambda r: (r[key], r["service_id"]),
+    )
+
+
+def _same_as_direct(scope: Scope = SCOPE) -> None:
+    dora.refresh()
+    for build, key in ((dora.lead_time_rows, "commit_id"), (dora.failure_rows, "deployment_id")):
+        assert _rows(build(scope), key) == _rows(build(scope, direct=True), key)
+
+
+def test_attribution_follows_late_deployments_status_changes_and_moved_incidents():
+    service, other = ServiceFactory(), ServiceFactory()
+    d1 = DeploymentFactory(service=service, finished_at=at(6, 10))
+    incident = TicketFactory(service=service, opened_at=at(8, 9))
+    _same_as_direct()
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id == d1.pk
+    # A deployment reported late, finished between d1 and the incident: the incident is its.
+    d2 = DeploymentFactory(service=service, finished_at=at(7, 10))
+    _same_as_direct()
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id == d2.pk
+    # d2 turns out to have failed: back to d1 (and d2 is failed by itself).
+    d2.status = "failed"
+    d2.save()
+    _same_as_direct()
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id == d1.pk
+    # The incident moves to another service with no deployment: attributed to nothing.
+    incident.service = other
+    incident.save()
+    _same_as_direct()
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id is None
+    assert dora.change_failure_rate(SCOPE)[0].extra["with_incidents"] == 0
+
+
+def test_lead_time_follows_new_links_and_deployments_that_fail_afterwards():
+    repo = RepositoryFactory()
+    first = DeploymentFactory(service=repo.service, finished_at=at(10, 12))
+    row = commit(repo, at(10, 8), first)
+    _same_as_direct()
+    assert CommitLead.objects.get(commit=row).lead_seconds == pytest.approx(4 * 3600)
+    # Linked later to an earlier deployment: the lead time now ends there.
+    earlier = DeploymentFactory(service=repo.service, finished_at=at(10, 9))
+    commit_link = type(row).deployment_commits.rel.related_model
+    commit_link.objects.create(deployment=earlier, commit=row)
+    _same_as_direct()
+    assert CommitLead.objects.get(commit=row).lead_seconds == pytest.approx(3600)
+    # That deployment is marked failed: back to the first one.
+    earlier.status = "failed"
+    earlier.save()
+    _same_as_direct()
+    assert CommitLead.objects.get(commit=row).lead_seconds == pytest.approx(4 * 3600)
+    assert dora.lead_time(SCOPE)[0].value == pytest.approx(4 * 3600)
+
+
+def test_a_refresh_with_nothing_changed_rewrites_nothing():
+    DeploymentFactory(finished_at=at(6))
+    assert dora_facts_refresh(full=True) == {"commits": 0, "incidents": 0}
+    TicketFactory(opened_at=at(7))
+    assert dora_facts_refresh()["incidents"] == 1
+
+
+class _Rollback(Exception):
+    pass
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    deployments=st.lists(
+        st.tuples(
+            st.integers(0, 1),
+            st.integers(-48, 22 * 24),
+            st.sampled_from(["succeeded", "succeeded", "failed"]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    incidents=st.lists(st.tuples(st.integers(0, 1), st.integers(-48, 22 * 24), st.booleans()), max_size=6),
+    late=st.integers(-48, 22 * 24),
+)
+def test_facts_equal_the_direct_figures(deployments, incidents, late):
+    try:
+        with transaction.atomic():
+            repos = [RepositoryFactory(), RepositoryFactory()]
+            made = []
+            for i, (s, hours, status) in enumerate(deployments):
+                d = DeploymentFactory(
+                    service=repos[s].service, status=status, finished_at=at(5) + timedelta(hours=hours)
+                )
+                made.append(d)
+                commit(repos[s], d.finished_at - timedelta(hours=i + 1), *{d, *made[:1]})
+            for s, hours, resolved in incidents:
+                opened = at(5) + timedelta(hours=hours, minutes=30)
+                TicketFactory(
+                    service=repos[s].service,
+                    opened_at=opened,
+                    status="resolved" if resolved else "new",
+                    resolved_at=opened + timedelta(hours=3) if resolved else None,
+                )
+            _same_as_direct()
+            DeploymentFactory(service=repos[0].service, finished_at=at(5) + timedelta(hours=late))
+            _same_as_direct()
+            assert dora.compute(SCOPE) == _direct_compute(SCOPE)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def _direct_compute(scope: Scope) -> dict:
+    saved = (dora.lead_time_rows, dora.failure_rows)
+    try:
+        dora.lead_time_rows = lambda s: saved[0](s, direct=True)
+        dora.failure_rows = lambda s: saved[1](s, direct=True)
+        return dora.compute(scope)
+    finally:
+        dora.lead_time_rows, dora.failure_rows = saved
+
+
+def test_backfill_command_rebuilds_the_facts():
+    from django.core.management import call_command
+
+    repo = RepositoryFactory()
+    deployment = DeploymentFactory(service=repo.service, finished_at=at(10, 12))
+    commit(repo, at(10, 8), deployment)
+    incident = TicketFactory(service=repo.service, opened_at=at(11))
+    call_command("insights-backfill", verbosity=0)
+    assert CommitLead.objects.count() == 1
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id == deployment.pk

@@ -1,0 +1,160 @@
+"""Dashboards, drill-downs, CSV export, heat maps, maturity pages and the API: permissions and flat
+query counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bimodal.core.tests.factories import OrgUnitFactory
+from bimodal.insights import services
+from bimodal.insights.tests.factories import DeploymentFactory, TicketFactory, at
+from bimodal.portfolio.tests.factories import ServiceFactory
+
+PARAMS = "?start=2026-01-01&end=2026-01-31"
+PAGES = [
+    "/insights/",
+    "/insights/operations/",
+    "/insights/delivery/",
+    "/insights/value-streams/detect-to-correct/",
+    "/insights/value-streams/request-to-fulfil/",
+]
+API = ["/api/insights/dora/", "/api/insights/kpis/", "/api/insights/heatmaps/detect-to-correct/"]
+
+
+def _data(n: int):
+    for _ in range(n):
+        service = ServiceFactory()
+        for day in (5, 6, 7):
+            DeploymentFactory(service=service, finished_at=at(day, 10))
+        TicketFactory(
+            service=service,
+            opened_at=at(6, 12),
+            resolved_at=at(6, 15),
+            status="resolved",
+            major_incident=True,
+        )
+        services.transition_record_bulk(
+            [
+                {
+                    "stream": "ticket",
+                    "kind": "incident",
+                    "object_id": service.pk,
+                    "reference": "INC",
+                    "service": service,
+                    "from_state": a,
+                    "to_state": b,
+                    "at": t,
+                    "party": p,
+                }
+                for a, b, t, p in (("", "new", at(5, 9), "Desk"), ("new", "in_progress", at(5, 10), "Net"))
+            ]
+        )
+
+
+@pytest.mark.parametrize("url", PAGES + API)
+def test_pages_and_api_keep_a_flat_query_count(url, make_user, client_for, django_assert_max_num_queries):
+    client = client_for(make_user("change_manager"))
+    _data(1)
+    with django_assert_max_num_queries(60) as few:
+        assert client.get(url + PARAMS + "&by=service").status_code == 200
+    _data(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url + PARAMS + "&by=service").status_code == 200
+
+
+def test_dashboard_figures_link_to_their_records_and_export_csv(make_user, client_for):
+    _data(2)
+    client = client_for(make_user("auditor"))
+    page = client.get("/insights/delivery/" + PARAMS).content.decode()
+    assert "/insights/records/deployments/" in page and 'data-level="' in page
+    records = client.get("/insights/records/deployments/" + PARAMS)
+    assert records.status_code == 200 and records.content.decode().count("<tr>") == 7  # header + 6
+    csv = client.get("/insights/records/failures/" + PARAMS + "&format=csv")
+    assert csv["Content-Type"].startswith("text/csv") and csv.content.decode().count("\n") == 7
+    for export in (
+        "dora",
+        "trend",
+        "portfolio",
+        "availability",
+        "mttr",
+        "sla_attainment",
+        "backlog",
+        "change_success",
+    ):
+        response = client.get("/insights/" + PARAMS + f"&export={export}")
+        assert response["Content-Type"].startswith("text/csv"), export
+    heat = client.get(
+        "/insights/value-streams/detect-to-correct/" + PARAMS + "&export=stages"
+    ).content.decode()
+    assert heat.splitlines()[1].startswith("incident:new,2,")
+
+
+@pytest.mark.parametrize("role", ["requester", "supplier_agent"])
+def test_people_without_insights_are_refused(role, make_user, client_for):
+    client = client_for(make_user(role))
+    for url in [*PAGES, "/insights/records/deployments/", *API]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_unknown_stream_or_figure_is_404(make_user, client_for):
+    client = client_for(make_user("auditor"))
+    assert client.get("/insights/value-streams/nope/").status_code == 404
+    assert client.get("/insights/records/nope/").status_code == 404
+    assert client.get("/api/insights/heatmaps/nope/").status_code == 404
+
+
+def test_dora_api_shape(make_user, client_for):
+    _data(1)
+    body = client_for(make_user("auditor")).get("/api/insights/dora/" + PARAMS).json()
+    group = body["groups"][0]
+    assert group["deployment_frequency"]["extra"]["deployment_days"] == 3
+    assert group["change_failure_rate"]["value"] == pytest.approx(1 / 3)
+
+
+def test_maturity_pages_and_api(make_user, client_for):
+    services.capability_areas_seed()
+    unit = OrgUnitFactory(slug="retail")
+    lead = make_user("governance_lead")
+    client = client_for(lead)
+    assert client.get("/insights/maturity/new/").status_code == 200
+    from bimodal.insights.models import CapabilityArea
+
+    area = CapabilityArea.objects.get(name="Change enablement")
+    bad = client.post("/insights/maturity/new/", {"org_unit": "retail", "assessed_on": "2026-01-05"})
+    assert bad.status_code == 400  # no scores
+    response = client.post(
+        "/insights/maturity/new/",
+        {
+            "org_unit": "retail",
+            "assessed_on": "2026-01-05",
+            f"score_{area.pk}": "2",
+            f"target_{area.pk}": "4",
+        },
+    )
+    assert response.status_code == 302
+    detail = client.get(response["Location"]).content.decode()
+    assert "Change enablement" in detail and 'data-testid="radar"' in detail
+    api = client.post(
+        "/api/insights/maturity-assessments/",
+        {"org_unit": "retail", "assessed_on": "2026-04-05", "scores": [{"area": area.slug, "score": 3}]},
+        content_type="application/json",
+    )
+    assert api.status_code == 201 and api.json()["scores"][0]["gap"] == 1
+    assert (
+        client.post(
+            "/api/insights/maturity-assessments/",
+            {"org_unit": "retail", "scores": [{"area": area.slug, "score": 9}]},
+            content_type="application/json",
+        ).status_code
+        == 400
+    )
+    listing = client.get("/insights/maturity/").content.decode()
+    assert "2026-04-05" in listing or "April" in listing or "Apr" in listing
+    auditor = client_for(make_user("auditor"))
+    assert auditor.get("/insights/maturity/").status_code == 200
+    assert auditor.get("/insights/maturity/new/").status_code == 403
+    assert (
+        auditor.post("/api/insights/maturity-assessments/", {}, content_type="application/json").status_code
+        == 403
+    )
+    assert unit.maturity_assessments.count() == 2

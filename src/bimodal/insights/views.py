@@ -1,0 +1,373 @@
+"""Pages of the insights app: the CIO, Mode 1 operations and Mode 2 delivery dashboards, value-stream
+heat maps, drill-downs behind every figure, CSV export of every table, and the maturity assessment."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.permissions import get_restricted_object
+from bimodal.insights import charts, selectors, services
+from bimodal.insights.choices import Level, ValueStream
+from bimodal.insights.forms import AssessmentForm, ScopeForm
+from bimodal.insights.metrics import valuestream
+from bimodal.insights.models import CapabilityArea, MaturityAssessment
+
+AREA = {
+    "active_area": "insights",
+    "priorities": ["P1", "P2", "P3", "P4"],
+    "ticket_types": ["incident", "request", "problem"],
+}
+VIEW = permission_required("insights.view_insights", raise_exception=True)
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    params.pop("export", None)
+    params.pop("format", None)
+    return params.urlencode()
+
+
+def _csv(name: str, columns: list[str], rows: list[dict]) -> HttpResponse:
+    response = HttpResponse(selectors.to_csv(columns, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate()}.csv"'
+    return response
+
+
+def _dora_flat(rows: list[dict]) -> tuple[list[str], list[dict]]:
+    columns = ["group", "metric", "value", "level", "count"]
+    flat = [
+        {"group": r["label"], "metric": m, "value": r[m].value, "level": r[m].level, "count": r[m].count}
+        for r in rows
+        for m in ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time")
+    ]
+    return columns, flat
+
+
+def _kpi_flat(kpis: dict) -> dict[str, tuple[list[str], list[dict]]]:
+    """Every KPI table as (columns, rows) for CSV export."""
+    out = {}
+    for name in ("change_success", "emergency_ratio", "changes_in_freeze"):
+        rows = kpis[name]
+        columns = ["label", *[k for k in (rows[0] if rows else {}) if k not in ("key", "label")]]
+        out[name] = (columns, rows)
+    out["sla_attainment"] = (
+        ["label", "target", "stopped", "met", "attainment"],
+        [
+            {"label": r["label"], "target": t, **v}
+            for r in kpis["sla_attainment"]
+            for t, v in r.items()
+            if isinstance(v, dict)
+        ],
+    )
+    out["mttr"] = (
+        ["label", "priority", "resolved", "mean", "median", "p90"],
+        [
+            {"label": r["label"], "priority": p, **v}
+            for r in kpis["mttr"]
+            for p, v in r.items()
+            if isinstance(v, dict)
+        ],
+    )
+    out["backlog"] = (
+        ["label", "ticket_type", "open", "median", "p90"],
+        [
+            {"label": r["label"], "ticket_type": t, **v}
+            for r in kpis["backlog"]
+            for t, v in r.items()
+            if isinstance(v, dict)
+        ],
+    )
+    out["availability"] = (
+        [
+            "name",
+            "slug",
+            "criticality",
+            "downtime",
+            "outages",
+            "availability",
+            "target",
+            "target_source",
+            "met",
+        ],
+        kpis["availability"],
+    )
+    return out
+
+
+def _scope(request, default_group: str = ""):
+    params = request.GET.copy()
+    if "by" not in params and default_group:
+        params["by"] = default_group
+    return ScopeForm(params), selectors.scope_from(params, user=request.user)
+
+
+@login_required
+@VIEW
+def cio(request):
+    """Both modes side by side: portfolio, spend and people by mode, DORA and Mode 1 KPIs, trends."""
+    form, scope = _scope(request, "mode")
+    dora_rows = selectors.dora_table(scope)
+    kpis = selectors.kpi_table(scope)
+    weeks = selectors.weekly_trend(scope)
+    modes = selectors.portfolio_by_mode(user=request.user)
+    delivery = selectors.delivery_by_mode()
+    export = request.GET.get("export")
+    if export == "dora":
+        return _csv("dora", *_dora_flat(dora_rows))
+    if export == "trend":
+        return _csv("trend", ["week", "deployments", "failed", "changes", "completed", "incidents"], weeks)
+    if export == "portfolio":
+        return _csv("portfolio", ["key", "name", "live"], modes)
+    if export == "delivery" and delivery:
+        return _csv("delivery", ["mode", "budget", "actual", "fte"], delivery)
+    if export in _kpi_flat(kpis):
+        return _csv(export, *_kpi_flat(kpis)[export])
+    context = {
+        **AREA,
+        "form": form,
+        "scope": scope,
+        "query": _query(request),
+        "dora": dora_rows,
+        "kpis": kpis,
+        "change_rows": _change_rows(kpis),
+        "weeks": weeks,
+        "modes": modes,
+        "delivery": delivery,
+        "trend_chart": charts.trend(weeks),
+        "portfolio_chart": charts.portfolio(modes) if modes else "",
+    }
+    return render(request, "insights/cio.html", context)
+
+
+@login_required
+@VIEW
+def operations(request):
+    """Mode 1 operations: change success, emergency changes, freezes, SLAs, MTTR, availability, backlog."""
+    form, scope = _scope(request, "service")
+    kpis = selectors.kpi_table(scope)
+    tables = _kpi_flat(kpis)
+    export = request.GET.get("export")
+    if export in tables:
+        return _csv(export, *tables[export])
+    return render(
+        request,
+        "insights/operations.html",
+        {
+            **AREA,
+            "form": form,
+            "scope": scope,
+            "query": _query(request),
+            "kpis": kpis,
+            "change_rows": _change_rows(kpis),
+        },
+    )
+
+
+def _change_rows(kpis: dict) -> list[dict]:
+    """One row per service (or team, mode) with its change success, emergency ratio and changes in freeze."""
+    rows: dict = {}
+    for name, figures in (
+        ("success", kpis["change_success"]),
+        ("emergency", kpis["emergency_ratio"]),
+        ("freeze", kpis["changes_in_freeze"]),
+    ):
+        for figure in figures:
+            rows.setdefault(figure["key"], {"key": figure["key"], "label": figure["label"]})[name] = figure
+    return sorted(rows.values(), key=lambda row: str(row["label"]))
+
+
+@login_required
+@VIEW
+def delivery(request):
+    """Mode 2 delivery: DORA's four keys by service, team or mode, with levels and trends."""
+    form, scope = _scope(request, "service")
+    rows = selectors.dora_table(scope)
+    overall = selectors.dora_table(scope.with_group(""))
+    weeks = selectors.weekly_trend(scope)
+    if request.GET.get("export") == "dora":
+        return _csv("dora", *_dora_flat(overall + rows))
+    if request.GET.get("export") == "trend":
+        return _csv("trend", ["week", "deployments", "failed", "changes", "completed", "incidents"], weeks)
+    return render(
+        request,
+        "insights/delivery.html",
+        {
+            **AREA,
+            "form": form,
+            "scope": scope,
+            "query": _query(request),
+            "rows": rows,
+            "overall": overall[0] if overall else None,
+            "levels": Level,
+            "trend_chart": charts.trend(weeks),
+        },
+    )
+
+
+@login_required
+@VIEW
+def heatmap(request, stream: str = ValueStream.DETECT_TO_CORRECT):
+    """A value stream's stages, steps and hand-offs as a heat map pointing at the bottleneck."""
+    if stream not in ValueStream.values:
+        raise Http404("No such value stream.")
+    form, scope = _scope(request)
+    heat = valuestream.heatmap(stream, scope)
+    export = request.GET.get("export")
+    stat = ["count", "p50_wall", "p90_wall", "p50_business", "p90_business", "total_wall"]
+    tables = {
+        "stages": (["stage", *stat], heat["stages"]),
+        "steps": (["source", "target", *stat], heat["steps"]),
+        "handoffs": (["source", "target", *stat], heat["handoffs"]),
+        "links": (["link", *stat], heat["links"]),
+    }
+    if export in tables:
+        return _csv(f"{stream}-{export}", *tables[export])
+    business = request.GET.get("clock") == "business"
+    return render(
+        request,
+        "insights/heatmap.html",
+        {
+            **AREA,
+            "form": form,
+            "query": _query(request),
+            "heat": heat,
+            "stream": ValueStream(stream),
+            "streams": ValueStream,
+            "business": business,
+            "heat_chart": charts.heatmap(heat["steps"], heat["stages"], business=business)
+            if heat["steps"]
+            else "",
+            "stage_chart": charts.stage_bars(heat["stages"], heat["bottleneck"]) if heat["stages"] else "",
+        },
+    )
+
+
+@login_required
+@VIEW
+def drilldown(request, metric: str):
+    """The records behind one figure (optionally one breakdown group), as a table or CSV."""
+    if metric not in selectors.DRILLDOWNS:
+        raise Http404("No such figure.")
+    _, scope = _scope(request)
+    key = request.GET.get("key")
+    if key not in (None, "") and not key.lstrip("-").isdigit():
+        raise Http404("No such group.")
+    as_csv = request.GET.get("format") == "csv"
+    title, columns, rows = selectors.drilldown(metric, scope, key=key, limit=None if as_csv else 500)
+    if as_csv:
+        return _csv(metric, columns, rows)
+    return render(
+        request,
+        "insights/drilldown.html",
+        {
+            **AREA,
+            "title": title,
+            "columns": columns,
+            "rows": rows,
+            "metric": metric,
+            "query": _query(request),
+            "limit": 500,
+        },
+    )
+
+
+# --- maturity ------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("insights.view_maturityassessment", raise_exception=True)
+def maturity(request):
+    """Org units with their latest maturity assessment, average score and total gap."""
+    overview = selectors.maturity_overview(user=request.user)
+    if request.GET.get("export") == "csv":
+        rows = [
+            {
+                "org_unit": o["unit"].name,
+                "latest": o["latest"].assessed_on if o["latest"] else "",
+                "assessments": o["count"],
+                "average": o["average"],
+                "gap": o["gap"],
+            }
+            for o in overview
+        ]
+        return _csv("maturity", ["org_unit", "latest", "assessments", "average", "gap"], rows)
+    return render(request, "insights/maturity_list.html", {**AREA, "overview": overview})
+
+
+@login_required
+@permission_required("insights.view_maturityassessment", raise_exception=True)
+def maturity_detail(request, pk: int):
+    """One assessment: radar and bars against target (and the previous one), the gap list, history."""
+    assessment = get_restricted_object(
+        MaturityAssessment.objects.select_related("org_unit", "assessed_by"), request.user, pk=pk
+    )
+    scores = selectors.maturity_scores(assessment)
+    history = selectors.unit_history(assessment, user=request.user)
+    earlier = [a for a in history if a.assessed_on < assessment.assessed_on]
+    previous = list(earlier[-1].scores.all()) if earlier else None
+    if previous:
+        by_area = {p.area_id: p for p in previous}
+        previous = [by_area[s.area_id] for s in scores if s.area_id in by_area] or None
+        if previous and len(previous) != len(scores):
+            previous = None
+    gaps = selectors.gap_list(assessment)
+    if request.GET.get("export") == "gaps":
+        rows = [
+            {
+                "area": g.area.name,
+                "mode": g.area.get_mode_display(),
+                "score": g.score,
+                "target": g.target,
+                "gap": g.gap,
+                "evidence": g.evidence,
+            }
+            for g in gaps
+        ]
+        return _csv("maturity-gaps", ["area", "mode", "score", "target", "gap", "evidence"], rows)
+    return render(
+        request,
+        "insights/maturity_detail.html",
+        {
+            **AREA,
+            "assessment": assessment,
+            "scores": scores,
+            "gaps": gaps,
+            "history": history,
+            "radar": charts.maturity_radar(scores, previous) if scores else "",
+            "bars": charts.maturity_bars(scores) if scores else "",
+        },
+    )
+
+
+@login_required
+@permission_required("insights.add_maturityassessment", raise_exception=True)
+def maturity_create(request):
+    """Record an assessment of an org unit: a score, target and evidence per capability area."""
+    areas = CapabilityArea.objects.filter(active=True)
+    form = AssessmentForm(
+        request.POST or None, areas=areas, user=request.user, initial={"assessed_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.maturity_assessment_record(
+                actor=request.user,
+                org_unit=form.cleaned_data["org_unit"],
+                assessed_on=form.cleaned_data["assessed_on"],
+                notes=form.cleaned_data["notes"],
+                scores=form.scores(),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except PermissionDenied:
+            raise
+        else:
+            messages.success(request, f"Recorded the assessment of {assessment.org_unit}.")
+            return redirect(assessment.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "insights/maturity_form.html", {**AREA, "form": form}, status=status)
