@@ -131,14 +131,42 @@ USERS: list[dict] = [
 # (username, role label, what to try) — printed by `bimodal demo` and used in the docs.
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("admin", "Administrator", "Everything, including the Django admin at /admin/ and the audit log"),
-    ("gloria", "Governance lead", "Reclassify a service between modes; import services from CSV"),
-    ("chris", "Change manager", "Review Mode 1 services, their dependencies and the audit log"),
-    ("carla", "CAB member", "Open Core Banking System and check what depends on it (blast radius)"),
-    ("owen", "Service owner", "Edit Core Banking System (his team's service); add a dependency"),
-    ("pat", "Product team member", "Edit the Mobile Banking App; Mode 1 services are read-only for him"),
-    ("sam", "Service-desk agent", "Look up a service and who supports it (24×7 or business hours)"),
-    ("sunil", "Supplier agent", "Sees only Atlas Managed Services' team and the services it operates"),
-    ("rita", "Requester", "Sees only live services; nothing to edit"),
+    (
+        "gloria",
+        "Governance lead",
+        "Insights → CIO dashboard; Governance → decision rights and the bureaucracy report; Delivery → contention",
+    ),
+    (
+        "chris",
+        "Change manager",
+        "Changes → CAB agenda and calendar; Insights → Mode 1 operations and the Detect-to-Correct heat map",
+    ),
+    (
+        "carla",
+        "CAB member",
+        "Governance → Forums & meetings → the CAB’s meeting, agenda and minutes; vote on changes awaiting the CAB",
+    ),
+    (
+        "owen",
+        "Service owner",
+        "Decide a demand at the portfolio board (Governance → Decisions); edit Core Banking System",
+    ),
+    (
+        "pat",
+        "Product team member",
+        "Delivery → the Mobile Banking Squad’s initiative and kanban board; Insights → Mode 2 delivery (DORA)",
+    ),
+    (
+        "sam",
+        "Service-desk agent",
+        "Service desk → the queue; hand a ticket to Atlas Managed Services and watch its supplier clock",
+    ),
+    (
+        "sunil",
+        "Supplier agent",
+        "Sees only Atlas Managed Services’ queue, contracts and scorecard; resolve a ticket in the queue",
+    ),
+    ("rita", "Requester", "Raise a request from the catalogue; put an idea into Delivery → Demand"),
     ("audrey", "Auditor (read-only)", "Reads everything, including the audit log; changes nothing"),
 ]
 
