@@ -126,6 +126,7 @@ def _open(users, spec) -> DecisionRequest | None:
         org_unit=unit,
         mode=mode,
         amount=Decimal(spec["amount"]) if spec.get("amount") else None,
+        at=timezone.now() - timedelta(days=spec.get("days_ago", 0)),
     )
 
 
@@ -137,6 +138,8 @@ REQUESTS = [
         "unit": "corporate-banking",
         "mode": "mode-1",
         "amount": "180000",
+        "days_ago": 12,
+        "decided_after_hours": 52,
         "decide": ("gloria", "approved", "Within the run budget; renewal terms benchmarked."),
     },
     {
@@ -146,6 +149,7 @@ REQUESTS = [
         "unit": "technology",
         "mode": "mode-1",
         "amount": "420000",
+        "days_ago": 5,
         "description": "Above the spend threshold: the portfolio board decides.",
     },
     {
@@ -155,6 +159,7 @@ REQUESTS = [
         "unit": "digital-banking",
         "mode": "mode-2",
         "amount": "35000",
+        "days_ago": 1,
         "description": "Below the threshold: the mobile squad decides for itself.",
     },
     {
@@ -163,6 +168,7 @@ REQUESTS = [
         "by": "owen",
         "unit": "technology",
         "mode": "mode-1",
+        "days_ago": 9,
         "description": "Deploys weekly with automated tests; the architecture board decides.",
     },
     {
@@ -171,6 +177,7 @@ REQUESTS = [
         "by": "owen",
         "unit": "technology",
         "mode": "mode-1",
+        "days_ago": 10,
         "at_cab": ("carla", "approved", "Backout plan reviewed; within the Saturday window."),
     },
 ]
@@ -192,7 +199,7 @@ def _cab_meeting(users, cab: Forum, requests: dict[str, DecisionRequest]) -> int
         if spec.get("at_cab") and request is not None and request.status == "pending" and meeting.quorum_met:
             who, outcome, note = spec["at_cab"]
             services.decision_record(
-                actor=users[who], request=request, outcome=outcome, note=note, meeting=meeting
+                actor=users[who], request=request, outcome=outcome, note=note, meeting=meeting, at=when
             )
     services.meeting_record_minutes(
         actor=chris,
@@ -224,7 +231,13 @@ def load(*, actor) -> dict[str, int]:
         requests[spec["title"]] = request
         if spec.get("decide"):
             who, outcome, note = spec["decide"]
-            services.decision_record(actor=users[who], request=request, outcome=outcome, note=note)
+            services.decision_record(
+                actor=users[who],
+                request=request,
+                outcome=outcome,
+                note=note,
+                at=request.requested_at + timedelta(hours=spec.get("decided_after_hours", 0)),
+            )
     counts["decision_requests"] = opened
     counts["meetings"] = _cab_meeting(users, cab, requests)
     return counts

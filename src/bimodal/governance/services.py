@@ -387,9 +387,10 @@ def decision_request_open(
     mode=None,
     amount=None,
     description: str = "",
+    at: datetime | None = None,
 ) -> DecisionRequest:
     """Open a decision request: route it by the unit's governance model and decision rights, table it at
-    the routed forum (if any), status pending."""
+    the routed forum (if any), status pending. `at` records when it was raised (history and imports)."""
     require_perm(actor, "governance.add_decisionrequest")
     dtype = decision_type_get(decision_type) if isinstance(decision_type, str) else decision_type
     if amount is not None:
@@ -403,7 +404,7 @@ def decision_request_open(
         description=description,
         amount=amount,
         requested_by=actor,
-        requested_at=timezone.now(),
+        requested_at=at or timezone.now(),
         status=DecisionStatus.PENDING,
         route=computed.to_dict(),
         step_count=len(computed.steps),
@@ -470,10 +471,17 @@ def may_decide(user: User, request: DecisionRequest, meeting: Meeting | None = N
 
 @transaction.atomic
 def decision_record(
-    *, actor: User, request: DecisionRequest, outcome: str, note: str = "", meeting: Meeting | None = None
+    *,
+    actor: User,
+    request: DecisionRequest,
+    outcome: str,
+    note: str = "",
+    meeting: Meeting | None = None,
+    at: datetime | None = None,
 ) -> DecisionRequest:
     """Record the decision on a pending request (approved / rejected), checked against the route's
-    decision rights and segregation of duties; then run the handlers registered for its type."""
+    decision rights and segregation of duties; then run the handlers registered for its type. `at`
+    records when it was decided (history and imports); it cannot precede the request."""
     if outcome not in (DecisionStatus.APPROVED, DecisionStatus.REJECTED):
         raise ValidationError({"outcome": "Decide “approved” or “rejected”."})
     request = (
@@ -490,13 +498,15 @@ def decision_record(
         raise PermissionDenied(why)
     if outcome == DecisionStatus.REJECTED and not note.strip():
         raise ValidationError({"note": "Say why the request is rejected."})
+    if at is not None and at < request.requested_at:
+        raise ValidationError({"at": "A decision cannot be taken before the request was raised."})
     request = _transition(
         request,
         outcome,
         actor=actor,
         reason=note,
         decided_by=actor,
-        decided_at=timezone.now(),
+        decided_at=at or timezone.now(),
         outcome_note=note,
         meeting=meeting,
     )

@@ -1,6 +1,7 @@
 """Decision requests and meetings: who may decide (decision rights, forum quorum), segregation of duties,
 handlers, agenda building with providers, attendance and minutes; decision rights editing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -103,6 +104,25 @@ def test_federated_head_decides_and_agile_team_members_decide(org):
     with pytest.raises(PermissionDenied):
         services.decision_record(actor=org.owen, request=agile, outcome="approved")
     assert services.decision_record(actor=org.paula, request=agile, outcome="approved").status == "approved"
+
+
+def test_history_keeps_when_a_request_was_raised_and_decided(org):
+    raised = timezone.now() - timedelta(days=3)
+    request = services.decision_request_open(
+        actor=org.pat, decision_type="approve_spend", title="Old", org_unit=org.central, at=raised
+    )
+    assert request.requested_at == raised
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(
+            actor=org.lead, request=request, outcome="approved", at=raised - timedelta(hours=1)
+        )
+    assert "at" in error.value.message_dict
+    request.refresh_from_db()
+    assert request.status == "pending"
+    decided = services.decision_record(
+        actor=org.lead, request=request, outcome="approved", at=raised + timedelta(hours=30)
+    )
+    assert decided.decided_at - decided.requested_at == timedelta(hours=30)
 
 
 def test_rejecting_needs_a_reason_and_a_decision_is_taken_once(org):
