@@ -7,7 +7,7 @@ decision request there, and governance calls back the handlers registered in `ha
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -806,9 +806,9 @@ def epic_update(*, actor: User, epic: Epic, **fields) -> Epic:
     return update_audited(epic, actor=actor, fields=fields, verb="epic_update")
 
 
-def _transition(story: Story, source: str, target: str, actor) -> None:
+def _transition(story: Story, source: str, target: str, actor, at: datetime | None = None) -> None:
     StoryTransition.objects.create(
-        story=story, from_status=source, to_status=target, at=timezone.now(), actor=actor
+        story=story, from_status=source, to_status=target, at=at or timezone.now(), actor=actor
     )
 
 
@@ -823,9 +823,12 @@ def story_create(
     sprint: Sprint | None = None,
     description: str = "",
     assignee: User | None = None,
+    at: datetime | None = None,
 ) -> Story:
-    """Add a story to the bottom of an agile initiative's backlog."""
+    """Add a story to the bottom of an agile initiative's backlog (`at`: when it entered, for history)."""
     _require_work(actor, initiative, "delivery.add_story")
+    if at is not None and at > timezone.now():
+        raise ValidationError({"at": "A story cannot enter the backlog in the future."})
     _require_agile(initiative)
     rank = (initiative.stories.aggregate(r=Max("rank"))["r"] or 0) + 1
     story = create_audited(
@@ -842,7 +845,7 @@ def story_create(
         actor=actor,
         verb="story_create",
     )
-    _transition(story, "", StoryStatus.BACKLOG, actor)
+    _transition(story, "", StoryStatus.BACKLOG, actor, at=at)
     refresh_forecast(initiative, actor=actor)
     return story
 
@@ -880,9 +883,12 @@ def wip_violation(initiative: Initiative, target: str, *, moving: Story | None =
 
 
 @transaction.atomic
-def story_move(*, actor: User, story: Story, status: str, rank: int | None = None) -> Story:
+def story_move(
+    *, actor: User, story: Story, status: str, rank: int | None = None, at: datetime | None = None
+) -> Story:
     """Move a story to another board column, refused when the column's WIP limit is reached. The move is
-    recorded (cycle time is computed from these records)."""
+    recorded (cycle time is computed from these records); `at` records when it happened (history and
+    imports) and cannot precede the story's previous move."""
     require_object(actor, "change", story)
     if status not in StoryStatus.values:
         raise ValidationError({"status": f"“{status}” is not a column of the board."})
@@ -897,7 +903,11 @@ def story_move(*, actor: User, story: Story, status: str, rank: int | None = Non
     message = wip_violation(initiative, status, moving=story)
     if message:
         raise ValidationError({"status": message})
-    now = timezone.now()
+    if at is not None:
+        last = story.transitions.order_by("-at").values_list("at", flat=True).first()
+        if at > timezone.now() or (last is not None and at < last):
+            raise ValidationError({"at": "A move is recorded between the story's previous move and now."})
+    now = at or timezone.now()
     fields: dict = {"status": status}
     if status in {StoryStatus.IN_PROGRESS, StoryStatus.REVIEW} and story.started_at is None:
         fields["started_at"] = now
@@ -907,7 +917,7 @@ def story_move(*, actor: User, story: Story, status: str, rank: int | None = Non
     story = update_audited(
         story, actor=actor, fields=fields, verb="story_move", action=AuditAction.TRANSITION
     )
-    _transition(story, source, status, actor)
+    _transition(story, source, status, actor, at=now)
     return story
 
 

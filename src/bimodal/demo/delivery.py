@@ -8,7 +8,7 @@ keys; everything is written through the delivery and governance services."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -449,18 +449,24 @@ def _agile(actor, users, counts) -> None:
             if initiative.team and initiative.team.members.filter(username="pat").exists()
             else actor
         )
+        length = initiative.sprint_length_days
+        first = today - timedelta(days=length * len(velocities) + 3)
+        entered = timezone.make_aware(datetime.combine(first - timedelta(days=1), time(9, 0)))
         stories = []
         for title, items in epics.items():
             epic = services.epic_create(actor=worker, initiative=initiative, title=title)
             for story_title, points in items:
                 stories.append(
                     services.story_create(
-                        actor=worker, initiative=initiative, title=story_title, points=points, epic=epic
+                        actor=worker,
+                        initiative=initiative,
+                        title=story_title,
+                        points=points,
+                        epic=epic,
+                        at=entered,
                     )
                 )
                 counts["stories"] += 1
-        length = initiative.sprint_length_days
-        first = today - timedelta(days=length * len(velocities) + 3)
         pool = list(stories)
         for n, target in enumerate(velocities):
             sprint = services.sprint_create(
@@ -477,14 +483,19 @@ def _agile(actor, users, counts) -> None:
             for story in chosen:
                 services.story_update(actor=worker, story=story, sprint=sprint)
             services.sprint_start(actor=worker, sprint=sprint)
-            for story in chosen[:-1] if len(chosen) > 1 else chosen:
-                for column in (
-                    StoryStatus.READY,
-                    StoryStatus.IN_PROGRESS,
-                    StoryStatus.REVIEW,
-                    StoryStatus.DONE,
+            # Stories are picked up one after another during the sprint: ready on day one, then a day or
+            # two in progress and half a day in review, so the board shows real cycle times.
+            sprint_start = timezone.make_aware(datetime.combine(sprint.start, time(9, 0)))
+            for i, story in enumerate(chosen[:-1] if len(chosen) > 1 else chosen):
+                picked = sprint_start + timedelta(days=i)
+                for column, hours in (
+                    (StoryStatus.READY, 0),
+                    (StoryStatus.IN_PROGRESS, 2),
+                    (StoryStatus.REVIEW, 2 + 8 * story.points),
+                    (StoryStatus.DONE, 6 + 8 * story.points),
                 ):
-                    services.story_move(actor=worker, story=story, status=column)
+                    at = min(picked + timedelta(hours=hours), timezone.now())
+                    services.story_move(actor=worker, story=story, status=column, at=at)
             services.sprint_close(actor=worker, sprint=sprint)
             # The last story of each sprint is unfinished: it goes back to the top of the backlog.
             pool = ([chosen[-1]] if len(chosen) > 1 else []) + pool

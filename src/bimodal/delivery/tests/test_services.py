@@ -342,6 +342,28 @@ def test_cycle_time_comes_from_the_recorded_transitions(estate, agile):
     assert [s.pk for s in data["columns"][-1].stories] == [story.pk]
 
 
+def test_moves_recorded_with_their_time_give_the_cycle_time(estate, agile):
+    entered = timezone.now() - timedelta(days=5)
+    story = services.story_create(actor=estate.pat, initiative=agile, title="Login", points=5, at=entered)
+    start = entered + timedelta(days=1)
+    services.story_move(actor=estate.pat, story=story, status=StoryStatus.IN_PROGRESS, at=start)
+    with pytest.raises(ValidationError) as error:
+        services.story_move(
+            actor=estate.pat, story=story, status=StoryStatus.DONE, at=start - timedelta(hours=1)
+        )
+    assert "at" in error.value.message_dict
+    story.refresh_from_db()
+    assert story.status == StoryStatus.IN_PROGRESS
+    services.story_move(
+        actor=estate.pat, story=story, status=StoryStatus.DONE, at=start + timedelta(hours=30)
+    )
+    assert selectors.board(agile)["cycle_average"] == timedelta(hours=30)
+    with pytest.raises(ValidationError):
+        services.story_create(
+            actor=estate.pat, initiative=agile, title="Later", at=timezone.now() + timedelta(days=1)
+        )
+
+
 def test_outsiders_cannot_move_the_squad_stories(estate, agile):
     story = services.story_create(actor=estate.pat, initiative=agile, title="Login", points=5)
     with pytest.raises(PermissionDenied):
