@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
+    Case,
     CharField,
     Count,
     DurationField,
@@ -20,10 +21,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    Window,
+    When,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce
 
+from bimodal.core import stats
 from bimodal.core.models import AuditEntry, OrgUnit, Team
 from bimodal.core.roles import Role
 from bimodal.governance import routing
@@ -166,48 +168,23 @@ class ReportRow:
         return None if self.p90_lead is None else round(self.p90_lead.total_seconds() / 3600, 2)
 
 
-def _as_timedelta(value) -> timedelta | None:
-    if value is None or isinstance(value, timedelta):
-        return value
-    return timedelta(microseconds=int(value))
-
-
-def _rank_picks(queryset: QuerySet, *, partition: list, value, group: list[str]) -> dict[tuple, dict]:
-    """Per partition: the median (mean of the two middle values for an even count) and the 90th
-    percentile (nearest rank: the value at rank ceil(0.9·n)) of `value`, picked by window functions so
-    that only those rows leave the database."""
-    ranked = queryset.annotate(
-        _v=value,
-        _rn=Window(RowNumber(), partition_by=partition, order_by=[value.asc(), F("pk").asc()]),
-        _n=Window(Count("pk"), partition_by=partition),
-    )
-    lo, hi, p90 = (F("_n") + 1) / 2, (F("_n") + 2) / 2, (F("_n") * 9 + 9) / 10
-    rows = ranked.filter(Q(_rn=lo) | Q(_rn=hi) | Q(_rn=p90)).values(*group, "_v", "_rn", "_n")
-    picks: dict[tuple, dict] = {}
-    for row in rows:  # at most three rows per partition
-        key = tuple(row[g] for g in group)
-        n, rn, v = row["_n"], row["_rn"], row["_v"]
-        slot = picks.setdefault(key, {"middle": [], "p90": None})
-        if rn in ((n + 1) // 2, (n + 2) // 2):
-            slot["middle"].append(v)
-            if (n + 1) // 2 == (n + 2) // 2:
-                slot["middle"].append(v)
-        if rn == (9 * n + 9) // 10:
-            slot["p90"] = v
-    return picks
-
-
-def _median(values: list):
-    if not values:
-        return None
-    if isinstance(values[0], timedelta):
-        return sum(values, timedelta()) / len(values)
-    return float(sum(values)) / len(values)
+def _figures(queryset: QuerySet, group: tuple[str, ...], *, steps: str, lead: str) -> dict[tuple, dict]:
+    """Per group: the median number of approval steps and the median and 90th percentile lead time
+    (interpolated between closest ranks, as PostgreSQL's percentile_cont), picked by window functions so
+    that only the rows each figure needs leave the database (two queries)."""
+    figures: dict[tuple, dict] = {}
+    for key, ps in stats.percentiles(queryset, steps, group, ps=(stats.MEDIAN,)).items():
+        figures.setdefault(key, {})["median_steps"] = ps[stats.MEDIAN]
+    decided = queryset.filter(**{f"{lead}__isnull": False})
+    for key, ps in stats.percentiles(decided, lead, group, ps=(stats.MEDIAN, stats.P90)).items():
+        slot = figures.setdefault(key, {})
+        slot["median_lead"] = timedelta(seconds=ps[stats.MEDIAN])
+        slot["p90_lead"] = timedelta(seconds=ps[stats.P90])
+    return figures
 
 
 def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
     """Rows from decision requests: 3 queries whatever the number of requests."""
-    group = ["decision_type__key", "mode__key"]
     totals = (
         requests.values("decision_type__key", "decision_type__name", "mode__key", "mode__short_name")
         .annotate(
@@ -217,20 +194,25 @@ def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
         )
         .order_by("decision_type__order", "decision_type__key", "mode__order", "mode__key")
     )
-    partition = [F("decision_type_id"), F("mode_id")]
-    steps = _rank_picks(requests, partition=partition, value=F("step_count"), group=group)
-    lead = _rank_picks(
-        requests.filter(
-            status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED], decided_at__isnull=False
+    figures = _figures(
+        requests.annotate(
+            _lead=ExpressionWrapper(
+                Case(
+                    When(
+                        status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED],
+                        then=F("decided_at") - F("requested_at"),
+                    ),
+                ),
+                output_field=DurationField(),
+            )
         ),
-        partition=partition,
-        value=ExpressionWrapper(F("decided_at") - F("requested_at"), output_field=DurationField()),
-        group=group,
+        ("decision_type__key", "mode__key"),
+        steps="step_count",
+        lead="_lead",
     )
     rows = []
     for t in totals:
         key = (t["decision_type__key"], t["mode__key"])
-        lead_pick = lead.get(key, {"middle": [], "p90": None})
         rows.append(
             ReportRow(
                 source="requests",
@@ -241,9 +223,7 @@ def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
                 requests=t["n"],
                 decided=t["decided"],
                 mean_steps=round(float(t["mean_steps"]), 2) if t["mean_steps"] is not None else None,
-                median_steps=_median(steps.get(key, {}).get("middle", [])),
-                median_lead=_as_timedelta(_median([_as_timedelta(v) for v in lead_pick["middle"]])),
-                p90_lead=_as_timedelta(lead_pick["p90"]),
+                **figures.get(key, {}),
             )
         )
     return rows
@@ -292,20 +272,17 @@ def _change_rows() -> list[ReportRow]:
         )
         .order_by("_mode")
     )
-    partition = [F("_mode")]
-    steps = _rank_picks(changes, partition=partition, value=F("_steps"), group=["_mode"])
-    lead = _rank_picks(
-        changes.filter(_asked__isnull=False, _decided__isnull=False),
-        partition=partition,
-        value=ExpressionWrapper(F("_decided") - F("_asked"), output_field=DurationField()),
-        group=["_mode"],
+    figures = _figures(
+        changes.annotate(_lead=ExpressionWrapper(F("_decided") - F("_asked"), output_field=DurationField())),
+        ("_mode",),
+        steps="_steps",
+        lead="_lead",
     )
     modes = {m.pk: m for m in Mode.objects.all()}
     rows = []
     for t in sorted(totals, key=lambda t: modes[t["_mode"]].order if t["_mode"] in modes else 999):
         key = (t["_mode"],)
         mode = modes.get(t["_mode"])
-        lead_pick = lead.get(key, {"middle": [], "p90": None})
         rows.append(
             ReportRow(
                 source="changes",
@@ -316,9 +293,7 @@ def _change_rows() -> list[ReportRow]:
                 requests=t["n"],
                 decided=t["decided"],
                 mean_steps=round(float(t["mean_steps"]), 2) if t["mean_steps"] is not None else None,
-                median_steps=_median(steps.get(key, {}).get("middle", [])),
-                median_lead=_as_timedelta(_median([_as_timedelta(v) for v in lead_pick["middle"]])),
-                p90_lead=_as_timedelta(lead_pick["p90"]),
+                **figures.get(key, {}),
             )
         )
     return rows

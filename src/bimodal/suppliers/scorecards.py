@@ -22,9 +22,9 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from bimodal.core.stats import MEDIAN, P90, percentiles
 from bimodal.suppliers.choices import PRIORITIES, ContractStatus
 from bimodal.suppliers.models import Contract, Supplier
-from bimodal.suppliers.stats import MEDIAN, P90, percentiles
 
 CENT = Decimal("0.01")
 TARGETS = ("response", "resolution")

@@ -392,9 +392,9 @@ def requirement_remove(*, actor: User, requirement: MspRequirement) -> None:
 
 def demonstrated_response_times(supplier: Supplier, *, months: int = 12, now: datetime | None = None) -> dict:
     """The supplier's median contracted response time per priority over its real tickets (minutes)."""
+    from bimodal.core.stats import MEDIAN, percentiles
     from bimodal.servicedesk.choices import SlaState
     from bimodal.servicedesk.models import SlaInstance
-    from bimodal.suppliers.stats import MEDIAN, percentiles
 
     now = now or timezone.now()
     clocks = SlaInstance.objects.filter(

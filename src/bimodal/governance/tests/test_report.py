@@ -1,5 +1,6 @@
-"""The minimum viable bureaucracy report against hand-computed figures (even-count medians, nearest-rank
-90th percentile), from decision requests and from change records; a flat number of queries."""
+"""The minimum viable bureaucracy report against hand-computed figures (even-count medians, the 90th
+percentile interpolated between closest ranks as PostgreSQL's percentile_cont does), from decision requests
+and from change records; a flat number of queries."""
 
 from datetime import timedelta
 from unittest import mock
@@ -65,21 +66,21 @@ def test_request_figures_by_hand(data):
     assert m1.mean_steps == 1.8  # (1 + 1 + 2 + 2 + 3) / 5
     assert m1.median_steps == 2.0  # 1 1 [2] 2 3
     assert m1.median_lead == timedelta(hours=3)  # 1 [2 4] 10 → (2 + 4) / 2
-    assert m1.p90_lead == timedelta(hours=10)  # rank ceil(0.9 × 4) = 4
-    assert m1.median_lead_hours == 3.0 and m1.p90_lead_hours == 10.0
+    assert m1.p90_lead == timedelta(hours=8.2)  # h = 0.9 × 3 = 2.7 → 4 + 0.7 × (10 − 4)
+    assert m1.median_lead_hours == 3.0 and m1.p90_lead_hours == 8.2
     m2 = row(rows, "requests", "approve_spend", "mode-2")
     assert (m2.requests, m2.decided, m2.mean_steps, m2.median_steps) == (2, 2, 1.0, 1.0)
     assert m2.median_lead == timedelta(hours=1)  # (30 + 90) / 2 minutes
-    assert m2.p90_lead == timedelta(minutes=90)  # rank ceil(1.8) = 2
+    assert m2.p90_lead == timedelta(minutes=84)  # 30 + 0.9 × (90 − 30)
     gate = row(rows, "requests", "approve_stage_gate", "")
     assert (gate.requests, gate.decided, gate.median_steps, gate.median_lead) == (1, 0, 2.0, None)
     assert gate.mode_label == "No mode"
 
 
-def test_p90_uses_the_nearest_rank(data):
+def test_p90_interpolates_between_closest_ranks(data):
     dtype = DecisionType.objects.get(key="reclassify_service")
     mode = Mode.objects.get(key="mode-1")
-    for hours in range(1, 12):  # 11 values: rank ceil(9.9) = 10 → 10 h; median the 6th → 6 h
+    for hours in range(1, 12):  # 11 values: h = 0.9 × 10 = 9 → the 10th, 10 h; median the 6th, 6 h
         make_request(data, dtype, mode, steps=1, lead=timedelta(hours=hours))
     rows = selectors.bureaucracy_report(user=data, include_changes=False)
     r = row(rows, "requests", "reclassify_service", "mode-1")
@@ -122,7 +123,7 @@ def test_change_figures_by_hand(data):
     assert m1.mean_steps == 1.0  # (2 + 1 + 0) / 3
     assert m1.median_steps == 1.0
     assert m1.median_lead == timedelta(hours=4)  # (2 + 6) / 2
-    assert m1.p90_lead == timedelta(hours=6)
+    assert m1.p90_lead == timedelta(hours=5.6)  # 2 + 0.9 × (6 − 2)
     m2 = row(rows, "changes", "approve_change", "mode-2")
     assert (m2.requests, m2.decided, m2.mean_steps, m2.median_lead) == (1, 0, 0.0, None)
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bimodal.core.stats import MEDIAN, P90, percentiles, reference_percentile
 from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.models import SlaInstance, Ticket
 from bimodal.suppliers import scorecards
-from bimodal.suppliers.stats import MEDIAN, P90, percentiles, reference_percentile
 from bimodal.suppliers.tests.factories import two_suppliers
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Set-based order statistics: medians and percentiles through window functions (SQLite and PostgreSQL).
+"""Set-based order statistics: medians and percentiles through window functions (SQLite and PostgreSQL),
+shared by the supplier scorecards and the governance report.
 
 A percentile p of n sorted values x[0..n-1] uses linear interpolation between closest ranks, as
 PostgreSQL's percentile_cont and numpy's default do: h = (n - 1)·p, value = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]).
