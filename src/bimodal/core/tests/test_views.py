@@ -19,6 +19,7 @@ from bimodal.portfolio.tests.factories import ServiceFactory, mode
 
 pytestmark = pytest.mark.django_db
 
+
 def count_queries(client, url: str, **extra) -> int:
     """The number of queries one GET of `url` runs (the response must be 200)."""
     with CaptureQueriesContext(connection) as ctx:
