@@ -135,6 +135,12 @@ def test_home_without_services_loads_no_chart_script(make_user, client_for):
     assert b"No services yet" in response.content
 
 
+@pytest.mark.parametrize(("role", "shown"), [("governance_lead", True), ("requester", False)])
+def test_home_links_to_the_cio_dashboard_for_those_who_may_see_it(role, shown, make_user, client_for):
+    html = client_for(make_user(role)).get(reverse("home")).content.decode()
+    assert ('data-testid="home-cio"' in html) is shown
+
+
 def test_home_lists_latest_audit_entries_for_auditors(org, make_user, client_for):
     response = client_for(make_user("auditor")).get(reverse("home"))
     entries = list(response.context["latest_entries"])
