@@ -6,8 +6,11 @@ Creates (and drops at the end) its own database: BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/bimodal_bench_insights. Data is bulk-loaded with COPY: 200 services,
 1,000,000 deployments over a year (92 % succeeded, 5 % failed, 3 % rolled back) each with one commit,
 200,000 incidents with five transitions each (new → in progress → awaiting supplier → in progress →
-resolved, a hand-off to a supplier queue on the way). Prints seconds per full computation (median of
-3 runs; target < 2 s each) and the heat map's ratio to pm4py.discover_performance_dfg.
+resolved, a hand-off to a supplier queue on the way). The derived data is then written as
+`bimodal insights-backfill` writes it (transition next-links, DORA facts), each step timed on its own.
+Prints seconds per full computation (median of 3 runs; target < 2 s each), checksums of the results, a
+check against the figures derived without the stored links/facts, and the heat map's ratio to
+pm4py.discover_performance_dfg. BENCH_KEEP=1 keeps the database, BENCH_REUSE=1 reuses a kept one.
 Run: `.venv/bin/python benchmarks/bench_insights.py [deployments] [tickets]`.
 """
 
@@ -244,21 +247,32 @@ def load() -> dict:
         ),
     )
     loaded_tickets = time.perf_counter() - t0
+    from bimodal.insights.services import transition_next_backfill
+
+    # Each transition's link to its object's next one, as the services write it one by one and
+    # `bimodal insights-backfill` writes it for a whole log (this SQL).
+    t0 = time.perf_counter()
+    transition_next_backfill()
+    linked_s = time.perf_counter() - t0
     from django.db import connection
 
     from bimodal.insights.services import dora_facts_refresh
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     # The DORA facts, as `bimodal insights-backfill` writes them (the metrics keep them up to date
     # afterwards): first production deployment of each commit, deployment of each incident.
     t0 = time.perf_counter()
     facts = dora_facts_refresh(full=True)
     facts_s = time.perf_counter() - t0
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE insights_commitlead")
+        cursor.execute("ANALYZE insights_incidentattribution")
     return {
         "deployments_s": loaded_deployments,
         "tickets_s": loaded_tickets,
         "facts_s": facts_s,
+        "linked_s": linked_s,
         "facts": facts,
         "times": times,
         "tsvc": tsvc,
@@ -331,6 +345,9 @@ def main() -> None:
                 f"  loaded: deployments + commits {data['deployments_s']:.1f} s, tickets + transitions {data['tickets_s']:.1f} s"
             )
             print(
+                f"  transition next-links backfill (transition_next_backfill, as `bimodal insights-backfill`): {data['linked_s']:.1f} s"
+            )
+            print(
                 f"  DORA facts backfill (dora_facts_refresh(full=True), as `bimodal insights-backfill`): "
                 f"{data['facts_s']:.1f} s for {data['facts']['commits']:,} commits, {data['facts']['incidents']:,} incidents"
             )
@@ -373,6 +390,12 @@ def main() -> None:
         h_median, h_best, heat = timed(lambda: valuestream.heatmap(ValueStream.DETECT_TO_CORRECT, scope))
         print(
             f"Detect-to-Correct heat map:              {h_median:6.3f} s per computation (best {h_best:.3f}; target < 2 s)"
+        )
+        t0 = time.perf_counter()
+        heat_direct = valuestream.heatmap(ValueStream.DETECT_TO_CORRECT, scope, direct=True)
+        print(
+            f"  heat map with hand-offs from a window over the log (once): {time.perf_counter() - t0:.3f} s; "
+            f"same figures: {_digest(heat_direct) == _digest(heat)}"
         )
         print(f"  checksum heat map {_digest(heat)}")
         print(

@@ -21,7 +21,7 @@ class Transition(models.Model):
     """One state change of a ticket, request, change or deployment, with the time spent in the state it left.
 
     `wall_seconds` and `business_seconds` are measured from the previous transition of the same object
-    (0 for the first); `business_clock` is the working seconds from a fixed origin to `at` on the
+    (0 for the first), and copied onto that previous transition as its `next_*`; `business_clock` is the working seconds from a fixed origin to `at` on the
     insights business calendar, so business time between any two transitions is a subtraction in SQL."""
 
     stream = models.CharField(max_length=12, choices=Stream.choices)
@@ -41,6 +41,11 @@ class Transition(models.Model):
     wall_seconds = models.FloatField(default=0)
     business_seconds = models.FloatField(default=0)
     business_clock = models.FloatField(default=0)
+    # Filled when the object's next transition is written: when it came and the time this party held
+    # the object until then (the party hand-off figures read these instead of a window over the log).
+    next_at = models.DateTimeField(null=True, blank=True)
+    next_wall_seconds = models.FloatField(null=True, blank=True)
+    next_business_seconds = models.FloatField(null=True, blank=True)
 
     objects = RestrictedManager()
 

@@ -4,6 +4,7 @@ and maturity assessments."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -57,20 +58,55 @@ def _row(
     )
 
 
-def _stamp(rows: list[Transition], previous: dict[tuple[str, int], tuple[datetime, float, str]]) -> None:
-    """Fill the times since the previous transition of each object (rows in time order per object)."""
+def _stamp(rows: list[Transition], previous: dict[tuple[str, int], tuple]) -> dict[int, Transition]:
+    """Fill the times since the previous transition of each object (rows in time order per object), and
+    the previous transition's `next_*`: set on rows of this batch, returned {id: row} for stored ones."""
+    stored: dict[int, Transition] = {}
     for row in rows:
         row.business_clock = clock.clock(row.at)
         before = previous.get((row.stream, row.object_id))
         if before is not None:
-            prev_at, prev_clock, prev_party = before
+            prev_at, prev_clock, prev_party, prev = before
             row.wall_seconds = max((row.at - prev_at).total_seconds(), 0.0)
             row.business_seconds = max(row.business_clock - prev_clock, 0.0)
             row.from_party = prev_party
-        previous[(row.stream, row.object_id)] = (row.at, row.business_clock, row.party)
+            if isinstance(prev, Transition):
+                prev.next_at, prev.next_wall_seconds = row.at, row.wall_seconds
+                prev.next_business_seconds = row.business_seconds
+            else:
+                stored[prev] = row
+        previous[(row.stream, row.object_id)] = (row.at, row.business_clock, row.party, row)
+    return stored
 
 
-def _latest(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple[datetime, float, str]]:
+def _link_stored(stored: dict[int, Transition]) -> None:
+    """Write `next_*` onto the stored previous transitions (one UPDATE per object written)."""
+    for pk, row in stored.items():
+        Transition.objects.filter(pk=pk).update(
+            next_at=row.at, next_wall_seconds=row.wall_seconds, next_business_seconds=row.business_seconds
+        )
+
+
+# The set-based form of the same link, for the log as a whole (backfill, bulk loads): each transition
+# gets its object's next one in (at, id) order.
+NEXT_BACKFILL_SQL = (
+    "UPDATE insights_transition SET next_at = n.next_at, next_wall_seconds = n.next_wall, "
+    "next_business_seconds = n.next_business FROM (SELECT id, "
+    "LEAD(at) OVER w AS next_at, LEAD(wall_seconds) OVER w AS next_wall, "
+    "LEAD(business_seconds) OVER w AS next_business FROM insights_transition "
+    "WINDOW w AS (PARTITION BY stream, object_id ORDER BY at, id)) n "
+    "WHERE n.id = insights_transition.id AND n.next_at IS NOT NULL"
+)
+
+
+def transition_next_backfill() -> int:
+    """Link every transition to its object's next one (`next_*`), set-based; returns rows updated."""
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_BACKFILL_SQL)
+        return cursor.rowcount
+
+
+def _latest(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
     """The latest transition of each (stream, object id): one query."""
     keys = set(keys)
     if not keys:
@@ -79,13 +115,13 @@ def _latest(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple[date
     for stream in {s for s, _ in keys}:
         condition |= Q(stream=stream, object_id__in=[o for s, o in keys if s == stream])
     rows = Transition.objects.filter(condition).values_list(
-        "stream", "object_id", "at", "business_clock", "party"
+        "stream", "object_id", "at", "business_clock", "party", "pk"
     )
     # One object: only its latest row is read.
     rows = rows.order_by("-at", "-id")[:1] if len(keys) == 1 else rows.order_by("at", "id")
     out: dict = {}
-    for stream, object_id, at, value, party in rows:
-        out[(stream, object_id)] = (at, value, party)
+    for stream, object_id, at, value, party, pk in rows:
+        out[(stream, object_id)] = (at, value, party, pk)
     return out
 
 
@@ -117,7 +153,7 @@ def transition_record(
             _row(**common, from_state="", to_state=opened_state or from_state, at=opened_at, party=party)
         )
     rows.append(_row(**common, from_state=from_state, to_state=to_state, at=at, party=party))
-    _stamp(rows, previous)
+    _link_stored(_stamp(rows, previous))
     return Transition.objects.bulk_create(rows)
 
 
@@ -128,7 +164,7 @@ def transition_record_bulk(rows: list[dict], *, first: bool = False) -> list[Tra
     built = [_row(**row) for row in rows]
     built.sort(key=lambda r: r.at)
     previous = {} if first else _latest((r.stream, r.object_id) for r in built)
-    _stamp(built, previous)
+    _link_stored(_stamp(built, previous))
     return Transition.objects.bulk_create(built, batch_size=1000)
 
 
@@ -250,7 +286,7 @@ def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
     from bimodal.insights.metrics import sql
 
     started = timezone.now()
-    with sql.tuned():
+    with sql.tuned() if full else nullcontext():  # a full rebuild sorts millions of rows
         return _facts_refresh(full=full, started=started, sql=sql)
 
 

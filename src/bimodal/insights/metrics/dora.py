@@ -240,22 +240,26 @@ def _zero_filled_median(unit_sql: str, total: int) -> str:
 def deployment_frequency(scope: Scope) -> dict:
     """Per group: median deployment days per week and per month, deployments and deployment days."""
     rows, params = deployment_rows(scope)
+    # One pass over the deployments: per group and UTC day, how many; weeks and months are derived
+    # from the (few) deployment days, not from every deployment.
     day = sql.floor_int(f"{sql.epoch('x.finished_at')} / 86400.0")
-    days = f"SELECT DISTINCT x.g, {day} AS day, {sql.month_index('x.finished_at')} AS month FROM ({rows}) x"
+    days = (
+        f"SELECT g, day, n, {sql.month_of_day('day')} AS month FROM "
+        f"(SELECT x.g, {day} AS day, COUNT(*) AS n FROM ({rows}) x GROUP BY x.g, {day}) y"
+    )
     weeks_n, months_n = _buckets(scope)
     weekly = "SELECT g, (day + 3) / 7 AS b, COUNT(*) AS c FROM days GROUP BY g, (day + 3) / 7"
     monthly = "SELECT g, month AS b, COUNT(*) AS c FROM days GROUP BY g, month"
     text = (
         f"WITH days AS ({days}) "
         f"SELECT 'week' AS unit, w.* FROM ({_zero_filled_median(weekly, weeks_n)}) w "
-        f"UNION ALL SELECT 'month' AS unit, m.* FROM ({_zero_filled_median(monthly, months_n)}) m"
+        f"UNION ALL SELECT 'month' AS unit, m.* FROM ({_zero_filled_median(monthly, months_n)}) m "
+        "UNION ALL SELECT 'count' AS unit, g, 0, SUM(n), 0 FROM days GROUP BY g"
     )
     out: dict = {}
     for row in sql.fetch(text, params):
         out.setdefault(row["g"], {})[row["unit"]] = row
-    counts = {
-        r["g"]: r["n"] for r in sql.fetch(f"SELECT g, COUNT(*) AS n FROM ({rows}) x GROUP BY g", params)
-    }
+    counts = {g: int(units["count"]["days"]) for g, units in out.items()}
     figures = {}
     for g, units in out.items():
         week, month = float(units["week"]["median"]), float(units["month"]["median"])

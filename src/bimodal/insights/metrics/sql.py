@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 from django.conf import settings
@@ -34,7 +34,8 @@ def tuned():
     if vendor() != "postgresql" or getattr(connection, "insights_tuned", False):
         yield  # not PostgreSQL, or already inside a tuned computation
         return
-    with transaction.atomic():
+    # Inside a caller's transaction the settings last until it ends (no savepoint needed for them).
+    with transaction.atomic() if not connection.in_atomic_block else nullcontext():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
@@ -93,6 +94,15 @@ def month_index(column: str) -> str:
     return (
         f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 12 + CAST(strftime('%%m', {column}) AS INTEGER) - 1)"
     )
+
+
+def month_of_day(day: str) -> str:
+    """SQL year·12 + month − 1 of a UTC day given as days since 1970-01-01."""
+    if vendor() == "postgresql":
+        stamp = f"(to_timestamp(({day}) * 86400.0) AT TIME ZONE 'UTC')"
+        return f"(EXTRACT(YEAR FROM {stamp})::int * 12 + EXTRACT(MONTH FROM {stamp})::int - 1)"
+    stamp = f"({day}) * 86400, 'unixepoch'"
+    return f"(CAST(strftime('%%Y', {stamp}) AS INTEGER) * 12 + CAST(strftime('%%m', {stamp}) AS INTEGER) - 1)"
 
 
 def param(value: datetime) -> object:

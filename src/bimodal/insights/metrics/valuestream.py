@@ -58,13 +58,23 @@ def step_rows(stream: str, scope: Scope) -> tuple[str, list]:
     return text, params
 
 
-def party_handoff_rows(stream: str, scope: Scope) -> tuple[str, list]:
+def party_handoff_rows(stream: str, scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     """Hand-offs between parties in the period, with the time the receiving party held the record
-    before its next transition (hand-offs still waiting have no time and are left out)."""
+    before its next transition (in the period; hand-offs still waiting have no time and are left out).
+    Read from the `next_*` each transition gets when its object's next one is written; `direct`
+    derives them with a window over the log."""
     base, params = _base(stream, scope)
+    handoff = "t.from_party <> t.party AND t.from_party <> '' AND t.party <> ''"
+    if not direct:
+        text = (
+            "SELECT t.from_party AS source, t.party AS target, t.id AS transition_id, t.reference, "
+            f"t.next_wall_seconds AS wall, t.next_business_seconds AS business {base} AND {handoff} "
+            "AND t.next_at < %s"
+        )
+        return text, [*params, sql.param(scope.end)]
     text = (
         "SELECT * FROM (SELECT t.from_party AS source, t.party AS target, t.id AS transition_id, t.reference, "
-        "t.from_party <> t.party AND t.from_party <> '' AND t.party <> '' AS handoff, "
+        f"{handoff} AS handoff, "
         "LEAD(t.wall_seconds) OVER (PARTITION BY t.stream, t.object_id ORDER BY t.at, t.id) AS wall, "
         "LEAD(t.business_seconds) OVER (PARTITION BY t.stream, t.object_id ORDER BY t.at, t.id) AS business "
         f"{base}) h WHERE handoff AND wall IS NOT NULL"
@@ -149,7 +159,7 @@ def _stats(rows: list[dict], keys: list[str]) -> list[dict]:
     return out
 
 
-def heatmap(stream: str, scope: Scope, *, force_window: bool = False) -> dict:
+def heatmap(stream: str, scope: Scope, *, force_window: bool = False, direct: bool = False) -> dict:
     """Stages, steps and hand-offs of a value stream with count, median and p90 (wall and business
     seconds), and the bottleneck stage. The four parts are independent queries, run side by side
     where the database allows (`sql.side_by_side`)."""
@@ -162,7 +172,7 @@ def heatmap(stream: str, scope: Scope, *, force_window: bool = False) -> dict:
     tasks = {
         "stages": lambda: part(stage_rows(stream, scope), ["stage"]),
         "steps": lambda: part(step_rows(stream, scope), ["source", "target"]),
-        "handoffs": lambda: part(party_handoff_rows(stream, scope), ["source", "target"]),
+        "handoffs": lambda: part(party_handoff_rows(stream, scope, direct=direct), ["source", "target"]),
     }
     if stream == ValueStream.DETECT_TO_CORRECT:
         tasks["links"] = lambda: part(link_handoff_rows(scope), ["link"])

@@ -158,3 +158,75 @@ def test_backfill_command_rebuilds_the_facts():
     call_command("insights-backfill", verbosity=0)
     assert CommitLead.objects.count() == 1
     assert IncidentAttribution.objects.get(ticket=incident).deployment_id == deployment.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parts_run_side_by_side_give_the_figures_they_give_in_turn(settings):
+    """Outside a transaction (committed data) PostgreSQL runs the parts on their own connections."""
+    from bimodal.insights.choices import ValueStream
+    from bimodal.insights.metrics import valuestream
+    from bimodal.insights.services import transition_record_bulk
+
+    repo = RepositoryFactory()
+    for day in (6, 7, 9):
+        d = DeploymentFactory(service=repo.service, finished_at=at(day, 12))
+        commit(repo, at(day, 8), d)
+    TicketFactory(service=repo.service, opened_at=at(7, 14), status="resolved", resolved_at=at(7, 18))
+    transition_record_bulk(
+        [
+            {
+                "stream": "ticket",
+                "object_id": 1,
+                "reference": "INC1",
+                "service_id": repo.service_id,
+                "kind": "incident",
+                "from_state": a,
+                "to_state": b,
+                "at": when,
+                "party": p,
+            }
+            for a, b, when, p in (("", "new", at(7, 9), "Desk"), ("new", "resolved", at(7, 11), "Ops"))
+        ]
+    )
+    settings.INSIGHTS_PARALLEL_QUERIES = 2
+    together = (dora.compute(SCOPE), valuestream.heatmap(ValueStream.DETECT_TO_CORRECT, SCOPE))
+    settings.INSIGHTS_PARALLEL_QUERIES = 1
+    in_turn = (dora.compute(SCOPE), valuestream.heatmap(ValueStream.DETECT_TO_CORRECT, SCOPE))
+    assert together == in_turn
+    assert together[0][0]["lead_time"].value == pytest.approx(4 * 3600)
+    assert together[1]["steps"][0]["p50_wall"] == pytest.approx(2 * 3600)
+
+
+def test_party_handoffs_from_next_links_equal_the_window_over_the_log():
+    """Transitions written one by one (live) and in bulk link their predecessor; the hand-off figures
+    read from those links equal the ones a window over the log derives, and the backfill SQL agrees."""
+    from bimodal.insights.choices import ValueStream
+    from bimodal.insights.metrics import valuestream
+    from bimodal.insights.models import Transition
+    from bimodal.insights.services import transition_next_backfill, transition_record
+
+    service = ServiceFactory()
+    moves = [
+        ("", "new", at(5, 9), "Desk"),
+        ("new", "in_progress", at(5, 10), "Desk"),
+        ("in_progress", "awaiting_supplier", at(5, 11), "Atlas"),
+        ("awaiting_supplier", "in_progress", at(6, 15), "Desk"),
+        ("in_progress", "resolved", at(7, 9), "Ops"),
+    ]
+    for cut in (5, 4, 3):
+        ticket = TicketFactory(service=service, opened_at=at(5, 9))
+        for a, b, when, party in moves[:cut]:
+            transition_record(
+                stream="ticket", obj=ticket, from_state=a, to_state=b, at=when, party=party,
+                service_id=service.pk, kind="incident", first=not a,
+            )  # fmt: skip
+    # Ending on the 7th, the first ticket's return to the desk waits for a next step outside the period.
+    for end, expected in ((7, {("Desk", "Atlas", 2)}), (8, {("Desk", "Atlas", 2), ("Atlas", "Desk", 1)})):
+        scope = Scope(start=at(5), end=at(end))
+        stored = valuestream.heatmap(ValueStream.DETECT_TO_CORRECT, scope)
+        assert stored == valuestream.heatmap(ValueStream.DETECT_TO_CORRECT, scope, direct=True)
+        assert {(h["source"], h["target"], h["count"]) for h in stored["handoffs"]} == expected
+    links = list(Transition.objects.order_by("id").values_list("next_at", "next_wall_seconds"))
+    Transition.objects.update(next_at=None, next_wall_seconds=None, next_business_seconds=None)
+    assert transition_next_backfill() == 9  # 12 transitions, 3 of them last
+    assert list(Transition.objects.order_by("id").values_list("next_at", "next_wall_seconds")) == links

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from bimodal.insights.backfill import backfill
-from bimodal.insights.services import dora_facts_refresh
+from bimodal.insights.services import dora_facts_refresh, transition_next_backfill
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, rebuild=False, **options):
         counts = backfill(rebuild=rebuild)
         self.stdout.write(", ".join(f"{n} {name}" for name, n in counts.items()) + " transitions written.")
+        transition_next_backfill()
         facts = dora_facts_refresh(full=True)
         self.stdout.write(
             f"DORA facts rebuilt: {facts['commits']} commit lead times, {facts['incidents']} incident attributions."
