@@ -55,6 +55,10 @@ if os.environ.get("BIMODAL_LOAD_GATE_SERVER") == "1":
     sys.modules["load_gate_urls"] = urls
     settings.ROOT_URLCONF = "load_gate_urls"
     clear_url_caches()
+    if os.environ.get("BENCH_NO_WARM_UP") != "1":
+        from bimodal.config.wsgi import warm_up
+
+        warm_up()  # what production's bimodal.config.wsgi does: views imported, start-up objects frozen
 
 
 # --- the client side --------------------------------------------------------------------------------
