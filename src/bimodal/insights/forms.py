@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from bimodal.core.forms import BootstrapFormMixin, StyledFormMixin
-from bimodal.core.models import OrgUnit
+from bimodal.core.models import OrgUnit, Team
 from bimodal.insights.selectors import GROUPS, PERIODS
+from bimodal.portfolio.models import Mode, Service
 
 
 class ScopeForm(BootstrapFormMixin, forms.Form):
@@ -16,9 +17,23 @@ class ScopeForm(BootstrapFormMixin, forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(choices=GROUPS, required=False, label="Break down by")
-    service = forms.CharField(required=False, help_text="service slug")
-    team = forms.CharField(required=False, help_text="team slug")
-    mode = forms.CharField(required=False, help_text="mode key")
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(), to_field_name="slug", required=False, empty_label="Any service"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), to_field_name="slug", required=False, empty_label="Any team"
+    )
+    mode = forms.ModelChoiceField(
+        queryset=Mode.objects.none(), to_field_name="key", required=False, empty_label="Any mode"
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The pickers offer what the user may see (evaluated once, when the form is drawn).
+        if user is not None:
+            self.fields["service"].queryset = Service.objects.restrict(user, "view").order_by("name")
+            self.fields["team"].queryset = Team.objects.restrict(user, "view").order_by("name")
+            self.fields["mode"].queryset = Mode.objects.order_by("order")
 
 
 class AssessmentForm(StyledFormMixin, forms.Form):

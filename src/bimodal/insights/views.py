@@ -104,7 +104,7 @@ def _scope(request, default_group: str = ""):
     params = request.GET.copy()
     if "by" not in params and default_group:
         params["by"] = default_group
-    return ScopeForm(params), selectors.scope_from(params, user=request.user)
+    return ScopeForm(params, user=request.user), selectors.scope_from(params, user=request.user)
 
 
 @login_required
