@@ -22,6 +22,7 @@ from bimodal.changes.models import Deployment
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.services import create_audited, require_object, require_perm, update_audited
+from bimodal.insights.services import record_deployment
 from bimodal.integrations.choices import (
     DEFAULT_PRODUCTION_ENVIRONMENTS,
     STAGING_ENVIRONMENT_NAMES,
@@ -340,6 +341,9 @@ def deployment_report(
             created_at=data.started_at or data.finished_at or now,
         )
         create_audited(deployment, actor=actor, verb="deployment_report")
+        if terminal:
+            # The value-stream log gets the deployment's run (opening and result) like a gate deployment's.
+            record_deployment(deployment, DeploymentStatus.IN_PROGRESS, deployment.status)
         created = True
     else:
         fields: dict = {}
@@ -361,8 +365,11 @@ def deployment_report(
         if data.pipeline_url and not existing.pipeline_url:
             fields["pipeline_url"] = data.pipeline_url
         deployment = existing
+        before = existing.status
         if fields:
             deployment = update_audited(existing, actor=actor, fields=fields, verb="deployment_report")
+        if before not in TERMINAL and deployment.status in TERMINAL:
+            record_deployment(deployment, before, deployment.status)
         created = False
     if repository is not None:
         _link_commits(deployment, repository, data.commits)

@@ -10,6 +10,7 @@ import pytest
 from bimodal.changes.choices import DeploymentSource, DeploymentStatus, Environment
 from bimodal.changes.models import Change, Deployment
 from bimodal.core.models import AuditEntry
+from bimodal.insights.models import Transition
 from bimodal.integrations.models import Commit, DeploymentCommit, PullRequest, WebhookDelivery
 from bimodal.integrations.tests.factories import SECRET, RepositoryFactory
 from bimodal.integrations.tests.helpers import GITHUB_URL, payload, send_github, send_gitlab
@@ -253,6 +254,17 @@ def test_deployment_status_lifecycle_and_late_in_progress(client, repo):
     send_github(client, "deployment_status", body, secret=SECRET)
     deployment.refresh_from_db()
     assert deployment.status == DeploymentStatus.FAILED
+    # The value-stream log has the run once: opened, then failed (the late report adds nothing).
+    steps = Transition.objects.filter(stream="deployment", object_id=deployment.pk).order_by("at", "pk")
+    assert [(t.from_state, t.to_state) for t in steps] == [("", "in_progress"), ("in_progress", "failed")]
+
+
+def test_a_finished_deployment_reported_at_once_is_in_the_value_stream_log(client, repo):
+    send_github(client, "deployment_status", payload("github_deployment_status"), secret=SECRET)
+    deployment = Deployment.objects.get()
+    steps = Transition.objects.filter(stream="deployment", object_id=deployment.pk).order_by("at", "pk")
+    assert [(t.from_state, t.to_state) for t in steps] == [("", "in_progress"), ("in_progress", "succeeded")]
+    assert steps[1].wall_seconds == (deployment.finished_at - deployment.started_at).total_seconds()
 
 
 @pytest.mark.parametrize(
