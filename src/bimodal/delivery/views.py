@@ -619,11 +619,46 @@ def story_move(request, pk: int):
 # --- money and people -----------------------------------------------------------------------------
 
 
+BUDGET_CSV_COLUMNS = [
+    "fiscal_year",
+    "mode",
+    "investment_class",
+    "envelope",
+    "allocated",
+    "unallocated",
+    "actual",
+    "variance",
+    "pipeline",
+]
+
+
+def _budget_row(year: int, x) -> list:
+    money = [x.envelope, x.allocated, x.unallocated, x.actual, x.variance, x.pipeline]
+    return [year, x.mode.key, x.investment_class, *money]
+
+
+def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
 @login_required
 @permission_required("delivery.view_budget", raise_exception=True)
 def budgets(request):
-    """Budget roll-ups for a year: per mode and investment class, per mode, per class, per initiative."""
+    """Budget roll-ups for a year: per mode and investment class, per mode, per class, per initiative;
+    `?export=csv` gives the lines per mode and investment class."""
     year = _year(request)
+    if request.method == "GET" and request.GET.get("export") == "csv":
+        lines = selectors.budget_rollup(fiscal_year=year)["lines"]
+        return _csv(
+            f"budgets-fy{year}.csv",
+            BUDGET_CSV_COLUMNS,
+            (_budget_row(year, x) for x in lines),
+        )
     may_edit = request.user.has_perm("delivery.change_budget")
     may_record = request.user.has_perm("delivery.add_actual")
     budget_form = forms.BudgetForm(prefix="budget", initial={"fiscal_year": year}) if may_edit else None
@@ -690,8 +725,15 @@ def _capacity_context(request, year: int, whatif_form=None, preview=None) -> dic
 @permission_required("delivery.view_teamcapacity", raise_exception=True)
 def capacity(request):
     """People's capacity by team and mode against allocations; the contention where demand for people or
-    money exceeds supply; the what-if reallocation."""
+    money exceeds supply; the what-if reallocation. `?export=csv` gives supply and demand per team and mode."""
     year = _year(request)
+    if request.method == "GET" and request.GET.get("export") == "csv":
+        lines = selectors.capacity_contention(fiscal_year=year)["lines"]
+        return _csv(
+            f"capacity-fy{year}.csv",
+            ["fiscal_year", "team", "mode", "supply_fte", "demand_fte", "gap_fte"],
+            ([year, x.team.slug, x.mode.key, x.supply, x.demand, x.gap] for x in lines),
+        )
     context = _capacity_context(request, year)
     if request.method == "POST":
         which = request.POST.get("form")

@@ -1,6 +1,8 @@
 """Pages: portfolio (filters, CSV, flat queries), demand, initiative pages, kanban moves with htmx,
 budgets, capacity and what-if; denials."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -199,3 +201,30 @@ def test_budgets_page_shows_the_rollup(estate, client_for):
     page = client_for(estate.audrey).get("/delivery/budgets/?fiscal_year=2026").content.decode()
     assert 'data-mode="mode-2" data-class="grow"' in page and "900" in page
     assert client_for(estate.audrey).post("/delivery/budgets/", {"form": "budget"}).status_code == 403
+
+
+def test_budgets_and_capacity_export_csv_for_those_who_may_see_them(estate, client_for, make_user):
+    initiative = InitiativeFactory(team=estate.squad)
+    services.budget_set(
+        actor=estate.gloria, fiscal_year=2026, mode=estate.mode2, investment_class="grow", amount=Decimal(900)
+    )
+    services.budget_set(actor=estate.gloria, fiscal_year=2026, initiative=initiative, amount=Decimal(300))
+    services.capacity_set(
+        actor=estate.gloria, team=estate.squad, fiscal_year=2026, mode=estate.mode2, fte=Decimal(4)
+    )
+    client = client_for(estate.audrey)
+    money = client.get("/delivery/budgets/?fiscal_year=2026&export=csv")
+    assert money["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(money.content.decode())))
+    assert rows[0][:4] == ["fiscal_year", "mode", "investment_class", "envelope"]
+    grow = next(r for r in rows[1:] if r[1] == "mode-2" and r[2] == "grow")
+    assert Decimal(grow[3]) == 900 and Decimal(grow[4]) == 300
+    assert Decimal(grow[5]) == 600  # unallocated: 900 − 300
+    people = client.get("/delivery/capacity/?fiscal_year=2026&export=csv")
+    rows = list(csv.reader(io.StringIO(people.content.decode())))
+    assert rows[0] == ["fiscal_year", "team", "mode", "supply_fte", "demand_fte", "gap_fte"]
+    squad = next(r for r in rows[1:] if r[1] == estate.squad.slug and r[2] == "mode-2")
+    assert Decimal(squad[3]) == 4 and Decimal(squad[5]) == Decimal(squad[3]) - Decimal(squad[4])
+    requester = client_for(make_user("requester"))
+    assert requester.get("/delivery/budgets/?fiscal_year=2026&export=csv").status_code == 403
+    assert requester.get("/delivery/capacity/?fiscal_year=2026&export=csv").status_code == 403
