@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils.text import slugify
 
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.models import Notification, OrgUnit, Team, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -144,3 +146,20 @@ def team_update(*, actor: User, team: Team, members=None, reason: str = "", **fi
     require_object(actor, "change", team)
     m2m = {"members": members} if members is not None else None
     return update_audited(team, actor=actor, fields=fields, m2m=m2m, reason=reason)
+
+
+def notify(*, recipients, subject: str, body: str = "", url: str = "") -> list[Notification]:
+    """In-app notifications plus one email each, sent when the transaction commits."""
+    people = {u.pk: u for u in recipients if u is not None and u.is_active}
+    rows = Notification.objects.bulk_create(
+        [Notification(recipient=u, subject=subject[:200], body=body, url=url) for u in people.values()]
+    )
+    emails = sorted({u.email for u in people.values() if u.email})
+    if emails:
+        # A mail server that is down must not undo the write: the in-app notification is the record.
+        transaction.on_commit(
+            lambda: send_mail(
+                subject, f"{body}\n\n{url}".strip(), settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True
+            )
+        )
+    return rows

@@ -20,6 +20,7 @@ from bimodal.core.roles import Role
 from bimodal.core.services import (
     create_audited,
     delete_audited,
+    notify,
     require_perm,
     unique_slug,
     update_audited,
@@ -517,6 +518,12 @@ def decision_record(
             )
     for handler in registry.decision_handlers(request.decision_type.key):
         handler(request, actor=actor)
+    notify(
+        recipients=[request.requested_by],
+        subject=f"{request.get_status_display()}: {request.title}",
+        body=f"Decided by {actor.get_full_name() or actor.username}. {note}".strip(),
+        url=request.get_absolute_url(),
+    )
     return request
 
 

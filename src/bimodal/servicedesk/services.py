@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,6 +18,7 @@ from bimodal.core.choices import AuditAction
 from bimodal.core.models import Notification, Team, User
 from bimodal.core.services import (
     create_audited,
+    notify,
     require_object,
     require_perm,
     unique_slug,
@@ -93,23 +93,6 @@ def _require_work(actor, ticket: Ticket) -> None:
     """Agents may work only the tickets they can see (their groups', their supplier's queue)."""
     require_perm(actor, "servicedesk.work_tickets")
     require_object(actor, "change", ticket)
-
-
-def notify(*, recipients, subject: str, body: str = "", url: str = "") -> list[Notification]:
-    """In-app notifications plus one email each, sent when the transaction commits."""
-    people = {u.pk: u for u in recipients if u is not None and u.is_active}
-    rows = Notification.objects.bulk_create(
-        [Notification(recipient=u, subject=subject[:200], body=body, url=url) for u in people.values()]
-    )
-    emails = sorted({u.email for u in people.values() if u.email})
-    if emails:
-        # A mail server that is down must not undo the write: the in-app notification is the record.
-        transaction.on_commit(
-            lambda: send_mail(
-                subject, f"{body}\n\n{url}".strip(), settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True
-            )
-        )
-    return rows
 
 
 # --- tickets ---------------------------------------------------------------------------------------

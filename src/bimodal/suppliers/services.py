@@ -276,7 +276,7 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
 
     The (contract, end date) reminder row is unique and written with the notifications in one transaction:
     a second run, or a second worker, sends nothing again."""
-    from bimodal.servicedesk.services import notify
+    from bimodal.core.services import notify
 
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from bimodal.core.models import AuditEntry
+from bimodal.core.models import AuditEntry, Notification
 from bimodal.core.tests.factories import OrgUnitFactory, TeamFactory, UserFactory
 from bimodal.governance import registry, services
 from bimodal.governance.models import DecisionRequest, DecisionRight, DecisionType
@@ -77,6 +77,9 @@ def test_the_role_holding_a_decides(org):
     decided = services.decision_record(actor=org.lead, request=request, outcome="approved", note="ok")
     assert decided.status == "approved" and decided.decided_by == org.lead and decided.decided_at
     assert AuditEntry.objects.filter(verb="decision_approved", object_id=str(request.pk)).exists()
+    told = Notification.objects.get(recipient=org.pat)
+    assert told.subject == "Approved: Buy" and told.url == request.get_absolute_url()
+    assert not Notification.objects.filter(recipient=org.lead).exists()
 
 
 @pytest.mark.parametrize("who", ["carla", "owen", "pat", "chris"])
