@@ -23,24 +23,7 @@ class DemandForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Demand
-        fields = [
-            "title",
-            "description",
-            "org_unit",
-            "mode",
-            "service",
-            "team",
-            "investment_class",
-            "value",
-            "urgency",
-            "risk",
-            "strategic_fit",
-            "cost_estimate",
-            "fte_estimate",
-            "approach",
-            "desired_start",
-            "desired_end",
-        ]
+        fields = list(Demand.EDITABLE)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "desired_start": DATE,

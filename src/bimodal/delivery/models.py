@@ -172,6 +172,26 @@ class Demand(TimeStampedModel):
 
     objects = RestrictedManager.from_queryset(DemandQuerySet)()
 
+    # What its requester describes (forms, the API and the services share this list, in display order).
+    EDITABLE = (
+        "title",
+        "description",
+        "org_unit",
+        "mode",
+        "service",
+        "team",
+        "investment_class",
+        "value",
+        "urgency",
+        "risk",
+        "strategic_fit",
+        "cost_estimate",
+        "fte_estimate",
+        "approach",
+        "desired_start",
+        "desired_end",
+    )
+
     class Meta:
         ordering = ["-score", "reference"]
         permissions = [

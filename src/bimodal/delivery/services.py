@@ -70,24 +70,7 @@ DEFAULT_GATE_CRITERIA: dict[str, list[str]] = {
     PhaseKind.TEST: ["System and integration tests passed", "User acceptance signed off"],
     PhaseKind.DEPLOY: ["Change approved by the CAB", "Operational handover to support"],
 }
-DEMAND_FIELDS = {
-    "title",
-    "description",
-    "org_unit",
-    "mode",
-    "service",
-    "team",
-    "investment_class",
-    "value",
-    "urgency",
-    "risk",
-    "strategic_fit",
-    "cost_estimate",
-    "fte_estimate",
-    "approach",
-    "desired_start",
-    "desired_end",
-}
+DEMAND_FIELDS = frozenset(Demand.EDITABLE)
 SCORED_FIELDS = {"value", "urgency", "risk", "strategic_fit", "cost_estimate"}
 
 

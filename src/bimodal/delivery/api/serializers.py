@@ -136,24 +136,7 @@ class DemandWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Demand
-        fields = [
-            "title",
-            "description",
-            "org_unit",
-            "mode",
-            "service",
-            "team",
-            "investment_class",
-            "value",
-            "urgency",
-            "risk",
-            "strategic_fit",
-            "cost_estimate",
-            "fte_estimate",
-            "approach",
-            "desired_start",
-            "desired_end",
-        ]
+        fields = list(Demand.EDITABLE)
 
 
 class DeliveryReasonSerializer(serializers.Serializer):
