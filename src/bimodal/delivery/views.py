@@ -63,6 +63,13 @@ def _year(request) -> int:
         return timezone.localdate().year
 
 
+def _checked(form):
+    """The form, once valid; its errors as a refusal (a ValidationError) otherwise."""
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_text())
+    return form
+
+
 def _refusal(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -413,8 +420,7 @@ def initiative_step(request, reference: str, step: str):
     try:
         if step == "edit":
             form = forms.InitiativeEditForm(post, user=user)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.initiative_update(actor=user, initiative=initiative, **form.service_fields())
         elif step == "status":
             services.initiative_transition(
@@ -425,33 +431,27 @@ def initiative_step(request, reference: str, step: str):
             )
         elif step == "risk":
             form = forms.RiskForm(post, prefix="risk")
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.risk_create(actor=user, initiative=initiative, **form.cleaned_data)
         elif step == "dependency":
             form = forms.DependencyForm(post, prefix="dep", initiative=initiative, user=user)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.dependency_create(actor=user, initiative=initiative, **form.cleaned_data)
         elif step == "milestone":
             form = forms.MilestoneForm(post, prefix="ms")
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.milestone_create(actor=user, initiative=initiative, **form.cleaned_data)
         elif step == "epic":
             form = forms.EpicForm(post, prefix="epic")
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.epic_create(actor=user, initiative=initiative, **form.cleaned_data)
         elif step == "story":
             form = forms.StoryForm(post, prefix="story", initiative=initiative)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.story_create(actor=user, initiative=initiative, **form.cleaned_data)
         elif step == "sprint":
             form = forms.SprintForm(post, prefix="sprint")
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.sprint_create(actor=user, initiative=initiative, **form.cleaned_data)
         else:
             raise Http404("No such step.")
@@ -469,8 +469,7 @@ def phase_forecast(request, pk: int):
     phase = get_restricted_object(Phase.objects.select_related("initiative"), request.user, "change", pk=pk)
     form = forms.PhaseForecastForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_text())
+        _checked(form)
         services.phase_update(actor=request.user, phase=phase, **form.cleaned_data)
     except ValidationError as exc:
         _refusal(request, exc)
@@ -488,8 +487,7 @@ def milestone_update(request, pk: int):
     )
     form = forms.MilestoneUpdateForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_text())
+        _checked(form)
         services.milestone_update(actor=request.user, milestone=milestone, **form.cleaned_data)
     except ValidationError as exc:
         _refusal(request, exc)
@@ -531,8 +529,7 @@ def gate_step(request, pk: int, step: str):
     try:
         if step == "criterion":
             form = forms.NewCriterionForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_text())
+            _checked(form)
             services.criterion_add(actor=request.user, gate=gate, name=form.cleaned_data["name"])
         elif step == "submit":
             services.gate_submit(actor=request.user, gate=gate)
@@ -740,13 +737,11 @@ def capacity(request):
         try:
             if which == "capacity" and request.user.has_perm("delivery.change_teamcapacity"):
                 form = forms.CapacityForm(request.POST, prefix="cap")
-                if not form.is_valid():
-                    raise ValidationError(form.errors.as_text())
+                _checked(form)
                 services.capacity_set(actor=request.user, **form.cleaned_data)
             elif which == "allocation" and request.user.has_perm("delivery.change_capacityallocation"):
                 form = forms.AllocationForm(request.POST, prefix="alloc")
-                if not form.is_valid():
-                    raise ValidationError(form.errors.as_text())
+                _checked(form)
                 services.allocation_set(actor=request.user, **form.cleaned_data)
             else:
                 raise PermissionDenied("You may not change capacity.")
