@@ -56,9 +56,9 @@ if os.environ.get("BIMODAL_LOAD_GATE_SERVER") == "1":
     settings.ROOT_URLCONF = "load_gate_urls"
     clear_url_caches()
     if os.environ.get("BENCH_NO_WARM_UP") != "1":
-        from bimodal.config.wsgi import warm_up
-
-        warm_up()  # what production's bimodal.config.wsgi does: views imported, start-up objects frozen
+        # Importing production's entry point warms the worker up as in production: views imported,
+        # start-up objects frozen out of the garbage collector.
+        import bimodal.config.wsgi  # noqa: F401
 
 
 # --- the client side --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
     delete_audited,
+    notify,
     require_object,
     require_perm,
     unique_slug,
@@ -276,8 +277,6 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
 
     The (contract, end date) reminder row is unique and written with the notifications in one transaction:
     a second run, or a second worker, sends nothing again."""
-    from bimodal.core.services import notify
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     sent = 0
