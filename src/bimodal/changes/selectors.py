@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.db import connections
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -29,9 +26,11 @@ from django.db.models import (
 from django.utils import timezone
 
 from bimodal.changes.choices import ACTIVE, FINISHED, UNSUCCESSFUL, ChangeStatus, WindowKind
-from bimodal.changes.models import Change, ChangeWindow, GateRequest
+from bimodal.changes.models import Change, ChangeWindow, GateRequest, PipelineToken
+from bimodal.core import db
+from bimodal.core.models import User
 from bimodal.governance import engine
-from bimodal.portfolio.models import RegulatoryTag, Service, ServiceDependency
+from bimodal.portfolio.models import Mode, RegulatoryTag, Service, ServiceDependency
 
 FAILURE_RATE_DAYS = 90
 
@@ -219,9 +218,8 @@ def change_facts(services: list[Service], start: datetime, end: datetime) -> dic
     return _facts_of(row.values(*_FACT_NAMES).get())
 
 
-# The gate asks the same question on every call: its query is built and compiled by the ORM once per
-# process (with stand-in values) and then run with the real values in their places. Building and
-# compiling a query with ten subqueries costs several milliseconds of Python; running it, half a one.
+# The gate asks the same questions on every call: their queries are built and compiled by the ORM once
+# per process (with stand-in values) and then run with the real values in their places (core.db).
 _GATE_STAND_INS = {
     "service": -910_001,
     "mode": -910_002,
@@ -243,73 +241,66 @@ class _JSONArrayAgg(Func):
         return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
 
     def as_postgresql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="JSON_AGG", **extra)
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
 
 
-_gate_sql: dict[str, tuple[str, list, list[tuple[int, str]]]] = {}
-
-
-def _adapt(connection, value):
-    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
-
-
-def _gate_cursor(connection):
-    """The cursor that runs the gate's query: on PostgreSQL a prepared statement, because planning a
-    query with a dozen subqueries costs PostgreSQL more than running it (about 2 ms against 1 ms);
-    the plan is then kept per connection. `BIMODAL_GATE_PREPARED_STATEMENTS = False` turns this off
-    (needed only behind a connection pooler that drops prepared statements, such as PgBouncer before
-    1.21 in transaction mode)."""
-    if (
-        connection.vendor != "postgresql"
-        or connection.queries_logged  # the debug log shows the query with its values in place
-        or not getattr(settings, "BIMODAL_GATE_PREPARED_STATEMENTS", True)
-    ):
-        return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, prepare=True)
-
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns automatic preparation off; leave it off (the huge threshold) but allow the
-        # explicit preparation above. Django's own cursors bind on the client and never prepare.
-        raw.prepare_threshold = 2**31 - 1
-    return connection.make_cursor(PreparedCursor(raw))
-
-
-def _gate_template(connection) -> tuple[str, list, list[tuple[int, str]]]:
-    template = _gate_sql.get(connection.alias)
-    if template is None:
-        stand = _GATE_STAND_INS
-        fake = Service(pk=stand["service"], mode_id=stand["mode"])
-        through = Service.pipeline_tokens.through
-        queryset = (
-            Service.objects.filter(pk=stand["service"])
-            .annotate(
-                f_scope=Exists(
-                    through.objects.filter(pipelinetoken_id=stand["token"], service_id=OuterRef("pk"))
-                ),
-                f_existing=Subquery(
-                    GateRequest.objects.filter(service_id=OuterRef("pk"), idempotency_key=stand["key"])
-                    .order_by()
-                    .values("pk")[:1]
-                ),
-                f_tags=_scalar(
-                    RegulatoryTag.objects.filter(services=OuterRef("pk")), _JSONArrayAgg(F("name"))
-                ),
-                **_fact_annotations([fake], stand["start"], stand["end"], since=stand["since"]),
-            )
-            .values("f_scope", "f_existing", "f_tags", *_FACT_NAMES)
+def _gate_facts_query(stand: dict):
+    fake = Service(pk=stand["service"], mode_id=stand["mode"])
+    through = Service.pipeline_tokens.through
+    return (
+        Service.objects.filter(pk=stand["service"])
+        .annotate(
+            f_scope=Exists(
+                through.objects.filter(pipelinetoken_id=stand["token"], service_id=OuterRef("pk"))
+            ),
+            f_existing=Subquery(
+                GateRequest.objects.filter(service_id=OuterRef("pk"), idempotency_key=stand["key"])
+                .order_by()
+                .values("pk")[:1]
+            ),
+            f_tags=_scalar(RegulatoryTag.objects.filter(services=OuterRef("pk")), _JSONArrayAgg(F("name"))),
+            **_fact_annotations([fake], stand["start"], stand["end"], since=stand["since"]),
         )
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-        adapted = {name: _adapt(connection, value) for name, value in stand.items()}
-        slots = [(i, name) for i, param in enumerate(params) for name, v in adapted.items() if param == v]
-        template = (sql, list(params), slots)
-        _gate_sql[connection.alias] = template
-    return template
+        .values_list("f_scope", "f_existing", "f_tags", *_FACT_NAMES)
+    )
+
+
+# Planning this query's dozen subqueries costs PostgreSQL more than running it (about 2 ms against 1).
+_gate_facts = db.CompiledQuery(_gate_facts_query, _GATE_STAND_INS)
+_gate_service = db.CompiledQuery(
+    lambda stand: Service.objects.filter(slug=stand["slug"]).values_list(
+        *db.columns(Service), *db.columns(Mode, "mode__")
+    ),
+    {"slug": "\x1fgate-service-stand-in\x1f"},
+)
+
+
+_pipeline_token = db.CompiledQuery(
+    lambda stand: PipelineToken.objects.filter(prefix=stand["prefix"], revoked_at__isnull=True).values_list(
+        *db.columns(PipelineToken), *db.columns(User, "user__")
+    ),
+    {"prefix": "\x1fpipeline-token-stand-in\x1f"},
+)
+
+
+def pipeline_token(prefix: str) -> PipelineToken | None:
+    """The unrevoked pipeline token with `prefix`, with its machine user (one prepared query)."""
+    rows = _pipeline_token.rows(prefix=prefix)
+    if not rows:
+        return None
+    token = db.instance(PipelineToken, _pipeline_token.using, rows[0])
+    token.user = db.instance(User, _pipeline_token.using, rows[0], len(PipelineToken._meta.concrete_fields))
+    return token
+
+
+def gate_service(slug: str) -> Service | None:
+    """The service a pipeline names, with its mode (one prepared query)."""
+    rows = _gate_service.rows(slug=slug)
+    if not rows:
+        return None
+    service = db.instance(Service, _gate_service.using, rows[0])
+    service.mode = db.instance(Mode, _gate_service.using, rows[0], len(Service._meta.concrete_fields))
+    return service
 
 
 def gate_facts(
@@ -318,29 +309,20 @@ def gate_facts(
     """(whether `token` covers `service`, the decision facts of selectors.change_facts) in one query;
     the facts also hold the service's regulatory tag names (`tags`) and the id of the gate request
     already answered for `idempotency_key` (`existing`, None if there is none)."""
-    connection = connections[Service.objects.db]
-    sql, params, slots = _gate_template(connection)
-    real = {
-        "service": service.pk,
-        "mode": service.mode_id,
-        "token": token.pk,
-        "since": timezone.now() - timedelta(days=FAILURE_RATE_DAYS),
-        "start": start,
-        "end": end,
-        "key": idempotency_key,
-    }
-    params = list(params)
-    for i, name in slots:
-        params[i] = _adapt(connection, real[name])
-    with _gate_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    rows = _gate_facts.rows(
+        service=service.pk,
+        mode=service.mode_id,
+        token=token.pk,
+        since=timezone.now() - timedelta(days=FAILURE_RATE_DAYS),
+        start=start,
+        end=end,
+        key=idempotency_key,
+    )
+    row = rows[0] if rows else None
     if row is None:
         return False, {}
     row = dict(zip(("f_scope", "f_existing", "f_tags", *_FACT_NAMES), row, strict=True))
     tags = row["f_tags"]
-    if isinstance(tags, str | bytes):  # SQLite gives the JSON text, PostgreSQL the parsed list
-        tags = json.loads(tags)
     facts = {**_facts_of(row), "existing": row["f_existing"], "tags": sorted(t for t in tags or () if t)}
     return bool(row["f_scope"]), facts
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -35,7 +35,7 @@ from bimodal.changes.models import (
     hash_secret,
 )
 from bimodal.changes.risk import risk_score
-from bimodal.core import audit
+from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_object, require_perm, update_audited
@@ -610,10 +610,13 @@ def _require_scope(token: PipelineToken, service: Service) -> None:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
 
 
-def _open_deployment(gate: GateRequest, change: Change, *, actor, trusted: bool = False) -> Deployment:
+def _open_deployment(
+    gate: GateRequest, change: Change, *, actor, trusted: bool = False, pk: int | None = None
+) -> Deployment:
     """Open the deployment a gate request allows (`trusted`: its change and service were just written
-    or loaded in this transaction)."""
+    or loaded in this transaction; `pk`: its id, allocated ahead)."""
     deployment = Deployment(
+        pk=pk,
         change=change,
         service=gate.service,
         environment=gate.environment,
@@ -704,21 +707,6 @@ def gate_decide(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _number_new_change(change: Change) -> None:
-    """Give a change the gate is about to insert its reference (one query). On PostgreSQL the number
-    comes from the id sequence (and becomes the id), so concurrent gate calls never take the same
-    reference — one waiting for the other's commit only to fail and start again; elsewhere (SQLite
-    writes one transaction at a time) it is the next after the highest id."""
-    connection = connections[Change.objects.db]
-    if connection.vendor != "postgresql":
-        change.reference = _next_reference()
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Change._meta.db_table])
-        change.pk = cursor.fetchone()[0]
-    change.reference = f"CHG-{change.pk:06d}"
-
-
 def _gate_answer(**lookup) -> GateRequest | None:
     """An earlier gate request with what its answer shows (one query)."""
     return GateRequest.objects.select_related("service", "change", "deployment").filter(**lookup).first()
@@ -735,34 +723,37 @@ _TRUSTED = {
 
 def _insert_audited(obj, *, actor, m2m: dict | None = None, reason: str = "", verb: str) -> dict:
     """create_audited for the gate's own new rows: validated (except the related rows it holds and the
-    uniqueness the database enforces — a clash raises IntegrityError and the gate retries), inserted,
-    many-to-many rows added in one statement, audited. Returns the audited snapshot."""
+    uniqueness the database enforces — a clash raises IntegrityError and the gate retries), audited
+    and written with the audit entries (audit.add_rows: on PostgreSQL in the batch's final
+    statement, so its id must be allocated ahead). Returns the audited snapshot."""
     obj.full_clean(exclude=_TRUSTED[type(obj)], validate_unique=False, validate_constraints=False)
-    obj.save(force_insert=True)
+    if obj.pk is None and db.is_postgresql(type(obj).objects.db):
+        (obj.pk,) = db.allocate_ids(type(obj))
+    db.prepare_insert(obj)
+    audit.add_rows([obj])
     m2m_ids = {}
     for name, values in (m2m or {}).items():
         field = obj._meta.get_field(name)
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         m2m_ids[name] = [v.pk for v in values]
-        through.objects.bulk_create(
-            [through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in m2m_ids[name]]
-        )
+        audit.add_rows([through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in m2m_ids[name]])
     after = audit.snapshot(obj, m2m=m2m_ids)
     audit.record(actor=actor, action=AuditAction.CREATE, obj=obj, after=after, reason=reason, verb=verb)
     return after
 
 
 def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, reason: str = "") -> Change:
-    """_move for a change the gate wrote earlier in this transaction: its before-state is known and
-    its row already locked, so it is neither read nor locked again; only the status is written."""
+    """_move for a change the gate created earlier in this transaction: its before-state is known and
+    its row is its own, so it is neither read nor locked again. A row still waiting for the batch's
+    final statement is simply written in its new state."""
     if not can_transition(change.status, target, change.change_type):
         raise ValidationError(
             {"status": f"Cannot go from “{S(change.status).label}” to “{S(target).label}”."}
         )
     old, change.status = change.status, target
-    change.full_clean(exclude=_TRUSTED[Change], validate_unique=False, validate_constraints=False)
-    change.save(update_fields=["status", "updated_at"])
+    if not audit.is_pending(change):
+        change.save(update_fields=["status", "updated_at"])
     audit.record(
         actor=actor,
         action=AuditAction.TRANSITION,
@@ -772,7 +763,8 @@ def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, re
         reason=reason,
         verb=f"change_{target}",
     )
-    record_change(change, old, target, service_id=m2m["services"][0], first=True)  # one INSERT, no read
+    # No read: the change has no transition yet; written with the audit entries.
+    record_change(change, old, target, service_id=m2m["services"][0], first=True, with_audit=True)
     return change
 
 
@@ -831,6 +823,10 @@ def _gate_decide(
         gate.outcome = GateOutcome.DENY
         _insert_audited(gate, actor=actor, verb="gate_decide")
         return gate
+    allow = decision.outcome == DecisionOutcome.ALLOW
+    # The new rows' ids in one query (PostgreSQL): the change's number is its id, so concurrent gate
+    # calls never take the same reference, and every row can be audited before it is written.
+    ids = db.allocate_ids(Change, GateRequest, *([Deployment] if allow else []))
     now = timezone.now()
     change = Change(
         title=f"Deploy {service.slug} {version or commit[:12]} to {environment}",
@@ -847,16 +843,20 @@ def _gate_decide(
         version=version or commit,
         **_approval_fields(decision),
     )
-    _number_new_change(change)
+    if ids is None:  # elsewhere (SQLite writes one transaction at a time): the next after the highest
+        change.reference = _next_reference()
+    else:
+        change.pk, gate.pk = ids[:2]
+        change.reference = f"CHG-{change.pk:06d}"
     m2m = {"services": [service]}
-    if decision.outcome == DecisionOutcome.ALLOW:
+    if allow:
         change.status = S.APPROVED
         created = _insert_audited(
             change, actor=actor, m2m=m2m, verb="change_create", reason="allowed by policy"
         )
         gate.change = change
         gate.outcome = GateOutcome.ALLOW
-        gate.deployment = _open_deployment(gate, change, actor=actor, trusted=True)
+        gate.deployment = _open_deployment(gate, change, actor=actor, trusted=True, pk=ids and ids[2])
         _move_new(
             change,
             S.IMPLEMENTING,

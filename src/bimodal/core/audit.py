@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from bimodal.core import db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import AuditChainHead, AuditEntry
 
@@ -121,9 +123,18 @@ def _chain(entry: AuditEntry, head: AuditChainHead) -> None:
     head.seq, head.last_hash = entry.seq, entry.hash
 
 
+_head = db.CompiledQuery(
+    lambda stand: (
+        AuditChainHead.objects.select_for_update().filter(pk=1).values_list(*db.columns(AuditChainHead))
+    ),
+    {},
+)
+
+
 def _lock_head() -> AuditChainHead:
     """The chain head, locked so that concurrent writers append one after the other."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    rows = _head.rows()
+    head = db.instance(AuditChainHead, _head.using, rows[0]) if rows else None
     if head is None:
         head = AuditChainHead.objects.create(pk=1, seq=0, last_hash=GENESIS_HASH)
     return head
@@ -134,16 +145,17 @@ def batch():
     """Several entries in one transaction, chained at the end: the head is locked only then.
 
     record() inside a batch collects its entry; when the batch ends the head is locked, the entries are
-    chained in order (exactly as without a batch) and inserted in one statement. Concurrent writers
-    therefore wait for each other only from that point to their commit, not for their whole
-    transaction. Use it as the whole of an atomic block (`with transaction.atomic(), audit.batch():`)
-    and do not catch errors inside it: an error leaving the batch marks the transaction for rollback."""
+    chained in order (exactly as without a batch) and inserted in one statement, together with the
+    new rows given to add_rows() (PostgreSQL). Concurrent writers therefore wait for each other only
+    from that point to their commit, not for their whole transaction. Use it as the whole of an atomic
+    block (`with transaction.atomic(), audit.batch():`) and do not catch errors inside it: an error
+    leaving the batch marks the transaction for rollback."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() must run inside the write's transaction")
     if _batch.get() is not None:  # already batching: the outer batch writes the head
         yield
         return
-    state: dict = {"pending": []}
+    state: dict = {"pending": [], "rows": []}
     token = _batch.set(state)
     try:
         yield
@@ -152,38 +164,85 @@ def batch():
         raise
     finally:
         _batch.reset(token)
-    if state["pending"]:
+    if state["pending"] or state["rows"]:
         head = _lock_head()
         for entry in state["pending"]:
             _chain(entry, head)
-        _insert_entries(state["pending"])
-        AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
+        _write(state["rows"], state["pending"], head)
 
 
-def _insert_entries(entries: list[AuditEntry]) -> None:
-    """Insert chained entries in one multi-row INSERT.
+def add_rows(objs: Sequence[models.Model]) -> None:
+    """Insert new rows (of one model) as they stand, without save() — prepare them first with
+    db.prepare_insert().
 
-    Not bulk_create: on PostgreSQL it sends each column as an array (INSERT … SELECT FROM UNNEST), and
-    quoting the JSON before/after snapshots into array literals costs more than the whole statement."""
-    connection = transaction.get_connection(AuditEntry.objects.db)
-    meta = AuditEntry._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(entries))}"
-    )
-    returning = connection.features.can_return_rows_from_bulk_insert
-    if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-    params = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in entries for f in fields]
+    Inside a batch on PostgreSQL they are written with the batch's entries, in its final statement:
+    one round trip for a request that only inserts. They are then not in the database before the
+    batch ends (nothing in the batch may read them back) and what they hold when it ends is written;
+    rows that refer to each other need their ids first (db.allocate_ids). Otherwise they are
+    inserted now, in one statement, and take their ids from it."""
+    if not objs:
+        return
+    state = _batch.get()
+    connection = transaction.get_connection(objs[0].__class__.objects.db)
+    if state is not None and connection.vendor == "postgresql":
+        state["rows"].append(list(objs))
+        return
+    _insert_now(connection, list(objs))
+
+
+def is_pending(obj: models.Model) -> bool:
+    """Whether `obj` was given to add_rows() in the current batch and is not written yet."""
+    state = _batch.get()
+    return state is not None and any(obj is row for rows in state["rows"] for row in rows)
+
+
+def _insert_now(connection, objs: list[models.Model]) -> None:
+    returning = objs[0].pk is None and connection.features.can_return_rows_from_bulk_insert
+    sql, params = db.values_insert(connection, objs, returning=returning)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = [r[0] for r in cursor.fetchall()] if returning else [None] * len(entries)
-    for entry, pk in zip(entries, ids, strict=True):
-        entry.pk = pk
-        entry._state.adding, entry._state.db = False, connection.alias
+        ids = [r[0] for r in cursor.fetchall()] if returning else [o.pk for o in objs]
+    _saved(connection, objs, ids)
+
+
+def _saved(connection, objs, ids) -> None:
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _write(rows: list[list[models.Model]], entries: list[AuditEntry], head: AuditChainHead) -> None:
+    """Insert the batch's rows and chained entries and move the head: on PostgreSQL in one statement
+    (data-modifying WITH clauses; Django's foreign keys are checked at commit), elsewhere one by one."""
+    connection = transaction.get_connection(AuditEntry.objects.db)
+    if connection.vendor != "postgresql":
+        for objs in rows:  # not reached: add_rows inserts at once outside PostgreSQL
+            _insert_now(connection, objs)
+        if entries:
+            _insert_now(connection, entries)
+        AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
+        return
+    parts, params = [], []
+    for i, objs in enumerate(rows):
+        sql, values = db.recordset_insert(connection, objs)
+        parts.append(f"r{i} AS ({sql})")
+        params += values
+    if entries:
+        sql, values = db.recordset_insert(connection, entries, returning=True)
+        parts.append(f"entries AS ({sql})")
+        params += values
+    quote = connection.ops.quote_name
+    table = quote(AuditChainHead._meta.db_table)
+    parts.append(f"head AS (UPDATE {table} SET {quote('seq')} = %s, {quote('last_hash')} = %s WHERE id = 1)")
+    params += [head.seq, head.last_hash]
+    select = "SELECT id FROM entries ORDER BY id" if entries else "SELECT 1"
+    with db.prepared_cursor(connection) as cursor:  # the same few shapes again and again
+        cursor.execute(f"WITH {', '.join(parts)} {select}", params)
+        ids = [r[0] for r in cursor.fetchall()]
+    for objs in rows:
+        _saved(connection, objs, [o.pk for o in objs])
+    if entries:
+        _saved(connection, entries, ids)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bimodal.core import audit, db
 from bimodal.core.models import OrgUnit, User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
 from bimodal.insights import clock
@@ -139,12 +140,15 @@ def transition_record(
     opened_at: datetime | None = None,
     opened_state: str = "",
     first: bool = False,
+    with_audit: bool = False,
 ) -> list[Transition]:
     """Log one state change of `obj` (one SELECT of its previous transition, one INSERT).
 
     When the object has no transition yet and `opened_at` is given, its creation (∅ → `opened_state`,
     default `from_state`) is logged first, in the same INSERT. `first=True`: the caller knows there is
-    no earlier transition (the object was created in this transaction), so nothing is read."""
+    no earlier transition (the object was created in this transaction), so nothing is read.
+    `with_audit=True`: the rows are written with the audit batch's entries (audit.add_rows), for a
+    caller that logs no other transition of the object in its transaction."""
     rows = []
     previous = {} if first else _latest([(stream, obj.pk)])
     common = {"stream": stream, "obj": obj, "service": service, "service_id": service_id, "kind": kind}
@@ -154,6 +158,11 @@ def transition_record(
         )
     rows.append(_row(**common, from_state=from_state, to_state=to_state, at=at, party=party))
     _link_stored(_stamp(rows, previous))
+    if with_audit:
+        for row in rows:
+            db.prepare_insert(row)
+        audit.add_rows(rows)
+        return rows
     return Transition.objects.bulk_create(rows)
 
 
@@ -206,7 +215,13 @@ def record_ticket_assigned(ticket, *, at: datetime | None = None) -> None:
 
 
 def record_change(
-    change, from_state: str, to_state: str, *, service_id: int | None = None, first: bool = False
+    change,
+    from_state: str,
+    to_state: str,
+    *,
+    service_id: int | None = None,
+    first: bool = False,
+    with_audit: bool = False,
 ) -> None:
     """Log a change's status change; its primary service is the most critical one."""
     if service_id is None:
@@ -220,6 +235,7 @@ def record_change(
         kind=change.change_type,
         opened_at=change.created_at,
         first=first,
+        with_audit=with_audit,
     )
 
 

@@ -6,7 +6,8 @@ import hmac
 
 from rest_framework import authentication, exceptions
 
-from bimodal.changes.models import PipelineToken, hash_secret
+from bimodal.changes import selectors
+from bimodal.changes.models import hash_secret
 
 
 class PipelineTokenAuthentication(authentication.BaseAuthentication):
@@ -24,11 +25,7 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
         parts = raw.split("_")
         if len(parts) < 3 or parts[0] != "bmp":
             raise exceptions.AuthenticationFailed("Invalid pipeline token.")
-        token = (
-            PipelineToken.objects.select_related("user")
-            .filter(prefix=parts[1], revoked_at__isnull=True)
-            .first()
-        )
+        token = selectors.pipeline_token(parts[1])
         if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(raw)):
             raise exceptions.AuthenticationFailed("Invalid or revoked pipeline token.")
         return token.user, token

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from bimodal.changes import selectors
 from bimodal.changes.choices import (
     RISK_QUESTIONS,
     ChangeStatus,
@@ -157,11 +158,22 @@ class ChangeWindowSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "start", "end", "modes", "services", "description"]
 
 
+class _GateServiceField(serializers.SlugRelatedField):
+    """A service named by its slug, loaded with its mode (the gate needs it) by one prepared query."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        service = selectors.gate_service(data)
+        if service is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return service
+
+
 class GateRequestInputSerializer(serializers.Serializer):
     """A pipeline asks: may this deployment proceed?"""
 
-    # With its mode: the gate needs it and would otherwise load the service again.
-    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.select_related("mode"))
+    service = _GateServiceField(slug_field="slug", queryset=Service.objects.all())
     environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.PRODUCTION)
     version = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     commit = serializers.RegexField(r"^[0-9a-fA-F]{7,64}$", required=False, allow_blank=True, default="")
