@@ -7,8 +7,9 @@ because stored clocks depend on it (after changing it, rebuild with `bimodal ins
 
 from __future__ import annotations
 
+import functools
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -48,11 +49,19 @@ def month_clock(year: int, month: int) -> float:
     return _months[key]
 
 
+@functools.lru_cache(maxsize=4096)
+def day_clock(day: date) -> float:
+    """Working seconds from ORIGIN to the first instant of a (UTC) day; cached."""
+    start = _month_start(day.year, day.month)
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    return month_clock(day.year, day.month) + business_seconds_between(SCHEDULE, start, midnight)
+
+
 def clock(at: datetime) -> float:
     """Working seconds from ORIGIN to `at`."""
     at = at.astimezone(UTC)
-    start = _month_start(at.year, at.month)
-    return month_clock(at.year, at.month) + business_seconds_between(SCHEDULE, start, at)
+    midnight = datetime(at.year, at.month, at.day, tzinfo=UTC)
+    return day_clock(midnight.date()) + business_seconds_between(SCHEDULE, midnight, at)
 
 
 def clocks(instants: np.ndarray) -> np.ndarray:
