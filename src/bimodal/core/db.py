@@ -77,15 +77,7 @@ def recordset_insert(
     most 50 parameters — a multi-row VALUES of a dozen rows re-splits its 150 placeholders on every
     call. Values go as the field prepares them (`get_prep_value`), timestamps in ISO 8601 with their
     microseconds."""
-    meta = objs[0]._meta
-    with_pk = objs[0].pk is not None
-    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s)"
-    if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"
+    sql, fields = _recordset_statement(type(objs[0]), objs[0].pk is not None, returning)
     rows = []
     for obj in objs:
         row = {}
@@ -96,6 +88,22 @@ def recordset_insert(
             row[f.column] = value
         rows.append(row)
     return sql, [json.dumps(rows, default=_json_value, ensure_ascii=False)]
+
+
+@functools.cache
+def _recordset_statement(model: type[models.Model], with_pk: bool, returning: bool) -> tuple:
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
+
+    def quote(name: str) -> str:  # as PostgreSQL quotes an identifier
+        return '"' + name.replace('"', '""') + '"'
+
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s)"
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql, fields
 
 
 def _json_value(value):

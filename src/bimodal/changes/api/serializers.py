@@ -14,7 +14,7 @@ from bimodal.changes.choices import (
     Vote,
 )
 from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest
-from bimodal.core.api.serializers import RestrictedSlugRelatedField
+from bimodal.core.api.serializers import RestrictedSlugRelatedField, storable_json
 from bimodal.portfolio.api.serializers import ServiceRefSerializer
 from bimodal.portfolio.models import Service
 
@@ -80,9 +80,12 @@ class ChangeWriteSerializer(serializers.ModelSerializer):
     risk_answers = serializers.DictField(
         child=serializers.BooleanField(),
         required=False,
+        validators=[storable_json],
         help_text="Yes/no answers: " + ", ".join(f"{key} ({text})" for key, text in RISK_QUESTIONS),
     )
-    evidence = serializers.DictField(required=False, help_text='Named artefacts, e.g. {"test_report": URL}')
+    evidence = serializers.DictField(
+        required=False, validators=[storable_json], help_text='Named artefacts, e.g. {"test_report": URL}'
+    )
 
     class Meta:
         model = Change
@@ -181,6 +184,7 @@ class GateRequestInputSerializer(serializers.Serializer):
     evidence = serializers.DictField(
         required=False,
         default=dict,
+        validators=[storable_json],
         help_text='e.g. {"tests_passed": true, "coverage": 82.5, "security_scan": "pass"}',
     )
     idempotency_key = serializers.CharField(

@@ -115,6 +115,9 @@ def test_a_person_cannot_call_the_gate(client, estate):
         ({"pipeline_url": "not a url"}, "pipeline_url"),
         ({"environment": "moon"}, "environment"),
         ({"evidence": ["a"]}, "evidence"),
+        ({"evidence": {"scan\x00": "pass"}}, "evidence"),  # jsonb cannot store NUL
+        ({"evidence": {"report": ["ok", "bad\x00"]}}, "evidence"),
+        ({"service": 42}, "service"),
         ({"idempotency_key": ""}, "idempotency_key"),
     ],
 )

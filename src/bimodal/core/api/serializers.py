@@ -27,6 +27,21 @@ def user_field(**kwargs) -> serializers.SlugRelatedField:
     )
 
 
+def storable_json(value) -> None:
+    """Validator for free-form JSON input that is stored: PostgreSQL's jsonb refuses the NUL character
+    (\\u0000) in any key or string, so it is a field error here rather than a failed write."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, str) and "\x00" in item:
+            raise serializers.ValidationError("Null characters are not allowed.")
+
+
 class ReasonMixin(serializers.Serializer):
     """An optional `reason` that the audit log records with an update."""
 
