@@ -239,3 +239,12 @@ LOGGING = {
 }
 
 BIMODAL_DEMO_PASSWORD = os.environ.get("BIMODAL_DEMO_PASSWORD", "demo")
+
+# Secrets the product reads back (webhook HMAC keys) are encrypted at rest (core.fields): under this
+# Fernet key, or one derived from SECRET_KEY when it is empty. Old keys (comma-separated) still decrypt.
+BIMODAL_SECRETS_KEY = os.environ.get("BIMODAL_SECRETS_KEY", "")
+BIMODAL_SECRETS_OLD_KEYS = os.environ.get("BIMODAL_SECRETS_OLD_KEYS", "")
+
+# Hot queries (the deployment gate's) run as prepared statements on PostgreSQL; turn off only behind a
+# pooler that drops them (PgBouncer before 1.21 in transaction mode).
+BIMODAL_PREPARED_STATEMENTS = env_bool("BIMODAL_PREPARED_STATEMENTS", True)

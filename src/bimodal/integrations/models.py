@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from bimodal.core.fields import EncryptedTextField
 from bimodal.core.models import TimeStampedModel
 from bimodal.core.querysets import RestrictedManager
 from bimodal.integrations.choices import DEFAULT_PRODUCTION_ENVIRONMENTS, DeliveryOutcome, Provider
@@ -39,8 +40,8 @@ class Repository(TimeStampedModel):
         help_text="Name of the workflow (GitHub) or 'pipeline' (GitLab) whose successful run on the default "
         "branch is a production deployment; blank: only deployment events count",
     )
-    webhook_secret = models.CharField(
-        max_length=128, help_text="HMAC secret (GitHub) or secret token (GitLab) of the webhook"
+    webhook_secret = EncryptedTextField(
+        help_text="HMAC secret (GitHub) or secret token (GitLab) of the webhook; encrypted at rest"
     )
     active = models.BooleanField(default=True)
 
