@@ -59,6 +59,9 @@ PERMISSIONS = {
         "servicedesk.*_priorityrule",
         "servicedesk.*_category",
         "servicedesk.approve_requests",
+        # They govern SLAs, suppliers and contracts: the SIAM overview and SLA reports need every ticket.
+        "servicedesk.view_all_tickets",
+        "servicedesk.view_internal_comments",
     ],
     Role.CAB_MEMBER: [*_READ, "servicedesk.add_ticket", "servicedesk.add_ticketcomment"],
     Role.AUDITOR: [

@@ -197,3 +197,20 @@ def test_siam_pages(w, client_for, make_user):
     assert "Alpha" in page and "Desk" in page
     overview = client.get("/suppliers/siam/?service=svc-a").content.decode()
     assert 'data-testid="siam-handoffs">1<' in overview
+
+
+def test_governance_lead_oversees_every_ticket_in_siam(w, client_for, make_user):
+    """Governance leads run SLAs and supplier contracts: the SIAM views show them tickets of teams they
+    are not in (a service-desk agent of another team would not see them)."""
+    from bimodal.servicedesk import services as sd
+
+    ticket = sd.ticket_create(
+        actor=w["agent"], ticket_type="incident", title="x", service=w["sa"], assignment_group=w["desk"]
+    )
+    sd.ticket_assign(actor=w["agent"], ticket=ticket, group=w["qa"])
+    lead = make_user("governance_lead", username="lead-siam")
+    client = client_for(lead)
+    assert client.get(f"/suppliers/siam/tickets/{ticket.number}/").status_code == 200
+    overview = client.get("/suppliers/siam/?service=svc-a").content.decode()
+    assert 'data-testid="siam-handoffs">1<' in overview
+    assert client.get(f"/api/servicedesk/tickets/{ticket.number}/").status_code == 200
