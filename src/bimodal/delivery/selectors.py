@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
     DecimalField,
@@ -50,6 +49,7 @@ from bimodal.delivery.models import (
     Story,
     TeamCapacity,
 )
+from bimodal.governance.selectors import decisions_for, latest_decision_for, open_decision_for  # noqa: F401
 from bimodal.portfolio.models import Mode
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -57,28 +57,6 @@ ZERO = Decimal("0")
 
 
 # --- governance links -----------------------------------------------------------------------------
-
-
-def decisions_for(subject, decision_type: str | None = None):
-    """Decision requests about `subject`, newest first (empty when governance has none)."""
-    from bimodal.governance.models import DecisionRequest
-
-    qs = DecisionRequest.objects.filter(
-        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
-    ).select_related("decision_type", "forum", "meeting", "decided_by")
-    if decision_type:
-        qs = qs.filter(decision_type__key=decision_type)
-    return qs.order_by("-requested_at", "-pk")
-
-
-def latest_decision_for(subject, decision_type: str | None = None):
-    """The newest decision request about `subject`, or None."""
-    return decisions_for(subject, decision_type).first()
-
-
-def open_decision_for(subject):
-    """The pending decision request about `subject`, or None."""
-    return decisions_for(subject).filter(status="pending").first()
 
 
 # --- demand ---------------------------------------------------------------------------------------

@@ -291,7 +291,14 @@ class DecisionRequest(TimeStampedModel):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
-    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="decision_requests")
+    requested_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decision_requests",
+        help_text="Empty: raised by the system (e.g. drift detection proposing a reclassification)",
+    )
     requested_at = models.DateTimeField(db_index=True)
     status = models.CharField(
         max_length=12, choices=DecisionStatus.choices, default=DecisionStatus.PENDING, db_index=True

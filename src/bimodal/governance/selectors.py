@@ -118,6 +118,26 @@ def unit_governance(*, org_unit: OrgUnit) -> dict:
     return {"unit": org_unit, "explain": explain, "routes": routes}
 
 
+def decisions_for(subject, decision_type: str | None = None) -> QuerySet[DecisionRequest]:
+    """Decision requests about `subject` (any app's object), newest first."""
+    qs = DecisionRequest.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject, for_concrete_model=True), object_id=subject.pk
+    ).select_related("decision_type", "forum", "meeting", "decided_by", "requested_by")
+    if decision_type:
+        qs = qs.filter(decision_type__key=decision_type)
+    return qs.order_by("-requested_at", "-pk")
+
+
+def latest_decision_for(subject, decision_type: str | None = None) -> DecisionRequest | None:
+    """The newest decision request about `subject`, or None."""
+    return decisions_for(subject, decision_type).first()
+
+
+def open_decision_for(subject) -> DecisionRequest | None:
+    """The pending decision request about `subject`, or None."""
+    return decisions_for(subject).filter(status=DecisionStatus.PENDING).first()
+
+
 def request_list(*, user) -> QuerySet[DecisionRequest]:
     """Decision requests the user can see, with what a list shows."""
     return DecisionRequest.objects.restrict(user, "view").with_related()

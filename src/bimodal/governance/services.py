@@ -380,7 +380,7 @@ def _transition(
 @transaction.atomic
 def decision_request_open(
     *,
-    actor: User,
+    actor: User | None,
     decision_type: str,
     subject=None,
     title: str,
@@ -389,10 +389,13 @@ def decision_request_open(
     amount=None,
     description: str = "",
     at: datetime | None = None,
+    system: bool = False,
 ) -> DecisionRequest:
     """Open a decision request: route it by the unit's governance model and decision rights, table it at
-    the routed forum (if any), status pending. `at` records when it was raised (history and imports)."""
-    require_perm(actor, "governance.add_decisionrequest")
+    the routed forum (if any), status pending. `at` records when it was raised (history and imports).
+    `system=True`: raised by the product itself (no requester; e.g. drift detection)."""
+    if not system:
+        require_perm(actor, "governance.add_decisionrequest")
     dtype = decision_type_get(decision_type) if isinstance(decision_type, str) else decision_type
     if amount is not None:
         amount = Decimal(str(amount))
@@ -404,7 +407,7 @@ def decision_request_open(
         title=title,
         description=description,
         amount=amount,
-        requested_by=actor,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
         requested_at=at or timezone.now(),
         status=DecisionStatus.PENDING,
         route=computed.to_dict(),
@@ -519,7 +522,7 @@ def decision_record(
     for handler in registry.decision_handlers(request.decision_type.key):
         handler(request, actor=actor)
     notify(
-        recipients=[request.requested_by],
+        recipients=[request.requested_by] if request.requested_by_id else [],
         subject=f"{request.get_status_display()}: {request.title}",
         body=f"Decided by {actor.get_full_name() or actor.username}. {note}".strip(),
         url=request.get_absolute_url(),

@@ -23,6 +23,9 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfolio"
 
     def ready(self) -> None:
+        from bimodal.portfolio import handlers
+
+        handlers.register()
         post_migrate.connect(seed_modes, sender=self, dispatch_uid="bimodal.portfolio.seed_modes")
         # After the modes: the default questionnaire weighs the first and the last mode.
         post_migrate.connect(

@@ -109,6 +109,11 @@ def service_change_mode(*, actor: User, service: Service, mode: Mode, reason: st
     """Move a service to another mode; needs the reclassify permission and a reason."""
     require_perm(actor, "portfolio.reclassify_service")
     require_object(actor, "view", service)
+    return _move_service(service, mode, actor=actor, reason=reason)
+
+
+def _move_service(service: Service, mode: Mode, *, actor, reason: str) -> Service:
+    """Move a service to another mode, audited (the caller has checked who may)."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the service changes mode."})
     if mode.pk == service.mode_id:
@@ -446,6 +451,18 @@ def assessment_record_many(
 
 # --- reclassification proposals ------------------------------------------------------------------
 
+# The governance decision type that decides a proposal: the route (who is accountable, which forum)
+# comes from the decision rights of the service's organisational unit.
+RECLASSIFY_SERVICE = "reclassify_service"
+
+
+def _governance():
+    """The governance services and selectors (imported late: governance's routing reads portfolio)."""
+    from bimodal.governance import selectors as governance_selectors
+    from bimodal.governance import services as governance_services
+
+    return governance_services, governance_selectors
+
 
 @transaction.atomic
 def proposal_create(
@@ -458,7 +475,9 @@ def proposal_create(
     assessment: Assessment | None = None,
     source: str = ProposalSource.PERSON,
 ) -> ReclassificationProposal:
-    """Propose moving a service to another mode; a person needs the add permission (drift runs as system)."""
+    """Propose moving a service to another mode; a person needs the add permission (drift runs as
+    system). The proposal goes to governance as a `reclassify_service` decision request, routed by the
+    decision rights of the service's unit; whoever holds that right decides it."""
     if source == ProposalSource.PERSON or actor is not None:
         require_perm(actor, "portfolio.add_reclassificationproposal")
         require_object(actor, "view", service)
@@ -478,16 +497,70 @@ def proposal_create(
         source=source,
         proposed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    return create_audited(proposal, actor=actor, verb="proposal_create")
+    proposal = create_audited(proposal, actor=actor, verb="proposal_create")
+    governance_services, _ = _governance()
+    governance_services.decision_request_open(
+        actor=actor,
+        system=proposal.proposed_by_id is None,
+        decision_type=RECLASSIFY_SERVICE,
+        subject=proposal,
+        title=f"Reclassify {service.name}: {proposal.from_mode.name} → {to_mode.name}"[:200],
+        org_unit=service.owner_team.org_unit if service.owner_team_id else None,
+        mode=service.mode,
+        description=proposal.reason,
+    )
+    return proposal
+
+
+def proposal_decision(proposal: ReclassificationProposal):
+    """The governance decision request deciding `proposal` (pending or closed), or None for a proposal
+    raised before proposals went to governance."""
+    _, governance_selectors = _governance()
+    return governance_selectors.latest_decision_for(proposal, RECLASSIFY_SERVICE)
+
+
+def may_decide_proposal(user: User, proposal: ReclassificationProposal) -> tuple[bool, str]:
+    """Whether `user` may accept or reject `proposal` outside a meeting, and why not."""
+    if proposal.status != ProposalStatus.OPEN:
+        return False, "This proposal has been decided."
+    request = proposal_decision(proposal)
+    if request is None:
+        if user.has_perm("portfolio.decide_reclassificationproposal"):
+            return True, ""
+        return False, "Only a governance lead decides this proposal."
+    governance_services, _ = _governance()
+    return governance_services.may_decide(user, request)
 
 
 def _decide(
     proposal: ReclassificationProposal, *, actor: User, status: str, note: str
 ) -> ReclassificationProposal:
-    require_perm(actor, "portfolio.decide_reclassificationproposal")
+    """Decide through governance: the request's decision rights (and segregation of duties) are
+    checked there and its handler (proposal_decided) applies the outcome."""
     require_object(actor, "view", proposal)
     _check_transition(PROPOSAL_TRANSITIONS, proposal.status, status, "proposal")
-    return update_audited(
+    request = proposal_decision(proposal)
+    if request is None or request.status != "pending":  # raised before governance routing
+        require_perm(actor, "portfolio.decide_reclassificationproposal")
+        return proposal_decided(
+            actor=actor, proposal=proposal, accepted=status == ProposalStatus.ACCEPTED, note=note
+        )
+    governance_services, _ = _governance()
+    outcome = "approved" if status == ProposalStatus.ACCEPTED else "rejected"
+    governance_services.decision_record(actor=actor, request=request, outcome=outcome, note=note)
+    return ReclassificationProposal.objects.get(pk=proposal.pk)
+
+
+def proposal_decided(
+    *, actor: User, proposal: ReclassificationProposal, accepted: bool, note: str = ""
+) -> ReclassificationProposal:
+    """Apply a decision on a proposal: accepted, the service moves to the proposed mode with the
+    proposal's reason. Called by the governance handler, which has checked the decision right (or by
+    _decide for a proposal raised before governance routing, after checking the permission)."""
+    proposal = ReclassificationProposal.objects.select_for_update().get(pk=proposal.pk)
+    status = ProposalStatus.ACCEPTED if accepted else ProposalStatus.REJECTED
+    _check_transition(PROPOSAL_TRANSITIONS, proposal.status, status, "proposal")
+    proposal = update_audited(
         proposal,
         actor=actor,
         fields={"status": status, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
@@ -495,18 +568,19 @@ def _decide(
         verb=f"proposal_{status}",
         action=AuditAction.TRANSITION,
     )
+    if accepted:
+        service = Service.objects.select_related("mode").get(pk=proposal.service_id)
+        reason = f"Reclassification proposal #{proposal.pk} accepted: {proposal.reason}"
+        _move_service(service, proposal.to_mode, actor=actor, reason=reason)
+    return proposal
 
 
 @transaction.atomic
 def proposal_accept(
     *, actor: User, proposal: ReclassificationProposal, note: str = ""
 ) -> ReclassificationProposal:
-    """Accept a proposal: the service moves to the proposed mode with the proposal's reason."""
-    proposal = _decide(proposal, actor=actor, status=ProposalStatus.ACCEPTED, note=note.strip())
-    service = Service.objects.get(pk=proposal.service_id)
-    reason = f"Reclassification proposal #{proposal.pk} accepted: {proposal.reason}"
-    service_change_mode(actor=actor, service=service, mode=proposal.to_mode, reason=reason)
-    return proposal
+    """Accept a proposal (as the holder of its decision right): the service moves to the proposed mode."""
+    return _decide(proposal, actor=actor, status=ProposalStatus.ACCEPTED, note=note.strip())
 
 
 @transaction.atomic

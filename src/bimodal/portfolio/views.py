@@ -546,13 +546,14 @@ def proposal_list(request):
 
 @login_required
 def proposal_detail(request, pk: int):
-    """One proposal with its evidence; governance leads accept or reject it here."""
+    """One proposal with its evidence and its governance decision; whoever holds the decision right
+    accepts or rejects it here (a forum decides it at its meeting)."""
     proposal = get_restricted_object(selectors.proposal_list(user=request.user), request.user, pk=pk)
-    may_decide = request.user.has_perm("portfolio.decide_reclassificationproposal")
-    form = DecisionForm(request.POST or None) if may_decide and proposal.status == "open" else None
+    may_decide, why_not = portfolio_services.may_decide_proposal(request.user, proposal)
+    form = DecisionForm(request.POST or None) if may_decide else None
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("You may not decide this proposal.")
+            raise PermissionDenied(why_not or "You may not decide this proposal.")
         if form.is_valid():
             note = form.cleaned_data["note"]
             try:
@@ -566,7 +567,13 @@ def proposal_detail(request, pk: int):
                 apply_validation_error(form, exc)
             else:
                 return redirect(proposal)
-    context = {"active_area": "portfolio", "proposal": proposal, "form": form}
+    context = {
+        "active_area": "portfolio",
+        "proposal": proposal,
+        "form": form,
+        "decision": portfolio_services.proposal_decision(proposal),
+        "why_not": why_not,
+    }
     return render(
         request, "portfolio/proposal_detail.html", context, status=400 if form and form.errors else 200
     )

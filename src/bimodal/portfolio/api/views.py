@@ -196,13 +196,15 @@ class AssessmentViewSet(
 class ProposalViewSet(
     CreateViaServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceBackedViewSet
 ):
-    """Reclassification proposals; governance leads accept or reject them."""
+    """Reclassification proposals; whoever holds the `reclassify_service` decision right on the
+    proposal's governance route accepts or rejects them (403 with the reason otherwise)."""
 
     serializer_class = s.ProposalSerializer
     write_serializer_class = s.ProposalWriteSerializer
     filterset_class = ProposalFilterSet
     ordering_fields = ["created_at"]
-    decide = ["portfolio.view_reclassificationproposal", "portfolio.decide_reclassificationproposal"]
+    # Deciding follows the decision rights on the proposal's governance route (services check them).
+    decide = ["portfolio.view_reclassificationproposal"]
     action_perms = {"accept": decide, "reject": decide}
 
     def get_queryset(self):
