@@ -504,12 +504,16 @@ def proposal_create(
         system=proposal.proposed_by_id is None,
         decision_type=RECLASSIFY_SERVICE,
         subject=proposal,
-        title=f"Reclassify {service.name}: {proposal.from_mode.name} → {to_mode.name}"[:200],
+        title=f"Reclassify {service.name}: {_mode_label(proposal.from_mode)} → {_mode_label(to_mode)}"[:200],
         org_unit=service.owner_team.org_unit if service.owner_team_id else None,
         mode=service.mode,
         description=proposal.reason,
     )
     return proposal
+
+
+def _mode_label(mode: Mode) -> str:
+    return mode.short_name or mode.name
 
 
 def proposal_decision(proposal: ReclassificationProposal):
