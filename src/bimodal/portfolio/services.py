@@ -766,6 +766,48 @@ def readiness_update(
 
 # --- drift detection -------------------------------------------------------------------------------
 
+DELIVERY_DAYS = 90
+_DORA = ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time")
+
+
+def delivery_evidence(service_ids: list[int]) -> dict[int, dict]:
+    """How each service has delivered in the last 90 days — DORA's four keys with their levels, from
+    the insights app's records of deployments, commits and incidents — as evidence for a proposal:
+    {service id: {metric: {value, level, count}, "days": 90}}. Services without deployments are absent.
+    One computation for all of them."""
+    if not service_ids:
+        return {}
+    from bimodal.insights import selectors as insights  # insights reads the portfolio: imported late
+    from bimodal.insights.metrics.scope import Scope
+
+    scope = Scope.last_days(DELIVERY_DAYS, group="service", service_ids=tuple(service_ids))
+    out = {}
+    for row in insights.dora_table(scope):
+        figures = {name: row[name] for name in _DORA}
+        if not figures["deployment_frequency"].count:
+            continue
+        out[row["key"]] = {
+            "days": DELIVERY_DAYS,
+            **{
+                name: {"value": f.value, "level": str(f.level), "count": f.count, **(f.extra or {})}
+                for name, f in figures.items()
+            },
+        }
+    return out
+
+
+def _delivery_line(figures: dict) -> str:
+    """One rationale line from delivery_evidence()."""
+    frequency, failures = figures["deployment_frequency"], figures["change_failure_rate"]
+    rate = "no data" if failures["value"] is None else f"{failures['value'] * 100:.0f} %"
+    per_week = frequency.get("days_per_week")
+    week = f"{per_week:.1f} deployment days a week" if per_week is not None else "deployments"
+    return (
+        f"Delivery, last {figures['days']} days: {frequency['count']} deployments ({week}, "
+        f"{frequency['level']}); change failure rate {rate} ({failures['level']})."
+    )
+
+
 DRIFT_MIN_CONFIDENCE = 0.33
 DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES = 0.66
 
@@ -833,11 +875,17 @@ def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[di
             continue  # assessed in another mode: the mode has changed since, wait for a new assessment
         if recommended is None or recommended.pk == service.mode_id or confidence < threshold:
             continue
-        finding = {"service": service, "to_mode": recommended, "evidence": evidence, "proposal": None}
+        findings.append({"service": service, "to_mode": recommended, "evidence": evidence, "proposal": None})
+    delivery = delivery_evidence([f["service"].pk for f in findings])
+    for finding in findings:
+        service, recommended, evidence = finding["service"], finding["to_mode"], finding["evidence"]
+        if service.pk in delivery:
+            evidence["delivery"] = delivery[service.pk]
+            evidence["rationale"] = [*evidence.get("rationale", []), _delivery_line(delivery[service.pk])]
         if not dry_run and service.pk not in open_ids:
             reason = (
                 f"Drift: {service.mode.short_name} service, but its {evidence['source']} recommend "
-                f"{recommended.short_name} (confidence {confidence:.2f})."
+                f"{recommended.short_name} (confidence {evidence['confidence']:.2f})."
             )
             finding["proposal"] = proposal_create(
                 actor=actor,
@@ -845,8 +893,7 @@ def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[di
                 to_mode=recommended,
                 reason=reason,
                 evidence=evidence,
-                assessment=assessment,
+                assessment=latest.get(service.pk) if evidence["source"] == "assessment" else None,
                 source=ProposalSource.DRIFT,
             )
-        findings.append(finding)
     return findings

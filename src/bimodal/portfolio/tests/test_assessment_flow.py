@@ -138,6 +138,38 @@ def test_drift_opens_a_proposal_once(member, service):
     assert detect_drift.call() == 0
 
 
+def test_drift_evidence_carries_the_service_s_delivery_figures(member, service):
+    """Deployments and incidents recorded by the insights app become evidence. In the last 90 days:
+    5 successful production deployments on 3 days (a staging one and a 120-day-old one do not count),
+    and one incident 2 hours after the newest deployment: change failure rate 1/5 = 20 %."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bimodal.insights.tests.factories import DeploymentFactory, TicketFactory
+
+    now = timezone.now()
+    for days_ago in (1, 1, 8, 15, 15):
+        DeploymentFactory(service=service, finished_at=now - timedelta(days=days_ago, hours=3))
+    DeploymentFactory(service=service, environment="staging", finished_at=now - timedelta(days=3))
+    DeploymentFactory(service=service, finished_at=now - timedelta(days=120))
+    TicketFactory(service=service, opened_at=now - timedelta(days=1, hours=1))
+    services.assessment_record(actor=member, service=service, answers=AGILE)
+    assert detect_drift.call() == 1
+    evidence = ReclassificationProposal.objects.get().evidence
+    delivery = evidence["delivery"]
+    assert delivery["days"] == 90 and delivery["deployment_frequency"]["count"] == 5
+    assert delivery["change_failure_rate"]["value"] == pytest.approx(0.2)
+    line = evidence["rationale"][-1]
+    assert line.startswith("Delivery, last 90 days: 5 deployments") and "change failure rate 20 %" in line
+
+
+def test_drift_without_deployments_has_no_delivery_evidence(member, service):
+    services.assessment_record(actor=member, service=service, answers=AGILE)
+    assert detect_drift.call() == 1
+    assert "delivery" not in ReclassificationProposal.objects.get().evidence
+
+
 def test_drift_from_attributes_for_unassessed_services():
     critical = ServiceFactory(slug="ledger", mode=mode("mode-2"), criticality=0, hosting="mainframe")
     out = StringIO()
