@@ -86,3 +86,30 @@ def test_demand_scored_approved_at_board_meeting_shows_in_portfolio_with_budget(
     expect(page.get_by_test_id("portfolio-row")).to_have_count(0)
     page.select_option("#id_approach", "agile")
     expect(page.get_by_test_id("portfolio-row")).to_have_count(1)
+
+
+def test_a_story_is_dragged_across_the_board_and_a_full_column_refuses_it(page, login, estate):
+    """Drag and drop moves a story two columns at once; dropping on a column at its WIP limit shows the
+    refusal and leaves the story where it was."""
+    from bimodal.delivery import services as delivery
+    from bimodal.delivery.models import Story
+    from bimodal.delivery.tests.factories import InitiativeFactory
+
+    pat = UserFactory(username="pat", first_name="Pat", roles=["product_team_member"])
+    squad = TeamFactory(slug="squad", name="Squad", org_unit=estate["unit"], kind="product", members=[pat])
+    initiative = InitiativeFactory(team=squad, wip_limits={"in_progress": 1})
+    first = delivery.story_create(actor=pat, initiative=initiative, title="Card freeze", points=3)
+    second = delivery.story_create(actor=pat, initiative=initiative, title="Card limits", points=2)
+
+    login(pat)
+    page.goto(f"/delivery/initiatives/{initiative.reference}/board/")
+    card = page.locator(f'[data-story="{first.pk}"]')
+    card.drag_to(page.get_by_test_id("column-in_progress"))
+    expect(page.get_by_test_id("column-in_progress").locator(f'[data-story="{first.pk}"]')).to_be_visible()
+    expect(page.get_by_test_id("wip-in_progress")).to_have_text("1 / 1")
+
+    page.locator(f'[data-story="{second.pk}"]').drag_to(page.get_by_test_id("column-in_progress"))
+    expect(page.get_by_test_id("board-error")).to_contain_text("WIP limit")
+    expect(page.get_by_test_id("column-backlog").locator(f'[data-story="{second.pk}"]')).to_be_visible()
+    assert Story.objects.get(pk=first.pk).status == "in_progress"
+    assert Story.objects.get(pk=second.pk).status == "backlog"
