@@ -25,8 +25,22 @@ current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("bimoda
 _batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("bimodal_audit_batch", default=None)
 
 
+class Snapshot(dict):
+    """A dict already normalised by to_json (a snapshot): record() does not normalise it again. Values
+    set on it later (item assignment, update) are normalised as they are set."""
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, to_json(value))
+
+    def update(self, *args, **kwargs) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
 def to_json(value) -> object:
     """Normalise a value to what a JSON column gives back (dates as ISO text, decimals as text)."""
+    if isinstance(value, Snapshot):
+        return value
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
@@ -48,7 +62,7 @@ def snapshot(obj: models.Model, *, m2m: dict | None = None) -> dict:
                 data[field.name] = sorted(m2m[field.name])
             else:
                 data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
-    return to_json(data)
+    return Snapshot(to_json(data))
 
 
 def _digest(entry: AuditEntry) -> str:

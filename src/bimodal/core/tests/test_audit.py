@@ -217,3 +217,16 @@ def test_record_uses_the_current_request_id():
     assert AuditEntry.objects.get(pk=inside.pk).request_id == "req-1234"
     assert outside.request_id == ""
     assert audit.verify()[1] == []
+
+
+def test_a_snapshot_stays_normalised_when_changed_and_is_recorded_as_is():
+    unit = OrgUnitFactory()
+    snap = audit.snapshot(unit)
+    assert isinstance(snap, audit.Snapshot) and audit.to_json(snap) is snap  # not normalised twice
+    snap["when"] = datetime(2026, 5, 1, 12, 0, tzinfo=ZoneInfo("UTC"))
+    snap.update(amount=Decimal("1.50"))
+    assert snap["when"] == "2026-05-01T12:00:00Z" and snap["amount"] == "1.50"
+    with transaction.atomic():
+        entry = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit, after=snap)
+    assert AuditEntry.objects.get(pk=entry.pk).after == snap
+    assert audit.verify()[1] == []
