@@ -1,9 +1,11 @@
 """Supplier scorecards computed from real ticket data for a period, in a fixed number of queries.
 
 What is measured (see docs/suppliers.md for worked examples):
-- the supplier's contracted clocks (SlaInstance rows with `supplier` set) that stopped in the period as met
-  or breached, grouped by the priority of the contract target that applied: attainment = met / (met + breached),
-  median and 90th percentile of the business time each clock ran (on the contract's schedule);
+- the supplier's contracted clocks (SlaInstance rows with `supplier` set), grouped by the priority of the
+  contract target that applied: a met clock counts in the period it stopped, a breached one in the period
+  it breached — at once, while the ticket is still open, and not again when its clock stops; attainment =
+  met / (met + breached); median and 90th percentile of the business time each stopped clock ran (on
+  the contract's schedule);
 - breaches and the service credit each earns (the contract target's credit), capped per contract at
   `credit_cap_percent` of the contract's charge for the period;
 - volumes: tickets handed to the supplier in the period (received), tickets resolved in the period while in
@@ -18,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, F, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from bimodal.core.stats import MEDIAN, P90, percentiles
@@ -143,13 +145,20 @@ class Scorecard:
 
 
 def _clocks(supplier_id: int, t0: datetime, t1: datetime):
+    """The supplier's clocks counted in [t0, t1): met ones when they stopped, breached ones when they
+    breached (`counted_at`)."""
     from bimodal.servicedesk.choices import SlaState
     from bimodal.servicedesk.models import SlaInstance
 
-    return SlaInstance.objects.filter(
+    return SlaInstance.objects.annotate(
+        counted_at=Case(
+            When(state=SlaState.BREACHED, then=Coalesce("breached_at", "stopped_at")),
+            default=F("stopped_at"),
+        )
+    ).filter(
         supplier_id=supplier_id,
-        stopped_at__gte=t0,
-        stopped_at__lt=t1,
+        counted_at__gte=t0,
+        counted_at__lt=t1,
         state__in=[SlaState.MET, SlaState.BREACHED],
     )
 
@@ -204,11 +213,12 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
         total.met += row["met"]
         total.breached += row["breached"]
         total.credits += figures.credits
-    for (p, target), values in percentiles(clocks, "elapsed_seconds", (prio, "target")).items():
+    stopped = clocks.filter(stopped_at__isnull=False)  # a running clock has no final time yet
+    for (p, target), values in percentiles(stopped, "elapsed_seconds", (prio, "target")).items():
         if p in rows:
             figures = getattr(rows[p], target)
             figures.median, figures.p90 = values[MEDIAN], values[P90]
-    for (target,), values in percentiles(clocks, "elapsed_seconds", ("target",)).items():
+    for (target,), values in percentiles(stopped, "elapsed_seconds", ("target",)).items():
         overall[target].median, overall[target].p90 = values[MEDIAN], values[P90]
 
     # Credits per contract, capped at the contract's share of the period's charge.
@@ -244,7 +254,7 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
 
     # Trend: month by month up to the period's end.
     m0, _ = period_bounds(_months_back(end, trend_months), end)
-    trend_clocks = _clocks(supplier.pk, m0, t1).annotate(month=TruncMonth("stopped_at"))
+    trend_clocks = _clocks(supplier.pk, m0, t1).annotate(month=TruncMonth("counted_at"))
     months = {}
     cursor = _months_back(end, trend_months)
     while cursor <= end:
@@ -261,7 +271,8 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
             f = months[key][row["target"]]
             f.total, f.met, f.breached = row["total"], row["met"], row["breached"]
             f.credits = row["credits"] or Decimal("0")
-    for (month, target), values in percentiles(trend_clocks, "elapsed_seconds", ("month", "target")).items():
+    trend_stopped = trend_clocks.filter(stopped_at__isnull=False)
+    for (month, target), values in percentiles(trend_stopped, "elapsed_seconds", ("month", "target")).items():
         key = _month_key(month)
         if key in months:
             months[key][target].median, months[key][target].p90 = values[MEDIAN], values[P90]
@@ -291,7 +302,8 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
 
 
 def breaches(supplier: Supplier, start: date, end: date, limit: int = 200):
-    """The supplier's breached clocks that stopped in the period, with ticket and credit (for the page/export)."""
+    """The supplier's clocks that breached in the period (still running or stopped), with ticket and
+    credit (for the page/export)."""
     from bimodal.servicedesk.choices import SlaState
 
     t0, t1 = period_bounds(start, end)
@@ -299,7 +311,7 @@ def breaches(supplier: Supplier, start: date, end: date, limit: int = 200):
         _clocks(supplier.pk, t0, t1)
         .filter(state=SlaState.BREACHED)
         .select_related("ticket", "definition__contract_target__contract")
-        .order_by("stopped_at", "id")[:limit]
+        .order_by("counted_at", "id")[:limit]
     )
 
 
@@ -384,7 +396,7 @@ def csv_rows(card: Scorecard, breached) -> list[list]:
                 clock.ticket.number,
                 target.priority,
                 clock.target,
-                hours(clock.elapsed_seconds),
+                hours(clock.elapsed_seconds if clock.stopped_at else clock.computed_elapsed),
                 hours(clock.definition.target_seconds),
                 target.contract.reference,
                 f"{target.credit:.2f}",

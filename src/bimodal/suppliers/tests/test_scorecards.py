@@ -125,6 +125,34 @@ def test_hand_computed_scorecard(w):
     assert sum(m["resolved"] for m in card.trend) == 3
 
 
+def test_a_breach_counts_when_it_happens_not_when_its_clock_stops(w, client_for):
+    """A P4 response clock that breached on day 5 of the period while the ticket is still open counts
+    as a breach (and its credit, 10) in this period, with no time in the percentiles yet; once it stops
+    after the period, the next period does not count it again."""
+    start, end = _hand_example(w)
+    breach_at = timezone.make_aware(
+        timezone.datetime.combine(start + timedelta(days=5), timezone.datetime.min.time())
+    )
+    running = _clock(w, w["a"], w["ca"], "P4", "response", 5000, "breached", breach_at)
+    SlaInstance.objects.filter(pk=running.pk).update(stopped_at=None, computed_elapsed=5400)
+    card = scorecards.compute(w["a"], start, end)
+    p4 = card.rows[3]
+    assert (p4.response.total, p4.response.met, p4.response.breached) == (5, 3, 2)
+    assert p4.response.attainment == 0.6
+    assert p4.response.median == 1500 and p4.response.p90 == pytest.approx(3480)  # the stopped four only
+    assert card.breaches == 4 and card.credits_earned == Decimal("620.00")
+    listed = list(scorecards.breaches(w["a"], start, end))
+    assert running.pk in [b.pk for b in listed]
+    page = client_for(w["gov"]).get(f"/suppliers/alpha/scorecard/?start={start}&end={end}").content.decode()
+    assert 'data-testid="breach-running"' in page
+    # It stops after the period: the following period does not count it again.
+    SlaInstance.objects.filter(pk=running.pk).update(stopped_at=timezone.now(), elapsed_seconds=9000)
+    later = scorecards.compute(w["a"], end + timedelta(days=1), timezone.localdate())
+    assert later.rows[3].response.total == 0
+    again = scorecards.compute(w["a"], start, end)
+    assert again.rows[3].response.breached == 2 and again.rows[3].response.p90 > 3480  # now with its time
+
+
 def test_credits_are_capped(w):
     start, end = _hand_example(w)
     ca = w["ca"]
