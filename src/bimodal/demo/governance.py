@@ -113,7 +113,26 @@ def _rights(actor: User) -> int:
     return created
 
 
+def _propose(users, spec) -> DecisionRequest | None:
+    """A reclassification proposal: the portfolio opens its decision request, routed like any other."""
+    from bimodal.portfolio import services as portfolio
+    from bimodal.portfolio.models import ReclassificationProposal, Service
+
+    service = Service.objects.filter(slug=spec["service"]).select_related("mode").first()
+    target = Mode.objects.filter(key="mode-2").first()
+    if service is None or target is None or service.mode_id == target.pk:
+        return None
+    if ReclassificationProposal.objects.filter(service=service).exists():
+        return None
+    proposal = portfolio.proposal_create(
+        actor=users[spec["by"]], service=service, to_mode=target, reason=spec["description"]
+    )
+    return portfolio.proposal_decision(proposal)
+
+
 def _open(users, spec) -> DecisionRequest | None:
+    if spec.get("service"):
+        return _propose(users, spec)
     if DecisionRequest.objects.filter(title=spec["title"]).exists():
         return None
     unit = OrgUnit.objects.filter(slug=spec.get("unit")).first() if spec.get("unit") else None
@@ -165,6 +184,7 @@ REQUESTS = [
     {
         "type": "reclassify_service",
         "title": "Move Fraud Detection to Mode 2",
+        "service": "fraud-detection",  # raised as a reclassification proposal, which opens the request
         "by": "owen",
         "unit": "technology",
         "mode": "mode-1",
