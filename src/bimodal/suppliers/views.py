@@ -211,20 +211,27 @@ def contract_new(request, slug: str):
     return contract_form(request, supplier_slug=slug)
 
 
-def _contract_post(request, reference: str, form_class, call):
-    contract = _contract(request, reference, "change")
-    form = form_class(request.POST)
+def _form_post(request, obj, form, call, show):
+    """Run `call(obj, cleaned data)` for a valid `form` posted from `obj`'s page and go back to it; else
+    show the page again (`show()`) with the errors, as a 400."""
     if form.is_valid():
         try:
-            call(contract, form.cleaned_data)
+            call(obj, form.cleaned_data)
             messages.success(request, "Saved.")
-            return redirect(contract.get_absolute_url())
+            return redirect(obj.get_absolute_url())
         except ValidationError as exc:
             apply_validation_error(form, exc)
     messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()) or "Invalid input.")
-    response = contract_detail(request, reference)
+    response = show()
     response.status_code = 400
     return response
+
+
+def _contract_post(request, reference: str, form_class, call):
+    contract = _contract(request, reference, "change")
+    return _form_post(
+        request, contract, form_class(request.POST), call, lambda: contract_detail(request, reference)
+    )
 
 
 @login_required
@@ -420,17 +427,7 @@ def _evaluation_post(request, slug: str, form_class, call, **form_kwargs):
     form = form_class(
         request.POST, **{k: (evaluation if v == "evaluation" else v) for k, v in form_kwargs.items()}
     )
-    if form.is_valid():
-        try:
-            call(evaluation, form.cleaned_data)
-            messages.success(request, "Saved.")
-            return redirect(evaluation.get_absolute_url())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-    messages.error(request, "; ".join(" ".join(v) for v in form.errors.values()) or "Invalid input.")
-    response = evaluation_detail(request, slug)
-    response.status_code = 400
-    return response
+    return _form_post(request, evaluation, form, call, lambda: evaluation_detail(request, slug))
 
 
 @login_required
