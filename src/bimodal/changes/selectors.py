@@ -286,21 +286,13 @@ _pipeline_token = db.CompiledQuery(
 def pipeline_token(prefix: str) -> PipelineToken | None:
     """The unrevoked pipeline token with `prefix`, with its machine user (one prepared query)."""
     rows = _pipeline_token.rows(prefix=prefix)
-    if not rows:
-        return None
-    token = db.instance(PipelineToken, _pipeline_token.using, rows[0])
-    token.user = db.instance(User, _pipeline_token.using, rows[0], len(PipelineToken._meta.concrete_fields))
-    return token
+    return db.instance_with(PipelineToken, "user", User, _pipeline_token.using, rows[0]) if rows else None
 
 
 def gate_service(slug: str) -> Service | None:
     """The service a pipeline names, with its mode (one prepared query)."""
     rows = _gate_service.rows(slug=slug)
-    if not rows:
-        return None
-    service = db.instance(Service, _gate_service.using, rows[0])
-    service.mode = db.instance(Mode, _gate_service.using, rows[0], len(Service._meta.concrete_fields))
-    return service
+    return db.instance_with(Service, "mode", Mode, _gate_service.using, rows[0]) if rows else None
 
 
 def gate_facts(

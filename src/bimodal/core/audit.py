@@ -227,11 +227,10 @@ def _saved(connection, objs, ids) -> None:
 
 def _write(rows: list[list[models.Model]], entries: list[AuditEntry], head: AuditChainHead) -> None:
     """Insert the batch's rows and chained entries and move the head: on PostgreSQL in one statement
-    (data-modifying WITH clauses; Django's foreign keys are checked at commit), elsewhere one by one."""
+    (data-modifying WITH clauses; Django's foreign keys are checked at commit). Elsewhere there are no
+    rows (add_rows inserted them at once): the entries, then the head."""
     connection = transaction.get_connection(AuditEntry.objects.db)
     if connection.vendor != "postgresql":
-        for objs in rows:  # not reached: add_rows inserts at once outside PostgreSQL
-            _insert_now(connection, objs)
         if entries:
             _insert_now(connection, entries)
         AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)

@@ -120,6 +120,16 @@ def instance(model: type[models.Model], using: str, row: Sequence, start: int = 
     return model.from_db(using, names, row[start : start + len(names)])
 
 
+def instance_with(
+    model: type[models.Model], attr: str, related: type[models.Model], using: str, row: Sequence
+) -> models.Model:
+    """A `model` instance with its `related` row set on `attr`, as select_related gives them, from a row
+    laid out as columns(model) + columns(related, "<attr>__")."""
+    obj = instance(model, using, row)
+    setattr(obj, attr, instance(related, using, row, len(model._meta.concrete_fields)))
+    return obj
+
+
 def columns(model: type[models.Model], prefix: str = "") -> list[str]:
     """The names that select every concrete field of `model` (through `prefix`, e.g. "user__")."""
     return [prefix + f.attname for f in model._meta.concrete_fields]
