@@ -108,6 +108,24 @@ def update_audited(
     return obj
 
 
+def put_audited(
+    model: type[M],
+    *,
+    actor,
+    lookup: dict,
+    fields: dict,
+    verb: str,
+    update_verb: str = "",
+    defaults: dict | None = None,
+) -> M:
+    """Set `fields` on the row matching `lookup`, or create it (with `defaults` too): the "set" writes of
+    the services, audited as an update (`update_verb`, else `verb`) or a creation (`verb`)."""
+    existing = model._default_manager.filter(**lookup).first()
+    if existing is not None:
+        return update_audited(existing, actor=actor, fields=fields, verb=update_verb or verb)
+    return create_audited(model(**{**lookup, **(defaults or {}), **fields}), actor=actor, verb=verb)
+
+
 @transaction.atomic
 def delete_audited(obj: models.Model, *, actor, reason: str = "", verb: str = "") -> None:
     """Delete `obj` after recording its last state in the audit log."""

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import OrgUnit, Team, User
-from bimodal.core.services import create_audited, delete_audited, require_object, require_perm, update_audited
+from bimodal.core.services import (
+    create_audited,
+    delete_audited,
+    put_audited,
+    require_object,
+    require_perm,
+    update_audited,
+)
 from bimodal.delivery import health, scoring
 from bimodal.delivery.choices import (
     DEMAND_TRANSITIONS,
@@ -1130,11 +1137,13 @@ def capacity_set(*, actor: User, team: Team, fiscal_year: int, mode: Mode, fte: 
     """Set how many FTE a team gives to a mode in a year (the supply)."""
     require_perm(actor, "delivery.add_teamcapacity")
     require_perm(actor, "delivery.change_teamcapacity")
-    existing = TeamCapacity.objects.filter(team=team, fiscal_year=fiscal_year, mode=mode).first()
-    if existing:
-        return update_audited(existing, actor=actor, fields={"fte": fte}, verb="capacity_update")
-    return create_audited(
-        TeamCapacity(team=team, fiscal_year=fiscal_year, mode=mode, fte=fte), actor=actor, verb="capacity_set"
+    return put_audited(
+        TeamCapacity,
+        actor=actor,
+        lookup={"team": team, "fiscal_year": fiscal_year, "mode": mode},
+        fields={"fte": fte},
+        verb="capacity_set",
+        update_verb="capacity_update",
     )
 
 
@@ -1146,26 +1155,14 @@ def _allocation_put(
     lookup = {"team": team, "fiscal_year": fiscal_year, "initiative": initiative}
     if initiative is None:
         lookup |= {"mode": mode, "investment_class": investment_class}
-    existing = CapacityAllocation.objects.filter(**lookup).first()
-    if existing:
-        return update_audited(
-            existing,
-            actor=actor,
-            fields={"fte": fte, "note": note or existing.note},
-            verb="allocation_update",
-        )
-    return create_audited(
-        CapacityAllocation(
-            team=team,
-            fiscal_year=fiscal_year,
-            mode=mode,
-            investment_class=investment_class,
-            initiative=initiative,
-            fte=fte,
-            note=note,
-        ),
+    return put_audited(
+        CapacityAllocation,
         actor=actor,
+        lookup=lookup,
+        fields={"fte": fte, **({"note": note} if note else {})},  # a blank note keeps the one there
+        defaults={"mode": mode, "investment_class": investment_class},
         verb="allocation_set",
+        update_verb="allocation_update",
     )
 
 

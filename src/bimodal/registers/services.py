@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Notification, User
-from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
+from bimodal.core.services import (
+    create_audited,
+    put_audited,
+    require_object,
+    require_perm,
+    unique_slug,
+    update_audited,
+)
 from bimodal.portfolio import services as portfolio_services
 from bimodal.registers import risk
 from bimodal.registers.choices import (
@@ -362,11 +369,13 @@ def cloudcost_record(*, actor: User, account: CloudAccount, month, amount) -> Cl
         amount = Decimal(str(amount))
     except InvalidOperation as exc:
         raise ValidationError({"amount": f"“{amount}” is not a number."}) from exc
-    existing = CloudCost.objects.filter(account=account, month=month).first()
-    if existing:
-        return update_audited(existing, actor=actor, fields={"amount": amount}, verb="cloudcost_update")
-    return create_audited(
-        CloudCost(account=account, month=month, amount=amount), actor=actor, verb="cloudcost_record"
+    return put_audited(
+        CloudCost,
+        actor=actor,
+        lookup={"account": account, "month": month},
+        fields={"amount": amount},
+        verb="cloudcost_record",
+        update_verb="cloudcost_update",
     )
 
 

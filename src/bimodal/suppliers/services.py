@@ -16,6 +16,7 @@ from bimodal.core.services import (
     create_audited,
     delete_audited,
     notify,
+    put_audited,
     require_object,
     require_perm,
     unique_slug,
@@ -370,14 +371,11 @@ def requirement_set(
     require_perm(actor, "suppliers.change_mspevaluation")
     require_object(actor, "change", evaluation)
     _require_open(evaluation)
-    existing = MspRequirement.objects.filter(evaluation=evaluation, skill=skill).first()
-    if existing:
-        return update_audited(
-            existing, actor=actor, fields={"weight": weight, "future": future}, verb="requirement_set"
-        )
-    return create_audited(
-        MspRequirement(evaluation=evaluation, skill=skill, weight=weight, future=future),
+    return put_audited(
+        MspRequirement,
         actor=actor,
+        lookup={"evaluation": evaluation, "skill": skill},
+        fields={"weight": weight, "future": future},
         verb="requirement_set",
     )
 
