@@ -1042,29 +1042,17 @@ def _budget_put(
 ) -> Budget:
     if initiative is not None:
         mode, investment_class = initiative.mode, initiative.investment_class
-    existing = Budget.objects.filter(
-        fiscal_year=fiscal_year,
-        initiative=initiative,
-        **({} if initiative is not None else {"mode": mode, "investment_class": investment_class}),
-    ).first()
-    if existing:
-        return update_audited(
-            existing,
-            actor=actor,
-            fields={"amount": amount, "note": note or existing.note},
-            verb="budget_update",
-        )
-    return create_audited(
-        Budget(
-            fiscal_year=fiscal_year,
-            mode=mode,
-            investment_class=investment_class,
-            initiative=initiative,
-            amount=amount,
-            note=note,
-        ),
+    lookup = {"fiscal_year": fiscal_year, "initiative": initiative}
+    if initiative is None:
+        lookup |= {"mode": mode, "investment_class": investment_class}
+    return put_audited(
+        Budget,
         actor=actor,
+        lookup=lookup,
+        fields={"amount": amount, **({"note": note} if note else {})},  # a blank note keeps the one there
+        defaults={"mode": mode, "investment_class": investment_class},
         verb="budget_set",
+        update_verb="budget_update",
     )
 
 
