@@ -84,19 +84,7 @@ class InitiativeForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Initiative
-        fields = [
-            "name",
-            "description",
-            "approach",
-            "mode",
-            "org_unit",
-            "owner",
-            "team",
-            "services",
-            "investment_class",
-            "baseline_start",
-            "baseline_end",
-        ]
+        fields = list(Initiative.START_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "baseline_start": DATE,

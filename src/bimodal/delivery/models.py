@@ -261,6 +261,21 @@ class Initiative(TimeStampedModel):
         default=dict, blank=True, help_text='Kanban WIP limits per column, e.g. {"in_progress": 3}'
     )
 
+    # What starting an initiative asks for (the form and the API share this list, in display order).
+    START_FIELDS = (
+        "name",
+        "description",
+        "approach",
+        "mode",
+        "org_unit",
+        "owner",
+        "team",
+        "services",
+        "investment_class",
+        "baseline_start",
+        "baseline_end",
+    )
+
     objects = RestrictedManager.from_queryset(InitiativeQuerySet)()
 
     class Meta:

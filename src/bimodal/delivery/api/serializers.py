@@ -230,23 +230,7 @@ class InitiativeWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Initiative
-        fields = [
-            "name",
-            "description",
-            "approach",
-            "mode",
-            "org_unit",
-            "owner",
-            "team",
-            "services",
-            "investment_class",
-            "baseline_start",
-            "baseline_end",
-            "rag_override",
-            "rag_note",
-            "sprint_length_days",
-            "wip_limits",
-        ]
+        fields = [*Initiative.START_FIELDS, "rag_override", "rag_note", "sprint_length_days", "wip_limits"]
 
 
 class TransitionSerializer(serializers.Serializer):
