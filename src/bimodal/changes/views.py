@@ -26,16 +26,12 @@ from bimodal.changes.filtersets import ChangeFilterSet
 from bimodal.changes.forms import ChangeForm, RescheduleForm, VoteForm, WindowForm
 from bimodal.changes.models import Change, ChangeWindow
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
 
 PER_PAGE = 25
 CALENDAR_DAYS = 28
-
-
-def _wants_partial(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 @login_required
@@ -45,7 +41,7 @@ def change_list(request):
     filterset = ChangeFilterSet(request.GET, queryset=selectors.change_list(user=request.user))
     page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     context = {"active_area": "changes", "filter": filterset, "page": page, "changes": page.object_list}
-    template = "changes/_change_results.html" if _wants_partial(request) else "changes/change_list.html"
+    template = "changes/_change_results.html" if wants_partial(request) else "changes/change_list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response

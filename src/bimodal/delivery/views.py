@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.delivery import charts, forms, scoring, selectors, services, whatif
 from bimodal.delivery.choices import (
@@ -47,11 +48,6 @@ from bimodal.delivery.models import (
 
 PER_PAGE = 50
 AREA = "delivery"
-
-
-def _wants_partial(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _year(request) -> int:
@@ -107,7 +103,7 @@ def portfolio(request):
         "rag": request.GET.get("rag", ""),
         "query": request.GET.urlencode(),
     }
-    if _wants_partial(request):
+    if wants_partial(request):
         response = render(request, "delivery/_portfolio_results.html", context)
     else:
         context["timeline"] = charts.timeline(rows)
@@ -585,7 +581,7 @@ def board(request, reference: str):
     initiative = _initiative(request, reference)
     if initiative.approach != Approach.AGILE:
         raise Http404("Waterfall initiatives have no board.")
-    template = "delivery/_board.html" if _wants_partial(request) else "delivery/board.html"
+    template = "delivery/_board.html" if wants_partial(request) else "delivery/board.html"
     return render(request, template, _board_context(request, initiative))
 
 
@@ -603,7 +599,7 @@ def story_move(request, pk: int):
     except ValidationError as exc:
         error = " ".join(exc.messages)
     initiative = Initiative.objects.get(pk=story.initiative_id)
-    if _wants_partial(request):
+    if wants_partial(request):
         response = render(request, "delivery/_board.html", _board_context(request, initiative, error))
         return response
     if error:
@@ -777,7 +773,7 @@ def what_if(request):
                     request,
                     f"Reallocated {plan.quantity} {'' if plan.kind == whatif.BUDGET else 'FTE '}as planned.",
                 )
-                if _wants_partial(request):
+                if wants_partial(request):
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = f"{reverse('delivery:capacity')}?fiscal_year={year}"
                     return response
@@ -795,6 +791,6 @@ def what_if(request):
         except ValidationError as exc:
             apply_validation_error(form, exc)
     context = _capacity_context(request, year, whatif_form=form, preview=preview)
-    if _wants_partial(request):
+    if wants_partial(request):
         return render(request, "delivery/_whatif.html", context)
     return render(request, "delivery/capacity.html", context)

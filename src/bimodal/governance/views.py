@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
 from bimodal.core.models import OrgUnit
 from bimodal.core.permissions import get_restricted_object
 from bimodal.governance import charts, selectors, services
@@ -39,11 +40,6 @@ from bimodal.governance.forms import (
 from bimodal.governance.models import AgendaItem, DecisionRequest, Forum, Meeting, Policy
 
 PER_PAGE = 25
-
-
-def _wants_partial(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _refused(request, exc: ValidationError | PermissionDenied) -> None:
@@ -476,7 +472,7 @@ def request_list(request):
     )
     context = {"active_area": "governance", "filter": filterset, "page": page, "requests": page.object_list}
     template = (
-        "governance/_request_results.html" if _wants_partial(request) else "governance/request_list.html"
+        "governance/_request_results.html" if wants_partial(request) else "governance/request_list.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))

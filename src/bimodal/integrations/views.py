@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.core.forms import apply_validation_error, style_widgets
+from bimodal.core.htmx import filtered_page
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.integrations import selectors, services
 from bimodal.integrations.filtersets import RepositoryFilterSet, WebhookDeliveryFilterSet
@@ -28,12 +28,14 @@ def _list(request, *, filterset_class, queryset, template: str, partial: str, ex
     """A filtered, paged list; an htmx request gets only the results fragment."""
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     style_widgets(filterset.form.fields)
-    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
-    context = {**AREA, "filter": filterset, "page": page, "query": request.GET.urlencode(), **(extra or {})}
-    htmx = getattr(request, "htmx", None)
-    response = render(request, partial if htmx and not htmx.boosted else template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return filtered_page(
+        request,
+        filterset=filterset,
+        template=template,
+        partial=partial,
+        context={**AREA, **(extra or {})},
+        per_page=PER_PAGE,
+    )
 
 
 @login_required

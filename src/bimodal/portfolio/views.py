@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.portfolio import charts, csvio, selectors
@@ -61,15 +62,9 @@ PER_PAGE = 25
 HISTORY_LENGTH = 20
 
 
-def _wants_partial(request) -> bool:
-    """An htmx swap (not a boosted navigation or a history restore) gets only the fragment."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
 def _render(request, full: str, partial: str, context: dict) -> HttpResponse:
     """Render the full page or, for an htmx swap, just its fragment; caches keep the two apart."""
-    if _wants_partial(request):
+    if wants_partial(request):
         response = render(request, partial, {**context, "oob": True})
     else:
         response = render(request, full, context)
@@ -118,7 +113,7 @@ def service_list(request):
         "filtered": bool(query),
     }
     response = _render(request, "portfolio/service_list.html", "portfolio/_service_results.html", context)
-    if _wants_partial(request):
+    if wants_partial(request):
         response["HX-Push-Url"] = f"{request.path}?{shown.urlencode()}" if shown else request.path
     return response
 
@@ -264,7 +259,7 @@ def service_detail(request, slug: str):
 
 def _graph_response(request, service: Service, dependency_form=None):
     """After a dependency edit: the graph fragment for htmx, else back to the service page."""
-    if _wants_partial(request):
+    if wants_partial(request):
         context = _graph_context(request, service, dependency_form)
         return render(request, "portfolio/_service_graph.html", {**context, "oob": True})
     if dependency_form is not None and dependency_form.errors:
@@ -293,7 +288,7 @@ def dependency_add(request, slug: str):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            if not _wants_partial(request):
+            if not wants_partial(request):
                 messages.success(request, f"Added: {edge}.")
             form = None
     return _graph_response(request, service, form)
@@ -310,7 +305,7 @@ def dependency_remove(request, slug: str, pk: int):
     portfolio_services.dependency_remove(
         actor=request.user, dependency=edge, reason=request.POST.get("reason", "")
     )
-    if not _wants_partial(request):
+    if not wants_partial(request):
         messages.success(request, f"Removed: {edge}.")
     return _graph_response(request, service)
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import filtered_page
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import csvio, risk, selectors, services
 from bimodal.registers.choices import STAGE_TRANSITIONS, RegisterStage
@@ -53,12 +52,14 @@ def _list(request, *, filterset_class, queryset, template: str, partial: str, ex
     """A filtered, paged list; an htmx request gets only the results fragment."""
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     style_filter_form(filterset.form)
-    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
-    context = {**AREA, "filter": filterset, "page": page, "query": request.GET.urlencode(), **(extra or {})}
-    htmx = getattr(request, "htmx", None)
-    response = render(request, partial if htmx and not htmx.boosted else template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return filtered_page(
+        request,
+        filterset=filterset,
+        template=template,
+        partial=partial,
+        context={**AREA, **(extra or {})},
+        per_page=PER_PAGE,
+    )
 
 
 def _next_stages(item) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from bimodal.core.calendars import WEEKDAYS
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
 from bimodal.core.models import Notification
 from bimodal.core.permissions import get_restricted_object
 from bimodal.servicedesk import selectors, services
@@ -51,11 +52,6 @@ from bimodal.servicedesk.models import (
 PER_PAGE = 50
 
 
-def _partial(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
 @login_required
 def queue(request):
     """The agent queue with SLA countdowns; requesters are sent to the portal. htmx swaps only the rows."""
@@ -72,7 +68,7 @@ def queue(request):
     now = timezone.now()
     rows = [(t, [selectors.clock(i, now, exact=False) for i in t.sla_instances.all()]) for t in page]
     context = {"active_area": "servicedesk", "filter": filterset, "page": page, "rows": rows}
-    template = "servicedesk/_queue_rows.html" if _partial(request) else "servicedesk/queue.html"
+    template = "servicedesk/_queue_rows.html" if wants_partial(request) else "servicedesk/queue.html"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -93,7 +89,7 @@ def ticket_detail(request, number: str):
         selectors.clock(i, now)
         for i in ticket.sla_instances.select_related("definition__schedule").prefetch_related("pauses")
     ]
-    if _partial(request) and request.GET.get("part") == "sla":
+    if wants_partial(request) and request.GET.get("part") == "sla":
         # The panel polls itself every 30 s: only the clocks are computed.
         response = render(request, "servicedesk/_sla_panel.html", {"ticket": ticket, "clocks": clocks})
         patch_vary_headers(response, ("HX-Request",))
@@ -318,7 +314,7 @@ def notifications(request):
     rows = Notification.objects.restrict(request.user, "view")[:100]
     context = {"active_area": "servicedesk", "rows": rows}
     template = (
-        "servicedesk/_notification_list.html" if _partial(request) else "servicedesk/notifications.html"
+        "servicedesk/_notification_list.html" if wants_partial(request) else "servicedesk/notifications.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
@@ -333,7 +329,7 @@ def notification_read(request, pk: int):
     services.notification_mark_read(actor=request.user, notification=notification)
     if request.POST.get("follow") and notification.url.startswith("/"):
         return redirect(notification.url)
-    if _partial(request):
+    if wants_partial(request):
         return notifications(request)
     return redirect("servicedesk:notifications")
 
@@ -343,7 +339,7 @@ def notification_read(request, pk: int):
 def notification_read_all(request):
     """Mark all of the caller's notifications read."""
     count = services.notification_mark_all_read(actor=request.user)
-    if _partial(request):
+    if wants_partial(request):
         return notifications(request)
     messages.success(request, f"{count} notification(s) marked read.")
     return redirect("servicedesk:notifications")
