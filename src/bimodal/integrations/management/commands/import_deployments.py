@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from bimodal.changes.choices import DeploymentSource
+from bimodal.core.management.files import read_text
 from bimodal.core.models import User
 from bimodal.integrations.importing import deployments_load, read_rows
 
@@ -43,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Cannot tell the format from the file name: pass --format csv or --format json."
             )
-        text = self._read(file)
+        text = read_text(file, stdin=True)
         try:
             rows, number = read_rows(text, fmt)
         except (ValueError, ValidationError) as exc:
@@ -73,14 +71,3 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Imported {file}: {result.created} created, {result.updated} updated.")
             )
-
-    def _read(self, file: str) -> str:
-        if file == "-":
-            return sys.stdin.read()
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"No such file: {file}")
-        try:
-            return path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file} is not UTF-8 text: {exc}") from exc

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from bimodal.core.management.files import read_text
 from bimodal.core.models import User
 from bimodal.portfolio import bulk, services
 from bimodal.portfolio.choices import AssessmentSource
@@ -39,13 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, output: str | None, save: bool = False, user=None, **options) -> None:
         actor = self._actor(user) if save else None
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"No such file: {file}")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file} is not UTF-8 text: {exc}") from exc
+        text = read_text(file)
         questionnaire = current_questionnaire()
         if questionnaire is None:
             raise CommandError("No questionnaire is published.")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from bimodal.core.management.files import read_text
 from bimodal.core.models import User
 from bimodal.portfolio.backstage import import_backstage
 from bimodal.portfolio.models import Mode
@@ -40,13 +39,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No mode “{default_mode}”; the modes are {keys}.")
         sources = []
         for name in files:
-            path = Path(name)
-            if not path.is_file():
-                raise CommandError(f"No such file: {name}")
-            try:
-                sources.append((name, path.read_text(encoding="utf-8-sig")))
-            except UnicodeDecodeError as exc:
-                raise CommandError(f"{name} is not UTF-8 text: {exc}") from exc
+            sources.append((name, read_text(name)))
         try:
             result = import_backstage(actor=actor, sources=sources, default_mode=mode, dry_run=dry_run)
         except PermissionDenied as exc:

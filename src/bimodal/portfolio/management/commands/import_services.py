@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from bimodal.core.management.files import read_text
 from bimodal.core.models import User
 from bimodal.portfolio.csvio import import_services, read_rows
 
@@ -31,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"User “{user}” is inactive.")
         if not actor.has_perm("portfolio.import_services"):
             raise CommandError(f"User “{user}” does not have permission to import services.")
-        text = self._read(file)
+        text = read_text(file, stdin=True)
         rows, _ = read_rows(text)
         # tqdm writes carriage returns; it needs the raw stream, not Django's line-ending wrapper.
         stream = getattr(self.stderr, "_out", self.stderr)
@@ -56,16 +55,3 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run, nothing written — the import would give: {summary}.")
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported {file}: {summary}."))
-
-    def _read(self, file: str) -> str:
-        if file == "-":
-            import sys
-
-            return sys.stdin.read()
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"No such file: {file}")
-        try:
-            return path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file} is not UTF-8 text: {exc}") from exc
