@@ -206,6 +206,35 @@ def add_business_time(schedule: Schedule, start: datetime, seconds: float | time
         day += timedelta(days=1)
 
 
+def subtract_business_time(schedule: Schedule, end: datetime, seconds: float | timedelta) -> datetime:
+    """The latest instant from which `seconds` of working time have passed by `end` (in UTC).
+
+    The mirror of add_business_time(): business_seconds_between(result, end) == seconds."""
+    remaining = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+    end = _aware(end)
+    if remaining < timedelta(0):
+        raise ValueError("cannot subtract a negative duration")
+    if remaining == timedelta(0) or schedule.always:
+        return end - remaining
+    if not schedule.has_working_time():
+        raise ValueError("the schedule has no working hours")
+    day = end.astimezone(schedule.zone).date() + timedelta(days=1)
+    idle_days = 0
+    while True:
+        intervals = schedule.intervals_on(day)
+        for a, b in reversed(intervals):
+            hi = min(b, end)
+            if hi <= a:
+                continue
+            if remaining <= hi - a:
+                return hi - remaining
+            remaining -= hi - a
+        idle_days = 0 if intervals else idle_days + 1
+        if idle_days > MAX_SEARCH_DAYS:
+            raise ValueError("the schedule has no working time within three years")
+        day -= timedelta(days=1)
+
+
 # --- bulk (numpy) ----------------------------------------------------------------------------------
 
 

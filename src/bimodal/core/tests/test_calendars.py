@@ -14,6 +14,7 @@ from bimodal.core.calendars import (
     add_business_time,
     business_seconds_between,
     business_seconds_many,
+    subtract_business_time,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -121,6 +122,37 @@ def test_add_then_measure_round_trips(schedule, start, seconds):
     end = add_business_time(schedule, start, seconds)
     assert end >= start
     assert business_seconds_between(schedule, start, end) == seconds
+
+
+def test_subtract_hand_checked():
+    # Monday 10:00 less 4 working hours → Friday 14:00 (the weekend counts for nothing).
+    assert subtract_business_time(OFFICE, london(2025, 3, 10, 10), 4 * H) == london(2025, 3, 7, 14)
+    # From Saturday noon the clock stands at Friday 17:00: 1 hour back is Friday 16:00.
+    assert subtract_business_time(OFFICE, london(2025, 3, 8, 12), H) == london(2025, 3, 7, 16)
+    # Tuesday after Easter 10:00 less 2 hours skips Easter Monday and Good Friday → Thursday 16:00.
+    assert subtract_business_time(OFFICE, london(2025, 4, 22, 10), 2 * H) == london(2025, 4, 17, 16)
+    # Christmas: 27 December 2027 (Monday) and 28th are substitute bank holidays in England.
+    assert subtract_business_time(OFFICE, london(2027, 12, 29, 9, 30), H) == london(2027, 12, 24, 16, 30)
+    # Around the clock it is elapsed time: the autumn Sunday has 25 hours, so 24 hours before Monday
+    # 00:00 GMT is the first 01:00 (BST) of that Sunday, 00:00 UTC.
+    assert subtract_business_time(ALL_DAY, london(2025, 10, 27, 0), 24 * H) == datetime(
+        2025, 10, 26, tzinfo=UTC
+    )
+    assert subtract_business_time(Schedule.twenty_four_seven(), london(2025, 3, 10, 10), H) == london(
+        2025, 3, 10, 9
+    )
+    with pytest.raises(ValueError):
+        subtract_business_time(OFFICE, london(2025, 3, 10, 10), -1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(schedule=schedules, end=instants, seconds=durations)
+def test_subtract_then_measure_round_trips(schedule, end, seconds):
+    start = subtract_business_time(schedule, end, seconds)
+    assert start <= end
+    assert business_seconds_between(schedule, start, end) == seconds
+    # The latest such instant: any later start has less working time before `end`.
+    assert business_seconds_between(schedule, start + timedelta(seconds=1), end) < seconds or seconds == 0
 
 
 @settings(max_examples=150, deadline=None)
