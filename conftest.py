@@ -1,8 +1,71 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and `--today` to run the whole suite as if it were another day."""
+
+import datetime as dt
+import os
+import zoneinfo
 
 import pytest
 
 from bimodal.core.tests.factories import UserFactory
+
+TODAY_ENV = "BIMODAL_TEST_TODAY"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today",
+        default=os.environ.get(TODAY_ENV, ""),
+        metavar="YYYY-MM-DD[THH:MM]",
+        help=(
+            "Run every test with the clock set to this local (Europe/London) time, ticking from there; "
+            f"also read from ${TODAY_ENV}. Reproduces a failure seen on another day."
+        ),
+    )
+
+
+def _today(config) -> dt.datetime | None:
+    """The moment given by --today, in the organisation's zone, or None for the real clock."""
+    text = config.getoption("--today")
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"--today must be YYYY-MM-DD or YYYY-MM-DDTHH:MM, not {text!r}") from None
+    if moment.tzinfo is None:
+        zone = zoneinfo.ZoneInfo(os.environ.get("TIME_ZONE", "Europe/London"))
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def pytest_configure(config):
+    """Start the clock at --today for the whole session (each xdist worker starts its own)."""
+    moment = _today(config)
+    if moment is not None:
+        import time_machine
+
+        config._bimodal_travel = time_machine.travel(moment, tick=True)
+        config._bimodal_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_bimodal_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    moment = _today(config)
+    if moment is None:
+        return (
+            f"today: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} (the real clock; --today to choose)"
+        )
+    return f"today: {moment:%Y-%m-%dT%H:%M %Z} (frozen start, ticking; rerun with --today={moment:%Y-%m-%dT%H:%M})"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Repeat the moment at the end, beside the failures it may explain."""
+    terminalreporter.write_line(pytest_report_header(config))
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """Demo data of the changes area: default policies, the CAB, windows and a year-end freeze, changes in
 various states on Northbridge's services, and a pipeline token for the mobile app.
 
-Idempotent: policies by key, the forum by slug, windows by name, changes by title, tokens by service."""
+Idempotent on any day: policies by key, the forum by slug, the windows and the freeze once, changes by title,
+tokens by service."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -17,59 +18,93 @@ from bimodal.governance import services as governance_services
 from bimodal.governance.defaults import apply_default_policies, ensure_cab
 from bimodal.portfolio.models import Mode, Service
 
-WEEKS = 6
+# Mode 1 windows the demo keeps: the last one before today and this many after it, none inside the freeze.
+WINDOWS_AHEAD = 6
+WINDOW_PREFIX = "Mode 1 weekend window"
+FREEZE_PREFIX = "Year-end freeze"
 
 
-def _saturday_night(weeks_ahead: int) -> datetime:
-    """22:00 local on the Saturday `weeks_ahead` weeks from this one."""
-    today = timezone.localdate()
-    saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7 * weeks_ahead)
-    return datetime.combine(
-        saturday, datetime.min.time(), tzinfo=timezone.get_current_timezone()
-    ) + timedelta(hours=22)
+def _freeze_span(today: date) -> tuple[datetime, datetime]:
+    """The year-end freeze in force or next to come: 18 December to 4 January, in the organisation's zone."""
+    tz = timezone.get_current_timezone()
+    year = today.year if today >= date(today.year, 1, 4) else today.year - 1
+    return datetime(year, 12, 18, tzinfo=tz), datetime(year + 1, 1, 4, tzinfo=tz)
 
 
-def _windows(admin: User) -> int:
+def _saturday_nights(now: datetime) -> tuple[datetime, list[datetime]]:
+    """The last Mode 1 window (Saturday 22:00–04:00 local) that ended before `now`, and the next
+    WINDOWS_AHEAD that start after it, skipping every Saturday whose window meets the year-end freeze.
+
+    Windows are derived from the moment the demo is loaded so that its story (a change done last weekend,
+    changes awaiting the CAB for the coming weekends) holds on any day, December included."""
+    tz = timezone.get_current_timezone()
+    freeze_start, freeze_end = _freeze_span(now.astimezone(tz).date())
+
+    def night(day: date) -> datetime:
+        return datetime.combine(day, time(22), tzinfo=tz)
+
+    def clear(start: datetime) -> bool:
+        end = start + timedelta(hours=6)
+        return end <= freeze_start or start >= freeze_end
+
+    today = now.astimezone(tz).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+    past = saturday
+    while not (night(past) + timedelta(hours=6) <= now and clear(night(past))):
+        past -= timedelta(days=7)
+    ahead: list[datetime] = []
+    day = saturday
+    while len(ahead) < WINDOWS_AHEAD:
+        # A day's notice at least, so the coming changes are planned in the future whatever the hour.
+        if night(day) > now + timedelta(days=1) and clear(night(day)):
+            ahead.append(night(day))
+        day += timedelta(days=7)
+    return night(past), ahead
+
+
+def _windows(admin: User, past: datetime, ahead: list[datetime], now: datetime) -> int:
+    """The weekend windows and the year-end freeze, once: a later load on another day adds none."""
     created = 0
     mode1 = Mode.objects.filter(key="mode-1").first()
-    existing = set(ChangeWindow.objects.values_list("name", flat=True))
-    for week in range(-1, WEEKS):
-        start = _saturday_night(week)
-        name = f"Mode 1 weekend window {start:%Y-%m-%d}"
-        if name in existing:
-            continue
+    if not ChangeWindow.objects.filter(kind=WindowKind.WINDOW, name__startswith=WINDOW_PREFIX).exists():
+        for start in [past, *ahead]:
+            change_services.window_create(
+                actor=admin,
+                name=f"{WINDOW_PREFIX} {start:%Y-%m-%d}",
+                kind=WindowKind.WINDOW,
+                start=start,
+                end=start + timedelta(hours=6),
+                modes=[mode1] if mode1 else [],
+                description="Saturday 22:00 – Sunday 04:00: the approved slot for Mode 1 changes.",
+            )
+            created += 1
+    if not ChangeWindow.objects.filter(kind=WindowKind.FREEZE, name__startswith=FREEZE_PREFIX).exists():
+        start, end = _freeze_span(timezone.localdate(now))
         change_services.window_create(
             actor=admin,
-            name=name,
-            kind=WindowKind.WINDOW,
-            start=start,
-            end=start + timedelta(hours=6),
-            modes=[mode1] if mode1 else [],
-            description="Saturday 22:00 – Sunday 04:00: the approved slot for Mode 1 changes.",
-        )
-        created += 1
-    year = timezone.localdate().year
-    name = f"Year-end freeze {year}"
-    if name not in existing:
-        tz = timezone.get_current_timezone()
-        change_services.window_create(
-            actor=admin,
-            name=name,
+            name=f"{FREEZE_PREFIX} {start.year}",
             kind=WindowKind.FREEZE,
-            start=datetime(year, 12, 18, tzinfo=tz),
-            end=datetime(year + 1, 1, 4, tzinfo=tz),
-            description="Year-end trading and closing: no changes except emergencies.",
+            start=start,
+            end=end,
+            modes=[mode1] if mode1 else [],
+            description=(
+                "Year-end trading and closing: no Mode 1 changes except emergencies. "
+                "Mode 2 services keep deploying through the gate."
+            ),
         )
         created += 1
     return created
 
 
-def _plan(week: int, hours: int = 1, offset: int = 1) -> tuple[datetime, datetime]:
-    start = _saturday_night(week) + timedelta(hours=offset)
+def _plan(night: datetime, hours: int = 1, offset: int = 1) -> tuple[datetime, datetime]:
+    """A slot of `hours` starting `offset` hours into the window that opens at `night`."""
+    start = night + timedelta(hours=offset)
     return start, start + timedelta(hours=hours)
 
 
-def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
+def _changes(
+    users: dict[str, User], svc: dict[str, Service], past: datetime, ahead: list[datetime], now: datetime
+) -> int:
     """About ten changes, each walked through the real service functions to its state."""
     existing = set(Change.objects.values_list("title", flat=True))
     owen, pat, chris, carla = users["owen"], users["pat"], users["chris"], users["carla"]
@@ -87,7 +122,7 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
         backout_plan="Restore the pre-change snapshot and restart.",
         test_plan="Overnight batch dry-run in pre-production; smoke tests after the change.",
     )
-    start, end = _plan(1)
+    start, end = _plan(ahead[0])
     change = new(
         "Core banking quarterly patch",
         owen,
@@ -101,7 +136,7 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
         change_services.change_submit(actor=owen, change=change)
         change_services.change_assess(actor=chris, change=change)  # awaits the CAB
 
-    start, end = _plan(1, offset=2)
+    start, end = _plan(ahead[0], offset=2)
     change = new(
         "Payments switch TLS certificate renewal",
         owen,
@@ -117,7 +152,7 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
             actor=carla, change=change, vote="approve", comment="Routine renewal; backout is clear."
         )
 
-    start, end = _plan(2)
+    start, end = _plan(ahead[1])
     change = new(
         "Card management limits recalibration",
         owen,
@@ -135,7 +170,7 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
         )
         change_services.change_schedule(actor=owen, change=change)
 
-    start, end = _plan(-1)
+    start, end = _plan(past)
     change = new(
         "SWIFT gateway message schema upgrade",
         owen,
@@ -159,7 +194,7 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
         )
         change_services.change_close(actor=chris, change=change)
 
-    start, end = _plan(3)
+    start, end = _plan(ahead[2])
     change = new(
         "Core banking batch scheduler replacement",
         owen,
@@ -172,10 +207,9 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
     if change:
         change_services.change_submit(actor=owen, change=change)
         change = change_services.change_assess(actor=chris, change=change)
-        if change.status == ChangeStatus.AWAITING_APPROVAL:  # not when the slot fell in the year-end freeze
-            change_services.change_vote(
-                actor=carla, change=change, vote="reject", comment="Needs a parallel-run plan first."
-            )
+        change_services.change_vote(
+            actor=carla, change=change, vote="reject", comment="Needs a parallel-run plan first."
+        )
 
     change = new(
         "Fraud rules hotfix after false-positive spike",
@@ -202,13 +236,14 @@ def _changes(users: dict[str, User], svc: dict[str, Service]) -> int:
         **plans,
     )
 
+    mobile_start = now + timedelta(days=2)
     change = new(
         "Mobile app: dark mode",
         pat,
         [svc["mobile-banking-app"]],
         change_type="normal",
-        planned_start=timezone.now() + timedelta(days=2),
-        planned_end=timezone.now() + timedelta(days=2, hours=1),
+        planned_start=mobile_start,
+        planned_end=mobile_start + timedelta(hours=1),
         **plans,
     )
     if change:
@@ -256,7 +291,9 @@ def load(*, actor) -> dict[str, int]:
     wanted = [users[name] for name in ("carla", "chris") if name in users]
     if set(cab.members.values_list("pk", flat=True)) != {u.pk for u in wanted} and wanted:
         governance_services.forum_update(actor=actor, forum=cab, members=wanted, chair=users.get("chris"))
-    counts["change_windows"] = _windows(actor)
+    now = timezone.now()
+    past, ahead = _saturday_nights(now)
+    counts["change_windows"] = _windows(actor, past, ahead, now)
     svc = {s.slug: s for s in Service.objects.select_related("mode")}
     needed = {
         "core-banking",
@@ -268,6 +305,6 @@ def load(*, actor) -> dict[str, int]:
         "mobile-banking-app",
     }
     if len(users) == 4 and needed <= set(svc):
-        counts["changes"] = _changes(users, svc)
+        counts["changes"] = _changes(users, svc, past, ahead, now)
         counts.update(_gate(actor, svc))
     return counts

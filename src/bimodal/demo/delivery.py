@@ -8,7 +8,7 @@ keys; everything is written through the delivery and governance services."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -427,15 +427,14 @@ def _waterfall(actor, users, units, teams, modes, services_by_slug, counts) -> N
         )
         months = max(1, (today - start).days // 30)
         for m in range(min(months, 6)):
-            period = (start + timedelta(days=30 * m)).replace(day=1)
-            if period.year == today.year:
-                services.actual_record(
-                    actor=actor,
-                    period=period,
-                    initiative=initiative,
-                    amount=(Decimal(budget) / 14).quantize(Decimal("0.01")),
-                    description="Supplier invoice",
-                )
+            # Every month since the start, in whichever fiscal year it falls (January loads too).
+            services.actual_record(
+                actor=actor,
+                period=(start + timedelta(days=30 * m)).replace(day=1),
+                initiative=initiative,
+                amount=(Decimal(budget) / 14).quantize(Decimal("0.01")),
+                description="Supplier invoice",
+            )
 
 
 def _agile(actor, users, counts) -> None:
@@ -517,9 +516,7 @@ def _agile(actor, users, counts) -> None:
 def _money_and_people(actor, teams, modes, counts) -> None:
     year = timezone.localdate().year
     for mode, klass, amount in ENVELOPES:
-        if not Budget.objects.filter(
-            fiscal_year=year, mode=modes[mode], investment_class=klass, initiative=None
-        ).exists():
+        if not Budget.objects.filter(mode=modes[mode], investment_class=klass, initiative=None).exists():
             services.budget_set(
                 actor=actor,
                 fiscal_year=year,
@@ -530,11 +527,15 @@ def _money_and_people(actor, teams, modes, counts) -> None:
             counts["budgets"] += 1
     from bimodal.delivery.models import Actual
 
-    if not Actual.objects.filter(fiscal_year=year, initiative=None).exists():
-        for month in range(1, timezone.localdate().month + 1):
+    if not Actual.objects.filter(initiative=None).exists():
+        # The last twelve months up to this one: the same history whatever the month of loading.
+        months = [timezone.localdate().replace(day=1)]
+        while len(months) < 12:
+            months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+        for period in months:
             services.actual_record(
                 actor=actor,
-                period=date(year, month, 1),
+                period=period,
                 mode=modes["mode-1"],
                 investment_class="run",
                 amount=Decimal(950_000),
@@ -542,17 +543,14 @@ def _money_and_people(actor, teams, modes, counts) -> None:
             )
             services.actual_record(
                 actor=actor,
-                period=date(year, month, 1),
+                period=period,
                 mode=modes["mode-2"],
                 investment_class="run",
                 amount=Decimal(95_000),
                 description="Cloud run costs",
             )
     for team, mode, fte in CAPACITY:
-        if (
-            team in teams
-            and not TeamCapacity.objects.filter(team=teams[team], fiscal_year=year, mode=modes[mode]).exists()
-        ):
+        if team in teams and not TeamCapacity.objects.filter(team=teams[team], mode=modes[mode]).exists():
             services.capacity_set(
                 actor=actor, team=teams[team], fiscal_year=year, mode=modes[mode], fte=Decimal(fte)
             )
@@ -561,7 +559,7 @@ def _money_and_people(actor, teams, modes, counts) -> None:
         if (
             team in teams
             and not CapacityAllocation.objects.filter(
-                team=teams[team], fiscal_year=year, mode=modes[mode], investment_class=klass, initiative=None
+                team=teams[team], mode=modes[mode], investment_class=klass, initiative=None
             ).exists()
         ):
             services.allocation_set(
@@ -575,7 +573,7 @@ def _money_and_people(actor, teams, modes, counts) -> None:
             )
             counts["allocations"] += 1
     for initiative in Initiative.objects.filter(approach="waterfall", team__isnull=False):
-        if not CapacityAllocation.objects.filter(initiative=initiative, fiscal_year=year).exists():
+        if not CapacityAllocation.objects.filter(initiative=initiative).exists():
             services.allocation_set(
                 actor=actor, team=initiative.team, fiscal_year=year, initiative=initiative, fte=Decimal(4)
             )

@@ -31,7 +31,8 @@ from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.choices import Level, TicketStatus, TicketType
 from bimodal.servicedesk.models import Ticket
 
-DAYS = 90
+# History covers this many working days (about 90 calendar days) before yesterday.
+WORKING_DAYS = 64
 
 
 @dataclass(frozen=True)
@@ -108,67 +109,70 @@ def _history(
     rows: list[dict] = []
     pull_requests: list[PullRequestData] = []
     incidents: list[dict] = []
-    start = end - timedelta(days=DAYS)
+    # The same number of working days whatever the weekday of loading, so a load makes the same history.
+    days: list[datetime] = []
+    day = end - timedelta(days=2)
+    while len(days) < WORKING_DAYS:
+        if day.weekday() < 5:
+            days.insert(0, day)
+        day -= timedelta(days=1)
     per_day = profile.per_week / 5
     n = pr_number = 0
-    day = start
-    last_finish = start
-    while day < end - timedelta(days=1):
-        if day.weekday() < 5:
-            count = int(per_day) + (1 if rng.random() < per_day - int(per_day) else 0)
-            for _ in range(count):
-                started = max(_working_time(rng, day), last_finish + timedelta(minutes=20))
-                finished = started + timedelta(minutes=profile.deploy_minutes * rng.uniform(0.7, 1.5))
-                if finished >= end:
-                    break
-                n += 1
-                failed = rng.random() < profile.failure_rate
-                commits = []
-                for k in range(rng.randint(1, 5)):
-                    lead = timedelta(hours=rng.lognormvariate(0, 0.6) * profile.lead_hours)
-                    commits.append(
-                        {
-                            "sha": _sha(slug, n, k),
-                            "authored_at": (started - lead).isoformat(),
-                            "message": rng.choice(MESSAGES),
-                            "author": rng.choice(AUTHORS),
-                        }
-                    )
-                commits.sort(key=lambda c: c["authored_at"])
-                head = commits[-1]["sha"]
-                version = f"{n // 40 + 1}.{n % 40}.0"
-                rows.append(
+    last_finish = days[0]
+    for day in days:
+        count = int(per_day) + (1 if rng.random() < per_day - int(per_day) else 0)
+        for _ in range(count):
+            started = max(_working_time(rng, day), last_finish + timedelta(minutes=20))
+            finished = started + timedelta(minutes=profile.deploy_minutes * rng.uniform(0.7, 1.5))
+            if finished >= end:
+                break
+            n += 1
+            failed = rng.random() < profile.failure_rate
+            commits = []
+            for k in range(rng.randint(1, 5)):
+                lead = timedelta(hours=rng.lognormvariate(0, 0.6) * profile.lead_hours)
+                commits.append(
                     {
-                        "service": slug,
-                        "environment": "production",
-                        "status": DeploymentStatus.FAILED if failed else DeploymentStatus.SUCCEEDED,
-                        "started_at": started.isoformat(),
-                        "finished_at": finished.isoformat(),
-                        "version": version,
-                        "commit": head,
-                        "commits": commits,
-                        "external_id": f"demo:{slug}:{n}",
+                        "sha": _sha(slug, n, k),
+                        "authored_at": (started - lead).isoformat(),
+                        "message": rng.choice(MESSAGES),
+                        "author": rng.choice(AUTHORS),
                     }
                 )
-                pr_number += 1
-                pull_requests.append(
-                    PullRequestData(
-                        number=pr_number,
-                        title=commits[0]["message"],
-                        created_at=datetime.fromisoformat(commits[0]["authored_at"]),
-                        merged_at=started - timedelta(minutes=rng.randint(5, 60)),
-                        merge_commit_sha=head,
-                        first_commit_at=datetime.fromisoformat(commits[0]["authored_at"]),
-                    )
+            commits.sort(key=lambda c: c["authored_at"])
+            head = commits[-1]["sha"]
+            version = f"{n // 40 + 1}.{n % 40}.0"
+            rows.append(
+                {
+                    "service": slug,
+                    "environment": "production",
+                    "status": DeploymentStatus.FAILED if failed else DeploymentStatus.SUCCEEDED,
+                    "started_at": started.isoformat(),
+                    "finished_at": finished.isoformat(),
+                    "version": version,
+                    "commit": head,
+                    "commits": commits,
+                    "external_id": f"demo:{slug}:{n}",
+                }
+            )
+            pr_number += 1
+            pull_requests.append(
+                PullRequestData(
+                    number=pr_number,
+                    title=commits[0]["message"],
+                    created_at=datetime.fromisoformat(commits[0]["authored_at"]),
+                    merged_at=started - timedelta(minutes=rng.randint(5, 60)),
+                    merge_commit_sha=head,
+                    first_commit_at=datetime.fromisoformat(commits[0]["authored_at"]),
                 )
-                last_finish = finished
-                if failed:
-                    opened = finished + timedelta(minutes=rng.randint(3, 15))
-                    restored = opened + timedelta(minutes=profile.restore_minutes * rng.uniform(0.5, 1.6))
-                    if restored < end:
-                        incidents.append({"version": version, "opened": opened, "restored": restored})
-                    last_finish = max(last_finish, restored)
-        day += timedelta(days=1)
+            )
+            last_finish = finished
+            if failed:
+                opened = finished + timedelta(minutes=rng.randint(3, 15))
+                restored = opened + timedelta(minutes=profile.restore_minutes * rng.uniform(0.5, 1.6))
+                if restored < end:
+                    incidents.append({"version": version, "opened": opened, "restored": restored})
+                last_finish = max(last_finish, restored)
     return rows, pull_requests, incidents
 
 

@@ -208,18 +208,27 @@ def _load_dependencies(admin: User, result: LoadResult) -> None:
         result.created["dependencies"] += 1
 
 
+@transaction.atomic
+def load_organisation(result: LoadResult | None = None) -> User:
+    """The part of the demo that does not depend on the day: modes, suppliers, people, teams, services
+    and their dependencies. Returns the demo administrator, who makes every later write."""
+    result = result if result is not None else LoadResult()
+    admin = _load_admin(result)
+    modes = _ensure_modes(admin, result)
+    _load_suppliers(admin, result)
+    _load_users(admin, result)
+    _load_org_units(admin, result)
+    _load_teams(admin, result)
+    _load_services(admin, modes, result)
+    _load_dependencies(admin, result)
+    return admin
+
+
 def load_demo() -> LoadResult:
     """Create whatever part of the demo organisation is missing; return what was created."""
     result = LoadResult()
     with transaction.atomic():
-        admin = _load_admin(result)
-        modes = _ensure_modes(admin, result)
-        _load_suppliers(admin, result)
-        _load_users(admin, result)
-        _load_org_units(admin, result)
-        _load_teams(admin, result)
-        _load_services(admin, modes, result)
-        _load_dependencies(admin, result)
+        admin = load_organisation(result)
         for extension in DEMO_EXTENSIONS:
             for kind, count in import_module(extension).load(actor=admin).items():
                 result.created[kind] += count

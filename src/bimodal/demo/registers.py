@@ -598,10 +598,9 @@ def _load_registers(actor: User, created: Counter) -> None:
             _reviewed(actor, account)
             created["cloud_accounts"] += 1
         account = CloudAccount.objects.get(slug=slug)
-        recorded = set(CloudCost.objects.filter(account=account).values_list("month", flat=True))
+        if CloudCost.objects.filter(account=account).exists():
+            continue  # a later load, perhaps in another month, adds no months of its own
         for i, month in enumerate(months):
-            if month in recorded:
-                continue
             # Fixed growth with a small seasonal wobble: deterministic, and recent months grow past budget.
             amount = Decimal(base) * (1 + Decimal(growth) / 100) ** i * (1 + Decimal((i % 3) - 1) / 50)
             register_services.cloudcost_record(
@@ -675,7 +674,9 @@ def load(*, actor) -> dict[str, int]:
     created: Counter = Counter()
     _load_registers(actor, created)
     _load_people(actor, created)
-    # Review tasks for what is due now, so the governance dashboard has something to show.
-    for kind, n in register_services.reviews_schedule().items():
-        created[f"review_tasks_{kind}"] += n
+    # Review tasks for what is due, so the governance dashboard has something to show; once, with the
+    # registers: later the worker's periodic job schedules them as they fall due.
+    if created["low_code_apps"] or created["ai_use_cases"] or created["cloud_accounts"]:
+        for kind, n in register_services.reviews_schedule().items():
+            created[f"review_tasks_{kind}"] += n
     return {k: v for k, v in created.items() if v}

@@ -7,11 +7,12 @@ title, the evaluation by slug. Ticket times are fixed offsets before the load, w
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
+from bimodal.core.calendars import Schedule, subtract_business_time
 from bimodal.core.models import Team, User
 from bimodal.core.services import create_audited
 from bimodal.demo.data import MSP
@@ -24,6 +25,8 @@ from bimodal.suppliers import services
 from bimodal.suppliers.models import Contract, MspEvaluation, Supplier, SupplierCategory
 
 HISTORY = "[history]"
+# The first history tickets are still open in Atlas' queue.
+OPEN_IN_QUEUE = 3
 CATEGORIES = ["Managed services", "Infrastructure", "Software", "Cloud", "Business process outsourcing"]
 SKILLS = [
     ("cobol", "COBOL & mainframe", "engineering"),
@@ -106,9 +109,20 @@ PATTERN = [
 ]
 
 
-def _at(days: float, minutes: float = 0) -> datetime:
-    base = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
-    return base - timedelta(days=days) + timedelta(minutes=minutes)
+def _history_starts(schedule: Schedule, now: datetime, count: int) -> list[datetime]:
+    """Mondays and Wednesdays at 09:00 local, newest first from last week, in weeks whose five weekdays are
+    all working days: each closed ticket's life (at most about 60 hours) then has the same working time
+    whatever the day of loading, so the demo's breaches and scorecards do not move with holidays."""
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    starts: list[datetime] = []
+    while len(starts) < count:
+        if all(schedule.is_working_day(monday + timedelta(days=d)) for d in range(5)):
+            for offset in (2, 0):
+                starts.append(datetime.combine(monday + timedelta(days=offset), time(9), tzinfo=zone))
+        monday -= timedelta(days=7)
+    return starts[:count]
 
 
 def _profiles(actor: User, created: Counter) -> dict[str, Skill]:
@@ -222,13 +236,20 @@ def _history(actor: User, created: Counter) -> None:
     if not (sam and sunil and desk and queue and targets):
         return
     done = set(Ticket.objects.filter(title__startswith=HISTORY).values_list("title", flat=True))
+    office = SupportSchedule.objects.get(slug="london-business-hours").as_schedule()
+    now = timezone.now()
+    starts = _history_starts(office, now, 40 - OPEN_IN_QUEUE)
     for i in range(40):
         service = targets[i % len(targets)]
         title = f"{HISTORY} {service.name}: alert {i + 1:02d}"
         if title in done:
             continue
         impact, urgency, respond, resolve = PATTERN[i % len(PATTERN)]
-        opened = _at(days=3 + i * 3, minutes=(i * 37) % 240)
+        if i < OPEN_IN_QUEUE:
+            # Open for more working time than any target: every clock of these is breached, on any day.
+            opened = subtract_business_time(office, now, (6 + i) * 8.5 * 3600)
+        else:
+            opened = starts[i - OPEN_IN_QUEUE] + timedelta(minutes=(i * 37) % 240)
         ticket = sd.ticket_create(
             actor=sam,
             ticket_type="incident",
@@ -244,7 +265,7 @@ def _history(actor: User, created: Counter) -> None:
         sd.ticket_assign(
             actor=sam, ticket=ticket, group=queue, now=handed, reason="Atlas operates this service"
         )
-        if i < 3:
+        if i < OPEN_IN_QUEUE:
             created["supplier_tickets"] += 1
             continue  # still open in Atlas' queue
         sd.ticket_assign(
@@ -303,8 +324,10 @@ def _history(actor: User, created: Counter) -> None:
                 now=end + timedelta(hours=4),
             )
         created["supplier_tickets"] += 1
-    # Raise the warnings and breaches of the clocks still running now, as the worker would have.
-    sd.sla_check()
+    # Raise the warnings and breaches of the clocks still running now, as the worker would have (once: a
+    # later load leaves that to the worker).
+    if created["supplier_tickets"]:
+        sd.sla_check(now=now)
 
 
 def _evaluation(actor: User, created: Counter, skills: dict[str, Skill]) -> None:
