@@ -18,7 +18,7 @@ demo: setup
 	$(BIN)/bimodal demo $(DEMO_ARGS)
 
 test: setup
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
