@@ -79,6 +79,9 @@ def test_demand_scored_approved_at_board_meeting_shows_in_portfolio_with_budget(
 
     # It shows in the portfolio view with its budget, also when filtered to agile work.
     page.click("a[data-area=delivery]")
+    # htmx is a deferred script: it binds the filters only once the page has finished parsing (after the chart
+    # library). A filter changed before that fires no request, so wait for the page, not for a timeout.
+    page.wait_for_load_state("load")
     row = page.get_by_test_id("portfolio-row").filter(has_text="Instant account opening")
     expect(row).to_contain_text("Agile")
     expect(row.get_by_test_id("row-budget")).to_have_text("500,000")
