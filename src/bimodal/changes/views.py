@@ -6,7 +6,7 @@ A refused step is a 403 (PermissionDenied) or a message with nothing written (Va
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -235,7 +235,7 @@ def cab_agenda(request):
 def change_calendar(request):
     """Windows, freezes and planned changes for four weeks, day by day."""
     try:
-        first = datetime.strptime(request.GET.get("start", ""), "%Y-%m-%d").date()
+        first = date.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         first = timezone.localdate()
     tz = timezone.get_current_timezone()

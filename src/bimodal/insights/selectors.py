@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.utils import timezone
@@ -138,7 +138,7 @@ def weekly_trend(scope: Scope) -> list[dict]:
             "incidents": 0,
             **series.get(wk, {}),
         }
-        row["week"] = (datetime(1970, 1, 5) + timedelta(weeks=wk - 1)).date()
+        row["week"] = date(1970, 1, 5) + timedelta(weeks=wk - 1)
         row["success_rate"] = row["completed"] / row["changes"] if row["changes"] else None
         row["failure_rate"] = row["failed"] / row["deployments"] if row["deployments"] else None
         out.append(row)

@@ -101,7 +101,8 @@ def test_split_hours_other_zone_holiday_and_closure():
 
 def test_naive_datetimes_refused_and_bad_specs():
     with pytest.raises(ValueError):
-        business_seconds_between(OFFICE, datetime(2025, 1, 1), datetime(2025, 1, 2))
+        naive = datetime(2025, 1, 1)  # noqa: DTZ001 (the point of the test)
+        business_seconds_between(OFFICE, naive, naive + timedelta(days=1))
     with pytest.raises(ValueError):
         Schedule.from_spec(hours={"mon": [["10:00", "09:00"]]})
     with pytest.raises(ValueError):
@@ -109,8 +110,11 @@ def test_naive_datetimes_refused_and_bad_specs():
     assert OFFICE.is_working_day(date(2025, 12, 24)) and not OFFICE.is_working_day(date(2025, 12, 25))
 
 
+# hypothesis takes naive bounds and attaches the zone itself.
 instants = st.datetimes(
-    min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+    min_value=datetime(2024, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2026, 12, 31),  # noqa: DTZ001
+    timezones=st.just(UTC),
 ).map(lambda d: d.replace(microsecond=0))
 durations = st.integers(min_value=0, max_value=400 * H)
 schedules = st.sampled_from([OFFICE, ALL_DAY, SPLIT])

@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from bimodal.core.calendars import business_seconds_between
 from bimodal.insights import clock
 
+# hypothesis takes naive bounds and attaches the zone itself.
 instants = st.datetimes(
-    min_value=datetime(2019, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    min_value=datetime(2019, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2027, 12, 31),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 
 
