@@ -1,0 +1,101 @@
+"""Writes of the service desk, one module per seam: tickets, requests, SLA clocks (with the suppliers'
+contracted clocks and escalations), Alertmanager alerts, notifications and administration. Other apps
+import from here, not from the modules."""
+
+from __future__ import annotations
+
+from bimodal.servicedesk.services.admin import (
+    catalogue_item_create,
+    catalogue_item_update,
+    priority_matrix,
+    priority_matrix_set,
+    schedule_create,
+    schedule_update,
+    sla_definition_create,
+    sla_definition_update,
+)
+from bimodal.servicedesk.services.alerts import (
+    SEVERITY,
+    alertmanager_ingest,
+    alertmanager_secret,
+)
+from bimodal.servicedesk.services.base import (
+    ALLOWED_ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    PRIORITY_UP,
+    priority_for,
+)
+from bimodal.servicedesk.services.notifications import (
+    notification_mark_all_read,
+    notification_mark_read,
+)
+from bimodal.servicedesk.services.requests import (
+    _approvers,
+    request_decide,
+    request_submit,
+    task_complete,
+)
+from bimodal.servicedesk.services.sla_clocks import (
+    sla_check,
+    sla_escalate,
+    sla_on_status,
+    sla_rematch,
+    sla_start,
+    sla_supplier_accept,
+    sla_supplier_hold,
+    sla_supplier_release,
+)
+from bimodal.servicedesk.services.tickets import (
+    problem_mark_known_error,
+    ticket_assign,
+    ticket_attach,
+    ticket_classify,
+    ticket_comment,
+    ticket_create,
+    ticket_link_change,
+    ticket_link_problem,
+    ticket_transition,
+    ticket_unlink_change,
+)
+
+__all__ = [
+    "ALLOWED_ATTACHMENT_TYPES",
+    "MAX_ATTACHMENT_BYTES",
+    "PRIORITY_UP",
+    "SEVERITY",
+    "_approvers",
+    "alertmanager_ingest",
+    "alertmanager_secret",
+    "catalogue_item_create",
+    "catalogue_item_update",
+    "notification_mark_all_read",
+    "notification_mark_read",
+    "priority_for",
+    "priority_matrix",
+    "priority_matrix_set",
+    "problem_mark_known_error",
+    "request_decide",
+    "request_submit",
+    "schedule_create",
+    "schedule_update",
+    "sla_check",
+    "sla_definition_create",
+    "sla_definition_update",
+    "sla_escalate",
+    "sla_on_status",
+    "sla_rematch",
+    "sla_start",
+    "sla_supplier_accept",
+    "sla_supplier_hold",
+    "sla_supplier_release",
+    "task_complete",
+    "ticket_assign",
+    "ticket_attach",
+    "ticket_classify",
+    "ticket_comment",
+    "ticket_create",
+    "ticket_link_change",
+    "ticket_link_problem",
+    "ticket_transition",
+    "ticket_unlink_change",
+]

@@ -1,0 +1,163 @@
+"""Prometheus Alertmanager: alert groups become incidents, idempotently."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from bimodal.core.models import User
+from bimodal.core.services import (
+    create_audited,
+    notify,
+)
+from bimodal.insights.services import record_ticket
+from bimodal.servicedesk.choices import (
+    DONE_STATUSES,
+    Level,
+    TicketStatus,
+    TicketType,
+)
+from bimodal.servicedesk.models import (
+    Ticket,
+)
+from bimodal.servicedesk.services.base import (
+    _event,
+    priority_for,
+)
+from bimodal.servicedesk.services.sla_clocks import (
+    sla_start,
+)
+from bimodal.servicedesk.services.tickets import (
+    _set_status,
+)
+
+# --- Prometheus Alertmanager ----------------------------------------------------------------------
+
+
+def _alert_user() -> User:
+    user, created = User.objects.get_or_create(
+        username="alertmanager",
+        defaults={"first_name": "Alertmanager", "job_title": "Monitoring (machine account)"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+SEVERITY = {
+    "critical": (Level.HIGH, Level.HIGH),
+    "page": (Level.HIGH, Level.HIGH),
+    "warning": (Level.MEDIUM, Level.MEDIUM),
+}
+
+
+@transaction.atomic
+def alertmanager_ingest(*, payload: dict, now: datetime | None = None) -> tuple[Ticket | None, str]:
+    """One Alertmanager notification: a firing group opens (or updates) one incident, a resolved one resolves it.
+
+    Alerts are deduplicated by `groupKey`: every notification of a group lands on the same open incident."""
+    from bimodal.portfolio.models import Service
+
+    now = now or timezone.now()
+    group_key = payload.get("groupKey")
+    status = payload.get("status")
+    alerts = payload.get("alerts")
+    if (
+        not isinstance(group_key, str)
+        or not group_key
+        or status not in {"firing", "resolved"}
+        or not isinstance(alerts, list)
+    ):
+        raise ValidationError(
+            {"payload": "Expected an Alertmanager webhook payload (groupKey, status, alerts)."}
+        )
+    labels = {**(payload.get("commonLabels") or {})}
+    annotations = payload.get("commonAnnotations") or {}
+    ticket = Ticket.objects.select_for_update().filter(alert_group_key=group_key).first()
+    machine = _alert_user()
+    names = sorted(
+        {str(a.get("labels", {}).get("alertname", "")) for a in alerts if isinstance(a, dict)} - {""}
+    )
+    summary = annotations.get("summary") or ", ".join(names) or labels.get("alertname", "Alert")
+    if status == "resolved":
+        if ticket is None or ticket.status in DONE_STATUSES:
+            return ticket, "ignored"
+        # A monitoring resolution: the system moves the incident along the declared transitions.
+        if ticket.status == TicketStatus.NEW:
+            ticket = _set_status(ticket, TicketStatus.IN_PROGRESS, actor=machine, now=now)
+        ticket = _set_status(
+            ticket,
+            TicketStatus.RESOLVED,
+            actor=machine,
+            now=now,
+            reason="alerts resolved",
+            resolution=f"Resolved by monitoring: {summary}",
+        )
+        return ticket, "resolved"
+    lines = []
+    for alert in alerts:
+        if isinstance(alert, dict):
+            starts = parse_datetime(str(alert.get("startsAt", ""))) if alert.get("startsAt") else None
+            lines.append(
+                f"- {alert.get('labels', {}).get('alertname', '?')} {alert.get('labels', {}).get('instance', '')} since {starts or '?'}"
+            )
+    if ticket is not None and ticket.status not in DONE_STATUSES:
+        _event(ticket, "alert", f"Alertmanager: {len(alerts)} alert(s) firing", actor=machine, at=now)
+        return ticket, "updated"
+    slug = labels.get("service") or next(
+        (
+            a.get("labels", {}).get("service")
+            for a in alerts
+            if isinstance(a, dict) and a.get("labels", {}).get("service")
+        ),
+        None,
+    )
+    service = Service.objects.filter(slug=slug).select_related("owner_team").first() if slug else None
+    if service is None:
+        raise ValidationError(
+            {"commonLabels": f"No service with slug {slug!r}: label alerts with service=<slug>."}
+        )
+    impact, urgency = SEVERITY.get(str(labels.get("severity", "")).lower(), (Level.MEDIUM, Level.LOW))
+    if ticket is not None:
+        # The group fired again after its incident was closed: keep the key on the new incident.
+        Ticket.objects.filter(pk=ticket.pk).update(alert_group_key=None)
+    next_id = (Ticket.objects.aggregate(n=Max("id"))["n"] or 0) + 1
+    incident = Ticket(
+        number=f"INC{next_id:06d}",
+        ticket_type=TicketType.INCIDENT,
+        title=f"[alert] {summary}"[:200],
+        description="\n".join([annotations.get("description", ""), *lines]).strip(),
+        service=service,
+        requester=machine,
+        impact=impact,
+        urgency=urgency,
+        priority=priority_for(impact, urgency),
+        assignment_group=service.owner_team,
+        alert_group_key=group_key,
+        opened_at=now,
+    )
+    create_audited(incident, actor=machine, verb="ticket_create_from_alert")
+    record_ticket(incident, "", incident.status, at=now)
+    _event(incident, "opened", f"Opened by Alertmanager ({len(alerts)} alert(s))", actor=machine, at=now)
+    sla_start(ticket=incident, now=now)
+    notify(
+        recipients=list(service.owner_team.members.all()),
+        subject=f"{incident.number}: {incident.title}",
+        url=incident.get_absolute_url(),
+    )
+    return incident, "created"
+
+
+def alertmanager_secret() -> str:
+    """The shared secret Alertmanager must send (empty: the webhook is disabled)."""
+    return getattr(settings, "BIMODAL_ALERTMANAGER_SECRET", "") or os.environ.get(
+        "BIMODAL_ALERTMANAGER_SECRET", ""
+    )

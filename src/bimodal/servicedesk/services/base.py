@@ -1,0 +1,56 @@
+"""Shared pieces of the service desk's writes: the priority matrix, ticket events, agent checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from bimodal.core.services import (
+    require_object,
+    require_perm,
+)
+from bimodal.servicedesk.choices import (
+    DEFAULT_PRIORITY_MATRIX,
+    Priority,
+)
+from bimodal.servicedesk.models import (
+    PriorityRule,
+    Ticket,
+    TicketEvent,
+)
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_ATTACHMENT_TYPES = {
+    "text/plain",
+    "text/csv",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "application/json",
+    "application/zip",
+}
+PRIORITY_UP = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Priority.P1}
+
+
+def priority_for(impact: int, urgency: int) -> str:
+    """Priority from the (editable) impact × urgency matrix; the default matrix fills gaps."""
+    rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).first()
+    return rule.priority if rule else DEFAULT_PRIORITY_MATRIX[(int(impact), int(urgency))]
+
+
+def _event(ticket: Ticket, kind: str, text: str, *, actor=None, at: datetime | None = None) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket, kind=kind, text=text[:300], actor=actor, at=at or timezone.now()
+    )
+
+
+def _is_agent(user) -> bool:
+    return bool(user) and user.has_perm("servicedesk.work_tickets")
+
+
+def _require_work(actor, ticket: Ticket) -> None:
+    """Agents may work only the tickets they can see (their groups', their supplier's queue)."""
+    require_perm(actor, "servicedesk.work_tickets")
+    require_object(actor, "change", ticket)

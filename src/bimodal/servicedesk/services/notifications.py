@@ -1,0 +1,45 @@
+"""Notifications: marking them read."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.core import audit
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import Notification, User
+from bimodal.core.services import (
+    require_object,
+    update_audited,
+)
+
+# --- notifications ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
+    """Mark one of the actor's own notifications as read."""
+    require_object(actor, "view", notification)
+    if notification.read_at is not None:
+        return notification
+    return update_audited(
+        notification, actor=actor, fields={"read_at": timezone.now()}, verb="notification_mark_read"
+    )
+
+
+@transaction.atomic
+def notification_mark_all_read(*, actor: User) -> int:
+    """Mark all of the actor's unread notifications as read (one audit entry for the batch)."""
+    unread = Notification.objects.restrict(actor, "view").filter(read_at__isnull=True)
+    ids = list(unread.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=actor,
+        after={"notifications_read": ids},
+        verb="notification_mark_all_read",
+    )
+    return len(ids)

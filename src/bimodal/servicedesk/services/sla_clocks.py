@@ -1,0 +1,414 @@
+"""SLA clocks, the state machine of each ticket's clocks: start, pause, resume, stop, re-match, the
+suppliers' contracted clocks while they hold a ticket (SIAM hand-offs), the periodic check and escalations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bimodal.core import audit
+from bimodal.core.calendars import Timeline
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import Team, User
+from bimodal.core.services import (
+    notify,
+)
+from bimodal.servicedesk import sla
+from bimodal.servicedesk.choices import (
+    DONE_STATUSES,
+    RESPONDED_STATUSES,
+    SlaState,
+    SlaTarget,
+    TicketStatus,
+)
+from bimodal.servicedesk.models import (
+    SlaDefinition,
+    SlaEscalation,
+    SlaInstance,
+    SlaPause,
+    Ticket,
+    TicketHandoff,
+)
+from bimodal.servicedesk.services.base import (
+    PRIORITY_UP,
+    _event,
+)
+
+# --- SLA clocks ----------------------------------------------------------------------------------------
+
+
+def _definitions():
+    """The end-to-end definitions (a supplier contract's definitions are matched only for its clocks)."""
+    return SlaDefinition.objects.filter(active=True, contract_target__isnull=True).select_related("schedule")
+
+
+def sla_start(*, ticket: Ticket, now: datetime) -> list[SlaInstance]:
+    """Start the clocks of the definitions that match a new ticket (paused at once in a pause status)."""
+    out = []
+    for target, definition in sla.match_definitions(ticket, _definitions()).items():
+        instance = SlaInstance(
+            ticket=ticket, definition=definition, target=target, started_at=now, running_since=now
+        )
+        instance.due_at = sla.due_from(instance)
+        instance.save()
+        if ticket.status in definition.pause_statuses:
+            _pause(instance, now=now, reason=ticket.status)
+        out.append(instance)
+    return out
+
+
+def _pause(instance: SlaInstance, *, now: datetime, reason: str) -> None:
+    instance.elapsed_seconds = sla.elapsed_seconds(instance, now)
+    instance.running_since = None
+    instance.due_at = None
+    instance.state = SlaState.PAUSED
+    instance.computed_at, instance.computed_elapsed = now, instance.elapsed_seconds
+    instance.save()
+    SlaPause.objects.create(instance=instance, started_at=now, reason=reason)
+
+
+def _resume(instance: SlaInstance, *, now: datetime) -> None:
+    SlaPause.objects.filter(instance=instance, ended_at__isnull=True).update(ended_at=now)
+    instance.running_since = now
+    instance.due_at = sla.due_from(instance)
+    over = instance.elapsed_seconds > instance.definition.target_seconds
+    instance.state = SlaState.BREACHED if over else SlaState.RUNNING
+    instance.save()
+
+
+def _stop(instance: SlaInstance, *, now: datetime, cancelled: bool = False) -> None:
+    elapsed = sla.elapsed_seconds(instance, now)
+    SlaPause.objects.filter(instance=instance, ended_at__isnull=True).update(ended_at=now)
+    instance.elapsed_seconds = instance.computed_elapsed = elapsed
+    instance.computed_at = instance.stopped_at = now
+    instance.running_since = None
+    if cancelled:
+        instance.state = SlaState.CANCELLED
+    elif elapsed <= instance.definition.target_seconds:
+        instance.state = SlaState.MET
+    else:
+        instance.state = SlaState.BREACHED
+        instance.breached_at = instance.breached_at or instance.due_at
+    instance.save()
+    if not cancelled:
+        whose = f"{instance.supplier} " if instance.supplier_id else ""
+        _event(
+            instance.ticket,
+            "sla",
+            f"{whose}{instance.get_target_display()} SLA {instance.get_state_display().lower()} ({sla.format_duration(elapsed)})",
+            at=now,
+        )
+
+
+def sla_on_status(*, ticket: Ticket, old: str, new: str, now: datetime) -> None:
+    """Keep a ticket's clocks in step with a status change: stop, pause, resume or restart."""
+    holder = _holder_supplier(ticket)
+    for instance in ticket.sla_instances.select_related("definition__schedule", "supplier"):
+        if instance.supplier_id:
+            _supplier_clock_on_status(
+                instance, holds=instance.supplier_id == holder, old=old, new=new, now=now
+            )
+            continue
+        pauses = instance.definition.pause_statuses
+        stopped = instance.stopped_at is not None
+        if new == TicketStatus.CANCELLED and not stopped:
+            _stop(instance, now=now, cancelled=True)
+        elif instance.target == SlaTarget.RESPONSE:
+            if not stopped and new in RESPONDED_STATUSES:
+                _stop(instance, now=now)
+            elif not stopped and new in pauses and instance.running_since is not None:
+                _pause(instance, now=now, reason=new)
+            elif not stopped and old in pauses and new not in pauses and instance.running_since is None:
+                _resume(instance, now=now)
+        elif new in {TicketStatus.RESOLVED, TicketStatus.CLOSED}:
+            if not stopped:
+                _stop(instance, now=now)
+        elif stopped and old == TicketStatus.RESOLVED and instance.state != SlaState.CANCELLED:
+            # Reopened: the clock picks up where it stopped.
+            instance.stopped_at = None
+            _resume(instance, now=now)
+        elif not stopped and new in pauses and instance.running_since is not None:
+            _pause(instance, now=now, reason=new)
+        elif not stopped and new not in pauses and instance.running_since is None:
+            _resume(instance, now=now)
+
+
+def sla_rematch(*, ticket: Ticket, now: datetime) -> None:
+    """After a priority change: move open clocks to the definition that now matches, keeping elapsed time."""
+    matched = sla.match_definitions(ticket, _definitions())
+    by_contract: dict[int, dict] = {}
+    for instance in ticket.sla_instances.select_related(
+        "definition__schedule", "definition__contract_target"
+    ):
+        if instance.supplier_id:
+            contract_id = instance.definition.contract_target.contract_id
+            if contract_id not in by_contract:
+                by_contract[contract_id] = sla.match_definitions(ticket, _contract_definitions(contract_id))
+            definition = by_contract[contract_id].get(instance.target)
+        else:
+            definition = matched.get(instance.target)
+        if instance.stopped_at is not None or definition is None or definition.pk == instance.definition_id:
+            continue
+        running = instance.running_since is not None
+        if running:
+            instance.elapsed_seconds = sla.elapsed_seconds(instance, now)
+        instance.definition = definition
+        if running:
+            instance.running_since = now
+            instance.due_at = sla.due_from(instance)
+            instance.state = (
+                SlaState.BREACHED
+                if instance.elapsed_seconds > definition.target_seconds
+                else SlaState.RUNNING
+            )
+        instance.save()
+        _event(ticket, "sla", f"{instance.get_target_display()} SLA now {definition.name}", at=now)
+
+
+# --- hand-offs between parties and the suppliers' contracted clocks (SIAM) ---------------------------
+
+
+def _holder_supplier(ticket: Ticket) -> int | None:
+    """The supplier whose queue holds the ticket now (None: an internal team or nobody)."""
+    if not ticket.assignment_group_id:
+        return None
+    return Team.objects.filter(pk=ticket.assignment_group_id).values_list("supplier_id", flat=True).first()
+
+
+def _contract_definitions(contract_id: int):
+    return SlaDefinition.objects.filter(active=True, contract_target__contract_id=contract_id).select_related(
+        "schedule"
+    )
+
+
+def _check_supplier_cover(ticket: Ticket, group: Team, *, at: datetime) -> None:
+    """A supplier queue takes only tickets its supplier is contracted for (once it has contracts)."""
+    if not group.supplier_id:
+        return
+    from bimodal.suppliers import selectors as supplier_selectors
+
+    if not supplier_selectors.supplier_has_contracts(group.supplier_id):
+        return
+    if supplier_selectors.covering_contract(supplier_id=group.supplier_id, ticket=ticket, on=at) is None:
+        raise ValidationError(
+            {"group": f"{group.supplier} has no current contract covering {ticket.service}."}
+        )
+
+
+def _handoff(
+    ticket: Ticket, *, old_group: Team | None, new_group: Team, actor, now: datetime, reason: str = ""
+) -> TicketHandoff:
+    """Record the ticket passing between parties and move the suppliers' contracted clocks with it."""
+    handoff = TicketHandoff.objects.create(
+        ticket=ticket,
+        at=now,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_team=old_group,
+        to_team=new_group,
+        from_supplier_id=old_group.supplier_id if old_group else None,
+        to_supplier_id=new_group.supplier_id,
+        reason=reason[:200],
+    )
+    old_supplier = old_group.supplier_id if old_group else None
+    if old_supplier != new_group.supplier_id:
+        if old_supplier:
+            sla_supplier_release(ticket=ticket, supplier_id=old_supplier, now=now)
+        if new_group.supplier_id:
+            sla_supplier_hold(ticket=ticket, supplier_id=new_group.supplier_id, now=now)
+    return handoff
+
+
+def sla_supplier_hold(*, ticket: Ticket, supplier_id: int, now: datetime) -> list[SlaInstance]:
+    """The supplier takes the ticket: start its contracted clocks (or resume them if it held it before)."""
+    if ticket.status in DONE_STATUSES:
+        return []
+    from bimodal.suppliers import selectors as supplier_selectors
+
+    contract = supplier_selectors.covering_contract(supplier_id=supplier_id, ticket=ticket, on=now)
+    existing = {
+        i.target: i
+        for i in ticket.sla_instances.filter(supplier_id=supplier_id).select_related("definition__schedule")
+    }
+    out = []
+    for instance in existing.values():
+        if instance.stopped_at is None and instance.running_since is None:
+            if ticket.status not in instance.definition.pause_statuses:
+                _resume(instance, now=now)
+            out.append(instance)
+    if contract is None:
+        return out
+    for target, definition in sla.match_definitions(ticket, _contract_definitions(contract.pk)).items():
+        if target in existing:
+            continue
+        instance = SlaInstance(
+            ticket=ticket,
+            definition=definition,
+            target=target,
+            started_at=now,
+            running_since=now,
+            supplier_id=supplier_id,
+        )
+        instance.due_at = sla.due_from(instance)
+        instance.save()
+        if ticket.status in definition.pause_statuses:
+            _pause(instance, now=now, reason=ticket.status)
+        out.append(instance)
+    return out
+
+
+def sla_supplier_release(*, ticket: Ticket, supplier_id: int, now: datetime) -> None:
+    """The supplier hands the ticket on: its clocks stand still until it holds the ticket again."""
+    for instance in ticket.sla_instances.filter(
+        supplier_id=supplier_id, stopped_at__isnull=True, running_since__isnull=False
+    ).select_related("definition__schedule"):
+        _pause(instance, now=now, reason="handed_off")
+
+
+def sla_supplier_accept(*, ticket: Ticket, supplier_id: int, now: datetime) -> None:
+    """A supplier agent took the ticket on (assigned to a person in the queue): its response clock stops."""
+    for instance in ticket.sla_instances.filter(
+        supplier_id=supplier_id, target=SlaTarget.RESPONSE, stopped_at__isnull=True
+    ).select_related("definition__schedule", "supplier"):
+        _stop(instance, now=now)
+
+
+def _supplier_clock_on_status(instance: SlaInstance, *, holds: bool, old: str, new: str, now: datetime):
+    """A supplier's clock follows the status only while the supplier holds the ticket.
+
+    Resolved while another party holds it: the clock is cancelled (not the supplier's to resolve) unless
+    the supplier had already run past its target, which stays a breach."""
+    pauses = instance.definition.pause_statuses
+    stopped = instance.stopped_at is not None
+    running = instance.running_since is not None
+    if new == TicketStatus.CANCELLED:
+        if not stopped:
+            _stop(instance, now=now, cancelled=True)
+    elif new in {TicketStatus.RESOLVED, TicketStatus.CLOSED}:
+        if not stopped:
+            over = sla.elapsed_seconds(instance, now) > instance.definition.target_seconds
+            _stop(instance, now=now, cancelled=not holds and not over)
+    elif instance.target == SlaTarget.RESPONSE and not stopped and holds and new in RESPONDED_STATUSES:
+        _stop(instance, now=now)
+    elif (
+        stopped
+        and holds
+        and old == TicketStatus.RESOLVED
+        and instance.target == SlaTarget.RESOLUTION
+        and instance.state != SlaState.CANCELLED
+    ):
+        instance.stopped_at = None
+        _resume(instance, now=now)
+    elif not stopped and running and new in pauses:
+        _pause(instance, now=now, reason=new)
+    elif not stopped and not running and holds and new not in pauses:
+        _resume(instance, now=now)
+
+
+def sla_check(*, now: datetime | None = None) -> dict[str, int]:
+    """Recompute every running clock (numpy, per schedule) and raise the warnings and breaches now due."""
+    now = now or timezone.now()
+    running = list(
+        SlaInstance.objects.filter(running_since__isnull=False, stopped_at__isnull=True)
+        .select_related("definition__schedule", "ticket")
+        .prefetch_related("escalations")
+    )
+    by_schedule: dict[int, list[SlaInstance]] = {}
+    for instance in running:
+        by_schedule.setdefault(instance.definition.schedule_id, []).append(instance)
+    raised = breached = 0
+    due: list[tuple[SlaInstance, int]] = []
+    import numpy as np
+
+    for group in by_schedule.values():
+        schedule = group[0].definition.schedule.as_schedule()
+        since = np.array([i.running_since.timestamp() for i in group])
+        timeline = Timeline(schedule, min(i.running_since for i in group), now)
+        elapsed = timeline.between(since, now.timestamp())
+        for instance, extra in zip(group, elapsed.tolist(), strict=True):
+            instance.computed_elapsed = instance.elapsed_seconds + extra
+            instance.computed_at = now
+            target = instance.definition.target_seconds
+            if instance.computed_elapsed > target and instance.state == SlaState.RUNNING:
+                instance.state = SlaState.BREACHED
+                instance.breached_at = instance.due_at
+                breached += 1
+            pct = sla.percent_used(instance.computed_elapsed, target)
+            done = {e.threshold for e in instance.escalations.all()}
+            for threshold in sorted({*instance.definition.warning_thresholds, 100}):
+                if pct >= threshold and threshold not in done:
+                    due.append((instance, threshold))
+    # Clocks are saved before escalating: an escalation may hand the ticket off and pause clocks.
+    SlaInstance.objects.bulk_update(
+        running, ["computed_elapsed", "computed_at", "state", "breached_at"], batch_size=500
+    )
+    for instance, threshold in due:
+        raised += bool(sla_escalate(instance=instance, threshold=threshold, now=now))
+    return {"running": len(running), "breached": breached, "escalations": raised}
+
+
+def sla_escalate(
+    *, instance: SlaInstance, threshold: int, now: datetime | None = None
+) -> SlaEscalation | None:
+    """Raise one warning (threshold %) or the breach (100) of a clock, at most once ever: the unique
+    (instance, threshold) row is written in the same transaction as the notifications."""
+    now = now or timezone.now()
+    ticket = instance.ticket
+    definition = instance.definition
+    try:
+        with transaction.atomic():
+            escalation = SlaEscalation.objects.create(instance=instance, threshold=threshold, created_at=now)
+            recipients: list[User] = [ticket.assignee] if ticket.assignee else []
+            if ticket.assignment_group_id and not recipients:
+                recipients += list(ticket.assignment_group.members.all())
+            breach = threshold >= 100
+            if breach and definition.escalation_team_id:
+                recipients += list(definition.escalation_team.members.all())
+                if definition.escalation_team.lead:
+                    recipients.append(definition.escalation_team.lead)
+            what = "breached" if breach else f"at {threshold}%"
+            subject = (
+                f"SLA {what}: {ticket.number} {instance.get_target_display().lower()} ({ticket.priority})"
+            )
+            notify(recipients=recipients, subject=subject, body=ticket.title, url=ticket.get_absolute_url())
+            escalation.recipients = sorted({u.username for u in recipients if u})
+            escalation.save(update_fields=["recipients"])
+            audit.record(
+                actor=None,
+                action=AuditAction.OTHER,
+                obj=escalation,
+                after=audit.snapshot(escalation),
+                verb="sla_escalate",
+                reason=subject,
+            )
+            _event(ticket, "escalation", subject, at=now)
+            if breach and definition.raise_priority_on_breach and ticket.priority in PRIORITY_UP:
+                new = PRIORITY_UP[ticket.priority]
+                Ticket.objects.filter(pk=ticket.pk).update(priority=new)
+                _event(ticket, "priority", f"Priority raised to {new} on breach", at=now)
+            current = (
+                Ticket.objects.filter(pk=ticket.pk).values_list("assignment_group_id", flat=True).first()
+            )
+            if (
+                breach
+                and definition.escalation_team_id
+                and not ticket.assignee_id
+                and current != definition.escalation_team_id
+            ):
+                old_group = Team.objects.filter(pk=current).first() if current else None
+                Ticket.objects.filter(pk=ticket.pk).update(assignment_group=definition.escalation_team)
+                ticket.assignment_group = definition.escalation_team
+                _event(ticket, "assigned", f"Escalated to {definition.escalation_team}", at=now)
+                _handoff(
+                    ticket,
+                    old_group=old_group,
+                    new_group=definition.escalation_team,
+                    actor=None,
+                    now=now,
+                    reason="SLA breach escalation",
+                )
+            return escalation
+    except IntegrityError:
+        return None  # another worker (or an earlier run) already raised it
