@@ -27,6 +27,7 @@ from bimodal.core.permissions import can, get_restricted_object
 from bimodal.delivery import charts, forms, scoring, selectors, services, whatif
 from bimodal.delivery.choices import (
     BOARD_COLUMNS,
+    INITIATIVE_TRANSITIONS,
     Approach,
     DemandStatus,
     GateStatus,
@@ -370,8 +371,7 @@ def initiative_detail(request, reference: str):
         if may_change
         else None,
         "transitions": [
-            (s, InitiativeStatus(s).label)
-            for s in sorted(services.INITIATIVE_TRANSITIONS.get(initiative.status, ()))
+            (s, InitiativeStatus(s).label) for s in sorted(INITIATIVE_TRANSITIONS.get(initiative.status, ()))
         ]
         if may_change
         else [],

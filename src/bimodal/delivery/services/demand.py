@@ -1,0 +1,290 @@
+"""Demand: intake, scoring against the versioned model, submission to the portfolio board, decisions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import OrgUnit, User
+from bimodal.core.services import (
+    create_audited,
+    require_object,
+    require_perm,
+    update_audited,
+)
+from bimodal.delivery import scoring
+from bimodal.delivery.choices import (
+    DEMAND_TRANSITIONS,
+    Approach,
+    DemandStatus,
+)
+from bimodal.delivery.models import (
+    Demand,
+    Initiative,
+    ScoringModel,
+)
+from bimodal.delivery.services.base import (
+    APPROVE_DEMAND,
+    DEFAULT_DURATION_DAYS,
+    DEMAND_FIELDS,
+    SCORED_FIELDS,
+    _check,
+    _governance,
+    _next_reference,
+)
+from bimodal.delivery.services.initiatives import (
+    _initiative_build,
+)
+from bimodal.delivery.services.money import (
+    _allocation_put,
+    _budget_put,
+)
+from bimodal.portfolio.choices import KpiSet
+from bimodal.portfolio.models import Mode
+
+# --- scoring --------------------------------------------------------------------------------------
+
+
+def scoring_model_current() -> ScoringModel:
+    """The scoring model in force: the highest version (version 1 is seeded by a migration)."""
+    model = ScoringModel.objects.order_by("-version").first()
+    if model is None:
+        model = ScoringModel.objects.create(version=1, note="Default weights")
+    return model
+
+
+@transaction.atomic
+def scoring_model_update(*, actor: User, note: str = "", rescore: bool = True, **weights) -> ScoringModel:
+    """Save new weights as the next version (older versions are kept) and rescore open demand with them."""
+    require_perm(actor, "delivery.add_scoringmodel")
+    current = scoring_model_current()
+    allowed = {"weight_value", "weight_urgency", "weight_fit", "weight_risk", "weight_cost", "cost_ceiling"}
+    unknown = set(weights) - allowed
+    if unknown:
+        raise ValidationError({"weights": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    values = {name: getattr(current, name) for name in allowed} | weights
+    model = create_audited(
+        ScoringModel(version=current.version + 1, note=note, created_by=actor, **values),
+        actor=actor,
+        reason=note,
+        verb="scoring_model_update",
+    )
+    if rescore:
+        for demand in Demand.objects.filter(status__in=[DemandStatus.DRAFT, DemandStatus.SUBMITTED]):
+            _score(demand, actor=actor, model=model, reason=f"Rescored with scoring model v{model.version}")
+    return model
+
+
+def score_for(demand: Demand, model: ScoringModel) -> Decimal:
+    """The score `model` gives `demand` (pure)."""
+    return scoring.score(
+        weights=model.weights,
+        value=demand.value,
+        urgency=demand.urgency,
+        fit=demand.strategic_fit,
+        risk=demand.risk,
+        cost=demand.cost_estimate,
+        cost_ceiling=model.cost_ceiling,
+    )
+
+
+def _score(demand: Demand, *, actor, model: ScoringModel | None = None, reason: str = "") -> Demand:
+    model = model or scoring_model_current()
+    return update_audited(
+        demand,
+        actor=actor,
+        fields={"score": score_for(demand, model), "scoring_model": model, "scored_at": timezone.now()},
+        reason=reason,
+        verb="demand_score",
+    )
+
+
+# --- demand ---------------------------------------------------------------------------------------
+
+
+def _require_demand_edit(actor, demand: Demand) -> None:
+    require_perm(actor, "delivery.change_demand")
+    require_object(actor, "change", demand)
+
+
+@transaction.atomic
+def demand_create(*, actor: User, title: str, org_unit: OrgUnit, mode: Mode, **fields) -> Demand:
+    """Raise a demand (a draft), scored at once with the current model."""
+    require_perm(actor, "delivery.add_demand")
+    unknown = set(fields) - DEMAND_FIELDS
+    if unknown:
+        raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    demand = Demand(
+        reference=_next_reference(Demand, "DEM", 4),
+        title=title,
+        org_unit=org_unit,
+        mode=mode,
+        requester=actor,
+        **fields,
+    )
+    create_audited(demand, actor=actor, verb="demand_create")
+    return _score(demand, actor=actor)
+
+
+@transaction.atomic
+def demand_update(*, actor: User, demand: Demand, reason: str = "", **fields) -> Demand:
+    """Edit a draft (or rejected) demand; a change to a scored factor rescores it."""
+    _require_demand_edit(actor, demand)
+    if demand.status not in {DemandStatus.DRAFT, DemandStatus.REJECTED}:
+        raise ValidationError({"status": "Only a draft or rejected demand can be edited."})
+    unknown = set(fields) - DEMAND_FIELDS
+    if unknown:
+        raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    demand = update_audited(demand, actor=actor, fields=fields, reason=reason, verb="demand_update")
+    if SCORED_FIELDS & set(fields) or demand.score is None:
+        demand = _score(demand, actor=actor)
+    return demand
+
+
+@transaction.atomic
+def demand_score(*, actor: User, demand: Demand) -> Demand:
+    """Score (or rescore) a demand with the current scoring model."""
+    require_perm(actor, "delivery.view_demand")
+    require_object(actor, "view", demand)
+    if not (actor.has_perm("delivery.manage_demand") or demand.requester_id == actor.pk):
+        raise PermissionDenied("Only the requester or a portfolio manager rescores a demand.")
+    if demand.status not in {DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.REJECTED}:
+        raise ValidationError({"status": "A decided demand keeps the score it was decided on."})
+    return _score(demand, actor=actor)
+
+
+@transaction.atomic
+def demand_submit(*, actor: User, demand: Demand) -> Demand:
+    """Send a draft to the portfolio board: opens an “approve_demand” decision request, routed by the
+    decision rights of the demand's org unit and mode."""
+    _require_demand_edit(actor, demand)
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    target = DemandStatus.SUBMITTED
+    if demand.status == DemandStatus.REJECTED:
+        _check(DEMAND_TRANSITIONS, demand.status, DemandStatus.DRAFT, "A demand", DemandStatus)
+    else:
+        _check(DEMAND_TRANSITIONS, demand.status, target, "A demand", DemandStatus)
+    if not demand.title or demand.cost_estimate is None:
+        raise ValidationError({"cost_estimate": "A demand needs a cost estimate before the board sees it."})
+    demand = _score(demand, actor=actor, reason="Scored on submission")
+    demand = update_audited(
+        demand,
+        actor=actor,
+        fields={"status": target, "submitted_at": timezone.now(), "decided_at": None, "decision_note": ""},
+        verb="demand_submit",
+        action=AuditAction.TRANSITION,
+    )
+    _governance().decision_request_open(
+        actor=actor,
+        decision_type=APPROVE_DEMAND,
+        subject=demand,
+        title=f"Approve {demand.reference}: {demand.title}",
+        org_unit=demand.org_unit,
+        mode=demand.mode,
+        amount=demand.cost_estimate,
+        description=(
+            f"Score {demand.score} · {demand.get_investment_class_display()} · "
+            f"cost {demand.cost_estimate} · {demand.fte_estimate} FTE\n\n{demand.description}"
+        ).strip(),
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_withdraw(*, actor: User, demand: Demand, reason: str = "") -> Demand:
+    """Withdraw a demand that is not decided yet (its open decision request is withdrawn too)."""
+    _require_demand_edit(actor, demand)
+    _check(DEMAND_TRANSITIONS, demand.status, DemandStatus.WITHDRAWN, "A demand", DemandStatus)
+    withdraw = getattr(_governance(), "decision_request_withdraw", None)
+    if demand.status == DemandStatus.SUBMITTED and withdraw is not None:
+        from bimodal.delivery import selectors
+
+        request = selectors.open_decision_for(demand)
+        if request is not None:
+            withdraw(actor=actor, request=request, reason=reason)
+    return update_audited(
+        demand,
+        actor=actor,
+        fields={"status": DemandStatus.WITHDRAWN},
+        reason=reason,
+        verb="demand_withdraw",
+        action=AuditAction.TRANSITION,
+    )
+
+
+def approach_for(mode: Mode, requested: str = "") -> str:
+    """The delivery approach: as requested, else waterfall for a stability mode and agile otherwise."""
+    if requested:
+        return requested
+    return Approach.WATERFALL if mode.kpi_set == KpiSet.STABILITY else Approach.AGILE
+
+
+def demand_decided(*, actor, demand: Demand, approved: bool, note: str = "") -> Demand:
+    """Record the board's decision on a submitted demand; approval turns it into an initiative with its
+    budget (and its people, when the demand names a team and FTE). Called by the governance handler,
+    which has checked the decision right, so no delivery permission is asked of the decider."""
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    target = DemandStatus.APPROVED if approved else DemandStatus.REJECTED
+    _check(DEMAND_TRANSITIONS, demand.status, target, "A demand", DemandStatus)
+    demand = update_audited(
+        demand,
+        actor=actor,
+        fields={"status": target, "decided_at": timezone.now(), "decision_note": note},
+        reason=note,
+        verb=f"demand_{target}",
+        action=AuditAction.TRANSITION,
+    )
+    if approved:
+        _initiative_from_demand(demand, actor=actor)
+    return demand
+
+
+def _initiative_from_demand(demand: Demand, *, actor) -> Initiative:
+    team = demand.team or (demand.service.owner_team if demand.service_id else None)
+    owner = (team.lead if team and team.lead_id else None) or (
+        demand.service.service_owner if demand.service_id and demand.service.service_owner_id else None
+    )
+    start = demand.desired_start or timezone.localdate()
+    end = demand.desired_end or start + timedelta(days=DEFAULT_DURATION_DAYS)
+    initiative = _initiative_build(
+        actor=actor,
+        name=demand.title,
+        description=demand.description,
+        approach=approach_for(demand.mode, demand.approach),
+        mode=demand.mode,
+        org_unit=demand.org_unit,
+        owner=owner or demand.requester,
+        team=team,
+        services=[demand.service] if demand.service_id else [],
+        investment_class=demand.investment_class,
+        baseline_start=start,
+        baseline_end=end,
+        demand=demand,
+    )
+    if demand.cost_estimate:
+        _budget_put(
+            actor=actor,
+            fiscal_year=start.year,
+            mode=initiative.mode,
+            investment_class=initiative.investment_class,
+            initiative=initiative,
+            amount=demand.cost_estimate,
+            note=f"From {demand.reference}",
+        )
+    if team and demand.fte_estimate:
+        _allocation_put(
+            actor=actor,
+            team=team,
+            fiscal_year=start.year,
+            mode=initiative.mode,
+            investment_class=initiative.investment_class,
+            initiative=initiative,
+            fte=demand.fte_estimate,
+            note=f"From {demand.reference}",
+        )
+    return initiative

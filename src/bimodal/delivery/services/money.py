@@ -1,0 +1,217 @@
+"""Money and people: budgets, actuals, team capacity and allocations by mode and investment class."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from bimodal.core.models import Team, User
+from bimodal.core.services import (
+    create_audited,
+    put_audited,
+    require_perm,
+    update_audited,
+)
+from bimodal.delivery.models import (
+    Actual,
+    Budget,
+    CapacityAllocation,
+    Initiative,
+    TeamCapacity,
+)
+from bimodal.portfolio.models import Mode
+
+# --- money ----------------------------------------------------------------------------------------
+
+
+def _budget_put(
+    *, actor, fiscal_year: int, mode: Mode, investment_class: str, initiative=None, amount, note=""
+) -> Budget:
+    if initiative is not None:
+        mode, investment_class = initiative.mode, initiative.investment_class
+    lookup = {"fiscal_year": fiscal_year, "initiative": initiative}
+    if initiative is None:
+        lookup |= {"mode": mode, "investment_class": investment_class}
+    return put_audited(
+        Budget,
+        actor=actor,
+        lookup=lookup,
+        fields={"amount": amount, **({"note": note} if note else {})},  # a blank note keeps the one there
+        defaults={"mode": mode, "investment_class": investment_class},
+        verb="budget_set",
+        update_verb="budget_update",
+    )
+
+
+@transaction.atomic
+def budget_set(
+    *,
+    actor: User,
+    fiscal_year: int,
+    amount: Decimal,
+    mode: Mode | None = None,
+    investment_class: str = "",
+    initiative: Initiative | None = None,
+    note: str = "",
+) -> Budget:
+    """Set a mode's envelope for an investment class, or an initiative's budget, for a year."""
+    require_perm(actor, "delivery.add_budget")
+    require_perm(actor, "delivery.change_budget")
+    if initiative is None and (mode is None or not investment_class):
+        raise ValidationError({"mode": "A mode envelope needs a mode and an investment class."})
+    return _budget_put(
+        actor=actor,
+        fiscal_year=fiscal_year,
+        mode=mode,
+        investment_class=investment_class,
+        initiative=initiative,
+        amount=amount,
+        note=note,
+    )
+
+
+@transaction.atomic
+def actual_record(
+    *,
+    actor: User,
+    period: date,
+    amount: Decimal,
+    mode: Mode | None = None,
+    investment_class: str = "",
+    initiative: Initiative | None = None,
+    description: str = "",
+) -> Actual:
+    """Record money spent in a month (on an initiative, or on running a mode's services)."""
+    require_perm(actor, "delivery.add_actual")
+    if initiative is not None:
+        mode, investment_class = initiative.mode, initiative.investment_class
+    if mode is None or not investment_class:
+        raise ValidationError({"mode": "Spend outside an initiative needs a mode and an investment class."})
+    period = period.replace(day=1)
+    return create_audited(
+        Actual(
+            period=period,
+            fiscal_year=period.year,
+            mode=mode,
+            investment_class=investment_class,
+            initiative=initiative,
+            amount=amount,
+            description=description,
+            recorded_by=actor,
+        ),
+        actor=actor,
+        verb="actual_record",
+    )
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def capacity_set(*, actor: User, team: Team, fiscal_year: int, mode: Mode, fte: Decimal) -> TeamCapacity:
+    """Set how many FTE a team gives to a mode in a year (the supply)."""
+    require_perm(actor, "delivery.add_teamcapacity")
+    require_perm(actor, "delivery.change_teamcapacity")
+    return put_audited(
+        TeamCapacity,
+        actor=actor,
+        lookup={"team": team, "fiscal_year": fiscal_year, "mode": mode},
+        fields={"fte": fte},
+        verb="capacity_set",
+        update_verb="capacity_update",
+    )
+
+
+def _allocation_put(
+    *, actor, team, fiscal_year, mode, investment_class, initiative=None, fte, note=""
+) -> CapacityAllocation:
+    if initiative is not None:
+        mode, investment_class = initiative.mode, initiative.investment_class
+    lookup = {"team": team, "fiscal_year": fiscal_year, "initiative": initiative}
+    if initiative is None:
+        lookup |= {"mode": mode, "investment_class": investment_class}
+    return put_audited(
+        CapacityAllocation,
+        actor=actor,
+        lookup=lookup,
+        fields={"fte": fte, **({"note": note} if note else {})},  # a blank note keeps the one there
+        defaults={"mode": mode, "investment_class": investment_class},
+        verb="allocation_set",
+        update_verb="allocation_update",
+    )
+
+
+@transaction.atomic
+def allocation_set(
+    *,
+    actor: User,
+    team: Team,
+    fiscal_year: int,
+    fte: Decimal,
+    mode: Mode | None = None,
+    investment_class: str = "",
+    initiative: Initiative | None = None,
+    note: str = "",
+) -> CapacityAllocation:
+    """Ask for a team's FTE for an initiative, or for running a mode's services (the demand for people)."""
+    require_perm(actor, "delivery.add_capacityallocation")
+    require_perm(actor, "delivery.change_capacityallocation")
+    if initiative is None and (mode is None or not investment_class):
+        raise ValidationError(
+            {"mode": "An allocation outside an initiative needs a mode and an investment class."}
+        )
+    return _allocation_put(
+        actor=actor,
+        team=team,
+        fiscal_year=fiscal_year,
+        mode=mode,
+        investment_class=investment_class,
+        initiative=initiative,
+        fte=fte,
+        note=note,
+    )
+
+
+@transaction.atomic
+def reallocate_apply(*, actor: User, plan, reason: str = ""):
+    """Apply a what-if (see whatif.py) that was previewed: move the quantity from its source row to its
+    target row, both audited with the reason."""
+    from bimodal.delivery import whatif
+
+    perm = {
+        whatif.CAPACITY: "delivery.change_teamcapacity",
+        whatif.ALLOCATION: "delivery.change_capacityallocation",
+        whatif.BUDGET: "delivery.change_budget",
+    }[plan.kind]
+    require_perm(actor, perm)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the reallocation is made."})
+    plan = whatif.resolve(plan)  # re-validated against the rows as they are now
+    field = "amount" if plan.kind == whatif.BUDGET else "fte"
+    source = type(plan.source)._default_manager.select_for_update().get(pk=plan.source.pk)
+    if getattr(source, field) < plan.quantity:
+        raise ValidationError({"quantity": f"The source holds only {getattr(source, field)}."})
+    update_audited(
+        source,
+        actor=actor,
+        fields={field: getattr(source, field) - plan.quantity},
+        reason=reason,
+        verb="reallocate_from",
+    )
+    target = plan.target
+    if target.pk is None:
+        setattr(target, field, plan.quantity)
+        target = create_audited(target, actor=actor, reason=reason, verb="reallocate_to")
+    else:
+        target = type(target)._default_manager.select_for_update().get(pk=target.pk)
+        target = update_audited(
+            target,
+            actor=actor,
+            fields={field: getattr(target, field) + plan.quantity},
+            reason=reason,
+            verb="reallocate_to",
+        )
+    return source, target
