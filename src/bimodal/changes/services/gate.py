@@ -1,0 +1,425 @@
+"""Pipeline tokens and the deployment gate: a pipeline asks whether a deploy may proceed, gets allow, deny or
+needs-approval with reasons, and reports the result; an allowed deploy is a standard change written in one
+statement."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from bimodal.changes import selectors
+from bimodal.changes.choices import (
+    ChangeSource,
+    ChangeType,
+    DeploymentStatus,
+    GateOutcome,
+    can_transition,
+)
+from bimodal.changes.models import (
+    Change,
+    Deployment,
+    GateRequest,
+    PipelineToken,
+    hash_secret,
+)
+from bimodal.changes.services.base import (
+    TOKEN_PREFIX,
+    S,
+    _approval_fields,
+    _move,
+    _next_reference,
+    assess,
+)
+from bimodal.core import audit, db
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import User
+from bimodal.core.services import create_audited, require_perm, update_audited
+from bimodal.governance.choices import DecisionOutcome
+from bimodal.insights.services import record_change, record_deployment
+from bimodal.portfolio.models import Service
+
+# --- pipeline tokens and the deployment gate -------------------------------------------------------
+
+
+@transaction.atomic
+def pipeline_token_create(*, actor: User | None, name: str, services) -> tuple[PipelineToken, str]:
+    """A token for a pipeline, valid for `services` only; returns it and the secret (shown once)."""
+    if actor is not None:
+        require_perm(actor, "changes.add_pipelinetoken")
+    services = list(services)
+    if not services:
+        raise ValidationError({"services": "A pipeline token is for at least one service."})
+    username = f"pipeline-{slugify(name)[:100]}"
+    machine = User.objects.filter(username=username).first()
+    if machine is None:
+        machine = User(username=username, first_name="Pipeline", last_name=name[:150])
+        machine.set_unusable_password()
+        machine = create_audited(
+            machine, actor=actor, verb="pipeline_user_create", reason="pipeline machine account"
+        )
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = PipelineToken(
+        name=name, prefix=prefix, secret_hash=hash_secret(secret), user=machine, created_by=actor
+    )
+    create_audited(token, actor=actor, m2m={"services": services}, verb="pipeline_token_create")
+    return token, secret
+
+
+@transaction.atomic
+def pipeline_token_revoke(*, actor: User | None, token: PipelineToken) -> PipelineToken:
+    """Revoke a pipeline token: it no longer authenticates."""
+    if actor is not None:
+        require_perm(actor, "changes.change_pipelinetoken")
+    return update_audited(
+        token, actor=actor, fields={"revoked_at": timezone.now()}, verb="pipeline_token_revoke"
+    )
+
+
+def _require_scope(token: PipelineToken, service: Service) -> None:
+    if not token.services.filter(pk=service.pk).exists():
+        raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
+
+
+def _open_deployment(
+    gate: GateRequest, change: Change, *, actor, trusted: bool = False, pk: int | None = None
+) -> Deployment:
+    """Open the deployment a gate request allows (`trusted`: its change and service were just written
+    or loaded in this transaction; `pk`: its id, allocated ahead)."""
+    deployment = Deployment(
+        pk=pk,
+        change=change,
+        service=gate.service,
+        environment=gate.environment,
+        version=gate.version,
+        commit=gate.commit,
+        pipeline_url=gate.pipeline_url,
+    )
+    if trusted:
+        _insert_audited(deployment, actor=actor, verb="deployment_open")
+        return deployment
+    return create_audited(deployment, actor=actor, verb="deployment_open")
+
+
+def _resolve_gate(change: Change, *, actor) -> None:
+    """When a change a pipeline waits on is decided, answer its gate requests (and open the deployment)."""
+    for gate in change.gate_requests.filter(outcome=GateOutcome.PENDING).select_related(
+        "service", "token__user"
+    ):
+        if change.status == S.APPROVED:
+            deployment = _open_deployment(gate, change, actor=gate.token.user)
+            _move(change, S.IMPLEMENTING, actor=gate.token.user, reason="deployment started by the pipeline")
+            update_audited(
+                gate,
+                actor=actor,
+                fields={"outcome": GateOutcome.ALLOW, "deployment": deployment},
+                verb="gate_resolve",
+            )
+        else:
+            reasons = [*gate.reasons, "The change was rejected by its approvers."]
+            update_audited(
+                gate,
+                actor=actor,
+                fields={"outcome": GateOutcome.DENY, "reasons": reasons},
+                verb="gate_resolve",
+            )
+
+
+def gate_decide(
+    *,
+    token: PipelineToken,
+    service: Service,
+    idempotency_key: str,
+    environment: str = "production",
+    version: str = "",
+    commit: str = "",
+    pipeline_url: str = "",
+    evidence: dict | None = None,
+    change_reference: str = "",
+) -> tuple[GateRequest, bool]:
+    """Answer "may this deployment proceed?" for a pipeline; returns (gate request, created).
+
+    Idempotent on (service, key): a retried call returns the first answer and creates nothing."""
+    now = timezone.now()
+    # One query: the token's scope, the answer already given for this key, the service's tags, failure
+    # rate, windows, freezes and the signatures that let the cached blast radius and policies be reused.
+    in_scope, facts = selectors.gate_facts(
+        service, token=token, start=now, end=now + timedelta(minutes=30), idempotency_key=idempotency_key
+    )
+    if not in_scope:
+        raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
+    if facts["existing"] is not None:
+        return _gate_answer(pk=facts["existing"]), False
+    if not Service.mode.is_cached(service):  # the API loads it with the service
+        service = Service.objects.select_related("mode").get(pk=service.pk)
+    for attempt in range(GATE_ATTEMPTS):
+        try:
+            with transaction.atomic(), audit.batch():
+                return _gate_decide(
+                    token=token,
+                    service=service,
+                    idempotency_key=idempotency_key,
+                    environment=environment,
+                    version=version,
+                    commit=commit,
+                    pipeline_url=pipeline_url,
+                    evidence=evidence or {},
+                    change_reference=change_reference,
+                    facts=facts,
+                ), True
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer with its result.
+            existing = _gate_answer(service=service, idempotency_key=idempotency_key)
+            if existing is not None:
+                return existing, False
+            # Otherwise a concurrent change took the next reference: try again with a fresh one.
+            if attempt == GATE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _gate_answer(**lookup) -> GateRequest | None:
+    """An earlier gate request with what its answer shows (one query)."""
+    return GateRequest.objects.select_related("service", "change", "deployment").filter(**lookup).first()
+
+
+GATE_ATTEMPTS = 3
+# Rows the gate has just loaded or written in its own transaction: their foreign keys need no lookup.
+_TRUSTED = {
+    Change: ["requester", "approver_forum", "reference"],
+    Deployment: ["change", "service"],
+    GateRequest: ["token", "service", "change", "deployment"],
+}
+
+
+def _insert_audited(obj, *, actor, m2m: dict | None = None, reason: str = "", verb: str) -> dict:
+    """create_audited for the gate's own new rows: validated (except the related rows it holds and the
+    uniqueness the database enforces — a clash raises IntegrityError and the gate retries), audited
+    and written with the audit entries (audit.add_rows: on PostgreSQL in the batch's final
+    statement, so its id must be allocated ahead). Returns the audited snapshot."""
+    obj.full_clean(exclude=_TRUSTED[type(obj)], validate_unique=False, validate_constraints=False)
+    if obj.pk is None and db.is_postgresql(type(obj).objects.db):
+        (obj.pk,) = db.allocate_ids(type(obj))
+    db.prepare_insert(obj)
+    audit.add_rows([obj])
+    m2m_ids = {}
+    for name, values in (m2m or {}).items():
+        field = obj._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        m2m_ids[name] = [v.pk for v in values]
+        audit.add_rows([through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in m2m_ids[name]])
+    after = audit.snapshot(obj, m2m=m2m_ids)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=obj, after=after, reason=reason, verb=verb)
+    return after
+
+
+def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, reason: str = "") -> Change:
+    """_move for a change the gate created earlier in this transaction: its before-state is known and
+    its row is its own, so it is neither read nor locked again. A row still waiting for the batch's
+    final statement is simply written in its new state."""
+    if not can_transition(change.status, target, change.change_type):
+        raise ValidationError(
+            {"status": f"Cannot go from “{S(change.status).label}” to “{S(target).label}”."}
+        )
+    old, change.status = change.status, target
+    if not audit.is_pending(change):
+        change.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=change,
+        before=before,
+        after=audit.snapshot(change, m2m=m2m),
+        reason=reason,
+        verb=f"change_{target}",
+    )
+    # No read: the change has no transition yet; written with the audit entries.
+    record_change(change, old, target, service_id=m2m["services"][0], first=True, with_audit=True)
+    return change
+
+
+def _gate_decide(
+    *,
+    token,
+    service,
+    idempotency_key,
+    environment,
+    version,
+    commit,
+    pipeline_url,
+    evidence,
+    change_reference,
+    facts,
+):
+    actor = token.user
+    gate = GateRequest(
+        token=token,
+        service=service,
+        idempotency_key=idempotency_key,
+        environment=environment,
+        version=version,
+        commit=commit,
+        pipeline_url=pipeline_url,
+        evidence=evidence,
+    )
+    if change_reference:
+        return _gate_with_change(gate, service, change_reference, actor=actor)
+    score, level, _, decision = assess(
+        services=[service],
+        change_type=ChangeType.STANDARD,
+        evidence=evidence,
+        environment=environment,
+        source=ChangeSource.GATE,
+        facts=facts,
+    )
+    gate.reasons = decision.reasons
+    gate.requirements = {
+        "approvals": decision.approvals,
+        "evidence": decision.evidence_required,
+        "missing_evidence": decision.missing_evidence,
+        "window_required": decision.window_required,
+    }
+    needs_cab = any(a.get("forum_id") for a in decision.approvals)
+    if decision.window_required or needs_cab:
+        gate.outcome = GateOutcome.DENY
+        gate.reasons = [
+            *decision.reasons,
+            f"{service.mode.short_name or service.mode.name} service: deploy under an approved change "
+            "in an open change window; call again with `change` set to its reference.",
+        ]
+        _insert_audited(gate, actor=actor, verb="gate_decide")
+        return gate
+    if decision.outcome == DecisionOutcome.DENY:
+        gate.outcome = GateOutcome.DENY
+        _insert_audited(gate, actor=actor, verb="gate_decide")
+        return gate
+    allow = decision.outcome == DecisionOutcome.ALLOW
+    # The new rows' ids in one query (PostgreSQL): the change's number is its id, so concurrent gate
+    # calls never take the same reference, and every row can be audited before it is written.
+    ids = db.allocate_ids(Change, GateRequest, *([Deployment] if allow else []))
+    now = timezone.now()
+    change = Change(
+        title=f"Deploy {service.slug} {version or commit[:12]} to {environment}",
+        change_type=ChangeType.STANDARD,
+        source=ChangeSource.GATE,
+        environment=environment,
+        requester=actor,
+        description=f"Raised by the deployment gate for pipeline run {pipeline_url}".strip(),
+        evidence=evidence,
+        planned_start=now,
+        planned_end=now + timedelta(hours=1),
+        risk_score=score,
+        risk_level=level,
+        version=version or commit,
+        **_approval_fields(decision),
+    )
+    if ids is None:  # elsewhere (SQLite writes one transaction at a time): the next after the highest
+        change.reference = _next_reference()
+    else:
+        change.pk, gate.pk = ids[:2]
+        change.reference = f"CHG-{change.pk:06d}"
+    m2m = {"services": [service]}
+    if allow:
+        change.status = S.APPROVED
+        created = _insert_audited(
+            change, actor=actor, m2m=m2m, verb="change_create", reason="allowed by policy"
+        )
+        gate.change = change
+        gate.outcome = GateOutcome.ALLOW
+        gate.deployment = _open_deployment(gate, change, actor=actor, trusted=True, pk=ids and ids[2])
+        _move_new(
+            change,
+            S.IMPLEMENTING,
+            actor=actor,
+            before=created,
+            m2m={"services": [service.pk]},
+            reason="deployment started by the pipeline",
+        )
+    else:
+        change.status = S.AWAITING_APPROVAL
+        _insert_audited(
+            change, actor=actor, m2m=m2m, verb="change_create", reason="; ".join(decision.reasons)
+        )
+        gate.change = change
+        gate.outcome = GateOutcome.PENDING
+    _insert_audited(gate, actor=actor, verb="gate_decide")
+    return gate
+
+
+def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, actor) -> GateRequest:
+    """A Mode 1 style gate call: allowed only under an approved change for this service, in its slot."""
+    change = Change.objects.filter(reference=reference, services=service).first()
+    now = timezone.now()
+    problems = []
+    if change is None:
+        problems.append(f"No change {reference} for the service {service.slug}.")
+    else:
+        gate.change = change
+        if change.status not in {S.APPROVED, S.SCHEDULED}:
+            problems.append(f"{reference} is {S(change.status).label.lower()}, not approved or scheduled.")
+        if (
+            change.planned_start
+            and change.planned_end
+            and not (change.planned_start <= now <= change.planned_end)
+        ):
+            problems.append(
+                f"{reference} is planned for {change.planned_start:%Y-%m-%d %H:%M}–{change.planned_end:%H:%M}, not now."
+            )
+        if change.window_required and not selectors.in_open_window(
+            [service], now, now + timedelta(minutes=1)
+        ):
+            problems.append("No change window is open for this service now.")
+        if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
+            [service], now, now + timedelta(minutes=1)
+        ):
+            problems.append("A change freeze is in force.")
+    if problems:
+        gate.outcome, gate.reasons = GateOutcome.DENY, problems
+        return create_audited(gate, actor=actor, verb="gate_decide")
+    gate.outcome, gate.reasons = GateOutcome.ALLOW, [f"Deploying under {reference}."]
+    gate.deployment = _open_deployment(gate, change, actor=actor)
+    if change.status == S.SCHEDULED or change.change_type == ChangeType.STANDARD:
+        _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
+    return create_audited(gate, actor=actor, verb="gate_decide")
+
+
+RESULT_TO_STATUS = {
+    DeploymentStatus.SUCCEEDED: S.COMPLETED,
+    DeploymentStatus.FAILED: S.FAILED,
+    DeploymentStatus.ROLLED_BACK: S.BACKED_OUT,
+}
+
+
+@transaction.atomic
+def deployment_record_result(
+    *, token: PipelineToken, deployment: Deployment, result: str, reason: str = ""
+) -> Deployment:
+    """The pipeline reports how a deployment ended; its change completes, fails or is backed out."""
+    _require_scope(token, deployment.service)
+    if result not in RESULT_TO_STATUS:
+        raise ValidationError({"result": "Give succeeded, failed or rolled_back."})
+    if deployment.status != DeploymentStatus.IN_PROGRESS:
+        raise ValidationError({"result": f"This deployment already ended ({deployment.status})."})
+    actor = token.user
+    deployment = update_audited(
+        deployment,
+        actor=actor,
+        fields={"status": result, "finished_at": timezone.now()},
+        reason=reason,
+        verb="deployment_result",
+    )
+    record_deployment(deployment, DeploymentStatus.IN_PROGRESS, result)
+    change = deployment.change
+    # A deployment reported by a webhook or an import may have no change to move.
+    if change is not None and change.status == S.IMPLEMENTING:
+        status = RESULT_TO_STATUS[result]
+        change = _move(change, status, actor=actor, reason=reason, result=status)
+        if status == S.COMPLETED and change.change_type == ChangeType.STANDARD:
+            _move(change, S.CLOSED, actor=actor, reason="standard change deployed successfully")
+    return deployment

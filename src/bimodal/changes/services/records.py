@@ -1,0 +1,395 @@
+"""Change records: create, edit, submit, assess against the policies, CAB votes, schedule, start, complete,
+review, close, cancel; change windows and freezes; rescheduling an approved change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.changes import selectors
+from bimodal.changes.choices import (
+    ChangeType,
+    Vote,
+)
+from bimodal.changes.models import (
+    Change,
+    ChangeApproval,
+    ChangeWindow,
+)
+from bimodal.changes.services.base import (
+    EDITABLE_FIELDS,
+    S,
+    _approval_fields,
+    _eligible,
+    _evidence,
+    _move,
+    _next_reference,
+    _require_edit,
+    _requirements_met,
+    _services_of,
+    assess,
+)
+from bimodal.changes.services.gate import (
+    _resolve_gate,
+)
+from bimodal.core.models import User
+from bimodal.core.services import create_audited, require_object, require_perm, update_audited
+from bimodal.governance import engine
+from bimodal.governance.choices import DecisionOutcome
+from bimodal.portfolio.models import Service
+
+# --- change records -------------------------------------------------------------------------------
+
+
+def _validate_services(actor, services) -> list[Service]:
+    services = list(services or [])
+    if not services:
+        raise ValidationError({"services": "Name at least one affected service."})
+    visible = set(
+        Service.objects.restrict(actor, "view")
+        .filter(pk__in=[s.pk for s in services])
+        .values_list("pk", flat=True)
+    )
+    if any(s.pk not in visible for s in services):
+        raise ValidationError({"services": "You cannot raise changes for a service you cannot see."})
+    return list(
+        Service.objects.filter(pk__in=[s.pk for s in services])
+        .select_related("mode")
+        .prefetch_related("regulatory_tags")
+    )
+
+
+@transaction.atomic
+def change_create(
+    *, actor: User, title: str, services, change_type: str = ChangeType.NORMAL, **fields
+) -> Change:
+    """Raise a change (draft) for one or more services; its risk is computed from the start."""
+    require_perm(actor, "changes.add_change")
+    unknown = set(fields) - EDITABLE_FIELDS - {"version"}
+    if unknown:
+        raise TypeError(f"unknown change fields {sorted(unknown)}")
+    services = _validate_services(actor, services)
+    change = Change(
+        reference=_next_reference(), title=title, change_type=change_type, requester=actor, **fields
+    )
+    change.full_clean(exclude=["reference"])
+    score, level, _, _ = assess(services=services, change_type=change_type, answers=change.risk_answers)
+    change.risk_score, change.risk_level = score, level
+    return create_audited(change, actor=actor, m2m={"services": services}, verb="change_create")
+
+
+@transaction.atomic
+def change_update(*, actor: User, change: Change, services=None, reason: str = "", **fields) -> Change:
+    """Edit a draft change (and recompute its risk)."""
+    _require_edit(actor, change)
+    if change.status != S.DRAFT:
+        raise ValidationError({"status": "Only a draft change can be edited."})
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown change fields {sorted(unknown)}")
+    service_list = _validate_services(actor, services) if services is not None else _services_of(change)
+    answers = fields.get("risk_answers", change.risk_answers)
+    score, level, _, _ = assess(
+        services=service_list, change_type=fields.get("change_type", change.change_type), answers=answers
+    )
+    m2m = {"services": service_list} if services is not None else None
+    return update_audited(
+        change,
+        actor=actor,
+        fields={**fields, "risk_score": score, "risk_level": level},
+        m2m=m2m,
+        reason=reason,
+        verb="change_update",
+    )
+
+
+@transaction.atomic
+def change_submit(*, actor: User, change: Change) -> Change:
+    """Submit a draft for assessment; a standard change is assessed (pre-approved) at once."""
+    _require_edit(actor, change)
+    if change.change_type == ChangeType.NORMAL and not (change.planned_start and change.planned_end):
+        raise ValidationError(
+            {"planned_start": "A normal change needs a planned start and end before submission."}
+        )
+    if change.change_type != ChangeType.STANDARD and not change.implementation_plan.strip():
+        raise ValidationError({"implementation_plan": "Describe how the change will be implemented."})
+    change = _move(change, S.SUBMITTED, actor=actor)
+    if change.change_type == ChangeType.EMERGENCY:
+        # It may be implemented before anyone assesses it: record now what its (retrospective) approval needs.
+        decision = _decide(change)[2]
+        change = update_audited(change, actor=actor, fields=_approval_fields(decision), verb="change_decide")
+    if change.change_type == ChangeType.STANDARD:
+        change = _assess(change, actor=actor, reason="standard change: assessed by policy on submission")
+    return change
+
+
+def _decide(change: Change) -> tuple[int, str, engine.Decision]:
+    """Risk and policy decision of a change as it stands."""
+    conflicts = selectors.conflicts_for(change)
+    evidence = _evidence(
+        change.evidence,
+        backout_plan=change.backout_plan,
+        test_plan=change.test_plan,
+        plan=change.implementation_plan,
+    )
+    score, level, _, decision = assess(
+        services=_services_of(change),
+        change_type=change.change_type,
+        answers=change.risk_answers,
+        evidence=evidence,
+        environment=change.environment,
+        planned_start=change.planned_start,
+        planned_end=change.planned_end,
+        source=change.source,
+        conflict_count=len(conflicts),
+    )
+    return score, level, decision
+
+
+def _assess(change: Change, *, actor, reason: str = "") -> Change:
+    score, level, decision = _decide(change)
+    change = _move(
+        change,
+        S.ASSESSED,
+        actor=actor,
+        reason=reason,
+        risk_score=score,
+        risk_level=level,
+        **_approval_fields(decision),
+    )
+    why = "; ".join(decision.reasons)
+    if decision.outcome == DecisionOutcome.DENY:
+        return _move(change, S.REJECTED, actor=actor, reason=f"refused by policy: {why}")
+    if decision.outcome == DecisionOutcome.NEEDS_APPROVAL:
+        return _move(change, S.AWAITING_APPROVAL, actor=actor, reason=why)
+    return _move(change, S.APPROVED, actor=actor, reason=f"allowed by policy: {why}")
+
+
+@transaction.atomic
+def change_assess(*, actor: User, change: Change) -> Change:
+    """Assess a submitted change: risk, conflicts and the policy decision, then route it
+    (awaiting approval, approved by policy or rejected by policy)."""
+    require_perm(actor, "changes.manage_change")
+    if change.status != S.SUBMITTED:
+        raise ValidationError({"status": "Only a submitted change can be assessed."})
+    return _assess(change, actor=actor)
+
+
+@transaction.atomic
+def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") -> Change:
+    """Record an approver's vote (with comment). A requester never approves their own change.
+
+    Awaiting approval: a rejection rejects; once every requirement has its votes the change is approved.
+    An emergency change implemented without approval takes its (retrospective) vote the same way."""
+    require_perm(actor, "changes.approve_change")
+    if vote not in Vote.values:
+        raise ValidationError({"vote": f"Vote “approve” or “reject”, not {vote!r}."})
+    if actor.pk == change.requester_id:
+        raise PermissionDenied("Segregation of duties: you cannot approve or reject a change you requested.")
+    retrospective = change.change_type == ChangeType.EMERGENCY and change.status in {
+        S.IMPLEMENTING,
+        S.COMPLETED,
+        S.FAILED,
+        S.BACKED_OUT,
+    }
+    if change.status != S.AWAITING_APPROVAL and not (retrospective and not change.retrospective_approval):
+        raise ValidationError({"status": "This change is not awaiting approval."})
+    requirements = change.decision.get("approvals", [])
+    if not any(_eligible(actor, r) for r in requirements):
+        raise PermissionDenied("You are not one of the approvers this change needs.")
+    if change.approvals.filter(approver=actor).exists():
+        raise ValidationError({"vote": "You have already voted on this change."})
+    if vote == Vote.REJECT and not comment.strip():
+        raise ValidationError({"comment": "Say why you reject the change."})
+    create_audited(
+        ChangeApproval(
+            change=change, approver=actor, vote=vote, comment=comment, retrospective=retrospective
+        ),
+        actor=actor,
+        reason=comment,
+        verb="change_vote",
+    )
+    if retrospective:
+        if vote == Vote.APPROVE and _requirements_met(change):
+            change = update_audited(
+                change,
+                actor=actor,
+                fields={"retrospective_approval": True},
+                reason=comment,
+                verb="change_approve_retrospectively",
+            )
+        return change
+    if vote == Vote.REJECT:
+        change = _move(change, S.REJECTED, actor=actor, reason=comment)
+        _resolve_gate(change, actor=actor)
+    elif _requirements_met(change):
+        change = _move(change, S.APPROVED, actor=actor, reason=comment)
+        _resolve_gate(change, actor=actor)
+    return change
+
+
+@transaction.atomic
+def change_schedule(
+    *, actor: User, change: Change, planned_start: datetime | None = None, planned_end: datetime | None = None
+) -> Change:
+    """Put an approved change in the calendar: inside an open window when its policies require one,
+    never inside a freeze (unless it is an emergency)."""
+    _require_edit(actor, change)
+    start, end = planned_start or change.planned_start, planned_end or change.planned_end
+    if not (start and end):
+        raise ValidationError({"planned_start": "Give the planned start and end."})
+    if end <= start:
+        raise ValidationError({"planned_end": "The planned end must be after the planned start."})
+    services = _services_of(change)
+    if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(services, start, end):
+        raise ValidationError({"planned_start": "The slot falls inside a change freeze."})
+    if change.window_required and not selectors.in_open_window(services, start, end):
+        raise ValidationError({"planned_start": "This change must be planned inside an open change window."})
+    return _move(change, S.SCHEDULED, actor=actor, planned_start=start, planned_end=end)
+
+
+@transaction.atomic
+def change_start(*, actor: User, change: Change, reason: str = "") -> Change:
+    """Begin implementing (scheduled; approved standard change; emergency before approval)."""
+    _require_edit(actor, change)
+    return _move(change, S.IMPLEMENTING, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def change_complete(*, actor: User, change: Change, result: str, reason: str = "") -> Change:
+    """Record how the implementation ended: completed, failed or backed out."""
+    _require_edit(actor, change)
+    if result not in {S.COMPLETED, S.FAILED, S.BACKED_OUT}:
+        raise ValidationError({"result": "Give completed, failed or backed_out."})
+    return _move(change, result, actor=actor, reason=reason, result=result)
+
+
+@transaction.atomic
+def change_review(*, actor: User, change: Change, notes: str) -> Change:
+    """The post-implementation review; an emergency change needs its retrospective approval first."""
+    require_perm(actor, "changes.manage_change")
+    if not (notes or "").strip():
+        raise ValidationError({"review_notes": "Write the review's findings."})
+    if change.change_type == ChangeType.EMERGENCY and not change.retrospective_approval:
+        raise ValidationError({"status": "An emergency change is reviewed after its retrospective approval."})
+    return _move(change, S.REVIEWED, actor=actor, review_notes=notes)
+
+
+@transaction.atomic
+def change_close(*, actor: User, change: Change, reason: str = "") -> Change:
+    """Close a reviewed or rejected change (or a completed standard change)."""
+    if not (change.change_type == ChangeType.STANDARD and change.status == S.COMPLETED):
+        require_perm(actor, "changes.manage_change")
+    else:
+        _require_edit(actor, change)
+    return _move(change, S.CLOSED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
+    """Withdraw a change that has not started."""
+    _require_edit(actor, change)
+    return _move(change, S.CANCELLED, actor=actor, reason=reason)
+
+
+# --- windows and freezes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def window_create(
+    *, actor: User, name: str, kind: str, start, end, modes=(), services=(), reason: str = "", **fields
+) -> ChangeWindow:
+    """Add a change window or a freeze, for some modes and/or services (or everything)."""
+    require_perm(actor, "changes.add_changewindow")
+    window = ChangeWindow(name=name, kind=kind, start=start, end=end, **fields)
+    return create_audited(
+        window,
+        actor=actor,
+        m2m={"modes": list(modes), "services": list(services)},
+        reason=reason,
+        verb="window_create",
+    )
+
+
+WINDOW_FIELDS = {"name", "kind", "start", "end", "description"}
+
+
+@transaction.atomic
+def window_update(
+    *, actor: User, window: ChangeWindow, modes=None, services=None, reason: str = "", **fields
+) -> ChangeWindow:
+    """Change a window's or freeze's name, kind, times, description or scope (modes, services)."""
+    require_object(actor, "change", window)
+    unknown = set(fields) - WINDOW_FIELDS
+    if unknown:
+        raise TypeError(f"unknown window fields {sorted(unknown)}")
+    m2m = {}
+    if modes is not None:
+        m2m["modes"] = list(modes)
+    if services is not None:
+        m2m["services"] = list(services)
+    return update_audited(
+        window, actor=actor, fields=fields, m2m=m2m or None, reason=reason, verb="window_update"
+    )
+
+
+@transaction.atomic
+def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> ChangeWindow:
+    """End a window or freeze now (its end becomes the current time)."""
+    require_object(actor, "change", window)
+    now = timezone.now()
+    if window.end <= now:
+        raise ValidationError({"end": f"“{window.name}” has already ended."})
+    if window.start >= now:
+        raise ValidationError({"end": f"“{window.name}” has not started yet: edit or shorten it instead."})
+    return update_audited(window, actor=actor, fields={"end": now}, reason=reason, verb="window_end")
+
+
+# Statuses in which a change manager may move a change's slot.
+RESCHEDULABLE = frozenset({S.APPROVED, S.SCHEDULED})
+
+
+@transaction.atomic
+def change_reschedule(
+    *, actor: User, change: Change, planned_start: datetime, planned_end: datetime, reason: str
+) -> Change:
+    """Move an approved or scheduled change to a new slot (change managers): conflicts, freezes, windows
+    and the policies are checked again for the new slot; a refused slot writes nothing."""
+    require_perm(actor, "changes.manage_change")
+    if change.status not in RESCHEDULABLE:
+        raise ValidationError({"status": "Only an approved or scheduled change can be rescheduled."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the change is rescheduled."})
+    if not (planned_start and planned_end):
+        raise ValidationError({"planned_start": "Give the new planned start and end."})
+    if planned_end <= planned_start:
+        raise ValidationError({"planned_end": "The planned end must be after the planned start."})
+    services = _services_of(change)
+    if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
+        services, planned_start, planned_end
+    ):
+        raise ValidationError({"planned_start": "The new slot falls inside a change freeze."})
+    if change.window_required and not selectors.in_open_window(services, planned_start, planned_end):
+        raise ValidationError({"planned_start": "This change must be planned inside an open change window."})
+    # Re-run conflict detection and the policies on a copy planned in the new slot (nothing saved yet).
+    probe = Change.objects.get(pk=change.pk)
+    probe.planned_start, probe.planned_end = planned_start, planned_end
+    conflicts = selectors.conflicts_for(probe)
+    _, _, decision = _decide(probe)
+    if decision.outcome == DecisionOutcome.DENY:
+        raise ValidationError(
+            {"planned_start": "The policies refuse the new slot: " + "; ".join(decision.reasons)}
+        )
+    note = reason.strip()
+    if conflicts:
+        note += " (conflicts: " + "; ".join(c.message for c in conflicts) + ")"
+    return update_audited(
+        change,
+        actor=actor,
+        fields={"planned_start": planned_start, "planned_end": planned_end},
+        reason=note,
+        verb="change_reschedule",
+    )
