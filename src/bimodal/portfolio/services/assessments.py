@@ -1,0 +1,306 @@
+"""Readiness questionnaires (versioned, published) and assessments of services against them, one or many."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import User
+from bimodal.core.services import (
+    create_audited,
+    delete_audited,
+    require_object,
+    require_perm,
+    update_audited,
+)
+from bimodal.portfolio import assessment as engine
+from bimodal.portfolio.choices import (
+    QUESTIONNAIRE_TRANSITIONS,
+    AssessmentSource,
+    QuestionnaireStatus,
+)
+from bimodal.portfolio.models import (
+    Assessment,
+    Criterion,
+    Mode,
+    Questionnaire,
+    Service,
+)
+from bimodal.portfolio.selectors import current_questionnaire, scorer_for
+
+# --- questionnaires --------------------------------------------------------------------------------
+
+
+def _check_transition(table: dict, current: str, new: str, what: str) -> None:
+    """Refuse a status change that choices.py does not allow."""
+    if new not in table.get(current, set()):
+        raise ValidationError({"status": f"A {what} cannot go from {current} to {new}."})
+
+
+@transaction.atomic
+def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
+    """Create and publish the default questionnaire (version 1) for the modes in the database.
+
+    High cost of change, criticality and regulation speak for the first mode; demand for change,
+    modularity, automation, skills and uncertainty for the last one."""
+    if actor is not None:
+        require_perm(actor, "portfolio.add_questionnaire")
+    modes = list(Mode.objects.order_by("order", "name").values_list("key", flat=True))
+    stable, agile = (modes[0], modes[-1]) if modes else ("mode-1", "mode-2")
+    version = (Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    questionnaire = create_audited(
+        Questionnaire(version=version, name="Mode readiness", notes="The default questionnaire."),
+        actor=actor,
+        verb="questionnaire_create",
+    )
+    for order, spec in enumerate(engine.DEFAULT_CRITERIA):
+        create_audited(
+            Criterion(
+                questionnaire=questionnaire,
+                key=spec["key"],
+                label=spec["label"],
+                help_text=spec["help"],
+                dimension=spec["dimension"],
+                weight=spec["weight"],
+                mode_weights=engine.default_mode_weights(spec["pole"], stable, agile),
+                options=spec["options"],
+                order=order,
+            ),
+            actor=actor,
+            verb="criterion_create",
+        )
+    if not Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED).exists():
+        questionnaire = _publish(questionnaire, actor=actor)
+    return questionnaire
+
+
+def _publish(questionnaire: Questionnaire, *, actor) -> Questionnaire:
+    for old in Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED).exclude(
+        pk=questionnaire.pk
+    ):
+        update_audited(
+            old, actor=actor, fields={"status": QuestionnaireStatus.RETIRED}, verb="questionnaire_retire"
+        )
+    return update_audited(
+        questionnaire,
+        actor=actor,
+        fields={
+            "status": QuestionnaireStatus.PUBLISHED,
+            "published_at": timezone.now(),
+            "published_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+        verb="questionnaire_publish",
+        action=AuditAction.TRANSITION,
+    )
+
+
+@transaction.atomic
+def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Questionnaire:
+    """A draft copy of `source` with the next version number, to edit and then publish."""
+    require_perm(actor, "portfolio.add_questionnaire")
+    version = Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() + 1
+    draft = create_audited(
+        Questionnaire(version=version, name=source.name, notes=f"Copied from v{source.version}."),
+        actor=actor,
+        verb="questionnaire_create",
+    )
+    for criterion in source.criteria.all():
+        create_audited(
+            Criterion(
+                questionnaire=draft,
+                key=criterion.key,
+                label=criterion.label,
+                help_text=criterion.help_text,
+                dimension=criterion.dimension,
+                weight=criterion.weight,
+                mode_weights=criterion.mode_weights,
+                options=criterion.options,
+                order=criterion.order,
+            ),
+            actor=actor,
+            verb="criterion_create",
+        )
+    return draft
+
+
+@transaction.atomic
+def questionnaire_publish(*, actor: User, questionnaire: Questionnaire) -> Questionnaire:
+    """Make a draft the questionnaire in use; the previously published one is retired."""
+    require_perm(actor, "portfolio.change_questionnaire")
+    _check_transition(
+        QUESTIONNAIRE_TRANSITIONS, questionnaire.status, QuestionnaireStatus.PUBLISHED, "questionnaire"
+    )
+    if not questionnaire.criteria.exists():
+        raise ValidationError({"status": "A questionnaire needs at least one criterion."})
+    return _publish(questionnaire, actor=actor)
+
+
+def criterion_update(*, actor: User, criterion: Criterion, reason: str = "", **fields) -> Criterion:
+    """Change a criterion's label, weight, direction per mode or options (drafts only)."""
+    require_object(actor, "change", criterion)
+    fields.pop("questionnaire", None)
+    return update_audited(criterion, actor=actor, fields=fields, reason=reason, verb="criterion_update")
+
+
+@transaction.atomic
+def criterion_add(
+    *,
+    actor: User,
+    questionnaire: Questionnaire,
+    key: str,
+    label: str,
+    dimension: str,
+    options: list,
+    weight: float = 1,
+    mode_weights: dict | None = None,
+    help_text: str = "",
+    order: int | None = None,
+) -> Criterion:
+    """Add a criterion to a draft questionnaire (published and retired versions are frozen)."""
+    require_perm(actor, "portfolio.add_criterion")
+    require_object(actor, "change", questionnaire)
+    if questionnaire.criteria.filter(key=key).exists():
+        raise ValidationError({"key": f"v{questionnaire.version} already has a criterion “{key}”."})
+    if order is None:
+        last = questionnaire.criteria.order_by("-order").values_list("order", flat=True).first()
+        order = 0 if last is None else last + 1
+    criterion = Criterion(
+        questionnaire=questionnaire,
+        key=key,
+        label=label,
+        help_text=help_text,
+        dimension=dimension,
+        weight=weight,
+        mode_weights=mode_weights or {},
+        options=options,
+        order=order,
+    )
+    return create_audited(criterion, actor=actor, verb="criterion_add")
+
+
+@transaction.atomic
+def criterion_remove(*, actor: User, criterion: Criterion, reason: str = "") -> None:
+    """Remove a criterion from a draft questionnaire."""
+    require_perm(actor, "portfolio.delete_criterion")
+    require_object(actor, "delete", criterion)
+    delete_audited(criterion, actor=actor, reason=reason, verb="criterion_remove")
+
+
+# --- assessments -----------------------------------------------------------------------------------
+
+
+def _may_assess(actor: User, service: Service) -> None:
+    require_perm(actor, "portfolio.add_assessment")
+    if not actor.has_perm("portfolio.manage_all_services"):
+        require_object(actor, "change", service)
+
+
+def assessment_fields(result: engine.Result, modes_by_key: dict[str, Mode]) -> dict:
+    """The stored fields of an engine result."""
+    names = {key: str(mode.short_name or mode.name) for key, mode in modes_by_key.items()}
+    functional = result.indices.get(engine.FUNCTIONAL_FIT)
+    technical = result.indices.get(engine.TECHNICAL_FIT)
+    return {
+        "scores": result.scores,
+        "recommended_mode": modes_by_key.get(result.recommended) if result.recommended else None,
+        "confidence": result.confidence,
+        "rationale": result.rationale(names),
+        "cost_of_change": result.indices.get(engine.COST_OF_CHANGE),
+        "demand_for_change": result.indices.get(engine.DEMAND_FOR_CHANGE),
+        "functional_fit": functional,
+        "technical_fit": technical,
+        "time_rating": engine.time_rating(functional, technical),
+    }
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: User,
+    service: Service,
+    answers: dict,
+    notes: str = "",
+    source: str = AssessmentSource.QUESTIONNAIRE,
+    questionnaire: Questionnaire | None = None,
+) -> Assessment:
+    """Score `answers` with the published questionnaire and keep the result as the service's latest."""
+    _may_assess(actor, service)
+    questionnaire = questionnaire or current_questionnaire()
+    if questionnaire is None:
+        raise ValidationError({"answers": "No questionnaire is published."})
+    scorer = scorer_for(questionnaire)
+    try:
+        clean = scorer.validate(answers)
+    except engine.AnswerError as exc:
+        raise ValidationError({key: msg for key, msg in exc.errors.items()}) from exc
+    if not clean:
+        raise ValidationError({"answers": "Answer at least one question."})
+    result = scorer.score(clean)
+    modes = {m.key: m for m in Mode.objects.all()}
+    Service.objects.select_for_update().filter(pk=service.pk).first()
+    # The flag only marks which row is newest; the audit log keeps each assessment's creation.
+    Assessment.objects.filter(service=service, is_latest=True).update(is_latest=False)
+    return create_audited(
+        Assessment(
+            service=service,
+            questionnaire=questionnaire,
+            assessed_by=actor,
+            source=source,
+            answers=clean,
+            current_mode=service.mode,
+            notes=notes,
+            **assessment_fields(result, modes),
+        ),
+        actor=actor,
+        verb="assessment_record",
+    )
+
+
+@transaction.atomic
+def assessment_record_many(
+    *,
+    actor: User,
+    rows: list[tuple[str, Service, dict]],
+    notes: str = "",
+    source: str = AssessmentSource.BULK,
+) -> list[Assessment]:
+    """Record many assessments (bulk): all or nothing.
+
+    `rows` are (row label, service, answers); every row is checked first and the ValidationError names
+    each refused row by its label (e.g. "line 3")."""
+    questionnaire = current_questionnaire()
+    if questionnaire is None:
+        raise ValidationError({"answers": "No questionnaire is published."})
+    scorer = scorer_for(questionnaire)
+    errors: dict[str, list[str]] = {}
+    seen: dict[int, str] = {}
+    for label, service, answers in rows:
+        problems = errors.setdefault(label, [])
+        if service.pk in seen:
+            problems.append(f"{service.slug} is already assessed by {seen[service.pk]}")
+        seen.setdefault(service.pk, label)
+        try:
+            _may_assess(actor, service)
+        except PermissionDenied as exc:
+            problems.append(str(exc))
+        try:
+            if not scorer.validate(answers):
+                problems.append("no answers to record")
+        except engine.AnswerError as exc:
+            problems += [f"{key}: {message}" for key, message in exc.errors.items()]
+    errors = {label: problems for label, problems in errors.items() if problems}
+    if errors:
+        raise ValidationError(errors)
+    return [
+        assessment_record(
+            actor=actor,
+            service=service,
+            answers=answers,
+            notes=notes,
+            source=source,
+            questionnaire=questionnaire,
+        )
+        for _, service, answers in rows
+    ]

@@ -1,0 +1,200 @@
+"""Migration pathways from one mode to another: steps and readiness criteria."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bimodal.core.choices import AuditAction
+from bimodal.core.models import User
+from bimodal.core.services import (
+    create_audited,
+    require_object,
+    require_perm,
+    update_audited,
+)
+from bimodal.portfolio.choices import (
+    PATHWAY_TRANSITIONS,
+    PATHWAYS_IN_FLIGHT,
+    STEP_TRANSITIONS,
+    PathwayStatus,
+    StepStatus,
+)
+from bimodal.portfolio.models import (
+    MigrationPathway,
+    Mode,
+    PathwayStep,
+    ReadinessCriterion,
+    ReclassificationProposal,
+    Service,
+)
+from bimodal.portfolio.services.assessments import (
+    _check_transition,
+)
+
+# --- migration pathways ----------------------------------------------------------------------------
+
+
+PATHWAY_FIELDS = {"title", "owner", "target_date", "description", "to_mode"}
+STEP_FIELDS = {"title", "owner", "due_date", "status", "blocker"}
+
+
+def _may_plan(actor: User, service: Service) -> None:
+    """Owners of the service (its team, its service owner) and governance leads plan its pathways."""
+    require_perm(actor, "portfolio.add_migrationpathway")
+    if not actor.has_perm("portfolio.manage_all_services"):
+        require_object(actor, "change", service)
+
+
+def _step_fields(fields: dict, current: str | None = None) -> dict:
+    """Check a step's status change and keep `done` / `done_at` in line with it."""
+    unknown = set(fields) - STEP_FIELDS - {"done"}
+    if unknown:
+        raise ValidationError({name: "Not a field of a step." for name in unknown})
+    fields = dict(fields)
+    if "done" in fields and "status" not in fields:
+        # The "tick it off" shortcut of the pathway page.
+        fields["status"] = StepStatus.DONE if fields["done"] else StepStatus.TODO
+    fields.pop("done", None)
+    status = fields.get("status")
+    if status is not None and status != current:
+        if status not in StepStatus.values:
+            raise ValidationError({"status": f"“{status}” is not a step status."})
+        if current is not None:
+            _check_transition(STEP_TRANSITIONS, current, status, "step")
+        fields["done"] = status == StepStatus.DONE
+        fields["done_at"] = timezone.now() if status == StepStatus.DONE else None
+    return fields
+
+
+def _check_step(step: PathwayStep) -> None:
+    if step.status == StepStatus.BLOCKED and not step.blocker.strip():
+        raise ValidationError({"blocker": "Say what blocks this step."})
+
+
+@transaction.atomic
+def pathway_create(
+    *,
+    actor: User,
+    service: Service,
+    to_mode: Mode,
+    title: str,
+    owner: User,
+    target_date=None,
+    description: str = "",
+    steps: list[dict] = (),
+    readiness: list[str | dict] = (),
+    proposal: ReclassificationProposal | None = None,
+) -> MigrationPathway:
+    """Plan a service's move from its current mode to another, with its steps and readiness criteria."""
+    _may_plan(actor, service)
+    if to_mode.pk == service.mode_id:
+        raise ValidationError({"to_mode": f"{service} is already in {to_mode}."})
+    pathway = create_audited(
+        MigrationPathway(
+            service=service,
+            title=title,
+            from_mode=service.mode,
+            to_mode=to_mode,
+            owner=owner,
+            target_date=target_date,
+            description=description,
+            proposal=proposal,
+        ),
+        actor=actor,
+        verb="pathway_create",
+    )
+    for order, step in enumerate(steps):
+        _add_step(pathway, actor=actor, order=order, fields=step)
+    for order, item in enumerate(readiness):
+        item = {"label": item} if isinstance(item, str) else dict(item)
+        create_audited(
+            ReadinessCriterion(pathway=pathway, order=order, **item), actor=actor, verb="readiness_add"
+        )
+    return pathway
+
+
+def pathway_update(*, actor: User, pathway: MigrationPathway, reason: str = "", **fields) -> MigrationPathway:
+    """Change a pathway's title, owner, target date, description or target mode (not its status)."""
+    require_object(actor, "change", pathway)
+    unknown = set(fields) - PATHWAY_FIELDS
+    if unknown:
+        raise ValidationError({name: "This cannot be changed here." for name in unknown})
+    if pathway.status not in PATHWAYS_IN_FLIGHT:
+        raise ValidationError({"status": f"A {pathway.get_status_display().lower()} pathway is closed."})
+    to_mode = fields.get("to_mode")
+    if to_mode is not None and to_mode.pk == pathway.from_mode_id:
+        raise ValidationError({"to_mode": f"The pathway starts in {to_mode}; choose another target mode."})
+    return update_audited(pathway, actor=actor, fields=fields, reason=reason, verb="pathway_update")
+
+
+def pathway_set_status(
+    *, actor: User, pathway: MigrationPathway, status: str, reason: str = ""
+) -> MigrationPathway:
+    """Move a pathway along planned → in progress ⇄ blocked → completed (or cancelled)."""
+    require_object(actor, "change", pathway)
+    _check_transition(PATHWAY_TRANSITIONS, pathway.status, status, "pathway")
+    if status == PathwayStatus.COMPLETED and pathway.readiness.filter(met=False).exists():
+        raise ValidationError(
+            {"status": "Every readiness criterion must be met before the pathway completes."}
+        )
+    return update_audited(
+        pathway,
+        actor=actor,
+        fields={"status": status},
+        reason=reason,
+        verb="pathway_set_status",
+        action=AuditAction.TRANSITION,
+    )
+
+
+def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dict) -> PathwayStep:
+    fields = _step_fields(fields)
+    step = PathwayStep(pathway=pathway, order=order, **fields)
+    _check_step(step)
+    return create_audited(step, actor=actor, verb="pathway_step_add")
+
+
+@transaction.atomic
+def pathway_step_add(*, actor: User, pathway: MigrationPathway, title: str, **fields) -> PathwayStep:
+    """Add a step (owner, due date, status, blocker) at the end of a pathway."""
+    require_perm(actor, "portfolio.add_pathwaystep")
+    require_object(actor, "change", pathway)
+    order = pathway.steps.count()
+    return _add_step(pathway, actor=actor, order=order, fields={"title": title, **fields})
+
+
+@transaction.atomic
+def pathway_step_update(*, actor: User, step: PathwayStep, reason: str = "", **fields) -> PathwayStep:
+    """Change a step's status (or tick it off with done=True), blocker, owner, due date or title."""
+    require_object(actor, "change", step)
+    fields = _step_fields(fields, current=step.status)
+    step = update_audited(step, actor=actor, fields=fields, reason=reason, verb="pathway_step_update")
+    _check_step(step)  # raising here rolls the update back
+    return step
+
+
+@transaction.atomic
+def readiness_add(
+    *, actor: User, pathway: MigrationPathway, label: str, evidence: str = ""
+) -> ReadinessCriterion:
+    """Add a readiness criterion (e.g. "deployment automation in place") to a pathway."""
+    require_perm(actor, "portfolio.add_readinesscriterion")
+    require_object(actor, "change", pathway)
+    order = pathway.readiness.count()
+    return create_audited(
+        ReadinessCriterion(pathway=pathway, label=label, evidence=evidence, order=order),
+        actor=actor,
+        verb="readiness_add",
+    )
+
+
+def readiness_update(
+    *, actor: User, criterion: ReadinessCriterion, met: bool, evidence: str = ""
+) -> ReadinessCriterion:
+    """Mark a readiness criterion met (with evidence) or not."""
+    require_object(actor, "change", criterion)
+    return update_audited(
+        criterion, actor=actor, fields={"met": met, "evidence": evidence}, verb="readiness_update"
+    )
