@@ -38,6 +38,7 @@ from bimodal.governance.services.decisions import (
 )
 
 
+@transaction.atomic
 def forum_create(*, actor: User, name: str, slug: str = "", members=(), **fields) -> Forum:
     """Create a forum with its members."""
     require_perm(actor, "governance.add_forum")

@@ -34,7 +34,6 @@ POLICY_FIELDS = (
 )
 
 
-@transaction.atomic
 def policy_create(*, actor: User, key: str = "", name: str, **fields) -> Policy:
     """Create version 1 of a policy; its CEL expression is validated (syntax, types, boolean result)."""
     require_perm(actor, "governance.add_policy")
