@@ -1,0 +1,173 @@
+"""The service catalogue (list, CSV export and import, create) and the modes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
+from bimodal.core.permissions import can, get_restricted_object
+from bimodal.portfolio import csvio, selectors
+from bimodal.portfolio import services as portfolio_services
+from bimodal.portfolio.forms import (
+    ModeForm,
+    ServiceForm,
+    ServiceImportForm,
+)
+from bimodal.portfolio.models import (
+    Mode,
+)
+from bimodal.portfolio.views.base import (
+    _filtered_services,
+    _render,
+    _service_table,
+)
+
+# --- the catalogue --------------------------------------------------------------------------------
+
+
+@login_required
+def service_list(request):
+    """The service catalogue with its filter bar; htmx swaps only the results."""
+    filterset = _filtered_services(request)
+    # The table shows no tags: skip the selector's prefetch of them.
+    table = _service_table(request, filterset.qs.prefetch_related(None))
+    # Empty filters ("Any …") stay out of the URL that htmx pushes and of the export link.
+    shown = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        if any(values):
+            shown.setlist(key, [value for value in values if value])
+    query = shown.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    context = {
+        "active_area": "portfolio",
+        "list_page": True,
+        "filter": filterset,
+        "table": table,
+        "export_query": query.urlencode(),
+        "filtered": bool(query),
+    }
+    response = _render(request, "portfolio/service_list.html", "portfolio/_service_results.html", context)
+    if wants_partial(request):
+        response["HX-Push-Url"] = f"{request.path}?{shown.urlencode()}" if shown else request.path
+    return response
+
+
+@login_required
+def service_export(request):
+    """The filtered services as CSV in the import format."""
+    filterset = _filtered_services(request)
+    response = HttpResponse(csvio.export_services(filterset.qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="services.csv"'
+    return response
+
+
+@login_required
+@permission_required("portfolio.import_services", raise_exception=True)
+def service_import_template(request):
+    """An empty CSV with the import columns."""
+    response = HttpResponse(",".join(csvio.COLUMNS) + "\n", content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="services-template.csv"'
+    return response
+
+
+@login_required
+@permission_required("portfolio.import_services", raise_exception=True)
+def service_import(request):
+    """Upload a CSV of services; all rows are written, or none."""
+    result = None
+    dry_run = False
+    if request.method == "POST":
+        form = ServiceImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            dry_run = form.cleaned_data["dry_run"]
+            result = csvio.import_services(
+                actor=request.user, text=form.cleaned_data["text"], dry_run=dry_run
+            )
+            if result.ok and not dry_run:
+                messages.success(
+                    request,
+                    f"Imported: {len(result.created)} created, {len(result.updated)} updated, "
+                    f"{len(result.unchanged)} unchanged.",
+                )
+    else:
+        form = ServiceImportForm()
+    return render(
+        request,
+        "portfolio/service_import.html",
+        {
+            "active_area": "portfolio",
+            "form": form,
+            "result": result,
+            "dry_run": dry_run,
+            "columns": csvio.COLUMNS,
+            "required_columns": csvio.REQUIRED,
+        },
+    )
+
+
+@login_required
+@permission_required("portfolio.add_service", raise_exception=True)
+def service_create(request):
+    """Add a service to the portfolio."""
+    form = ServiceForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_fields()
+        try:
+            service = portfolio_services.service_create(actor=request.user, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Service “{service}” added.")
+            return redirect(service)
+    return render(
+        request,
+        "portfolio/service_form.html",
+        {"active_area": "portfolio", "form": form, "service": None},
+    )
+
+
+# --- modes ----------------------------------------------------------------------------------------
+
+
+@login_required
+def mode_list(request):
+    """The modes with their governance profiles and service counts."""
+    return render(
+        request,
+        "portfolio/mode_list.html",
+        {"active_area": "modes", "modes": selectors.mode_list(user=request.user)},
+    )
+
+
+@login_required
+def mode_detail(request, key: str):
+    """One mode: its governance profile, its services and (for governance) an edit form."""
+    mode = get_restricted_object(Mode.objects.all(), request.user, key=key)
+    can_edit = can(request.user, "change", mode)
+    form = None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("You may not change modes.")
+        form = ModeForm(request.POST, instance=Mode.objects.get(pk=mode.pk))
+        if form.is_valid():
+            try:
+                portfolio_services.mode_update(
+                    actor=request.user, mode=mode, reason=form.cleaned_data["reason"], **form.mode_fields()
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"{mode} saved.")
+                return redirect(mode)
+    elif can_edit:
+        form = ModeForm(instance=Mode.objects.get(pk=mode.pk))
+    services = selectors.service_list(user=request.user).filter(mode=mode)
+    table = _service_table(request, services, exclude=("mode",))
+    context = {"active_area": "modes", "mode": mode, "table": table, "form": form, "can_edit": can_edit}
+    return _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
