@@ -1,0 +1,270 @@
+"""Forums and their meetings: agenda built from pending decisions, attendance, outcomes, minutes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.permissions import get_restricted_object
+from bimodal.governance import selectors, services
+from bimodal.governance.choices import MeetingStatus
+from bimodal.governance.forms import (
+    AgendaRecordForm,
+    AttendanceForm,
+    ForumForm,
+    MeetingForm,
+    MinutesForm,
+    TopicForm,
+)
+from bimodal.governance.models import AgendaItem, Forum, Meeting
+from bimodal.governance.views.base import (
+    _refused,
+)
+
+
+@login_required
+@permission_required("governance.view_forum", raise_exception=True)
+def forum_list(request):
+    """Forums and their members."""
+    forums = Forum.objects.restrict(request.user).select_related("chair").prefetch_related("members")
+    return render(request, "governance/forum_list.html", {"active_area": "governance", "forums": forums})
+
+
+@login_required
+@permission_required("governance.add_forum", raise_exception=True)
+def forum_create(request):
+    """Set up a forum with its members."""
+    form = ForumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            forum = services.forum_create(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Forum “{forum.name}” created.")
+            return redirect(forum)
+    return render(
+        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": None}
+    )
+
+
+@login_required
+def forum_edit(request, slug: str):
+    """Change a forum's attributes or members."""
+    forum = get_restricted_object(Forum.objects.all(), request.user, "change", slug=slug)
+    form = ForumForm(request.POST or None, initial=ForumForm.initial_for(forum))
+    if request.method == "POST" and form.is_valid():
+        try:
+            forum = services.forum_update(
+                actor=request.user,
+                forum=forum,
+                reason=form.cleaned_data.get("reason", ""),
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Forum “{forum.name}” saved.")
+            return redirect(forum)
+    return render(
+        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": forum}
+    )
+
+
+@login_required
+@permission_required("governance.view_forum", raise_exception=True)
+def forum_detail(request, slug: str):
+    """A forum: charter, members, pending decisions routed to it and its meetings."""
+    forum = get_restricted_object(Forum.objects.select_related("chair"), request.user, slug=slug)
+    members = list(forum.members.order_by("first_name", "last_name", "username"))
+    can_run = request.user.has_perm("governance.add_meeting") or forum.chair_id == request.user.pk
+    context = {
+        "active_area": "governance",
+        "forum": forum,
+        "members": members,
+        "pending": selectors.pending_for_forum(forum)
+        if request.user.has_perm("governance.view_decisionrequest")
+        else [],
+        "meetings": selectors.meetings_of(user=request.user, forum=forum),
+        "can_run": can_run,
+        "meeting_form": MeetingForm(),
+    }
+    return render(request, "governance/forum_detail.html", context)
+
+
+@login_required
+@require_POST
+def meeting_create(request, slug: str):
+    """Plan a meeting of the forum."""
+    forum = get_restricted_object(Forum.objects.all(), request.user, slug=slug)
+    form = MeetingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the date and time of the meeting.")
+        return redirect(forum)
+    try:
+        meeting = services.meeting_create(
+            actor=request.user, forum=forum, scheduled_for=form.cleaned_data["scheduled_for"]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        _refused(request, exc)
+        return redirect(forum)
+    messages.success(request, "Meeting planned.")
+    return redirect(meeting)
+
+
+def _meeting(request, pk: int) -> Meeting:
+    return get_restricted_object(Meeting.objects.select_related("forum", "forum__chair"), request.user, pk=pk)
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    """A meeting: attendance and quorum, agenda with outcomes, minutes. Printable."""
+    meeting = _meeting(request, pk)
+    forum = meeting.forum
+    items = list(
+        meeting.agenda_items.select_related(
+            "decision_request__decision_type",
+            "decision_request__decided_by",
+            "decision_request__requested_by",
+        ).order_by("order", "pk")
+    )
+    attendees = list(meeting.attendees.order_by("first_name", "last_name", "username"))
+    seated = {u.pk for u in forum.members.all()} | ({forum.chair_id} if forum.chair_id else set())
+    can_run = request.user.has_perm("governance.change_meeting") or forum.chair_id == request.user.pk
+    sits = request.user.pk in seated
+    open_meeting = meeting.status != MeetingStatus.CANCELLED
+    context = {
+        "active_area": "governance",
+        "meeting": meeting,
+        "forum": forum,
+        "items": items,
+        "attendees": attendees,
+        "seated_attending": len([u for u in attendees if u.pk in seated]),
+        "can_run": can_run and open_meeting,
+        "can_record": (sits or can_run) and open_meeting,
+        "attendance_form": AttendanceForm(initial={"attendees": [u.pk for u in attendees]}, forum=forum),
+        "minutes_form": MinutesForm(initial={"minutes": meeting.minutes}),
+        "topic_form": TopicForm(),
+        "record_form": AgendaRecordForm(),
+        "print": request.GET.get("print") == "1",
+    }
+    template = "governance/meeting_print.html" if context["print"] else "governance/meeting_detail.html"
+    return render(request, template, context)
+
+
+def _meeting_step(request, pk: int, step) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    try:
+        note = step(meeting)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        if note:
+            messages.success(request, note)
+    return redirect(meeting)
+
+
+@login_required
+@require_POST
+def meeting_build_agenda(request, pk: int):
+    """Add the pending decisions and the providers' items to the agenda."""
+
+    def step(meeting):
+        before = meeting.agenda_items.count()
+        items = services.meeting_build_agenda(actor=request.user, meeting=meeting)
+        return f"{len(items) - before} item(s) added to the agenda."
+
+    return _meeting_step(request, pk, step)
+
+
+@login_required
+@require_POST
+def meeting_attendance(request, pk: int):
+    """Record who attends (quorum is checked)."""
+
+    def step(meeting):
+        form = AttendanceForm(request.POST, forum=meeting.forum)
+        if not form.is_valid():
+            raise ValidationError({"attendees": "Choose the people who attend."})
+        meeting = services.meeting_record_attendance(
+            actor=request.user, meeting=meeting, attendees=form.cleaned_data["attendees"]
+        )
+        return "Attendance recorded: quorum met." if meeting.quorum_met else "Attendance recorded: no quorum."
+
+    return _meeting_step(request, pk, step)
+
+
+@login_required
+@require_POST
+def meeting_minutes(request, pk: int):
+    """Record the minutes; the meeting is then held."""
+
+    def step(meeting):
+        form = MinutesForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError({"minutes": "Write the minutes."})
+        services.meeting_record_minutes(
+            actor=request.user, meeting=meeting, minutes=form.cleaned_data["minutes"]
+        )
+        return "Minutes recorded."
+
+    return _meeting_step(request, pk, step)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, pk: int):
+    """Cancel a planned meeting."""
+
+    def step(meeting):
+        services.meeting_cancel(actor=request.user, meeting=meeting, reason=request.POST.get("reason", ""))
+        return "Meeting cancelled."
+
+    return _meeting_step(request, pk, step)
+
+
+@login_required
+@require_POST
+def agenda_topic_add(request, pk: int):
+    """Add a free topic to the agenda."""
+
+    def step(meeting):
+        form = TopicForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError({"topic": "Name the topic."})
+        services.agenda_item_add(actor=request.user, meeting=meeting, topic=form.cleaned_data["topic"])
+        return "Topic added."
+
+    return _meeting_step(request, pk, step)
+
+
+@login_required
+@require_POST
+def agenda_item_record(request, pk: int, item_pk: int):
+    """Record the forum's outcome for one agenda item (a decision for a decision request)."""
+
+    def step(meeting):
+        item = get_object_or_404(
+            AgendaItem.objects.select_related("meeting__forum", "decision_request"),
+            pk=item_pk,
+            meeting=meeting,
+        )
+        form = AgendaRecordForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError({"outcome": "Choose an outcome."})
+        services.agenda_item_record(
+            actor=request.user,
+            item=item,
+            outcome=form.cleaned_data["outcome"],
+            notes=form.cleaned_data["notes"],
+        )
+        return f"Recorded: {item.topic} — {form.cleaned_data['outcome']}."
+
+    return _meeting_step(request, pk, step)
