@@ -38,7 +38,8 @@ def _saturday_nights(now: datetime) -> tuple[datetime, list[datetime]]:
     Windows are derived from the moment the demo is loaded so that its story (a change done last weekend,
     changes awaiting the CAB for the coming weekends) holds on any day, December included."""
     tz = timezone.get_current_timezone()
-    freeze_start, freeze_end = _freeze_span(now.astimezone(tz).date())
+    today = now.astimezone(tz).date()
+    freeze_start, freeze_end = _freeze_span(today)
 
     def night(day: date) -> datetime:
         return datetime.combine(day, time(22), tzinfo=tz)
@@ -47,7 +48,6 @@ def _saturday_nights(now: datetime) -> tuple[datetime, list[datetime]]:
         end = start + timedelta(hours=6)
         return end <= freeze_start or start >= freeze_end
 
-    today = now.astimezone(tz).date()
     saturday = today + timedelta(days=(5 - today.weekday()) % 7)
     past = saturday
     while not (night(past) + timedelta(hours=6) <= now and clear(night(past))):

@@ -1,8 +1,8 @@
 """Demo data of the service desk: schedules, SLA definitions, the request catalogue and ~20 tickets.
 
-Idempotent: rows are looked up by slug, name or title and skipped when they exist. Ticket times are fixed
-amounts of their clocks' working time before the load, so a fresh demo always shows the same mix of running, warning, paused, breached
-and met clocks."""
+Idempotent: rows are looked up by slug, name or title and skipped when they exist. Each ticket was
+opened a fixed amount of its clocks' working time before the load, so a demo loaded on any day shows the
+same mix of running, warning, paused, breached and met clocks."""
 
 from __future__ import annotations
 

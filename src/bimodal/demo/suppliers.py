@@ -2,7 +2,8 @@
 Atlas tickets with hand-offs (some bounced, some breached), and an MSP evaluation with three candidates.
 
 Idempotent: suppliers, categories and skills are looked up by slug, contracts by reference, history tickets by
-title, the evaluation by slug. Ticket times are fixed offsets before the load, written through the services."""
+title, the evaluation by slug. Closed history tickets sit in whole working weeks before the load and the open
+ones a fixed working time back, so the scorecards are the same on any day; all written through the services."""
 
 from __future__ import annotations
 
