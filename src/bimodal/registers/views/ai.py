@@ -1,0 +1,110 @@
+"""AI use cases: the register with shadow AI flagged, forms, the detail page, the ethics review decision."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.permissions import can, get_restricted_object
+from bimodal.registers import risk, selectors, services
+from bimodal.registers.filtersets import AIUseCaseFilterSet
+from bimodal.registers.forms import (
+    AIUseCaseForm,
+    DecideForm,
+)
+from bimodal.registers.models import AIUseCase
+from bimodal.registers.views.base import AREA, _list, _next_stages
+
+
+@login_required
+def ai_list(request):
+    """The AI register; shadow AI is flagged."""
+    shadow_count = selectors.shadow_ai(user=request.user).count()
+    return _list(
+        request,
+        filterset_class=AIUseCaseFilterSet,
+        queryset=selectors.ai_list(user=request.user),
+        template="registers/ai_list.html",
+        partial="registers/_ai_results.html",
+        extra={"shadow_count": shadow_count},
+    )
+
+
+@login_required
+@permission_required("registers.add_aiusecase", raise_exception=True)
+def ai_create(request):
+    """Register an AI use case and answer the risk questions."""
+    form = AIUseCaseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            use_case = services.aiusecase_create(actor=request.user, **form.data_for_service())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{use_case}” registered: {use_case.get_risk_tier_display()} risk.")
+            return redirect(use_case)
+    return render(request, "registers/ai_form.html", {**AREA, "form": form, "item": None})
+
+
+@login_required
+def ai_edit(request, slug):
+    """Change an AI use case or re-answer its risk questions."""
+    use_case = get_restricted_object(AIUseCase.objects, request.user, "change", slug=slug)
+    form = AIUseCaseForm(request.POST or None, instance=use_case, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.data_for_service()
+        use_case.refresh_from_db()
+        try:
+            use_case = services.aiusecase_update(actor=request.user, use_case=use_case, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"“{use_case}” saved: {use_case.get_risk_tier_display()} risk.")
+            return redirect(use_case)
+    return render(request, "registers/ai_form.html", {**AREA, "form": form, "item": use_case})
+
+
+@login_required
+def ai_detail(request, slug):
+    """One AI use case: tier and why, required controls, ethics review."""
+    use_case = get_restricted_object(
+        selectors.ai_list(user=request.user).prefetch_related("services"), request.user, slug=slug
+    )
+    answers = [(q, bool(use_case.risk_answers.get(q.key))) for q in risk.AI_QUESTIONS]
+    reasons = risk.ai_risk_tier(use_case.risk_answers).reasons
+    context = {
+        **AREA,
+        "item": use_case,
+        "kind": "ai",
+        "answers": answers,
+        "reasons": reasons,
+        "can_change": can(request.user, "change", use_case),
+        "decide_form": DecideForm() if request.user.has_perm("registers.decide_aiusecase") else None,
+        "next_stages": _next_stages(use_case),
+    }
+    return render(request, "registers/ai_detail.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("registers.decide_aiusecase", raise_exception=True)
+def ai_decide(request, slug):
+    """Record the ethics review decision."""
+    use_case = get_restricted_object(AIUseCase.objects, request.user, slug=slug)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.aiusecase_decide(
+                actor=request.user,
+                use_case=use_case,
+                decision=form.cleaned_data["ethics_decision"],
+                conditions=form.cleaned_data["conditions"],
+            )
+            messages.success(request, "Ethics review decision recorded.")
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    return redirect(use_case)

@@ -1,0 +1,50 @@
+"""Shared pieces of the registers' pages: paging, the filtered list, the edit page, the next stages."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from bimodal.core.htmx import filtered_page
+from bimodal.registers.choices import STAGE_TRANSITIONS, RegisterStage
+from bimodal.registers.forms import (
+    style_filter_form,
+)
+
+PER_PAGE = 25
+AREA = {"active_area": "registers"}
+
+
+def _list(request, *, filterset_class, queryset, template: str, partial: str, extra: dict | None = None):
+    """A filtered, paged list; an htmx request gets only the results fragment."""
+    filterset = filterset_class(request.GET, queryset=queryset, request=request)
+    style_filter_form(filterset.form)
+    return filtered_page(
+        request,
+        filterset=filterset,
+        template=template,
+        partial=partial,
+        context={**AREA, **(extra or {})},
+        per_page=PER_PAGE,
+    )
+
+
+def _next_stages(item) -> list[tuple[str, str]]:
+    """(value, label) of the stages an item may move to from its page (promotion has its own step)."""
+    allowed = STAGE_TRANSITIONS[item.stage] - {RegisterStage.PROMOTED}
+    return [(value, label) for value, label in RegisterStage.choices if value in allowed]
+
+
+def _edit_page(request, form, item, list_url: str, list_label: str):
+    """The shared form page in its "edit" dress: title, Save button, back to the item."""
+    return render(
+        request,
+        "registers/item_form.html",
+        {
+            **AREA,
+            "form": form,
+            "item": item,
+            "title": f"Edit {item.name}",
+            "cancel": list_url,
+            "list_label": list_label,
+        },
+    )
