@@ -21,7 +21,11 @@ class ChangesConfig(AppConfig):
     verbose_name = "Changes & deployments"
 
     def ready(self) -> None:
+        from bimodal.changes import selectors
         from bimodal.governance import registry
 
         registry.register_agenda_provider("cab", changes_awaiting_forum)
         registry.register_agenda_provider("ecab", changes_awaiting_forum)
+        registry.register_report_source(
+            "changes", selectors.bureaucracy_rows, permission="changes.view_change"
+        )

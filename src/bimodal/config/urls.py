@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from bimodal.core import views as core_views
+from bimodal.portfolio.views.home import home
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -26,5 +26,5 @@ urlpatterns = [
     path("integrations/", include("bimodal.integrations.urls")),
     path("insights/", include("bimodal.insights.urls")),
     path("", include("bimodal.core.urls")),
-    path("", core_views.home, name="home"),
+    path("", home, name="home"),
 ]

@@ -12,7 +12,21 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from bimodal.core import hooks
+        from bimodal.core.models import Team
         from bimodal.core.roles import sync_roles_after_migrate
+
+        hooks.home_figures.register(
+            "team",
+            hooks.HomeFigure(
+                label="team",
+                plural="teams",
+                icon="☷",
+                permission="core.view_team",
+                count=lambda user: Team.objects.restrict(user).count(),
+                url_name="core:team_list",
+            ),
+        )
 
         # Role groups need the permissions that only exist after every app has migrated.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="bimodal.core.sync_roles")

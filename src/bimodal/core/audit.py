@@ -6,45 +6,61 @@ import contextlib
 import contextvars
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from bimodal.core import db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import AuditChainHead, AuditEntry
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from bimodal.core.models import User
+
 GENESIS_HASH = "0" * 64
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("bimodal_request_id", default="")
-_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("bimodal_audit_batch", default=None)
 
 
-class Snapshot(dict):
+class _BatchState(TypedDict):
+    pending: list[AuditEntry]  # entries recorded in the batch, chained when it ends
+    rows: list[list[models.Model]]  # rows given to add_rows(), written with them
+
+
+_batch: contextvars.ContextVar[_BatchState | None] = contextvars.ContextVar(
+    "bimodal_audit_batch", default=None
+)
+
+
+class Snapshot(dict[str, Any]):
     """A dict already normalised by to_json (a snapshot): record() does not normalise it again. Values
     set on it later (item assignment, update) are normalised as they are set."""
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: str, value: object) -> None:
         super().__setitem__(key, to_json(value))
 
-    def update(self, *args, **kwargs) -> None:
+    def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
 
-def to_json(value) -> object:
+def to_json(value: object) -> Any:
     """Normalise a value to what a JSON column gives back (dates as ISO text, decimals as text)."""
     if isinstance(value, Snapshot):
         return value
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def snapshot(obj: models.Model, *, m2m: dict | None = None) -> dict:
+def snapshot(obj: models.Model, *, m2m: dict[str, Iterable[Any]] | None = None) -> Snapshot:
     """The object's concrete fields and many-to-many ids as JSON-ready data (`m2m`: ids already known)."""
     data: dict[str, object] = {}
     for field in obj._meta.concrete_fields:
@@ -89,11 +105,11 @@ def _digest(entry: AuditEntry) -> str:
 
 def record(
     *,
-    actor,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     reason: str = "",
     verb: str = "",
 ) -> AuditEntry:
@@ -102,11 +118,11 @@ def record(
         raise RuntimeError("audit.record() must be called inside the write's transaction")
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    user = cast("User | None", actor if getattr(actor, "is_authenticated", False) else None)
     entry = AuditEntry(
         timestamp=timezone.now(),
-        actor=actor,
-        actor_label=actor.get_username() if actor else "system",
+        actor=user,
+        actor_label=user.get_username() if user else "system",
         action=action,
         verb=verb,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
@@ -155,7 +171,7 @@ def _lock_head() -> AuditChainHead:
 
 
 @contextlib.contextmanager
-def batch():
+def batch() -> Iterator[None]:
     """Several entries in one transaction, chained at the end: the head is locked only then.
 
     record() inside a batch collects its entry; when the batch ends the head is locked, the entries are
@@ -169,7 +185,7 @@ def batch():
     if _batch.get() is not None:  # already batching: the outer batch writes the head
         yield
         return
-    state: dict = {"pending": [], "rows": []}
+    state: _BatchState = {"pending": [], "rows": []}
     token = _batch.set(state)
     try:
         yield
@@ -197,7 +213,7 @@ def add_rows(objs: Sequence[models.Model]) -> None:
     if not objs:
         return
     state = _batch.get()
-    connection = transaction.get_connection(objs[0].__class__.objects.db)
+    connection = transaction.get_connection(objs[0].__class__._default_manager.db)
     if state is not None and connection.vendor == "postgresql":
         state["rows"].append(list(objs))
         return
@@ -210,7 +226,7 @@ def is_pending(obj: models.Model) -> bool:
     return state is not None and any(obj is row for rows in state["rows"] for row in rows)
 
 
-def _insert_now(connection, objs: list[models.Model]) -> None:
+def _insert_now(connection: BaseDatabaseWrapper, objs: Sequence[models.Model]) -> None:
     returning = objs[0].pk is None and connection.features.can_return_rows_from_bulk_insert
     sql, params = db.values_insert(connection, objs, returning=returning)
     with connection.cursor() as cursor:
@@ -219,7 +235,7 @@ def _insert_now(connection, objs: list[models.Model]) -> None:
     _saved(connection, objs, ids)
 
 
-def _saved(connection, objs, ids) -> None:
+def _saved(connection: BaseDatabaseWrapper, objs: Sequence[models.Model], ids: Iterable[Any]) -> None:
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
@@ -235,7 +251,8 @@ def _write(rows: list[list[models.Model]], entries: list[AuditEntry], head: Audi
             _insert_now(connection, entries)
         AuditChainHead.objects.filter(pk=1).update(seq=head.seq, last_hash=head.last_hash)
         return
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, objs in enumerate(rows):
         sql, values = db.recordset_insert(connection, objs)
         parts.append(f"r{i} AS ({sql})")

@@ -11,12 +11,14 @@ many instants at once with numpy (bulk SLA recomputation).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 86_400
@@ -100,7 +102,7 @@ class Schedule:
         hours: dict[str, list[list[str]]] | None = None,
         country: str = "",
         subdivision: str = "",
-        closures=(),
+        closures: Iterable[str] = (),
         always: bool = False,
     ) -> Schedule:
         """From data: hours = {"mon": [["09:00", "17:30"]], …}; closures = ISO dates."""
@@ -237,6 +239,8 @@ def subtract_business_time(schedule: Schedule, end: datetime, seconds: float | t
 
 # --- bulk (numpy) ----------------------------------------------------------------------------------
 
+_Seconds = npt.NDArray[np.float64]  # epoch or working seconds, one per instant
+
 
 class Timeline:
     """The working intervals of a schedule over a period, for measuring many instants at once.
@@ -267,39 +271,45 @@ class Timeline:
         self.before = np.concatenate(([0.0], np.cumsum(lengths)))[:-1]  # work done before each interval
         self.lengths = lengths
 
-    def measure(self, instants: np.ndarray) -> np.ndarray:
+    def measure(self, instants: npt.ArrayLike) -> _Seconds:
         """Working seconds from the timeline's first interval to each instant (epoch seconds)."""
         t = np.asarray(instants, dtype=np.float64)
+        result: _Seconds
         if self.schedule.always:
-            return t - self.starts[0]
+            result = t - self.starts[0]
+            return result
         if not len(self.starts):
             return np.zeros_like(t)
         k = np.searchsorted(self.starts, t, side="right") - 1
         inside = np.clip(t - self.starts[np.maximum(k, 0)], 0.0, self.lengths[np.maximum(k, 0)])
-        return np.where(k < 0, 0.0, self.before[np.maximum(k, 0)] + inside)
+        result = np.where(k < 0, 0.0, self.before[np.maximum(k, 0)] + inside)
+        return result
 
-    def between(self, starts: np.ndarray, ends: np.ndarray | float) -> np.ndarray:
+    def between(self, starts: npt.ArrayLike, ends: npt.ArrayLike) -> _Seconds:
         """Working seconds between each pair of instants (epoch seconds)."""
         return np.maximum(self.measure(ends) - self.measure(starts), 0.0)
 
-    def locate(self, values: np.ndarray) -> np.ndarray:
+    def locate(self, values: npt.ArrayLike) -> _Seconds:
         """The earliest instant (epoch seconds) at which `values` working seconds have passed; NaN beyond."""
         v = np.asarray(values, dtype=np.float64)
+        result: _Seconds
         if self.schedule.always:
-            return self.starts[0] + v
+            result = self.starts[0] + v
+            return result
         ends_cum = self.before + self.lengths
         k = np.searchsorted(ends_cum, v, side="left")
         ok = k < len(self.starts)
         kk = np.minimum(k, max(len(self.starts) - 1, 0))
         out = self.starts[kk] + (v - self.before[kk])
-        return np.where(ok, out, np.nan)
+        result = np.where(ok, out, np.nan)
+        return result
 
 
-def business_seconds_many(schedule: Schedule, starts: np.ndarray, end: datetime) -> np.ndarray:
+def business_seconds_many(schedule: Schedule, starts: npt.ArrayLike, end: datetime) -> _Seconds:
     """Working seconds from each start (epoch seconds) to `end`: bulk SLA recomputation."""
-    starts = np.asarray(starts, dtype=np.float64)
-    if not len(starts):
+    instants = np.asarray(starts, dtype=np.float64)
+    if not len(instants):
         return np.zeros(0)
-    first = datetime.fromtimestamp(float(starts.min()), UTC)
+    first = datetime.fromtimestamp(float(instants.min()), UTC)
     timeline = Timeline(schedule, first, _aware(end))
-    return timeline.between(starts, _aware(end).timestamp())
+    return timeline.between(instants, _aware(end).timestamp())

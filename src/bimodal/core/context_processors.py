@@ -2,6 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from bimodal.core.models import Notification
 from bimodal.core.navigation import areas_for
 from bimodal.core.roles import Role
 
@@ -21,7 +22,6 @@ def navigation(request) -> dict:
         # One COUNT, only when a template shows it (the top-bar badge).
         if user is None or not user.is_authenticated:
             return 0
-        from bimodal.core.models import Notification
 
         return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 

@@ -10,13 +10,20 @@ import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
+
+_M = TypeVar("_M", bound=models.Model)
+# A compiled query: its SQL, its parameters, where each stand-in goes, and each column's converters.
+_Template = tuple[str, list[Any], list[tuple[int, str]], list[tuple[int, tuple[list[Any], Any]]]]
 
 
 def is_postgresql(using: str = "default") -> bool:
@@ -44,7 +51,9 @@ def prepare_insert(obj: models.Model) -> None:
         field.pre_save(obj, add=True)  # sets what it computes
 
 
-def values_insert(connection, objs: Sequence[models.Model], *, returning: bool = False) -> tuple[str, list]:
+def values_insert(
+    connection: BaseDatabaseWrapper, objs: Sequence[models.Model], *, returning: bool = False
+) -> tuple[str, list[Any]]:
     """One multi-row `INSERT … VALUES` of `objs` (all of one model) as they stand: no pre_save, no
     signals. The id is written when the objects have one, else the database gives it (`returning`:
     and returns it).
@@ -57,18 +66,18 @@ def values_insert(connection, objs: Sequence[models.Model], *, returning: bool =
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(column_name(f)) for f in fields)}) "
         f"VALUES {', '.join([row] * len(objs))}"
     )
     if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"
+        sql += f" RETURNING {quote(column_name(meta.pk))}"
     params = [f.get_db_prep_save(getattr(o, f.attname), connection) for o in objs for f in fields]
     return sql, params
 
 
 def recordset_insert(
-    connection, objs: Sequence[models.Model], *, returning: bool = False
-) -> tuple[str, list]:
+    connection: BaseDatabaseWrapper, objs: Sequence[models.Model], *, returning: bool = False
+) -> tuple[str, list[str]]:
     """values_insert for PostgreSQL with the rows as ONE parameter: a JSON array read back into the
     table's row type (`INSERT … SELECT … FROM jsonb_populate_recordset(NULL::table, %s)`).
 
@@ -80,33 +89,43 @@ def recordset_insert(
     sql, fields = _recordset_statement(type(objs[0]), objs[0].pk is not None, returning)
     rows = []
     for obj in objs:
-        row = {}
+        row: dict[str, Any] = {}
         for f in fields:
             value = f.get_prep_value(getattr(obj, f.attname))
-            if value is not None and getattr(f, "encoder", None) is not None:  # a JSONField's own encoder
-                value = json.loads(json.dumps(value, cls=f.encoder))
-            row[f.column] = value
+            encoder = getattr(f, "encoder", None)
+            if value is not None and encoder is not None:  # a JSONField's own encoder
+                value = json.loads(json.dumps(value, cls=encoder))
+            row[column_name(f)] = value
         rows.append(row)
     return sql, [json.dumps(rows, default=_json_value, ensure_ascii=False)]
 
 
 @functools.cache
-def _recordset_statement(model: type[models.Model], with_pk: bool, returning: bool) -> tuple:
+def _recordset_statement(
+    model: type[models.Model], with_pk: bool, returning: bool
+) -> tuple[str, list[Field[Any, Any]]]:
     meta = model._meta
     fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
 
     def quote(name: str) -> str:  # as PostgreSQL quotes an identifier
         return '"' + name.replace('"', '""') + '"'
 
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(column_name(f)) for f in fields)
     table = quote(meta.db_table)
     sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s)"
     if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"
+        sql += f" RETURNING {quote(column_name(meta.pk))}"
     return sql, fields
 
 
-def _json_value(value):
+def column_name(field: Field[Any, Any]) -> str:
+    """A concrete field's column (typed optional: fields without a column of their own have None)."""
+    column = field.column
+    assert column is not None
+    return column
+
+
+def _json_value(value: object) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal | uuid.UUID):
@@ -114,15 +133,15 @@ def _json_value(value):
     raise TypeError(f"cannot write {type(value).__name__} into a JSON row")
 
 
-def instance(model: type[models.Model], using: str, row: Sequence, start: int = 0) -> models.Model:
+def instance(model: type[_M], using: str, row: Sequence[Any], start: int = 0) -> _M:
     """A `model` instance from `row[start:]` laid out as `columns(model)`."""
     names = [f.attname for f in model._meta.concrete_fields]
     return model.from_db(using, names, row[start : start + len(names)])
 
 
 def instance_with(
-    model: type[models.Model], attr: str, related: type[models.Model], using: str, row: Sequence
-) -> models.Model:
+    model: type[_M], attr: str, related: type[models.Model], using: str, row: Sequence[Any]
+) -> _M:
     """A `model` instance with its `related` row set on `attr`, as select_related gives them, from a row
     laid out as columns(model) + columns(related, "<attr>__")."""
     obj = instance(model, using, row)
@@ -147,11 +166,17 @@ class CompiledQuery:
     compiled SQL but does not prepare it (for a connection pooler that drops prepared statements,
     such as PgBouncer before 1.21 in transaction mode)."""
 
-    def __init__(self, build: Callable[[dict], QuerySet], stand_ins: dict, *, using: str = "default"):
+    def __init__(
+        self,
+        build: Callable[[dict[str, Any]], QuerySet[Any, Any]],
+        stand_ins: dict[str, Any],
+        *,
+        using: str = "default",
+    ) -> None:
         self.build, self.stand_ins, self.using = build, stand_ins, using
-        self._template: tuple | None = None
+        self._template: _Template | None = None
 
-    def _compiled(self, connection) -> tuple:
+    def _compiled(self, connection: BaseDatabaseWrapper) -> _Template:
         if self._template is None:
             queryset = self.build(self.stand_ins)
             compiler = queryset.query.get_compiler(connection=connection)
@@ -168,7 +193,7 @@ class CompiledQuery:
             self._template = (sql, list(params), slots, converters)
         return self._template
 
-    def rows(self, **values) -> list[list]:
+    def rows(self, **values: Any) -> list[list[Any]]:
         """Run the query with `values` (one per stand-in) and return its rows, converted as the ORM
         would convert them."""
         connection = connections[self.using]
@@ -188,11 +213,11 @@ class CompiledQuery:
         return rows
 
 
-def _adapt(connection, value):
+def _adapt(connection: BaseDatabaseWrapper, value: Any) -> Any:
     return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
 
 
-def prepared_cursor(connection):
+def prepared_cursor(connection: BaseDatabaseWrapper) -> AbstractContextManager[CursorWrapper]:
     """A cursor whose statements are prepared (PostgreSQL), or a plain one."""
     if connection.vendor != "postgresql" or not getattr(settings, "BIMODAL_PREPARED_STATEMENTS", True):
         return connection.cursor()
@@ -211,17 +236,18 @@ def prepared_cursor(connection):
 class _LoggedCursor(CursorDebugWrapper):
     """Logs the statement as sent: psycopg keeps no text of a prepared one for Django to log."""
 
-    def execute(self, sql, params=None):
+    def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(sql, params):
             return CursorWrapper.execute(self, sql, params)
 
 
 @functools.cache
-def _prepared_cursor_class():
+def _prepared_cursor_class() -> type[Any]:
     from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
 
     class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, prepare=True)
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            # The stubs leave out ServerBindingCursor's psycopg Cursor base, which defines execute().
+            return super().execute(query, params, prepare=True)  # type: ignore[misc]
 
     return PreparedCursor

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -18,6 +19,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte and the time's leading zeros)
 
@@ -68,19 +72,21 @@ def rotate(token: str) -> str:
     return _box(_configured_keys()).rotate(token.encode()).decode()
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """Text stored encrypted; Python code sees the plain value. Not searchable (each encryption
     differs), so never filter on it. Empty values are stored empty."""
 
     description = "Text encrypted at rest"
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
         return encrypt(value)
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(
+        self, value: str | None, expression: Any, connection: BaseDatabaseWrapper
+    ) -> str | None:
         if value in (None, ""):
             return value
         return decrypt(value)

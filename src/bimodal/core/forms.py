@@ -6,8 +6,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.core.choices import TeamKind
-from bimodal.core.models import OrgUnit, User
-from bimodal.suppliers.models import Supplier
+from bimodal.core.models import OrgUnit, Team, User
 
 
 def style_widgets(fields) -> None:
@@ -71,8 +70,11 @@ class TeamForm(BootstrapFormMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Hold Ctrl (⌘ on a Mac) to select several people.",
     )
+    # A foreign key to a higher app (suppliers), reached through the field, not by import.
     supplier = forms.ModelChoiceField(
-        queryset=Supplier.objects.none(), required=False, help_text="For teams run by a supplier."
+        queryset=Team.supplier.field.related_model.objects.none(),
+        required=False,
+        help_text="For teams run by a supplier.",
     )
     email = forms.EmailField(required=False)
     chat_channel = forms.CharField(max_length=120, required=False, label="Chat channel")
@@ -90,7 +92,7 @@ class TeamForm(BootstrapFormMixin, forms.Form):
         people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
         self.fields["lead"].queryset = people
         self.fields["members"].queryset = people
-        self.fields["supplier"].queryset = Supplier.objects.restrict(user, "view")
+        self.fields["supplier"].queryset = Team.supplier.field.related_model.objects.restrict(user, "view")
 
     @classmethod
     def initial_for(cls, team) -> dict:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from typing import Any, ClassVar, NoReturn, TypeAlias, cast
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,8 +26,19 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class BimodalUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+class BimodalUserManager(UserManager["User"]):
     """User manager that also offers `restrict()`."""
+
+    _queryset_class = RestrictedQuerySet
+
+    def get_queryset(self) -> RestrictedQuerySet[User]:
+        return cast("RestrictedQuerySet[User]", super().get_queryset())
+
+    def restrict(self, user: Actor, action: str = "view") -> RestrictedQuerySet[User]:
+        return self.get_queryset().restrict(user, action)
+
+    def restriction(self, user: User, action: str) -> Q | None:
+        return self.get_queryset().restriction(user, action)
 
 
 class User(AbstractUser):
@@ -44,7 +57,7 @@ class User(AbstractUser):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
     )
 
-    objects = BimodalUserManager()
+    objects: ClassVar[BimodalUserManager] = BimodalUserManager()
 
     class Meta:
         ordering = ["username"]
@@ -58,7 +71,11 @@ class User(AbstractUser):
         return [group.name for group in self.groups.all()]
 
 
-class OrgUnitQuerySet(RestrictedQuerySet):
+# Who does something: a signed-in user, an anonymous visitor, or no one (the system itself).
+Actor: TypeAlias = "User | AnonymousUser | None"
+
+
+class OrgUnitQuerySet(RestrictedQuerySet["OrgUnit"]):
     """Org units are visible to every signed-in user with the view permission."""
 
 
@@ -90,10 +107,10 @@ class OrgUnit(TimeStampedModel):
         return reverse("core:orgunit_detail", args=[self.slug])
 
 
-class TeamQuerySet(RestrictedQuerySet):
+class TeamQuerySet(RestrictedQuerySet["Team"]):
     """Supplier agents see only their supplier's teams; everyone else sees all teams."""
 
-    def restriction(self, user, action: str) -> Q | None:
+    def restriction(self, user: User, action: str) -> Q | None:
         if user.supplier_id and action == "view":
             return Q(supplier_id=user.supplier_id)
         if action in {"change", "delete"} and not user.has_perm("core.manage_all_teams"):
@@ -130,13 +147,13 @@ class Team(TimeStampedModel):
         return reverse("core:team_detail", args=[self.slug])
 
 
-class AuditEntryQuerySet(RestrictedQuerySet):
+class AuditEntryQuerySet(RestrictedQuerySet["AuditEntry"]):
     """The audit log refuses bulk updates and deletes: it is append-only."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise ValidationError("The audit log is append-only.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise ValidationError("The audit log is append-only.")
 
 
@@ -171,13 +188,13 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.actor_label or 'system'} {self.action} {self.object_repr}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Append-only: an entry is written once, by bimodal.core.audit.record().
         if not self._state.adding:
             raise ValidationError("The audit log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError("The audit log is append-only.")
 
     @property
@@ -198,10 +215,10 @@ class AuditChainHead(models.Model):
         return f"audit head #{self.seq}"
 
 
-class NotificationQuerySet(RestrictedQuerySet):
+class NotificationQuerySet(RestrictedQuerySet["Notification"]):
     """A person sees only their own notifications."""
 
-    def restriction(self, user, action: str) -> Q | None:
+    def restriction(self, user: User, action: str) -> Q | None:
         return Q(recipient=user)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
 
 @dataclass(frozen=True)
 class Area:
@@ -93,7 +95,7 @@ AREAS = [
 AREAS_BY_KEY = {area.key: area for area in AREAS}
 
 
-def areas_for(request) -> list[Area]:
+def areas_for(request: HttpRequest) -> list[Area]:
     """The areas to show; the audit log only to those who may read it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

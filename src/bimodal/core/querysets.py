@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self, TypeVar, cast
+
 from django.db import models
 from django.db.models import Q
 
+if TYPE_CHECKING:
+    from bimodal.core.models import Actor, User
 
-class RestrictedQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+class RestrictedQuerySet(models.QuerySet[_M, _M]):
     """A queryset that can narrow itself to the rows a user may view, change or delete."""
 
-    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+    def restrict(self, user: Actor, action: str = "view") -> Self:
         """Rows `user` may `action` ("view", "change", "delete"); none without the model permission."""
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
@@ -21,10 +28,21 @@ class RestrictedQuerySet(models.QuerySet):
         condition = self.restriction(user, action)
         return self if condition is None else self.filter(condition).distinct()
 
-    def restriction(self, user, action: str) -> Q | None:
+    def restriction(self, user: User, action: str) -> Q | None:
         """The object-level condition for `user`; None means every row. Models override this."""
         return None
 
 
-class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):
+_RestrictedManagerBase = models.Manager.from_queryset(RestrictedQuerySet)
+
+
+class RestrictedManager(_RestrictedManagerBase[_M]):
     """Default manager of restricted models."""
+
+
+_N = TypeVar("_N", bound=models.Model)
+
+
+def restricted_manager(model: type[_N]) -> RestrictedManager[_N]:
+    """`model`'s default manager, which for every restricted model is a RestrictedManager."""
+    return cast("RestrictedManager[_N]", model._default_manager)

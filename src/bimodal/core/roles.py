@@ -9,6 +9,7 @@ from __future__ import annotations
 from fnmatch import fnmatch
 from importlib import import_module
 from importlib.util import find_spec
+from typing import Any
 
 from django.db import models
 
@@ -131,7 +132,7 @@ def sync_roles() -> dict[str, int]:
     return counts
 
 
-def sync_roles_after_migrate(sender, **kwargs) -> None:
+def sync_roles_after_migrate(sender: object, **kwargs: Any) -> None:
     """post_migrate hook: keep the role groups in step once the last app has its permissions."""
     from django.apps import apps
 

@@ -7,7 +7,7 @@ validated with `full_clean()` and recorded in the audit log in the same transact
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,26 +17,28 @@ from django.utils.text import slugify
 
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import Notification, OrgUnit, Team, User
+from bimodal.core.models import Actor, Notification, OrgUnit, Team, User
+from bimodal.core.querysets import restricted_manager
 
 M = TypeVar("M", bound=models.Model)
 
 
-def require_perm(actor, perm: str) -> None:
+def require_perm(actor: Actor, perm: str) -> None:
     """Raise PermissionDenied unless `actor` holds the model-level permission `perm`."""
     if actor is None or not actor.has_perm(perm):
         raise PermissionDenied(f"You do not have permission {perm!r}.")
 
 
-def require_object(actor, action: str, obj: models.Model) -> None:
+def require_object(actor: Actor, action: str, obj: models.Model) -> None:
     """Raise PermissionDenied unless `actor` may `action` this object (object restriction included)."""
-    if not type(obj)._default_manager.restrict(actor, action).filter(pk=obj.pk).exists():
+    if not restricted_manager(type(obj)).restrict(actor, action).filter(pk=obj.pk).exists():
         raise PermissionDenied(f"You may not {action} {obj._meta.verbose_name} “{obj}”.")
 
 
 def unique_slug(model: type[models.Model], text: str, field: str = "slug") -> str:
     """A slug from `text` that no row of `model` uses yet and that the field's validators accept."""
     slug_field = model._meta.get_field(field)
+    assert isinstance(slug_field, models.Field)  # a column, not a reverse relation
 
     def usable(slug: str) -> bool:
         try:
@@ -54,7 +56,7 @@ def unique_slug(model: type[models.Model], text: str, field: str = "slug") -> st
 
 @transaction.atomic
 def create_audited(
-    obj: M, *, actor, m2m: dict[str, Iterable] | None = None, reason: str = "", verb: str = ""
+    obj: M, *, actor: Actor, m2m: dict[str, Iterable[Any]] | None = None, reason: str = "", verb: str = ""
 ) -> M:
     """Validate and insert `obj` (and set its many-to-many fields), then audit it."""
     obj.full_clean()
@@ -76,9 +78,9 @@ def create_audited(
 def update_audited(
     obj: M,
     *,
-    actor,
-    fields: dict,
-    m2m: dict[str, Iterable] | None = None,
+    actor: Actor,
+    fields: dict[str, Any],
+    m2m: dict[str, Iterable[Any]] | None = None,
     reason: str = "",
     verb: str = "",
     action: str = AuditAction.UPDATE,
@@ -111,12 +113,12 @@ def update_audited(
 def put_audited(
     model: type[M],
     *,
-    actor,
-    lookup: dict,
-    fields: dict,
+    actor: Actor,
+    lookup: dict[str, Any],
+    fields: dict[str, Any],
     verb: str,
     update_verb: str = "",
-    defaults: dict | None = None,
+    defaults: dict[str, Any] | None = None,
 ) -> M:
     """Set `fields` on the row matching `lookup`, or create it (with `defaults` too): the "set" writes of
     the services, audited as an update (`update_verb`, else `verb`) or a creation (`verb`)."""
@@ -127,7 +129,7 @@ def put_audited(
 
 
 @transaction.atomic
-def delete_audited(obj: models.Model, *, actor, reason: str = "", verb: str = "") -> None:
+def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: str = "") -> None:
     """Delete `obj` after recording its last state in the audit log."""
     audit.record(
         actor=actor,
@@ -140,33 +142,39 @@ def delete_audited(obj: models.Model, *, actor, reason: str = "", verb: str = ""
     obj.delete()
 
 
-def orgunit_create(*, actor: User, name: str, slug: str = "", **fields) -> OrgUnit:
+def orgunit_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> OrgUnit:
     """Create an org unit."""
     require_perm(actor, "core.add_orgunit")
     return create_audited(OrgUnit(name=name, slug=slug or unique_slug(OrgUnit, name), **fields), actor=actor)
 
 
-def orgunit_update(*, actor: User, org_unit: OrgUnit, reason: str = "", **fields) -> OrgUnit:
+def orgunit_update(*, actor: User, org_unit: OrgUnit, reason: str = "", **fields: Any) -> OrgUnit:
     """Change an org unit's attributes."""
     require_object(actor, "change", org_unit)
     return update_audited(org_unit, actor=actor, fields=fields, reason=reason)
 
 
-def team_create(*, actor: User, name: str, org_unit: OrgUnit, slug: str = "", members=(), **fields) -> Team:
+def team_create(
+    *, actor: User, name: str, org_unit: OrgUnit, slug: str = "", members: Iterable[User] = (), **fields: Any
+) -> Team:
     """Create a team with its members."""
     require_perm(actor, "core.add_team")
     team = Team(name=name, slug=slug or unique_slug(Team, name), org_unit=org_unit, **fields)
     return create_audited(team, actor=actor, m2m={"members": members})
 
 
-def team_update(*, actor: User, team: Team, members=None, reason: str = "", **fields) -> Team:
+def team_update(
+    *, actor: User, team: Team, members: Iterable[User] | None = None, reason: str = "", **fields: Any
+) -> Team:
     """Change a team's attributes or members."""
     require_object(actor, "change", team)
     m2m = {"members": members} if members is not None else None
     return update_audited(team, actor=actor, fields=fields, m2m=m2m, reason=reason)
 
 
-def notify(*, recipients, subject: str, body: str = "", url: str = "") -> list[Notification]:
+def notify(
+    *, recipients: Iterable[User | None], subject: str, body: str = "", url: str = ""
+) -> list[Notification]:
     """In-app notifications plus one email each, sent when the transaction commits."""
     people = {u.pk: u for u in recipients if u is not None and u.is_active}
     rows = Notification.objects.bulk_create(

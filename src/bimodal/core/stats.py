@@ -8,16 +8,23 @@ the at most two rows each percentile needs; Python interpolates between them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
-from django.db.models import Count, F, Q, Value, Window
+from django.db.models import Count, F, Q, QuerySet, Value, Window
 from django.db.models.functions import RowNumber
 
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
 
 
-def percentiles(queryset, value: str, group_by: tuple[str, ...] = (), ps=(MEDIAN, P90)) -> dict:
+def percentiles(
+    queryset: QuerySet[Any, Any],
+    value: str,
+    group_by: tuple[str, ...] = (),
+    ps: Sequence[Fraction] = (MEDIAN, P90),
+) -> dict[tuple[Any, ...], dict[Fraction, float]]:
     """{group key tuple: {p: value}} for each group of `queryset` (rows with a null value are left out).
 
     One query, whatever the number of rows."""
@@ -33,13 +40,13 @@ def percentiles(queryset, value: str, group_by: tuple[str, ...] = (), ps=(MEDIAN
         lo = (F("_n") - Value(1)) * Value(p.numerator) / Value(p.denominator) + Value(1)
         wanted |= Q(_rn=lo) | Q(_rn=lo + Value(1))
     rows = rows.filter(wanted)
-    picked: dict[tuple, dict[int, float]] = {}
-    sizes: dict[tuple, int] = {}
+    picked: dict[tuple[Any, ...], dict[int, float]] = {}
+    sizes: dict[tuple[Any, ...], int] = {}
     for row in rows.values(*group_by, "_v", "_rn", "_n"):
         key = tuple(row[g] for g in group_by)
         picked.setdefault(key, {})[row["_rn"]] = _seconds(row["_v"])
         sizes[key] = row["_n"]
-    out: dict[tuple, dict] = {}
+    out: dict[tuple[Any, ...], dict[Fraction, float]] = {}
     for key, ranks in picked.items():
         n = sizes[key]
         out[key] = {p: interpolate(ranks, n, p) for p in ps}
@@ -56,7 +63,7 @@ def interpolate(ranks: dict[int, float], n: int, p: Fraction) -> float:
     return float(low + (h - lo) * (ranks[lo + 2] - low))
 
 
-def _seconds(value) -> float:
+def _seconds(value: Any) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 

@@ -32,7 +32,7 @@ class TeamTable(tables.Table):
         empty_text = "No teams match these filters."
         order_by = ("org_unit", "name")
 
-    def render_kind(self, record) -> str:
+    def render_kind(self, record: Team) -> str:
         return record.get_kind_display()
 
 
@@ -54,10 +54,10 @@ class AuditEntryTable(tables.Table):
         empty_text = "No audit entries match these filters."
         order_by = ("-seq",)
 
-    def render_seq(self, record) -> str:
+    def render_seq(self, record: AuditEntry) -> str:
         return format_html('<a href="{}">{}</a>', reverse("core:audit_detail", args=[record.seq]), record.seq)
 
-    def render_action(self, record) -> str:
+    def render_action(self, record: AuditEntry) -> str:
         verb = format_html('<div class="bm-verb">{}</div>', record.verb) if record.verb else ""
         return format_html(
             '<span class="bm-action bm-action-{}">{}</span>{}',
@@ -66,7 +66,7 @@ class AuditEntryTable(tables.Table):
             verb,
         )
 
-    def render_object_repr(self, record) -> str:
+    def render_object_repr(self, record: AuditEntry) -> str:
         if record.action == "delete":
             link = format_html("<s>{}</s>", record.object_repr)
         else:
@@ -75,8 +75,8 @@ class AuditEntryTable(tables.Table):
             )
         return format_html('<div class="bm-ctype">{}</div>{}', record.content_type.name.capitalize(), link)
 
-    def render_reason(self, value) -> str:
+    def render_reason(self, value: str) -> str:
         return value if len(value) <= 120 else value[:117] + "…"
 
-    def render_request_id(self, value) -> str:
+    def render_request_id(self, value: str) -> str:
         return format_html('<span title="{}">{}</span>', value, value[:8])

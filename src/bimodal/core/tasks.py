@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
-def enqueue_once(task, *args) -> bool:
+if TYPE_CHECKING:
+    from django_tasks.base import Task
+
+
+def enqueue_once(task: Task[..., Any], *args: Any) -> bool:
     """Queue `task(*args)` unless a run of it is already waiting; True when queued.
 
     Periodic tasks re-queue themselves after each run; this starts the cycle without piling up runs

@@ -1,121 +1,31 @@
-"""Pages of the core app: the home dashboard, teams and org units, the audit log and areas still to come."""
+"""Pages of the core app: teams and org units, the audit log and areas still to come."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-import plotly.io as pio
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from bimodal.core import audit, services
+from bimodal.core import audit, generic, hooks, services
 from bimodal.core.filtersets import AuditEntryFilterSet, TeamFilterSet
 from bimodal.core.forms import TeamForm
 from bimodal.core.models import AuditEntry, OrgUnit, Team
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.core.roles import Role
 from bimodal.core.tables import AuditEntryTable, TeamTable
-from bimodal.portfolio import selectors as portfolio_selectors
-from bimodal.portfolio.models import Service
-from bimodal.suppliers.models import Supplier
 
 AUDIT_PAGE_SIZE = 50
 ROLE_LABELS = dict(Role.choices)
-
-# Tier colours run from alarm (tier 0) to calm (tier 3); lifecycle colours from new to old.
-_TIERS = [
-    ("tier0", "Tier 0 · mission critical", "#a4161a"),
-    ("tier1", "Tier 1 · business critical", "#e07a1f"),
-    ("tier2", "Tier 2 · operational", "#5b84b1"),
-    ("tier3", "Tier 3 · administrative", "#b8c4d6"),
-]
-_LIFECYCLES = [
-    ("in_development", "Proposed / in build", "#7fb8a4"),
-    ("live", "Live", "#2a7f62"),
-    ("sunsetting", "Sunsetting / retired", "#9aa5b8"),
-]
-
-
-def _stacked_bar(by_mode: list[dict], series: list[tuple[str, str, str]], title: str) -> str:
-    """A stacked bar per mode, one segment per series, as an HTML fragment (plotly.js loaded by the page)."""
-    modes = [row["mode__short_name"] or row["mode__name"] for row in by_mode]
-    fig = go.Figure(
-        [
-            go.Bar(
-                name=label,
-                x=modes,
-                y=[row[key] for row in by_mode],
-                marker_color=colour,
-                hovertemplate=f"%{{x}} · {label}: %{{y}}<extra></extra>",
-            )
-            for key, label, colour in series
-        ]
-    )
-    fig.update_layout(
-        barmode="stack",
-        template="none",
-        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
-        height=300,
-        margin={"l": 40, "r": 10, "t": 40, "b": 30},
-        legend={"orientation": "h", "y": -0.15, "font": {"size": 11}, "traceorder": "normal"},
-        font={
-            "family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
-            "size": 12,
-            "color": "#2b3445",
-        },
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        bargap=0.45,
-        yaxis={"gridcolor": "#e2e7ef", "rangemode": "tozero", "tickformat": "d"},
-    )
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        full_html=False,
-        config={"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
-    )
-
-
-@login_required
-def home(request):
-    """The home dashboard: the portfolio by mode, charts, organisation counts and the latest audit entries."""
-    user = request.user
-    by_mode = portfolio_selectors.portfolio_by_mode(user=user)
-    charts = []
-    if by_mode:
-        charts = [
-            _stacked_bar(by_mode, _TIERS, "Services by criticality tier"),
-            _stacked_bar(by_mode, _LIFECYCLES, "Services by lifecycle"),
-        ]
-    can_audit = user.has_perm("core.view_auditentry")
-    latest = []
-    if can_audit:
-        latest = AuditEntry.objects.restrict(user).select_related("content_type").order_by("-seq")[:8]
-    context = {
-        "active_area": "home",
-        "by_mode": by_mode,
-        "total": sum(row["total"] for row in by_mode),
-        "charts": charts,
-        "team_count": Team.objects.restrict(user).count() if user.has_perm("core.view_team") else None,
-        "supplier_count": (
-            Supplier.objects.restrict(user).count() if user.has_perm("suppliers.view_supplier") else None
-        ),
-        "can_audit": can_audit,
-        "latest_entries": latest,
-    }
-    return render(request, "core/home.html", context)
-
 
 # --- Teams and org units -------------------------------------------------------------------------------
 
 
 def _teams_with_counts(user):
     """Teams `user` may see, with org unit, lead and member/service counts, in one query."""
-    visible_services = Service.objects.restrict(user, "view").values("pk")
+    visible_services = hooks.visible_services(user).values("pk")
     return (
         Team.objects.restrict(user, "view")
         .select_related("org_unit", "lead")
@@ -126,20 +36,22 @@ def _teams_with_counts(user):
     )
 
 
-@login_required
-def team_list(request):
-    """All teams the user may see, filterable by org unit, kind and text."""
-    filterset = TeamFilterSet(request.GET or None, queryset=_teams_with_counts(request.user), request=request)
-    table = TeamTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    context = {
-        "active_area": "organisation",
-        "filterset": filterset,
-        "table": table,
-        "can_add": request.user.has_perm("core.add_team"),
-    }
-    template = "core/_team_results.html" if request.htmx else "core/team_list.html"
-    return render(request, template, context)
+class TeamList(generic.ObjectListView):
+    """All teams the user may see, filterable by org unit, kind and text; CSV export."""
+
+    model = Team
+    area = "organisation"
+    filterset_class = TeamFilterSet
+    table_class = TeamTable
+    template_name = "core/team_list.html"
+    partial_template_name = "core/_team_results.html"
+    export_filename = "teams.csv"
+
+    def get_queryset(self, request):
+        return _teams_with_counts(request.user)
+
+
+team_list = TeamList.as_view()
 
 
 @login_required
@@ -153,11 +65,7 @@ def team_detail(request, slug: str):
         (member, [ROLE_LABELS.get(group.name, group.name) for group in member.groups.all()])
         for member in members
     ]
-    services = (
-        portfolio_selectors.service_list(user=request.user)
-        .filter(owner_team=team)
-        .order_by("criticality", "name")
-    )
+    services = hooks.visible_services(request.user).filter(owner_team=team).order_by("criticality", "name")
     context = {
         "active_area": "organisation",
         "team": team,
@@ -168,48 +76,23 @@ def team_detail(request, slug: str):
     return render(request, "core/team_detail.html", context)
 
 
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's validation errors on the form fields they belong to (or on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+class TeamEdit(generic.ObjectEditView):
+    """Add a team or change one (core.services.team_create / team_update); 403 for those who may not."""
+
+    model = Team
+    area = "organisation"
+    form_class = TeamForm
+    template_name = "core/team_form.html"
+    create_service = services.team_create
+    update_service = services.team_update
+    success_message = "Team “{object}” saved."
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
 
 
-@login_required
-@permission_required("core.add_team", raise_exception=True)
-def team_create(request):
-    """Add a team (through core.services.team_create)."""
-    form = TeamForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = services.team_create(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Team “{team}” created.")
-            return redirect(team)
-    return render(request, "core/team_form.html", {"active_area": "organisation", "form": form, "team": None})
-
-
-@login_required
-def team_edit(request, slug: str):
-    """Change a team (through core.services.team_update); 403 for those who may not change it."""
-    team = get_restricted_object(Team.objects.all(), request.user, "change", slug=slug)
-    form = TeamForm(request.POST or None, user=request.user, initial=TeamForm.initial_for(team))
-    if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        try:
-            team = services.team_update(
-                actor=request.user, team=team, reason=form.cleaned_data["reason"], **fields
-            )
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Team “{team}” saved.")
-            return redirect(team)
-    return render(request, "core/team_form.html", {"active_area": "organisation", "form": form, "team": team})
+team_create = TeamEdit.as_view()
+team_edit = TeamEdit.as_view()
 
 
 def _tree(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:

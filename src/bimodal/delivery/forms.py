@@ -8,7 +8,7 @@ from django.utils import timezone
 from bimodal.core.forms import BootstrapFormMixin
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery.choices import InvestmentClass, RiskStatus
-from bimodal.delivery.models import Demand, Initiative, ScoringModel
+from bimodal.delivery.models import Budget, CapacityAllocation, Demand, Initiative, ScoringModel, TeamCapacity
 from bimodal.portfolio.models import Mode, Service
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -273,7 +273,6 @@ class WhatIfForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, fiscal_year: int, **kwargs):
         super().__init__(*args, **kwargs)
-        from bimodal.delivery.models import Budget, CapacityAllocation, TeamCapacity
 
         capacity = [
             (f"capacity:{c.pk}", f"{c.team} — {c.mode.short_name} capacity ({c.fte} FTE)")

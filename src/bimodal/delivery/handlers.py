@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bimodal.delivery import services
 from bimodal.delivery.models import Demand, StageGate
+from bimodal.governance import registry
 
 APPROVED, REJECTED = "approved", "rejected"
 
@@ -33,7 +34,6 @@ def on_gate_decided(request, *, actor) -> None:
 
 def register() -> None:
     """Register the handlers with the governance app."""
-    from bimodal.governance import registry
 
     registry.register_decision_handler(services.APPROVE_DEMAND, on_demand_decided)
     registry.register_decision_handler(services.APPROVE_STAGE_GATE, on_gate_decided)

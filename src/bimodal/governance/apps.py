@@ -19,6 +19,18 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
+        from bimodal.governance import registry, selectors, services
+        from bimodal.portfolio import hooks as portfolio_hooks
+        from bimodal.portfolio import services as portfolio_services
+
+        # A reclassification proposal is decided here: the portfolio calls up through its hooks.
+        portfolio_hooks.decision_request_open.register(services.decision_request_open)
+        portfolio_hooks.latest_decision_for.register(selectors.latest_decision_for)
+        portfolio_hooks.may_decide.register(services.may_decide)
+        portfolio_hooks.decision_record.register(services.decision_record)
+        registry.register_decision_handler(
+            portfolio_services.RECLASSIFY_SERVICE, portfolio_services.on_reclassification_decided
+        )
         post_migrate.connect(
             seed_decision_types, sender=self, dispatch_uid="bimodal.governance.seed_decision_types"
         )

@@ -16,6 +16,7 @@ from django.db.models import Count, Max
 from django.utils.dateparse import parse_datetime
 
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
+from bimodal.governance.models import Policy
 
 SAMPLE_CHANGE = {
     "type": "normal",
@@ -195,7 +196,6 @@ _cache: dict[str, object] = {"signature": None, "snapshot": None}
 
 def policy_signature_query():
     """The current policies' signature as a query (also usable as subqueries inside another query)."""
-    from bimodal.governance.models import Policy
 
     return Policy.objects.filter(is_current=True)
 
@@ -222,7 +222,6 @@ def current_policies(signature: tuple | None = None) -> PolicySnapshot:
     Every edit adds a row, so (highest id, number of current rows, newest creation time) changes whenever
     the set does — in every process, without a shared cache. A caller that fetched the signature in
     one of its own queries (the deployment gate) passes it and saves the query."""
-    from bimodal.governance.models import Policy
 
     if signature is None:
         signature = (

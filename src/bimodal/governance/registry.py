@@ -4,7 +4,9 @@
   its type (e.g. the delivery app turns an approved demand into an initiative);
 - agenda providers: `provider(meeting) -> iterable of model instances` adds items from another app to a
   meeting's agenda when it is built (e.g. the changes awaiting a CAB). An instance may carry an
-  `agenda_topic` attribute; otherwise its `str()` is the topic.
+  `agenda_topic` attribute; otherwise its `str()` is the topic;
+- report sources: `provider() -> list[ReportRow]` adds another app's approvals (e.g. change records) to
+  the "minimum viable bureaucracy" report, for users with the source's view permission.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 _decision_handlers: dict[str, list[Callable]] = defaultdict(list)
 _agenda_providers: dict[str, list[Callable]] = defaultdict(list)
+_report_sources: dict[str, tuple[str, Callable]] = {}
 
 
 def register_decision_handler(decision_type: str, handler: Callable) -> None:
@@ -48,3 +51,13 @@ def unregister_agenda_provider(forum_kind: str, provider: Callable) -> None:
     """Remove a provider (tests)."""
     if provider in _agenda_providers.get(forum_kind, ()):
         _agenda_providers[forum_kind].remove(provider)
+
+
+def register_report_source(key: str, provider: Callable[[], list], *, permission: str) -> None:
+    """Add `provider()`'s rows to the bureaucracy report for users holding `permission`."""
+    _report_sources[key] = (permission, provider)
+
+
+def report_sources() -> list[tuple[str, Callable]]:
+    """(permission, provider) of every registered report source."""
+    return list(_report_sources.values())

@@ -27,6 +27,7 @@ from decimal import Decimal
 from bimodal.core.choices import GovernanceModel
 from bimodal.core.roles import Role
 from bimodal.governance.choices import PartyKind, Raci, StepKind
+from bimodal.governance.models import DecisionRight, DecisionType, Forum
 
 FALLBACK_ROLE = Role.GOVERNANCE_LEAD
 
@@ -209,7 +210,6 @@ _KIND_ORDER = {PartyKind.FORUM: 0, PartyKind.ROLE: 1, PartyKind.TEAM: 2, PartyKi
 def applicable_rights(decision_type, org_unit) -> tuple[list, bool]:
     """The rights that apply to (decision type, unit): the unit's own if it has any, else the defaults;
     and whether they are the unit's own."""
-    from bimodal.governance.models import DecisionRight
 
     base = DecisionRight.objects.filter(decision_type=decision_type).select_related("forum", "team")
     rows = list(base.filter(org_unit=org_unit)) if org_unit is not None else []
@@ -224,8 +224,6 @@ def route(*, decision_type: str, org_unit=None, mode=None, amount=None) -> Route
     """The route of a decision of type `decision_type` (key) in `org_unit` (None: organisation-wide,
     routed as centralised). `mode` is recorded for reporting; it does not change the route."""
     from django.core.exceptions import ValidationError
-
-    from bimodal.governance.models import DecisionType, Forum
 
     dtype = decision_type
     if isinstance(decision_type, str):

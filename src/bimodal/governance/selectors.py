@@ -11,24 +11,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
     Case,
-    CharField,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
 
 from bimodal.core import stats
-from bimodal.core.models import AuditEntry, OrgUnit, Team
+from bimodal.core.models import OrgUnit, Team
 from bimodal.core.roles import Role
-from bimodal.governance import routing
+from bimodal.governance import registry, routing
 from bimodal.governance.choices import DecisionStatus, GovernanceModelText, Raci
 from bimodal.governance.models import DecisionRequest, DecisionRight, DecisionType, Forum, Meeting
 
@@ -188,7 +183,7 @@ class ReportRow:
         return None if self.p90_lead is None else round(self.p90_lead.total_seconds() / 3600, 2)
 
 
-def _figures(queryset: QuerySet, group: tuple[str, ...], *, steps: str, lead: str) -> dict[tuple, dict]:
+def report_figures(queryset: QuerySet, group: tuple[str, ...], *, steps: str, lead: str) -> dict[tuple, dict]:
     """Per group: the median number of approval steps and the median and 90th percentile lead time
     (interpolated between closest ranks, as PostgreSQL's percentile_cont), picked by window functions so
     that only the rows each figure needs leave the database (two queries)."""
@@ -214,7 +209,7 @@ def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
         )
         .order_by("decision_type__order", "decision_type__key", "mode__order", "mode__key")
     )
-    figures = _figures(
+    figures = report_figures(
         requests.annotate(
             _lead=ExpressionWrapper(
                 Case(
@@ -249,80 +244,12 @@ def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
     return rows
 
 
-def _change_rows() -> list[ReportRow]:
-    """Rows from change records: a change asks for approval when it enters "awaiting approval" and is
-    decided when it is approved or rejected (both read from the audit log); its approval steps are
-    the votes cast. Grouped by the mode of its primary service. 3 queries."""
-    from bimodal.changes.choices import ChangeStatus
-    from bimodal.changes.models import Change, ChangeApproval
-    from bimodal.portfolio.models import Mode, Service
-
-    change_type = ContentType.objects.get_for_model(Change)
-    audit = AuditEntry.objects.filter(content_type=change_type, object_id=Cast(OuterRef("pk"), CharField()))
-    primary = Service.objects.filter(changes=OuterRef("pk")).order_by("criticality", "mode__order", "slug")
-    votes = (
-        ChangeApproval.objects.filter(change=OuterRef("pk"))
-        .order_by()
-        .values("change")
-        .annotate(c=Count("pk"))
-        .values("c")
-    )
-    changes = (
-        Change.objects.exclude(status=ChangeStatus.DRAFT)
-        .annotate(
-            _mode=Subquery(primary.values("mode_id")[:1]),
-            _steps=Coalesce(Subquery(votes), Value(0)),
-            _asked=Subquery(
-                audit.filter(verb="change_awaiting_approval").order_by("seq").values("timestamp")[:1]
-            ),
-            _decided=Subquery(
-                audit.filter(verb__in=["change_approved", "change_rejected"])
-                .order_by("seq")
-                .values("timestamp")[:1]
-            ),
-        )
-        .order_by()
-    )
-    totals = (
-        changes.values("_mode")
-        .annotate(
-            n=Count("pk"),
-            decided=Count("pk", filter=Q(_asked__isnull=False, _decided__isnull=False)),
-            mean_steps=Avg("_steps"),
-        )
-        .order_by("_mode")
-    )
-    figures = _figures(
-        changes.annotate(_lead=ExpressionWrapper(F("_decided") - F("_asked"), output_field=DurationField())),
-        ("_mode",),
-        steps="_steps",
-        lead="_lead",
-    )
-    modes = {m.pk: m for m in Mode.objects.all()}
-    rows = []
-    for t in sorted(totals, key=lambda t: modes[t["_mode"]].order if t["_mode"] in modes else 999):
-        key = (t["_mode"],)
-        mode = modes.get(t["_mode"])
-        rows.append(
-            ReportRow(
-                source="changes",
-                decision_type="approve_change",
-                decision_label="Change approval (change records)",
-                mode=mode.key if mode else "",
-                mode_label=mode.short_name if mode else "No mode",
-                requests=t["n"],
-                decided=t["decided"],
-                mean_steps=round(float(t["mean_steps"]), 2) if t["mean_steps"] is not None else None,
-                **figures.get(key, {}),
-            )
-        )
-    return rows
-
-
 def bureaucracy_report(*, user, include_changes: bool = True) -> list[ReportRow]:
     """The "minimum viable bureaucracy" report: per decision type and mode, how many requests, how many
     approval steps (mean, median) and how long from request to decision (median, 90th percentile)."""
     rows = _request_rows(DecisionRequest.objects.restrict(user, "view"))
-    if include_changes and user.has_perm("changes.view_change"):
-        rows += _change_rows()
+    if include_changes:
+        for permission, provider in registry.report_sources():
+            if user.has_perm(permission):
+                rows += provider()
     return rows

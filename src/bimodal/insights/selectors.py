@@ -7,11 +7,12 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from bimodal.core.models import OrgUnit, Team
+from bimodal.delivery.models import Actual, Budget, TeamCapacity
 from bimodal.insights.metrics import dora, kpis, sql
 from bimodal.insights.metrics.scope import Scope
 from bimodal.insights.models import MaturityAssessment, MaturityScore
@@ -159,14 +160,7 @@ def portfolio_by_mode(*, user) -> list[dict]:
 def delivery_by_mode(year: int | None = None) -> list[dict] | None:
     """Spend (budget envelopes, actuals) and people (capacity FTE) per mode for a fiscal year, from the
     delivery app's budgets and capacity; None when there is no delivery data."""
-    from django.db.models import Sum
-
-    try:
-        budget, actual, capacity = (
-            apps.get_model("delivery", name) for name in ("Budget", "Actual", "TeamCapacity")
-        )
-    except LookupError:
-        return None
+    budget, actual, capacity = Budget, Actual, TeamCapacity
     year = year or timezone.localdate().year
     envelopes = dict(
         budget.objects.filter(fiscal_year=year, initiative__isnull=True)
@@ -313,9 +307,27 @@ def unit_history(assessment: MaturityAssessment, *, user) -> list[MaturityAssess
     )
 
 
-def model_available(label: str) -> bool:
-    try:
-        apps.get_model(label)
-    except LookupError:
-        return False
-    return True
+_DORA = ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time")
+
+
+def delivery_evidence(service_ids: list[int], *, days: int) -> dict[int, dict]:
+    """How each service has delivered in the last `days` days — DORA's four keys with their levels, from
+    the records of deployments, commits and incidents — as evidence for a reclassification proposal:
+    {service id: {metric: {value, level, count}, "days": days}}. Services without deployments are
+    absent. One computation for all of them (implements `portfolio.hooks.delivery_evidence`)."""
+    if not service_ids:
+        return {}
+    scope = Scope.last_days(days, group="service", service_ids=tuple(service_ids))
+    out = {}
+    for row in dora_table(scope):
+        figures = {name: row[name] for name in _DORA}
+        if not figures["deployment_frequency"].count:
+            continue
+        out[row["key"]] = {
+            "days": days,
+            **{
+                name: {"value": f.value, "level": str(f.level), "count": f.count, **(f.extra or {})}
+                for name, f in figures.items()
+            },
+        }
+    return out

@@ -17,6 +17,7 @@ from bimodal.core.models import OrgUnit, User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
 from bimodal.insights import clock
 from bimodal.insights.choices import Stream
+from bimodal.insights.metrics import sql
 from bimodal.insights.models import (
     CapabilityArea,
     FactsMark,
@@ -299,7 +300,6 @@ def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
     their service saved since (a deployment reported late, or whose status changed). The metrics call
     this before they read the facts, so the figures never lag the records; `bimodal insights-backfill`
     runs it in full. Rows changed by bulk SQL that leaves `updated_at` alone are only seen by a full run."""
-    from bimodal.insights.metrics import sql
 
     started = timezone.now()
     with sql.tuned() if full else nullcontext():  # a full rebuild sorts millions of rows

@@ -22,7 +22,7 @@ from bimodal.changes.models import Deployment
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.services import create_audited, require_object, require_perm, update_audited
-from bimodal.insights.services import record_deployment
+from bimodal.core.transitions import record_deployment
 from bimodal.integrations.choices import (
     DEFAULT_PRODUCTION_ENVIRONMENTS,
     STAGING_ENVIRONMENT_NAMES,

@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.models import User
 from bimodal.core.permissions import get_restricted_object
 from bimodal.people import selectors, services
 from bimodal.people.forms import ProficiencyForm, RequirementForm, SkillForm, TeamModeForm
@@ -73,8 +75,6 @@ def matrix(request):
     if team:
         people = selectors.team_people(team)
     else:
-        from bimodal.core.models import User
-
         ids = selectors.proficiency_list(user=request.user).values("person_id")
         people = list(User.objects.filter(pk__in=ids).order_by("last_name", "username"))
     data = selectors.matrix(user=request.user, people=people)
@@ -149,38 +149,28 @@ def _profile_form_page(request, form, title: str, back: str | None = None):
     )
 
 
-@login_required
-@permission_required("people.add_skill", raise_exception=True)
-def skill_create(request):
-    """Add a skill to the catalogue (governance leads)."""
-    form = SkillForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            skill = services.skill_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Skill “{skill}” added to the catalogue.")
-            return redirect("people:profiles")
-    return _profile_form_page(request, form, "Add a skill")
+class SkillEdit(generic.ObjectEditView):
+    """Add a skill to the catalogue or change one (governance leads): 404 when it cannot be seen, 403 when
+    it cannot be changed."""
+
+    model = Skill
+    area = AREA["active_area"]
+    form_class = SkillForm
+    template_name = "people/profile_form.html"
+    create_service = services.skill_create
+    update_service = services.skill_update
+    success_message = "Skill “{object}” saved."
+    success_url = "people:profiles"
+
+    def extra_context(self, request, obj=None, **kwargs):
+        return {
+            "title": f"Edit skill {obj.name}" if obj else "Add a skill",
+            "back": reverse("people:profiles"),
+        }
 
 
-@login_required
-def skill_edit(request, slug):
-    """Change a skill in the catalogue: 404 when it cannot be seen, 403 when it cannot be changed."""
-    skill = get_restricted_object(Skill.objects, request.user, "change", slug=slug)
-    form = SkillForm(request.POST or None, instance=skill)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        skill.refresh_from_db()  # the form wrote its values on the instance; the service diffs from the saved row
-        try:
-            skill = services.skill_update(actor=request.user, skill=skill, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Skill “{skill}” saved.")
-            return redirect("people:profiles")
-    return _profile_form_page(request, form, f"Edit skill {skill.name}")
+skill_create = SkillEdit.as_view()
+skill_edit = SkillEdit.as_view()
 
 
 @login_required

@@ -23,9 +23,11 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfolio"
 
     def ready(self) -> None:
-        from bimodal.portfolio import handlers
+        from bimodal.core import hooks
+        from bimodal.portfolio import selectors
 
-        handlers.register()
+        # The team pages in core count and list the services a user may see.
+        hooks.visible_services.register(lambda user: selectors.service_list(user=user))
         post_migrate.connect(seed_modes, sender=self, dispatch_uid="bimodal.portfolio.seed_modes")
         # After the modes: the default questionnaire weighs the first and the last mode.
         post_migrate.connect(

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from bimodal.core.audit import snapshot
 from bimodal.core.models import Team, User
 from bimodal.core.services import unique_slug
 from bimodal.portfolio import services as portfolio_services
@@ -26,7 +27,6 @@ from bimodal.portfolio.choices import (
     SupportCoverage,
 )
 from bimodal.portfolio.models import Mode, Service, ServiceDependency
-from bimodal.suppliers.models import Supplier
 
 COLUMNS = [
     "slug",
@@ -116,7 +116,7 @@ class _Lookups:
             self.teams[team.slug.lower()] = team
             self.teams[team.name.lower()] = team
         self.suppliers = {}
-        for supplier in Supplier.objects.all():
+        for supplier in Service.supplier.field.related_model.objects.all():
             self.suppliers[supplier.slug.lower()] = supplier
             self.suppliers[supplier.name.lower()] = supplier
         self.services = {s.slug: s for s in Service.objects.prefetch_related("regulatory_tags")}
@@ -369,7 +369,6 @@ def _apply_row(plan: dict, actor: User, result: ImportResult) -> Service:
         )
         result.created.append(service.slug)
         return service
-    from bimodal.core.audit import snapshot
 
     before = snapshot(existing)
     if plan["mode"] != existing.mode:

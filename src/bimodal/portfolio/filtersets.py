@@ -25,7 +25,6 @@ from bimodal.portfolio.models import (
     Service,
     ServiceDependency,
 )
-from bimodal.suppliers.models import Supplier
 
 
 class ServiceFilterSet(django_filters.FilterSet):
@@ -51,7 +50,9 @@ class ServiceFilterSet(django_filters.FilterSet):
     hosting = django_filters.MultipleChoiceFilter(choices=Hosting.choices)
     support_coverage = django_filters.MultipleChoiceFilter(choices=SupportCoverage.choices)
     supplier = django_filters.ModelMultipleChoiceFilter(
-        field_name="supplier__slug", to_field_name="slug", queryset=Supplier.objects.all()
+        field_name="supplier__slug",
+        to_field_name="slug",
+        queryset=Service.supplier.field.related_model.objects.all(),
     )
 
     class Meta:

@@ -10,7 +10,6 @@ from bimodal.core.forms import StyledFormMixin
 from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, StepStatus
 from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
-from bimodal.suppliers.models import Supplier
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -55,7 +54,7 @@ def prepare_filter_form(form: forms.Form, user) -> list[forms.BoundField]:
         "owner_team": Team.objects.restrict(user),
         "capability": BusinessCapability.objects.restrict(user),
         "regulatory_tag": RegulatoryTag.objects.restrict(user),
-        "supplier": Supplier.objects.restrict(user),
+        "supplier": Service.supplier.field.related_model.objects.restrict(user),
     }
     form.fields["q"].widget.attrs.update(
         {
@@ -147,7 +146,7 @@ class ServiceForm(StyledFormMixin, forms.ModelForm):
         self.fields["service_owner"].queryset = people
         self.fields["capability"].queryset = BusinessCapability.objects.restrict(user)
         self.fields["regulatory_tags"].queryset = RegulatoryTag.objects.restrict(user)
-        self.fields["supplier"].queryset = Supplier.objects.restrict(user)
+        self.fields["supplier"].queryset = Service.supplier.field.related_model.objects.restrict(user)
         self.style_widgets()
 
     def service_fields(self) -> dict:

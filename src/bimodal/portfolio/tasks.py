@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from bimodal.core.tasks import enqueue_once
+from bimodal.portfolio.services import drift_detect
 
 DRIFT_EVERY = timedelta(hours=6)
 
@@ -18,7 +19,6 @@ def detect_drift(reschedule: bool = False) -> int:
 
     With `reschedule` (how the worker queues it) the next run is queued DRIFT_EVERY later, the way the
     service desk's SLA check keeps itself going. A service with an open proposal gets no second one."""
-    from bimodal.portfolio.services import drift_detect
 
     opened = sum(1 for finding in drift_detect() if finding["proposal"])
     if reschedule:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from bimodal.core.tasks import enqueue_once
+from bimodal.registers.services import reviews_schedule
 
 CHECK_EVERY = timedelta(hours=6)
 
@@ -15,7 +16,6 @@ CHECK_EVERY = timedelta(hours=6)
 @task()
 def review_check_task(reschedule: bool = True) -> dict:
     """Create review tasks for due and overdue register items (once per item and due date); reschedule."""
-    from bimodal.registers.services import reviews_schedule
 
     result = reviews_schedule()
     if reschedule:

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 
+from bimodal.changes.models import Change
 from bimodal.core.calendars import WEEKDAYS, parse_hours_text
 from bimodal.core.forms import StyledFormMixin
 from bimodal.core.models import Team, User
@@ -76,7 +77,6 @@ class TransitionForm(Styled, forms.Form):
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, **kwargs)
-        from bimodal.servicedesk.choices import TicketStatus
 
         self.fields["status"].choices = [
             (s, TicketStatus(s).label) for s in sorted(TRANSITIONS.get(ticket.status, ()))
@@ -424,7 +424,6 @@ class LinkChangeForm(Styled, forms.Form):
     )
 
     def __init__(self, *args, user: User, ticket, **kwargs):
-        from bimodal.changes.models import Change
 
         super().__init__(*args, **kwargs)
         self.fields["change"].queryset = (

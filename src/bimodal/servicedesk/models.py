@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from bimodal.core.calendars import Schedule
-from bimodal.core.models import TimeStampedModel
+from bimodal.core.calendars import WEEKDAYS, Schedule, check_region
+from bimodal.core.models import Team, TimeStampedModel
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
+from bimodal.core.roles import Role
 from bimodal.servicedesk.choices import (
     ApprovalState,
     Approver,
@@ -23,6 +25,7 @@ from bimodal.servicedesk.choices import (
     TicketStatus,
     TicketType,
 )
+from bimodal.servicedesk.forms_schema import validate_schema
 
 USER = settings.AUTH_USER_MODEL
 
@@ -83,10 +86,6 @@ class SupportSchedule(TimeStampedModel):
 
     def clean(self):
         from zoneinfo import ZoneInfo
-
-        from django.core.exceptions import ValidationError
-
-        from bimodal.core.calendars import WEEKDAYS, check_region
 
         errors = {}
         try:
@@ -191,12 +190,6 @@ class CatalogueItem(TimeStampedModel):
         return reverse("servicedesk:catalogue_request", args=[self.slug])
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from bimodal.core.models import Team
-        from bimodal.core.roles import Role
-        from bimodal.servicedesk.forms_schema import validate_schema
-
         errors = {}
         if problems := validate_schema(self.form_schema):
             errors["form_schema"] = problems

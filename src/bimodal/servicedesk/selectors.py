@@ -8,14 +8,14 @@ from datetime import datetime
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from bimodal.changes.models import Change
 from bimodal.servicedesk import sla
 from bimodal.servicedesk.choices import Department, SlaState
-from bimodal.servicedesk.models import CatalogueItem, SlaInstance, Ticket, TicketComment
+from bimodal.servicedesk.models import CatalogueItem, SlaDefinition, SlaInstance, Ticket, TicketComment
 
 
 def ticket_list(*, user):
     """The tickets `user` may see, with what lists show (service, groups, SLA clocks) in flat queries."""
-    from bimodal.changes.models import Change
 
     clocks = SlaInstance.objects.select_related("definition")
     changes = Change.objects.restrict(user, "view").only("id", "reference")
@@ -96,7 +96,6 @@ def ticket_comments(ticket: Ticket, *, user):
 
 def ticket_changes(ticket: Ticket, *, user):
     """The changes linked to a ticket that the user may see."""
-    from bimodal.changes.models import Change
 
     return Change.objects.restrict(user, "view").filter(tickets=ticket).order_by("reference")
 
@@ -112,7 +111,6 @@ def admin_catalogue(*, user):
 
 def admin_definitions(*, user):
     """SLA definitions with their schedule, mode, item and escalation team, in flat queries."""
-    from bimodal.servicedesk.models import SlaDefinition
 
     return SlaDefinition.objects.restrict(user, "view").select_related(
         "schedule", "mode", "catalogue_item", "escalation_team"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from bimodal.core.tasks import enqueue_once
+from bimodal.servicedesk.services import sla_check
 
 CHECK_EVERY = timedelta(seconds=60)
 
@@ -15,7 +16,6 @@ CHECK_EVERY = timedelta(seconds=60)
 @task()
 def sla_check_task(reschedule: bool = True) -> dict:
     """Recompute running SLA clocks and raise due escalations; then schedule the next run."""
-    from bimodal.servicedesk.services import sla_check
 
     result = sla_check()
     if reschedule:

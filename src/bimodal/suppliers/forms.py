@@ -8,7 +8,10 @@ from django import forms
 
 from bimodal.core.forms import BootstrapFormMixin
 from bimodal.core.models import User
+from bimodal.people.models import Skill
+from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import Priority, SlaTarget
+from bimodal.servicedesk.models import CatalogueItem, SupportSchedule
 from bimodal.suppliers.choices import PRIORITIES, ContractStatus, Criterion, SupplierStatus, SupplierTier
 from bimodal.suppliers.models import MspCandidate, Supplier, SupplierCategory
 
@@ -36,7 +39,6 @@ class SupplierForm(BootstrapFormMixin, forms.Form):
     relationship_owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
 
     def __init__(self, *args, **kwargs):
-        from bimodal.people.models import Skill
 
         super().__init__(*args, **kwargs)
         self.fields["skills"].queryset = Skill.objects.all()
@@ -67,8 +69,6 @@ class ContractForm(BootstrapFormMixin, forms.Form):
     terms = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, user=None, **kwargs):
-        from bimodal.portfolio.models import Service
-        from bimodal.servicedesk.models import CatalogueItem, SupportSchedule
 
         super().__init__(*args, **kwargs)
         self.fields["schedule"].queryset = SupportSchedule.objects.all()
@@ -152,7 +152,6 @@ class EvaluationForm(BootstrapFormMixin, forms.Form):
     regions = forms.CharField(required=False, help_text="Comma-separated, e.g. GB, IE.")
 
     def __init__(self, *args, user=None, **kwargs):
-        from bimodal.portfolio.models import Service
 
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = Service.objects.restrict(user, "view")
@@ -177,7 +176,6 @@ class RequirementForm(BootstrapFormMixin, forms.Form):
     future = forms.BooleanField(required=False, label="Planned future technology")
 
     def __init__(self, *args, **kwargs):
-        from bimodal.people.models import Skill
 
         super().__init__(*args, **kwargs)
         self.fields["skill"].queryset = Skill.objects.all()

@@ -25,6 +25,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from bimodal.core.stats import MEDIAN, P90, percentiles
+from bimodal.servicedesk.choices import OPEN_STATUSES, SlaState
+from bimodal.servicedesk.models import SlaInstance, Ticket, TicketHandoff
 from bimodal.suppliers.choices import PRIORITIES, ContractStatus
 from bimodal.suppliers.models import Contract, Supplier
 
@@ -147,8 +149,6 @@ class Scorecard:
 def _clocks(supplier_id: int, t0: datetime, t1: datetime):
     """The supplier's clocks counted in [t0, t1): met ones when they stopped, breached ones when they
     breached (`counted_at`)."""
-    from bimodal.servicedesk.choices import SlaState
-    from bimodal.servicedesk.models import SlaInstance
 
     return SlaInstance.objects.annotate(
         counted_at=Case(
@@ -164,7 +164,6 @@ def _clocks(supplier_id: int, t0: datetime, t1: datetime):
 
 
 def _counts(queryset, *group):
-    from bimodal.servicedesk.choices import SlaState
 
     return queryset.values(*group).annotate(
         total=Count("id"),
@@ -191,8 +190,6 @@ def _months_back(end: date, months: int) -> date:
 
 def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6) -> Scorecard:
     """The scorecard of `supplier` for [start, end] (inclusive dates). A fixed number of queries."""
-    from bimodal.servicedesk.choices import OPEN_STATUSES
-    from bimodal.servicedesk.models import Ticket, TicketHandoff
 
     if end < start:
         raise ValueError("The period ends before it starts.")
@@ -222,7 +219,6 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
         overall[target].median, overall[target].p90 = values[MEDIAN], values[P90]
 
     # Credits per contract, capped at the contract's share of the period's charge.
-    from bimodal.servicedesk.choices import SlaState
 
     earned = {
         r["contract"]: r["credits"] or Decimal("0")
@@ -304,7 +300,6 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
 def breaches(supplier: Supplier, start: date, end: date, limit: int = 200):
     """The supplier's clocks that breached in the period (still running or stopped), with ticket and
     credit (for the page/export)."""
-    from bimodal.servicedesk.choices import SlaState
 
     t0, t1 = period_bounds(start, end)
     return (

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from bimodal.core.permissions import get_restricted_object
+from bimodal.portfolio.models import Service
 from bimodal.suppliers.choices import ContractStatus
 from bimodal.suppliers.models import (
     Contract,
@@ -82,7 +84,6 @@ def contract_detail_targets(contract: Contract):
 
 def visible_services(*, user):
     """Services the user may see (a supplier agent: the ones its supplier is contracted for)."""
-    from bimodal.portfolio.models import Service
 
     return Service.objects.restrict(user, "view").select_related("mode", "owner_team")
 
@@ -93,8 +94,6 @@ def evaluation_list(*, user):
 
 def evaluation_full(*, user, slug: str) -> MspEvaluation:
     """One evaluation with everything the comparison needs, in flat queries (404 when not visible)."""
-    from bimodal.core.permissions import get_restricted_object
-    from bimodal.portfolio.models import Service
 
     queryset = MspEvaluation.objects.select_related(
         "chosen__supplier", "decided_by", "owner"

@@ -22,6 +22,10 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.stats import MEDIAN, percentiles
+from bimodal.servicedesk import services as sd
+from bimodal.servicedesk.choices import SlaState
+from bimodal.servicedesk.models import SlaDefinition, SlaInstance
 from bimodal.suppliers.choices import (
     CONTRACT_TRANSITIONS,
     EVALUATION_TRANSITIONS,
@@ -29,6 +33,7 @@ from bimodal.suppliers.choices import (
     ContractStatus,
     EvaluationStatus,
 )
+from bimodal.suppliers.evaluation import score
 from bimodal.suppliers.models import (
     Contract,
     ContractReminder,
@@ -142,8 +147,6 @@ def contract_update(
         contract, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="contract_update"
     )
     if contract.schedule_id != old_schedule:
-        from bimodal.servicedesk.models import SlaDefinition
-
         SlaDefinition.objects.filter(contract_target__contract=contract).update(schedule=contract.schedule)
     return contract
 
@@ -206,7 +209,6 @@ def contract_set_target(
 ) -> ContractSlaTarget:
     """Set the contracted response or resolution target (business minutes on the contract's schedule) for a
     priority and the credit each breach earns. The target is an SLA definition of the service desk's engine."""
-    from bimodal.servicedesk import services as sd
 
     require_perm(actor, "suppliers.change_contract")
     require_object(actor, "change", contract)
@@ -247,7 +249,6 @@ def contract_set_target(
 @transaction.atomic
 def contract_remove_target(*, actor: User, target: ContractSlaTarget) -> None:
     """Stop contracting a target: its definition is deactivated (clocks already running keep it)."""
-    from bimodal.servicedesk import services as sd
 
     require_perm(actor, "suppliers.change_contract")
     require_object(actor, "change", target.contract)
@@ -389,9 +390,6 @@ def requirement_remove(*, actor: User, requirement: MspRequirement) -> None:
 
 def demonstrated_response_times(supplier: Supplier, *, months: int = 12, now: datetime | None = None) -> dict:
     """The supplier's median contracted response time per priority over its real tickets (minutes)."""
-    from bimodal.core.stats import MEDIAN, percentiles
-    from bimodal.servicedesk.choices import SlaState
-    from bimodal.servicedesk.models import SlaInstance
 
     now = now or timezone.now()
     clocks = SlaInstance.objects.filter(
@@ -452,7 +450,6 @@ def evaluation_decide(
     *, actor: User, evaluation: MspEvaluation, candidate: MspCandidate, rationale: str
 ) -> MspEvaluation:
     """Record the decision: the chosen provider, why, by whom and when (the scores are kept in the audit log)."""
-    from bimodal.suppliers.evaluation import score
 
     require_perm(actor, "suppliers.decide_mspevaluation")
     require_object(actor, "change", evaluation)

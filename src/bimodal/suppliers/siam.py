@@ -28,9 +28,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from bimodal.servicedesk.models import SlaInstance, TicketHandoff
+
 
 def _handoffs():
-    from bimodal.servicedesk.models import TicketHandoff
 
     return TicketHandoff.objects
 
@@ -135,7 +136,6 @@ class TicketSiam:
 
 def ticket_view(ticket, *, now: datetime | None = None) -> TicketSiam:
     """The SIAM view of one ticket (a fixed number of queries)."""
-    from bimodal.servicedesk.models import SlaInstance
 
     now = now or timezone.now()
     base = _handoffs().filter(ticket=ticket)
@@ -188,7 +188,6 @@ class ServiceSiam:
 
 def service_view(tickets, *, now: datetime | None = None, worst: int = 10) -> ServiceSiam:
     """SIAM figures over a ticket queryset (already restricted and filtered): a fixed number of queries."""
-    from bimodal.servicedesk.models import SlaInstance
 
     now = now or timezone.now()
     ticket_ids = tickets.values("pk")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from bimodal.core.tasks import enqueue_once
+from bimodal.suppliers.services import contract_send_renewal_reminders
 
 CHECK_EVERY = timedelta(hours=6)
 
@@ -15,7 +16,6 @@ CHECK_EVERY = timedelta(hours=6)
 @task()
 def renewal_check_task(reschedule: bool = True) -> dict:
     """Send due renewal reminders (once per contract term) and expire ended contracts; then reschedule."""
-    from bimodal.suppliers.services import contract_send_renewal_reminders
 
     result = contract_send_renewal_reminders()
     if reschedule:

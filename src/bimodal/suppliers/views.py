@@ -16,9 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import get_restricted_object
+from bimodal.servicedesk.models import Ticket
+from bimodal.servicedesk.selectors import ticket_list
 from bimodal.suppliers import charts, scorecards, selectors, services, siam
+from bimodal.suppliers.choices import DEFAULT_WEIGHTS
 from bimodal.suppliers.evaluation import score
 from bimodal.suppliers.filtersets import ContractFilterSet, SupplierFilterSet
 from bimodal.suppliers.forms import (
@@ -50,12 +54,21 @@ def _require(request, perm: str) -> None:
 # --- suppliers ---------------------------------------------------------------------------------------------
 
 
-@login_required
-def supplier_list(request):
-    """Suppliers the user may see, filterable by tier, status, category, skill and coverage."""
-    _require(request, "suppliers.view_supplier")
-    filterset = SupplierFilterSet(request.GET or None, queryset=selectors.supplier_list(user=request.user))
-    return _render(request, "supplier_list.html", {"filter": filterset, "suppliers": filterset.qs})
+class SupplierList(generic.ObjectListView):
+    """Suppliers the user may see, filterable by tier, status, category, skill and coverage; CSV export."""
+
+    model = Supplier
+    area = AREA["active_area"]
+    filterset_class = SupplierFilterSet
+    template_name = "suppliers/supplier_list.html"
+    export_filename = "suppliers.csv"
+    ordering = ("name",)
+
+    def get_queryset(self, request):
+        return selectors.supplier_list(user=request.user)
+
+
+supplier_list = SupplierList.as_view()
 
 
 @login_required
@@ -125,13 +138,23 @@ def supplier_form(request, slug: str | None = None):
 # --- contracts ---------------------------------------------------------------------------------------------
 
 
-@login_required
-def contract_list(request):
-    """Contracts the user may see; the ones due for renewal stand out."""
-    _require(request, "suppliers.view_contract")
-    filterset = ContractFilterSet(request.GET or None, queryset=selectors.contract_list(user=request.user))
-    context = {"filter": filterset, "contracts": filterset.qs, "today": timezone.localdate()}
-    return _render(request, "contract_list.html", context)
+class ContractList(generic.ObjectListView):
+    """Contracts the user may see; the ones due for renewal stand out. CSV export."""
+
+    model = Contract
+    area = AREA["active_area"]
+    filterset_class = ContractFilterSet
+    template_name = "suppliers/contract_list.html"
+    export_filename = "contracts.csv"
+
+    def get_queryset(self, request):
+        return selectors.contract_list(user=request.user)
+
+    def extra_context(self, request, **kwargs):
+        return {"today": timezone.localdate()}
+
+
+contract_list = ContractList.as_view()
 
 
 def _contract(request, reference: str, action: str = "view") -> Contract:
@@ -315,7 +338,6 @@ def scorecard(request, slug: str):
 def siam_overview(request):
     """Hand-offs over the tickets the user may see, opened in a period, optionally for one service."""
     _require(request, "servicedesk.view_tickethandoff")
-    from bimodal.servicedesk.selectors import ticket_list
 
     today = timezone.localdate()
     form = PeriodForm(request.GET or None, initial={"start": today - timedelta(days=90), "end": today})
@@ -347,7 +369,6 @@ def siam_overview(request):
 @login_required
 def siam_ticket(request, number: str):
     """One ticket's journey between parties: time held by each, bounces, who held it when an SLA breached."""
-    from bimodal.servicedesk.models import Ticket
 
     _require(request, "servicedesk.view_tickethandoff")
     ticket = get_restricted_object(Ticket.objects.with_related(), request.user, "view", number=number)
@@ -392,7 +413,6 @@ def evaluation_form(request, slug: str | None = None):
         _require(request, "suppliers.change_mspevaluation")
     else:
         _require(request, "suppliers.add_mspevaluation")
-    from bimodal.suppliers.choices import DEFAULT_WEIGHTS
 
     weights = evaluation.weights if evaluation else {str(k): v for k, v in DEFAULT_WEIGHTS.items()}
     initial = {f"w_{k}": v for k, v in weights.items()}

@@ -28,9 +28,9 @@ from bimodal.changes.risk import risk_score
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import require_object, update_audited
+from bimodal.core.transitions import record_change
 from bimodal.governance import engine
 from bimodal.governance.models import Forum
-from bimodal.insights.services import record_change
 from bimodal.portfolio.models import Service
 
 S = ChangeStatus

@@ -39,8 +39,8 @@ from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_perm, update_audited
+from bimodal.core.transitions import record_change, record_deployment
 from bimodal.governance.choices import DecisionOutcome
-from bimodal.insights.services import record_change, record_deployment
 from bimodal.portfolio.models import Service
 
 # --- pipeline tokens and the deployment gate -------------------------------------------------------

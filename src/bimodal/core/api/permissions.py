@@ -1,6 +1,14 @@
 """API permission: the role's model permissions, with object restriction done by each view's queryset."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import DjangoModelPermissions
+
+if TYPE_CHECKING:  # DRF's views import this module through its settings: no run-time import
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class RolePermission(DjangoModelPermissions):
@@ -18,12 +26,13 @@ class RolePermission(DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         action_perms = getattr(view, "action_perms", None) or {}
         action = getattr(view, "action", None)
         if action in action_perms:
             user = request.user
             if not user or not user.is_authenticated:
                 return False
-            return user.has_perms(action_perms[action])
+            allowed: bool = user.has_perms(action_perms[action])
+            return allowed
         return super().has_permission(request, view)

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bimodal.core.models import AuditEntry, OrgUnit, Team, User
-from bimodal.suppliers.models import Supplier
 
 
 class RestrictedSlugRelatedField(serializers.SlugRelatedField):
@@ -69,12 +68,11 @@ class TeamRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
-class SupplierRefSerializer(serializers.ModelSerializer):
-    """A supplier as a reference."""
+class SupplierRefSerializer(serializers.Serializer):
+    """A supplier as a reference (read only: the suppliers app sits above core)."""
 
-    class Meta:
-        model = Supplier
-        fields = ["slug", "name"]
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -144,7 +142,10 @@ class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer):
     lead = user_field(required=False, allow_null=True)
     members = user_field(many=True, required=False)
     supplier = RestrictedSlugRelatedField(
-        slug_field="slug", queryset=Supplier.objects.all(), required=False, allow_null=True
+        slug_field="slug",
+        queryset=Team.supplier.field.related_model.objects.all(),
+        required=False,
+        allow_null=True,
     )
 
     class Meta:

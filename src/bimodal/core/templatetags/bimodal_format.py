@@ -8,7 +8,7 @@ register = template.Library()
 
 
 @register.filter
-def duration(value) -> str:
+def duration(value: timedelta | float | str | None) -> str:
     """Seconds or a timedelta as a short human duration (45 min, 3.5 h, 2.1 d); a dash when unknown."""
     if value is None or value == "":
         return "—"

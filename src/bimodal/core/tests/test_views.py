@@ -122,8 +122,10 @@ def test_home_shows_counts_per_mode_and_a_local_chart(make_user, client_for):
     assert re.search(r'data-mode="mode-2".*?data-testid="mode-total">2<', html, re.S)
     assert "plotly-graph-div" in html
     assert '/static/plotly/plotly.min.js"' in html
-    assert response.context["team_count"] == 1
-    assert response.context["supplier_count"] == 1
+    # The figures the apps register (core: teams, suppliers: suppliers), each counted for the user.
+    figures = dict(response.context["figures"])
+    assert [figures[key]["value"] for key in ("team", "supplier")] == [1, 1]
+    assert re.search(r'data-testid="supplier-count".*?class="bm-kpi">1<', html, re.S)
     # cab members may not read the audit log
     assert 'data-testid="latest-audit"' not in html
 
@@ -289,7 +291,7 @@ def test_add_team_requires_permission_and_calls_the_service(org, make_user, clie
         reverse("core:team_create"),
         {"name": "Data Platform", "kind": "platform", "org_unit": org["parent"].pk},
     )
-    assert duplicate.status_code == 200
+    assert duplicate.status_code == 400  # refused, shown on the form
     assert Team.objects.filter(name="Data Platform").count() == 1
 
 

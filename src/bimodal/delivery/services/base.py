@@ -11,6 +11,7 @@ from bimodal.delivery.choices import (
 from bimodal.delivery.models import (
     Demand,
 )
+from bimodal.governance import services as governance_services
 
 APPROVE_DEMAND = "approve_demand"
 APPROVE_STAGE_GATE = "approve_stage_gate"
@@ -31,7 +32,6 @@ SCORED_FIELDS = {"value", "urgency", "risk", "strategic_fit", "cost_estimate"}
 
 def _governance():
     """The governance services (imported late: governance and delivery import each other's models)."""
-    from bimodal.governance import services as governance_services
 
     return governance_services
 

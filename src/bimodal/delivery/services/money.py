@@ -15,6 +15,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.delivery import whatif
 from bimodal.delivery.models import (
     Actual,
     Budget,
@@ -179,7 +180,6 @@ def allocation_set(
 def reallocate_apply(*, actor: User, plan, reason: str = ""):
     """Apply a what-if (see whatif.py) that was previewed: move the quantity from its source row to its
     target row, both audited with the reason."""
-    from bimodal.delivery import whatif
 
     perm = {
         whatif.CAPACITY: "delivery.change_teamcapacity",

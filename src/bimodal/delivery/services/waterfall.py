@@ -17,6 +17,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.delivery import selectors
 from bimodal.delivery.choices import (
     GATE_TRANSITIONS,
     GateStatus,
@@ -133,7 +134,6 @@ def gate_submit(*, actor: User, gate: StageGate) -> StageGate:
 
 def _gate_approved(gate: StageGate) -> bool:
     """Whether governance recorded an approval of this gate's latest request."""
-    from bimodal.delivery import selectors
 
     request = selectors.latest_decision_for(gate, APPROVE_STAGE_GATE)
     return request is not None and request.status == "approved"

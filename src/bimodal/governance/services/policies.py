@@ -11,6 +11,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.governance import engine
 from bimodal.governance.models import (
     Policy,
 )
@@ -64,7 +65,6 @@ def policy_update(*, actor: User, policy: Policy, reason: str = "", **fields) ->
 def policy_try(*, draft: Policy, context: dict) -> dict:
     """Evaluate an unsaved draft together with the current policies (the draft replacing its own key)
     against an example change; nothing is written. Raises ValidationError for a bad draft."""
-    from bimodal.governance import engine
 
     draft.full_clean(
         exclude=["key", "version", "created_by"], validate_unique=False, validate_constraints=False

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from bimodal.insights.choices import Level
 from bimodal.insights.metrics import sql
 from bimodal.insights.metrics.scope import Scope
+from bimodal.insights.services import dora_facts_refresh
 
 DAY = 86_400
 HOUR = 3_600
@@ -190,7 +191,6 @@ def _failure_select(deployments: str, ctes: str) -> str:
 
 def refresh() -> None:
     """Bring the facts the lead time and failure rows read up to date (cheap when nothing changed)."""
-    from bimodal.insights.services import dora_facts_refresh
 
     dora_facts_refresh()
 

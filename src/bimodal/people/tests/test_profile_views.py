@@ -70,9 +70,9 @@ def test_skill_bad_input_writes_nothing(lead, cobol, client_for):
         {"name": "Magic", "skill_area": "sorcery"},
     ):
         response = client.post("/people/profiles/skills/new/", data)
-        assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+        assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     response = client.post(f"/people/profiles/skills/{cobol.slug}/edit/", {"name": "", "skill_area": "data"})
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     assert AuditEntry.objects.count() == before and Skill.objects.count() == 1
     cobol.refresh_from_db()
     assert (cobol.name, cobol.skill_area) == ("COBOL", "engineering")

@@ -31,7 +31,7 @@ from bimodal.portfolio.models import (
     Service,
     ServiceDependency,
 )
-from bimodal.suppliers.models import Supplier
+from bimodal.portfolio.selectors import progress
 
 
 class ModeRefSerializer(serializers.ModelSerializer):
@@ -150,7 +150,10 @@ class ServiceWriteSerializer(ReasonMixin, serializers.ModelSerializer):
         slug_field="name", queryset=RegulatoryTag.objects.all(), many=True, required=False
     )
     supplier = RestrictedSlugRelatedField(
-        slug_field="slug", queryset=Supplier.objects.all(), required=False, allow_null=True
+        slug_field="slug",
+        queryset=Service.supplier.field.related_model.objects.all(),
+        required=False,
+        allow_null=True,
     )
 
     class Meta:
@@ -409,7 +412,6 @@ class PathwaySerializer(serializers.ModelSerializer):
         ]
 
     def get_progress(self, pathway) -> int:
-        from bimodal.portfolio.selectors import progress
 
         return progress(pathway)
 

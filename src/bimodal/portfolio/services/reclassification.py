@@ -16,6 +16,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.portfolio import assessment as engine
+from bimodal.portfolio import hooks
 from bimodal.portfolio.choices import (
     PROPOSAL_TRANSITIONS,
     Lifecycle,
@@ -41,14 +42,6 @@ from bimodal.portfolio.services.catalogue import (
 # The governance decision type that decides a proposal: the route (who is accountable, which forum)
 # comes from the decision rights of the service's organisational unit.
 RECLASSIFY_SERVICE = "reclassify_service"
-
-
-def _governance():
-    """The governance services and selectors (imported late: governance's routing reads portfolio)."""
-    from bimodal.governance import selectors as governance_selectors
-    from bimodal.governance import services as governance_services
-
-    return governance_services, governance_selectors
 
 
 @transaction.atomic
@@ -85,8 +78,7 @@ def proposal_create(
         proposed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     proposal = create_audited(proposal, actor=actor, verb="proposal_create")
-    governance_services, _ = _governance()
-    governance_services.decision_request_open(
+    hooks.decision_request_open(
         actor=actor,
         system=proposal.proposed_by_id is None,
         decision_type=RECLASSIFY_SERVICE,
@@ -106,8 +98,7 @@ def _mode_label(mode: Mode) -> str:
 def proposal_decision(proposal: ReclassificationProposal):
     """The governance decision request deciding `proposal` (pending or closed), or None for a proposal
     raised before proposals went to governance."""
-    _, governance_selectors = _governance()
-    return governance_selectors.latest_decision_for(proposal, RECLASSIFY_SERVICE)
+    return hooks.latest_decision_for(proposal, RECLASSIFY_SERVICE)
 
 
 def may_decide_proposal(user: User, proposal: ReclassificationProposal) -> tuple[bool, str]:
@@ -119,8 +110,7 @@ def may_decide_proposal(user: User, proposal: ReclassificationProposal) -> tuple
         if user.has_perm("portfolio.decide_reclassificationproposal"):
             return True, ""
         return False, "Only a governance lead decides this proposal."
-    governance_services, _ = _governance()
-    return governance_services.may_decide(user, request)
+    return hooks.may_decide(user, request)
 
 
 def _decide(
@@ -136,9 +126,8 @@ def _decide(
         return proposal_decided(
             actor=actor, proposal=proposal, accepted=status == ProposalStatus.ACCEPTED, note=note
         )
-    governance_services, _ = _governance()
     outcome = "approved" if status == ProposalStatus.ACCEPTED else "rejected"
-    governance_services.decision_record(actor=actor, request=request, outcome=outcome, note=note)
+    hooks.decision_record(actor=actor, request=request, outcome=outcome, note=note)
     return ReclassificationProposal.objects.get(pk=proposal.pk)
 
 
@@ -166,6 +155,18 @@ def proposal_decided(
     return proposal
 
 
+def on_reclassification_decided(request, *, actor) -> None:
+    """Governance's decision handler for `reclassify_service` (registered in GovernanceConfig.ready() and
+    run inside the transaction that records the decision, once the decider's right is checked): an
+    approved proposal moves its service to the proposed mode; a rejected one closes."""
+    proposal = request.subject
+    if not isinstance(proposal, ReclassificationProposal) or request.status not in {"approved", "rejected"}:
+        return
+    proposal_decided(
+        actor=actor, proposal=proposal, accepted=request.status == "approved", note=request.outcome_note
+    )
+
+
 @transaction.atomic
 def proposal_accept(
     *, actor: User, proposal: ReclassificationProposal, note: str = ""
@@ -187,33 +188,15 @@ def proposal_reject(
 # --- drift detection -------------------------------------------------------------------------------
 
 DELIVERY_DAYS = 90
-_DORA = ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time")
 
 
 def delivery_evidence(service_ids: list[int]) -> dict[int, dict]:
-    """How each service has delivered in the last 90 days — DORA's four keys with their levels, from
-    the insights app's records of deployments, commits and incidents — as evidence for a proposal:
-    {service id: {metric: {value, level, count}, "days": 90}}. Services without deployments are absent.
-    One computation for all of them."""
+    """How each service has delivered in the last 90 days (DORA's four keys with their levels), as
+    evidence for a proposal: {service id: {metric: {value, level, count}, "days": 90}}. Services
+    without deployments are absent. Computed by insights (`portfolio.hooks.delivery_evidence`)."""
     if not service_ids:
         return {}
-    from bimodal.insights import selectors as insights  # insights reads the portfolio: imported late
-    from bimodal.insights.metrics.scope import Scope
-
-    scope = Scope.last_days(DELIVERY_DAYS, group="service", service_ids=tuple(service_ids))
-    out = {}
-    for row in insights.dora_table(scope):
-        figures = {name: row[name] for name in _DORA}
-        if not figures["deployment_frequency"].count:
-            continue
-        out[row["key"]] = {
-            "days": DELIVERY_DAYS,
-            **{
-                name: {"value": f.value, "level": str(f.level), "count": f.count, **(f.extra or {})}
-                for name, f in figures.items()
-            },
-        }
-    return out
+    return hooks.delivery_evidence(service_ids, days=DELIVERY_DAYS)
 
 
 def _delivery_line(figures: dict) -> str:

@@ -17,7 +17,8 @@ from bimodal.core.services import (
     create_audited,
     notify,
 )
-from bimodal.insights.services import record_ticket
+from bimodal.core.transitions import record_ticket
+from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import (
     DONE_STATUSES,
     Level,
@@ -64,7 +65,6 @@ def alertmanager_ingest(*, payload: dict, now: datetime | None = None) -> tuple[
     """One Alertmanager notification: a firing group opens (or updates) one incident, a resolved one resolves it.
 
     Alerts are deduplicated by `groupKey`: every notification of a group lands on the same open incident."""
-    from bimodal.portfolio.models import Service
 
     now = now or timezone.now()
     group_key = payload.get("groupKey")

@@ -16,7 +16,7 @@ from bimodal.core.models import Team, User
 from bimodal.core.services import (
     notify,
 )
-from bimodal.servicedesk import sla
+from bimodal.servicedesk import hooks, sla
 from bimodal.servicedesk.choices import (
     DONE_STATUSES,
     RESPONDED_STATUSES,
@@ -188,11 +188,9 @@ def _check_supplier_cover(ticket: Ticket, group: Team, *, at: datetime) -> None:
     """A supplier queue takes only tickets its supplier is contracted for (once it has contracts)."""
     if not group.supplier_id:
         return
-    from bimodal.suppliers import selectors as supplier_selectors
-
-    if not supplier_selectors.supplier_has_contracts(group.supplier_id):
+    if not hooks.supplier_has_contracts(group.supplier_id):
         return
-    if supplier_selectors.covering_contract(supplier_id=group.supplier_id, ticket=ticket, on=at) is None:
+    if hooks.covering_contract(supplier_id=group.supplier_id, ticket=ticket, on=at) is None:
         raise ValidationError(
             {"group": f"{group.supplier} has no current contract covering {ticket.service}."}
         )
@@ -225,9 +223,7 @@ def sla_supplier_hold(*, ticket: Ticket, supplier_id: int, now: datetime) -> lis
     """The supplier takes the ticket: start its contracted clocks (or resume them if it held it before)."""
     if ticket.status in DONE_STATUSES:
         return []
-    from bimodal.suppliers import selectors as supplier_selectors
-
-    contract = supplier_selectors.covering_contract(supplier_id=supplier_id, ticket=ticket, on=now)
+    contract = hooks.covering_contract(supplier_id=supplier_id, ticket=ticket, on=now)
     existing = {
         i.target: i
         for i in ticket.sla_instances.filter(supplier_id=supplier_id).select_related("definition__schedule")

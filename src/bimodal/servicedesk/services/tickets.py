@@ -20,7 +20,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
-from bimodal.insights.services import record_ticket, record_ticket_assigned
+from bimodal.core.transitions import record_ticket, record_ticket_assigned
 from bimodal.servicedesk.choices import (
     PREFIX,
     RESPONDED_STATUSES,

@@ -9,6 +9,7 @@ from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import Priority, SlaTarget
 from bimodal.servicedesk.models import SupportSchedule
 from bimodal.suppliers.choices import ContractStatus, SupplierStatus, SupplierTier
+from bimodal.suppliers.evaluation import score
 from bimodal.suppliers.models import Contract, ContractSlaTarget, MspCandidate, MspEvaluation, Supplier
 
 
@@ -264,7 +265,6 @@ class EvaluationSerializer(serializers.ModelSerializer):
         ]
 
     def get_scores(self, obj) -> list[dict]:
-        from bimodal.suppliers.evaluation import score
 
         return [
             {"supplier": s.candidate.supplier.slug, "rank": s.rank, "total": s.total, "criteria": s.scores}

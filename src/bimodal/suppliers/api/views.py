@@ -11,10 +11,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet, UpdateViaServiceMixin
+from bimodal.servicedesk.models import TicketHandoff
 from bimodal.suppliers import scorecards, selectors, services
 from bimodal.suppliers.api import serializers as s
 from bimodal.suppliers.filtersets import ContractFilterSet, EvaluationFilterSet, SupplierFilterSet
-from bimodal.suppliers.models import MspEvaluation, Supplier
+from bimodal.suppliers.models import MspCandidate, MspEvaluation, MspRequirement, Supplier
 
 
 class SupplierViewSet(
@@ -134,7 +135,6 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["at"]
 
     def get_queryset(self):
-        from bimodal.servicedesk.models import TicketHandoff
 
         return TicketHandoff.objects.restrict(self.request.user, "view").select_related(
             "ticket", "actor", "from_team", "to_team", "from_supplier", "to_supplier"
@@ -162,8 +162,6 @@ class EvaluationViewSet(
 
     def get_queryset(self):
         from django.db.models import Prefetch
-
-        from bimodal.suppliers.models import MspCandidate, MspRequirement
 
         return MspEvaluation.objects.restrict(self.request.user, "view").prefetch_related(
             "services",

@@ -56,6 +56,18 @@ def test_ui_denials_for_another_suppliers_data(w, client_for):
         assert "Beta" not in body and cb.reference not in body and tb.number not in body, url
 
 
+def test_csv_exports_hold_only_the_agents_own_supplier(w, client_for):
+    agent = client_for(w["agent_a"])
+    suppliers = agent.get("/suppliers/", {"export": "csv"}).content.decode()
+    contracts = agent.get("/suppliers/contracts/", {"export": "csv"}).content.decode()
+    assert "Alpha" in suppliers and "Beta" not in suppliers
+    assert w["ca"].reference in contracts and w["cb"].reference not in contracts
+    # A governance lead's exports hold both.
+    lead = client_for(w["gov"])
+    assert "Beta" in lead.get("/suppliers/", {"export": "csv"}).content.decode()
+    assert w["cb"].reference in lead.get("/suppliers/contracts/", {"export": "csv"}).content.decode()
+
+
 def test_api_denials_for_another_suppliers_data(w, client_for):
     client = client_for(w["agent_a"])
     tb, cb = w["tb"], w["cb"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from bimodal.core import audit
@@ -14,13 +16,13 @@ class Command(BaseCommand):
         "Work with the audit log: `verify` the hash chain (exit 1 on tampering) or `tail` the latest entries."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,tail}")
         sub.add_parser("verify", help="Recompute the hash chain; exit with status 1 if anything is wrong.")
         tail = sub.add_parser("tail", help="Print the most recent entries, oldest first.")
         tail.add_argument("-n", "--lines", type=int, default=20, help="how many entries (default 20)")
 
-    def handle(self, *args, subcommand: str, **options) -> None:
+    def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "verify":
             self._verify()
         else:

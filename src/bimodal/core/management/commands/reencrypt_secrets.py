@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from bimodal.core.db import column_name
 from bimodal.core.fields import EncryptedTextField, rotate
 
 
@@ -16,7 +19,7 @@ class Command(BaseCommand):
     )
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         quote = connection.ops.quote_name
         for model in apps.get_models():
@@ -24,8 +27,8 @@ class Command(BaseCommand):
             for field in fields:
                 table, column, pk = (
                     quote(model._meta.db_table),
-                    quote(field.column),
-                    quote(model._meta.pk.column),
+                    quote(column_name(field)),
+                    quote(column_name(model._meta.pk)),
                 )
                 with connection.cursor() as cursor:  # the stored tokens, not the decrypted values
                     cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} <> ''")

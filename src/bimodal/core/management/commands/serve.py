@@ -6,9 +6,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def default_workers() -> int:
@@ -32,7 +33,7 @@ def gunicorn_path() -> str:
 class Command(BaseCommand):
     help = "Run the production web server: collectstatic, then gunicorn bimodal.config.wsgi."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--bind", default="0.0.0.0:8000", help="address to listen on (default 0.0.0.0:8000)"
         )
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timeout", type=int, default=60, help="worker timeout in seconds (default 60)")
 
-    def handle(self, *args, bind: str, workers: int | None, timeout: int, **options) -> None:
+    def handle(self, *args: Any, bind: str, workers: int | None, timeout: int, **options: Any) -> None:
         workers = workers or default_workers()
         if workers < 1:
             raise CommandError("--workers must be at least 1.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.authtoken.models import Token
 
 
@@ -12,7 +14,7 @@ class Command(BaseCommand):
 
     help = "Manage API tokens: create (replaces any existing key), show or revoke a user's token."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", required=True, metavar="{create,show,revoke}")
         for name, text in [
             ("create", "create a new token for the user (replacing any old one) and print its key"),
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             sub = subcommands.add_parser(name, help=text)
             sub.add_argument("username")
 
-    def handle(self, *args, subcommand: str, username: str, **options):
+    def handle(self, *args: Any, subcommand: str, username: str, **options: Any) -> None:
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user {username!r}.")

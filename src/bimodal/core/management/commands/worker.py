@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.module_loading import import_string
 
 # Each periodic task re-queues itself when it runs; these make sure one run of each is waiting.
@@ -20,7 +22,7 @@ class Command(BaseCommand):
 
     help = "Run the background worker (django-tasks database backend)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", action="store_true", help="Run the outstanding tasks, then exit.")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls when idle.")
         parser.add_argument("--queue-name", default="*", help="Queues to work (comma-separated, * = all).")
@@ -31,11 +33,19 @@ class Command(BaseCommand):
             help="Do not schedule the periodic tasks (SLA check, drift detection, register reviews).",
         )
 
-    def handle(self, *args, batch=False, interval=1.0, queue_name="*", max_tasks=None, **options):
+    def handle(
+        self,
+        *args: Any,
+        batch: bool = False,
+        interval: float = 1.0,
+        queue_name: str = "*",
+        max_tasks: int | None = None,
+        **options: Any,
+    ) -> None:
         if not options["no_periodic"]:
             for path in PERIODIC:
                 import_string(path)()
-        kwargs = {"queue_name": queue_name, "interval": interval, "no_startup_delay": True}
+        kwargs: dict[str, Any] = {"queue_name": queue_name, "interval": interval, "no_startup_delay": True}
         if batch:
             kwargs["batch"] = True
         if max_tasks:

@@ -1,0 +1,29 @@
+"""What the portfolio needs from the apps above it, declared here and implemented there (docs/architecture.md).
+
+A reclassification proposal is decided through governance, which sits above the portfolio (its routing
+reads services and modes); governance implements these in `GovernanceConfig.ready()`:
+
+- `decision_request_open(*, actor, system, decision_type, subject, title, org_unit, mode, description)`;
+- `latest_decision_for(subject, decision_type)` — the request deciding `subject`, or None;
+- `may_decide(user, request) -> (bool, reason)`;
+- `decision_record(*, actor, request, outcome, note)`.
+
+A supplier's agents see the services their supplier's current contracts cover, which the suppliers app
+knows (`SuppliersConfig.ready()`):
+
+- `supplier_services_q(supplier_id, prefix="") -> Q` over services (`prefix` is the path to the service).
+
+Drift proposals carry the service's recent delivery as evidence, which insights computes
+(`InsightsConfig.ready()`):
+
+- `delivery_evidence(service_ids) -> {service id: {metric: {value, level, count}, "days": n}}`.
+"""
+
+from bimodal.core.hooks import Hook
+
+decision_request_open = Hook("portfolio.decision_request_open")
+latest_decision_for = Hook("portfolio.latest_decision_for")
+may_decide = Hook("portfolio.may_decide")
+decision_record = Hook("portfolio.decision_record")
+delivery_evidence = Hook("portfolio.delivery_evidence")
+supplier_services_q = Hook("portfolio.supplier_services_q")
