@@ -1,0 +1,26 @@
+"""Who may see which tickets, shared by the service desk's models."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+
+USER = settings.AUTH_USER_MODEL
+
+
+def ticket_visibility(user, prefix: str = "") -> Q | None:
+    """Which tickets a user may see: all (auditors, managers), their supplier's queue, their groups', their own."""
+    if user.has_perm("servicedesk.view_all_tickets"):
+        return None
+    p = prefix
+    own = Q(**{f"{p}requester": user})
+    if user.supplier_id:
+        return Q(**{f"{p}assignment_group__supplier_id": user.supplier_id}) | own
+    if user.has_perm("servicedesk.work_tickets"):
+        return (
+            Q(**{f"{p}assignment_group__members": user})
+            | Q(**{f"{p}assignee": user})
+            | Q(**{f"{p}fulfilment_tasks__assignment_group__members": user})
+            | own
+        )
+    return own

@@ -1,0 +1,66 @@
+"""Pages of the service desk, one module per area: the agent queue and tickets (detail with timeline and SLA
+panel, workflow steps, links to changes), the requester portal and catalogue requests, notifications, and
+the in-app administration of the catalogue, schedules, SLA definitions and the priority matrix.
+
+Reads start from restricted querysets; writes go through `services`. A refused write is a 403; an invalid
+one is shown on the form and writes nothing."""
+
+from __future__ import annotations
+
+from bimodal.servicedesk.views.admin import (
+    ADMIN_PERMS,
+    admin_definition,
+    admin_index,
+    admin_item,
+    admin_matrix,
+    admin_schedule,
+)
+from bimodal.servicedesk.views.notifications import (
+    notification_read,
+    notification_read_all,
+    notifications,
+)
+from bimodal.servicedesk.views.portal import (
+    catalogue_request,
+    portal,
+)
+from bimodal.servicedesk.views.tickets import (
+    PER_PAGE,
+    queue,
+    task_complete,
+    ticket_assign,
+    ticket_attach,
+    ticket_comment,
+    ticket_create,
+    ticket_decide,
+    ticket_detail,
+    ticket_link_change,
+    ticket_transition,
+    ticket_unlink_change,
+)
+
+__all__ = [
+    "ADMIN_PERMS",
+    "PER_PAGE",
+    "admin_definition",
+    "admin_index",
+    "admin_item",
+    "admin_matrix",
+    "admin_schedule",
+    "catalogue_request",
+    "notification_read",
+    "notification_read_all",
+    "notifications",
+    "portal",
+    "queue",
+    "task_complete",
+    "ticket_assign",
+    "ticket_attach",
+    "ticket_comment",
+    "ticket_create",
+    "ticket_decide",
+    "ticket_detail",
+    "ticket_link_change",
+    "ticket_transition",
+    "ticket_unlink_change",
+]

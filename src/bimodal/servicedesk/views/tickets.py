@@ -1,0 +1,244 @@
+"""The agent queue and tickets: detail (timeline, SLA panel), workflow steps, new tickets, links to changes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from bimodal.core.forms import apply_validation_error
+from bimodal.core.htmx import wants_partial
+from bimodal.core.permissions import get_restricted_object
+from bimodal.servicedesk import selectors, services
+from bimodal.servicedesk.filtersets import TicketFilterSet
+from bimodal.servicedesk.forms import (
+    AssignForm,
+    AttachmentForm,
+    CommentForm,
+    DecisionForm,
+    LinkChangeForm,
+    TicketForm,
+    TransitionForm,
+)
+from bimodal.servicedesk.models import (
+    FulfilmentTask,
+    Ticket,
+    TicketAttachment,
+)
+
+PER_PAGE = 50
+
+
+@login_required
+def queue(request):
+    """The agent queue with SLA countdowns; requesters are sent to the portal. htmx swaps only the rows."""
+    if not request.user.has_perm("servicedesk.work_tickets") and not request.user.has_perm(
+        "servicedesk.view_all_tickets"
+    ):
+        return redirect("servicedesk:portal")
+    data = request.GET.copy()
+    data.setdefault("open", "true")
+    filterset = TicketFilterSet(data, queryset=selectors.ticket_list(user=request.user), request=request)
+    page = Paginator(filterset.qs.order_by("priority", "opened_at"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    now = timezone.now()
+    rows = [(t, [selectors.clock(i, now, exact=False) for i in t.sla_instances.all()]) for t in page]
+    context = {"active_area": "servicedesk", "filter": filterset, "page": page, "rows": rows}
+    template = "servicedesk/_queue_rows.html" if wants_partial(request) else "servicedesk/queue.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _ticket(request, number: str, action: str = "view") -> Ticket:
+    return get_restricted_object(Ticket.objects.with_related(), request.user, action, number=number)
+
+
+@login_required
+def ticket_detail(request, number: str):
+    """A ticket: attributes, SLA panel, timeline, comments, attachments, tasks and the actions allowed."""
+    ticket = _ticket(request, number)
+    user = request.user
+    agent = user.has_perm("servicedesk.work_tickets")
+    now = timezone.now()
+    clocks = [
+        selectors.clock(i, now)
+        for i in ticket.sla_instances.select_related("definition__schedule").prefetch_related("pauses")
+    ]
+    if wants_partial(request) and request.GET.get("part") == "sla":
+        # The panel polls itself every 30 s: only the clocks are computed.
+        response = render(request, "servicedesk/_sla_panel.html", {"ticket": ticket, "clocks": clocks})
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    changes = selectors.ticket_changes(ticket, user=user)
+    timeline = sorted(
+        [*ticket.events.select_related("actor"), *selectors.ticket_comments(ticket, user=user)],
+        key=lambda e: getattr(e, "at", None) or e.created_at,
+    )
+    approvers = (
+        services._approvers(ticket) if ticket.catalogue_item_id and ticket.approval == "pending" else []
+    )
+    context = {
+        "active_area": "servicedesk",
+        "ticket": ticket,
+        "clocks": clocks,
+        "timeline": timeline,
+        "attachments": TicketAttachment.objects.restrict(user, "view").filter(ticket=ticket),
+        "tasks": ticket.fulfilment_tasks.select_related("assignment_group", "done_by"),
+        "agent": agent,
+        "transition_form": TransitionForm(ticket=ticket),
+        "comment_form": CommentForm(),
+        "assign_form": AssignForm(user=user, ticket=ticket) if agent else None,
+        "attach_form": AttachmentForm(),
+        "decision_form": DecisionForm() if user in approvers else None,
+        "incidents": ticket.incidents.restrict(user, "view") if ticket.ticket_type == "problem" else None,
+        "changes": changes,
+        "link_change_form": (
+            LinkChangeForm(user=user, ticket=ticket) if agent and ticket.ticket_type != "request" else None
+        ),
+    }
+    response = render(request, "servicedesk/ticket_detail.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _done(request, ticket: Ticket, message: str):
+    messages.success(request, message)
+    return redirect(ticket.get_absolute_url())
+
+
+def _failed(request, ticket: Ticket, form, exc: ValidationError | None = None):
+    if exc is not None:
+        apply_validation_error(form, exc)
+    errors = "; ".join(
+        f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items()
+    )
+    messages.error(request, errors or "Invalid input.")
+    response = ticket_detail(request, ticket.number)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def ticket_transition(request, number: str):
+    ticket = _ticket(request, number)
+    form = TransitionForm(request.POST, ticket=ticket)
+    if form.is_valid():
+        try:
+            services.ticket_transition(actor=request.user, ticket=ticket, **form.cleaned_data)
+            return _done(request, ticket, "Status changed.")
+        except ValidationError as exc:
+            return _failed(request, ticket, form, exc)
+    return _failed(request, ticket, form)
+
+
+@login_required
+@require_POST
+def ticket_comment(request, number: str):
+    ticket = _ticket(request, number)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.ticket_comment(actor=request.user, ticket=ticket, **form.cleaned_data)
+        return _done(request, ticket, "Comment added.")
+    return _failed(request, ticket, form)
+
+
+@login_required
+@require_POST
+def ticket_assign(request, number: str):
+    ticket = _ticket(request, number, "change")
+    form = AssignForm(request.POST, user=request.user, ticket=ticket)
+    if form.is_valid():
+        try:
+            services.ticket_assign(actor=request.user, ticket=ticket, **form.cleaned_data)
+            return _done(request, ticket, "Assigned.")
+        except ValidationError as exc:
+            return _failed(request, ticket, form, exc)
+    return _failed(request, ticket, form)
+
+
+@login_required
+@require_POST
+def ticket_attach(request, number: str):
+    ticket = _ticket(request, number)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.ticket_attach(actor=request.user, ticket=ticket, upload=form.cleaned_data["file"])
+            return _done(request, ticket, "File attached.")
+        except ValidationError as exc:
+            return _failed(request, ticket, form, exc)
+    return _failed(request, ticket, form)
+
+
+@login_required
+@require_POST
+def ticket_decide(request, number: str):
+    ticket = _ticket(request, number)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_decide(actor=request.user, ticket=ticket, **form.cleaned_data)
+            return _done(request, ticket, "Decision recorded.")
+        except ValidationError as exc:
+            return _failed(request, ticket, form, exc)
+    return _failed(request, ticket, form)
+
+
+@login_required
+@require_POST
+def task_complete(request, number: str, task_id: int):
+    ticket = _ticket(request, number)
+    task = get_object_or_404(FulfilmentTask, pk=task_id, ticket=ticket)
+    services.task_complete(actor=request.user, task=task)
+    return _done(request, ticket, "Task done.")
+
+
+@login_required
+def ticket_create(request):
+    """Raise an incident (anyone with the permission) or a problem (agents)."""
+    if not request.user.has_perm("servicedesk.add_ticket"):
+        raise PermissionDenied
+    form = TicketForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.ticket_create(actor=request.user, **form.cleaned_data)
+            return redirect(ticket.get_absolute_url())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "servicedesk/ticket_form.html", {"active_area": "servicedesk", "form": form}, status=status
+    )
+
+
+@login_required
+@require_POST
+def ticket_link_change(request, number: str):
+    """Link a change the user may see to the ticket."""
+    ticket = _ticket(request, number, "change")
+    form = LinkChangeForm(request.POST, user=request.user, ticket=ticket)
+    if form.is_valid():
+        try:
+            services.ticket_link_change(actor=request.user, ticket=ticket, change=form.cleaned_data["change"])
+            return _done(request, ticket, "Change linked.")
+        except ValidationError as exc:
+            return _failed(request, ticket, form, exc)
+    return _failed(request, ticket, form)
+
+
+@login_required
+@require_POST
+def ticket_unlink_change(request, number: str, reference: str):
+    """Remove a linked change from the ticket."""
+    ticket = _ticket(request, number, "change")
+    change = get_object_or_404(ticket.changes.all(), reference=reference)
+    services.ticket_unlink_change(actor=request.user, ticket=ticket, change=change)
+    return _done(request, ticket, "Change unlinked.")
