@@ -1,0 +1,28 @@
+"""Real bugs the generic house-rule tests found, by test id: the cases fail until the bug is fixed, then
+pass and must be removed from here (the xfail marks are strict)."""
+
+from __future__ import annotations
+
+import pytest
+
+KNOWN_BUGS: dict[str, str] = {
+    "test_no_role_sees_nothing_and_writes_nothing[registers:lowcode_list]": (
+        "registers.filtersets.LowCodeAppFilterSet.business_unit offers OrgUnit.objects.all(): the low-code "
+        "register's filter lists every org unit's name to people who may not view org units"
+    ),
+    "test_every_page_names_a_real_row_or_choice[registers:import]": (
+        "registers/urls.py: '<str:kind>/import/' comes after 'low-code/<slug:slug>/', 'ai/<slug:slug>/' and "
+        "'cloud/<slug:slug>/', so /registers/low-code/import/ (the lists' 'Import CSV' button) resolves to "
+        "the item detail with slug 'import': the register CSV import page cannot be reached (404)"
+    ),
+}
+
+
+def params(test_name: str, items, ids):
+    """pytest.param for each item, marked xfail(strict) when `test_name[id]` is a known bug."""
+    marked = []
+    for item, item_id in zip(items, ids, strict=True):
+        reason = KNOWN_BUGS.get(f"{test_name}[{item_id}]")
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        marked.append(pytest.param(item, id=item_id, marks=marks))
+    return marked

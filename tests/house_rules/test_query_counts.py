@@ -1,0 +1,68 @@
+"""Rule: list pages and API lists keep a flat number of queries. Each list is read by an administrator and
+by a person who is not one (the auditor, who reads everything through role permissions and restrict(), or
+else the first person of the alpha side who sees alpha's rows of the model) with the world's rows, then
+with 2 and 4 more rows of its model: the three query counts are equal, and the new rows are shown."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.house_rules.api import results
+from tests.house_rules.calls import endpoints_under_test
+from tests.house_rules.makers import MAKERS, make
+
+ADDED = 2  # rows added between two measurements
+LISTED = [
+    e
+    for e in endpoints_under_test()
+    if e.list_route is not None and e.model() is not None and e.model()._meta.label in MAKERS
+]
+
+
+def _measure(client, url: str) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries), response
+
+
+def _flat(client, url: str, add, count_shown) -> None:
+    """Measure `url` three times, adding rows in between with `add()`; `count_shown(response)` says how
+    many of them the answer shows."""
+    client.get(url)  # first request of the session: caches that are filled once
+    counts, shown = [], []
+    for step in range(3):
+        if step:
+            add()
+        n, response = _measure(client, url)
+        counts.append(n)
+        shown.append(count_shown(response))
+    assert shown[1] - shown[0] >= ADDED and shown[2] - shown[1] >= ADDED, f"rows shown: {shown}"
+    assert counts[0] == counts[1] == counts[2], f"{url}: queries grow with rows: {counts}"
+
+
+def reader_of(world, model, reader: str):
+    """The administrator, or the first person who is not one and sees alpha's rows of `model`."""
+    if reader == "admin":
+        return world.admin
+    row = world.of(model)[0]
+    for person in (world.auditor, *world.alpha.people.values()):
+        if model._default_manager.restrict(person, "view").filter(pk=row.pk).exists():
+            return person
+    pytest.fail(f"nobody but the administrator sees {model._meta.label}")
+
+
+@pytest.mark.parametrize("reader", ["admin", "person"])
+@pytest.mark.parametrize("endpoint", LISTED, ids=[e.id for e in LISTED])
+def test_api_list_query_count_is_flat(endpoint, reader, world, db, client):
+    model = endpoint.model()
+    client.force_login(reader_of(world, model, reader))
+
+    def add():
+        for _ in range(ADDED):
+            make(model, world.alpha)
+
+    url = endpoint.list_route.url() + "?limit=1000"
+    _flat(client, url, add, lambda response: len(results(response)))
