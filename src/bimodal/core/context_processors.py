@@ -1,5 +1,8 @@
 """Template context shared by every page."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from bimodal.core.models import Notification
@@ -9,7 +12,7 @@ from bimodal.core.roles import Role
 _ROLE_LABELS = dict(Role.choices)
 
 
-def navigation(request) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     """The navigation areas, marking the active one, and (lazily) the user's role labels and unread count."""
     user = getattr(request, "user", None)
 

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 
 from bimodal.core.choices import TeamKind
 from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.querysets import restricted_manager
+
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm  # what the mixins below are mixed into
+else:
+    _FormBase = object
+
+# A foreign key to a higher app (suppliers), reached through the field, not by import.
+_Supplier: type[Model] = Team.supplier.field.related_model
 
 
-def style_widgets(fields) -> None:
+def set_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer `queryset` as the choices of the form's model choice field `name` (once the user is known)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+def style_widgets(fields: Mapping[str, forms.Field]) -> None:
     """Give each field's widget its Bootstrap class (once, keeping classes it already has)."""
     for field in fields.values():
         widget = field.widget
@@ -24,7 +44,7 @@ def style_widgets(fields) -> None:
             widget.attrs["class"] = " ".join([*classes, css])
 
 
-def apply_validation_error(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
+def apply_validation_error(form: forms.BaseForm, exc: ValidationError | PermissionDenied) -> None:
     """Show a service's refusal on the form: per field where the form has it, else at the top."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -35,7 +55,7 @@ def apply_validation_error(form: forms.Form, exc: ValidationError | PermissionDe
         form.add_error(None, str(exc) or "You may not do that.")
 
 
-class StyledFormMixin:
+class StyledFormMixin(_FormBase):
     """Forms that add fields after __init__ call `self.style_widgets()` once they are complete."""
 
     def style_widgets(self) -> None:
@@ -45,11 +65,11 @@ class StyledFormMixin:
 class BootstrapFormMixin(StyledFormMixin):
     """Give every widget Bootstrap's classes, and mark fields in error."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.style_widgets()
 
-    def add_error(self, field, error) -> None:
+    def add_error(self, field: str | None, error: Any) -> None:
         """Record the error and mark the fields in error for Bootstrap."""
         super().add_error(field, error)
         for name in self.errors:
@@ -70,9 +90,8 @@ class TeamForm(BootstrapFormMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Hold Ctrl (⌘ on a Mac) to select several people.",
     )
-    # A foreign key to a higher app (suppliers), reached through the field, not by import.
     supplier = forms.ModelChoiceField(
-        queryset=Team.supplier.field.related_model.objects.none(),
+        queryset=_Supplier._default_manager.none(),
         required=False,
         help_text="For teams run by a supplier.",
     )
@@ -86,16 +105,16 @@ class TeamForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. re-organisation of Digital Channels"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].queryset = OrgUnit.objects.restrict(user, "view")
+        set_choices(self, "org_unit", OrgUnit.objects.restrict(user, "view"))
         people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-        self.fields["lead"].queryset = people
-        self.fields["members"].queryset = people
-        self.fields["supplier"].queryset = Team.supplier.field.related_model.objects.restrict(user, "view")
+        set_choices(self, "lead", people)
+        set_choices(self, "members", people)
+        set_choices(self, "supplier", restricted_manager(_Supplier).restrict(user, "view"))
 
     @classmethod
-    def initial_for(cls, team) -> dict:
+    def initial_for(cls, team: Team) -> dict[str, Any]:
         """Initial values from an existing team."""
         return {
             "name": team.name,
@@ -109,7 +128,7 @@ class TeamForm(BootstrapFormMixin, forms.Form):
             "description": team.description,
         }
 
-    def service_fields(self) -> dict:
+    def service_fields(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments of the team services (without `reason`)."""
         data = dict(self.cleaned_data)
         data.pop("reason", None)

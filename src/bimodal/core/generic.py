@@ -24,23 +24,33 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
-from django.forms import ModelForm
+from django.forms import BaseForm, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views import View
+from django_filters import FilterSet
 from django_tables2 import RequestConfig
 
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import get_restricted_object
+from bimodal.core.querysets import RestrictedQuerySet, restricted_manager
+
+if TYPE_CHECKING:
+    from django.shortcuts import SupportsGetAbsoluteUrl
+
+
+def _absolute(obj: Model) -> SupportsGetAbsoluteUrl:
+    """`obj` as redirect() takes it: a model of ours with its get_absolute_url()."""
+    return cast("SupportsGetAbsoluteUrl", obj)
 
 
 def _perm(model: type[Model], action: str) -> str:
@@ -56,15 +66,17 @@ class _ModelView(LoginRequiredMixin, View):
     area: ClassVar[str] = ""
     template_name: ClassVar[str]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Any]:
         """The rows this page starts from; restriction is applied by the caller."""
-        return self.model._default_manager.all()
+        return restricted_manager(self.model).all()
 
     def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         """More context for the template (override)."""
         return {}
 
-    def render(self, request: HttpRequest, context: dict[str, Any], *, template: str = "", status: int = 200):
+    def render(
+        self, request: HttpRequest, context: dict[str, Any], *, template: str = "", status: int = 200
+    ) -> HttpResponse:
         context = {"active_area": self.area, **context}
         return render(request, template or self.template_name, context, status=status)
 
@@ -76,8 +88,8 @@ class ObjectListView(_ModelView):
     table (sorting by `?sort=`, paging by `?page=`); without it the template gets `page` (a Paginator
     page) and `query` (the filters, to keep in links)."""
 
-    filterset_class: ClassVar[type | None] = None
-    table_class: ClassVar[type | None] = None
+    filterset_class: ClassVar[type[FilterSet] | None] = None
+    table_class: ClassVar[type[Any] | None] = None  # a django-tables2 Table
     partial_template_name: ClassVar[str] = ""
     per_page: ClassVar[int] = 50
     #: Name of the CSV file `?export=csv` answers with (no export when empty).
@@ -85,14 +97,14 @@ class ObjectListView(_ModelView):
     #: Order of an unordered list (default: the model's Meta ordering, else by id), so pages are stable.
     ordering: ClassVar[tuple[str, ...]] = ()
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Any]:
         """The rows the user may see (an override starts from the app's selector, which restricts)."""
-        return self.model._default_manager.restrict(request.user, "view")
+        return restricted_manager(self.model).restrict(request.user, "view")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.has_perm(_perm(self.model, "view")):
             raise PermissionDenied
-        queryset = self.get_queryset(request)
+        queryset: QuerySet[Any] = self.get_queryset(request)
         filterset = None
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
@@ -133,12 +145,13 @@ class ObjectListView(_ModelView):
             columns.append((str(field.verbose_name), lookup))
         return columns
 
-    def export(self, queryset: QuerySet, table) -> HttpResponse:
+    def export(self, queryset: QuerySet[Any], table: Any) -> HttpResponse:
         """Every filtered row (not only one page) as CSV: the table's columns, or the model's fields."""
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.export_filename}"'
         writer = csv.writer(response)
         if table is not None:
+            assert self.table_class is not None  # the table is one of table_class
             full = self.table_class(queryset)  # unpaged
             for row in full.as_values():
                 writer.writerow(row)
@@ -159,12 +172,13 @@ class ObjectDetailView(_ModelView):
 
     def get_object(self, request: HttpRequest, action: str = "view", **kwargs: Any) -> Model:
         value = kwargs[self.lookup_field]
-        return get_restricted_object(
+        obj: Model = get_restricted_object(
             self.get_queryset(request), request.user, action, **{self.lookup_field: value}
         )
+        return obj
 
     def object_name(self) -> str:
-        return self.context_object_name or self.model._meta.model_name
+        return self.context_object_name or str(self.model._meta.model_name)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object(request, **kwargs)
@@ -181,7 +195,7 @@ class ObjectEditView(ObjectDetailView):
     model's add permission, changing the object's change right (403). Invalid input or a service's
     refusal is shown on the form with a 400."""
 
-    form_class: ClassVar[type]
+    form_class: ClassVar[type[BaseForm]]
     create_service: ClassVar[Callable[..., Model] | None] = None
     update_service: ClassVar[Callable[..., Model] | None] = None
     #: Message shown after a successful save; `{object}` is the saved object.
@@ -193,7 +207,7 @@ class ObjectEditView(ObjectDetailView):
         """Extra keyword arguments of the form (e.g. `user` for forms whose choices are restricted)."""
         return {}
 
-    def make_form(self, request: HttpRequest, obj: Model | None, data=None):
+    def make_form(self, request: HttpRequest, obj: Model | None, data: Any = None) -> BaseForm:
         """The form, bound to `data` when given: a ModelForm edits a copy of the object (the service diffs
         against the saved row), any other form starts from `initial()`."""
         kwargs = self.form_kwargs(request, obj)
@@ -209,21 +223,25 @@ class ObjectEditView(ObjectDetailView):
         initial_for = getattr(self.form_class, "initial_for", None)
         if initial_for is None:
             raise ImproperlyConfigured(f"{self.form_class.__name__} needs initial_for() to edit objects.")
-        return initial_for(obj)
+        initial: dict[str, Any] = initial_for(obj)
+        return initial
 
-    def service_fields(self, form) -> dict[str, Any]:
+    def service_fields(self, form: BaseForm) -> dict[str, Any]:
         fields = getattr(form, "service_fields", None)
         return fields() if fields is not None else dict(form.cleaned_data)
 
-    def save(self, request: HttpRequest, obj: Model | None, form) -> Model:
+    def save(self, request: HttpRequest, obj: Model | None, form: BaseForm) -> Model:
         """Call the service: create when `obj` is None, else update. An update also gets the form's
         `reason` (recorded in the audit log) when the form has one and its service fields do not."""
         fields = self.service_fields(form)
+        create_service, update_service = type(self).create_service, type(self).update_service
         if obj is None:
-            return type(self).create_service(actor=request.user, **fields)
+            assert create_service is not None, f"{type(self).__name__} creates nothing"
+            return create_service(actor=request.user, **fields)
         if "reason" in form.cleaned_data and "reason" not in fields:
             fields["reason"] = form.cleaned_data["reason"]
-        return type(self).update_service(actor=request.user, **{self.object_name(): obj}, **fields)
+        assert update_service is not None, f"{type(self).__name__} changes nothing"
+        return update_service(actor=request.user, **{self.object_name(): obj}, **fields)
 
     def _object_or_none(self, request: HttpRequest, kwargs: dict[str, Any]) -> Model | None:
         if kwargs.get(self.lookup_field) is None:
@@ -232,7 +250,15 @@ class ObjectEditView(ObjectDetailView):
             return None
         return self.get_object(request, "change", **kwargs)
 
-    def page(self, request: HttpRequest, obj: Model | None, form, *, status: int = 200, **kwargs):
+    def page(
+        self,
+        request: HttpRequest,
+        obj: Model | None,
+        form: BaseForm | None,
+        *,
+        status: int = 200,
+        **kwargs: Any,
+    ) -> HttpResponse:
         context = {self.object_name(): obj, "object": obj, "form": form}
         context.update(self.extra_context(request, obj=obj, **kwargs))
         return self.render(request, context, status=status)
@@ -251,7 +277,7 @@ class ObjectEditView(ObjectDetailView):
                 apply_validation_error(form, exc)
             else:
                 messages.success(request, self.success_message.format(object=saved))
-                return redirect(self.success_url or saved)
+                return redirect(self.success_url or _absolute(saved))
         return self.page(request, obj, form, status=400, **kwargs)
 
 
@@ -260,9 +286,10 @@ class ObjectActionView(ObjectEditView):
     fields of `form_class` (if any). Needs the object's `action` right (403); invalid input or a
     service's refusal re-renders `template_name` (the step's form) with a 400."""
 
-    http_method_names: ClassVar[list[str]] = ["post"]
+    http_method_names = ["post"]
     action: ClassVar[str] = "change"
-    form_class: ClassVar[type | None] = None  # type: ignore[misc]
+    # An action may take no input: no form (the edit view always has one).
+    form_class: ClassVar[type[BaseForm] | None] = None  # type: ignore[assignment]
     action_service: ClassVar[Callable[..., Model | None]]
     success_message: ClassVar[str] = "Done."
 
@@ -279,5 +306,5 @@ class ObjectActionView(ObjectEditView):
                 apply_validation_error(form, exc)
             else:
                 messages.success(request, self.success_message.format(object=result or obj))
-                return redirect(result or obj)
+                return redirect(_absolute(result or obj))
         return self.page(request, obj, form, status=400, **kwargs)

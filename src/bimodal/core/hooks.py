@@ -11,9 +11,12 @@ without an implementation raises `ImproperlyConfigured`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from bimodal.core.models import User
 
 _NOT_SET: Any = object()
 
@@ -90,12 +93,19 @@ class HomeFigure:
     """One figure on the home page: a label, an icon, a link and how to count it for a user."""
 
     def __init__(
-        self, *, label: str, plural: str, icon: str, permission: str, count: Callable, url_name: str = ""
+        self,
+        *,
+        label: str,
+        plural: str,
+        icon: str,
+        permission: str,
+        count: Callable[[User], int],
+        url_name: str = "",
     ) -> None:
         self.label, self.plural, self.icon = label, plural, icon
         self.permission, self.count, self.url_name = permission, count, url_name
 
-    def for_user(self, user) -> dict | None:
+    def for_user(self, user: User) -> dict[str, Any] | None:
         """{label, icon, url_name, value} for `user`, or None when they may not see what it counts."""
         if not user.has_perm(self.permission):
             return None

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
 
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (for annotations: views still get HttpRequest)."""
+
+    htmx: HtmxDetails
+
+
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx swap (not a boosted navigation or a history restore) gets only the fragment."""
     htmx: HtmxDetails | None = getattr(request, "htmx", None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -12,8 +15,10 @@ from django_tables2 import RequestConfig
 from bimodal.core import audit, generic, hooks, services
 from bimodal.core.filtersets import AuditEntryFilterSet, TeamFilterSet
 from bimodal.core.forms import TeamForm
-from bimodal.core.models import AuditEntry, OrgUnit, Team
+from bimodal.core.htmx import HtmxHttpRequest
+from bimodal.core.models import Actor, AuditEntry, OrgUnit, Team
 from bimodal.core.permissions import can, get_restricted_object
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.core.roles import Role
 from bimodal.core.tables import AuditEntryTable, TeamTable
 
@@ -23,7 +28,7 @@ ROLE_LABELS = dict(Role.choices)
 # --- Teams and org units -------------------------------------------------------------------------------
 
 
-def _teams_with_counts(user):
+def _teams_with_counts(user: Actor) -> RestrictedQuerySet[Team]:
     """Teams `user` may see, with org unit, lead and member/service counts, in one query."""
     visible_services = hooks.visible_services(user).values("pk")
     return (
@@ -47,7 +52,7 @@ class TeamList(generic.ObjectListView):
     partial_template_name = "core/_team_results.html"
     export_filename = "teams.csv"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Team]:
         return _teams_with_counts(request.user)
 
 
@@ -55,7 +60,7 @@ team_list = TeamList.as_view()
 
 
 @login_required
-def team_detail(request, slug: str):
+def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A team with its lead, its members and their roles, and the services it owns."""
     team = get_restricted_object(
         Team.objects.select_related("org_unit", "lead", "supplier"), request.user, slug=slug
@@ -87,7 +92,7 @@ class TeamEdit(generic.ObjectEditView):
     update_service = services.team_update
     success_message = "Team “{object}” saved."
 
-    def form_kwargs(self, request, obj):
+    def form_kwargs(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         return {"user": request.user}
 
 
@@ -111,7 +116,7 @@ def _tree(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:
     return rows
 
 
-def _units_with_counts(user):
+def _units_with_counts(user: Actor) -> RestrictedQuerySet[OrgUnit]:
     """Org units `user` may see with their head and number of visible teams."""
     visible_teams = Team.objects.restrict(user, "view").values("pk")
     return (
@@ -122,14 +127,14 @@ def _units_with_counts(user):
 
 
 @login_required
-def orgunit_list(request):
+def orgunit_list(request: HttpRequest) -> HttpResponse:
     """The org units as a hierarchy with their governance model."""
     rows = _tree(list(_units_with_counts(request.user)))
     return render(request, "core/orgunit_list.html", {"active_area": "organisation", "rows": rows})
 
 
 @login_required
-def orgunit_detail(request, slug: str):
+def orgunit_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An org unit with its teams and child units."""
     unit = get_restricted_object(OrgUnit.objects.select_related("parent", "head"), request.user, slug=slug)
     teams = _teams_with_counts(request.user).filter(org_unit=unit).order_by("name")
@@ -146,7 +151,7 @@ def orgunit_detail(request, slug: str):
 
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
-def audit_list(request):
+def audit_list(request: HtmxHttpRequest) -> HttpResponse:
     """The audit log, newest first, filterable; htmx requests get the results partial only."""
     entries = AuditEntry.objects.restrict(request.user).select_related("content_type")
     filterset = AuditEntryFilterSet(request.GET or None, queryset=entries, request=request)
@@ -159,7 +164,7 @@ def audit_list(request):
 
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
-def audit_detail(request, seq: int):
+def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
     """One audit entry: before/after diff, hashes, and the other entries about the same object."""
     entry = get_object_or_404(
         AuditEntry.objects.restrict(request.user).select_related("actor", "content_type"), seq=seq
@@ -179,7 +184,7 @@ def audit_detail(request, seq: int):
 
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
-def audit_object(request, seq: int):
+def audit_object(request: HttpRequest, seq: int) -> HttpResponse:
     """Redirect to the page of the object an entry is about, if it still exists and the user may see it."""
     entry = get_object_or_404(
         AuditEntry.objects.restrict(request.user).select_related("content_type"), seq=seq
@@ -198,7 +203,7 @@ def audit_object(request, seq: int):
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
 @require_POST
-def audit_verify(request):
+def audit_verify(request: HtmxHttpRequest) -> HttpResponse:
     """Recompute the hash chain and show how many entries were checked and any problems."""
     checked, problems = audit.verify()
     context = {"active_area": "audit", "checked": checked, "problems": problems}

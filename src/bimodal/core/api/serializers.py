@@ -4,29 +4,39 @@ Serializers validate and shape data only; every write goes through a service fun
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, cast
+
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bimodal.core.models import AuditEntry, OrgUnit, Team, User
+from bimodal.core.querysets import RestrictedQuerySet
+
+_MT = TypeVar("_MT", bound=Model)
+
+# A foreign key to a higher app (suppliers), reached through the field, not by import.
+_Supplier: type[Model] = Team.supplier.field.related_model
 
 
-class RestrictedSlugRelatedField(serializers.SlugRelatedField):
+class RestrictedSlugRelatedField(serializers.SlugRelatedField[_MT]):
     """A reference by slug (or key, name …) to a row the caller may see; anything else "does not exist"."""
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
+    def get_queryset(self) -> RestrictedQuerySet[_MT]:
+        # Given the queryset of a restricted model (the stubs' type allows none at all).
+        queryset = cast("RestrictedQuerySet[_MT]", super().get_queryset())
         request = self.context.get("request")
         return queryset.restrict(request.user, "view") if request is not None else queryset.none()
 
 
-def user_field(**kwargs) -> serializers.SlugRelatedField:
+def user_field(**kwargs: Any) -> serializers.SlugRelatedField[User]:
     """A reference to an active user by username."""
     return serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
     )
 
 
-def storable_json(value) -> None:
+def storable_json(value: object) -> None:
     """Validator for free-form JSON input that is stored: PostgreSQL's jsonb refuses the NUL character
     (\\u0000) in any key or string, so it is a field error here rather than a failed write."""
     stack = [value]
@@ -41,7 +51,7 @@ def storable_json(value) -> None:
             raise serializers.ValidationError("Null characters are not allowed.")
 
 
-class ReasonMixin(serializers.Serializer):
+class ReasonMixin(serializers.Serializer[Any]):
     """An optional `reason` that the audit log records with an update."""
 
     reason = serializers.CharField(
@@ -52,7 +62,7 @@ class ReasonMixin(serializers.Serializer):
     )
 
 
-class OrgUnitRefSerializer(serializers.ModelSerializer):
+class OrgUnitRefSerializer(serializers.ModelSerializer[OrgUnit]):
     """An org unit as a reference."""
 
     class Meta:
@@ -60,7 +70,7 @@ class OrgUnitRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
-class TeamRefSerializer(serializers.ModelSerializer):
+class TeamRefSerializer(serializers.ModelSerializer[Team]):
     """A team as a reference."""
 
     class Meta:
@@ -68,18 +78,20 @@ class TeamRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
-class SupplierRefSerializer(serializers.Serializer):
+class SupplierRefSerializer(serializers.Serializer[Any]):
     """A supplier as a reference (read only: the suppliers app sits above core)."""
 
     slug = serializers.SlugField(read_only=True)
     name = serializers.CharField(read_only=True)
 
 
-class OrgUnitSerializer(serializers.ModelSerializer):
+class OrgUnitSerializer(serializers.ModelSerializer[OrgUnit]):
     """An org unit as read."""
 
     parent = OrgUnitRefSerializer(read_only=True, allow_null=True)
-    head = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    head: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = OrgUnit
@@ -95,10 +107,11 @@ class OrgUnitSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrgUnitWriteSerializer(ReasonMixin, serializers.ModelSerializer):
+class OrgUnitWriteSerializer(ReasonMixin, serializers.ModelSerializer[OrgUnit]):
     """An org unit as written: parent by slug, head by username."""
 
-    parent = RestrictedSlugRelatedField(
+    # DRF's metaclass takes declared fields off the class: this does not replace Field.parent.
+    parent = RestrictedSlugRelatedField(  # type: ignore[assignment]
         slug_field="slug", queryset=OrgUnit.objects.all(), required=False, allow_null=True
     )
     head = user_field(required=False, allow_null=True)
@@ -109,12 +122,16 @@ class OrgUnitWriteSerializer(ReasonMixin, serializers.ModelSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(serializers.ModelSerializer[Team]):
     """A team as read."""
 
     org_unit = OrgUnitRefSerializer(read_only=True)
-    lead = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    members = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    lead: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    members: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
     supplier = SupplierRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -135,7 +152,7 @@ class TeamSerializer(serializers.ModelSerializer):
         ]
 
 
-class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer):
+class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer[Team]):
     """A team as written: org unit and supplier by slug, lead and members by username."""
 
     org_unit = RestrictedSlugRelatedField(slug_field="slug", queryset=OrgUnit.objects.all())
@@ -143,7 +160,7 @@ class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer):
     members = user_field(many=True, required=False)
     supplier = RestrictedSlugRelatedField(
         slug_field="slug",
-        queryset=Team.supplier.field.related_model.objects.all(),
+        queryset=_Supplier._default_manager.all(),
         required=False,
         allow_null=True,
     )
@@ -166,7 +183,7 @@ class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(serializers.ModelSerializer[User]):
     """The caller: who they are, their roles, teams and supplier."""
 
     name = serializers.CharField(source="get_full_name", read_only=True)
@@ -179,7 +196,7 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["username", "name", "email", "roles", "teams", "supplier"]
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
     """One entry of the audit log."""
 
     actor = serializers.CharField(source="actor_label", read_only=True)
