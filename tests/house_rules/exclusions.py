@@ -87,3 +87,6 @@ PAGES_OPEN_TO_SIGNED_IN = {
     "servicedesk:notifications": "one's own notifications",
     "servicedesk:notification_read_all": "marks one's own notifications read",
 }
+
+# API writes ("<endpoint> <action>") that cannot be made generically, and why.
+WRITES_NOT_GENERIC: dict[str, str] = {}

@@ -17,6 +17,14 @@ KNOWN_BUGS: dict[str, str] = {
     ),
 }
 
+_MILESTONE = (
+    "POST /api/delivery/milestones/ with actual_date (a writable field of MilestoneSerializer) is a 500: "
+    "MilestoneViewSet.create_object passes it on and delivery.services.milestone_create() takes no "
+    "actual_date (TypeError) — bad input must be a 4xx, and a milestone cannot be created as the API shows it"
+)
+KNOWN_BUGS["test_create_is_audited[/api/delivery/milestones/]"] = _MILESTONE
+KNOWN_BUGS["test_create_is_undone_when_audit_fails[/api/delivery/milestones/]"] = _MILESTONE
+
 
 def params(test_name: str, items, ids):
     """pytest.param for each item, marked xfail(strict) when `test_name[id]` is a known bug."""

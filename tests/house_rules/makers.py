@@ -281,9 +281,12 @@ def _published_questionnaire() -> Questionnaire:
 @maker("portfolio.Assessment")
 def _assessment(side: Side):
     service = _service(side)
+    questionnaire = _published_questionnaire()
+    criterion = questionnaire.criteria.order_by("order", "pk").first()
     return Assessment.objects.create(
         service=service,
-        questionnaire=_published_questionnaire(),
+        questionnaire=questionnaire,
+        answers={criterion.key: criterion.options[0]["value"]},
         assessed_by=side.owner,
         current_mode=service.mode,
         recommended_mode=mode("mode-2"),

@@ -14,6 +14,7 @@ PAGES_UNPLACED with the reason) — test_coverage.py fails on any other.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -52,15 +53,25 @@ def _by_name(prefix: str, app: str) -> type[models.Model] | None:
     return None
 
 
-def detail_pages(world) -> dict[str, tuple[type[models.Model], models.Model, dict]]:
-    """Page name → (model, alpha's row, URL values) for every made model with a get_absolute_url()."""
+_URL_FIELDS = {"slug": "x", "reference": "x", "number": "x", "key": "x", "version": 1, "seq": 1}
+
+
+@functools.cache
+def detail_pages() -> dict[str, type[models.Model]]:
+    """Page name → model, for every made model with a get_absolute_url() (read off an unsaved row)."""
     found = {}
-    for rows in world.rows.values():
-        row = rows[0]
-        if hasattr(row, "get_absolute_url"):
-            match = resolve(row.get_absolute_url())
-            found[match.view_name] = (type(row), row, match.kwargs)
+    for model in _made_models():
+        if not hasattr(model, "get_absolute_url"):
+            continue
+        names = {f.name for f in model._meta.concrete_fields}
+        row = model(pk=1, **{k: v for k, v in _URL_FIELDS.items() if k in names})
+        found[resolve(row.get_absolute_url()).view_name] = model
     return found
+
+
+def _row_values(world, model) -> tuple[models.Model, dict]:
+    row = world.of(model)[0]
+    return row, resolve(row.get_absolute_url()).kwargs
 
 
 def _page(name: str) -> Page:
@@ -83,14 +94,15 @@ def place(page: Page, world) -> Placed | None:
             k: getattr(row, k) for k in page.route.kwargs if hasattr(row, k)
         }
         return Placed(model, row, values | fixed)
-    details = detail_pages(world)
+    details = detail_pages()
     if not page.route.kwargs:
         if is_list_page(page):
             return _place_list(page, details)
         model = _by_name(page.url_name.split("_")[0], page.app)
         return Placed(model, None, None) if model is not None else None
-    for name, (model, row, values) in details.items():
+    for name, model in details.items():
         if page.route.path.startswith(_page(name).route.path):
+            row, values = _row_values(world, model)
             return Placed(model, row, page.route.dummy_values() | values)
     model = _by_name(page.url_name.split("_")[0], page.app)
     if model is None or model._meta.label not in world.rows:
@@ -107,7 +119,7 @@ def place(page: Page, world) -> Placed | None:
 
 
 def _place_list(page: Page, details) -> Placed | None:
-    for name, (model, _row, _values) in details.items():
+    for name, model in details.items():
         detail = _page(name).route
         if len(detail.kwargs) == 1 and detail.path == f"{page.route.path}<{detail.kwargs[0]}>/":
             return Placed(model, None, None)

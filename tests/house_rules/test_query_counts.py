@@ -28,7 +28,7 @@ def _measure(client, url: str) -> tuple[int, object]:
     return len(queries), response
 
 
-def _flat(client, url: str, add, count_shown) -> None:
+def flat(client, url: str, add, count_shown) -> None:
     """Measure `url` three times, adding rows in between with `add()`; `count_shown(response)` says how
     many of them the answer shows."""
     client.get(url)  # first request of the session: caches that are filled once
@@ -43,11 +43,11 @@ def _flat(client, url: str, add, count_shown) -> None:
     assert counts[0] == counts[1] == counts[2], f"{url}: queries grow with rows: {counts}"
 
 
-def reader_of(world, model, reader: str):
-    """The administrator, or the first person who is not one and sees alpha's rows of `model`."""
+def reader_of(world, model, reader: str, row=None):
+    """The administrator, or the first person who is not one and sees alpha's `row` of `model`."""
     if reader == "admin":
         return world.admin
-    row = world.of(model)[0]
+    row = row if row is not None else world.of(model)[0]
     for person in (world.auditor, *world.alpha.people.values()):
         if model._default_manager.restrict(person, "view").filter(pk=row.pk).exists():
             return person
@@ -65,4 +65,4 @@ def test_api_list_query_count_is_flat(endpoint, reader, world, db, client):
             make(model, world.alpha)
 
     url = endpoint.list_route.url() + "?limit=1000"
-    _flat(client, url, add, lambda response: len(results(response)))
+    flat(client, url, add, lambda response: len(results(response)))
