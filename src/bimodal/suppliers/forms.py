@@ -12,7 +12,14 @@ from bimodal.people.models import Skill
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import Priority, SlaTarget
 from bimodal.servicedesk.models import CatalogueItem, SupportSchedule
-from bimodal.suppliers.choices import PRIORITIES, ContractStatus, Criterion, SupplierStatus, SupplierTier
+from bimodal.suppliers.choices import (
+    PRIORITIES,
+    ContactRole,
+    ContractStatus,
+    Criterion,
+    SupplierStatus,
+    SupplierTier,
+)
 from bimodal.suppliers.models import MspCandidate, Supplier, SupplierCategory
 
 
@@ -46,6 +53,48 @@ class SupplierForm(BootstrapFormMixin, forms.Form):
 
     def clean_regions(self):
         return _codes(self.cleaned_data["regions"])
+
+
+class ContactForm(BootstrapFormMixin, forms.Form):
+    """A person at the supplier and what to call them for."""
+
+    name = forms.CharField(max_length=120)
+    role = forms.ChoiceField(choices=ContactRole.choices)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    escalation_level = forms.IntegerField(
+        min_value=1, max_value=5, required=False, help_text="1 is called first; empty if not on the path."
+    )
+
+
+class CertificationForm(BootstrapFormMixin, forms.Form):
+    """A certification the supplier holds, its validity and the evidence."""
+
+    name = forms.CharField(
+        max_length=120, label="Standard", help_text="e.g. ISO/IEC 27001:2022, SOC 2 Type II"
+    )
+    issuer = forms.CharField(max_length=120, required=False, help_text="Certification body or auditor.")
+    reference = forms.CharField(max_length=120, required=False, help_text="Certificate or report number.")
+    valid_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    evidence_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Evidence",
+        help_text="Link to the certificate or report.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
+            self.add_error("valid_until", "A certification cannot expire before it is valid.")
+        return data
+
+
+class RemoveForm(BootstrapFormMixin, forms.Form):
+    """Why a row is removed (optional, kept in the audit log)."""
+
+    reason = forms.CharField(max_length=200, required=False)
 
 
 class ContractForm(BootstrapFormMixin, forms.Form):
@@ -191,6 +240,27 @@ class CandidateForm(BootstrapFormMixin, forms.Form):
     customisation = forms.IntegerField(min_value=0, max_value=5, initial=3)
     annual_cost = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CandidateEditForm(BootstrapFormMixin, forms.Form):
+    """A candidate's response times, customisation, cost and notes (not its supplier)."""
+
+    demonstrated_response = JsonMinutesField(required=False, help_text="e.g. P1=12, P2=25")
+    response_source = forms.CharField(required=False, max_length=200)
+    customisation = forms.IntegerField(min_value=0, max_value=5)
+    annual_cost = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(required=False, max_length=200, help_text="Kept in the audit log.")
+
+    @classmethod
+    def initial_for(cls, candidate: MspCandidate) -> dict:
+        return {f: getattr(candidate, f) for f in cls.base_fields if f != "reason"}
+
+
+class CancelForm(BootstrapFormMixin, forms.Form):
+    """Why an evaluation closes without a decision."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DecisionForm(BootstrapFormMixin, forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -172,15 +173,25 @@ class SupplierContact(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("suppliers:supplier_detail", args=[self.supplier.slug]) + "#contacts"
+
+
+CERT_WARNING = timedelta(days=90)
+
 
 class SupplierCertification(models.Model):
     """A certification the supplier holds (ISO 27001, SOC 2, PCI DSS …), with its expiry."""
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="certifications")
-    name = models.CharField(max_length=120)
-    issuer = models.CharField(max_length=120, blank=True)
-    reference = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=120, help_text="The standard, e.g. ISO/IEC 27001:2022, SOC 2 Type II.")
+    issuer = models.CharField(max_length=120, blank=True, help_text="The certification body or auditor.")
+    reference = models.CharField(max_length=120, blank=True, help_text="Certificate or report number.")
+    valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
+    evidence_url = models.URLField(
+        "Evidence", blank=True, help_text="Link to the certificate or audit report."
+    )
 
     objects = RestrictedManager.from_queryset(SupplierChildQuerySet)()
 
@@ -191,9 +202,22 @@ class SupplierCertification(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("suppliers:supplier_detail", args=[self.supplier.slug]) + "#certifications"
+
+    def clean(self):
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": "A certification cannot expire before it is valid."})
+
     @property
     def expired(self) -> bool:
         return self.valid_until is not None and self.valid_until < timezone.localdate()
+
+    @property
+    def expires_soon(self) -> bool:
+        """Valid today but expiring within the next 90 days: time to ask for the renewed certificate."""
+        today = timezone.localdate()
+        return self.valid_until is not None and today <= self.valid_until <= today + CERT_WARNING
 
 
 # --- contracts ---------------------------------------------------------------------------------------
@@ -275,8 +299,6 @@ class Contract(TimeStampedModel):
     @property
     def renewal_due(self):
         """The day the renewal reminder goes out."""
-        from datetime import timedelta
-
         return self.end_date - timedelta(days=self.renewal_notice_days)
 
 
@@ -446,6 +468,9 @@ class MspRequirement(models.Model):
     def __str__(self) -> str:
         return f"{self.skill} ×{self.weight}"
 
+    def get_absolute_url(self) -> str:
+        return self.evaluation.get_absolute_url()
+
 
 class MspCandidate(models.Model):
     """A provider under evaluation, with its demonstrated response times, customisation and cost."""
@@ -474,6 +499,9 @@ class MspCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier} in {self.evaluation}"
+
+    def get_absolute_url(self) -> str:
+        return self.evaluation.get_absolute_url()
 
     def clean(self):
         if problem := check_minutes(self.demonstrated_response):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -76,34 +76,41 @@ def supplier_update(*, actor: User, supplier: Supplier, reason: str = "", **fiel
 
 @transaction.atomic
 def contact_add(*, actor: User, supplier: Supplier, **fields) -> SupplierContact:
-    """Add a contact person at the supplier."""
+    """Add a contact person at the supplier (a supplier's own people reach only their supplier)."""
     require_perm(actor, "suppliers.add_suppliercontact")
     require_object(actor, "view", supplier)
     return create_audited(SupplierContact(supplier=supplier, **fields), actor=actor, verb="contact_add")
 
 
 @transaction.atomic
-def contact_remove(*, actor: User, contact: SupplierContact) -> None:
+def contact_remove(*, actor: User, contact: SupplierContact, reason: str = "") -> None:
     """Remove a contact."""
     require_perm(actor, "suppliers.delete_suppliercontact")
-    delete_audited(contact, actor=actor, verb="contact_remove")
+    require_object(actor, "delete", contact)
+    delete_audited(contact, actor=actor, reason=reason, verb="contact_remove")
 
 
 @transaction.atomic
 def certification_add(*, actor: User, supplier: Supplier, **fields) -> SupplierCertification:
-    """Record a certification the supplier holds."""
+    """Record a certification the supplier holds: standard, issuer, validity and evidence."""
     require_perm(actor, "suppliers.add_suppliercertification")
     require_object(actor, "view", supplier)
+    if (
+        fields.get("name")
+        and SupplierCertification.objects.filter(supplier=supplier, name=fields["name"]).exists()
+    ):
+        raise ValidationError({"name": f"{supplier} already has a certification “{fields['name']}”."})
     return create_audited(
         SupplierCertification(supplier=supplier, **fields), actor=actor, verb="certification_add"
     )
 
 
 @transaction.atomic
-def certification_remove(*, actor: User, certification: SupplierCertification) -> None:
+def certification_remove(*, actor: User, certification: SupplierCertification, reason: str = "") -> None:
     """Remove a certification."""
     require_perm(actor, "suppliers.delete_suppliercertification")
-    delete_audited(certification, actor=actor, verb="certification_remove")
+    require_object(actor, "delete", certification)
+    delete_audited(certification, actor=actor, reason=reason, verb="certification_remove")
 
 
 # --- contracts -------------------------------------------------------------------------------------------
@@ -382,10 +389,12 @@ def requirement_set(
 
 
 @transaction.atomic
-def requirement_remove(*, actor: User, requirement: MspRequirement) -> None:
+def requirement_remove(*, actor: User, requirement: MspRequirement, reason: str = "") -> None:
+    """Stop requiring a skill in an open evaluation."""
     require_perm(actor, "suppliers.change_mspevaluation")
+    require_object(actor, "change", requirement.evaluation)
     _require_open(requirement.evaluation)
-    delete_audited(requirement, actor=actor, verb="requirement_remove")
+    delete_audited(requirement, actor=actor, reason=reason, verb="requirement_remove")
 
 
 def demonstrated_response_times(supplier: Supplier, *, months: int = 12, now: datetime | None = None) -> dict:
@@ -439,10 +448,12 @@ def candidate_update(*, actor: User, candidate: MspCandidate, reason: str = "", 
 
 
 @transaction.atomic
-def candidate_remove(*, actor: User, candidate: MspCandidate) -> None:
+def candidate_remove(*, actor: User, candidate: MspCandidate, reason: str = "") -> None:
+    """Withdraw a provider from an open evaluation."""
     require_perm(actor, "suppliers.change_mspevaluation")
+    require_object(actor, "change", candidate.evaluation)
     _require_open(candidate.evaluation)
-    delete_audited(candidate, actor=actor, verb="candidate_remove")
+    delete_audited(candidate, actor=actor, reason=reason, verb="candidate_remove")
 
 
 @transaction.atomic
@@ -485,8 +496,6 @@ def evaluation_cancel(*, actor: User, evaluation: MspEvaluation, reason: str) ->
         raise ValidationError({"status": "The evaluation is not open."})
     if not reason.strip():
         raise ValidationError({"reason": "Say why the evaluation is cancelled."})
-    if not actor:
-        raise PermissionDenied
     return update_audited(
         evaluation,
         actor=actor,

@@ -26,8 +26,28 @@ urlpatterns = [
     ),
     path("evaluations/<slug:slug>/candidates/", views.evaluation_candidate, name="evaluation_candidate"),
     path("evaluations/<slug:slug>/decide/", views.evaluation_decide, name="evaluation_decide"),
+    path("evaluations/<slug:slug>/cancel/", views.evaluation_cancel, name="evaluation_cancel"),
+    path("evaluations/<slug:slug>/candidates/<int:pk>/edit/", views.candidate_edit, name="candidate_edit"),
+    path(
+        "evaluations/<slug:slug>/candidates/<int:pk>/remove/",
+        views.candidate_remove,
+        name="candidate_remove",
+    ),
+    path(
+        "evaluations/<slug:slug>/requirements/<int:pk>/remove/",
+        views.requirement_remove,
+        name="requirement_remove",
+    ),
     path("<slug:slug>/", views.supplier_detail, name="supplier_detail"),
     path("<slug:slug>/edit/", views.supplier_form, name="supplier_edit"),
     path("<slug:slug>/contracts/new/", views.contract_new, name="contract_new"),
     path("<slug:slug>/scorecard/", views.scorecard, name="scorecard"),
+    path("<slug:slug>/contacts/", views.contact_add, name="contact_add"),
+    path("<slug:slug>/contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
+    path("<slug:slug>/certifications/", views.certification_add, name="certification_add"),
+    path(
+        "<slug:slug>/certifications/<int:pk>/remove/",
+        views.certification_remove,
+        name="certification_remove",
+    ),
 ]

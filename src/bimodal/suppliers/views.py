@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date, timedelta
+from typing import ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,18 +27,31 @@ from bimodal.suppliers.choices import DEFAULT_WEIGHTS
 from bimodal.suppliers.evaluation import score
 from bimodal.suppliers.filtersets import ContractFilterSet, SupplierFilterSet
 from bimodal.suppliers.forms import (
+    CancelForm,
+    CandidateEditForm,
     CandidateForm,
+    CertificationForm,
+    ContactForm,
     ContractForm,
     ContractTransitionForm,
     DecisionForm,
     EvaluationForm,
     PeriodForm,
+    RemoveForm,
     RenewForm,
     RequirementForm,
     SupplierForm,
     TargetForm,
 )
-from bimodal.suppliers.models import Contract, MspEvaluation, Supplier
+from bimodal.suppliers.models import (
+    Contract,
+    MspCandidate,
+    MspEvaluation,
+    MspRequirement,
+    Supplier,
+    SupplierCertification,
+    SupplierContact,
+)
 
 AREA = {"active_area": "suppliers"}
 
@@ -81,10 +95,12 @@ def supplier_detail(request, slug: str):
         slug=slug,
     )
     user = request.user
+    certifications = list(supplier.certifications.restrict(user, "view"))
     context = {
         "supplier": supplier,
         "contacts": supplier.contacts.restrict(user, "view"),
-        "certifications": supplier.certifications.restrict(user, "view"),
+        "certifications": certifications,
+        "expired_certifications": sum(1 for c in certifications if c.expired),
         "contracts": selectors.contract_list(user=user).filter(supplier=supplier),
         "queues": supplier.teams.all(),
         "services": selectors.visible_services(user=user)
@@ -93,8 +109,95 @@ def supplier_detail(request, slug: str):
         if supplier.contracts.exists()
         else selectors.visible_services(user=user).filter(supplier=supplier),
         "can_edit": user.has_perm("suppliers.change_supplier") and not user.supplier_id,
+        "contact_form": ContactForm() if user.has_perm("suppliers.add_suppliercontact") else None,
+        "certification_form": CertificationForm()
+        if user.has_perm("suppliers.add_suppliercertification")
+        else None,
+        "can_remove_contact": user.has_perm("suppliers.delete_suppliercontact"),
+        "can_remove_certification": user.has_perm("suppliers.delete_suppliercertification"),
     }
     return _render(request, "supplier_detail.html", context)
+
+
+class _SupplierStep(generic.ObjectActionView):
+    """A write posted from a supplier's page: 404 when the user may not see the supplier (another
+    supplier's agent), 403 without `permission`; invalid input is shown again with a 400."""
+
+    area = AREA["active_area"]
+    template_name = "suppliers/action_form.html"
+    permission: ClassVar[str]
+    title: ClassVar[str]
+
+    def get_object(self, request, action="view", **kwargs):
+        obj = super().get_object(request, action, **kwargs)
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return obj
+
+    def extra_context(self, request, obj=None, **kwargs):
+        supplier = obj if isinstance(obj, Supplier) else obj.supplier
+        return {
+            "title": self.title.format(object=obj),
+            "back": obj.get_absolute_url(),
+            "back_label": supplier.name,
+        }
+
+
+class ContactAdd(_SupplierStep):
+    """Add a contact to the supplier (suppliers.contact_add)."""
+
+    model = Supplier
+    action = "view"  # the supplier itself is not changed: the right is to add contacts
+    permission = "suppliers.add_suppliercontact"
+    form_class = ContactForm
+    action_service = services.contact_add
+    title = "Add a contact to {object}"
+    success_message = "Added {object}."
+
+
+class CertificationAdd(_SupplierStep):
+    """Record a certification of the supplier (suppliers.certification_add)."""
+
+    model = Supplier
+    action = "view"
+    permission = "suppliers.add_suppliercertification"
+    form_class = CertificationForm
+    action_service = services.certification_add
+    title = "Add a certification to {object}"
+    success_message = "Recorded {object}."
+
+
+class _SupplierRowRemove(_SupplierStep):
+    """Remove a row of the supplier named in the URL (404 for a row of another supplier)."""
+
+    lookup_field = "pk"
+    action = "delete"
+    form_class = RemoveForm
+    title = "Remove {object}"
+    success_message = "Removed {object}."
+
+    def get_queryset(self, request):
+        return self.model.objects.select_related("supplier").filter(supplier__slug=self.kwargs["slug"])
+
+
+class ContactRemove(_SupplierRowRemove):
+    model = SupplierContact
+    context_object_name = "contact"
+    permission = "suppliers.delete_suppliercontact"
+    action_service = services.contact_remove
+
+
+class CertificationRemove(_SupplierRowRemove):
+    model = SupplierCertification
+    context_object_name = "certification"
+    permission = "suppliers.delete_suppliercertification"
+    action_service = services.certification_remove
+
+
+contact_add = ContactAdd.as_view()
+contact_remove = ContactRemove.as_view()
+certification_add = CertificationAdd.as_view()
+certification_remove = CertificationRemove.as_view()
 
 
 @login_required
@@ -395,6 +498,7 @@ def evaluation_detail(request, slug: str):
         "evaluation": evaluation,
         "scores": score(evaluation),
         "can_edit": can_edit,
+        "cancel_form": CancelForm() if can_edit else None,
         "requirement_form": RequirementForm() if can_edit else None,
         "candidate_form": CandidateForm() if can_edit else None,
         "decision_form": DecisionForm(evaluation=evaluation)
@@ -482,3 +586,89 @@ def evaluation_decide(request, slug: str):
         lambda e, d: services.evaluation_decide(actor=request.user, evaluation=e, **d),
         evaluation="evaluation",
     )
+
+
+def _evaluation_context(title: str, evaluation: MspEvaluation) -> dict:
+    return {
+        "title": title,
+        "back": evaluation.get_absolute_url(),
+        "back_label": evaluation.name,
+        "tab": "evaluations",
+    }
+
+
+class _EvaluationRowStep(generic.ObjectActionView):
+    """A step on a candidate or requirement of the evaluation named in the URL: 404 when it cannot be
+    seen (supplier agents never see evaluations), 403 when the role may not change it."""
+
+    area = AREA["active_area"]
+    template_name = "suppliers/action_form.html"
+    lookup_field = "pk"
+    action = "delete"
+    form_class = RemoveForm
+    title: ClassVar[str] = "Remove {object}"
+    success_message = "Removed {object}."
+
+    def get_queryset(self, request):
+        return self.model.objects.select_related("evaluation").filter(evaluation__slug=self.kwargs["slug"])
+
+    def extra_context(self, request, obj=None, **kwargs):
+        return _evaluation_context(self.title.format(object=obj), obj.evaluation)
+
+
+class CandidateRemove(_EvaluationRowStep):
+    """Withdraw a candidate from an open evaluation (suppliers.candidate_remove)."""
+
+    model = MspCandidate
+    context_object_name = "candidate"
+    action_service = services.candidate_remove
+
+
+class RequirementRemove(_EvaluationRowStep):
+    """Stop requiring a skill (suppliers.requirement_remove)."""
+
+    model = MspRequirement
+    context_object_name = "requirement"
+    action_service = services.requirement_remove
+
+
+class CandidateEdit(generic.ObjectEditView):
+    """Change a candidate's response times, customisation, cost or notes (suppliers.candidate_update)."""
+
+    model = MspCandidate
+    area = AREA["active_area"]
+    lookup_field = "pk"
+    context_object_name = "candidate"
+    form_class = CandidateEditForm
+    template_name = "suppliers/action_form.html"
+    update_service = services.candidate_update
+    success_message = "Saved {object}."
+
+    def get_queryset(self, request):
+        return MspCandidate.objects.select_related("evaluation", "supplier").filter(
+            evaluation__slug=self.kwargs["slug"]
+        )
+
+    def extra_context(self, request, obj=None, **kwargs):
+        return {**_evaluation_context(f"Edit candidate {obj.supplier}", obj.evaluation), "edit": True}
+
+
+class EvaluationCancel(generic.ObjectActionView):
+    """Close an open evaluation without a decision, with the reason (suppliers.evaluation_cancel)."""
+
+    model = MspEvaluation
+    area = AREA["active_area"]
+    context_object_name = "evaluation"
+    form_class = CancelForm
+    template_name = "suppliers/action_form.html"
+    action_service = services.evaluation_cancel
+    success_message = "Cancelled {object}."
+
+    def extra_context(self, request, obj=None, **kwargs):
+        return _evaluation_context(f"Cancel {obj}", obj)
+
+
+candidate_edit = CandidateEdit.as_view()
+candidate_remove = CandidateRemove.as_view()
+requirement_remove = RequirementRemove.as_view()
+evaluation_cancel = EvaluationCancel.as_view()

@@ -5,12 +5,22 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from bimodal.core.api.serializers import RestrictedSlugRelatedField
+from bimodal.people.models import Skill
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import Priority, SlaTarget
 from bimodal.servicedesk.models import SupportSchedule
-from bimodal.suppliers.choices import ContractStatus, SupplierStatus, SupplierTier
+from bimodal.suppliers.choices import ContactRole, ContractStatus, SupplierStatus, SupplierTier
 from bimodal.suppliers.evaluation import score
-from bimodal.suppliers.models import Contract, ContractSlaTarget, MspCandidate, MspEvaluation, Supplier
+from bimodal.suppliers.models import (
+    Contract,
+    ContractSlaTarget,
+    MspCandidate,
+    MspEvaluation,
+    MspRequirement,
+    Supplier,
+    SupplierCertification,
+    SupplierContact,
+)
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -55,6 +65,64 @@ class SupplierWriteSerializer(serializers.Serializer):
     remote_support = serializers.BooleanField(required=False)
     on_site_support = serializers.BooleanField(required=False)
     regions = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """A person at the supplier."""
+
+    class Meta:
+        model = SupplierContact
+        fields = ["id", "name", "role", "email", "phone", "escalation_level"]
+
+
+class ContactWriteSerializer(serializers.Serializer):
+    """Add a contact."""
+
+    name = serializers.CharField(max_length=120)
+    role = serializers.ChoiceField(choices=ContactRole.choices)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    escalation_level = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    """A certification the supplier holds; `expired` once its validity has ended."""
+
+    expired = serializers.BooleanField(read_only=True)
+    expires_soon = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = SupplierCertification
+        fields = [
+            "id",
+            "name",
+            "issuer",
+            "reference",
+            "valid_from",
+            "valid_until",
+            "evidence_url",
+            "expired",
+            "expires_soon",
+        ]
+
+
+class CertificationWriteSerializer(serializers.Serializer):
+    """Record a certification: the standard, issuer, validity and a link to the evidence."""
+
+    name = serializers.CharField(max_length=120)
+    issuer = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    reference = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    evidence_url = serializers.URLField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        start, end = attrs.get("valid_from"), attrs.get("valid_until")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"valid_until": "A certification cannot expire before it is valid."}
+            )
+        return attrs
 
 
 class ContractTargetSerializer(serializers.ModelSerializer):
@@ -234,10 +302,19 @@ class CandidateSerializer(serializers.ModelSerializer):
         ]
 
 
+class RequirementSerializer(serializers.ModelSerializer):
+    skill = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = MspRequirement
+        fields = ["skill", "weight", "future"]
+
+
 class EvaluationSerializer(serializers.ModelSerializer):
-    """An MSP evaluation with its candidates' weighted scores."""
+    """An MSP evaluation with its required skills and its candidates' weighted scores."""
 
     services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    requirements = RequirementSerializer(many=True, read_only=True)
     candidates = CandidateSerializer(many=True, read_only=True)
     chosen = serializers.SlugRelatedField(
         source="chosen.supplier", slug_field="slug", read_only=True, allow_null=True
@@ -257,6 +334,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "needs_on_site",
             "needs_remote",
             "regions",
+            "requirements",
             "candidates",
             "scores",
             "chosen",
@@ -294,6 +372,29 @@ class CandidateWriteSerializer(serializers.Serializer):
     customisation = serializers.IntegerField(min_value=0, max_value=5, default=3)
     annual_cost = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class CandidateUpdateSerializer(serializers.Serializer):
+    """Change a candidate (its supplier stays); `reason` goes to the audit log."""
+
+    demonstrated_response = serializers.DictField(child=serializers.IntegerField(min_value=1), required=False)
+    response_source = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    customisation = serializers.IntegerField(min_value=0, max_value=5, required=False)
+    annual_cost = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class RequirementWriteSerializer(serializers.Serializer):
+    """Require a skill (now or planned) with a weight 1–5; a skill already required gets the new weight."""
+
+    skill = RestrictedSlugRelatedField(slug_field="slug", queryset=Skill.objects.all())
+    weight = serializers.IntegerField(min_value=1, max_value=5, default=3)
+    future = serializers.BooleanField(default=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the evaluation closes without a decision.")
 
 
 class MspDecisionSerializer(serializers.Serializer):

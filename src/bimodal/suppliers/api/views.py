@@ -17,6 +17,18 @@ from bimodal.suppliers.api import serializers as s
 from bimodal.suppliers.filtersets import ContractFilterSet, EvaluationFilterSet, SupplierFilterSet
 from bimodal.suppliers.models import MspCandidate, MspEvaluation, MspRequirement, Supplier
 
+_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The row's id.")
+_REASON = OpenApiParameter("reason", str, description="Why it is removed (kept in the audit log).")
+_SUPPLIER = OpenApiParameter("supplier", str, OpenApiParameter.PATH, description="The candidate's supplier.")
+_SKILL = OpenApiParameter("skill", str, OpenApiParameter.PATH, description="The required skill.")
+
+
+def _reason(request) -> str:
+    reason = request.query_params.get("reason", "")
+    if len(reason) > 200:
+        raise ValidationError({"reason": "Keep the reason under 200 characters."})
+    return reason
+
 
 class SupplierViewSet(
     CreateViaServiceMixin,
@@ -32,7 +44,16 @@ class SupplierViewSet(
     filterset_class = SupplierFilterSet
     lookup_field = "slug"
     ordering_fields = ["name", "tier"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    action_perms = {
+        "contacts": ["suppliers.view_suppliercontact"],
+        "contact_add": ["suppliers.add_suppliercontact"],
+        "contact_remove": ["suppliers.delete_suppliercontact"],
+        "certifications": ["suppliers.view_suppliercertification"],
+        "certification_add": ["suppliers.add_suppliercertification"],
+        "certification_remove": ["suppliers.delete_suppliercertification"],
+    }
 
     def get_queryset(self):
         return Supplier.objects.restrict(self.request.user, "view").prefetch_related("categories", "skills")
@@ -42,6 +63,67 @@ class SupplierViewSet(
 
     def update_object(self, instance, data):
         return services.supplier_update(actor=self.request.user, supplier=instance, **data)
+
+    def _valid(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(responses=s.ContactSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def contacts(self, request, slug=None):
+        """The supplier's contacts, first escalation level first."""
+        supplier = self.get_object()
+        rows = supplier.contacts.restrict(request.user, "view")
+        return Response(s.ContactSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.ContactWriteSerializer, responses={201: s.ContactSerializer})
+    @contacts.mapping.post
+    def contact_add(self, request, slug=None):
+        """Add a contact: name, role, email, phone and escalation level (1 is called first)."""
+        supplier = self.get_object()
+        contact = services.contact_add(
+            actor=request.user, supplier=supplier, **self._valid(s.ContactWriteSerializer)
+        )
+        return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[_ID, _REASON], request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"contacts/(?P<id>[0-9]+)")
+    def contact_remove(self, request, slug=None, id=None):
+        """Remove a contact (`reason`, optional, goes to the audit log)."""
+        supplier = self.get_object()
+        contact = get_object_or_404(supplier.contacts.restrict(request.user, "view"), pk=id)
+        services.contact_remove(actor=request.user, contact=contact, reason=_reason(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=s.CertificationSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def certifications(self, request, slug=None):
+        """The supplier's certifications, with whether each has expired or expires within 90 days."""
+        supplier = self.get_object()
+        rows = supplier.certifications.restrict(request.user, "view")
+        return Response(s.CertificationSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.CertificationWriteSerializer, responses={201: s.CertificationSerializer})
+    @certifications.mapping.post
+    def certification_add(self, request, slug=None):
+        """Record a certification: standard, issuer, reference, validity and a link to the evidence."""
+        supplier = self.get_object()
+        certification = services.certification_add(
+            actor=request.user, supplier=supplier, **self._valid(s.CertificationWriteSerializer)
+        )
+        return Response(s.CertificationSerializer(certification).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[_ID, _REASON], request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"certifications/(?P<id>[0-9]+)")
+    def certification_remove(self, request, slug=None, id=None):
+        """Remove a certification (`reason`, optional, goes to the audit log)."""
+        supplier = self.get_object()
+        certification = get_object_or_404(supplier.certifications.restrict(request.user, "view"), pk=id)
+        services.certification_remove(
+            actor=request.user, certification=certification, reason=_reason(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str)],
@@ -154,10 +236,15 @@ class EvaluationViewSet(
     write_serializer_class = s.EvaluationWriteSerializer
     filterset_class = EvaluationFilterSet
     lookup_field = "slug"
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_perms = {
         "candidates": ["suppliers.change_mspevaluation"],
+        "candidate_update": ["suppliers.change_mspevaluation"],
+        "candidate_remove": ["suppliers.change_mspevaluation"],
+        "requirements": ["suppliers.change_mspevaluation"],
+        "requirement_remove": ["suppliers.change_mspevaluation"],
         "decide": ["suppliers.decide_mspevaluation"],
+        "cancel": ["suppliers.change_mspevaluation"],
     }
 
     def get_queryset(self):
@@ -204,5 +291,58 @@ class EvaluationViewSet(
             evaluation=evaluation,
             candidate=candidate,
             rationale=serializer.validated_data["rationale"],
+        )
+        return self.read_response(evaluation)
+
+    @extend_schema(
+        parameters=[_SUPPLIER], request=s.CandidateUpdateSerializer, responses=s.EvaluationSerializer
+    )
+    @action(detail=True, methods=["patch"], url_path=r"candidates/(?P<supplier>[-\w]+)")
+    def candidate_update(self, request, slug=None, supplier=None):
+        """Change a candidate's response times, customisation, cost or notes (open evaluations)."""
+        evaluation = self.get_object()
+        candidate = get_object_or_404(evaluation.candidates.all(), supplier__slug=supplier)
+        serializer = s.CandidateUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.candidate_update(actor=request.user, candidate=candidate, **serializer.validated_data)
+        return self.read_response(evaluation)
+
+    @extend_schema(parameters=[_SUPPLIER, _REASON], request=None, responses={204: None})
+    @candidate_update.mapping.delete
+    def candidate_remove(self, request, slug=None, supplier=None):
+        """Withdraw a candidate from an open evaluation."""
+        evaluation = self.get_object()
+        candidate = get_object_or_404(evaluation.candidates.all(), supplier__slug=supplier)
+        services.candidate_remove(actor=request.user, candidate=candidate, reason=_reason(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=s.RequirementWriteSerializer, responses=s.EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def requirements(self, request, slug=None):
+        """Require a skill or technology (now or planned) with a weight 1–5."""
+        evaluation = self.get_object()
+        serializer = s.RequirementWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.requirement_set(actor=request.user, evaluation=evaluation, **serializer.validated_data)
+        return self.read_response(evaluation)
+
+    @extend_schema(parameters=[_SKILL, _REASON], request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"requirements/(?P<skill>[-\w]+)")
+    def requirement_remove(self, request, slug=None, skill=None):
+        """Stop requiring a skill."""
+        evaluation = self.get_object()
+        requirement = get_object_or_404(evaluation.requirements.all(), skill__slug=skill)
+        services.requirement_remove(actor=request.user, requirement=requirement, reason=_reason(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=s.CancelSerializer, responses=s.EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, slug=None):
+        """Close an open evaluation without a decision, saying why."""
+        evaluation = self.get_object()
+        serializer = s.CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.evaluation_cancel(
+            actor=request.user, evaluation=evaluation, reason=serializer.validated_data["reason"]
         )
         return self.read_response(evaluation)
