@@ -47,12 +47,6 @@ def unregister_decision_handler(decision_type: str, handler: Callable) -> None:
         _decision_handlers[decision_type].remove(handler)
 
 
-def unregister_agenda_provider(forum_kind: str, provider: Callable) -> None:
-    """Remove a provider (tests)."""
-    if provider in _agenda_providers.get(forum_kind, ()):
-        _agenda_providers[forum_kind].remove(provider)
-
-
 def register_report_source(key: str, provider: Callable[[], list], *, permission: str) -> None:
     """Add `provider()`'s rows to the bureaucracy report for users holding `permission`."""
     _report_sources[key] = (permission, provider)

@@ -74,11 +74,6 @@ class Route:
             "reasons": self.reasons,
         }
 
-    @property
-    def deciders(self) -> list[dict]:
-        """The steps that may take the decision (A)."""
-        return [step for step in self.steps if step["raci"] == Raci.A]
-
 
 def _step(kind: str, ref: str | None, label: str, raci: str) -> dict:
     return {"kind": kind, "ref": ref, "label": label, "raci": raci}

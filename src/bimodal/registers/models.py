@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -40,11 +38,6 @@ class RegisterQuerySet(RestrictedQuerySet):
         if action == "view" or user.has_perm(MANAGE):
             return None
         return Q(owner=user) | Q(owner_team__members=user) | Q(owner_team__lead=user)
-
-    def review_due(self, within_days: int = 0):
-        """Active items whose next review falls within `within_days` from today (overdue included)."""
-        horizon = timezone.localdate() + timedelta(days=within_days)
-        return self.filter(stage__in=ACTIVE_STAGES, next_review_due__lte=horizon)
 
 
 class RegisterItem(TimeStampedModel):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 
 from bimodal.core.forms import BootstrapFormMixin
@@ -272,7 +270,3 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
         if evaluation is not None:
             self.fields["candidate"].queryset = evaluation.candidates.select_related("supplier")
         self.style_widgets()
-
-
-def dumps(value) -> str:
-    return json.dumps(value)

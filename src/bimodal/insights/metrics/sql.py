@@ -84,18 +84,6 @@ def floor_int(expression: str) -> str:
     return f"CAST({expression} AS INTEGER)"
 
 
-def month_index(column: str) -> str:
-    """SQL year·12 + month − 1 of a datetime column (UTC)."""
-    if vendor() == "postgresql":
-        return (
-            f"(EXTRACT(YEAR FROM {column} AT TIME ZONE 'UTC')::int * 12 "
-            f"+ EXTRACT(MONTH FROM {column} AT TIME ZONE 'UTC')::int - 1)"
-        )
-    return (
-        f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 12 + CAST(strftime('%%m', {column}) AS INTEGER) - 1)"
-    )
-
-
 def month_of_day(day: str) -> str:
     """SQL year·12 + month − 1 of a UTC day given as days since 1970-01-01."""
     if vendor() == "postgresql":
