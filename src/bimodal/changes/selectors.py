@@ -35,6 +35,7 @@ from bimodal.changes.choices import ACTIVE, FINISHED, UNSUCCESSFUL, ChangeStatus
 from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, GateRequest, PipelineToken
 from bimodal.core import db
 from bimodal.core.models import AuditEntry, User
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.selectors import ReportRow, report_figures
 from bimodal.portfolio.models import Mode, RegulatoryTag, Service, ServiceDependency
@@ -415,7 +416,7 @@ def bureaucracy_rows() -> list[ReportRow]:
             _mode=Subquery(primary.values("mode_id")[:1]),
             _steps=Coalesce(Subquery(votes), Value(0)),
             _asked=Subquery(
-                audit.filter(verb="change_awaiting_approval").order_by("seq").values("timestamp")[:1]
+                audit.filter(verb=AuditVerb.CHANGE_AWAITING_APPROVAL).order_by("seq").values("timestamp")[:1]
             ),
             _decided=Subquery(
                 audit.filter(verb__in=["change_approved", "change_rejected"])

@@ -21,6 +21,7 @@ from django.utils import timezone
 from bimodal.core import db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import AuditChainHead, AuditEntry
+from bimodal.core.verbs import AuditVerb
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -103,6 +104,9 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_VERBS = frozenset(AuditVerb)
+
+
 def record(
     *,
     actor: User | AnonymousUser | None,
@@ -111,20 +115,23 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
-    verb: str = "",
+    verb: AuditVerb | str,
 ) -> AuditEntry:
-    """Append an audit entry for `obj`; must run inside the transaction of the write it records."""
+    """Append an audit entry for `obj`; must run inside the transaction of the write it records. The verb
+    must be one of `AuditVerb` (core/verbs.py)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the write's transaction")
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
+    if verb not in _VERBS:
+        raise ValueError(f"unknown audit verb {verb!r}: add it to core/verbs.py")
     user = cast("User | None", actor if getattr(actor, "is_authenticated", False) else None)
     entry = AuditEntry(
         timestamp=timezone.now(),
         actor=user,
         actor_label=user.get_username() if user else "system",
         action=action,
-        verb=verb,
+        verb=str(verb),
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],

@@ -19,6 +19,7 @@ from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor, Notification, OrgUnit, Team, User
 from bimodal.core.querysets import restricted_manager
+from bimodal.core.verbs import AuditVerb
 
 M = TypeVar("M", bound=models.Model)
 
@@ -56,7 +57,7 @@ def unique_slug(model: type[models.Model], text: str, field: str = "slug") -> st
 
 @transaction.atomic
 def create_audited(
-    obj: M, *, actor: Actor, m2m: dict[str, Iterable[Any]] | None = None, reason: str = "", verb: str = ""
+    obj: M, *, actor: Actor, m2m: dict[str, Iterable[Any]] | None = None, reason: str = "", verb: AuditVerb
 ) -> M:
     """Validate and insert `obj` (and set its many-to-many fields), then audit it."""
     obj.full_clean()
@@ -69,7 +70,7 @@ def create_audited(
         obj=obj,
         after=audit.snapshot(obj),
         reason=reason,
-        verb=verb or f"{obj._meta.model_name}_create",
+        verb=verb,
     )
     return obj
 
@@ -82,7 +83,7 @@ def update_audited(
     fields: dict[str, Any],
     m2m: dict[str, Iterable[Any]] | None = None,
     reason: str = "",
-    verb: str = "",
+    verb: AuditVerb,
     action: str = AuditAction.UPDATE,
 ) -> M:
     """Apply `fields` (and many-to-many values), validate, save, audit before/after.
@@ -105,7 +106,7 @@ def update_audited(
             before=before,
             after=after,
             reason=reason,
-            verb=verb or f"{obj._meta.model_name}_update",
+            verb=verb,
         )
     return obj
 
@@ -116,8 +117,8 @@ def put_audited(
     actor: Actor,
     lookup: dict[str, Any],
     fields: dict[str, Any],
-    verb: str,
-    update_verb: str = "",
+    verb: AuditVerb,
+    update_verb: AuditVerb | None = None,
     defaults: dict[str, Any] | None = None,
 ) -> M:
     """Set `fields` on the row matching `lookup`, or create it (with `defaults` too): the "set" writes of
@@ -129,7 +130,7 @@ def put_audited(
 
 
 @transaction.atomic
-def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: str = "") -> None:
+def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: AuditVerb) -> None:
     """Delete `obj` after recording its last state in the audit log."""
     audit.record(
         actor=actor,
@@ -137,7 +138,7 @@ def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: s
         obj=obj,
         before=audit.snapshot(obj),
         reason=reason,
-        verb=verb or f"{obj._meta.model_name}_delete",
+        verb=verb,
     )
     obj.delete()
 
@@ -145,13 +146,17 @@ def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: s
 def orgunit_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> OrgUnit:
     """Create an org unit."""
     require_perm(actor, "core.add_orgunit")
-    return create_audited(OrgUnit(name=name, slug=slug or unique_slug(OrgUnit, name), **fields), actor=actor)
+    return create_audited(
+        OrgUnit(name=name, slug=slug or unique_slug(OrgUnit, name), **fields),
+        actor=actor,
+        verb=AuditVerb.ORGUNIT_CREATE,
+    )
 
 
 def orgunit_update(*, actor: User, org_unit: OrgUnit, reason: str = "", **fields: Any) -> OrgUnit:
     """Change an org unit's attributes."""
     require_object(actor, "change", org_unit)
-    return update_audited(org_unit, actor=actor, fields=fields, reason=reason)
+    return update_audited(org_unit, actor=actor, fields=fields, reason=reason, verb=AuditVerb.ORGUNIT_UPDATE)
 
 
 def team_create(
@@ -160,7 +165,7 @@ def team_create(
     """Create a team with its members."""
     require_perm(actor, "core.add_team")
     team = Team(name=name, slug=slug or unique_slug(Team, name), org_unit=org_unit, **fields)
-    return create_audited(team, actor=actor, m2m={"members": members})
+    return create_audited(team, actor=actor, m2m={"members": members}, verb=AuditVerb.TEAM_CREATE)
 
 
 def team_update(
@@ -169,7 +174,9 @@ def team_update(
     """Change a team's attributes or members."""
     require_object(actor, "change", team)
     m2m = {"members": members} if members is not None else None
-    return update_audited(team, actor=actor, fields=fields, m2m=m2m, reason=reason)
+    return update_audited(
+        team, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.TEAM_UPDATE
+    )
 
 
 def notify(

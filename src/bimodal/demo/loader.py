@@ -19,6 +19,7 @@ from bimodal.core import audit
 from bimodal.core import services as core_services
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.verbs import AuditVerb
 from bimodal.demo import data
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.models import Mode, Service, ServiceDependency
@@ -91,7 +92,7 @@ def _create_user(spec: dict, *, actor: User | None) -> User:
             obj=user,
             after=_user_snapshot(user),
             reason=f"demo organisation {data.ORGANISATION}",
-            verb="user_create",
+            verb=AuditVerb.USER_CREATE,
         )
     return user
 
@@ -120,7 +121,7 @@ def _load_suppliers(admin: User, result: LoadResult) -> None:
         if spec["slug"] in existing:
             continue
         core_services.create_audited(
-            Supplier(**spec), actor=admin, reason="demo organisation", verb="supplier_create"
+            Supplier(**spec), actor=admin, reason="demo organisation", verb=AuditVerb.SUPPLIER_CREATE
         )
         result.created["suppliers"] += 1
 

@@ -20,6 +20,7 @@ from bimodal.core.calendars import (
 )
 from bimodal.core.models import Team
 from bimodal.core.services import create_audited
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Mode, Service
 from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.choices import DEFAULT_PRIORITY_MATRIX, Approver, TicketStatus, TicketType
@@ -452,11 +453,17 @@ def load(*, actor) -> dict[str, int]:
     User = get_user_model()
     for (impact, urgency), priority in DEFAULT_PRIORITY_MATRIX.items():
         if not PriorityRule.objects.filter(impact=impact, urgency=urgency).exists():
-            create_audited(PriorityRule(impact=impact, urgency=urgency, priority=priority), actor=actor)
+            create_audited(
+                PriorityRule(impact=impact, urgency=urgency, priority=priority),
+                actor=actor,
+                verb=AuditVerb.PRIORITY_MATRIX_SET,
+            )
             created["priority rules"] += 1
     for name in CATEGORIES:
         if not Category.objects.filter(name=name).exists():
-            create_audited(Category(name=name, slug=name.lower()), actor=actor)
+            create_audited(
+                Category(name=name, slug=name.lower()), actor=actor, verb=AuditVerb.CATEGORY_CREATE
+            )
             created["categories"] += 1
     schedules = {}
     for slug, name, fields in [
@@ -469,7 +476,9 @@ def load(*, actor) -> dict[str, int]:
     ]:
         schedule = SupportSchedule.objects.filter(slug=slug).first()
         if schedule is None:
-            schedule = create_audited(SupportSchedule(slug=slug, name=name, **fields), actor=actor)
+            schedule = create_audited(
+                SupportSchedule(slug=slug, name=name, **fields), actor=actor, verb=AuditVerb.SCHEDULE_CREATE
+            )
             created["schedules"] += 1
         schedules[slug] = schedule
     mode1 = Mode.objects.filter(key="mode-1").first()
@@ -494,6 +503,7 @@ def load(*, actor) -> dict[str, int]:
                     raise_priority_on_breach=not top and kind == TicketType.INCIDENT,
                 ),
                 actor=actor,
+                verb=AuditVerb.SLA_DEFINITION_CREATE,
             )
             created["SLA definitions"] += 1
     if mode1 and not SlaDefinition.objects.filter(name="Mode 1 P1 incident resolution").exists():
@@ -511,6 +521,7 @@ def load(*, actor) -> dict[str, int]:
                 escalation_team=service_desk,
             ),
             actor=actor,
+            verb=AuditVerb.SLA_DEFINITION_CREATE,
         )
         created["SLA definitions"] += 1
     teams = {t.slug: t for t in Team.objects.all()}
@@ -540,6 +551,7 @@ def load(*, actor) -> dict[str, int]:
                 ).first(),
             ),
             actor=actor,
+            verb=AuditVerb.CATALOGUE_ITEM_CREATE,
         )
         created["catalogue items"] += 1
     users = {u.username: u for u in User.objects.filter(username__in=["sam", "rita", "sunil", "admin"])}

@@ -16,6 +16,7 @@ from django.utils import timezone
 from bimodal.core.calendars import Schedule, subtract_business_time
 from bimodal.core.models import Team, User
 from bimodal.core.services import create_audited
+from bimodal.core.verbs import AuditVerb
 from bimodal.demo.data import MSP
 from bimodal.people import services as people_services
 from bimodal.people.models import Skill
@@ -132,7 +133,7 @@ def _profiles(actor: User, created: Counter) -> dict[str, Skill]:
         slug = name.lower().replace(" ", "-")
         if slug not in have:
             create_audited(
-                SupplierCategory(name=name, slug=slug), actor=actor, verb="supplier_category_create"
+                SupplierCategory(name=name, slug=slug), actor=actor, verb=AuditVerb.SUPPLIER_CATEGORY_CREATE
             )
             created["supplier_categories"] += 1
     existing = set(Skill.objects.values_list("slug", flat=True))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from bimodal.core import audit, db
 from bimodal.core.models import OrgUnit, User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
+from bimodal.core.verbs import AuditVerb
 from bimodal.insights import clock
 from bimodal.insights.choices import Stream
 from bimodal.insights.metrics import sql
@@ -401,7 +402,7 @@ def capability_area_create(*, actor: User | None, name: str, slug: str = "", **f
     if actor is not None:
         require_perm(actor, "insights.add_capabilityarea")
     area = CapabilityArea(name=name, slug=slug or unique_slug(CapabilityArea, name), **fields)
-    return create_audited(area, actor=actor, verb="capability_area_create")
+    return create_audited(area, actor=actor, verb=AuditVerb.CAPABILITY_AREA_CREATE)
 
 
 def capability_areas_seed(*, actor: User | None = None) -> int:
@@ -458,10 +459,10 @@ def maturity_assessment_record(
         raise ValidationError(
             {"assessed_on": f"{org_unit} already has an assessment on {assessment.assessed_on}."}
         ) from None
-    create_audited(assessment, actor=actor, verb="maturity_assessment_record")
+    create_audited(assessment, actor=actor, verb=AuditVerb.MATURITY_ASSESSMENT_RECORD)
     for item in cleaned:
         create_audited(
-            MaturityScore(assessment=assessment, **item), actor=actor, verb="maturity_score_record"
+            MaturityScore(assessment=assessment, **item), actor=actor, verb=AuditVerb.MATURITY_SCORE_RECORD
         )
     return assessment
 
@@ -475,15 +476,17 @@ def maturity_assessment_update(
     require_object(actor, "change", assessment)
     if notes is not None:
         assessment = update_audited(
-            assessment, actor=actor, fields={"notes": notes}, verb="maturity_assessment_update"
+            assessment, actor=actor, fields={"notes": notes}, verb=AuditVerb.MATURITY_ASSESSMENT_UPDATE
         )
     for item in _clean_scores(scores) if scores else []:
         row = assessment.scores.filter(area=item["area"]).first()
         if row is None:
             create_audited(
-                MaturityScore(assessment=assessment, **item), actor=actor, verb="maturity_score_record"
+                MaturityScore(assessment=assessment, **item),
+                actor=actor,
+                verb=AuditVerb.MATURITY_SCORE_RECORD,
             )
         else:
             fields = {k: item[k] for k in ("score", "target", "evidence")}
-            update_audited(row, actor=actor, fields=fields, verb="maturity_score_update")
+            update_audited(row, actor=actor, fields=fields, verb=AuditVerb.MATURITY_SCORE_UPDATE)
     return assessment

@@ -23,6 +23,7 @@ from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.services import create_audited, require_object, require_perm, update_audited
 from bimodal.core.transitions import record_deployment
+from bimodal.core.verbs import AuditVerb
 from bimodal.integrations.choices import (
     DEFAULT_PRODUCTION_ENVIRONMENTS,
     STAGING_ENVIRONMENT_NAMES,
@@ -100,7 +101,7 @@ def repository_create(
         action=AuditAction.CREATE,
         obj=repository,
         after=_snapshot(repository),
-        verb="repository_create",
+        verb=AuditVerb.REPOSITORY_CREATE,
     )
     return repository, secret
 
@@ -130,7 +131,7 @@ def repository_update(*, actor, repository: Repository, reason: str = "", **fiel
             before=before,
             after=after,
             reason=reason,
-            verb="repository_update",
+            verb=AuditVerb.REPOSITORY_UPDATE,
         )
     return repository
 
@@ -147,7 +148,7 @@ def repository_rotate_secret(*, actor, repository: Repository, secret: str = "")
         action=AuditAction.UPDATE,
         obj=repository,
         reason="webhook secret rotated",
-        verb="repository_rotate_secret",
+        verb=AuditVerb.REPOSITORY_ROTATE_SECRET,
     )
     return repository, secret
 
@@ -340,7 +341,7 @@ def deployment_report(
             repository=repository,
             created_at=data.started_at or data.finished_at or now,
         )
-        create_audited(deployment, actor=actor, verb="deployment_report")
+        create_audited(deployment, actor=actor, verb=AuditVerb.DEPLOYMENT_REPORT)
         if terminal:
             # The value-stream log gets the deployment's run (opening and result) like a gate deployment's.
             record_deployment(deployment, DeploymentStatus.IN_PROGRESS, deployment.status)
@@ -367,7 +368,9 @@ def deployment_report(
         deployment = existing
         before = existing.status
         if fields:
-            deployment = update_audited(existing, actor=actor, fields=fields, verb="deployment_report")
+            deployment = update_audited(
+                existing, actor=actor, fields=fields, verb=AuditVerb.DEPLOYMENT_REPORT
+            )
         if before not in TERMINAL and deployment.status in TERMINAL:
             record_deployment(deployment, before, deployment.status)
         created = False

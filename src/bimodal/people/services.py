@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
+from bimodal.core.verbs import AuditVerb
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
 
 
@@ -15,14 +16,16 @@ def skill_create(*, actor: User, name: str, slug: str = "", **fields) -> Skill:
     """Add a skill to the catalogue."""
     require_perm(actor, "people.add_skill")
     return create_audited(
-        Skill(name=name, slug=slug or unique_slug(Skill, name), **fields), actor=actor, verb="skill_create"
+        Skill(name=name, slug=slug or unique_slug(Skill, name), **fields),
+        actor=actor,
+        verb=AuditVerb.SKILL_CREATE,
     )
 
 
 def skill_update(*, actor: User, skill: Skill, reason: str = "", **fields) -> Skill:
     """Change a skill."""
     require_object(actor, "change", skill)
-    return update_audited(skill, actor=actor, fields=fields, reason=reason, verb="skill_update")
+    return update_audited(skill, actor=actor, fields=fields, reason=reason, verb=AuditVerb.SKILL_UPDATE)
 
 
 def _may_rate(actor: User, person: User) -> bool:
@@ -49,12 +52,14 @@ def proficiency_record(
         "assessed_on": timezone.localdate(),
     }
     if existing:
-        return update_audited(existing, actor=actor, fields=fields, reason=reason, verb="proficiency_update")
+        return update_audited(
+            existing, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PROFICIENCY_UPDATE
+        )
     return create_audited(
         Proficiency(person=person, skill=skill, **fields),
         actor=actor,
         reason=reason,
-        verb="proficiency_record",
+        verb=AuditVerb.PROFICIENCY_RECORD,
     )
 
 
@@ -70,9 +75,9 @@ def requirement_set(
     fields = {"min_level": min_level, "headcount": headcount, "notes": notes}
     if existing:
         require_perm(actor, "people.change_skillrequirement")
-        return update_audited(existing, actor=actor, fields=fields, verb="requirement_update")
+        return update_audited(existing, actor=actor, fields=fields, verb=AuditVerb.REQUIREMENT_UPDATE)
     return create_audited(
         SkillRequirement(skill=skill, mode=mode, service=service, **fields),
         actor=actor,
-        verb="requirement_set",
+        verb=AuditVerb.REQUIREMENT_SET,
     )

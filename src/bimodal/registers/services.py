@@ -24,6 +24,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio import services as portfolio_services
 from bimodal.registers import risk
 from bimodal.registers.choices import (
@@ -117,7 +118,7 @@ def lowcode_create(
     for key, value in _lowcode_risk_fields(app, integrations).items():
         setattr(app, key, value)
     app.next_review_due = _next_due(app)
-    return create_audited(app, actor=actor, m2m={"integrations": integrations}, verb="lowcode_create")
+    return create_audited(app, actor=actor, m2m={"integrations": integrations}, verb=AuditVerb.LOWCODE_CREATE)
 
 
 @transaction.atomic
@@ -136,7 +137,9 @@ def lowcode_update(
     draft.review_cadence_days = fields["review_cadence_days"]
     fields["next_review_due"] = _next_due(draft)
     m2m = {"integrations": integrations} if integrations is not None else None
-    return update_audited(app, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="lowcode_update")
+    return update_audited(
+        app, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.LOWCODE_UPDATE
+    )
 
 
 @transaction.atomic
@@ -171,7 +174,7 @@ def lowcode_promote(*, actor: User, app: LowCodeApp, mode, owner_team=None, reas
         actor=actor,
         fields={"stage": RegisterStage.PROMOTED, "promoted_service": service, "support_team": team},
         reason=reason or "promoted into the service catalogue",
-        verb="lowcode_promote",
+        verb=AuditVerb.LOWCODE_PROMOTE,
         action=AuditAction.TRANSITION,
     )
 
@@ -243,7 +246,7 @@ def aiusecase_create(
     for key, value in _ai_risk_fields(use_case).items():
         setattr(use_case, key, value)
     use_case.next_review_due = _next_due(use_case)
-    return create_audited(use_case, actor=actor, m2m={"services": services}, verb="aiusecase_create")
+    return create_audited(use_case, actor=actor, m2m={"services": services}, verb=AuditVerb.AIUSECASE_CREATE)
 
 
 @transaction.atomic
@@ -266,7 +269,7 @@ def aiusecase_update(
     fields["next_review_due"] = _next_due(draft)
     m2m = {"services": services} if services is not None else None
     return update_audited(
-        use_case, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="aiusecase_update"
+        use_case, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.AIUSECASE_UPDATE
     )
 
 
@@ -308,7 +311,7 @@ def aiusecase_decide(
             "ethics_decided_at": timezone.now(),
         },
         reason=reason,
-        verb="aiusecase_decide",
+        verb=AuditVerb.AIUSECASE_DECIDE,
         action=AuditAction.TRANSITION,
     )
 
@@ -331,7 +334,9 @@ def cloudaccount_create(
         **fields,
     )
     account.next_review_due = _next_due(account)
-    return create_audited(account, actor=actor, m2m={"services": services}, verb="cloudaccount_create")
+    return create_audited(
+        account, actor=actor, m2m={"services": services}, verb=AuditVerb.CLOUDACCOUNT_CREATE
+    )
 
 
 @transaction.atomic
@@ -345,7 +350,7 @@ def cloudaccount_update(
     fields["next_review_due"] = _next_due(_draft(account, fields))
     m2m = {"services": services} if services is not None else None
     return update_audited(
-        account, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="cloudaccount_update"
+        account, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.CLOUDACCOUNT_UPDATE
     )
 
 
@@ -374,8 +379,8 @@ def cloudcost_record(*, actor: User, account: CloudAccount, month, amount) -> Cl
         actor=actor,
         lookup={"account": account, "month": month},
         fields={"amount": amount},
-        verb="cloudcost_record",
-        update_verb="cloudcost_update",
+        verb=AuditVerb.CLOUDCOST_RECORD,
+        update_verb=AuditVerb.CLOUDCOST_UPDATE,
     )
 
 
@@ -394,7 +399,7 @@ def item_transition(*, actor: User, item: RegisterItem, stage: str, reason: str 
         actor=actor,
         fields={"stage": stage},
         reason=reason,
-        verb=f"{item._meta.model_name}_transition",
+        verb=AuditVerb(f"{item._meta.model_name}_transition"),
         action=AuditAction.TRANSITION,
     )
 
@@ -416,7 +421,7 @@ def item_review(
         actor=actor,
         fields={"last_reviewed_on": today, "next_review_due": _next_due(item)},
         reason=notes,
-        verb=f"{item._meta.model_name}_review",
+        verb=AuditVerb(f"{item._meta.model_name}_review"),
     )
     now = timezone.now()
     for task in ReviewTask.objects.filter(
@@ -427,7 +432,7 @@ def item_review(
                 task,
                 actor=actor,
                 fields={"review_state": ReviewState.DONE, "completed_at": now},
-                verb="reviewtask_complete",
+                verb=AuditVerb.REVIEWTASK_COMPLETE,
             )
     return item
 
@@ -477,7 +482,7 @@ def reviews_schedule(*, today: dt.date | None = None, lead_days: int = REVIEW_LE
                         ),
                         actor=None,
                         reason="review due",
-                        verb="reviewtask_create",
+                        verb=AuditVerb.REVIEWTASK_CREATE,
                     )
                     if task.assignee:
                         state = "overdue" if task.due_on < today else "due"

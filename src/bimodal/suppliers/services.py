@@ -23,6 +23,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.core.stats import MEDIAN, percentiles
+from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.choices import SlaState
 from bimodal.servicedesk.models import SlaDefinition, SlaInstance
@@ -59,7 +60,7 @@ def supplier_create(*, actor: User, name: str, slug: str = "", **fields) -> Supp
     require_perm(actor, "suppliers.add_supplier")
     m2m = {k: fields.pop(k) for k in _M2M_SUPPLIER if k in fields}
     supplier = Supplier(name=name, slug=slug or unique_slug(Supplier, name), **fields)
-    return create_audited(supplier, actor=actor, m2m=m2m, verb="supplier_create")
+    return create_audited(supplier, actor=actor, m2m=m2m, verb=AuditVerb.SUPPLIER_CREATE)
 
 
 @transaction.atomic
@@ -70,7 +71,7 @@ def supplier_update(*, actor: User, supplier: Supplier, reason: str = "", **fiel
     fields.pop("slug", None)
     m2m = {k: fields.pop(k) for k in _M2M_SUPPLIER if k in fields}
     return update_audited(
-        supplier, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="supplier_update"
+        supplier, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.SUPPLIER_UPDATE
     )
 
 
@@ -79,7 +80,9 @@ def contact_add(*, actor: User, supplier: Supplier, **fields) -> SupplierContact
     """Add a contact person at the supplier (a supplier's own people reach only their supplier)."""
     require_perm(actor, "suppliers.add_suppliercontact")
     require_object(actor, "view", supplier)
-    return create_audited(SupplierContact(supplier=supplier, **fields), actor=actor, verb="contact_add")
+    return create_audited(
+        SupplierContact(supplier=supplier, **fields), actor=actor, verb=AuditVerb.CONTACT_ADD
+    )
 
 
 @transaction.atomic
@@ -87,7 +90,7 @@ def contact_remove(*, actor: User, contact: SupplierContact, reason: str = "") -
     """Remove a contact."""
     require_perm(actor, "suppliers.delete_suppliercontact")
     require_object(actor, "delete", contact)
-    delete_audited(contact, actor=actor, reason=reason, verb="contact_remove")
+    delete_audited(contact, actor=actor, reason=reason, verb=AuditVerb.CONTACT_REMOVE)
 
 
 @transaction.atomic
@@ -101,7 +104,7 @@ def certification_add(*, actor: User, supplier: Supplier, **fields) -> SupplierC
     ):
         raise ValidationError({"name": f"{supplier} already has a certification “{fields['name']}”."})
     return create_audited(
-        SupplierCertification(supplier=supplier, **fields), actor=actor, verb="certification_add"
+        SupplierCertification(supplier=supplier, **fields), actor=actor, verb=AuditVerb.CERTIFICATION_ADD
     )
 
 
@@ -110,7 +113,7 @@ def certification_remove(*, actor: User, certification: SupplierCertification, r
     """Remove a certification."""
     require_perm(actor, "suppliers.delete_suppliercertification")
     require_object(actor, "delete", certification)
-    delete_audited(certification, actor=actor, reason=reason, verb="certification_remove")
+    delete_audited(certification, actor=actor, reason=reason, verb=AuditVerb.CERTIFICATION_REMOVE)
 
 
 # --- contracts -------------------------------------------------------------------------------------------
@@ -128,7 +131,7 @@ def contract_create(
         contract,
         actor=actor,
         m2m={"services": services, "catalogue_items": catalogue_items},
-        verb="contract_create",
+        verb=AuditVerb.CONTRACT_CREATE,
     )
 
 
@@ -151,7 +154,7 @@ def contract_update(
         m2m["catalogue_items"] = catalogue_items
     old_schedule = contract.schedule_id
     contract = update_audited(
-        contract, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="contract_update"
+        contract, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.CONTRACT_UPDATE
     )
     if contract.schedule_id != old_schedule:
         SlaDefinition.objects.filter(contract_target__contract=contract).update(schedule=contract.schedule)
@@ -174,7 +177,7 @@ def contract_transition(*, actor: User, contract: Contract, status: str, reason:
         actor=actor,
         fields={"status": status},
         reason=reason,
-        verb="contract_transition",
+        verb=AuditVerb.CONTRACT_TRANSITION,
         action=AuditAction.TRANSITION,
     )
 
@@ -196,7 +199,7 @@ def contract_renew(
     if value is not None:
         fields["value"] = value
     return update_audited(
-        contract, actor=actor, fields=fields, reason=reason or "renewed", verb="contract_renew"
+        contract, actor=actor, fields=fields, reason=reason or "renewed", verb=AuditVerb.CONTRACT_RENEW
     )
 
 
@@ -233,7 +236,9 @@ def contract_set_target(
     existing = ContractSlaTarget.objects.filter(contract=contract, priority=priority, target=target).first()
     if existing is not None:
         sd.sla_definition_update(actor=actor, definition=existing.definition, target_seconds=minutes * 60)
-        return update_audited(existing, actor=actor, fields={"credit": credit}, verb="contract_set_target")
+        return update_audited(
+            existing, actor=actor, fields={"credit": credit}, verb=AuditVerb.CONTRACT_SET_TARGET
+        )
     definition = sd.sla_definition_create(
         actor=actor,
         name=_definition_name(contract, priority, target),
@@ -249,7 +254,7 @@ def contract_set_target(
             contract=contract, priority=priority, target=target, definition=definition, credit=credit
         ),
         actor=actor,
-        verb="contract_set_target",
+        verb=AuditVerb.CONTRACT_SET_TARGET,
     )
 
 
@@ -260,7 +265,7 @@ def contract_remove_target(*, actor: User, target: ContractSlaTarget) -> None:
     require_perm(actor, "suppliers.change_contract")
     require_object(actor, "change", target.contract)
     definition = target.definition
-    delete_audited(target, actor=actor, verb="contract_remove_target")
+    delete_audited(target, actor=actor, verb=AuditVerb.CONTRACT_REMOVE_TARGET)
     sd.sla_definition_update(actor=actor, definition=definition, active=False, reason="target removed")
 
 
@@ -316,7 +321,7 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
                     action=AuditAction.OTHER,
                     obj=contract,
                     after={"reminder": reminder.pk, "end_date": contract.end_date.isoformat()},
-                    verb="contract_renewal_reminder",
+                    verb=AuditVerb.CONTRACT_RENEWAL_REMINDER,
                     reason=subject,
                 )
                 sent += 1
@@ -330,7 +335,7 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
                 actor=None,
                 fields={"status": ContractStatus.EXPIRED},
                 reason="end date passed",
-                verb="contract_expire",
+                verb=AuditVerb.CONTRACT_EXPIRE,
                 action=AuditAction.TRANSITION,
             )
             expired += 1
@@ -352,7 +357,9 @@ def evaluation_create(*, actor: User, name: str, services=(), slug: str = "", **
     evaluation = MspEvaluation(
         name=name, slug=slug or unique_slug(MspEvaluation, name), owner=actor, **fields
     )
-    return create_audited(evaluation, actor=actor, m2m={"services": services}, verb="evaluation_create")
+    return create_audited(
+        evaluation, actor=actor, m2m={"services": services}, verb=AuditVerb.EVALUATION_CREATE
+    )
 
 
 @transaction.atomic
@@ -367,7 +374,7 @@ def evaluation_update(
         fields.pop(locked, None)
     m2m = {"services": services} if services is not None else None
     return update_audited(
-        evaluation, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="evaluation_update"
+        evaluation, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.EVALUATION_UPDATE
     )
 
 
@@ -384,7 +391,7 @@ def requirement_set(
         actor=actor,
         lookup={"evaluation": evaluation, "skill": skill},
         fields={"weight": weight, "future": future},
-        verb="requirement_set",
+        verb=AuditVerb.REQUIREMENT_SET,
     )
 
 
@@ -394,7 +401,7 @@ def requirement_remove(*, actor: User, requirement: MspRequirement, reason: str 
     require_perm(actor, "suppliers.change_mspevaluation")
     require_object(actor, "change", requirement.evaluation)
     _require_open(requirement.evaluation)
-    delete_audited(requirement, actor=actor, reason=reason, verb="requirement_remove")
+    delete_audited(requirement, actor=actor, reason=reason, verb=AuditVerb.REQUIREMENT_REMOVE)
 
 
 def demonstrated_response_times(supplier: Supplier, *, months: int = 12, now: datetime | None = None) -> dict:
@@ -433,7 +440,7 @@ def candidate_add(
     candidate = MspCandidate(
         evaluation=evaluation, supplier=supplier, demonstrated_response=demonstrated_response or {}, **fields
     )
-    return create_audited(candidate, actor=actor, verb="candidate_add")
+    return create_audited(candidate, actor=actor, verb=AuditVerb.CANDIDATE_ADD)
 
 
 @transaction.atomic
@@ -444,7 +451,9 @@ def candidate_update(*, actor: User, candidate: MspCandidate, reason: str = "", 
     _require_open(candidate.evaluation)
     fields.pop("supplier", None)
     fields.pop("evaluation", None)
-    return update_audited(candidate, actor=actor, fields=fields, reason=reason, verb="candidate_update")
+    return update_audited(
+        candidate, actor=actor, fields=fields, reason=reason, verb=AuditVerb.CANDIDATE_UPDATE
+    )
 
 
 @transaction.atomic
@@ -453,7 +462,7 @@ def candidate_remove(*, actor: User, candidate: MspCandidate, reason: str = "") 
     require_perm(actor, "suppliers.change_mspevaluation")
     require_object(actor, "change", candidate.evaluation)
     _require_open(candidate.evaluation)
-    delete_audited(candidate, actor=actor, reason=reason, verb="candidate_remove")
+    delete_audited(candidate, actor=actor, reason=reason, verb=AuditVerb.CANDIDATE_REMOVE)
 
 
 @transaction.atomic
@@ -482,7 +491,7 @@ def evaluation_decide(
             "decided_at": timezone.now(),
         },
         reason=f"scores at decision: {scores}",
-        verb="evaluation_decide",
+        verb=AuditVerb.EVALUATION_DECIDE,
         action=AuditAction.TRANSITION,
     )
 
@@ -501,6 +510,6 @@ def evaluation_cancel(*, actor: User, evaluation: MspEvaluation, reason: str) ->
         actor=actor,
         fields={"status": EvaluationStatus.CANCELLED},
         reason=reason,
-        verb="evaluation_cancel",
+        verb=AuditVerb.EVALUATION_CANCEL,
         action=AuditAction.TRANSITION,
     )

@@ -40,6 +40,7 @@ from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_perm, update_audited
 from bimodal.core.transitions import record_change, record_deployment
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance.choices import DecisionOutcome
 from bimodal.portfolio.models import Service
 
@@ -60,14 +61,14 @@ def pipeline_token_create(*, actor: User | None, name: str, services) -> tuple[P
         machine = User(username=username, first_name="Pipeline", last_name=name[:150])
         machine.set_unusable_password()
         machine = create_audited(
-            machine, actor=actor, verb="pipeline_user_create", reason="pipeline machine account"
+            machine, actor=actor, verb=AuditVerb.PIPELINE_USER_CREATE, reason="pipeline machine account"
         )
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = PipelineToken(
         name=name, prefix=prefix, secret_hash=hash_secret(secret), user=machine, created_by=actor
     )
-    create_audited(token, actor=actor, m2m={"services": services}, verb="pipeline_token_create")
+    create_audited(token, actor=actor, m2m={"services": services}, verb=AuditVerb.PIPELINE_TOKEN_CREATE)
     return token, secret
 
 
@@ -77,7 +78,7 @@ def pipeline_token_revoke(*, actor: User | None, token: PipelineToken) -> Pipeli
     if actor is not None:
         require_perm(actor, "changes.change_pipelinetoken")
     return update_audited(
-        token, actor=actor, fields={"revoked_at": timezone.now()}, verb="pipeline_token_revoke"
+        token, actor=actor, fields={"revoked_at": timezone.now()}, verb=AuditVerb.PIPELINE_TOKEN_REVOKE
     )
 
 
@@ -101,9 +102,9 @@ def _open_deployment(
         pipeline_url=gate.pipeline_url,
     )
     if trusted:
-        _insert_audited(deployment, actor=actor, verb="deployment_open")
+        _insert_audited(deployment, actor=actor, verb=AuditVerb.DEPLOYMENT_OPEN)
         return deployment
-    return create_audited(deployment, actor=actor, verb="deployment_open")
+    return create_audited(deployment, actor=actor, verb=AuditVerb.DEPLOYMENT_OPEN)
 
 
 def _resolve_gate(change: Change, *, actor) -> None:
@@ -118,7 +119,7 @@ def _resolve_gate(change: Change, *, actor) -> None:
                 gate,
                 actor=actor,
                 fields={"outcome": GateOutcome.ALLOW, "deployment": deployment},
-                verb="gate_resolve",
+                verb=AuditVerb.GATE_RESOLVE,
             )
         else:
             reasons = [*gate.reasons, "The change was rejected by its approvers."]
@@ -126,7 +127,7 @@ def _resolve_gate(change: Change, *, actor) -> None:
                 gate,
                 actor=actor,
                 fields={"outcome": GateOutcome.DENY, "reasons": reasons},
-                verb="gate_resolve",
+                verb=AuditVerb.GATE_RESOLVE,
             )
 
 
@@ -237,7 +238,7 @@ def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, re
         before=before,
         after=audit.snapshot(change, m2m=m2m),
         reason=reason,
-        verb=f"change_{target}",
+        verb=AuditVerb(f"change_{target}"),
     )
     # No read: the change has no transition yet; written with the audit entries.
     record_change(change, old, target, service_id=m2m["services"][0], first=True, with_audit=True)
@@ -293,11 +294,11 @@ def _gate_decide(
             f"{service.mode.short_name or service.mode.name} service: deploy under an approved change "
             "in an open change window; call again with `change` set to its reference.",
         ]
-        _insert_audited(gate, actor=actor, verb="gate_decide")
+        _insert_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
         return gate
     if decision.outcome == DecisionOutcome.DENY:
         gate.outcome = GateOutcome.DENY
-        _insert_audited(gate, actor=actor, verb="gate_decide")
+        _insert_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
         return gate
     allow = decision.outcome == DecisionOutcome.ALLOW
     # The new rows' ids in one query (PostgreSQL): the change's number is its id, so concurrent gate
@@ -328,7 +329,7 @@ def _gate_decide(
     if allow:
         change.status = S.APPROVED
         created = _insert_audited(
-            change, actor=actor, m2m=m2m, verb="change_create", reason="allowed by policy"
+            change, actor=actor, m2m=m2m, verb=AuditVerb.CHANGE_CREATE, reason="allowed by policy"
         )
         gate.change = change
         gate.outcome = GateOutcome.ALLOW
@@ -344,11 +345,11 @@ def _gate_decide(
     else:
         change.status = S.AWAITING_APPROVAL
         _insert_audited(
-            change, actor=actor, m2m=m2m, verb="change_create", reason="; ".join(decision.reasons)
+            change, actor=actor, m2m=m2m, verb=AuditVerb.CHANGE_CREATE, reason="; ".join(decision.reasons)
         )
         gate.change = change
         gate.outcome = GateOutcome.PENDING
-    _insert_audited(gate, actor=actor, verb="gate_decide")
+    _insert_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
     return gate
 
 
@@ -381,12 +382,12 @@ def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, ac
             problems.append("A change freeze is in force.")
     if problems:
         gate.outcome, gate.reasons = GateOutcome.DENY, problems
-        return create_audited(gate, actor=actor, verb="gate_decide")
+        return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
     gate.outcome, gate.reasons = GateOutcome.ALLOW, [f"Deploying under {reference}."]
     gate.deployment = _open_deployment(gate, change, actor=actor)
     if change.status == S.SCHEDULED or change.change_type == ChangeType.STANDARD:
         _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
-    return create_audited(gate, actor=actor, verb="gate_decide")
+    return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
 
 
 RESULT_TO_STATUS = {
@@ -412,7 +413,7 @@ def deployment_record_result(
         actor=actor,
         fields={"status": result, "finished_at": timezone.now()},
         reason=reason,
-        verb="deployment_result",
+        verb=AuditVerb.DEPLOYMENT_RESULT,
     )
     record_deployment(deployment, DeploymentStatus.IN_PROGRESS, result)
     change = deployment.change

@@ -37,6 +37,7 @@ from bimodal.changes.services.gate import (
 )
 from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_object, require_perm, update_audited
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
 from bimodal.portfolio.models import Service
@@ -78,7 +79,7 @@ def change_create(
     change.full_clean(exclude=["reference"])
     score, level, _, _ = assess(services=services, change_type=change_type, answers=change.risk_answers)
     change.risk_score, change.risk_level = score, level
-    return create_audited(change, actor=actor, m2m={"services": services}, verb="change_create")
+    return create_audited(change, actor=actor, m2m={"services": services}, verb=AuditVerb.CHANGE_CREATE)
 
 
 @transaction.atomic
@@ -102,7 +103,7 @@ def change_update(*, actor: User, change: Change, services=None, reason: str = "
         fields={**fields, "risk_score": score, "risk_level": level},
         m2m=m2m,
         reason=reason,
-        verb="change_update",
+        verb=AuditVerb.CHANGE_UPDATE,
     )
 
 
@@ -120,7 +121,9 @@ def change_submit(*, actor: User, change: Change) -> Change:
     if change.change_type == ChangeType.EMERGENCY:
         # It may be implemented before anyone assesses it: record now what its (retrospective) approval needs.
         decision = _decide(change)[2]
-        change = update_audited(change, actor=actor, fields=_approval_fields(decision), verb="change_decide")
+        change = update_audited(
+            change, actor=actor, fields=_approval_fields(decision), verb=AuditVerb.CHANGE_DECIDE
+        )
     if change.change_type == ChangeType.STANDARD:
         change = _assess(change, actor=actor, reason="standard change: assessed by policy on submission")
     return change
@@ -210,7 +213,7 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
         ),
         actor=actor,
         reason=comment,
-        verb="change_vote",
+        verb=AuditVerb.CHANGE_VOTE,
     )
     if retrospective:
         if vote == Vote.APPROVE and _requirements_met(change):
@@ -219,7 +222,7 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
                 actor=actor,
                 fields={"retrospective_approval": True},
                 reason=comment,
-                verb="change_approve_retrospectively",
+                verb=AuditVerb.CHANGE_APPROVE_RETROSPECTIVELY,
             )
         return change
     if vote == Vote.REJECT:
@@ -310,7 +313,7 @@ def window_create(
         actor=actor,
         m2m={"modes": list(modes), "services": list(services)},
         reason=reason,
-        verb="window_create",
+        verb=AuditVerb.WINDOW_CREATE,
     )
 
 
@@ -332,7 +335,7 @@ def window_update(
     if services is not None:
         m2m["services"] = list(services)
     return update_audited(
-        window, actor=actor, fields=fields, m2m=m2m or None, reason=reason, verb="window_update"
+        window, actor=actor, fields=fields, m2m=m2m or None, reason=reason, verb=AuditVerb.WINDOW_UPDATE
     )
 
 
@@ -345,7 +348,7 @@ def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> Change
         raise ValidationError({"end": f"“{window.name}” has already ended."})
     if window.start >= now:
         raise ValidationError({"end": f"“{window.name}” has not started yet: edit or shorten it instead."})
-    return update_audited(window, actor=actor, fields={"end": now}, reason=reason, verb="window_end")
+    return update_audited(window, actor=actor, fields={"end": now}, reason=reason, verb=AuditVerb.WINDOW_END)
 
 
 # Statuses in which a change manager may move a change's slot.
@@ -391,5 +394,5 @@ def change_reschedule(
         actor=actor,
         fields={"planned_start": planned_start, "planned_end": planned_end},
         reason=note,
-        verb="change_reschedule",
+        verb=AuditVerb.CHANGE_RESCHEDULE,
     )

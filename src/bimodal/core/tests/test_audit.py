@@ -13,6 +13,7 @@ from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import AuditChainHead, AuditEntry
 from bimodal.core.tests.factories import OrgUnitFactory
+from bimodal.core.verbs import AuditVerb
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,14 @@ TABLE = AuditEntry._meta.db_table
 
 def _record(obj, n: int, actor=None) -> list[AuditEntry]:
     return [
-        audit.record(actor=actor, action=AuditAction.UPDATE, obj=obj, after={"i": i}, reason=f"r{i}")
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=obj,
+            after={"i": i},
+            reason=f"r{i}",
+            verb=AuditVerb.ORGUNIT_UPDATE,
+        )
         for i in range(n)
     ]
 
@@ -67,14 +75,45 @@ def test_record_appends_a_linked_chain(make_user):
 
 
 def test_record_without_actor_is_labelled_system():
-    entry = audit.record(actor=None, action=AuditAction.CREATE, obj=OrgUnitFactory())
+    entry = audit.record(
+        actor=None, action=AuditAction.CREATE, obj=OrgUnitFactory(), verb=AuditVerb.ORGUNIT_CREATE
+    )
     assert entry.actor is None
     assert entry.actor_label == "system"
 
 
+def test_record_rejects_an_unknown_verb_and_writes_nothing():
+    unit = OrgUnitFactory()
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValueError, match="unknown audit verb 'orgunit_frobnicate'"):
+        audit.record(actor=None, action=AuditAction.UPDATE, obj=unit, verb="orgunit_frobnicate")
+    assert AuditEntry.objects.count() == before
+    # A verb given as its string value is as good as the member.
+    entry = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit, verb="orgunit_update")
+    assert entry.verb == AuditVerb.ORGUNIT_UPDATE
+
+
+def test_every_status_a_service_moves_to_has_its_verb():
+    """Services record status changes as `<entity>_<new status>`: each status must be a known verb."""
+    from bimodal.changes.choices import ChangeStatus
+    from bimodal.delivery.choices import DemandStatus, InitiativeStatus
+    from bimodal.governance.choices import DecisionStatus
+    from bimodal.portfolio.choices import ProposalStatus
+
+    families = {
+        "change": ChangeStatus,
+        "demand": DemandStatus,
+        "initiative": InitiativeStatus,
+        "decision": DecisionStatus,
+        "proposal": ProposalStatus,
+    }
+    missing = [f"{p}_{v}" for p, c in families.items() for v in c.values if f"{p}_{v}" not in set(AuditVerb)]
+    assert missing == []
+
+
 def test_record_rejects_an_unknown_action():
     with pytest.raises(ValueError):
-        audit.record(actor=None, action="frobnicate", obj=OrgUnitFactory())
+        audit.record(actor=None, action="frobnicate", obj=OrgUnitFactory(), verb=AuditVerb.ORGUNIT_UPDATE)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,10 +122,10 @@ def test_record_refuses_to_run_outside_a_transaction():
     before = AuditEntry.objects.count()
     assert not connection.in_atomic_block
     with pytest.raises(RuntimeError, match="transaction"):
-        audit.record(actor=None, action=AuditAction.CREATE, obj=unit)
+        audit.record(actor=None, action=AuditAction.CREATE, obj=unit, verb=AuditVerb.ORGUNIT_CREATE)
     assert AuditEntry.objects.count() == before
     with transaction.atomic():
-        audit.record(actor=None, action=AuditAction.CREATE, obj=unit)
+        audit.record(actor=None, action=AuditAction.CREATE, obj=unit, verb=AuditVerb.ORGUNIT_CREATE)
     assert AuditEntry.objects.count() == before + 1
 
 
@@ -170,7 +209,12 @@ def test_before_and_after_round_trip_dates_and_decimals():
         "text": "Zürich — ünïcode",
     }
     entry = audit.record(
-        actor=None, action=AuditAction.UPDATE, obj=OrgUnitFactory(), before=before, after=after
+        actor=None,
+        action=AuditAction.UPDATE,
+        obj=OrgUnitFactory(),
+        before=before,
+        after=after,
+        verb=AuditVerb.ORGUNIT_UPDATE,
     )
     stored = AuditEntry.objects.get(pk=entry.pk)
     assert stored.before == {"due": "2024-02-29", "target": "99.950", "n": 3, "none": None}
@@ -202,6 +246,7 @@ def test_changed_fields_lists_only_differences():
         obj=OrgUnitFactory(),
         before={"a": 1, "b": "x", "c": None},
         after={"a": 1, "b": "y", "d": 4},
+        verb=AuditVerb.ORGUNIT_UPDATE,
     )
     assert entry.changed_fields == [("b", "x", "y"), ("d", None, 4)]
 
@@ -210,10 +255,10 @@ def test_record_uses_the_current_request_id():
     unit = OrgUnitFactory()
     token = audit.current_request_id.set("req-1234")
     try:
-        inside = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit)
+        inside = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit, verb=AuditVerb.ORGUNIT_UPDATE)
     finally:
         audit.current_request_id.reset(token)
-    outside = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit)
+    outside = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit, verb=AuditVerb.ORGUNIT_UPDATE)
     assert AuditEntry.objects.get(pk=inside.pk).request_id == "req-1234"
     assert outside.request_id == ""
     assert audit.verify()[1] == []
@@ -227,6 +272,8 @@ def test_a_snapshot_stays_normalised_when_changed_and_is_recorded_as_is():
     snap.update(amount=Decimal("1.50"))
     assert snap["when"] == "2026-05-01T12:00:00Z" and snap["amount"] == "1.50"
     with transaction.atomic():
-        entry = audit.record(actor=None, action=AuditAction.UPDATE, obj=unit, after=snap)
+        entry = audit.record(
+            actor=None, action=AuditAction.UPDATE, obj=unit, after=snap, verb=AuditVerb.ORGUNIT_UPDATE
+        )
     assert AuditEntry.objects.get(pk=entry.pk).after == snap
     assert audit.verify()[1] == []

@@ -15,6 +15,7 @@ from bimodal.changes.models import Change, GateRequest
 from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import AuditEntry, OrgUnit, User
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Service
 from bimodal.portfolio.tests.factories import ServiceFactory
 
@@ -145,7 +146,13 @@ def test_rows_in_a_batch_are_written_with_the_entries_and_the_chain_holds():
             assert not OrgUnit.objects.filter(slug="east").exists()
         else:
             assert not audit.is_pending(unit) and unit.pk
-        audit.record(actor=None, action=AuditAction.CREATE, obj=unit, after=audit.snapshot(unit, m2m={}))
+        audit.record(
+            actor=None,
+            action=AuditAction.CREATE,
+            obj=unit,
+            after=audit.snapshot(unit, m2m={}),
+            verb=AuditVerb.ORGUNIT_CREATE,
+        )
         unit.name = "East (final)"  # what the row holds when the batch ends is written
     stored = OrgUnit.objects.get(slug="east")
     if connection.vendor == "postgresql":
@@ -162,7 +169,13 @@ def test_a_clash_in_the_final_statement_writes_nothing():
     with pytest.raises(IntegrityError), transaction.atomic(), audit.batch():
         good = _unit("west-2", pk)
         audit.add_rows([good])
-        audit.record(actor=None, action=AuditAction.CREATE, obj=good, after={"slug": "west-2"})
+        audit.record(
+            actor=None,
+            action=AuditAction.CREATE,
+            obj=good,
+            after={"slug": "west-2"},
+            verb=AuditVerb.ORGUNIT_CREATE,
+        )
         audit.add_rows([_unit("west")])  # the slug is taken
     assert not OrgUnit.objects.filter(slug="west-2").exists()
     assert AuditEntry.objects.count() == before

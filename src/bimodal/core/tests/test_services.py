@@ -7,6 +7,7 @@ from bimodal.core import audit, services
 from bimodal.core.choices import AuditAction, GovernanceModel
 from bimodal.core.models import AuditEntry, OrgUnit, Team
 from bimodal.core.tests.factories import OrgUnitFactory, TeamFactory
+from bimodal.core.verbs import AuditVerb
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def test_orgunit_create_needs_permission(make_user):
 def test_delete_audited_records_the_last_state(gov):
     unit = OrgUnitFactory(name="Gone", slug="gone")
     pk = unit.pk
-    services.delete_audited(unit, actor=gov, reason="merged")
+    services.delete_audited(unit, actor=gov, reason="merged", verb=AuditVerb.ORGUNIT_DELETE)
     assert not OrgUnit.objects.filter(pk=pk).exists()
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.object_id, entry.reason, entry.after) == (

@@ -16,6 +16,7 @@ from bimodal.core.services import (
     require_object,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.delivery.choices import (
     SPRINT_TRANSITIONS,
     Approach,
@@ -54,7 +55,7 @@ def epic_create(*, actor: User, initiative: Initiative, title: str, description:
     return create_audited(
         Epic(initiative=initiative, title=title, description=description, rank=rank),
         actor=actor,
-        verb="epic_create",
+        verb=AuditVerb.EPIC_CREATE,
     )
 
 
@@ -64,7 +65,7 @@ def epic_update(*, actor: User, epic: Epic, **fields) -> Epic:
     require_object(actor, "change", epic)
     if set(fields) - {"title", "description", "rank"}:
         raise ValidationError({"title": "Only title, description and rank are edited here."})
-    return update_audited(epic, actor=actor, fields=fields, verb="epic_update")
+    return update_audited(epic, actor=actor, fields=fields, verb=AuditVerb.EPIC_UPDATE)
 
 
 def _transition(story: Story, source: str, target: str, actor, at: datetime | None = None) -> None:
@@ -104,7 +105,7 @@ def story_create(
             rank=rank,
         ),
         actor=actor,
-        verb="story_create",
+        verb=AuditVerb.STORY_CREATE,
     )
     _transition(story, "", StoryStatus.BACKLOG, actor, at=at)
     refresh_forecast(initiative, actor=actor)
@@ -120,7 +121,7 @@ def story_update(*, actor: User, story: Story, **fields) -> Story:
     sprint = fields.get("sprint")
     if sprint is not None and sprint.status == SprintStatus.CLOSED:
         raise ValidationError({"sprint": "That sprint is closed."})
-    story = update_audited(story, actor=actor, fields=fields, verb="story_update")
+    story = update_audited(story, actor=actor, fields=fields, verb=AuditVerb.STORY_UPDATE)
     if "points" in fields:
         refresh_forecast(story.initiative, actor=actor)
     return story
@@ -159,7 +160,7 @@ def story_move(
     source = story.status
     if source == status:
         if rank is not None and rank != story.rank:
-            return update_audited(story, actor=actor, fields={"rank": rank}, verb="story_rank")
+            return update_audited(story, actor=actor, fields={"rank": rank}, verb=AuditVerb.STORY_RANK)
         return story
     message = wip_violation(initiative, status, moving=story)
     if message:
@@ -176,7 +177,7 @@ def story_move(
     if rank is not None:
         fields["rank"] = rank
     story = update_audited(
-        story, actor=actor, fields=fields, verb="story_move", action=AuditAction.TRANSITION
+        story, actor=actor, fields=fields, verb=AuditVerb.STORY_MOVE, action=AuditAction.TRANSITION
     )
     _transition(story, source, status, actor, at=now)
     return story
@@ -193,7 +194,7 @@ def sprint_create(
     return create_audited(
         Sprint(initiative=initiative, name=name, start=start, end=end, goal=goal),
         actor=actor,
-        verb="sprint_create",
+        verb=AuditVerb.SPRINT_CREATE,
     )
 
 
@@ -209,7 +210,7 @@ def sprint_start(*, actor: User, sprint: Sprint) -> Sprint:
         sprint,
         actor=actor,
         fields={"status": SprintStatus.ACTIVE, "committed_points": committed},
-        verb="sprint_start",
+        verb=AuditVerb.SPRINT_START,
         action=AuditAction.TRANSITION,
     )
 
@@ -224,7 +225,7 @@ def sprint_close(*, actor: User, sprint: Sprint) -> Sprint:
         sprint,
         actor=actor,
         fields={"status": SprintStatus.CLOSED, "completed_points": done},
-        verb="sprint_close",
+        verb=AuditVerb.SPRINT_CLOSE,
         action=AuditAction.TRANSITION,
     )
     for story in sprint.stories.exclude(status=StoryStatus.DONE):
@@ -233,7 +234,7 @@ def sprint_close(*, actor: User, sprint: Sprint) -> Sprint:
             actor=actor,
             fields={"sprint": None},
             reason=f"Carried over from {sprint.name}",
-            verb="story_carry_over",
+            verb=AuditVerb.STORY_CARRY_OVER,
         )
     refresh_forecast(sprint.initiative, actor=actor)
     return sprint

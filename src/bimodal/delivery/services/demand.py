@@ -17,6 +17,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.delivery import scoring
 from bimodal.delivery.choices import (
     DEMAND_TRANSITIONS,
@@ -72,7 +73,7 @@ def scoring_model_update(*, actor: User, note: str = "", rescore: bool = True, *
         ScoringModel(version=current.version + 1, note=note, created_by=actor, **values),
         actor=actor,
         reason=note,
-        verb="scoring_model_update",
+        verb=AuditVerb.SCORING_MODEL_UPDATE,
     )
     if rescore:
         for demand in Demand.objects.filter(status__in=[DemandStatus.DRAFT, DemandStatus.SUBMITTED]):
@@ -100,7 +101,7 @@ def _score(demand: Demand, *, actor, model: ScoringModel | None = None, reason: 
         actor=actor,
         fields={"score": score_for(demand, model), "scoring_model": model, "scored_at": timezone.now()},
         reason=reason,
-        verb="demand_score",
+        verb=AuditVerb.DEMAND_SCORE,
     )
 
 
@@ -127,7 +128,7 @@ def demand_create(*, actor: User, title: str, org_unit: OrgUnit, mode: Mode, **f
         requester=actor,
         **fields,
     )
-    create_audited(demand, actor=actor, verb="demand_create")
+    create_audited(demand, actor=actor, verb=AuditVerb.DEMAND_CREATE)
     return _score(demand, actor=actor)
 
 
@@ -140,7 +141,7 @@ def demand_update(*, actor: User, demand: Demand, reason: str = "", **fields) ->
     unknown = set(fields) - DEMAND_FIELDS
     if unknown:
         raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
-    demand = update_audited(demand, actor=actor, fields=fields, reason=reason, verb="demand_update")
+    demand = update_audited(demand, actor=actor, fields=fields, reason=reason, verb=AuditVerb.DEMAND_UPDATE)
     if SCORED_FIELDS & set(fields) or demand.score is None:
         demand = _score(demand, actor=actor)
     return demand
@@ -176,7 +177,7 @@ def demand_submit(*, actor: User, demand: Demand) -> Demand:
         demand,
         actor=actor,
         fields={"status": target, "submitted_at": timezone.now(), "decided_at": None, "decision_note": ""},
-        verb="demand_submit",
+        verb=AuditVerb.DEMAND_SUBMIT,
         action=AuditAction.TRANSITION,
     )
     _governance().decision_request_open(
@@ -212,7 +213,7 @@ def demand_withdraw(*, actor: User, demand: Demand, reason: str = "") -> Demand:
         actor=actor,
         fields={"status": DemandStatus.WITHDRAWN},
         reason=reason,
-        verb="demand_withdraw",
+        verb=AuditVerb.DEMAND_WITHDRAW,
         action=AuditAction.TRANSITION,
     )
 
@@ -236,7 +237,7 @@ def demand_decided(*, actor, demand: Demand, approved: bool, note: str = "") -> 
         actor=actor,
         fields={"status": target, "decided_at": timezone.now(), "decision_note": note},
         reason=note,
-        verb=f"demand_{target}",
+        verb=AuditVerb(f"demand_{target}"),
         action=AuditAction.TRANSITION,
     )
     if approved:

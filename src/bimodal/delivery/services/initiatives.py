@@ -18,6 +18,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.delivery import health
 from bimodal.delivery.choices import (
     INITIATIVE_TRANSITIONS,
@@ -91,7 +92,9 @@ def _initiative_build(
         demand=demand,
         **({"wip_limits": dict(DEFAULT_WIP_LIMITS) if approach == Approach.AGILE else {}} | fields),
     )
-    create_audited(initiative, actor=actor, m2m={"services": list(services)}, verb="initiative_create")
+    create_audited(
+        initiative, actor=actor, m2m={"services": list(services)}, verb=AuditVerb.INITIATIVE_CREATE
+    )
     if approach == Approach.WATERFALL:
         start = baseline_start or timezone.localdate()
         end = baseline_end or start + timedelta(days=DEFAULT_DURATION_DAYS)
@@ -110,13 +113,17 @@ def _initiative_build(
                     forecast_end=p_end,
                 ),
                 actor=actor,
-                verb="phase_create",
+                verb=AuditVerb.PHASE_CREATE,
             )
             gate = create_audited(
-                StageGate(phase=phase, name=f"{PhaseKind(kind).label} gate"), actor=actor, verb="gate_create"
+                StageGate(phase=phase, name=f"{PhaseKind(kind).label} gate"),
+                actor=actor,
+                verb=AuditVerb.GATE_CREATE,
             )
             for criterion in DEFAULT_GATE_CRITERIA[kind]:
-                create_audited(GateCriterion(gate=gate, name=criterion), actor=actor, verb="criterion_create")
+                create_audited(
+                    GateCriterion(gate=gate, name=criterion), actor=actor, verb=AuditVerb.CRITERION_CREATE
+                )
     return initiative
 
 
@@ -168,7 +175,7 @@ def initiative_update(
         raise ValidationError({"name": f"These fields cannot be edited here: {', '.join(sorted(unknown))}."})
     m2m = {"services": list(services)} if services is not None else None
     return update_audited(
-        initiative, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="initiative_update"
+        initiative, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.INITIATIVE_UPDATE
     )
 
 
@@ -185,7 +192,7 @@ def initiative_rebaseline(
         actor=actor,
         fields={"baseline_start": baseline_start, "baseline_end": baseline_end},
         reason=reason,
-        verb="initiative_rebaseline",
+        verb=AuditVerb.INITIATIVE_REBASELINE,
     )
 
 
@@ -201,7 +208,7 @@ def initiative_transition(
         actor=actor,
         fields={"status": status},
         reason=reason,
-        verb=f"initiative_{status}",
+        verb=AuditVerb(f"initiative_{status}"),
         action=AuditAction.TRANSITION,
     )
 
@@ -234,7 +241,7 @@ def refresh_forecast(initiative: Initiative, *, actor) -> Initiative:
             forecast = initiative.forecast_end
     if forecast != initiative.forecast_end:
         initiative = update_audited(
-            initiative, actor=actor, fields={"forecast_end": forecast}, verb="initiative_forecast"
+            initiative, actor=actor, fields={"forecast_end": forecast}, verb=AuditVerb.INITIATIVE_FORECAST
         )
     return initiative
 
@@ -264,7 +271,7 @@ def risk_create(*, actor: User, initiative: Initiative, title: str, **fields) ->
     """Log a risk against an initiative."""
     _require_work(actor, initiative, "delivery.add_initiativerisk")
     return create_audited(
-        InitiativeRisk(initiative=initiative, title=title, **fields), actor=actor, verb="risk_create"
+        InitiativeRisk(initiative=initiative, title=title, **fields), actor=actor, verb=AuditVerb.RISK_CREATE
     )
 
 
@@ -272,7 +279,7 @@ def risk_create(*, actor: User, initiative: Initiative, title: str, **fields) ->
 def risk_update(*, actor: User, risk: InitiativeRisk, reason: str = "", **fields) -> InitiativeRisk:
     """Re-assess, mitigate or close a risk."""
     require_object(actor, "change", risk)
-    return update_audited(risk, actor=actor, fields=fields, reason=reason, verb="risk_update")
+    return update_audited(risk, actor=actor, fields=fields, reason=reason, verb=AuditVerb.RISK_UPDATE)
 
 
 @transaction.atomic
@@ -310,7 +317,7 @@ def dependency_create(
             initiative=initiative, depends_on=depends_on, description=description, needed_by=needed_by
         ),
         actor=actor,
-        verb="dependency_create",
+        verb=AuditVerb.DEPENDENCY_CREATE,
     )
 
 
@@ -319,4 +326,4 @@ def dependency_delete(*, actor: User, dependency: InitiativeDependency) -> None:
     """Remove a dependency."""
     require_perm(actor, "delivery.delete_initiativedependency")
     require_object(actor, "change", dependency)
-    delete_audited(dependency, actor=actor, verb="dependency_delete")
+    delete_audited(dependency, actor=actor, verb=AuditVerb.DEPENDENCY_DELETE)

@@ -15,6 +15,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.delivery import whatif
 from bimodal.delivery.models import (
     Actual,
@@ -42,8 +43,8 @@ def _budget_put(
         lookup=lookup,
         fields={"amount": amount, **({"note": note} if note else {})},  # a blank note keeps the one there
         defaults={"mode": mode, "investment_class": investment_class},
-        verb="budget_set",
-        update_verb="budget_update",
+        verb=AuditVerb.BUDGET_SET,
+        update_verb=AuditVerb.BUDGET_UPDATE,
     )
 
 
@@ -104,7 +105,7 @@ def actual_record(
             recorded_by=actor,
         ),
         actor=actor,
-        verb="actual_record",
+        verb=AuditVerb.ACTUAL_RECORD,
     )
 
 
@@ -121,8 +122,8 @@ def capacity_set(*, actor: User, team: Team, fiscal_year: int, mode: Mode, fte: 
         actor=actor,
         lookup={"team": team, "fiscal_year": fiscal_year, "mode": mode},
         fields={"fte": fte},
-        verb="capacity_set",
-        update_verb="capacity_update",
+        verb=AuditVerb.CAPACITY_SET,
+        update_verb=AuditVerb.CAPACITY_UPDATE,
     )
 
 
@@ -140,8 +141,8 @@ def _allocation_put(
         lookup=lookup,
         fields={"fte": fte, **({"note": note} if note else {})},  # a blank note keeps the one there
         defaults={"mode": mode, "investment_class": investment_class},
-        verb="allocation_set",
-        update_verb="allocation_update",
+        verb=AuditVerb.ALLOCATION_SET,
+        update_verb=AuditVerb.ALLOCATION_UPDATE,
     )
 
 
@@ -199,12 +200,12 @@ def reallocate_apply(*, actor: User, plan, reason: str = ""):
         actor=actor,
         fields={field: getattr(source, field) - plan.quantity},
         reason=reason,
-        verb="reallocate_from",
+        verb=AuditVerb.REALLOCATE_FROM,
     )
     target = plan.target
     if target.pk is None:
         setattr(target, field, plan.quantity)
-        target = create_audited(target, actor=actor, reason=reason, verb="reallocate_to")
+        target = create_audited(target, actor=actor, reason=reason, verb=AuditVerb.REALLOCATE_TO)
     else:
         target = type(target)._default_manager.select_for_update().get(pk=target.pk)
         target = update_audited(
@@ -212,6 +213,6 @@ def reallocate_apply(*, actor: User, plan, reason: str = ""):
             actor=actor,
             fields={field: getattr(target, field) + plan.quantity},
             reason=reason,
-            verb="reallocate_to",
+            verb=AuditVerb.REALLOCATE_TO,
         )
     return source, target

@@ -17,6 +17,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.delivery import selectors
 from bimodal.delivery.choices import (
     GATE_TRANSITIONS,
@@ -49,7 +50,7 @@ def phase_update(*, actor: User, phase: Phase, reason: str = "", **fields) -> Ph
     allowed = {"forecast_start", "forecast_end"}
     if set(fields) - allowed:
         raise ValidationError({"forecast_end": "Only the forecast dates of a phase are edited directly."})
-    phase = update_audited(phase, actor=actor, fields=fields, reason=reason, verb="phase_update")
+    phase = update_audited(phase, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PHASE_UPDATE)
     refresh_forecast(phase.initiative, actor=actor)
     return phase
 
@@ -65,7 +66,9 @@ def criterion_add(*, actor: User, gate: StageGate, name: str, description: str =
             {"name": "The gate is awaiting approval or has passed: its criteria are frozen."}
         )
     return create_audited(
-        GateCriterion(gate=gate, name=name, description=description), actor=actor, verb="criterion_add"
+        GateCriterion(gate=gate, name=name, description=description),
+        actor=actor,
+        verb=AuditVerb.CRITERION_ADD,
     )
 
 
@@ -83,7 +86,7 @@ def criterion_set(*, actor: User, criterion: GateCriterion, met: bool, evidence:
     fields = {"met": met, "evidence": evidence or criterion.evidence}
     fields |= {"met_by": actor, "met_at": timezone.now()} if met else {"met_by": None, "met_at": None}
     return update_audited(
-        criterion, actor=actor, fields=fields, verb="criterion_met" if met else "criterion_unmet"
+        criterion, actor=actor, fields=fields, verb=AuditVerb("criterion_met" if met else "criterion_unmet")
     )
 
 
@@ -115,7 +118,7 @@ def gate_submit(*, actor: User, gate: StageGate) -> StageGate:
         gate,
         actor=actor,
         fields={"status": GateStatus.AWAITING_APPROVAL, "requested_at": timezone.now()},
-        verb="gate_submit",
+        verb=AuditVerb.GATE_SUBMIT,
         action=AuditAction.TRANSITION,
     )
     budget = initiative.budgets.aggregate(s=Sum("amount"))["s"]
@@ -157,7 +160,7 @@ def _gate_pass(gate: StageGate, *, actor, note: str = "") -> StageGate:
             "decision_note": note,
         },
         reason=note,
-        verb="gate_pass",
+        verb=AuditVerb.GATE_PASS,
         action=AuditAction.TRANSITION,
     )
     phase = gate.phase
@@ -165,7 +168,7 @@ def _gate_pass(gate: StageGate, *, actor, note: str = "") -> StageGate:
         phase,
         actor=actor,
         fields={"status": PhaseStatus.COMPLETE, "actual_end": today},
-        verb="phase_complete",
+        verb=AuditVerb.PHASE_COMPLETE,
         action=AuditAction.TRANSITION,
     )
     following = phase.initiative.phases.filter(order__gt=phase.order).order_by("order").first()
@@ -174,7 +177,7 @@ def _gate_pass(gate: StageGate, *, actor, note: str = "") -> StageGate:
             following,
             actor=actor,
             fields={"status": PhaseStatus.IN_PROGRESS},
-            verb="phase_start",
+            verb=AuditVerb.PHASE_START,
             action=AuditAction.TRANSITION,
         )
     refresh_forecast(phase.initiative, actor=actor)
@@ -204,7 +207,7 @@ def gate_decided(*, actor, gate: StageGate, approved: bool, note: str = "") -> S
             "decision_note": note,
         },
         reason=note,
-        verb="gate_reject",
+        verb=AuditVerb.GATE_REJECT,
         action=AuditAction.TRANSITION,
     )
 
@@ -233,7 +236,7 @@ def milestone_create(
             forecast_date=forecast_date or baseline_date,
         ),
         actor=actor,
-        verb="milestone_create",
+        verb=AuditVerb.MILESTONE_CREATE,
     )
     refresh_forecast(initiative, actor=actor)
     return milestone
@@ -245,6 +248,8 @@ def milestone_update(*, actor: User, milestone: Milestone, reason: str = "", **f
     require_object(actor, "change", milestone)
     if set(fields) - {"name", "forecast_date", "actual_date"}:
         raise ValidationError({"forecast_date": "Only the name, forecast and actual dates are edited here."})
-    milestone = update_audited(milestone, actor=actor, fields=fields, reason=reason, verb="milestone_update")
+    milestone = update_audited(
+        milestone, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MILESTONE_UPDATE
+    )
     refresh_forecast(milestone.initiative, actor=actor)
     return milestone

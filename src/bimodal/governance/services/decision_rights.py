@@ -17,6 +17,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance.choices import (
     ForumKind,
     PartyKind,
@@ -88,7 +89,7 @@ def decision_types_ensure(*, actor: User | None = None) -> int:
                 order=(order + 1) * 10,
             ),
             actor=actor,
-            verb="decision_type_create",
+            verb=AuditVerb.DECISION_TYPE_CREATE,
         )
         created += 1
     return created
@@ -112,7 +113,7 @@ def decision_type_create(*, actor: User, key: str = "", name: str, **fields) -> 
     dtype = DecisionType(
         key=key or unique_slug(DecisionType, name, field="key").replace("-", "_"), name=name, **fields
     )
-    return create_audited(dtype, actor=actor, verb="decision_type_create")
+    return create_audited(dtype, actor=actor, verb=AuditVerb.DECISION_TYPE_CREATE)
 
 
 @transaction.atomic
@@ -123,7 +124,7 @@ def decision_type_update(
     require_perm(actor, "governance.change_decisiontype")
     fields.pop("key", None)
     return update_audited(
-        decision_type, actor=actor, fields=fields, reason=reason, verb="decision_type_update"
+        decision_type, actor=actor, fields=fields, reason=reason, verb=AuditVerb.DECISION_TYPE_UPDATE
     )
 
 
@@ -188,15 +189,17 @@ def decision_right_set(
     ).first()
     if not raci:
         if existing:
-            delete_audited(existing, actor=actor, verb="decision_right_remove")
+            delete_audited(existing, actor=actor, verb=AuditVerb.DECISION_RIGHT_REMOVE)
         return None
     if existing:
-        right = update_audited(existing, actor=actor, fields={"raci": raci}, verb="decision_right_update")
+        right = update_audited(
+            existing, actor=actor, fields={"raci": raci}, verb=AuditVerb.DECISION_RIGHT_UPDATE
+        )
     else:
         right = create_audited(
             DecisionRight(decision_type=decision_type, org_unit=org_unit, raci=raci, **fields),
             actor=actor,
-            verb="decision_right_create",
+            verb=AuditVerb.DECISION_RIGHT_CREATE,
         )
     _check_single_accountable(decision_type, org_unit)
     return right
@@ -227,11 +230,15 @@ def decision_rights_save(
             raise ValidationError({"raci": f"Use R, A, C or I, not {letter!r}."})
         right = current.get((type_key, party))
         if right and not letter:
-            delete_audited(right, actor=actor, reason=reason, verb="decision_right_remove")
+            delete_audited(right, actor=actor, reason=reason, verb=AuditVerb.DECISION_RIGHT_REMOVE)
             counts["removed"] += 1
         elif right and right.raci != letter:
             update_audited(
-                right, actor=actor, fields={"raci": letter}, reason=reason, verb="decision_right_update"
+                right,
+                actor=actor,
+                fields={"raci": letter},
+                reason=reason,
+                verb=AuditVerb.DECISION_RIGHT_UPDATE,
             )
             counts["updated"] += 1
         elif not right and letter:
@@ -240,7 +247,7 @@ def decision_rights_save(
                 DecisionRight(decision_type=dtype, org_unit=org_unit, raci=letter, **fields),
                 actor=actor,
                 reason=reason,
-                verb="decision_right_create",
+                verb=AuditVerb.DECISION_RIGHT_CREATE,
             )
             counts["created"] += 1
         else:
@@ -255,4 +262,4 @@ def decision_rights_save(
 def decision_right_remove(*, actor: User, right: DecisionRight, reason: str = "") -> None:
     """Remove one decision right."""
     _require_rights_editor(actor)
-    delete_audited(right, actor=actor, reason=reason, verb="decision_right_remove")
+    delete_audited(right, actor=actor, reason=reason, verb=AuditVerb.DECISION_RIGHT_REMOVE)

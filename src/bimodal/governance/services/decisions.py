@@ -18,6 +18,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance import registry, routing
 from bimodal.governance.choices import (
     DECISION_TRANSITIONS,
@@ -53,7 +54,7 @@ def _transition(
         actor=actor,
         fields={"status": target, **fields},
         reason=reason,
-        verb=f"decision_{target}",
+        verb=AuditVerb(f"decision_{target}"),
         action=AuditAction.TRANSITION,
     )
 
@@ -98,7 +99,7 @@ def decision_request_open(
     if subject is not None:
         request.content_type = ContentType.objects.get_for_model(subject, for_concrete_model=True)
         request.object_id = subject.pk
-    return create_audited(request, actor=actor, verb="decision_request_open")
+    return create_audited(request, actor=actor, verb=AuditVerb.DECISION_REQUEST_OPEN)
 
 
 def holds_step(user: User, step: dict, request: DecisionRequest) -> bool:
@@ -198,7 +199,10 @@ def decision_record(
     if meeting is not None:
         for item in AgendaItem.objects.filter(meeting=meeting, decision_request=request):
             update_audited(
-                item, actor=actor, fields={"outcome": outcome, "notes": note}, verb="agenda_item_record"
+                item,
+                actor=actor,
+                fields={"outcome": outcome, "notes": note},
+                verb=AuditVerb.AGENDA_ITEM_RECORD,
             )
     for handler in registry.decision_handlers(request.decision_type.key):
         handler(request, actor=actor)

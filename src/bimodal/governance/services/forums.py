@@ -20,6 +20,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance import registry
 from bimodal.governance.choices import (
     MEETING_TRANSITIONS,
@@ -43,7 +44,7 @@ def forum_create(*, actor: User, name: str, slug: str = "", members=(), **fields
     """Create a forum with its members."""
     require_perm(actor, "governance.add_forum")
     forum = Forum(name=name, slug=slug or unique_slug(Forum, name), **fields)
-    return create_audited(forum, actor=actor, m2m={"members": list(members)}, verb="forum_create")
+    return create_audited(forum, actor=actor, m2m={"members": list(members)}, verb=AuditVerb.FORUM_CREATE)
 
 
 @transaction.atomic
@@ -51,7 +52,9 @@ def forum_update(*, actor: User, forum: Forum, members=None, reason: str = "", *
     """Change a forum's attributes or members."""
     require_perm(actor, "governance.change_forum")
     m2m = {"members": list(members)} if members is not None else None
-    return update_audited(forum, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="forum_update")
+    return update_audited(
+        forum, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.FORUM_UPDATE
+    )
 
 
 # --- meetings ------------------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ def meeting_create(*, actor: User, forum: Forum, scheduled_for: datetime, attend
         raise PermissionDenied("Only the chair of the forum or a governance lead plans its meetings.")
     attendees = list(attendees)
     meeting = Meeting(forum=forum, scheduled_for=scheduled_for, quorum_met=_quorum_met(forum, attendees))
-    return create_audited(meeting, actor=actor, m2m={"attendees": attendees}, verb="meeting_create")
+    return create_audited(meeting, actor=actor, m2m={"attendees": attendees}, verb=AuditVerb.MEETING_CREATE)
 
 
 def _check_meeting_open(meeting: Meeting) -> None:
@@ -142,7 +145,7 @@ def meeting_build_agenda(*, actor: User, meeting: Meeting) -> list[AgendaItem]:
             action=AuditAction.UPDATE,
             obj=meeting,
             after={"agenda_added": [item.topic for item in new]},
-            verb="meeting_build_agenda",
+            verb=AuditVerb.MEETING_BUILD_AGENDA,
         )
     return list(meeting.agenda_items.select_related("decision_request").order_by("order", "pk"))
 
@@ -156,7 +159,7 @@ def agenda_item_add(*, actor: User, meeting: Meeting, topic: str, notes: str = "
     return create_audited(
         AgendaItem(meeting=meeting, order=order, topic=topic, notes=notes, source="topic"),
         actor=actor,
-        verb="agenda_item_add",
+        verb=AuditVerb.AGENDA_ITEM_ADD,
     )
 
 
@@ -181,7 +184,7 @@ def agenda_item_record(*, actor: User, item: AgendaItem, outcome: str, notes: st
     if not (sits_on(actor, meeting.forum) or actor.has_perm("governance.change_meeting")):
         raise PermissionDenied("Only the chair or a member of the forum records its agenda.")
     return update_audited(
-        item, actor=actor, fields={"outcome": outcome, "notes": notes}, verb="agenda_item_record"
+        item, actor=actor, fields={"outcome": outcome, "notes": notes}, verb=AuditVerb.AGENDA_ITEM_RECORD
     )
 
 
@@ -207,7 +210,7 @@ def meeting_record_attendance(*, actor: User, meeting: Meeting, attendees: Itera
         actor=actor,
         fields={"quorum_met": _quorum_met(meeting.forum, attendees)},
         m2m={"attendees": attendees},
-        verb="meeting_record_attendance",
+        verb=AuditVerb.MEETING_RECORD_ATTENDANCE,
     )
 
 
@@ -229,7 +232,7 @@ def meeting_record_minutes(
         actor=actor,
         fields=fields,
         m2m=m2m,
-        verb="meeting_record_minutes",
+        verb=AuditVerb.MEETING_RECORD_MINUTES,
         action=AuditAction.TRANSITION,
     )
 
@@ -244,6 +247,6 @@ def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meetin
         actor=actor,
         fields={"status": MeetingStatus.CANCELLED},
         reason=reason,
-        verb="meeting_cancel",
+        verb=AuditVerb.MEETING_CANCEL,
         action=AuditAction.TRANSITION,
     )

@@ -11,6 +11,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.models import (
     Policy,
@@ -43,7 +44,7 @@ def policy_create(*, actor: User, key: str = "", name: str, **fields) -> Policy:
         raise TypeError(f"unknown policy fields {sorted(unknown)}")
     key = key or unique_slug(Policy, name, field="key")
     policy = Policy(key=key, name=name, version=1, is_current=True, created_by=actor, **fields)
-    return create_audited(policy, actor=actor, verb="policy_create")
+    return create_audited(policy, actor=actor, verb=AuditVerb.POLICY_CREATE)
 
 
 @transaction.atomic
@@ -58,8 +59,10 @@ def policy_update(*, actor: User, policy: Policy, reason: str = "", **fields) ->
     draft.full_clean(exclude=["key"], validate_constraints=False)
     if all(getattr(draft, n) == getattr(current, n) for n in POLICY_FIELDS):
         return current
-    update_audited(current, actor=actor, fields={"is_current": False}, reason=reason, verb="policy_supersede")
-    return create_audited(draft, actor=actor, reason=reason, verb="policy_update")
+    update_audited(
+        current, actor=actor, fields={"is_current": False}, reason=reason, verb=AuditVerb.POLICY_SUPERSEDE
+    )
+    return create_audited(draft, actor=actor, reason=reason, verb=AuditVerb.POLICY_UPDATE)
 
 
 def policy_try(*, draft: Policy, context: dict) -> dict:

@@ -15,6 +15,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio import assessment as engine
 from bimodal.portfolio.choices import (
     QUESTIONNAIRE_TRANSITIONS,
@@ -53,7 +54,7 @@ def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
     questionnaire = create_audited(
         Questionnaire(version=version, name="Mode readiness", notes="The default questionnaire."),
         actor=actor,
-        verb="questionnaire_create",
+        verb=AuditVerb.QUESTIONNAIRE_CREATE,
     )
     for order, spec in enumerate(engine.DEFAULT_CRITERIA):
         create_audited(
@@ -69,7 +70,7 @@ def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
                 order=order,
             ),
             actor=actor,
-            verb="criterion_create",
+            verb=AuditVerb.CRITERION_CREATE,
         )
     if not Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED).exists():
         questionnaire = _publish(questionnaire, actor=actor)
@@ -81,7 +82,10 @@ def _publish(questionnaire: Questionnaire, *, actor) -> Questionnaire:
         pk=questionnaire.pk
     ):
         update_audited(
-            old, actor=actor, fields={"status": QuestionnaireStatus.RETIRED}, verb="questionnaire_retire"
+            old,
+            actor=actor,
+            fields={"status": QuestionnaireStatus.RETIRED},
+            verb=AuditVerb.QUESTIONNAIRE_RETIRE,
         )
     return update_audited(
         questionnaire,
@@ -91,7 +95,7 @@ def _publish(questionnaire: Questionnaire, *, actor) -> Questionnaire:
             "published_at": timezone.now(),
             "published_by": actor if getattr(actor, "is_authenticated", False) else None,
         },
-        verb="questionnaire_publish",
+        verb=AuditVerb.QUESTIONNAIRE_PUBLISH,
         action=AuditAction.TRANSITION,
     )
 
@@ -104,7 +108,7 @@ def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Question
     draft = create_audited(
         Questionnaire(version=version, name=source.name, notes=f"Copied from v{source.version}."),
         actor=actor,
-        verb="questionnaire_create",
+        verb=AuditVerb.QUESTIONNAIRE_CREATE,
     )
     for criterion in source.criteria.all():
         create_audited(
@@ -120,7 +124,7 @@ def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Question
                 order=criterion.order,
             ),
             actor=actor,
-            verb="criterion_create",
+            verb=AuditVerb.CRITERION_CREATE,
         )
     return draft
 
@@ -141,7 +145,9 @@ def criterion_update(*, actor: User, criterion: Criterion, reason: str = "", **f
     """Change a criterion's label, weight, direction per mode or options (drafts only)."""
     require_object(actor, "change", criterion)
     fields.pop("questionnaire", None)
-    return update_audited(criterion, actor=actor, fields=fields, reason=reason, verb="criterion_update")
+    return update_audited(
+        criterion, actor=actor, fields=fields, reason=reason, verb=AuditVerb.CRITERION_UPDATE
+    )
 
 
 @transaction.atomic
@@ -177,7 +183,7 @@ def criterion_add(
         options=options,
         order=order,
     )
-    return create_audited(criterion, actor=actor, verb="criterion_add")
+    return create_audited(criterion, actor=actor, verb=AuditVerb.CRITERION_ADD)
 
 
 @transaction.atomic
@@ -185,7 +191,7 @@ def criterion_remove(*, actor: User, criterion: Criterion, reason: str = "") -> 
     """Remove a criterion from a draft questionnaire."""
     require_perm(actor, "portfolio.delete_criterion")
     require_object(actor, "delete", criterion)
-    delete_audited(criterion, actor=actor, reason=reason, verb="criterion_remove")
+    delete_audited(criterion, actor=actor, reason=reason, verb=AuditVerb.CRITERION_REMOVE)
 
 
 # --- assessments -----------------------------------------------------------------------------------
@@ -254,7 +260,7 @@ def assessment_record(
             **assessment_fields(result, modes),
         ),
         actor=actor,
-        verb="assessment_record",
+        verb=AuditVerb.ASSESSMENT_RECORD,
     )
 
 

@@ -16,6 +16,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import (
     BusinessCapability,
     Mode,
@@ -38,11 +39,11 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
             mode = Mode.objects.filter(key=fields["key"]).first()
             if mode is None:
                 mode = create_audited(
-                    Mode(**fields), actor=actor, reason=f"preset {preset}", verb="mode_create"
+                    Mode(**fields), actor=actor, reason=f"preset {preset}", verb=AuditVerb.MODE_CREATE
                 )
             else:
                 mode = update_audited(
-                    mode, actor=actor, fields=fields, reason=f"preset {preset}", verb="mode_update"
+                    mode, actor=actor, fields=fields, reason=f"preset {preset}", verb=AuditVerb.MODE_UPDATE
                 )
             modes.append(mode)
     return modes
@@ -51,7 +52,7 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
 def mode_update(*, actor: User, mode: Mode, reason: str = "", **fields) -> Mode:
     """Change a mode's name or governance profile."""
     require_object(actor, "change", mode)
-    return update_audited(mode, actor=actor, fields=fields, reason=reason, verb="mode_update")
+    return update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
 
 
 def service_create(
@@ -67,7 +68,7 @@ def service_create(
         name=name, slug=slug or unique_slug(Service, name), mode=mode, owner_team=owner_team, **fields
     )
     return create_audited(
-        service, actor=actor, m2m={"regulatory_tags": regulatory_tags}, verb="service_create"
+        service, actor=actor, m2m={"regulatory_tags": regulatory_tags}, verb=AuditVerb.SERVICE_CREATE
     )
 
 
@@ -80,7 +81,9 @@ def service_update(
         raise ValidationError({"mode": "Use reclassification to move a service to another mode."})
     fields.pop("mode", None)
     m2m = {"regulatory_tags": regulatory_tags} if regulatory_tags is not None else None
-    return update_audited(service, actor=actor, fields=fields, m2m=m2m, reason=reason, verb="service_update")
+    return update_audited(
+        service, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.SERVICE_UPDATE
+    )
 
 
 def service_change_mode(*, actor: User, service: Service, mode: Mode, reason: str) -> Service:
@@ -101,7 +104,7 @@ def _move_service(service: Service, mode: Mode, *, actor, reason: str) -> Servic
         actor=actor,
         fields={"mode": mode},
         reason=reason.strip(),
-        verb="service_change_mode",
+        verb=AuditVerb.SERVICE_CHANGE_MODE,
         action=AuditAction.TRANSITION,
     )
 
@@ -123,14 +126,14 @@ def dependency_add(
                 }
             )
         edge = ServiceDependency(source=source, target=target, kind=kind, description=description)
-        return create_audited(edge, actor=actor, verb="dependency_add")
+        return create_audited(edge, actor=actor, verb=AuditVerb.DEPENDENCY_ADD)
 
 
 def dependency_remove(*, actor: User, dependency: ServiceDependency, reason: str = "") -> None:
     """Remove a dependency edge."""
     require_perm(actor, "portfolio.delete_servicedependency")
     require_object(actor, "delete", dependency)
-    delete_audited(dependency, actor=actor, reason=reason, verb="dependency_remove")
+    delete_audited(dependency, actor=actor, reason=reason, verb=AuditVerb.DEPENDENCY_REMOVE)
 
 
 def capability_get_or_create(*, actor: User, name: str) -> BusinessCapability:
@@ -139,7 +142,9 @@ def capability_get_or_create(*, actor: User, name: str) -> BusinessCapability:
     if existing:
         return existing
     require_perm(actor, "portfolio.add_businesscapability")
-    return create_audited(BusinessCapability(name=name.strip()), actor=actor)
+    return create_audited(
+        BusinessCapability(name=name.strip()), actor=actor, verb=AuditVerb.BUSINESSCAPABILITY_CREATE
+    )
 
 
 def regulatory_tag_get_or_create(*, actor: User, name: str) -> RegulatoryTag:
@@ -148,4 +153,4 @@ def regulatory_tag_get_or_create(*, actor: User, name: str) -> RegulatoryTag:
     if existing:
         return existing
     require_perm(actor, "portfolio.add_regulatorytag")
-    return create_audited(RegulatoryTag(name=name.strip()), actor=actor)
+    return create_audited(RegulatoryTag(name=name.strip()), actor=actor, verb=AuditVerb.REGULATORYTAG_CREATE)

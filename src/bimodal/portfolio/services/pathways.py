@@ -14,6 +14,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.choices import (
     PATHWAY_TRANSITIONS,
     PATHWAYS_IN_FLIGHT,
@@ -103,14 +104,16 @@ def pathway_create(
             proposal=proposal,
         ),
         actor=actor,
-        verb="pathway_create",
+        verb=AuditVerb.PATHWAY_CREATE,
     )
     for order, step in enumerate(steps):
         _add_step(pathway, actor=actor, order=order, fields=step)
     for order, item in enumerate(readiness):
         item = {"label": item} if isinstance(item, str) else dict(item)
         create_audited(
-            ReadinessCriterion(pathway=pathway, order=order, **item), actor=actor, verb="readiness_add"
+            ReadinessCriterion(pathway=pathway, order=order, **item),
+            actor=actor,
+            verb=AuditVerb.READINESS_ADD,
         )
     return pathway
 
@@ -126,7 +129,7 @@ def pathway_update(*, actor: User, pathway: MigrationPathway, reason: str = "", 
     to_mode = fields.get("to_mode")
     if to_mode is not None and to_mode.pk == pathway.from_mode_id:
         raise ValidationError({"to_mode": f"The pathway starts in {to_mode}; choose another target mode."})
-    return update_audited(pathway, actor=actor, fields=fields, reason=reason, verb="pathway_update")
+    return update_audited(pathway, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PATHWAY_UPDATE)
 
 
 def pathway_set_status(
@@ -144,7 +147,7 @@ def pathway_set_status(
         actor=actor,
         fields={"status": status},
         reason=reason,
-        verb="pathway_set_status",
+        verb=AuditVerb.PATHWAY_SET_STATUS,
         action=AuditAction.TRANSITION,
     )
 
@@ -153,7 +156,7 @@ def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dic
     fields = _step_fields(fields)
     step = PathwayStep(pathway=pathway, order=order, **fields)
     _check_step(step)
-    return create_audited(step, actor=actor, verb="pathway_step_add")
+    return create_audited(step, actor=actor, verb=AuditVerb.PATHWAY_STEP_ADD)
 
 
 @transaction.atomic
@@ -170,7 +173,7 @@ def pathway_step_update(*, actor: User, step: PathwayStep, reason: str = "", **f
     """Change a step's status (or tick it off with done=True), blocker, owner, due date or title."""
     require_object(actor, "change", step)
     fields = _step_fields(fields, current=step.status)
-    step = update_audited(step, actor=actor, fields=fields, reason=reason, verb="pathway_step_update")
+    step = update_audited(step, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PATHWAY_STEP_UPDATE)
     _check_step(step)  # raising here rolls the update back
     return step
 
@@ -186,7 +189,7 @@ def readiness_add(
     return create_audited(
         ReadinessCriterion(pathway=pathway, label=label, evidence=evidence, order=order),
         actor=actor,
-        verb="readiness_add",
+        verb=AuditVerb.READINESS_ADD,
     )
 
 
@@ -196,5 +199,5 @@ def readiness_update(
     """Mark a readiness criterion met (with evidence) or not."""
     require_object(actor, "change", criterion)
     return update_audited(
-        criterion, actor=actor, fields={"met": met, "evidence": evidence}, verb="readiness_update"
+        criterion, actor=actor, fields={"met": met, "evidence": evidence}, verb=AuditVerb.READINESS_UPDATE
     )

@@ -15,6 +15,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio import assessment as engine
 from bimodal.portfolio import hooks
 from bimodal.portfolio.choices import (
@@ -77,7 +78,7 @@ def proposal_create(
         source=source,
         proposed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    proposal = create_audited(proposal, actor=actor, verb="proposal_create")
+    proposal = create_audited(proposal, actor=actor, verb=AuditVerb.PROPOSAL_CREATE)
     hooks.decision_request_open(
         actor=actor,
         system=proposal.proposed_by_id is None,
@@ -145,7 +146,7 @@ def proposal_decided(
         actor=actor,
         fields={"status": status, "decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
         reason=note,
-        verb=f"proposal_{status}",
+        verb=AuditVerb(f"proposal_{status}"),
         action=AuditAction.TRANSITION,
     )
     if accepted:

@@ -13,6 +13,7 @@ from bimodal.core.services import (
     unique_slug,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk.choices import (
     DEFAULT_PRIORITY_MATRIX,
     Level,
@@ -33,7 +34,7 @@ def catalogue_item_create(*, actor: User, name: str, slug: str = "", **fields) -
     """Add an item to the request catalogue (form schema, approval and fulfilment tasks validated)."""
     require_perm(actor, "servicedesk.add_catalogueitem")
     item = CatalogueItem(name=name, slug=slug or unique_slug(CatalogueItem, name), **fields)
-    return create_audited(item, actor=actor, verb="catalogue_item_create")
+    return create_audited(item, actor=actor, verb=AuditVerb.CATALOGUE_ITEM_CREATE)
 
 
 @transaction.atomic
@@ -41,7 +42,9 @@ def catalogue_item_update(*, actor: User, item: CatalogueItem, reason: str = "",
     """Change a catalogue item; its form, approval and tasks apply to new requests."""
     require_perm(actor, "servicedesk.change_catalogueitem")
     require_object(actor, "change", item)
-    return update_audited(item, actor=actor, fields=fields, reason=reason, verb="catalogue_item_update")
+    return update_audited(
+        item, actor=actor, fields=fields, reason=reason, verb=AuditVerb.CATALOGUE_ITEM_UPDATE
+    )
 
 
 @transaction.atomic
@@ -49,7 +52,7 @@ def schedule_create(*, actor: User, name: str, slug: str = "", **fields) -> Supp
     """Add a support schedule (working hours, time zone, holidays, closures)."""
     require_perm(actor, "servicedesk.add_supportschedule")
     schedule = SupportSchedule(name=name, slug=slug or unique_slug(SupportSchedule, name), **fields)
-    return create_audited(schedule, actor=actor, verb="schedule_create")
+    return create_audited(schedule, actor=actor, verb=AuditVerb.SCHEDULE_CREATE)
 
 
 @transaction.atomic
@@ -57,14 +60,14 @@ def schedule_update(*, actor: User, schedule: SupportSchedule, reason: str = "",
     """Change a schedule: running clocks use it from their next recompute; due times move on next pause."""
     require_perm(actor, "servicedesk.change_supportschedule")
     require_object(actor, "change", schedule)
-    return update_audited(schedule, actor=actor, fields=fields, reason=reason, verb="schedule_update")
+    return update_audited(schedule, actor=actor, fields=fields, reason=reason, verb=AuditVerb.SCHEDULE_UPDATE)
 
 
 @transaction.atomic
 def sla_definition_create(*, actor: User, **fields) -> SlaDefinition:
     """Add an SLA definition; it applies to tickets opened (or re-prioritised) from now on."""
     require_perm(actor, "servicedesk.add_sladefinition")
-    return create_audited(SlaDefinition(**fields), actor=actor, verb="sla_definition_create")
+    return create_audited(SlaDefinition(**fields), actor=actor, verb=AuditVerb.SLA_DEFINITION_CREATE)
 
 
 @transaction.atomic
@@ -74,7 +77,9 @@ def sla_definition_update(
     """Change an SLA definition (existing clocks keep their definition, with its new target)."""
     require_perm(actor, "servicedesk.change_sladefinition")
     require_object(actor, "change", definition)
-    return update_audited(definition, actor=actor, fields=fields, reason=reason, verb="sla_definition_update")
+    return update_audited(
+        definition, actor=actor, fields=fields, reason=reason, verb=AuditVerb.SLA_DEFINITION_UPDATE
+    )
 
 
 def priority_matrix() -> dict[tuple[int, int], str]:
@@ -111,10 +116,14 @@ def priority_matrix_set(
                 PriorityRule(impact=impact, urgency=urgency, priority=priority),
                 actor=actor,
                 reason=reason,
-                verb="priority_matrix_set",
+                verb=AuditVerb.PRIORITY_MATRIX_SET,
             )
         elif rule.priority != priority:
             update_audited(
-                rule, actor=actor, fields={"priority": priority}, reason=reason, verb="priority_matrix_set"
+                rule,
+                actor=actor,
+                fields={"priority": priority},
+                reason=reason,
+                verb=AuditVerb.PRIORITY_MATRIX_SET,
             )
     return priority_matrix()

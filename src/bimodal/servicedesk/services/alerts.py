@@ -18,6 +18,7 @@ from bimodal.core.services import (
     notify,
 )
 from bimodal.core.transitions import record_ticket
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import (
     DONE_STATUSES,
@@ -144,7 +145,7 @@ def alertmanager_ingest(*, payload: dict, now: datetime | None = None) -> tuple[
         alert_group_key=group_key,
         opened_at=now,
     )
-    create_audited(incident, actor=machine, verb="ticket_create_from_alert")
+    create_audited(incident, actor=machine, verb=AuditVerb.TICKET_CREATE_FROM_ALERT)
     record_ticket(incident, "", incident.status, at=now)
     _event(incident, "opened", f"Opened by Alertmanager ({len(alerts)} alert(s))", actor=machine, at=now)
     sla_start(ticket=incident, now=now)

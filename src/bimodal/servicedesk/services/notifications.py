@@ -12,6 +12,7 @@ from bimodal.core.services import (
     require_object,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 
 # --- notifications ----------------------------------------------------------------------------------
 
@@ -23,7 +24,7 @@ def notification_mark_read(*, actor: User, notification: Notification) -> Notifi
     if notification.read_at is not None:
         return notification
     return update_audited(
-        notification, actor=actor, fields={"read_at": timezone.now()}, verb="notification_mark_read"
+        notification, actor=actor, fields={"read_at": timezone.now()}, verb=AuditVerb.NOTIFICATION_MARK_READ
     )
 
 
@@ -40,6 +41,6 @@ def notification_mark_all_read(*, actor: User) -> int:
         action=AuditAction.UPDATE,
         obj=actor,
         after={"notifications_read": ids},
-        verb="notification_mark_all_read",
+        verb=AuditVerb.NOTIFICATION_MARK_ALL_READ,
     )
     return len(ids)

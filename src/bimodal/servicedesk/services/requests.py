@@ -15,6 +15,7 @@ from bimodal.core.services import (
     require_perm,
     update_audited,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk.choices import (
     ApprovalState,
     Approver,
@@ -144,7 +145,7 @@ def task_complete(*, actor: User, task: FulfilmentTask) -> FulfilmentTask:
         task,
         actor=actor,
         fields={"status": TaskStatus.DONE, "done_by": actor, "done_at": timezone.now()},
-        verb="task_complete",
+        verb=AuditVerb.TASK_COMPLETE,
     )
     _event(task.ticket, "task", f"Task done: {task.title}", actor=actor)
     return task

@@ -16,6 +16,7 @@ from bimodal.core.models import Team, User
 from bimodal.core.services import (
     notify,
 )
+from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk import hooks, sla
 from bimodal.servicedesk.choices import (
     DONE_STATUSES,
@@ -376,7 +377,7 @@ def sla_escalate(
                 action=AuditAction.OTHER,
                 obj=escalation,
                 after=audit.snapshot(escalation),
-                verb="sla_escalate",
+                verb=AuditVerb.SLA_ESCALATE,
                 reason=subject,
             )
             _event(ticket, "escalation", subject, at=now)

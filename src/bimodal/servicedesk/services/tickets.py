@@ -21,6 +21,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.core.transitions import record_ticket, record_ticket_assigned
+from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk.choices import (
     PREFIX,
     RESPONDED_STATUSES,
@@ -110,7 +111,7 @@ def ticket_create(
         ticket.approval = ApprovalState.PENDING
     if ticket.assignment_group is not None:
         _check_supplier_cover(ticket, ticket.assignment_group, at=opened_at)
-    create_audited(ticket, actor=actor, verb="ticket_create")
+    create_audited(ticket, actor=actor, verb=AuditVerb.TICKET_CREATE)
     record_ticket(ticket, "", ticket.status, at=opened_at)
     _event(
         ticket, "opened", f"Opened by {actor} ({ticket.get_priority_display()})", actor=actor, at=opened_at
@@ -152,7 +153,7 @@ def _set_status(ticket: Ticket, status: str, *, actor, now: datetime, reason: st
         actor=actor,
         fields=fields,
         reason=reason,
-        verb="ticket_transition",
+        verb=AuditVerb.TICKET_TRANSITION,
         action=AuditAction.TRANSITION,
     )
     record_ticket(ticket, old, status, at=now)
@@ -233,7 +234,7 @@ def ticket_assign(
         actor=actor,
         fields={"assignment_group": group, "assignee": assignee},
         reason=reason,
-        verb="ticket_assign",
+        verb=AuditVerb.TICKET_ASSIGN,
     )
     _event(
         ticket,
@@ -280,7 +281,7 @@ def ticket_classify(
             raise ValidationError({"major_incident": "Only incidents can be major incidents."})
         fields["major_incident"] = major_incident
     old_priority = ticket.priority
-    ticket = update_audited(ticket, actor=actor, fields=fields, reason=reason, verb="ticket_classify")
+    ticket = update_audited(ticket, actor=actor, fields=fields, reason=reason, verb=AuditVerb.TICKET_CLASSIFY)
     if ticket.priority != old_priority:
         _event(ticket, "priority", f"Priority {old_priority} → {ticket.priority}", actor=actor, at=now)
         sla_rematch(ticket=ticket, now=now)
@@ -298,7 +299,7 @@ def ticket_comment(*, actor: User, ticket: Ticket, body: str, internal: bool = F
     comment = create_audited(
         TicketComment(ticket=ticket, author=actor, body=body.strip(), internal=internal),
         actor=actor,
-        verb="ticket_comment",
+        verb=AuditVerb.TICKET_COMMENT,
     )
     if not internal:
         if actor.pk == ticket.requester_id:
@@ -336,7 +337,7 @@ def ticket_attach(*, actor: User, ticket: Ticket, upload) -> TicketAttachment:
         actor=actor,
         action=AuditAction.CREATE,
         obj=attachment,
-        verb="ticket_attach",
+        verb=AuditVerb.TICKET_ATTACH,
         after={
             "ticket": ticket.number,
             "name": name,
@@ -357,7 +358,9 @@ def ticket_link_problem(*, actor: User, incident: Ticket, problem: Ticket | None
         require_object(actor, "view", problem)
         if problem.ticket_type != TicketType.PROBLEM or incident.ticket_type != TicketType.INCIDENT:
             raise ValidationError({"problem": "Link an incident to a problem."})
-    incident = update_audited(incident, actor=actor, fields={"problem": problem}, verb="ticket_link_problem")
+    incident = update_audited(
+        incident, actor=actor, fields={"problem": problem}, verb=AuditVerb.TICKET_LINK_PROBLEM
+    )
     _event(
         incident,
         "linked",
@@ -379,7 +382,7 @@ def problem_mark_known_error(*, actor: User, problem: Ticket, workaround: str) -
         problem,
         actor=actor,
         fields={"known_error": True, "workaround": workaround.strip()},
-        verb="problem_known_error",
+        verb=AuditVerb.PROBLEM_KNOWN_ERROR,
     )
     _event(problem, "known_error", "Recorded as a known error", actor=actor)
     return problem
@@ -402,7 +405,7 @@ def ticket_link_change(*, actor: User, ticket: Ticket, change) -> Ticket:
         actor=actor,
         fields={},
         m2m={"changes": [*ticket.changes.all(), change]},
-        verb="ticket_link_change",
+        verb=AuditVerb.TICKET_LINK_CHANGE,
     )
     _event(ticket, "change", f"Linked to change {change.reference}: {change.title}", actor=actor)
     return ticket
@@ -419,7 +422,7 @@ def ticket_unlink_change(*, actor: User, ticket: Ticket, change) -> Ticket:
         actor=actor,
         fields={},
         m2m={"changes": ticket.changes.exclude(pk=change.pk)},
-        verb="ticket_unlink_change",
+        verb=AuditVerb.TICKET_UNLINK_CHANGE,
     )
     _event(ticket, "change", f"Unlinked from change {change.reference}", actor=actor)
     return ticket

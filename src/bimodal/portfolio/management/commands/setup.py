@@ -16,6 +16,7 @@ from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.roles import Role
 from bimodal.core.services import delete_audited
+from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Mode, Service
 from bimodal.portfolio.presets import PRESETS
 from bimodal.portfolio.services import modes_apply_preset
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for mode in Mode.objects.exclude(key__in=wanted):
                     delete_audited(
-                        mode, actor=None, reason=f"setup with the {preset} preset", verb="mode_delete"
+                        mode, actor=None, reason=f"setup with the {preset} preset", verb=AuditVerb.MODE_DELETE
                     )
                 modes = modes_apply_preset(preset=preset)
         except ProtectedError as exc:
@@ -107,7 +108,7 @@ class Command(BaseCommand):
                     "groups": [Role.ADMINISTRATOR.value],
                 },
                 reason="bimodal setup --admin",
-                verb="user_create",
+                verb=AuditVerb.USER_CREATE,
             )
         self.stdout.write(self.style.SUCCESS(f"Created administrator “{username}” with password: {password}"))
         self.stdout.write("Keep it safe and change it after the first sign-in; it is not shown again.")
