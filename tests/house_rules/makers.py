@@ -24,6 +24,7 @@ from bimodal.changes.models import Change, ChangeApproval, ChangeWindow
 from bimodal.core import audit
 from bimodal.core.models import Notification, OrgUnit, Team, User
 from bimodal.core.tests.factories import OrgUnitFactory, SupplierFactory, TeamFactory, UserFactory
+from bimodal.core.verbs import AuditVerb
 from bimodal.delivery.models import (
     Actual,
     Budget,
@@ -200,6 +201,7 @@ def _audit_entry(side: Side):
             before={"description": ""},
             after={"description": side.name("audited")},
             reason=side.name("reason"),
+            verb=AuditVerb.SERVICE_UPDATE,
         )
 
 
