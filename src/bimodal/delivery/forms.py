@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from bimodal.core.forms import BootstrapFormMixin
+from bimodal.core.forms import BootstrapFormMixin, set_choices
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery.choices import InvestmentClass, RiskStatus
 from bimodal.delivery.models import Budget, CapacityAllocation, Demand, Initiative, ScoringModel, TeamCapacity
@@ -37,10 +37,10 @@ class DemandForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         # Any org unit may raise demand: requesters pick theirs without seeing the organisation pages.
-        self.fields["org_unit"].queryset = OrgUnit.objects.all()
-        self.fields["mode"].queryset = Mode.objects.restrict(user, "view")
-        self.fields["service"].queryset = Service.objects.restrict(user, "view")
-        self.fields["team"].queryset = Team.objects.restrict(user, "view")
+        set_choices(self, "org_unit", OrgUnit.objects.all())
+        set_choices(self, "mode", Mode.objects.restrict(user, "view"))
+        set_choices(self, "service", Service.objects.restrict(user, "view"))
+        set_choices(self, "team", Team.objects.restrict(user, "view"))
         self.fields["approach"].help_text = "Blank: waterfall for a stability mode, agile otherwise."
 
     def service_fields(self) -> dict:
@@ -94,11 +94,11 @@ class InitiativeForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].queryset = OrgUnit.objects.restrict(user, "view")
-        self.fields["mode"].queryset = Mode.objects.restrict(user, "view")
-        self.fields["services"].queryset = Service.objects.restrict(user, "view")
-        self.fields["team"].queryset = Team.objects.restrict(user, "view")
-        self.fields["owner"].queryset = _people()
+        set_choices(self, "org_unit", OrgUnit.objects.restrict(user, "view"))
+        set_choices(self, "mode", Mode.objects.restrict(user, "view"))
+        set_choices(self, "services", Service.objects.restrict(user, "view"))
+        set_choices(self, "team", Team.objects.restrict(user, "view"))
+        set_choices(self, "owner", _people())
         self.fields["owner"].required = False
 
     def _post_clean(self):
@@ -120,8 +120,8 @@ class InitiativeEditForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people()
-        self.fields["team"].queryset = Team.objects.restrict(user, "view")
+        set_choices(self, "owner", _people())
+        set_choices(self, "team", Team.objects.restrict(user, "view"))
 
     @classmethod
     def initial_for(cls, initiative: Initiative) -> dict:
@@ -190,8 +190,8 @@ class StoryForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, initiative: Initiative, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["epic"].queryset = initiative.epics.all()
-        self.fields["sprint"].queryset = initiative.sprints.exclude(status="closed")
+        set_choices(self, "epic", initiative.epics.all())
+        set_choices(self, "sprint", initiative.sprints.exclude(status="closed"))
 
 
 class SprintForm(BootstrapFormMixin, forms.Form):
@@ -209,15 +209,13 @@ class RiskForm(BootstrapFormMixin, forms.Form):
 
 
 class DependencyForm(BootstrapFormMixin, forms.Form):
-    depends_on = forms.ModelChoiceField(queryset=None, label="Depends on")
+    depends_on: forms.ModelChoiceField[Initiative] = forms.ModelChoiceField(queryset=None, label="Depends on")
     needed_by = forms.DateField(widget=DATE, required=False)
     description = forms.CharField(max_length=255, required=False)
 
     def __init__(self, *args, initiative: Initiative, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["depends_on"].queryset = Initiative.objects.restrict(user, "view").exclude(
-            pk=initiative.pk
-        )
+        set_choices(self, "depends_on", Initiative.objects.restrict(user, "view").exclude(pk=initiative.pk))
 
 
 class BudgetForm(BootstrapFormMixin, forms.Form):

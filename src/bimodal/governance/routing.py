@@ -199,7 +199,7 @@ def party_of(right) -> Party:
 
 
 # Order in which rights are read: who holds A is unique per scope, but forums come first among equals.
-_KIND_ORDER = {PartyKind.FORUM: 0, PartyKind.ROLE: 1, PartyKind.TEAM: 2, PartyKind.HEAD: 3}
+_KIND_ORDER: dict[str, int] = {PartyKind.FORUM: 0, PartyKind.ROLE: 1, PartyKind.TEAM: 2, PartyKind.HEAD: 3}
 
 
 def applicable_rights(decision_type, org_unit) -> tuple[list, bool]:
@@ -215,16 +215,18 @@ def applicable_rights(decision_type, org_unit) -> tuple[list, bool]:
     return rows, own
 
 
-def route(*, decision_type: str, org_unit=None, mode=None, amount=None) -> Route:
+def route(*, decision_type: str | DecisionType, org_unit=None, mode=None, amount=None) -> Route:
     """The route of a decision of type `decision_type` (key) in `org_unit` (None: organisation-wide,
     routed as centralised). `mode` is recorded for reporting; it does not change the route."""
     from django.core.exceptions import ValidationError
 
-    dtype = decision_type
     if isinstance(decision_type, str):
-        dtype = DecisionType.objects.filter(key=decision_type).first()
-        if dtype is None:
+        known = DecisionType.objects.filter(key=decision_type).first()
+        if known is None:
             raise ValidationError({"decision_type": f"Unknown decision type {decision_type!r}."})
+        dtype = known
+    else:
+        dtype = decision_type
     rights, own = applicable_rights(dtype, org_unit)
     model = org_unit.governance_model if org_unit is not None else GovernanceModel.CENTRALISED
     default_forum = None

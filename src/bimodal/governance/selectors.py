@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any, TypedDict
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
@@ -15,13 +17,14 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    Model,
     Q,
     QuerySet,
     When,
 )
 
 from bimodal.core import stats
-from bimodal.core.models import OrgUnit, Team
+from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.core.roles import Role
 from bimodal.governance import registry, routing
 from bimodal.governance.choices import DecisionStatus, GovernanceModelText, Raci
@@ -48,16 +51,43 @@ class GridColumn:
     group: str
 
 
+class GridCell(TypedDict):
+    """One cell of the RACI grid: its form field name, its column, the unit's letter and the default."""
+
+    name: str
+    token: str
+    value: str
+    default: str
+
+
+class RightsGrid(TypedDict):
+    columns: list[GridColumn]
+    rows: list[GridRow]
+    letters: list[str]
+
+
+class UnitRoute(TypedDict):
+    decision_type: DecisionType
+    below: routing.Route
+    above: routing.Route | None
+
+
+class UnitGovernance(TypedDict):
+    unit: OrgUnit
+    explain: str
+    routes: list[UnitRoute]
+
+
 @dataclass
 class GridRow:
     """A decision type row: for each column the unit's letter and the organisation-wide default."""
 
     decision_type: DecisionType
-    cells: list[dict] = field(default_factory=list)
+    cells: list[GridCell] = field(default_factory=list)
     overridden: bool = False
 
 
-def rights_grid(*, user, org_unit: OrgUnit | None) -> dict:
+def rights_grid(*, user: Actor, org_unit: OrgUnit | None) -> RightsGrid:
     """The RACI grid of a unit (None: the organisation-wide defaults) in a fixed number of queries."""
     types = list(DecisionType.objects.restrict(user, "view").order_by("order", "name"))
     forums = list(Forum.objects.order_by("name"))
@@ -80,7 +110,7 @@ def rights_grid(*, user, org_unit: OrgUnit | None) -> dict:
         if token not in known:
             known.add(token)
             columns.append(GridColumn(token, token.partition(":")[2] or token, "Other"))
-    rows = []
+    rows: list[GridRow] = []
     for dtype in types:
         overridden = org_unit is not None and any(k[0] == dtype.key for k in own)
         row = GridRow(decision_type=dtype, overridden=overridden)
@@ -98,10 +128,10 @@ def rights_grid(*, user, org_unit: OrgUnit | None) -> dict:
     return {"columns": columns, "rows": rows, "letters": Raci.values}
 
 
-def unit_governance(*, org_unit: OrgUnit) -> dict:
+def unit_governance(*, org_unit: OrgUnit) -> UnitGovernance:
     """What the unit's governance model does: per decision type, the route below and above its threshold."""
     explain = GovernanceModelText.get(org_unit.governance_model, "")
-    routes = []
+    routes: list[UnitRoute] = []
     for dtype in DecisionType.objects.order_by("order", "name"):
         below = routing.route(decision_type=dtype, org_unit=org_unit)
         above = None
@@ -113,7 +143,7 @@ def unit_governance(*, org_unit: OrgUnit) -> dict:
     return {"unit": org_unit, "explain": explain, "routes": routes}
 
 
-def decisions_for(subject, decision_type: str | None = None) -> QuerySet[DecisionRequest]:
+def decisions_for(subject: Model, decision_type: str | None = None) -> QuerySet[DecisionRequest]:
     """Decision requests about `subject` (any app's object), newest first."""
     qs = DecisionRequest.objects.filter(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=True), object_id=subject.pk
@@ -123,17 +153,17 @@ def decisions_for(subject, decision_type: str | None = None) -> QuerySet[Decisio
     return qs.order_by("-requested_at", "-pk")
 
 
-def latest_decision_for(subject, decision_type: str | None = None) -> DecisionRequest | None:
+def latest_decision_for(subject: Model, decision_type: str | None = None) -> DecisionRequest | None:
     """The newest decision request about `subject`, or None."""
     return decisions_for(subject, decision_type).first()
 
 
-def open_decision_for(subject) -> DecisionRequest | None:
+def open_decision_for(subject: Model) -> DecisionRequest | None:
     """The pending decision request about `subject`, or None."""
     return decisions_for(subject).filter(status=DecisionStatus.PENDING).first()
 
 
-def request_list(*, user) -> QuerySet[DecisionRequest]:
+def request_list(*, user: Actor) -> QuerySet[DecisionRequest]:
     """Decision requests the user can see, with what a list shows."""
     return DecisionRequest.objects.restrict(user, "view").with_related()
 
@@ -143,7 +173,7 @@ def pending_for_forum(forum: Forum) -> QuerySet[DecisionRequest]:
     return DecisionRequest.objects.pending().filter(forum=forum).with_related().order_by("requested_at", "pk")
 
 
-def meetings_of(*, user, forum: Forum) -> QuerySet[Meeting]:
+def meetings_of(*, user: Actor, forum: Forum) -> QuerySet[Meeting]:
     """A forum's meetings, newest first, with agenda and attendance counts."""
     return (
         Meeting.objects.restrict(user, "view")
@@ -183,11 +213,13 @@ class ReportRow:
         return None if self.p90_lead is None else round(self.p90_lead.total_seconds() / 3600, 2)
 
 
-def report_figures(queryset: QuerySet, group: tuple[str, ...], *, steps: str, lead: str) -> dict[tuple, dict]:
+def report_figures(
+    queryset: QuerySet[Any], group: tuple[str, ...], *, steps: str, lead: str
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Per group: the median number of approval steps and the median and 90th percentile lead time
     (interpolated between closest ranks, as PostgreSQL's percentile_cont), picked by window functions so
     that only the rows each figure needs leave the database (two queries)."""
-    figures: dict[tuple, dict] = {}
+    figures: dict[tuple[Any, ...], dict[str, Any]] = {}
     for key, ps in stats.percentiles(queryset, steps, group, ps=(stats.MEDIAN,)).items():
         figures.setdefault(key, {})["median_steps"] = ps[stats.MEDIAN]
     decided = queryset.filter(**{f"{lead}__isnull": False})
@@ -244,7 +276,7 @@ def _request_rows(requests: QuerySet[DecisionRequest]) -> list[ReportRow]:
     return rows
 
 
-def bureaucracy_report(*, user, include_changes: bool = True) -> list[ReportRow]:
+def bureaucracy_report(*, user: User | AnonymousUser, include_changes: bool = True) -> list[ReportRow]:
     """The "minimum viable bureaucracy" report: per decision type and mode, how many requests, how many
     approval steps (mean, median) and how long from request to decision (median, 90th percentile)."""
     rows = _request_rows(DecisionRequest.objects.restrict(user, "view"))

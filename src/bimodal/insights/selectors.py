@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Sum
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from bimodal.core.models import OrgUnit, Team
+from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.delivery.models import Actual, Budget, TeamCapacity
 from bimodal.insights.metrics import dora, kpis, sql
 from bimodal.insights.metrics.scope import Scope
@@ -22,7 +25,7 @@ PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "12 months
 GROUPS = [("", "Everything"), ("mode", "Mode"), ("team", "Team"), ("service", "Service")]
 
 
-def scope_from(params, *, user) -> Scope:
+def scope_from(params: QueryDict | Mapping[str, str], *, user: User) -> Scope:
     """The scope named by query parameters: days or start/end, by (breakdown), service, team, mode
     (slugs / keys); services the user cannot see are left out."""
     now = timezone.now()
@@ -50,22 +53,22 @@ def scope_from(params, *, user) -> Scope:
     return Scope(start=start, end=end, group=group, service_ids=service_ids, team_id=team, mode_id=mode)
 
 
-def labels(group: str, keys) -> dict:
+def labels(group: str, keys: Iterable[int | None]) -> dict[int, str]:
     """Names of breakdown keys (one query)."""
-    keys = [k for k in keys if k is not None]
+    known = [k for k in keys if k is not None]
     if group == "service":
-        return dict(Service.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return dict(Service.objects.filter(pk__in=known).values_list("pk", "name"))
     if group == "team":
-        return dict(Team.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return dict(Team.objects.filter(pk__in=known).values_list("pk", "name"))
     if group == "mode":
         return {
             pk: short or name
-            for pk, short, name in Mode.objects.filter(pk__in=keys).values_list("pk", "short_name", "name")
+            for pk, short, name in Mode.objects.filter(pk__in=known).values_list("pk", "short_name", "name")
         }
     return {0: "Everything in scope"}
 
 
-def dora_table(scope: Scope) -> list[dict]:
+def dora_table(scope: Scope) -> list[dict[str, Any]]:
     """One row per breakdown group: the four keys with their levels."""
     figures = dora.compute(scope)
     names = labels(scope.group, figures)
@@ -73,15 +76,15 @@ def dora_table(scope: Scope) -> list[dict]:
     return sorted(rows, key=lambda r: str(r["label"]))
 
 
-def kpi_table(scope: Scope) -> dict:
+def kpi_table(scope: Scope) -> dict[str, Any]:
     """The Mode 1 KPIs, each as rows per breakdown group with labels."""
     data = kpis.compute(scope)
-    keys = set()
+    keys: set[int] = set()
     for name, values in data.items():
         if name != "availability":
             keys |= set(values)
     names = labels(scope.group, keys)
-    out = {"availability": data["availability"]}
+    out: dict[str, Any] = {"availability": data["availability"]}
     for name, values in data.items():
         if name == "availability":
             continue
@@ -92,15 +95,15 @@ def kpi_table(scope: Scope) -> dict:
     return out
 
 
-def weekly_trend(scope: Scope) -> list[dict]:
+def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
     """Per week of the period: production deployments (and failed ones), changes finished (and
     completed), incidents opened and resolved — three grouped queries."""
     where, params = scope.service_filter()
     week = sql.floor_int(f"({sql.epoch('{col}')} / 86400.0 + 3) / 7")
     period = scope.period_params()
-    series: dict[int, dict] = {}
+    series: dict[int, dict[str, int]] = {}
 
-    def add(text, args, fields):
+    def add(text: str, args: list[Any], fields: list[str]) -> None:
         for row in sql.fetch(text, args):
             series.setdefault(int(row["wk"]), {}).update({f: int(row[f] or 0) for f in fields})
 
@@ -131,7 +134,7 @@ def weekly_trend(scope: Scope) -> list[dict]:
     last = int((scope.end.timestamp() / 86400 + 3) // 7)
     out = []
     for wk in range(first, last + 1):
-        row = {
+        row: dict[str, Any] = {
             "deployments": 0,
             "failed": 0,
             "changes": 0,
@@ -146,7 +149,7 @@ def weekly_trend(scope: Scope) -> list[dict]:
     return out
 
 
-def portfolio_by_mode(*, user) -> list[dict]:
+def portfolio_by_mode(*, user: Actor) -> list[Mapping[str, Any]]:
     """Live services per mode (with colours), for the CIO dashboard."""
     from django.db.models import Count, Q
 
@@ -157,7 +160,7 @@ def portfolio_by_mode(*, user) -> list[dict]:
     )
 
 
-def delivery_by_mode(year: int | None = None) -> list[dict] | None:
+def delivery_by_mode(year: int | None = None) -> list[dict[str, Any]] | None:
     """Spend (budget envelopes, actuals) and people (capacity FTE) per mode for a fiscal year, from the
     delivery app's budgets and capacity; None when there is no delivery data."""
     budget, actual, capacity = Budget, Actual, TeamCapacity
@@ -198,7 +201,7 @@ def delivery_by_mode(year: int | None = None) -> list[dict] | None:
 
 # --- drill-downs --------------------------------------------------------------------------------------
 
-DRILLDOWNS = {
+DRILLDOWNS: dict[str, tuple[str, Callable[[Scope], tuple[str, list[Any]]]]] = {
     "deployments": ("Successful production deployments", lambda s: dora.deployment_rows(s)),
     "lead-time": ("Commits and their lead time", lambda s: dora.lead_time_rows(s)),
     "failures": ("Production deployments, failed or not", lambda s: dora.failure_rows(s)),
@@ -218,13 +221,13 @@ DRILLDOWNS = {
 }
 
 
-def _where(query: tuple[str, list], condition: str) -> tuple[str, list]:
+def _where(query: tuple[str, list[Any]], condition: str) -> tuple[str, list[Any]]:
     return f"SELECT * FROM ({query[0]}) q WHERE {condition}", query[1]
 
 
 def drilldown(
-    metric: str, scope: Scope, *, key=None, limit: int | None = 500
-) -> tuple[str, list[str], list[dict]]:
+    metric: str, scope: Scope, *, key: int | str | None = None, limit: int | None = 500
+) -> tuple[str, list[str], list[dict[str, Any]]]:
     """(title, columns, rows) of the records behind a figure (optionally one breakdown group)."""
     title, build = DRILLDOWNS[metric]
     if metric in ("lead-time", "failures", "recovery"):
@@ -244,7 +247,7 @@ LINKS = {
 }
 
 
-def to_csv(columns: list[str], rows: list[dict]) -> str:
+def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
     """CSV text of a table."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -257,14 +260,14 @@ def to_csv(columns: list[str], rows: list[dict]) -> str:
 # --- maturity -----------------------------------------------------------------------------------------
 
 
-def maturity_overview(*, user) -> list[dict]:
+def maturity_overview(*, user: Actor) -> list[dict[str, Any]]:
     """Each org unit with its latest two assessments' average score and average gap."""
     assessments = (
         MaturityAssessment.objects.restrict(user, "view")
         .select_related("org_unit", "assessed_by")
         .prefetch_related("scores")
     )
-    by_unit: dict[int, list] = {}
+    by_unit: dict[int, list[MaturityAssessment]] = {}
     for a in assessments:
         by_unit.setdefault(a.org_unit_id, []).append(a)
     units = OrgUnit.objects.restrict(user, "view").order_by("name")
@@ -298,7 +301,7 @@ def gap_list(assessment: MaturityAssessment) -> list[MaturityScore]:
     )
 
 
-def unit_history(assessment: MaturityAssessment, *, user) -> list[MaturityAssessment]:
+def unit_history(assessment: MaturityAssessment, *, user: Actor) -> list[MaturityAssessment]:
     return list(
         MaturityAssessment.objects.restrict(user, "view")
         .filter(org_unit_id=assessment.org_unit_id)
@@ -310,7 +313,7 @@ def unit_history(assessment: MaturityAssessment, *, user) -> list[MaturityAssess
 _DORA = ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time")
 
 
-def delivery_evidence(service_ids: list[int], *, days: int) -> dict[int, dict]:
+def delivery_evidence(service_ids: list[int], *, days: int) -> dict[int, dict[str, Any]]:
     """How each service has delivered in the last `days` days — DORA's four keys with their levels, from
     the records of deployments, commits and incidents — as evidence for a reclassification proposal:
     {service id: {metric: {value, level, count}, "days": days}}. Services without deployments are

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from bimodal.core.forms import BootstrapFormMixin
+from bimodal.core.forms import BootstrapFormMixin, set_choices
 from bimodal.integrations.choices import Provider
 from bimodal.portfolio.models import Service
 
@@ -46,7 +46,7 @@ class RepositoryForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, user, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.restrict(user, "view").order_by("name")
+        set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
         if editing:
             del self.fields["webhook_secret"]
             self.fields["provider"].disabled = True

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q
 
 from bimodal.changes.models import Deployment
+from bimodal.core.models import Actor
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.integrations.models import Commit, PullRequest, Repository, WebhookDelivery
 from bimodal.integrations.webhooks import repository_keys
+from bimodal.portfolio.models import Service
 
 
-def repository_for_webhook(provider: str, payload: dict) -> Repository | None:
+def repository_for_webhook(provider: str, payload: dict[str, Any]) -> Repository | None:
     """The active repository a delivery names, by the provider's id or else by its full name."""
     external_id, full_name = repository_keys(provider, payload)
     active = Repository.objects.filter(provider=provider, active=True).select_related("service")
@@ -22,7 +28,7 @@ def repository_for_webhook(provider: str, payload: dict) -> Repository | None:
     return None
 
 
-def repository_list(*, user):
+def repository_list(*, user: Actor) -> RestrictedQuerySet[Repository]:
     """The repositories `user` may see, with their service and delivery count."""
     return (
         Repository.objects.restrict(user, "view")
@@ -32,7 +38,7 @@ def repository_list(*, user):
     )
 
 
-def delivery_list(*, user):
+def delivery_list(*, user: Actor) -> RestrictedQuerySet[WebhookDelivery]:
     """Webhook deliveries `user` may see, newest first."""
     return (
         WebhookDelivery.objects.restrict(user, "view")
@@ -41,19 +47,19 @@ def delivery_list(*, user):
     )
 
 
-def commit_list(*, user):
+def commit_list(*, user: Actor) -> RestrictedQuerySet[Commit]:
     """Commits `user` may see, newest first."""
     return Commit.objects.restrict(user, "view").select_related("repository").order_by("-authored_at", "-pk")
 
 
-def pull_request_list(*, user):
+def pull_request_list(*, user: Actor) -> RestrictedQuerySet[PullRequest]:
     """Merged pull requests `user` may see, most recently merged first."""
     return (
         PullRequest.objects.restrict(user, "view").select_related("repository").order_by("-merged_at", "-pk")
     )
 
 
-def service_deployments(*, user, service):
+def service_deployments(*, user: Actor, service: Service) -> RestrictedQuerySet[Deployment]:
     """A service's deployments (every source) with their commits and counts, newest first."""
     return (
         Deployment.objects.restrict(user, "view")
@@ -70,7 +76,9 @@ def service_deployments(*, user, service):
     )
 
 
-def pull_requests_for_shas(*, user, repository_ids, shas) -> dict[str, PullRequest]:
+def pull_requests_for_shas(
+    *, user: Actor, repository_ids: Iterable[int], shas: Collection[str]
+) -> dict[str, PullRequest]:
     """Merged pull requests whose merge commit is one of `shas`, by sha (one query)."""
     if not shas:
         return {}

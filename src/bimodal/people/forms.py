@@ -8,13 +8,18 @@ from bimodal.core.models import Team, User
 from bimodal.people.choices import ProficiencyLevel
 from bimodal.people.models import Skill
 from bimodal.portfolio import selectors as portfolio_selectors
+from bimodal.portfolio.models import Mode, Service
 
 
 class TeamModeForm(forms.Form):
     """Choose a team (and a mode) to analyse."""
 
-    team = forms.ModelChoiceField(queryset=None, to_field_name="slug", required=False)
-    mode = forms.ModelChoiceField(queryset=None, to_field_name="key", required=False)
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
+        queryset=None, to_field_name="slug", required=False
+    )
+    mode: forms.ModelChoiceField[Mode] = forms.ModelChoiceField(
+        queryset=None, to_field_name="key", required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,9 +63,13 @@ class RequirementForm(forms.Form):
 
     On a new entry the skill and the mode or service are chosen; on an existing one they are fixed."""
 
-    mode = forms.ModelChoiceField(queryset=None, to_field_name="key", required=False)
-    service = forms.ModelChoiceField(queryset=None, to_field_name="slug", required=False)
-    skill = forms.ModelChoiceField(queryset=None, to_field_name="slug")
+    mode: forms.ModelChoiceField[Mode] = forms.ModelChoiceField(
+        queryset=None, to_field_name="key", required=False
+    )
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
+        queryset=None, to_field_name="slug", required=False
+    )
+    skill: forms.ModelChoiceField[Skill] = forms.ModelChoiceField(queryset=None, to_field_name="slug")
     min_level = forms.TypedChoiceField(
         choices=ProficiencyLevel.choices, coerce=int, initial=ProficiencyLevel.PRACTITIONER, label="Level"
     )

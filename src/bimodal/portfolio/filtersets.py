@@ -52,7 +52,7 @@ class ServiceFilterSet(django_filters.FilterSet):
     supplier = django_filters.ModelMultipleChoiceFilter(
         field_name="supplier__slug",
         to_field_name="slug",
-        queryset=Service.supplier.field.related_model.objects.all(),
+        queryset=Service.supplier.field.related_model._default_manager.all(),
     )
 
     class Meta:

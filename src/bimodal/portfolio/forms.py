@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from bimodal.core.forms import StyledFormMixin
+from bimodal.core.forms import StyledFormMixin, set_choices
 from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, StepStatus
 from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
@@ -127,13 +127,13 @@ class ServiceForm(StyledFormMixin, forms.ModelForm):
             del self.fields["mode"]
         else:
             del self.fields["reason"]
-            self.fields["mode"].queryset = Mode.objects.restrict(user)
+            set_choices(self, "mode", Mode.objects.restrict(user))
         current_team = self.instance.owner_team_id if editing else None
         if user.has_perm("portfolio.manage_all_services"):
             teams = Team.objects.restrict(user)
         else:
             teams = Team.objects.filter(Q(members=user) | Q(lead=user) | Q(pk=current_team)).distinct()
-        self.fields["owner_team"].queryset = teams
+        set_choices(self, "owner_team", teams)
         if user.has_perm("core.view_user"):
             people = User.objects.filter(is_active=True)
         else:
@@ -143,10 +143,10 @@ class ServiceForm(StyledFormMixin, forms.ModelForm):
                 | Q(is_active=True, led_teams__in=teams)
                 | Q(pk=self.instance.service_owner_id if editing else None)
             ).distinct()
-        self.fields["service_owner"].queryset = people
-        self.fields["capability"].queryset = BusinessCapability.objects.restrict(user)
-        self.fields["regulatory_tags"].queryset = RegulatoryTag.objects.restrict(user)
-        self.fields["supplier"].queryset = Service.supplier.field.related_model.objects.restrict(user)
+        set_choices(self, "service_owner", people)
+        set_choices(self, "capability", BusinessCapability.objects.restrict(user))
+        set_choices(self, "regulatory_tags", RegulatoryTag.objects.restrict(user))
+        set_choices(self, "supplier", Service.supplier.field.related_model.objects.restrict(user))
         self.style_widgets()
 
     def service_fields(self) -> dict:
@@ -166,8 +166,10 @@ class DependencyForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, service: Service, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = (
-            Service.objects.restrict(user).exclude(pk=service.pk).select_related("mode").order_by("name")
+        set_choices(
+            self,
+            "target",
+            (Service.objects.restrict(user).exclude(pk=service.pk).select_related("mode").order_by("name")),
         )
         self.fields["description"].widget.attrs["placeholder"] = "What for (optional)"
         self.style_widgets()
@@ -185,7 +187,7 @@ class ChangeModeForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, service: Service, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mode"].queryset = Mode.objects.restrict(user).exclude(pk=service.mode_id)
+        set_choices(self, "mode", Mode.objects.restrict(user).exclude(pk=service.mode_id))
         self.style_widgets()
 
 
@@ -303,7 +305,7 @@ class ProposalForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, service: Service, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_mode"].queryset = Mode.objects.restrict(user).exclude(pk=service.mode_id)
+        set_choices(self, "to_mode", Mode.objects.restrict(user).exclude(pk=service.mode_id))
         self.style_widgets()
 
 
@@ -356,8 +358,8 @@ class PathwayForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, from_mode: Mode, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_mode"].queryset = Mode.objects.restrict(user).exclude(pk=from_mode.pk)
-        self.fields["owner"].queryset = _active_users()
+        set_choices(self, "to_mode", Mode.objects.restrict(user).exclude(pk=from_mode.pk))
+        set_choices(self, "owner", _active_users())
         self.style_widgets()
 
 

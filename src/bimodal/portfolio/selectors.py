@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Protocol
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from bimodal.core.models import Actor
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.portfolio import assessment as engine
 from bimodal.portfolio.choices import PATHWAYS_IN_FLIGHT, Lifecycle, QuestionnaireStatus
 from bimodal.portfolio.models import (
@@ -18,12 +23,12 @@ from bimodal.portfolio.models import (
 )
 
 
-def service_list(*, user) -> QuerySet[Service]:
+def service_list(*, user: Actor) -> RestrictedQuerySet[Service]:
     """The services `user` may see, with everything a list shows."""
     return Service.objects.restrict(user, "view").with_related()
 
 
-def mode_list(*, user) -> QuerySet[Mode]:
+def mode_list(*, user: Actor) -> RestrictedQuerySet[Mode]:
     """The modes with their number of services that `user` can see (one query)."""
     visible = Service.objects.restrict(user, "view").exclude(lifecycle=Lifecycle.RETIRED)
     return Mode.objects.restrict(user, "view").annotate(
@@ -54,7 +59,7 @@ def _walk(
     return distance
 
 
-def blast_radius(service: Service, *, user=None) -> list[tuple[Service, int]]:
+def blast_radius(service: Service, *, user: Actor = None) -> list[tuple[Service, int]]:
     """Every service that depends on `service`, directly or transitively, with its distance."""
     distance = _walk({service.pk}, upstream=True)
     services = Service.objects.filter(pk__in=distance.keys())
@@ -76,7 +81,9 @@ def would_create_cycle(*, source: Service, target: Service, kind: str) -> bool:
     return source.pk in _walk({target.pk}, upstream=False, kind=kind, stop_at=source.pk)
 
 
-def service_dependencies(service: Service, *, user) -> tuple[QuerySet, QuerySet]:
+def service_dependencies(
+    service: Service, *, user: Actor
+) -> tuple[QuerySet[ServiceDependency], QuerySet[ServiceDependency]]:
     """(what the service depends on, what depends on it), each restricted to `user`."""
     edges = ServiceDependency.objects.restrict(user, "view").select_related(
         "source__mode", "target__mode", "source__owner_team", "target__owner_team"
@@ -84,7 +91,7 @@ def service_dependencies(service: Service, *, user) -> tuple[QuerySet, QuerySet]
     return edges.filter(source=service), edges.filter(target=service)
 
 
-def portfolio_by_mode(*, user) -> list[dict]:
+def portfolio_by_mode(*, user: Actor) -> list[Mapping[str, Any]]:
     """Per mode: services by lifecycle and criticality, for the home dashboard (one query)."""
     visible = Service.objects.restrict(user, "view")
     rows = (
@@ -151,7 +158,7 @@ def scorer_for(questionnaire: Questionnaire) -> engine.Scorer:
     return scorer
 
 
-def assessment_list(*, user) -> QuerySet[Assessment]:
+def assessment_list(*, user: Actor) -> RestrictedQuerySet[Assessment]:
     """Assessments `user` may see, with their service, modes and assessor."""
     return Assessment.objects.restrict(user, "view").select_related(
         "service__mode",
@@ -163,17 +170,17 @@ def assessment_list(*, user) -> QuerySet[Assessment]:
     )
 
 
-def latest_assessments(*, user) -> QuerySet[Assessment]:
+def latest_assessments(*, user: Actor) -> RestrictedQuerySet[Assessment]:
     """The newest assessment of every service `user` may see."""
     return assessment_list(user=user).filter(is_latest=True)
 
 
-def proposal_list(*, user) -> QuerySet[ReclassificationProposal]:
+def proposal_list(*, user: Actor) -> RestrictedQuerySet[ReclassificationProposal]:
     """Reclassification proposals `user` may see."""
     return ReclassificationProposal.objects.restrict(user, "view").with_related()
 
 
-def pathway_list(*, user) -> QuerySet[MigrationPathway]:
+def pathway_list(*, user: Actor) -> RestrictedQuerySet[MigrationPathway]:
     """Migration pathways `user` may see, with progress counts (one query)."""
     return (
         MigrationPathway.objects.restrict(user, "view")
@@ -188,12 +195,21 @@ def pathway_list(*, user) -> QuerySet[MigrationPathway]:
     )
 
 
-def pathways_in_flight(*, user) -> QuerySet[MigrationPathway]:
+def pathways_in_flight(*, user: Actor) -> RestrictedQuerySet[MigrationPathway]:
     """Pathways not yet completed or cancelled."""
     return pathway_list(user=user).filter(status__in=PATHWAYS_IN_FLIGHT)
 
 
-def progress(pathway) -> int:
+class PathwayCounts(Protocol):
+    """A pathway from pathway_list(), with its counts."""
+
+    steps_total: int
+    steps_done: int
+    readiness_total: int
+    readiness_met: int
+
+
+def progress(pathway: PathwayCounts) -> int:
     """Percent of steps done and readiness criteria met (from pathway_list's annotations)."""
     total = pathway.steps_total + pathway.readiness_total
     return round(100 * (pathway.steps_done + pathway.readiness_met) / total) if total else 0

@@ -180,7 +180,9 @@ class PromoteForm(StyledForm, forms.Form):
     """Promote a low-code app into the catalogue."""
 
     mode = forms.ModelChoiceField(queryset=None, to_field_name="key")
-    owner_team = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug")
+    owner_team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="slug"
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -110,7 +112,7 @@ class LowCodeApp(RegisterItem):
 class AIUseCaseQuerySet(RegisterQuerySet):
     """AI use cases, with the "shadow AI" filter."""
 
-    def shadow(self):
+    def shadow(self) -> Self:
         """In use (or piloted) without an approving ethics review, or in a prohibited tier."""
         running = Q(stage__in=ACTIVE_STAGES)
         return self.filter(

@@ -5,7 +5,9 @@ Aggregates are set-based SQL (annotations, GROUP BY), never Python loops over ro
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.db.models import (
     Case,
@@ -16,6 +18,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -24,14 +27,45 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from bimodal.core.models import Actor
 from bimodal.registers.choices import ACTIVE_STAGES, ReviewState
-from bimodal.registers.models import AIUseCase, CloudAccount, CloudCost, LowCodeApp, ReviewTask
+from bimodal.registers.models import (
+    AIUseCase,
+    AIUseCaseQuerySet,
+    CloudAccount,
+    CloudCost,
+    LowCodeApp,
+    ReviewTask,
+    ReviewTaskQuerySet,
+)
 from bimodal.registers.risk import IDLE_SHARE_LIMIT, TAGGING_TARGET
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
-def lowcode_list(*, user):
+class ModeCost(TypedDict):
+    """A mode's share of the cloud cost (or the unallocated rest)."""
+
+    mode: str
+    colour: str
+    total: Decimal
+
+
+class MonthCost(TypedDict):
+    month: dt.date
+    total: Decimal | None
+
+
+class ReviewDashboard(TypedDict):
+    """Open review tasks overdue and due soon, with counts overall and per register."""
+
+    overdue: list[ReviewTask]
+    due: list[ReviewTask]
+    counts: dict[str, int]
+    by_register: Sequence[Mapping[str, Any]]
+
+
+def lowcode_list(*, user: Actor) -> QuerySet[LowCodeApp]:
     """The low-code apps `user` may see, with what a list shows."""
     return (
         LowCodeApp.objects.restrict(user, "view")
@@ -41,7 +75,7 @@ def lowcode_list(*, user):
     )
 
 
-def ai_list(*, user):
+def ai_list(*, user: Actor) -> AIUseCaseQuerySet[AIUseCase]:
     """The AI use cases `user` may see."""
     return AIUseCase.objects.restrict(user, "view").select_related("owner", "owner_team", "ethics_decided_by")
 
@@ -52,7 +86,7 @@ def last_month(today: dt.date | None = None) -> dt.date:
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
-def cloud_list(*, user, month: dt.date | None = None):
+def cloud_list(*, user: Actor, month: dt.date | None = None) -> QuerySet[CloudAccount]:
     """The cloud accounts `user` may see, annotated with last month's cost, tagging %, services and flags."""
     month = month or last_month()
     cost = CloudCost.objects.filter(account=OuterRef("pk"), month=month).order_by().values("amount")[:1]
@@ -60,7 +94,8 @@ def cloud_list(*, user, month: dt.date | None = None):
         CloudAccount.services.through.objects.filter(cloudaccount_id=OuterRef("pk"))
         .values("cloudaccount_id")
         .annotate(n=Count("*"))
-        .values("n")
+        # The django-stubs plugin does not see the annotation `n` on the through model.
+        .values("n")  # type: ignore[misc]
     )
     return (
         CloudAccount.objects.restrict(user, "view")
@@ -92,7 +127,7 @@ def cloud_list(*, user, month: dt.date | None = None):
     )
 
 
-def sprawl_summary(*, user, month: dt.date | None = None) -> dict:
+def sprawl_summary(*, user: Actor, month: dt.date | None = None) -> dict[str, Any]:
     """Sprawl indicators over the visible active accounts: a few aggregate queries, no loops over rows."""
     month = month or last_month()
     accounts = CloudAccount.objects.restrict(user, "view").filter(stage__in=ACTIVE_STAGES)
@@ -129,7 +164,7 @@ def sprawl_summary(*, user, month: dt.date | None = None) -> dict:
     return summary
 
 
-def cost_by_mode(*, user, months: int = 12, today: dt.date | None = None) -> list[dict]:
+def cost_by_mode(*, user: Actor, months: int = 12, today: dt.date | None = None) -> list[ModeCost]:
     """Cost over the last `months` complete months per mode: an account's cost is split equally over the
     modes of the services it hosts (so an account serving two Mode 1 services and one Mode 2 service puts
     two thirds in Mode 1). Accounts without services are "Unallocated". One GROUP BY query each."""
@@ -143,7 +178,8 @@ def cost_by_mode(*, user, months: int = 12, today: dt.date | None = None) -> lis
         through.objects.filter(cloudaccount_id=OuterRef("account_id"))
         .values("cloudaccount_id")
         .annotate(n=Count("*"))
-        .values("n")
+        # The django-stubs plugin does not see the annotation `n` on the through model.
+        .values("n")  # type: ignore[misc]
     )
     costs = CloudCost.objects.filter(account__in=visible, month__gte=start, month__lte=end)
     allocated = (
@@ -155,14 +191,16 @@ def cost_by_mode(*, user, months: int = 12, today: dt.date | None = None) -> lis
         .annotate(total=Sum(ExpressionWrapper(F("amount") / F("n"), output_field=MONEY)))
         .order_by("account__services__mode__order")
     )
-    rows = [{"mode": r["mode_name"], "colour": r["colour"], "total": round(r["total"], 2)} for r in allocated]
+    rows: list[ModeCost] = [
+        {"mode": r["mode_name"], "colour": r["colour"], "total": round(r["total"], 2)} for r in allocated
+    ]
     unallocated = costs.filter(account__services__isnull=True).aggregate(t=Sum("amount"))["t"]
     if unallocated:
         rows.append({"mode": "Unallocated", "colour": "#9aa5b8", "total": round(unallocated, 2)})
     return rows
 
 
-def monthly_costs(*, user, months: int = 12, today: dt.date | None = None) -> list[dict]:
+def monthly_costs(*, user: Actor, months: int = 12, today: dt.date | None = None) -> list[MonthCost]:
     """Total cost per month of the visible accounts (GROUP BY month)."""
     end = last_month(today)
     start = end
@@ -180,17 +218,17 @@ def monthly_costs(*, user, months: int = 12, today: dt.date | None = None) -> li
     )
 
 
-def shadow_ai(*, user):
+def shadow_ai(*, user: Actor) -> AIUseCaseQuerySet[AIUseCase]:
     """AI use cases in use without an approving ethics review (or in a prohibited tier)."""
     return ai_list(user=user).shadow()
 
 
-def review_tasks(*, user):
+def review_tasks(*, user: Actor) -> ReviewTaskQuerySet[ReviewTask]:
     """Review tasks `user` may see, open ones first."""
     return ReviewTask.objects.restrict(user, "view").select_related("assignee")
 
 
-def review_dashboard(*, user, today: dt.date | None = None, lead_days: int = 14) -> dict:
+def review_dashboard(*, user: Actor, today: dt.date | None = None, lead_days: int = 14) -> ReviewDashboard:
     """Open review tasks split into overdue and due soon, plus the counts per register."""
     today = today or timezone.localdate()
     open_tasks = review_tasks(user=user).filter(review_state=ReviewState.OPEN)
@@ -202,7 +240,8 @@ def review_dashboard(*, user, today: dt.date | None = None, lead_days: int = 14)
     )
     by_register = list(
         open_tasks.values("register")
-        .annotate(
+        # The django-stubs plugin takes `overdue` for the model's property; these are values() rows.
+        .annotate(  # type: ignore[no-redef]
             overdue=Count("pk", filter=Q(due_on__lt=today)), due=Count("pk", filter=Q(due_on__gte=today))
         )
         .order_by("register")

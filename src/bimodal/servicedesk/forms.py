@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from bimodal.changes.models import Change
 from bimodal.core.calendars import WEEKDAYS, parse_hours_text
-from bimodal.core.forms import StyledFormMixin
+from bimodal.core.forms import StyledFormMixin, set_choices
 from bimodal.core.models import Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
@@ -62,7 +62,7 @@ class TicketForm(Styled, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.restrict(user, "view").order_by("name")
+        set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
         if not user.has_perm("servicedesk.work_tickets"):
             self.fields["ticket_type"].choices = [(TicketType.INCIDENT, "Incident")]
         self.style()
@@ -106,9 +106,9 @@ class AssignForm(Styled, forms.Form):
         teams = Team.objects.restrict(user, "view")
         if user.supplier_id:
             teams = teams.filter(supplier_id=user.supplier_id)
-        self.fields["group"].queryset = teams
+        set_choices(self, "group", teams)
         self.fields["group"].initial = ticket.assignment_group_id
-        self.fields["assignee"].queryset = User.objects.filter(teams__in=teams, is_active=True).distinct()
+        set_choices(self, "assignee", User.objects.filter(teams__in=teams, is_active=True).distinct())
         self.fields["assignee"].initial = ticket.assignee_id
         self.style()
 
@@ -251,7 +251,7 @@ class CatalogueItemForm(Styled, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.restrict(user, "view").order_by("name")
+        set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
         self.style()
 
 
@@ -419,14 +419,16 @@ class PriorityMatrixForm(Styled, forms.Form):
 class LinkChangeForm(Styled, forms.Form):
     """Link a change record (by reference) to a ticket; only changes the user may see are offered."""
 
-    change = forms.ModelChoiceField(
+    change: forms.ModelChoiceField[Change] = forms.ModelChoiceField(
         queryset=None, to_field_name="reference", label="Change", empty_label="Choose a change to link…"
     )
 
     def __init__(self, *args, user: User, ticket, **kwargs):
 
         super().__init__(*args, **kwargs)
-        self.fields["change"].queryset = (
-            Change.objects.restrict(user, "view").exclude(tickets=ticket).order_by("-created_at")
+        set_choices(
+            self,
+            "change",
+            (Change.objects.restrict(user, "view").exclude(tickets=ticket).order_by("-created_at")),
         )
         self.style()

@@ -9,12 +9,14 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from bimodal.changes.models import Change
+from bimodal.core.models import Actor
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.servicedesk import sla
 from bimodal.servicedesk.choices import Department, SlaState
 from bimodal.servicedesk.models import CatalogueItem, SlaDefinition, SlaInstance, Ticket, TicketComment
 
 
-def ticket_list(*, user):
+def ticket_list(*, user: Actor) -> RestrictedQuerySet[Ticket]:
     """The tickets `user` may see, with what lists show (service, groups, SLA clocks) in flat queries."""
 
     clocks = SlaInstance.objects.select_related("definition")
@@ -80,7 +82,7 @@ def clock(instance: SlaInstance, now: datetime | None = None, *, exact: bool = T
     )
 
 
-def catalogue(*, user) -> list[tuple[str, list[CatalogueItem]]]:
+def catalogue(*, user: Actor) -> list[tuple[str, list[CatalogueItem]]]:
     """Catalogue items the user may request, grouped by department."""
     items = CatalogueItem.objects.restrict(user, "view").filter(active=True).select_related("service")
     grouped: dict[str, list[CatalogueItem]] = {}
@@ -89,18 +91,18 @@ def catalogue(*, user) -> list[tuple[str, list[CatalogueItem]]]:
     return [(Department(key).label, grouped[key]) for key in Department.values if key in grouped]
 
 
-def ticket_comments(ticket: Ticket, *, user):
+def ticket_comments(ticket: Ticket, *, user: Actor) -> RestrictedQuerySet[TicketComment]:
     """Comments of a ticket the user may read (internal notes only for agents)."""
     return TicketComment.objects.restrict(user, "view").filter(ticket=ticket).select_related("author")
 
 
-def ticket_changes(ticket: Ticket, *, user):
+def ticket_changes(ticket: Ticket, *, user: Actor) -> RestrictedQuerySet[Change]:
     """The changes linked to a ticket that the user may see."""
 
     return Change.objects.restrict(user, "view").filter(tickets=ticket).order_by("reference")
 
 
-def admin_catalogue(*, user):
+def admin_catalogue(*, user: Actor) -> RestrictedQuerySet[CatalogueItem]:
     """Every catalogue item (active or not) with what the admin list shows, in flat queries."""
     return (
         CatalogueItem.objects.restrict(user, "view")
@@ -109,7 +111,7 @@ def admin_catalogue(*, user):
     )
 
 
-def admin_definitions(*, user):
+def admin_definitions(*, user: Actor) -> RestrictedQuerySet[SlaDefinition]:
     """SLA definitions with their schedule, mode, item and escalation team, in flat queries."""
 
     return SlaDefinition.objects.restrict(user, "view").select_related(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from bimodal.core.models import Actor
 from bimodal.core.permissions import get_restricted_object
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.portfolio.models import Service
+from bimodal.servicedesk.models import Ticket
 from bimodal.suppliers.choices import ContractStatus
 from bimodal.suppliers.models import (
     Contract,
@@ -33,7 +36,7 @@ def supplier_has_contracts(supplier_id: int) -> bool:
     return Contract.objects.filter(supplier_id=supplier_id).exists()
 
 
-def current_contracts(*, supplier_id: int, on: date | datetime | None = None):
+def current_contracts(*, supplier_id: int, on: date | datetime | None = None) -> QuerySet[Contract]:
     """Contracts of the supplier in force on a day (active, within their term)."""
     day = _day(on)
     return Contract.objects.filter(
@@ -41,7 +44,9 @@ def current_contracts(*, supplier_id: int, on: date | datetime | None = None):
     )
 
 
-def covering_contract(*, supplier_id: int, ticket, on: date | datetime | None = None) -> Contract | None:
+def covering_contract(
+    *, supplier_id: int, ticket: Ticket, on: date | datetime | None = None
+) -> Contract | None:
     """The current contract of the supplier that covers the ticket's service or catalogue item (newest first)."""
     cover = Q(services=ticket.service_id)
     if ticket.catalogue_item_id:
@@ -51,7 +56,7 @@ def covering_contract(*, supplier_id: int, ticket, on: date | datetime | None = 
     )
 
 
-def supplier_list(*, user):
+def supplier_list(*, user: Actor) -> RestrictedQuerySet[Supplier]:
     """Suppliers the user may see, with counts for the list, in flat queries."""
     today = timezone.localdate()
     return (
@@ -72,27 +77,27 @@ def supplier_list(*, user):
     )
 
 
-def contract_list(*, user):
+def contract_list(*, user: Actor) -> RestrictedQuerySet[Contract]:
     """Contracts the user may see, with supplier, schedule and owner."""
     return Contract.objects.restrict(user, "view").select_related("supplier", "schedule", "owner")
 
 
-def contract_detail_targets(contract: Contract):
+def contract_detail_targets(contract: Contract) -> QuerySet[ContractSlaTarget]:
     """The contracted targets of a contract, with their SLA definitions."""
     return ContractSlaTarget.objects.filter(contract=contract).select_related("definition__schedule")
 
 
-def visible_services(*, user):
+def visible_services(*, user: Actor) -> RestrictedQuerySet[Service]:
     """Services the user may see (a supplier agent: the ones its supplier is contracted for)."""
 
     return Service.objects.restrict(user, "view").select_related("mode", "owner_team")
 
 
-def evaluation_list(*, user):
+def evaluation_list(*, user: Actor) -> RestrictedQuerySet[MspEvaluation]:
     return MspEvaluation.objects.restrict(user, "view").annotate(n_candidates=Count("candidates"))
 
 
-def evaluation_full(*, user, slug: str) -> MspEvaluation:
+def evaluation_full(*, user: Actor, slug: str) -> MspEvaluation:
     """One evaluation with everything the comparison needs, in flat queries (404 when not visible)."""
 
     queryset = MspEvaluation.objects.select_related(

@@ -15,14 +15,18 @@ from bimodal.changes.choices import (
 )
 from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, storable_json
+from bimodal.core.models import User
+from bimodal.governance.models import Forum
 from bimodal.portfolio.api.serializers import ServiceRefSerializer
-from bimodal.portfolio.models import Service
+from bimodal.portfolio.models import Mode, Service
 
 
 class ChangeApprovalSerializer(serializers.ModelSerializer):
     """One vote on a change."""
 
-    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approver: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ChangeApproval
@@ -33,8 +37,12 @@ class ChangeSerializer(serializers.ModelSerializer):
     """A change as read, with its services, votes and the last policy decision."""
 
     services = ServiceRefSerializer(many=True, read_only=True)
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approver_forum = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    approver_forum: serializers.SlugRelatedField[Forum] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     approvals = ChangeApprovalSerializer(many=True, read_only=True)
 
     class Meta:
@@ -153,8 +161,12 @@ class ReasonSerializer(serializers.Serializer):
 class ChangeWindowSerializer(serializers.ModelSerializer):
     """A change window or freeze and what it applies to (no modes and services: everything)."""
 
-    modes = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
-    services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    modes: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(
+        slug_field="key", many=True, read_only=True
+    )
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
 
     class Meta:
         model = ChangeWindow
@@ -207,10 +219,16 @@ class GateRequestInputSerializer(serializers.Serializer):
 class GateRequestSerializer(serializers.ModelSerializer):
     """The gate's answer: allow, deny or needs approval (poll until it changes), with reasons."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     outcome = serializers.ChoiceField(choices=GateOutcome.choices, read_only=True)
-    change = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
-    deployment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    change: serializers.SlugRelatedField[Change] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+    deployment: serializers.PrimaryKeyRelatedField[Deployment] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = GateRequest
@@ -235,8 +253,12 @@ class GateRequestSerializer(serializers.ModelSerializer):
 class DeploymentSerializer(serializers.ModelSerializer):
     """A deployment and its result."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    change = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    change: serializers.SlugRelatedField[Change] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Deployment

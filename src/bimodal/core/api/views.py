@@ -5,6 +5,7 @@ querysets start from `restrict(user, "view")` so that what a caller cannot see i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, cast
 
 from django.db.models import Model, QuerySet
@@ -136,7 +137,7 @@ class UpdateViaServiceMixin:
 class PartialUpdateViaServiceMixin(UpdateViaServiceMixin):
     """PATCH only (no PUT)."""
 
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names: Sequence[str] = ["get", "patch", "head", "options"]
 
 
 class DestroyViaServiceMixin:

@@ -25,8 +25,12 @@ from bimodal.portfolio.models import Mode
 class ForumSerializer(serializers.ModelSerializer):
     """A forum and its members."""
 
-    members = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
-    chair = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    members: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
+    chair: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Forum
@@ -55,8 +59,12 @@ POLICY_FIELDS = [
 class PolicySerializer(serializers.ModelSerializer):
     """One version of a policy."""
 
-    approver_forum = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    approver_forum: serializers.SlugRelatedField[Forum] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Policy
@@ -156,8 +164,12 @@ class DecisionRightSerializer(serializers.ModelSerializer):
     """One RACI cell: party (role:<key>, forum:<slug>, team:<slug> or head) and letter, for an org unit or
     organisation-wide (org_unit null)."""
 
-    decision_type = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    org_unit = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    decision_type: serializers.SlugRelatedField[DecisionType] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
+    org_unit: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     party = serializers.CharField(read_only=True)
     party_label = serializers.CharField(read_only=True)
 
@@ -208,12 +220,24 @@ class DecisionRequestSerializer(serializers.ModelSerializer):
     """A decision request with its route and decision."""
 
     reference = serializers.CharField(read_only=True)
-    decision_type = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    org_unit = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    mode = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
-    forum = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decision_type: serializers.SlugRelatedField[DecisionType] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
+    org_unit: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    mode: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, allow_null=True
+    )
+    forum: serializers.SlugRelatedField[Forum] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     status = serializers.CharField(read_only=True, help_text="pending, approved, rejected or withdrawn")
     route = RouteSerializer(read_only=True)
     subject_type = serializers.SerializerMethodField()
@@ -296,7 +320,9 @@ class WithdrawSerializer(serializers.Serializer):
 class AgendaItemSerializer(serializers.ModelSerializer):
     """An agenda item."""
 
-    decision_request = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    decision_request: serializers.PrimaryKeyRelatedField[DecisionRequest] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
 
     class Meta:
         model = AgendaItem
@@ -306,8 +332,12 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 class MeetingSerializer(serializers.ModelSerializer):
     """A forum meeting with its attendance, agenda and minutes."""
 
-    forum = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    attendees = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    forum: serializers.SlugRelatedField[Forum] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    attendees: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
     agenda = AgendaItemSerializer(source="agenda_items", many=True, read_only=True)
     status = serializers.CharField(read_only=True, help_text="planned, held or cancelled")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from bimodal.core.models import OrgUnit
+from bimodal.core.models import OrgUnit, User
 from bimodal.insights.models import CapabilityArea, MaturityAssessment, MaturityScore, Transition
 
 
@@ -35,7 +35,9 @@ class CapabilityAreaSerializer(serializers.ModelSerializer):
 
 
 class MaturityScoreSerializer(serializers.ModelSerializer):
-    area = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    area: serializers.SlugRelatedField[CapabilityArea] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     gap = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -44,8 +46,12 @@ class MaturityScoreSerializer(serializers.ModelSerializer):
 
 
 class MaturityAssessmentSerializer(serializers.ModelSerializer):
-    org_unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    org_unit: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    assessed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     scores = MaturityScoreSerializer(many=True, read_only=True)
 
     class Meta:

@@ -13,7 +13,9 @@ from bimodal.portfolio.models import Service
 class RepositorySerializer(serializers.ModelSerializer):
     """A repository as read (the webhook secret is never shown again after it is set)."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     webhook_path = serializers.SerializerMethodField()
 
     class Meta:
@@ -173,4 +175,5 @@ class BulkResultSerializer(serializers.Serializer):
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    errors = BulkErrorSerializer(many=True)
+    # DRF\'s metaclass takes declared fields off the class: this does not replace Serializer.errors.
+    errors = BulkErrorSerializer(many=True)  # type: ignore[assignment]

@@ -19,7 +19,7 @@ from bimodal.integrations import selectors, services
 from bimodal.integrations.choices import DeliveryOutcome, Provider
 from bimodal.integrations.webhooks import verify_github, verify_gitlab
 
-STATUS = {
+STATUS: dict[str, int] = {
     DeliveryOutcome.PROCESSED: 200,
     DeliveryOutcome.DUPLICATE: 200,
     DeliveryOutcome.SKIPPED: 202,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, user_field
+from bimodal.core.models import User
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
 from bimodal.portfolio.models import Mode, Service
 
@@ -23,13 +24,15 @@ class ProficiencySerializer(serializers.ModelSerializer):
 
     person = user_field()
     skill = RestrictedSlugRelatedField(slug_field="slug", queryset=Skill.objects.all())
-    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assessed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Proficiency
         fields = ["id", "person", "skill", "proficiency_level", "assessed_by", "assessed_on"]
         read_only_fields = ["assessed_on"]
-        validators = []  # one rating per person and skill: the service updates an existing one
+        validators: list[object] = []  # one rating per person and skill: the service updates an existing one
 
 
 class SkillRequirementSerializer(serializers.ModelSerializer):
@@ -46,7 +49,7 @@ class SkillRequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = SkillRequirement
         fields = ["id", "skill", "mode", "service", "min_level", "headcount", "notes"]
-        validators = []
+        validators: list[object] = []
 
 
 class GapRowSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from bimodal.core.api.serializers import (
     TeamRefSerializer,
     user_field,
 )
-from bimodal.core.models import Team
+from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, PathwayStatus, StepStatus
 from bimodal.portfolio.models import (
     Assessment,
@@ -87,7 +87,9 @@ class ModeSerializer(ReasonMixin, serializers.ModelSerializer):
 class BusinessCapabilitySerializer(serializers.ModelSerializer):
     """A business capability."""
 
-    parent = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    parent: serializers.SlugRelatedField[BusinessCapability] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = BusinessCapability
@@ -127,9 +129,15 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     mode = ModeRefSerializer(read_only=True)
     owner_team = TeamRefSerializer(read_only=True)
-    service_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    capability = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
-    regulatory_tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    service_owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    capability: serializers.SlugRelatedField[BusinessCapability] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
+    regulatory_tags: serializers.SlugRelatedField[RegulatoryTag] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     supplier = SupplierRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -244,7 +252,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
     service = ServiceRefSerializer(read_only=True)
     current_mode = ModeRefSerializer(read_only=True)
     recommended_mode = ModeRefSerializer(read_only=True, allow_null=True)
-    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assessed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     questionnaire = serializers.IntegerField(source="questionnaire.version", read_only=True)
 
     class Meta:
@@ -302,8 +312,12 @@ class ProposalSerializer(serializers.ModelSerializer):
     service = ServiceRefSerializer(read_only=True)
     from_mode = ModeRefSerializer(read_only=True)
     to_mode = ModeRefSerializer(read_only=True)
-    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    proposed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ReclassificationProposal
@@ -366,7 +380,9 @@ class PathwayStepSerializer(serializers.ModelSerializer):
     """A step of a pathway."""
 
     status = StepStatusField(read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PathwayStep
@@ -387,7 +403,9 @@ class PathwaySerializer(serializers.ModelSerializer):
     service = ServiceRefSerializer(read_only=True)
     from_mode = ModeRefSerializer(read_only=True)
     to_mode = ModeRefSerializer(read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     steps = PathwayStepSerializer(many=True, read_only=True)
     readiness = ReadinessCriterionSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()

@@ -16,7 +16,7 @@ from bimodal.portfolio.models.assessment import ReclassificationProposal, _servi
 from bimodal.portfolio.models.catalogue import Mode, Service
 
 
-class PathwayQuerySet(RestrictedQuerySet):
+class PathwayQuerySet(RestrictedQuerySet["MigrationPathway"]):
     """Pathways are seen with their service; changed by its owners, the pathway owner or governance."""
 
     def restriction(self, user, action: str) -> Q | None:

@@ -10,7 +10,7 @@ from bimodal.core.api.serializers import (
     TeamRefSerializer,
     user_field,
 )
-from bimodal.core.models import OrgUnit, Team
+from bimodal.core.models import OrgUnit, Team, User
 from bimodal.portfolio.models import Mode, Service
 from bimodal.registers import risk
 from bimodal.registers.choices import EthicsDecision, RegisterStage
@@ -29,12 +29,20 @@ def _services(**kwargs):
 class LowCodeAppSerializer(serializers.ModelSerializer):
     """A low-code app as read, with its risk score, level and required controls."""
 
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     owner_team = TeamRefSerializer(read_only=True, allow_null=True)
-    business_unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    integrations = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    business_unit: serializers.SlugRelatedField[OrgUnit] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    integrations: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
     support_team = TeamRefSerializer(read_only=True, allow_null=True)
-    promoted_service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    promoted_service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     required_controls = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -92,10 +100,16 @@ class LowCodeAppWriteSerializer(ReasonMixin, serializers.ModelSerializer):
 class AIUseCaseSerializer(serializers.ModelSerializer):
     """An AI use case as read, with its tier, controls and whether it is shadow AI."""
 
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     owner_team = TeamRefSerializer(read_only=True, allow_null=True)
-    services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    ethics_decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    ethics_decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     required_controls = serializers.ListField(child=serializers.CharField(), read_only=True)
     risk_answers = serializers.DictField(child=serializers.BooleanField(), read_only=True)
     is_shadow = serializers.BooleanField(
@@ -171,9 +185,13 @@ class AIUseCaseWriteSerializer(ReasonMixin, serializers.ModelSerializer):
 class CloudAccountSerializer(serializers.ModelSerializer):
     """A cloud account as read, with last month's cost, tagging compliance and sprawl flags."""
 
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     owner_team = TeamRefSerializer(read_only=True, allow_null=True)
-    services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
     last_month_cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     tagging_pct = serializers.IntegerField(read_only=True, help_text="Percent of resources tagged.")
     over_budget = serializers.BooleanField(read_only=True)
@@ -225,7 +243,9 @@ class CloudAccountWriteSerializer(ReasonMixin, serializers.ModelSerializer):
             "reason",
         ]
         extra_kwargs = {"slug": {"required": False}}
-        validators = []  # uniqueness is checked by the service's full_clean (one 400 with field errors)
+        validators: list[
+            object
+        ] = []  # uniqueness is checked by the service's full_clean (one 400 with field errors)
 
 
 class CloudCostSerializer(serializers.ModelSerializer):
@@ -236,7 +256,7 @@ class CloudCostSerializer(serializers.ModelSerializer):
     class Meta:
         model = CloudCost
         fields = ["id", "account", "month", "amount"]
-        validators = []
+        validators: list[object] = []
 
 
 class RegisterTransitionSerializer(serializers.Serializer):
@@ -307,7 +327,8 @@ class RegisterImportResultSerializer(serializers.Serializer):
 
     created = serializers.ListField(child=serializers.CharField())
     updated = serializers.ListField(child=serializers.CharField())
-    errors = RegisterImportErrorSerializer(many=True)
+    # DRF\'s metaclass takes declared fields off the class: this does not replace Serializer.errors.
+    errors = RegisterImportErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class RegisterModeCostSerializer(serializers.Serializer):
@@ -338,7 +359,9 @@ class RegisterSprawlSerializer(serializers.Serializer):
 class ReviewTaskSerializer(serializers.ModelSerializer):
     """A review task."""
 
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     overdue = serializers.BooleanField(read_only=True)
 
     class Meta:

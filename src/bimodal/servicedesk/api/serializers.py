@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from bimodal.changes.models import Change
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, TeamRefSerializer, user_field
-from bimodal.core.models import Notification, Team
+from bimodal.core.models import Notification, Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
 from bimodal.servicedesk.choices import Approver, Level, Priority, TicketStatus, TicketType
@@ -48,14 +48,24 @@ class SlaInstanceSerializer(serializers.ModelSerializer):
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket as read."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     assignment_group = TeamRefSerializer(read_only=True, allow_null=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    catalogue_item = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    catalogue_item: serializers.SlugRelatedField[CatalogueItem] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     sla = SlaInstanceSerializer(source="sla_instances", many=True, read_only=True)
-    changes = serializers.SlugRelatedField(
+    changes: serializers.SlugRelatedField[Change] = serializers.SlugRelatedField(
         slug_field="reference", many=True, read_only=True, help_text="Linked changes the caller may see."
     )
 
@@ -123,7 +133,9 @@ class AssignSerializer(serializers.Serializer):
 class CommentSerializer(serializers.ModelSerializer):
     """A comment."""
 
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = TicketComment
@@ -134,9 +146,15 @@ class CommentSerializer(serializers.ModelSerializer):
 class CatalogueItemSerializer(serializers.ModelSerializer):
     """A catalogue item with its form schema, approval and fulfilment tasks."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    fulfilment_group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    fulfilment_group: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = CatalogueItem

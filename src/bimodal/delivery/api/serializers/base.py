@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bimodal.core.api.serializers import (
@@ -12,7 +14,7 @@ from bimodal.delivery.models import (
 )
 from bimodal.portfolio.models import Mode
 
-USERNAME = {"slug_field": "username", "read_only": True}
+USERNAME: dict[str, Any] = {"slug_field": "username", "read_only": True}
 
 
 def mode_field(**kwargs):

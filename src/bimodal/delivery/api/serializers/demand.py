@@ -9,19 +9,19 @@ from bimodal.core.api.serializers import (
     OrgUnitRefSerializer,
     RestrictedSlugRelatedField,
 )
-from bimodal.core.models import OrgUnit, Team
+from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery.api.serializers.base import USERNAME, mode_field
 from bimodal.delivery.models import (
     Demand,
     ScoringModel,
 )
-from bimodal.portfolio.models import Service
+from bimodal.portfolio.models import Mode, Service
 
 
 class ScoringModelSerializer(serializers.ModelSerializer):
     """One version of the scoring weights (POST saves the next version)."""
 
-    created_by = serializers.SlugRelatedField(**USERNAME, allow_null=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(**USERNAME, allow_null=True)
 
     class Meta:
         model = ScoringModel
@@ -43,11 +43,15 @@ class ScoringModelSerializer(serializers.ModelSerializer):
 class DemandSerializer(serializers.ModelSerializer):
     """A demand as read."""
 
-    requester = serializers.SlugRelatedField(**USERNAME)
+    requester: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(**USERNAME)
     org_unit = OrgUnitRefSerializer(read_only=True)
-    mode = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    mode: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    service: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     scoring_model_version = serializers.IntegerField(
         source="scoring_model.version", read_only=True, allow_null=True
     )

@@ -11,27 +11,30 @@ from bimodal.core.api.serializers import (
     TeamRefSerializer,
     user_field,
 )
-from bimodal.core.models import OrgUnit, Team
+from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery.api.serializers.base import USERNAME, initiative_field, mode_field
 from bimodal.delivery.choices import InitiativeStatus, Rag
 from bimodal.delivery.models import (
+    Demand,
     Initiative,
     InitiativeDependency,
     InitiativeRisk,
 )
 from bimodal.portfolio.api.serializers import ServiceRefSerializer
-from bimodal.portfolio.models import Service
+from bimodal.portfolio.models import Mode, Service
 
 
 class InitiativeSerializer(serializers.ModelSerializer):
     """An initiative with its portfolio figures: budget, actual spend, slip, RAG, risks, dependencies."""
 
-    mode = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    mode: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(slug_field="key", read_only=True)
     org_unit = OrgUnitRefSerializer(read_only=True)
-    owner = serializers.SlugRelatedField(**USERNAME)
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(**USERNAME)
     team = TeamRefSerializer(read_only=True, allow_null=True)
     services = ServiceRefSerializer(many=True, read_only=True)
-    demand = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    demand: serializers.SlugRelatedField[Demand] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
     budget_total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     actual_total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     open_risks = serializers.IntegerField(read_only=True)

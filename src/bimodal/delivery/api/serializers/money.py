@@ -9,7 +9,7 @@ from rest_framework import serializers
 from bimodal.core.api.serializers import (
     RestrictedSlugRelatedField,
 )
-from bimodal.core.models import Team
+from bimodal.core.models import Team, User
 from bimodal.delivery.api.serializers.base import USERNAME, initiative_field, mode_field
 from bimodal.delivery.choices import WhatIfKind
 from bimodal.delivery.models import (
@@ -38,7 +38,9 @@ class ActualSerializer(serializers.ModelSerializer):
 
     mode = mode_field(required=False, allow_null=True)
     initiative = initiative_field(required=False, allow_null=True)
-    recorded_by = serializers.SlugRelatedField(**USERNAME, allow_null=True)
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        **USERNAME, allow_null=True
+    )
 
     class Meta:
         model = Actual
@@ -136,7 +138,8 @@ class WhatIfSerializer(serializers.Serializer):
     """A reallocation: source "capacity:<id>" | "allocation:<id>" | "budget:<id>", target "mode:<id>" |
     "initiative:<id>", the quantity (FTE or money) and, to apply it, a reason."""
 
-    source = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: this does not replace Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     reason = serializers.CharField(required=False, allow_blank=True, default="")

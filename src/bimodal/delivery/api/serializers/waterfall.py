@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from bimodal.core.models import User
 from bimodal.delivery.api.serializers.base import USERNAME, initiative_field
 from bimodal.delivery.models import (
     GateCriterion,
+    Initiative,
     Milestone,
     Phase,
     StageGate,
@@ -16,7 +18,7 @@ from bimodal.delivery.models import (
 class GateCriterionSerializer(serializers.ModelSerializer):
     """A named criterion of a stage gate."""
 
-    met_by = serializers.SlugRelatedField(**USERNAME, allow_null=True)
+    met_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(**USERNAME, allow_null=True)
 
     class Meta:
         model = GateCriterion
@@ -45,7 +47,7 @@ class StageGateSerializer(serializers.ModelSerializer):
     initiative = serializers.CharField(source="phase.initiative.reference", read_only=True)
     phase = serializers.CharField(source="phase.kind", read_only=True)
     criteria = GateCriterionSerializer(many=True, read_only=True)
-    decided_by = serializers.SlugRelatedField(**USERNAME, allow_null=True)
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(**USERNAME, allow_null=True)
 
     class Meta:
         model = StageGate
@@ -66,8 +68,10 @@ class StageGateSerializer(serializers.ModelSerializer):
 class PhaseSerializer(serializers.ModelSerializer):
     """A waterfall phase with baseline and forecast dates."""
 
-    initiative = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    gate = serializers.PrimaryKeyRelatedField(read_only=True)
+    initiative: serializers.SlugRelatedField[Initiative] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True
+    )
+    gate: serializers.PrimaryKeyRelatedField[StageGate] = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Phase
