@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet, UpdateViaServiceMixin
@@ -28,6 +28,13 @@ def _reason(request) -> str:
     if len(reason) > 200:
         raise ValidationError({"reason": "Keep the reason under 200 characters."})
     return reason
+
+
+def _row(queryset, id: str):
+    """The row of `queryset` with this id (from the URL): 404 when there is none, or the id is no number."""
+    if not id.isdigit():
+        raise NotFound
+    return get_object_or_404(queryset, pk=int(id))
 
 
 class SupplierViewSet(
@@ -88,11 +95,11 @@ class SupplierViewSet(
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[_ID, _REASON], request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"contacts/(?P<id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=r"contacts/(?P<id>[^/.]+)")
     def contact_remove(self, request, slug=None, id=None):
         """Remove a contact (`reason`, optional, goes to the audit log)."""
         supplier = self.get_object()
-        contact = get_object_or_404(supplier.contacts.restrict(request.user, "view"), pk=id)
+        contact = _row(supplier.contacts.restrict(request.user, "view"), id)
         services.contact_remove(actor=request.user, contact=contact, reason=_reason(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -115,11 +122,11 @@ class SupplierViewSet(
         return Response(s.CertificationSerializer(certification).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[_ID, _REASON], request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"certifications/(?P<id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=r"certifications/(?P<id>[^/.]+)")
     def certification_remove(self, request, slug=None, id=None):
         """Remove a certification (`reason`, optional, goes to the audit log)."""
         supplier = self.get_object()
-        certification = get_object_or_404(supplier.certifications.restrict(request.user, "view"), pk=id)
+        certification = _row(supplier.certifications.restrict(request.user, "view"), id)
         services.certification_remove(
             actor=request.user, certification=certification, reason=_reason(request)
         )

@@ -67,6 +67,8 @@ def test_contact_bad_input_is_400_and_writes_nothing(w, client_for):
     assert {"name", "role", "email", "escalation_level"} <= set(bad.json())
     assert client.post("/api/suppliers/alpha/contacts/", "[1]", content_type=JSON).status_code == 400
     assert client.delete("/api/suppliers/alpha/contacts/999999/").status_code == 404
+    assert client.delete("/api/suppliers/alpha/contacts/abc/").status_code == 404
+    assert client.delete("/api/suppliers/alpha/certifications/abc/").status_code == 404
     assert _counts(SupplierContact) == before
 
 
