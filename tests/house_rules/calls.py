@@ -12,9 +12,9 @@ from tests.house_rules.endpoints import ApiEndpoint, Route, api_endpoints
 from tests.house_rules.exclusions import API_EXCLUDED
 
 
-def api_call(client, route: Route, method: str, values: dict | None = None, data=None):
+def api_call(client, route: Route, method: str, values: dict | None = None, data=None, query: str = ""):
     """Send `method` to the route as JSON (the client's session, if any, is the caller)."""
-    url = route.url(values or route.dummy_values())
+    url = route.url(values or route.dummy_values()) + (f"?{query}" if query else "")
     send = getattr(client, method)
     if method in {"get", "delete", "head", "options"}:
         return send(url)

@@ -25,7 +25,7 @@ NOT_PAGES_PREFIXES = (API_PREFIX, "admin/")
 WRITE_METHODS = ("post", "put", "patch", "delete")
 READ_ACTIONS = {"list", "retrieve"}
 
-_KWARG = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\(\?P<(?P<regex_name>\w+)>")
+_KWARG = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>|\(\?P<(?P<regex_name>\w+)>(?P<regex>[^)]*)\)")
 _FORMAT_SUFFIX = re.compile(r"\\\.\(\?P<format>|<drf_format_suffix:format>")
 
 
@@ -74,7 +74,8 @@ def _route(name: str, pattern: str, methods=()) -> Route:
     kwargs, converters = [], []
     for match in _KWARG.finditer(pattern):
         kwargs.append(match["name"] or match["regex_name"])
-        converters.append(match["converter"] or "str")
+        numeric = match["regex"] is not None and not re.fullmatch(match["regex"], "no-such-thing")
+        converters.append(match["converter"] or ("int" if numeric else "str"))
     return Route(name, "/" + _readable(pattern), tuple(kwargs), tuple(converters), tuple(methods))
 
 
