@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,9 +12,10 @@ from bimodal.core.models import User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
 from bimodal.core.verbs import AuditVerb
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
+from bimodal.portfolio.models import Mode, Service
 
 
-def skill_create(*, actor: User, name: str, slug: str = "", **fields) -> Skill:
+def skill_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> Skill:
     """Add a skill to the catalogue."""
     require_perm(actor, "people.add_skill")
     return create_audited(
@@ -22,7 +25,7 @@ def skill_create(*, actor: User, name: str, slug: str = "", **fields) -> Skill:
     )
 
 
-def skill_update(*, actor: User, skill: Skill, reason: str = "", **fields) -> Skill:
+def skill_update(*, actor: User, skill: Skill, reason: str = "", **fields: Any) -> Skill:
     """Change a skill."""
     require_object(actor, "change", skill)
     return update_audited(skill, actor=actor, fields=fields, reason=reason, verb=AuditVerb.SKILL_UPDATE)
@@ -65,7 +68,14 @@ def proficiency_record(
 
 @transaction.atomic
 def requirement_set(
-    *, actor: User, skill: Skill, min_level: int, headcount: int = 1, mode=None, service=None, notes: str = ""
+    *,
+    actor: User,
+    skill: Skill,
+    min_level: int,
+    headcount: int = 1,
+    mode: Mode | None = None,
+    service: Service | None = None,
+    notes: str = "",
 ) -> SkillRequirement:
     """Set what a mode's or a service's skill profile needs of one skill (created or updated)."""
     require_perm(actor, "people.add_skillrequirement")

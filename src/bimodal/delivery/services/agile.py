@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -60,7 +61,7 @@ def epic_create(*, actor: User, initiative: Initiative, title: str, description:
 
 
 @transaction.atomic
-def epic_update(*, actor: User, epic: Epic, **fields) -> Epic:
+def epic_update(*, actor: User, epic: Epic, **fields: Any) -> Epic:
     """Rename, describe or re-rank an epic."""
     require_object(actor, "change", epic)
     if set(fields) - {"title", "description", "rank"}:
@@ -68,7 +69,9 @@ def epic_update(*, actor: User, epic: Epic, **fields) -> Epic:
     return update_audited(epic, actor=actor, fields=fields, verb=AuditVerb.EPIC_UPDATE)
 
 
-def _transition(story: Story, source: str, target: str, actor, at: datetime | None = None) -> None:
+def _transition(
+    story: Story, source: str, target: str, actor: User | None, at: datetime | None = None
+) -> None:
     StoryTransition.objects.create(
         story=story, from_status=source, to_status=target, at=at or timezone.now(), actor=actor
     )
@@ -113,7 +116,7 @@ def story_create(
 
 
 @transaction.atomic
-def story_update(*, actor: User, story: Story, **fields) -> Story:
+def story_update(*, actor: User, story: Story, **fields: Any) -> Story:
     """Change a story's title, estimate, epic, sprint, assignee or rank (moves: story_move)."""
     require_object(actor, "change", story)
     if set(fields) - {"title", "description", "points", "epic", "sprint", "assignee", "rank"}:
@@ -170,7 +173,7 @@ def story_move(
         if at > timezone.now() or (last is not None and at < last):
             raise ValidationError({"at": "A move is recorded between the story's previous move and now."})
     now = at or timezone.now()
-    fields: dict = {"status": status}
+    fields: dict[str, Any] = {"status": status}
     if status in {StoryStatus.IN_PROGRESS, StoryStatus.REVIEW} and story.started_at is None:
         fields["started_at"] = now
     fields["done_at"] = now if status == StoryStatus.DONE else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 
@@ -44,7 +46,7 @@ def _next_reference(model, prefix: str, width: int) -> str:
     return f"{prefix}-{n:0{width}d}"
 
 
-def _check(transitions: dict, source: str, target: str, label: str, choices) -> None:
+def _check(transitions: dict[str, Any], source: str, target: str, label: str, choices) -> None:
     if target not in transitions.get(source, frozenset()):
         raise ValidationError(
             {"status": f"{label} cannot go from “{choices(source).label}” to “{choices(target).label}”."}

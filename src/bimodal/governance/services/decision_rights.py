@@ -4,6 +4,7 @@ type in each org unit."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -107,7 +108,7 @@ def decision_type_get(key: str) -> DecisionType:
 
 
 @transaction.atomic
-def decision_type_create(*, actor: User, key: str = "", name: str, **fields) -> DecisionType:
+def decision_type_create(*, actor: User, key: str = "", name: str, **fields: Any) -> DecisionType:
     """Add a decision type."""
     require_perm(actor, "governance.add_decisiontype")
     dtype = DecisionType(
@@ -118,7 +119,7 @@ def decision_type_create(*, actor: User, key: str = "", name: str, **fields) -> 
 
 @transaction.atomic
 def decision_type_update(
-    *, actor: User, decision_type: DecisionType, reason: str = "", **fields
+    *, actor: User, decision_type: DecisionType, reason: str = "", **fields: Any
 ) -> DecisionType:
     """Change a decision type's name, description, spend threshold or default forum kind."""
     require_perm(actor, "governance.change_decisiontype")
@@ -131,7 +132,7 @@ def decision_type_update(
 # --- decision rights -----------------------------------------------------------------------------------
 
 
-def parse_party(party: str, *, org_unit: OrgUnit | None = None) -> dict:
+def parse_party(party: str, *, org_unit: OrgUnit | None = None) -> dict[str, Any]:
     """The DecisionRight fields of a party token: role:<key>, forum:<slug>, team:<slug> or head."""
     kind, _, ref = (party or "").partition(":")
     if kind == PartyKind.HEAD and not ref:
@@ -151,7 +152,7 @@ def parse_party(party: str, *, org_unit: OrgUnit | None = None) -> dict:
     )
 
 
-def _same_party(fields: dict) -> dict:
+def _same_party(fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "party_kind": fields["party_kind"],
         "role": fields["role"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,7 +41,7 @@ from bimodal.governance.services.decision_rights import (
 
 
 def _transition(
-    request: DecisionRequest, target: str, *, actor, reason: str = "", **fields
+    request: DecisionRequest, target: str, *, actor, reason: str = "", **fields: Any
 ) -> DecisionRequest:
     if target not in DECISION_TRANSITIONS.get(request.status, frozenset()):
         raise ValidationError(
@@ -102,7 +103,7 @@ def decision_request_open(
     return create_audited(request, actor=actor, verb=AuditVerb.DECISION_REQUEST_OPEN)
 
 
-def holds_step(user: User, step: dict, request: DecisionRequest) -> bool:
+def holds_step(user: User, step: dict[str, Any], request: DecisionRequest) -> bool:
     """Whether `user` is the party a (non-forum) route step names."""
     kind, ref = step.get("kind"), step.get("ref")
     if kind == "role":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from bimodal.core.models import User
@@ -36,7 +38,7 @@ POLICY_FIELDS = (
 )
 
 
-def policy_create(*, actor: User, key: str = "", name: str, **fields) -> Policy:
+def policy_create(*, actor: User, key: str = "", name: str, **fields: Any) -> Policy:
     """Create version 1 of a policy; its CEL expression is validated (syntax, types, boolean result)."""
     require_perm(actor, "governance.add_policy")
     unknown = set(fields) - set(POLICY_FIELDS)
@@ -48,7 +50,7 @@ def policy_create(*, actor: User, key: str = "", name: str, **fields) -> Policy:
 
 
 @transaction.atomic
-def policy_update(*, actor: User, policy: Policy, reason: str = "", **fields) -> Policy:
+def policy_update(*, actor: User, policy: Policy, reason: str = "", **fields: Any) -> Policy:
     """Save an edit as a new version of the policy; the previous version stays as history."""
     require_perm(actor, "governance.change_policy")
     current = Policy.objects.select_for_update().get(key=policy.key, is_current=True)
@@ -65,7 +67,7 @@ def policy_update(*, actor: User, policy: Policy, reason: str = "", **fields) ->
     return create_audited(draft, actor=actor, reason=reason, verb=AuditVerb.POLICY_UPDATE)
 
 
-def policy_try(*, draft: Policy, context: dict) -> dict:
+def policy_try(*, draft: Policy, context: dict[str, Any]) -> dict[str, Any]:
     """Evaluate an unsaved draft together with the current policies (the draft replacing its own key)
     against an example change; nothing is written. Raises ValidationError for a bad draft."""
 

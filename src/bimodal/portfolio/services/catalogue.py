@@ -3,11 +3,14 @@ regulatory tags."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import User
+from bimodal.core.models import Team, User
 from bimodal.core.services import (
     create_audited,
     delete_audited,
@@ -49,14 +52,21 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
     return modes
 
 
-def mode_update(*, actor: User, mode: Mode, reason: str = "", **fields) -> Mode:
+def mode_update(*, actor: User, mode: Mode, reason: str = "", **fields: Any) -> Mode:
     """Change a mode's name or governance profile."""
     require_object(actor, "change", mode)
     return update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
 
 
 def service_create(
-    *, actor: User, name: str, mode: Mode, owner_team, regulatory_tags=(), slug: str = "", **fields
+    *,
+    actor: User,
+    name: str,
+    mode: Mode,
+    owner_team: Team,
+    regulatory_tags: Iterable[RegulatoryTag] = (),
+    slug: str = "",
+    **fields: Any,
 ) -> Service:
     """Add a service to the portfolio."""
     require_perm(actor, "portfolio.add_service")
@@ -73,7 +83,12 @@ def service_create(
 
 
 def service_update(
-    *, actor: User, service: Service, regulatory_tags=None, reason: str = "", **fields
+    *,
+    actor: User,
+    service: Service,
+    regulatory_tags: Iterable[RegulatoryTag] | None = None,
+    reason: str = "",
+    **fields: Any,
 ) -> Service:
     """Change a service's attributes; its mode changes only through `service_change_mode`."""
     require_object(actor, "change", service)
@@ -93,7 +108,7 @@ def service_change_mode(*, actor: User, service: Service, mode: Mode, reason: st
     return _move_service(service, mode, actor=actor, reason=reason)
 
 
-def _move_service(service: Service, mode: Mode, *, actor, reason: str) -> Service:
+def _move_service(service: Service, mode: Mode, *, actor: User, reason: str) -> Service:
     """Move a service to another mode, audited (the caller has checked who may)."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the service changes mode."})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -62,7 +63,7 @@ SEVERITY = {
 
 
 @transaction.atomic
-def alertmanager_ingest(*, payload: dict, now: datetime | None = None) -> tuple[Ticket | None, str]:
+def alertmanager_ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ticket | None, str]:
     """One Alertmanager notification: a firing group opens (or updates) one incident, a resolved one resolves it.
 
     Alerts are deduplicated by `groupKey`: every notification of a group lands on the same open incident."""

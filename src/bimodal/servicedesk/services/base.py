@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from bimodal.core.models import Actor, User
 from bimodal.core.services import (
     require_object,
     require_perm,
@@ -40,17 +41,19 @@ def priority_for(impact: int, urgency: int) -> str:
     return rule.priority if rule else DEFAULT_PRIORITY_MATRIX[(int(impact), int(urgency))]
 
 
-def _event(ticket: Ticket, kind: str, text: str, *, actor=None, at: datetime | None = None) -> None:
+def _event(
+    ticket: Ticket, kind: str, text: str, *, actor: User | None = None, at: datetime | None = None
+) -> None:
     TicketEvent.objects.create(
         ticket=ticket, kind=kind, text=text[:300], actor=actor, at=at or timezone.now()
     )
 
 
-def _is_agent(user) -> bool:
-    return bool(user) and user.has_perm("servicedesk.work_tickets")
+def _is_agent(user: Actor) -> bool:
+    return user is not None and user.has_perm("servicedesk.work_tickets")
 
 
-def _require_work(actor, ticket: Ticket) -> None:
+def _require_work(actor: Actor, ticket: Ticket) -> None:
     """Agents may work only the tickets they can see (their groups', their supplier's queue)."""
     require_perm(actor, "servicedesk.work_tickets")
     require_object(actor, "change", ticket)
