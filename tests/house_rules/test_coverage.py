@@ -2,12 +2,15 @@
 exclusions.py; every name in exclusions.py still exists. A new route therefore either passes the house
 rules or fails here until someone says why it cannot be checked."""
 
+import importlib
+import pathlib
+
 import pytest
 
 from tests.house_rules import exclusions
 from tests.house_rules.calls import endpoints_under_test
 from tests.house_rules.endpoints import api_endpoints, is_api_view, pages
-from tests.house_rules.known_bugs import params
+from tests.house_rules.known_bugs import KNOWN_BUGS, PARAMETRISED, params
 from tests.house_rules.makers import MAKERS
 from tests.house_rules.pages import checked_pages, is_list_page, place, url_values
 
@@ -57,6 +60,12 @@ def test_exclusions_name_things_that_exist():
         exclusions.PAGES_OPEN_TO_SIGNED_IN,
     ):
         assert set(listed) <= page_ids, f"stale page exclusions: {set(listed) - page_ids}"
+
+
+def test_known_bugs_name_cases_that_exist():
+    for module in pathlib.Path(__file__).parent.glob("test_*.py"):
+        importlib.import_module(f"{__package__}.{module.stem}")
+    assert set(KNOWN_BUGS) <= PARAMETRISED, f"known bugs naming no case: {set(KNOWN_BUGS) - PARAMETRISED}"
 
 
 @pytest.mark.parametrize("label", sorted(MAKERS))
