@@ -5,6 +5,7 @@ on each side, an administrator and a person in no role."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from django.db import models, transaction
@@ -46,6 +47,15 @@ def build_world() -> World:
     for label, make in MAKERS.items():
         world.rows[label] = [make(side) for side in world.sides]
     return world
+
+
+@pytest.fixture
+def small(db):
+    """An organisation of one side, an administrator and an auditor, and no other rows: for measuring
+    lists, which show a page of 25 or 50 rows. `rows` holds what the makers add (none yet)."""
+    admin = UserFactory(username="small-admin", is_superuser=True)
+    auditor = UserFactory(username="small-auditor", roles=["auditor"])
+    return SimpleNamespace(admin=admin, auditor=auditor, alpha=make_side("alpha", admin), rows={})
 
 
 @pytest.fixture(scope="module")

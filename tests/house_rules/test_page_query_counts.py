@@ -5,27 +5,16 @@ page shows the new rows (their names appear in it)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from django.db import models
 
-from bimodal.core.tests.factories import UserFactory
 from tests.house_rules.endpoints import pages
 from tests.house_rules.exclusions import PAGES_EXCLUDED
-from tests.house_rules.makers import MAKERS, make, make_side
+from tests.house_rules.makers import MAKERS, make
 from tests.house_rules.pages import is_list_page, place
 from tests.house_rules.test_query_counts import ADDED, flat, reader_of
 
 LIST_PAGES = [p for p in pages() if is_list_page(p) and p.id not in PAGES_EXCLUDED]
-
-
-@pytest.fixture
-def small(db):
-    """One side, an administrator and an auditor; `rows` holds what the makers add (none yet)."""
-    admin = UserFactory(username="small-admin", is_superuser=True)
-    auditor = UserFactory(username="small-auditor", roles=["auditor"])
-    return SimpleNamespace(admin=admin, auditor=auditor, alpha=make_side("alpha", admin), rows={})
 
 
 def _own_names(row: models.Model) -> list[str]:
@@ -44,8 +33,7 @@ def _names(row: models.Model) -> list[str]:
 
 @pytest.mark.parametrize("reader", ["admin", "person"])
 @pytest.mark.parametrize("page", LIST_PAGES, ids=[p.id for p in LIST_PAGES])
-def test_list_page_query_count_is_flat(page, reader, small, client, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_list_page_query_count_is_flat(page, reader, small, client):
     placed = place(page, small)
     assert placed is not None and placed.model._meta.label in MAKERS, f"{page.id} is not placed on a model"
     model = placed.model
