@@ -6,8 +6,9 @@ validated with `full_clean()` and recorded in the audit log in the same transact
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,21 @@ from bimodal.core.querysets import restricted_manager
 from bimodal.core.verbs import AuditVerb
 
 M = TypeVar("M", bound=models.Model)
+
+
+class Unset(enum.Enum):
+    """The type of UNSET: an update's keyword argument that was not given (None may be a real value)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+NotGiven = Literal[Unset.UNSET]  # `name: str | NotGiven = UNSET` in an update service's signature
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (not UNSET): the fields an update service changes."""
+    return {name: value for name, value in values.items() if value is not UNSET}
 
 
 def require_perm(actor: Actor, perm: str) -> None:
@@ -143,36 +159,130 @@ def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: A
     obj.delete()
 
 
-def orgunit_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> OrgUnit:
-    """Create an org unit."""
+# The fields a person sets on an org unit or a team: the form, the API's write serializer and these services'
+# keyword arguments list the same names (core/tests/test_services.py checks that they do not drift).
+ORGUNIT_FIELDS: Final = ("name", "slug", "parent", "governance_model", "head", "description")
+TEAM_FIELDS: Final = (
+    "name",
+    "slug",
+    "kind",
+    "org_unit",
+    "lead",
+    "members",
+    "supplier",
+    "email",
+    "chat_channel",
+    "description",
+)
+
+
+def orgunit_create(
+    *,
+    actor: User,
+    name: str,
+    slug: str = "",
+    parent: OrgUnit | None = None,
+    governance_model: str = "",
+    head: User | None = None,
+    description: str = "",
+) -> OrgUnit:
+    """Create an org unit (its governance model defaults to the model field's default)."""
     require_perm(actor, "core.add_orgunit")
-    return create_audited(
-        OrgUnit(name=name, slug=slug or unique_slug(OrgUnit, name), **fields),
-        actor=actor,
-        verb=AuditVerb.ORGUNIT_CREATE,
+    unit = OrgUnit(
+        name=name,
+        slug=slug or unique_slug(OrgUnit, name),
+        parent=parent,
+        head=head,
+        description=description,
+        **given(governance_model=governance_model or UNSET),
     )
+    return create_audited(unit, actor=actor, verb=AuditVerb.ORGUNIT_CREATE)
 
 
-def orgunit_update(*, actor: User, org_unit: OrgUnit, reason: str = "", **fields: Any) -> OrgUnit:
-    """Change an org unit's attributes."""
+def orgunit_update(
+    *,
+    actor: User,
+    org_unit: OrgUnit,
+    reason: str = "",
+    name: str | NotGiven = UNSET,
+    slug: str | NotGiven = UNSET,
+    parent: OrgUnit | NotGiven | None = UNSET,
+    governance_model: str | NotGiven = UNSET,
+    head: User | NotGiven | None = UNSET,
+    description: str | NotGiven = UNSET,
+) -> OrgUnit:
+    """Change the given attributes of an org unit."""
     require_object(actor, "change", org_unit)
+    fields = given(
+        name=name,
+        slug=slug,
+        parent=parent,
+        governance_model=governance_model,
+        head=head,
+        description=description,
+    )
     return update_audited(org_unit, actor=actor, fields=fields, reason=reason, verb=AuditVerb.ORGUNIT_UPDATE)
 
 
 def team_create(
-    *, actor: User, name: str, org_unit: OrgUnit, slug: str = "", members: Iterable[User] = (), **fields: Any
+    *,
+    actor: User,
+    name: str,
+    org_unit: OrgUnit,
+    slug: str = "",
+    kind: str = "",
+    lead: User | None = None,
+    members: Iterable[User] = (),
+    supplier: Any = None,  # a suppliers.Supplier: core sits below the suppliers app
+    email: str = "",
+    chat_channel: str = "",
+    description: str = "",
 ) -> Team:
-    """Create a team with its members."""
+    """Create a team with its members (its kind defaults to the model field's default)."""
     require_perm(actor, "core.add_team")
-    team = Team(name=name, slug=slug or unique_slug(Team, name), org_unit=org_unit, **fields)
+    team = Team(
+        name=name,
+        slug=slug or unique_slug(Team, name),
+        org_unit=org_unit,
+        lead=lead,
+        email=email,
+        chat_channel=chat_channel,
+        supplier=supplier,
+        description=description,
+        **given(kind=kind or UNSET),
+    )
     return create_audited(team, actor=actor, m2m={"members": members}, verb=AuditVerb.TEAM_CREATE)
 
 
 def team_update(
-    *, actor: User, team: Team, members: Iterable[User] | None = None, reason: str = "", **fields: Any
+    *,
+    actor: User,
+    team: Team,
+    reason: str = "",
+    members: Iterable[User] | None = None,
+    name: str | NotGiven = UNSET,
+    slug: str | NotGiven = UNSET,
+    kind: str | NotGiven = UNSET,
+    org_unit: OrgUnit | NotGiven = UNSET,
+    lead: User | NotGiven | None = UNSET,
+    supplier: Any = UNSET,  # a suppliers.Supplier or None
+    email: str | NotGiven = UNSET,
+    chat_channel: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
 ) -> Team:
-    """Change a team's attributes or members."""
+    """Change the given attributes of a team, or its members (None leaves them as they are)."""
     require_object(actor, "change", team)
+    fields = given(
+        name=name,
+        slug=slug,
+        kind=kind,
+        org_unit=org_unit,
+        lead=lead,
+        supplier=supplier,
+        email=email,
+        chat_channel=chat_channel,
+        description=description,
+    )
     m2m = {"members": members} if members is not None else None
     return update_audited(
         team, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.TEAM_UPDATE

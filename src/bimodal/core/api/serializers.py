@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from bimodal.core.models import AuditEntry, OrgUnit, Team, User
 from bimodal.core.querysets import RestrictedQuerySet
+from bimodal.core.services import ORGUNIT_FIELDS, TEAM_FIELDS
 
 _MT = TypeVar("_MT", bound=Model)
 
@@ -118,7 +119,7 @@ class OrgUnitWriteSerializer(ReasonMixin, serializers.ModelSerializer[OrgUnit]):
 
     class Meta:
         model = OrgUnit
-        fields = ["slug", "name", "parent", "governance_model", "head", "description", "reason"]
+        fields = [*ORGUNIT_FIELDS, "reason"]
         extra_kwargs = {"slug": {"required": False}}
 
 
@@ -167,19 +168,7 @@ class TeamWriteSerializer(ReasonMixin, serializers.ModelSerializer[Team]):
 
     class Meta:
         model = Team
-        fields = [
-            "slug",
-            "name",
-            "kind",
-            "org_unit",
-            "lead",
-            "members",
-            "supplier",
-            "email",
-            "chat_channel",
-            "description",
-            "reason",
-        ]
+        fields = [*TEAM_FIELDS, "reason"]
         extra_kwargs = {"slug": {"required": False}}
 
 

@@ -149,3 +149,39 @@ def test_delete_audited_records_the_last_state(gov):
         None,
     )
     assert entry.before["name"] == "Gone"
+
+
+def test_org_unit_and_team_fields_are_named_once():
+    from bimodal.core.api.serializers import OrgUnitWriteSerializer, TeamWriteSerializer
+    from bimodal.core.forms import TeamForm
+    from bimodal.core.tests.fieldspec import spec_mismatches
+
+    assert not spec_mismatches(
+        services.ORGUNIT_FIELDS,
+        services={services.orgunit_create: (), services.orgunit_update: ("org_unit",)},
+        serializer=OrgUnitWriteSerializer,
+    )
+    assert not spec_mismatches(
+        services.TEAM_FIELDS,
+        services={services.team_create: (), services.team_update: ("team",)},
+        serializer=TeamWriteSerializer,
+        form=TeamForm,
+        form_omits=("slug",),  # the page derives the slug from the name
+    )
+
+
+def test_a_drifting_field_is_reported():
+    from bimodal.core.tests.fieldspec import spec_mismatches
+
+    problems = spec_mismatches((*services.TEAM_FIELDS, "budget"), services={services.team_create: ()})
+    assert problems == ["team_create: ['budget']"]
+
+
+def test_update_changes_only_the_given_fields(gov):
+    unit = services.orgunit_create(actor=gov, name="Payments", description="Cards and transfers")
+    services.orgunit_update(actor=gov, org_unit=unit, name="Payments & Cards")
+    unit.refresh_from_db()
+    assert (unit.name, unit.description) == ("Payments & Cards", "Cards and transfers")
+    services.orgunit_update(actor=gov, org_unit=unit, head=None, description="")
+    unit.refresh_from_db()
+    assert (unit.head, unit.description) == (None, "")
