@@ -42,7 +42,7 @@ from django_tables2 import RequestConfig
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import get_restricted_object
-from bimodal.core.querysets import RestrictedQuerySet, restricted_manager
+from bimodal.core.querysets import RestrictedQuerySet, perm_name, restricted_manager
 
 if TYPE_CHECKING:
     from django.shortcuts import SupportsGetAbsoluteUrl
@@ -51,11 +51,6 @@ if TYPE_CHECKING:
 def _absolute(obj: Model) -> SupportsGetAbsoluteUrl:
     """`obj` as redirect() takes it: a model of ours with its get_absolute_url()."""
     return cast("SupportsGetAbsoluteUrl", obj)
-
-
-def _perm(model: type[Model], action: str) -> str:
-    opts = model._meta
-    return f"{opts.app_label}.{action}_{opts.model_name}"
 
 
 class _ModelView(LoginRequiredMixin, View):
@@ -102,7 +97,7 @@ class ObjectListView(_ModelView):
         return restricted_manager(self.model).restrict(request.user, "view")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_perm(_perm(self.model, "view")):
+        if not request.user.has_perm(perm_name(self.model, "view")):
             raise PermissionDenied
         queryset: QuerySet[Any] = self.get_queryset(request)
         filterset = None
@@ -124,7 +119,7 @@ class ObjectListView(_ModelView):
             context["table"] = table
         else:
             context["page"] = Paginator(queryset, self.per_page).get_page(request.GET.get("page"))
-        context["can_add"] = request.user.has_perm(_perm(self.model, "add"))
+        context["can_add"] = request.user.has_perm(perm_name(self.model, "add"))
         context.update(self.extra_context(request, **kwargs))
         partial = self.partial_template_name and wants_partial(request)
         response = self.render(request, context, template=self.partial_template_name if partial else "")
@@ -242,7 +237,7 @@ class ObjectEditView(ObjectDetailView):
 
     def _object_or_none(self, request: HttpRequest, kwargs: dict[str, Any]) -> Model | None:
         if kwargs.get(self.lookup_field) is None:
-            if not request.user.has_perm(_perm(self.model, "add")):
+            if not request.user.has_perm(perm_name(self.model, "add")):
                 raise PermissionDenied
             return None
         return self.get_object(request, "change", **kwargs)

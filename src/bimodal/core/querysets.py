@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self, TypeVar, cast
 
+from django.contrib.auth import get_permission_codename
 from django.db import models
 from django.db.models import Q
 
@@ -11,6 +12,12 @@ if TYPE_CHECKING:
     from bimodal.core.models import Actor, User
 
 _M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+def perm_name(model: type[models.Model], action: str) -> str:
+    """The model permission for `action` ("view", "add", "change", "delete"), e.g. "core.view_team"."""
+    opts = model._meta
+    return f"{opts.app_label}.{get_permission_codename(action, opts)}"
 
 
 class RestrictedQuerySet(models.QuerySet[_M, _M]):
@@ -22,8 +29,7 @@ class RestrictedQuerySet(models.QuerySet[_M, _M]):
             return self.none()
         if user.is_superuser:
             return self
-        opts = self.model._meta
-        if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
+        if not user.has_perm(perm_name(self.model, action)):
             return self.none()
         condition = self.restriction(user, action)
         return self if condition is None else self.filter(condition).distinct()

@@ -123,3 +123,17 @@ def test_create_and_edit_go_through_the_services_and_are_audited(teams, make_use
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.verb, entry.reason) == ("team_update", "re-organisation")
     assert Team.objects.get(pk=team.pk).kind == "platform"
+
+
+def test_pager_and_export_links_keep_every_filter():
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/x/", {"q": "a b&c", "status": ["open", "held"], "page": "2"})
+    page = Paginator(range(120), 50).get_page(2)
+    pager = render_to_string("includes/pager.html", {"page": page}, request=request)
+    assert 'href="?q=a+b%26c&amp;status=open&amp;status=held&amp;page=1"' in pager
+    assert 'href="?q=a+b%26c&amp;status=open&amp;status=held&amp;page=3"' in pager
+    export = render_to_string("includes/export_link.html", {}, request=request)
+    assert 'href="?q=a+b%26c&amp;status=open&amp;status=held&amp;export=csv"' in export
