@@ -35,6 +35,7 @@ from django.forms import BaseForm, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import strip_tags
 from django.views import View
 from django_filters import FilterSet
 from django_tables2 import RequestConfig
@@ -86,6 +87,7 @@ class ObjectListView(_ModelView):
     filterset_class: ClassVar[type[FilterSet] | None] = None
     table_class: ClassVar[type[Any] | None] = None  # a django-tables2 Table
     partial_template_name: ClassVar[str] = ""
+    #: Rows a page holds; 0 gives the template every row as `object_list` (a tree, a short list).
     per_page: ClassVar[int] = 50
     #: Name of the CSV file `?export=csv` answers with (no export when empty).
     export_filename: ClassVar[str] = ""
@@ -117,8 +119,10 @@ class ObjectListView(_ModelView):
             table = self.table_class(queryset)
             RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
             context["table"] = table
-        else:
+        elif self.per_page:
             context["page"] = Paginator(queryset, self.per_page).get_page(request.GET.get("page"))
+        else:
+            context["object_list"] = queryset
         context["can_add"] = request.user.has_perm(perm_name(self.model, "add"))
         context.update(self.extra_context(request, **kwargs))
         partial = self.partial_template_name and wants_partial(request)
@@ -146,7 +150,8 @@ class ObjectListView(_ModelView):
         writer = csv.writer(response)
         if self.table_class is not None:
             for row in self.table_class(queryset).as_values():  # unpaged: every row
-                writer.writerow(row)
+                # A column without a value_<name>() gives its rendered cell: keep the text, not the HTML.
+                writer.writerow([strip_tags(cell) if isinstance(cell, str) else cell for cell in row])
         else:
             columns = self.export_columns()
             writer.writerow([header for header, _ in columns])

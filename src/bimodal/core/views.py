@@ -6,18 +6,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from bimodal.core import audit, generic, hooks, services
 from bimodal.core.filtersets import AuditEntryFilterSet, TeamFilterSet
 from bimodal.core.forms import TeamForm
 from bimodal.core.htmx import HtmxHttpRequest
 from bimodal.core.models import Actor, AuditEntry, OrgUnit, Team
-from bimodal.core.permissions import can, get_restricted_object
+from bimodal.core.permissions import can
 from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.core.roles import Role
 from bimodal.core.tables import AuditEntryTable, TeamTable
@@ -59,26 +59,31 @@ class TeamList(generic.ObjectListView):
 team_list = TeamList.as_view()
 
 
-@login_required
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+class TeamDetail(generic.ObjectDetailView):
     """A team with its lead, its members and their roles, and the services it owns."""
-    team = get_restricted_object(
-        Team.objects.select_related("org_unit", "lead", "supplier"), request.user, slug=slug
-    )
-    members = team.members.order_by("first_name", "last_name", "username").prefetch_related("groups")
-    member_rows = [
-        (member, [ROLE_LABELS.get(group.name, group.name) for group in member.groups.all()])
-        for member in members
-    ]
-    services = hooks.visible_services(request.user).filter(owner_team=team).order_by("criticality", "name")
-    context = {
-        "active_area": "organisation",
-        "team": team,
-        "member_rows": member_rows,
-        "services": services,
-        "can_change": can(request.user, "change", team),
-    }
-    return render(request, "core/team_detail.html", context)
+
+    model = Team
+    area = "organisation"
+    template_name = "core/team_detail.html"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Team]:
+        return Team.objects.select_related("org_unit", "lead", "supplier")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        team = kwargs["obj"]
+        members = team.members.order_by("first_name", "last_name", "username").prefetch_related("groups")
+        services = hooks.visible_services(request.user).filter(owner_team=team)
+        return {
+            "member_rows": [
+                (member, [ROLE_LABELS.get(group.name, group.name) for group in member.groups.all()])
+                for member in members
+            ],
+            "services": services.order_by("criticality", "name"),
+            "can_change": can(request.user, "change", team),
+        }
+
+
+team_detail = TeamDetail.as_view()
 
 
 class TeamEdit(generic.ObjectEditView):
@@ -126,60 +131,98 @@ def _units_with_counts(user: Actor) -> RestrictedQuerySet[OrgUnit]:
     )
 
 
-@login_required
-def orgunit_list(request: HttpRequest) -> HttpResponse:
-    """The org units as a hierarchy with their governance model."""
-    rows = _tree(list(_units_with_counts(request.user)))
-    return render(request, "core/orgunit_list.html", {"active_area": "organisation", "rows": rows})
+class OrgUnitList(generic.ObjectListView):
+    """The org units as a hierarchy with their governance model (one page: a tree is not paged)."""
+
+    model = OrgUnit
+    area = "organisation"
+    template_name = "core/orgunit_list.html"
+    export_filename = "org-units.csv"
+    per_page = 0
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[OrgUnit]:
+        return _units_with_counts(request.user)
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {"rows": _tree(list(self.get_queryset(request)))}
 
 
-@login_required
-def orgunit_detail(request: HttpRequest, slug: str) -> HttpResponse:
+orgunit_list = OrgUnitList.as_view()
+
+
+class OrgUnitDetail(generic.ObjectDetailView):
     """An org unit with its teams and child units."""
-    unit = get_restricted_object(OrgUnit.objects.select_related("parent", "head"), request.user, slug=slug)
-    teams = _teams_with_counts(request.user).filter(org_unit=unit).order_by("name")
-    children = _units_with_counts(request.user).filter(parent=unit).order_by("name")
-    return render(
-        request,
-        "core/orgunit_detail.html",
-        {"active_area": "organisation", "unit": unit, "teams": teams, "children": children},
-    )
+
+    model = OrgUnit
+    area = "organisation"
+    template_name = "core/orgunit_detail.html"
+    context_object_name = "unit"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[OrgUnit]:
+        return OrgUnit.objects.select_related("parent", "head")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        unit = kwargs["obj"]
+        return {
+            "teams": _teams_with_counts(request.user).filter(org_unit=unit).order_by("name"),
+            "children": _units_with_counts(request.user).filter(parent=unit).order_by("name"),
+        }
+
+
+orgunit_detail = OrgUnitDetail.as_view()
 
 
 # --- Audit log -----------------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required("core.view_auditentry", raise_exception=True)
-def audit_list(request: HtmxHttpRequest) -> HttpResponse:
+class AuditList(generic.ObjectListView):
     """The audit log, newest first, filterable; htmx requests get the results partial only."""
-    entries = AuditEntry.objects.restrict(request.user).select_related("content_type")
-    filterset = AuditEntryFilterSet(request.GET or None, queryset=entries, request=request)
-    table = AuditEntryTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": AUDIT_PAGE_SIZE}).configure(table)
-    context = {"active_area": "audit", "filterset": filterset, "table": table}
-    template = "core/_audit_results.html" if request.htmx else "core/audit_list.html"
-    return render(request, template, context)
+
+    model = AuditEntry
+    area = "audit"
+    filterset_class = AuditEntryFilterSet
+    table_class = AuditEntryTable
+    template_name = "core/audit_list.html"
+    partial_template_name = "core/_audit_results.html"
+    per_page = AUDIT_PAGE_SIZE
+    export_filename = "audit-log.csv"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[AuditEntry]:
+        return AuditEntry.objects.restrict(request.user).select_related("content_type")
 
 
-@login_required
-@permission_required("core.view_auditentry", raise_exception=True)
-def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
+audit_list = AuditList.as_view()
+
+
+class AuditDetail(generic.ObjectDetailView):
     """One audit entry: before/after diff, hashes, and the other entries about the same object."""
-    entry = get_object_or_404(
-        AuditEntry.objects.restrict(request.user).select_related("actor", "content_type"), seq=seq
-    )
-    history = (
-        AuditEntry.objects.restrict(request.user)
-        .filter(content_type_id=entry.content_type_id, object_id=entry.object_id)
-        .exclude(pk=entry.pk)
-        .order_by("-seq")[:20]
-    )
-    return render(
-        request,
-        "core/audit_detail.html",
-        {"active_area": "audit", "entry": entry, "changes": entry.changed_fields, "history": history},
-    )
+
+    model = AuditEntry
+    area = "audit"
+    template_name = "core/audit_detail.html"
+    lookup_field = "seq"
+    context_object_name = "entry"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[AuditEntry]:
+        return AuditEntry.objects.select_related("actor", "content_type")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm("core.view_auditentry"):
+            raise PermissionDenied  # the audit log is for those who may read it: 403, as its list
+        return super().get(request, *args, **kwargs)
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        entry = kwargs["obj"]
+        history = (
+            AuditEntry.objects.restrict(request.user)
+            .filter(content_type_id=entry.content_type_id, object_id=entry.object_id)
+            .exclude(pk=entry.pk)
+            .order_by("-seq")[:20]
+        )
+        return {"changes": entry.changed_fields, "history": history}
+
+
+audit_detail = AuditDetail.as_view()
 
 
 @login_required

@@ -458,3 +458,21 @@ def test_no_page_loads_anything_from_a_cdn(org, make_user, client, client_for):
         html = response.content.decode()
         assert "http://cdn" not in html and "https://cdn" not in html, response.request["PATH_INFO"]
         assert not EXTERNAL_SRC.search(html), response.request["PATH_INFO"]
+
+
+def test_audit_log_exports_every_filtered_entry_as_plain_csv(org, make_user, client_for):
+    import csv
+    import io
+
+    services.team_update(actor=org["governance"], team=org["ledger"], description="Runs it", reason="charter")
+    client = client_for(make_user("auditor"))
+    response = client.get(reverse("core:audit_list"), {"export": "csv", "action": "update"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    updates = AuditEntry.objects.filter(action="update").order_by("-seq")
+    assert [r[0] for r in rows[1:]] == [str(e.seq) for e in updates]
+    assert not any("<" in cell for row in rows for cell in row)  # values, not the page's HTML
+    assert rows[0] == ["#", "Time", "Actor", "Action", "Object", "Reason", "Request"]
+    assert (rows[1][3], rows[1][4], rows[1][5]) == ("update team_update", "Team: Core Ledger", "charter")
+    nobody = client_for(make_user("requester"))
+    assert nobody.get(reverse("core:audit_list"), {"export": "csv"}).status_code == 403
