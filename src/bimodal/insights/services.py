@@ -9,16 +9,18 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from bimodal.changes.choices import Environment
+from bimodal.changes.models import Deployment
 from bimodal.core import audit, db
 from bimodal.core.models import OrgUnit, User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
 from bimodal.core.verbs import AuditVerb
 from bimodal.insights import clock
 from bimodal.insights.choices import Stream
-from bimodal.insights.metrics import sql
+from bimodal.insights.metrics import sources, sql
 from bimodal.insights.models import (
     CapabilityArea,
     FactsMark,
@@ -26,6 +28,7 @@ from bimodal.insights.models import (
     MaturityScore,
     Transition,
 )
+from bimodal.integrations.models import DeploymentCommit
 
 # --- the transition log ------------------------------------------------------------------------------
 
@@ -267,21 +270,31 @@ _LEAD_INSERT = (
     "SELECT f.commit_id, f.service_id, f.authored_at, f.deployed_at, {lead} "
     "FROM (SELECT dc.commit_id, d.service_id, MIN(d.finished_at) AS deployed_at, "
     "MIN(c.authored_at) AS authored_at "
-    "FROM integrations_deploymentcommit dc JOIN changes_deployment d ON d.id = dc.deployment_id "
-    "JOIN integrations_commit c ON c.id = dc.commit_id "
+    "FROM {deployment_commit} dc JOIN {deployment} d ON d.id = dc.deployment_id "
+    "JOIN {commit} c ON c.id = dc.commit_id "
     "WHERE d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at IS NOT NULL{only} "
     "GROUP BY dc.commit_id, d.service_id) f ORDER BY f.commit_id, f.service_id"
 )
 # The latest successful production deployment of the incident's service finished by its opening.
 _LATEST = (
-    "SELECT d.id FROM changes_deployment d WHERE d.service_id = t.service_id "
+    "SELECT d.id FROM {deployment} d WHERE d.service_id = t.service_id "
     "AND d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at <= t.opened_at "
     "ORDER BY d.finished_at DESC, d.id DESC LIMIT 1"
 )
 _ATTRIBUTION_INSERT = (
     f"INSERT INTO insights_incidentattribution (ticket_id, deployment_id) SELECT t.id, ({_LATEST}) "
-    "FROM servicedesk_ticket t WHERE t.ticket_type = 'incident'{only} ORDER BY t.id"
+    "FROM {ticket} t WHERE t.ticket_type = 'incident'{only} ORDER BY t.id"
 )
+
+
+def _sources() -> dict[str, str]:
+    """The other apps' relations the fact statements read, by their placeholder names."""
+    return {
+        "deployment": sources.deployment(),
+        "deployment_commit": sources.deployment_commit(),
+        "commit": sources.commit(),
+        "ticket": sources.ticket(),
+    }
 
 
 def _chunks(ids: list[int]):
@@ -314,43 +327,47 @@ def _facts_refresh(*, full: bool, started: datetime, sql) -> dict[str, int]:
         mark = FactsMark.objects.select_for_update().get(name="dora")
     lead = f"{sql.epoch('f.deployed_at')} - {sql.epoch('f.authored_at')}"
     counts = {"commits": 0, "incidents": 0}
+    relations = _sources()
     with connection.cursor() as cursor:
         if full or mark.changed_after is None:
-            cursor.execute("SELECT MAX(id) FROM integrations_deploymentcommit")
-            top = cursor.fetchone()[0] or 0
+            top = DeploymentCommit.objects.aggregate(top=Max("id"))["top"] or 0
             clear = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
             cursor.execute(f"{clear} insights_commitlead")
-            cursor.execute(_LEAD_INSERT.format(lead=lead, only=""))
+            cursor.execute(_LEAD_INSERT.format(lead=lead, only="", **relations))
             counts["commits"] = cursor.rowcount
             cursor.execute(f"{clear} insights_incidentattribution")
-            cursor.execute(_ATTRIBUTION_INSERT.format(only=""))
+            cursor.execute(_ATTRIBUTION_INSERT.format(only="", **relations))
             counts["incidents"] = cursor.rowcount
         else:
             since = sql.param(mark.changed_after)
             # Production deployments saved since (no index on updated_at: one scan, few rows).
-            cursor.execute(
-                "SELECT id, service_id, finished_at FROM changes_deployment "
-                "WHERE updated_at > %s AND environment = 'production'",
-                [since],
-            )
-            changed = cursor.fetchall()
-            cursor.execute(
-                "SELECT id, commit_id FROM integrations_deploymentcommit WHERE id > %s",
-                [mark.last_link_id],
-            )
-            links = cursor.fetchall()
-            top = max([mark.last_link_id, *(i for i, _ in links)])
-            commits = {c for _, c in links}
-            for part, marks in _chunks([d for d, _, _ in changed]):
-                cursor.execute(
-                    f"SELECT DISTINCT commit_id FROM integrations_deploymentcommit WHERE deployment_id IN ({marks})",
-                    part,
+            changed = list(
+                Deployment.objects.filter(
+                    updated_at__gt=mark.changed_after, environment=Environment.PRODUCTION
                 )
-                commits.update(r[0] for r in cursor.fetchall())
-            commits = sorted(commits)
+                .order_by()
+                .values_list("id", "service_id", "finished_at")
+            )
+            links = list(
+                DeploymentCommit.objects.filter(id__gt=mark.last_link_id)
+                .order_by()
+                .values_list("id", "commit_id")
+            )
+            top = max([mark.last_link_id, *(i for i, _ in links)])
+            linked = {c for _, c in links}
+            for part, _marks in _chunks([d for d, _, _ in changed]):
+                linked.update(
+                    DeploymentCommit.objects.filter(deployment_id__in=part)
+                    .order_by()
+                    .values_list("commit_id", flat=True)
+                    .distinct()
+                )
+            commits = sorted(linked)
             for part, marks in _chunks(commits):
                 cursor.execute(f"DELETE FROM insights_commitlead WHERE commit_id IN ({marks})", part)
-                cursor.execute(_LEAD_INSERT.format(lead=lead, only=f" AND dc.commit_id IN ({marks})"), part)
+                cursor.execute(
+                    _LEAD_INSERT.format(lead=lead, only=f" AND dc.commit_id IN ({marks})", **relations), part
+                )
             # Incidents opened after the earliest finish among a service's changed deployments.
             earliest: dict[int, datetime] = {}
             for _, service_id, finished_at in changed:
@@ -360,16 +377,16 @@ def _facts_refresh(*, full: bool, started: datetime, sql) -> dict[str, int]:
                     earliest[service_id] = finished_at
             after = " OR ".join(["(t.service_id = %s AND t.opened_at >= %s)"] * len(earliest)) or "1 = 0"
             cursor.execute(
-                "SELECT t.id FROM servicedesk_ticket t WHERE t.ticket_type = 'incident' "
+                f"SELECT t.id FROM {relations['ticket']} t WHERE t.ticket_type = 'incident' "
                 f"AND (t.updated_at > %s OR {after}) "
-                "UNION SELECT t.id FROM servicedesk_ticket t LEFT JOIN insights_incidentattribution a "
+                f"UNION SELECT t.id FROM {relations['ticket']} t LEFT JOIN insights_incidentattribution a "
                 "ON a.ticket_id = t.id WHERE t.ticket_type = 'incident' AND a.ticket_id IS NULL",
                 [since, *[p for s, at in earliest.items() for p in (s, sql.param(at))]],
             )
             incidents = sorted(r[0] for r in cursor.fetchall())
             for part, marks in _chunks(incidents):
                 cursor.execute(f"DELETE FROM insights_incidentattribution WHERE ticket_id IN ({marks})", part)
-                cursor.execute(_ATTRIBUTION_INSERT.format(only=f" AND t.id IN ({marks})"), part)
+                cursor.execute(_ATTRIBUTION_INSERT.format(only=f" AND t.id IN ({marks})", **relations), part)
             counts = {"commits": len(commits), "incidents": len(incidents)}
             if not (changed or links or incidents):
                 return counts  # nothing changed: the mark stays (the next look covers the same span)
