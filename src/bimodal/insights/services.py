@@ -3,23 +3,25 @@ and maturity assessments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from types import ModuleType
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Model, Q
 from django.utils import timezone
 
 from bimodal.changes.choices import Environment
-from bimodal.changes.models import Deployment
+from bimodal.changes.models import Change, Deployment
 from bimodal.core import audit, db
 from bimodal.core.models import OrgUnit, User
 from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
 from bimodal.core.verbs import AuditVerb
 from bimodal.insights import clock
-from bimodal.insights.choices import Stream
+from bimodal.insights.choices import MaturityMode, Stream
 from bimodal.insights.metrics import sources, sql
 from bimodal.insights.models import (
     CapabilityArea,
@@ -29,33 +31,44 @@ from bimodal.insights.models import (
     Transition,
 )
 from bimodal.integrations.models import DeploymentCommit
+from bimodal.portfolio.models import Service
+from bimodal.servicedesk.models import Ticket
 
 # --- the transition log ------------------------------------------------------------------------------
 
+# What is known of an object's previous transition: its time, business clock, party, and the row itself
+# (this batch's) or its id (stored).
+_Previous = tuple[datetime, float, str, Transition | int]
 
-def _reference(obj) -> str:
+
+def _reference(obj: Model) -> str:
     return str(getattr(obj, "number", "") or getattr(obj, "reference", "") or obj.pk)
 
 
 def _row(
     *,
     stream: str,
-    obj=None,
+    obj: Model | None = None,
     object_id: int | None = None,
     reference: str = "",
     from_state: str,
     to_state: str,
     at: datetime | None = None,
-    service=None,
+    service: Service | None = None,
     service_id: int | None = None,
     party: str = "",
     kind: str = "",
 ) -> Transition:
+    if object_id is None or not reference:
+        if obj is None:
+            raise ValueError("a transition needs its object, or its object id and reference")
+        object_id = obj.pk if object_id is None else object_id
+        reference = reference or _reference(obj)
     return Transition(
         stream=stream,
         kind=kind,
-        object_id=object_id if object_id is not None else obj.pk,
-        reference=(reference or _reference(obj))[:40],
+        object_id=object_id,
+        reference=reference[:40],
         service_id=service.pk if service is not None else service_id,
         from_state=from_state or "",
         to_state=to_state,
@@ -64,7 +77,7 @@ def _row(
     )
 
 
-def _stamp(rows: list[Transition], previous: dict[tuple[str, int], tuple]) -> dict[int, Transition]:
+def _stamp(rows: list[Transition], previous: dict[tuple[str, int], _Previous]) -> dict[int, Transition]:
     """Fill the times since the previous transition of each object (rows in time order per object), and
     the previous transition's `next_*`: set on rows of this batch, returned {id: row} for stored ones."""
     stored: dict[int, Transition] = {}
@@ -109,23 +122,23 @@ def transition_next_backfill() -> int:
     """Link every transition to its object's next one (`next_*`), set-based; returns rows updated."""
     with connection.cursor() as cursor:
         cursor.execute(NEXT_BACKFILL_SQL)
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
-def _latest(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
+def _latest(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], _Previous]:
     """The latest transition of each (stream, object id): one query."""
-    keys = set(keys)
-    if not keys:
+    wanted = set(keys)
+    if not wanted:
         return {}
     condition = Q()
-    for stream in {s for s, _ in keys}:
-        condition |= Q(stream=stream, object_id__in=[o for s, o in keys if s == stream])
+    for stream in {s for s, _ in wanted}:
+        condition |= Q(stream=stream, object_id__in=[o for s, o in wanted if s == stream])
     rows = Transition.objects.filter(condition).values_list(
         "stream", "object_id", "at", "business_clock", "party", "pk"
     )
     # One object: only its latest row is read.
-    rows = rows.order_by("-at", "-id")[:1] if len(keys) == 1 else rows.order_by("at", "id")
-    out: dict = {}
+    rows = rows.order_by("-at", "-id")[:1] if len(wanted) == 1 else rows.order_by("at", "id")
+    out: dict[tuple[str, int], _Previous] = {}
     for stream, object_id, at, value, party, pk in rows:
         out[(stream, object_id)] = (at, value, party, pk)
     return out
@@ -134,11 +147,11 @@ def _latest(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
 def transition_record(
     *,
     stream: str,
-    obj,
+    obj: Model,
     from_state: str,
     to_state: str,
     at: datetime | None = None,
-    service=None,
+    service: Service | None = None,
     service_id: int | None = None,
     party: str = "",
     kind: str = "",
@@ -156,12 +169,33 @@ def transition_record(
     caller that logs no other transition of the object in its transaction."""
     rows = []
     previous = {} if first else _latest([(stream, obj.pk)])
-    common = {"stream": stream, "obj": obj, "service": service, "service_id": service_id, "kind": kind}
     if (stream, obj.pk) not in previous and opened_at is not None:
         rows.append(
-            _row(**common, from_state="", to_state=opened_state or from_state, at=opened_at, party=party)
+            _row(
+                stream=stream,
+                obj=obj,
+                service=service,
+                service_id=service_id,
+                kind=kind,
+                from_state="",
+                to_state=opened_state or from_state,
+                at=opened_at,
+                party=party,
+            )
         )
-    rows.append(_row(**common, from_state=from_state, to_state=to_state, at=at, party=party))
+    rows.append(
+        _row(
+            stream=stream,
+            obj=obj,
+            service=service,
+            service_id=service_id,
+            kind=kind,
+            from_state=from_state,
+            to_state=to_state,
+            at=at,
+            party=party,
+        )
+    )
     _link_stored(_stamp(rows, previous))
     if with_audit:
         for row in rows:
@@ -171,7 +205,7 @@ def transition_record(
     return Transition.objects.bulk_create(rows)
 
 
-def transition_record_bulk(rows: list[dict], *, first: bool = False) -> list[Transition]:
+def transition_record_bulk(rows: list[dict[str, Any]], *, first: bool = False) -> list[Transition]:
     """Log many state changes at once: one SELECT of the objects' previous transitions (none with
     `first=True`) and one INSERT. Each row takes transition_record's arguments (obj or object_id +
     reference); rows of one object must be in time order."""
@@ -185,11 +219,11 @@ def transition_record_bulk(rows: list[dict], *, first: bool = False) -> list[Tra
 # Thin helpers for the apps that log transitions: one call each at their status changes.
 
 
-def _ticket_stream(ticket) -> str:
+def _ticket_stream(ticket: Ticket) -> str:
     return Stream.REQUEST if ticket.ticket_type == "request" else Stream.TICKET
 
 
-def ticket_party(ticket) -> str:
+def ticket_party(ticket: Ticket) -> str:
     """The assignment group (internal team or supplier queue) holding a ticket, as a label."""
     group = ticket.assignment_group
     if group is None:
@@ -198,7 +232,7 @@ def ticket_party(ticket) -> str:
     return f"{supplier.name}: {group.name}" if supplier and supplier.name not in group.name else group.name
 
 
-def record_ticket(ticket, from_state: str, to_state: str, *, at: datetime | None = None) -> None:
+def record_ticket(ticket: Ticket, from_state: str, to_state: str, *, at: datetime | None = None) -> None:
     """Log a ticket's status change (or its opening, with from_state "")."""
     transition_record(
         stream=_ticket_stream(ticket),
@@ -214,13 +248,13 @@ def record_ticket(ticket, from_state: str, to_state: str, *, at: datetime | None
     )
 
 
-def record_ticket_assigned(ticket, *, at: datetime | None = None) -> None:
+def record_ticket_assigned(ticket: Ticket, *, at: datetime | None = None) -> None:
     """Log a hand-off of a ticket to another group (its status stays)."""
     record_ticket(ticket, ticket.status, ticket.status, at=at)
 
 
 def record_change(
-    change,
+    change: Change,
     from_state: str,
     to_state: str,
     *,
@@ -244,7 +278,9 @@ def record_change(
     )
 
 
-def record_deployment(deployment, from_state: str, to_state: str, *, at: datetime | None = None) -> None:
+def record_deployment(
+    deployment: Deployment, from_state: str, to_state: str, *, at: datetime | None = None
+) -> None:
     """Log a deployment's result (its opening is logged with it when it has no transition yet)."""
     transition_record(
         stream=Stream.DEPLOYMENT,
@@ -297,7 +333,7 @@ def _sources() -> dict[str, str]:
     }
 
 
-def _chunks(ids: list[int]):
+def _chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
     for i in range(0, len(ids), _CHUNK):
         part = ids[i : i + _CHUNK]
         yield part, ", ".join(["%s"] * len(part))
@@ -320,7 +356,7 @@ def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
         return _facts_refresh(full=full, started=started, sql=sql)
 
 
-def _facts_refresh(*, full: bool, started: datetime, sql) -> dict[str, int]:
+def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[str, int]:
     mark = FactsMark.objects.select_for_update().filter(name="dora").first()
     if mark is None:
         mark = FactsMark.objects.create(name="dora")
@@ -414,11 +450,29 @@ DEFAULT_AREAS = [
 
 
 @transaction.atomic
-def capability_area_create(*, actor: User | None, name: str, slug: str = "", **fields) -> CapabilityArea:
+def capability_area_create(
+    *,
+    actor: User | None,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    mode: str = MaturityMode.BOTH,
+    default_target: int = 3,
+    order: int = 0,
+    active: bool = True,
+) -> CapabilityArea:
     """Add a capability area to the maturity audit."""
     if actor is not None:
         require_perm(actor, "insights.add_capabilityarea")
-    area = CapabilityArea(name=name, slug=slug or unique_slug(CapabilityArea, name), **fields)
+    area = CapabilityArea(
+        name=name,
+        slug=slug or unique_slug(CapabilityArea, name),
+        description=description,
+        mode=mode,
+        default_target=default_target,
+        order=order,
+        active=active,
+    )
     return create_audited(area, actor=actor, verb=AuditVerb.CAPABILITY_AREA_CREATE)
 
 
@@ -435,8 +489,10 @@ def capability_areas_seed(*, actor: User | None = None) -> int:
     return created
 
 
-def _clean_scores(scores: list[dict]) -> list[dict]:
-    errors, seen, out = [], set(), []
+def _clean_scores(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    errors: list[str] = []
+    seen: set[int] = set()
+    out: list[dict[str, Any]] = []
     for i, item in enumerate(scores, 1):
         area = item.get("area")
         if not isinstance(area, CapabilityArea):
@@ -461,7 +517,12 @@ def _clean_scores(scores: list[dict]) -> list[dict]:
 
 @transaction.atomic
 def maturity_assessment_record(
-    *, actor: User, org_unit: OrgUnit, scores: list[dict], assessed_on=None, notes: str = ""
+    *,
+    actor: User,
+    org_unit: OrgUnit,
+    scores: list[dict[str, Any]],
+    assessed_on: date | None = None,
+    notes: str = "",
 ) -> MaturityAssessment:
     """Record an audit of an org unit: a score (1–5), target and evidence per capability area."""
     require_perm(actor, "insights.add_maturityassessment")
@@ -486,7 +547,11 @@ def maturity_assessment_record(
 
 @transaction.atomic
 def maturity_assessment_update(
-    *, actor: User, assessment: MaturityAssessment, scores: list[dict] | None = None, notes: str | None = None
+    *,
+    actor: User,
+    assessment: MaturityAssessment,
+    scores: list[dict[str, Any]] | None = None,
+    notes: str | None = None,
 ) -> MaturityAssessment:
     """Change an assessment's scores (areas given are set, others kept) or notes."""
     require_perm(actor, "insights.change_maturityassessment")
