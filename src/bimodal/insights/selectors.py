@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date
 
 from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.delivery.models import Actual, Budget, TeamCapacity
-from bimodal.insights.metrics import dora, kpis, sql
+from bimodal.insights.metrics import dora, kpis, sources, sql
 from bimodal.insights.metrics.scope import Scope
 from bimodal.insights.models import MaturityAssessment, MaturityScore
 from bimodal.portfolio.models import Mode, Service
@@ -110,7 +110,7 @@ def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
     d = week.format(col="d.finished_at")
     add(
         f"SELECT {d} AS wk, COUNT(*) AS deployments, SUM(CASE WHEN d.status <> 'succeeded' THEN 1 ELSE 0 END) AS failed "
-        "FROM changes_deployment d JOIN portfolio_service s ON s.id = d.service_id WHERE d.environment = 'production' "
+        f"FROM {sources.deployment()} d JOIN {sources.service()} s ON s.id = d.service_id WHERE d.environment = 'production' "
         f"AND d.status IN ('succeeded', 'failed', 'rolled_back') AND d.finished_at >= %s AND d.finished_at < %s{where} GROUP BY {d}",
         [*period, *params],
         ["deployments", "failed"],
@@ -118,14 +118,14 @@ def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
     t = week.format(col="t.at")
     add(
         f"SELECT {t} AS wk, COUNT(*) AS changes, SUM(CASE WHEN t.to_state = 'completed' THEN 1 ELSE 0 END) AS completed "
-        "FROM insights_transition t JOIN portfolio_service s ON s.id = t.service_id WHERE t.stream = 'change' "
+        f"FROM insights_transition t JOIN {sources.service()} s ON s.id = t.service_id WHERE t.stream = 'change' "
         f"AND t.to_state IN ('completed', 'failed', 'backed_out') AND t.at >= %s AND t.at < %s{where} GROUP BY {t}",
         [*period, *params],
         ["changes", "completed"],
     )
     o = week.format(col="k.opened_at")
     add(
-        f"SELECT {o} AS wk, COUNT(*) AS incidents FROM servicedesk_ticket k JOIN portfolio_service s ON s.id = k.service_id "
+        f"SELECT {o} AS wk, COUNT(*) AS incidents FROM {sources.ticket()} k JOIN {sources.service()} s ON s.id = k.service_id "
         f"WHERE k.ticket_type = 'incident' AND k.opened_at >= %s AND k.opened_at < %s{where} GROUP BY {o}",
         [*period, *params],
         ["incidents"],

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bimodal.insights.choices import Level
-from bimodal.insights.metrics import sql
+from bimodal.insights.metrics import sources, sql
 from bimodal.insights.metrics.scope import Scope
 from bimodal.insights.services import dora_facts_refresh
 
@@ -94,7 +94,7 @@ def deployment_rows(scope: Scope, *, statuses=("succeeded",)) -> tuple[str, list
     marks = ", ".join(["%s"] * len(statuses))
     text = (
         f"SELECT {scope.group_sql()} AS g, d.id AS deployment_id, d.service_id, d.status, d.finished_at "
-        "FROM changes_deployment d JOIN portfolio_service s ON s.id = d.service_id "
+        f"FROM {sources.deployment()} d JOIN {sources.service()} s ON s.id = d.service_id "
         f"WHERE d.environment = 'production' AND d.status IN ({marks}) "
         f"AND d.finished_at >= %s AND d.finished_at < %s{where}"
     )
@@ -109,7 +109,7 @@ def lead_time_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     if not direct:
         text = (
             f"SELECT {scope.group_sql()} AS g, x.commit_id, x.service_id, x.authored_at, x.deployed_at, "
-            "x.lead_seconds FROM insights_commitlead x JOIN portfolio_service s ON s.id = x.service_id "
+            f"x.lead_seconds FROM insights_commitlead x JOIN {sources.service()} s ON s.id = x.service_id "
             f"WHERE x.deployed_at >= %s AND x.deployed_at < %s{where}"
         )
         return text, [*scope.period_params(), *params]
@@ -120,11 +120,11 @@ def lead_time_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
         f"{sql.epoch('x.deployed_at')} - {sql.epoch('x.authored_at')} AS lead_seconds "
         "FROM (SELECT dc.commit_id, d.service_id, MIN(d.finished_at) AS deployed_at, "
         "MIN(c.authored_at) AS authored_at "
-        "FROM integrations_deploymentcommit dc JOIN changes_deployment d ON d.id = dc.deployment_id "
-        "JOIN integrations_commit c ON c.id = dc.commit_id "
+        f"FROM {sources.deployment_commit()} dc JOIN {sources.deployment()} d ON d.id = dc.deployment_id "
+        f"JOIN {sources.commit()} c ON c.id = dc.commit_id "
         "WHERE d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at IS NOT NULL "
         "GROUP BY dc.commit_id, d.service_id) x "
-        "JOIN portfolio_service s ON s.id = x.service_id "
+        f"JOIN {sources.service()} s ON s.id = x.service_id "
         f"WHERE x.deployed_at >= %s AND x.deployed_at < %s{where}"
     )
     return text, [*scope.period_params(), *params]
@@ -141,7 +141,7 @@ def failure_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     if not direct:
         attributed = (
             "SELECT 1 AS kind, t.resolved_at, a.deployment_id FROM insights_incidentattribution a "
-            "JOIN servicedesk_ticket t ON t.id = a.ticket_id WHERE t.ticket_type = 'incident' "
+            f"JOIN {sources.ticket()} t ON t.id = a.ticket_id WHERE t.ticket_type = 'incident' "
             "AND t.status <> 'cancelled' AND t.opened_at >= %s"
         )
         return _failure_select(deployments, f"att AS ({attributed})"), [*dep_params, start]
@@ -154,11 +154,11 @@ def failure_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     # its incidents are attributed to.
     events = (
         "SELECT d.service_id, d.finished_at AS at, 0 AS kind, d.id AS deployment_id, NULL AS resolved_at "
-        "FROM changes_deployment d JOIN portfolio_service s ON s.id = d.service_id "
+        f"FROM {sources.deployment()} d JOIN {sources.service()} s ON s.id = d.service_id "
         "WHERE d.environment = 'production' AND d.status = 'succeeded' "
         f"AND d.finished_at >= %s{where} "
         "UNION ALL SELECT t.service_id, t.opened_at, 1, NULL, t.resolved_at "
-        "FROM servicedesk_ticket t JOIN portfolio_service s ON s.id = t.service_id "
+        f"FROM {sources.ticket()} t JOIN {sources.service()} s ON s.id = t.service_id "
         f"WHERE t.ticket_type = 'incident' AND t.status <> 'cancelled' AND t.opened_at >= %s{where}"
     )
     numbered = (

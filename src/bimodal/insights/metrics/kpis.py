@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bimodal.insights.metrics import sql
+from bimodal.insights.metrics import sources, sql
 from bimodal.insights.metrics.scope import Scope
 
 # Availability target (percent) by criticality tier when a service sets none.
@@ -26,7 +26,7 @@ def _transitions(scope: Scope, condition: str, params: list) -> tuple[str, list]
     text = (
         f"SELECT {scope.group_sql()} AS g, t.id AS transition_id, t.object_id, t.reference, t.kind, "
         "t.from_state, t.to_state, t.at, t.service_id "
-        "FROM insights_transition t JOIN portfolio_service s ON s.id = t.service_id "
+        f"FROM insights_transition t JOIN {sources.service()} s ON s.id = t.service_id "
         f"WHERE t.stream = 'change' AND t.at >= %s AND t.at < %s AND ({condition}){where}"
     )
     return text, [*scope.period_params(), *params, *filter_params]
@@ -52,13 +52,13 @@ def implemented_change_rows(scope: Scope) -> tuple[str, list]:
     their service (by service, by mode, or estate-wide) was in force at that moment."""
     rows, params = _transitions(scope, "t.to_state = 'implementing'", [])
     freeze = (
-        "SELECT 1 FROM changes_changewindow w WHERE w.kind = 'freeze' AND w.start <= x.at AND w.\"end\" > x.at "
-        "AND (EXISTS (SELECT 1 FROM changes_changewindow_services ws WHERE ws.changewindow_id = w.id "
+        f"SELECT 1 FROM {sources.change_window()} w WHERE w.kind = 'freeze' AND w.start <= x.at AND w.\"end\" > x.at "
+        f"AND (EXISTS (SELECT 1 FROM {sources.window_service()} ws WHERE ws.changewindow_id = w.id "
         "AND ws.service_id = x.service_id) "
-        "OR EXISTS (SELECT 1 FROM changes_changewindow_modes wm JOIN portfolio_service s2 "
+        f"OR EXISTS (SELECT 1 FROM {sources.window_mode()} wm JOIN {sources.service()} s2 "
         "ON s2.mode_id = wm.mode_id WHERE wm.changewindow_id = w.id AND s2.id = x.service_id) "
-        "OR (NOT EXISTS (SELECT 1 FROM changes_changewindow_services ws2 WHERE ws2.changewindow_id = w.id) "
-        "AND NOT EXISTS (SELECT 1 FROM changes_changewindow_modes wm2 WHERE wm2.changewindow_id = w.id)))"
+        f"OR (NOT EXISTS (SELECT 1 FROM {sources.window_service()} ws2 WHERE ws2.changewindow_id = w.id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {sources.window_mode()} wm2 WHERE wm2.changewindow_id = w.id)))"
     )
     text = f"SELECT x.*, CASE WHEN EXISTS ({freeze}) THEN 1 ELSE 0 END AS in_freeze FROM ({rows}) x"
     return text, params
@@ -106,8 +106,8 @@ def sla_rows(scope: Scope) -> tuple[str, list]:
     where, params = scope.service_filter()
     text = (
         f"SELECT {scope.group_sql()} AS g, i.id AS sla_id, i.ticket_id, tk.number, i.target, i.state, "
-        "i.stopped_at FROM servicedesk_slainstance i JOIN servicedesk_ticket tk ON tk.id = i.ticket_id "
-        "JOIN portfolio_service s ON s.id = tk.service_id "
+        f"i.stopped_at FROM {sources.sla_clock()} i JOIN {sources.ticket()} tk ON tk.id = i.ticket_id "
+        f"JOIN {sources.service()} s ON s.id = tk.service_id "
         f"WHERE i.state IN ('met', 'breached') AND i.stopped_at >= %s AND i.stopped_at < %s{where}"
     )
     return text, [*scope.period_params(), *params]
@@ -136,7 +136,7 @@ def resolved_incident_rows(scope: Scope) -> tuple[str, list]:
     text = (
         f"SELECT {scope.group_sql()} AS g, t.id AS ticket_id, t.number, t.priority, t.opened_at, "
         f"t.resolved_at, {sql.epoch('t.resolved_at')} - {sql.epoch('t.opened_at')} AS seconds "
-        "FROM servicedesk_ticket t JOIN portfolio_service s ON s.id = t.service_id "
+        f"FROM {sources.ticket()} t JOIN {sources.service()} s ON s.id = t.service_id "
         f"WHERE t.ticket_type = 'incident' AND t.resolved_at >= %s AND t.resolved_at < %s{where}"
     )
     return text, [*scope.period_params(), *params]
@@ -167,8 +167,8 @@ def availability(scope: Scope) -> list[dict]:
         "MAX(b) OVER (PARTITION BY sid ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
     )
     text = (
-        f"WITH iv AS (SELECT t.service_id AS sid, {opened} AS a, {closed} AS b FROM servicedesk_ticket t "
-        "JOIN portfolio_service s ON s.id = t.service_id WHERE t.ticket_type = 'incident' AND t.major_incident "
+        f"WITH iv AS (SELECT t.service_id AS sid, {opened} AS a, {closed} AS b FROM {sources.ticket()} t "
+        f"JOIN {sources.service()} s ON s.id = t.service_id WHERE t.ticket_type = 'incident' AND t.major_incident "
         "AND t.status <> 'cancelled' AND t.opened_at < %s AND (t.resolved_at IS NULL OR t.resolved_at > %s)"
         f"{where}), "
         f"flagged AS (SELECT sid, a, b, CASE WHEN {previous_end} IS NULL OR a > {previous_end} "
@@ -179,7 +179,7 @@ def availability(scope: Scope) -> list[dict]:
         "(SELECT sid, island, MIN(a) AS s0, MAX(b) AS e FROM islands GROUP BY sid, island) x GROUP BY sid) "
         "SELECT s.id AS service_id, s.name, s.slug, s.criticality, s.availability_target, "
         "COALESCE(down.downtime, 0) AS downtime, COALESCE(down.outages, 0) AS outages "
-        f"FROM portfolio_service s LEFT JOIN down ON down.sid = s.id WHERE s.lifecycle = 'live'{where} "
+        f"FROM {sources.service()} s LEFT JOIN down ON down.sid = s.id WHERE s.lifecycle = 'live'{where} "
         "ORDER BY s.name"
     )
     period = max(b - a, 1.0)
@@ -206,7 +206,7 @@ def backlog_rows(scope: Scope) -> tuple[str, list]:
     text = (
         f"SELECT {scope.group_sql()} AS g, t.id AS ticket_id, t.number, t.ticket_type, t.priority, "
         f"t.opened_at, %s - {sql.epoch('t.opened_at')} AS age "
-        "FROM servicedesk_ticket t JOIN portfolio_service s ON s.id = t.service_id "
+        f"FROM {sources.ticket()} t JOIN {sources.service()} s ON s.id = t.service_id "
         f"WHERE t.status IN ({marks}) AND t.opened_at < %s{where}"
     )
     return text, [scope.end.timestamp(), *OPEN_TICKET_STATUSES, sql.param(scope.end), *params]

@@ -9,7 +9,7 @@ covers service requests. The bottleneck is the stage where the most time goes (l
 from __future__ import annotations
 
 from bimodal.insights.choices import ValueStream
-from bimodal.insights.metrics import sql
+from bimodal.insights.metrics import sources, sql
 from bimodal.insights.metrics.scope import Scope
 
 STREAMS = {
@@ -30,7 +30,7 @@ def _label(state: str) -> str:
 def _base(stream: str, scope: Scope) -> tuple[str, list]:
     where, params = scope.service_filter()
     text = (
-        "FROM insights_transition t JOIN portfolio_service s ON s.id = t.service_id "
+        f"FROM insights_transition t JOIN {sources.service()} s ON s.id = t.service_id "
         f"WHERE {STREAMS[stream]} AND t.at >= %s AND t.at < %s{where}"
     )
     return text, [*scope.period_params(), *params]
@@ -100,36 +100,36 @@ def link_handoff_rows(scope: Scope) -> tuple[str, list]:
         # (label, from-join, a alias, b alias)
         (
             "incident → problem",
-            "FROM servicedesk_ticket i JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
+            f"FROM {sources.ticket()} i JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
             "JOIN op b ON b.stream = 'ticket' AND b.object_id = i.problem_id "
-            "JOIN portfolio_service s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
+            f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
         ),
         (
             "incident → change",
-            "FROM servicedesk_ticket_changes m JOIN servicedesk_ticket i ON i.id = m.ticket_id "
+            f"FROM {sources.ticket_change()} m JOIN {sources.ticket()} i ON i.id = m.ticket_id "
             "JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
             "JOIN op b ON b.stream = 'change' AND b.object_id = m.change_id "
-            "JOIN portfolio_service s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
+            f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
         ),
         (
             "problem → change",
-            "FROM servicedesk_ticket_changes m JOIN servicedesk_ticket i ON i.id = m.ticket_id "
+            f"FROM {sources.ticket_change()} m JOIN {sources.ticket()} i ON i.id = m.ticket_id "
             "JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
             "JOIN op b ON b.stream = 'change' AND b.object_id = m.change_id "
-            "JOIN portfolio_service s ON s.id = i.service_id WHERE i.ticket_type = 'problem'",
+            f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'problem'",
         ),
         (
             "change → deployment",
-            "FROM changes_deployment d JOIN op a ON a.stream = 'change' AND a.object_id = d.change_id "
+            f"FROM {sources.deployment()} d JOIN op a ON a.stream = 'change' AND a.object_id = d.change_id "
             "JOIN op b ON b.stream = 'deployment' AND b.object_id = d.id "
-            "JOIN portfolio_service s ON s.id = d.service_id WHERE d.environment = 'production'",
+            f"JOIN {sources.service()} s ON s.id = d.service_id WHERE d.environment = 'production'",
         ),
         (
             "deployment → resolved",
-            "FROM servicedesk_ticket_changes m JOIN servicedesk_ticket i ON i.id = m.ticket_id "
-            "JOIN changes_deployment d ON d.change_id = m.change_id AND d.environment = 'production' "
+            f"FROM {sources.ticket_change()} m JOIN {sources.ticket()} i ON i.id = m.ticket_id "
+            f"JOIN {sources.deployment()} d ON d.change_id = m.change_id AND d.environment = 'production' "
             "JOIN fin a ON a.object_id = d.id JOIN res b ON b.object_id = i.id "
-            "JOIN portfolio_service s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
+            f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
         ),
     ]
     selects, all_params = [], []
