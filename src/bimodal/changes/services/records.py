@@ -3,7 +3,9 @@ review, close, cancel; change windows and freezes; rescheduling an approved chan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +14,7 @@ from django.utils import timezone
 from bimodal.changes import selectors
 from bimodal.changes.choices import (
     ChangeType,
+    Environment,
     Vote,
 )
 from bimodal.changes.models import (
@@ -20,7 +23,6 @@ from bimodal.changes.models import (
     ChangeWindow,
 )
 from bimodal.changes.services.base import (
-    EDITABLE_FIELDS,
     S,
     _approval_fields,
     _eligible,
@@ -36,7 +38,15 @@ from bimodal.changes.services.gate import (
     _resolve_gate,
 )
 from bimodal.core.models import User
-from bimodal.core.services import create_audited, require_object, require_perm, update_audited
+from bimodal.core.services import (
+    UNSET,
+    NotGiven,
+    create_audited,
+    given,
+    require_object,
+    require_perm,
+    update_audited,
+)
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
@@ -65,36 +75,88 @@ def _validate_services(actor, services) -> list[Service]:
 
 @transaction.atomic
 def change_create(
-    *, actor: User, title: str, services, change_type: str = ChangeType.NORMAL, **fields
+    *,
+    actor: User,
+    title: str,
+    services: Iterable[Service],
+    change_type: str = ChangeType.NORMAL,
+    environment: str = Environment.PRODUCTION,
+    description: str = "",
+    implementation_plan: str = "",
+    backout_plan: str = "",
+    test_plan: str = "",
+    planned_start: datetime | None = None,
+    planned_end: datetime | None = None,
+    evidence: dict[str, Any] | None = None,
+    risk_answers: dict[str, bool] | None = None,
+    version: str = "",
 ) -> Change:
     """Raise a change (draft) for one or more services; its risk is computed from the start."""
     require_perm(actor, "changes.add_change")
-    unknown = set(fields) - EDITABLE_FIELDS - {"version"}
-    if unknown:
-        raise TypeError(f"unknown change fields {sorted(unknown)}")
-    services = _validate_services(actor, services)
+    service_list = _validate_services(actor, services)
     change = Change(
-        reference=_next_reference(), title=title, change_type=change_type, requester=actor, **fields
+        reference=_next_reference(),
+        title=title,
+        change_type=change_type,
+        requester=actor,
+        environment=environment,
+        description=description,
+        implementation_plan=implementation_plan,
+        backout_plan=backout_plan,
+        test_plan=test_plan,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        evidence=dict(evidence or {}),
+        risk_answers=dict(risk_answers or {}),
+        version=version,
     )
     change.full_clean(exclude=["reference"])
-    score, level, _, _ = assess(services=services, change_type=change_type, answers=change.risk_answers)
+    score, level, _, _ = assess(services=service_list, change_type=change_type, answers=change.risk_answers)
     change.risk_score, change.risk_level = score, level
-    return create_audited(change, actor=actor, m2m={"services": services}, verb=AuditVerb.CHANGE_CREATE)
+    return create_audited(change, actor=actor, m2m={"services": service_list}, verb=AuditVerb.CHANGE_CREATE)
 
 
 @transaction.atomic
-def change_update(*, actor: User, change: Change, services=None, reason: str = "", **fields) -> Change:
-    """Edit a draft change (and recompute its risk)."""
+def change_update(
+    *,
+    actor: User,
+    change: Change,
+    reason: str = "",
+    services: Iterable[Service] | None = None,
+    title: str | NotGiven = UNSET,
+    change_type: str | NotGiven = UNSET,
+    environment: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    implementation_plan: str | NotGiven = UNSET,
+    backout_plan: str | NotGiven = UNSET,
+    test_plan: str | NotGiven = UNSET,
+    planned_start: datetime | NotGiven | None = UNSET,
+    planned_end: datetime | NotGiven | None = UNSET,
+    evidence: dict[str, Any] | NotGiven = UNSET,
+    risk_answers: dict[str, bool] | NotGiven = UNSET,
+) -> Change:
+    """Edit a draft change (and recompute its risk); its services are kept when `services` is None."""
     _require_edit(actor, change)
     if change.status != S.DRAFT:
         raise ValidationError({"status": "Only a draft change can be edited."})
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"unknown change fields {sorted(unknown)}")
+    fields = given(
+        title=title,
+        change_type=change_type,
+        environment=environment,
+        description=description,
+        implementation_plan=implementation_plan,
+        backout_plan=backout_plan,
+        test_plan=test_plan,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        evidence=evidence,
+        risk_answers=risk_answers,
+    )
     service_list = _validate_services(actor, services) if services is not None else _services_of(change)
-    answers = fields.get("risk_answers", change.risk_answers)
     score, level, _, _ = assess(
-        services=service_list, change_type=fields.get("change_type", change.change_type), answers=answers
+        services=service_list,
+        change_type=fields.get("change_type", change.change_type),
+        answers=fields.get("risk_answers", change.risk_answers),
     )
     m2m = {"services": service_list} if services is not None else None
     return update_audited(
@@ -159,9 +221,7 @@ def _assess(change: Change, *, actor, reason: str = "") -> Change:
         S.ASSESSED,
         actor=actor,
         reason=reason,
-        risk_score=score,
-        risk_level=level,
-        **_approval_fields(decision),
+        assessment={"risk_score": score, "risk_level": level, **_approval_fields(decision)},
     )
     why = "; ".join(decision.reasons)
     if decision.outcome == DecisionOutcome.DENY:

@@ -357,3 +357,33 @@ def test_bad_dates_write_nothing(estate):
             planned_end=estate.core.created_at - timedelta(hours=1),
         )
     assert not Change.objects.exists()
+
+
+def test_change_fields_are_named_once():
+    from bimodal.changes.api.serializers import ChangeWriteSerializer
+    from bimodal.changes.forms import ChangeForm
+    from bimodal.core.tests.fieldspec import spec_mismatches
+
+    assert not spec_mismatches(
+        services.CHANGE_FIELDS,
+        services={services.change_create: ("version",), services.change_update: ("change",)},
+        serializer=ChangeWriteSerializer,
+        form=ChangeForm,
+        form_omits=("risk_answers",),  # the page asks each risk question as its own yes/no field
+    )
+
+
+def test_an_edit_changes_only_the_given_fields(estate):
+    change = services.change_create(
+        actor=estate.owner, title="Patch", services=[estate.core], description="Kernel", **PLANS
+    )
+    services.change_update(actor=estate.owner, change=change, title="Patch the kernel", planned_start=None)
+    change.refresh_from_db()
+    assert (change.title, change.description, change.backout_plan) == (
+        "Patch the kernel",
+        "Kernel",
+        "undo it",
+    )
+    assert list(change.services.all()) == [estate.core]
+    with pytest.raises(TypeError):
+        services.change_update(actor=estate.owner, change=change, colour="red")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,10 @@ from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_perm,
     unique_slug,
     update_audited,
@@ -25,6 +29,7 @@ from bimodal.governance import registry
 from bimodal.governance.choices import (
     MEETING_TRANSITIONS,
     AgendaOutcome,
+    ForumKind,
     MeetingStatus,
 )
 from bimodal.governance.models import (
@@ -38,19 +43,58 @@ from bimodal.governance.services.decisions import (
     sits_on,
 )
 
+# The fields a person sets on a forum: the form, the API's serializer and these services' keyword arguments
+# list the same names (governance/tests/test_services.py checks that they do not drift).
+FORUM_FIELDS: Final = ("slug", "name", "kind", "charter", "cadence", "quorum", "chair", "members")
+
 
 @transaction.atomic
-def forum_create(*, actor: User, name: str, slug: str = "", members=(), **fields) -> Forum:
+def forum_create(
+    *,
+    actor: User,
+    name: str,
+    slug: str = "",
+    kind: str = ForumKind.CAB,
+    charter: str = "",
+    cadence: str = "",
+    quorum: int = 2,
+    chair: User | None = None,
+    members: Iterable[User] = (),
+) -> Forum:
     """Create a forum with its members."""
     require_perm(actor, "governance.add_forum")
-    forum = Forum(name=name, slug=slug or unique_slug(Forum, name), **fields)
+    forum = Forum(
+        name=name,
+        slug=slug or unique_slug(Forum, name),
+        kind=kind,
+        charter=charter,
+        cadence=cadence,
+        quorum=quorum,
+        chair=chair,
+    )
     return create_audited(forum, actor=actor, m2m={"members": list(members)}, verb=AuditVerb.FORUM_CREATE)
 
 
 @transaction.atomic
-def forum_update(*, actor: User, forum: Forum, members=None, reason: str = "", **fields) -> Forum:
-    """Change a forum's attributes or members."""
+def forum_update(
+    *,
+    actor: User,
+    forum: Forum,
+    reason: str = "",
+    members: Iterable[User] | None = None,
+    name: str | NotGiven = UNSET,
+    slug: str | NotGiven = UNSET,
+    kind: str | NotGiven = UNSET,
+    charter: str | NotGiven = UNSET,
+    cadence: str | NotGiven = UNSET,
+    quorum: int | NotGiven = UNSET,
+    chair: User | NotGiven | None = UNSET,
+) -> Forum:
+    """Change a forum's given attributes, or its members (None leaves them as they are)."""
     require_perm(actor, "governance.change_forum")
+    fields = given(
+        name=name, slug=slug, kind=kind, charter=charter, cadence=cadence, quorum=quorum, chair=chair
+    )
     m2m = {"members": list(members)} if members is not None else None
     return update_audited(
         forum, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.FORUM_UPDATE
@@ -188,7 +232,8 @@ def agenda_item_record(*, actor: User, item: AgendaItem, outcome: str, notes: st
     )
 
 
-def _meeting_move(meeting: Meeting, target: str, *, actor, **fields) -> Meeting:
+def _check_meeting_move(meeting: Meeting, target: str) -> None:
+    """Raise ValidationError unless the meeting may go from its status to `target`."""
     if target not in MEETING_TRANSITIONS.get(meeting.status, frozenset()):
         raise ValidationError(
             {
@@ -196,7 +241,6 @@ def _meeting_move(meeting: Meeting, target: str, *, actor, **fields) -> Meeting:
                 f"to “{MeetingStatus(target).label}”."
             }
         )
-    return fields
 
 
 @transaction.atomic
@@ -220,7 +264,7 @@ def meeting_record_minutes(
 ) -> Meeting:
     """Record the minutes (and, if given, the attendance); the meeting is then held."""
     _require_meeting_manager(actor, meeting.forum)
-    _meeting_move(meeting, MeetingStatus.HELD, actor=actor)
+    _check_meeting_move(meeting, MeetingStatus.HELD)
     fields: dict = {"minutes": minutes, "status": MeetingStatus.HELD}
     m2m = None
     if attendees is not None:
@@ -241,7 +285,7 @@ def meeting_record_minutes(
 def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meeting:
     """Cancel a planned meeting."""
     _require_meeting_manager(actor, meeting.forum)
-    _meeting_move(meeting, MeetingStatus.CANCELLED, actor=actor)
+    _check_meeting_move(meeting, MeetingStatus.CANCELLED)
     return update_audited(
         meeting,
         actor=actor,

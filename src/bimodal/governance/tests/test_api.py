@@ -127,3 +127,36 @@ def test_try_page_evaluates(client, lead):
     )
     assert response.status_code == 200
     assert b'data-testid="try-outcome">deny' in response.content
+
+
+def test_a_decision_type_is_created_and_its_edit_audited_with_the_reason(client, lead):
+    from bimodal.core.models import AuditEntry
+
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/decision-types/",
+        {"name": "Buy hardware", "spend_threshold": "5000.00", "reason": "new budget line"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["key"] == "buy_hardware"
+    response = client.patch(
+        "/api/governance/decision-types/buy_hardware/",
+        {"key": "other", "spend_threshold": None, "reason": "no escalation by amount"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["key"], response.json()["spend_threshold"]) == ("buy_hardware", None)
+    entry = AuditEntry.objects.get(verb="decision_type_update")
+    assert entry.reason == "no escalation by amount"
+
+
+def test_a_bad_decision_type_is_a_400_naming_the_field(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/decision-types/",
+        {"name": "Odd", "default_forum_kind": "tea_party", "order": -1},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {"default_forum_kind", "order"} <= set(response.json())
