@@ -140,8 +140,8 @@ class WindowForm(StyledFormMixin, forms.Form):
             "description": window.description,
         }
 
-    def service_fields(self) -> dict:
-        """The cleaned values as keyword arguments of the window services."""
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of the window services (with `reason`)."""
         data = dict(self.cleaned_data)
         data["modes"] = list(data["modes"])
         data["services"] = list(data["services"])

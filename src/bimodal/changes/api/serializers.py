@@ -14,7 +14,7 @@ from bimodal.changes.choices import (
     Vote,
 )
 from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest
-from bimodal.changes.services import CHANGE_FIELDS
+from bimodal.changes.services import CHANGE_FIELDS, WINDOW_FIELDS
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, storable_json
 from bimodal.core.models import User
 from bimodal.governance.models import Forum
@@ -158,7 +158,7 @@ class ChangeWindowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChangeWindow
-        fields = ["id", "name", "kind", "start", "end", "modes", "services", "description"]
+        fields = ["id", *WINDOW_FIELDS]
 
 
 class _GateServiceField(serializers.SlugRelatedField):

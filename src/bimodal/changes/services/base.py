@@ -101,7 +101,7 @@ def _move(
     return change
 
 
-def _require_edit(actor, change: Change) -> None:
+def _require_edit(actor: Actor, change: Change) -> None:
     """The requester, the owner teams of its services and change managers may work a change."""
     require_object(actor, "change", change)
 
@@ -111,7 +111,9 @@ def _primary(services: list[Service]) -> Service:
     return min(services, key=lambda s: (s.criticality, s.mode.order, s.slug))
 
 
-def _evidence(change_evidence: dict, *, backout_plan: str = "", test_plan: str = "", plan: str = "") -> dict:
+def _evidence(
+    change_evidence: dict[str, Any], *, backout_plan: str = "", test_plan: str = "", plan: str = ""
+) -> dict[str, Any]:
     """The evidence map the policies see: named artefacts plus the plans written on the change."""
     evidence = dict(change_evidence or {})
     for name, text in (
@@ -128,15 +130,15 @@ def assess(
     *,
     services: list[Service],
     change_type: str,
-    answers: dict | None = None,
-    evidence: dict | None = None,
+    answers: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
     environment: str = "production",
     planned_start: datetime | None = None,
     planned_end: datetime | None = None,
     source: str = ChangeSource.MANUAL,
     conflict_count: int = 0,
-    facts: dict | None = None,
-) -> tuple[int, str, dict, engine.Decision]:
+    facts: dict[str, Any] | None = None,
+) -> tuple[int, str, dict[str, Any], engine.Decision]:
     """(risk score, risk level, policy context, decision) for a change to `services`.
 
     `facts` (selectors.change_facts, or fetched with the service by the gate) saves its query."""
@@ -191,7 +193,7 @@ def _services_of(change: Change) -> list[Service]:
     return list(change.services.select_related("mode").prefetch_related("regulatory_tags"))
 
 
-def _approval_fields(decision: engine.Decision) -> dict:
+def _approval_fields(decision: engine.Decision) -> dict[str, Any]:
     """What the change keeps of a decision: the approvers it needs and whether a window is required."""
     forum_req = next((a for a in decision.approvals if a.get("forum_id")), None)
     role_req = next((a for a in decision.approvals if a.get("role")), None)
@@ -204,7 +206,7 @@ def _approval_fields(decision: engine.Decision) -> dict:
     }
 
 
-def _eligible(user: User, requirement: dict) -> bool:
+def _eligible(user: User, requirement: dict[str, Any]) -> bool:
     """Whether `user` counts towards one approval requirement (forum member or role holder)."""
     if requirement.get("forum_id"):
         return Forum.objects.filter(pk=requirement["forum_id"], members=user).exists()

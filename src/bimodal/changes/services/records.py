@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +16,7 @@ from bimodal.changes.choices import (
     ChangeType,
     Environment,
     Vote,
+    WindowKind,
 )
 from bimodal.changes.models import (
     Change,
@@ -37,7 +38,7 @@ from bimodal.changes.services.base import (
 from bimodal.changes.services.gate import (
     _resolve_gate,
 )
-from bimodal.core.models import User
+from bimodal.core.models import Actor, User
 from bimodal.core.services import (
     UNSET,
     NotGiven,
@@ -50,24 +51,24 @@ from bimodal.core.services import (
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
-from bimodal.portfolio.models import Service
+from bimodal.portfolio.models import Mode, Service
 
 # --- change records -------------------------------------------------------------------------------
 
 
-def _validate_services(actor, services) -> list[Service]:
-    services = list(services or [])
-    if not services:
+def _validate_services(actor: Actor, services: Iterable[Service] | None) -> list[Service]:
+    chosen = list(services or [])
+    if not chosen:
         raise ValidationError({"services": "Name at least one affected service."})
     visible = set(
         Service.objects.restrict(actor, "view")
-        .filter(pk__in=[s.pk for s in services])
+        .filter(pk__in=[s.pk for s in chosen])
         .values_list("pk", flat=True)
     )
-    if any(s.pk not in visible for s in services):
+    if any(s.pk not in visible for s in chosen):
         raise ValidationError({"services": "You cannot raise changes for a service you cannot see."})
     return list(
-        Service.objects.filter(pk__in=[s.pk for s in services])
+        Service.objects.filter(pk__in=[s.pk for s in chosen])
         .select_related("mode")
         .prefetch_related("regulatory_tags")
     )
@@ -158,7 +159,7 @@ def change_update(
         change_type=fields.get("change_type", change.change_type),
         answers=fields.get("risk_answers", change.risk_answers),
     )
-    m2m = {"services": service_list} if services is not None else None
+    m2m: dict[str, Iterable[Any]] | None = {"services": service_list} if services is not None else None
     return update_audited(
         change,
         actor=actor,
@@ -214,7 +215,7 @@ def _decide(change: Change) -> tuple[int, str, engine.Decision]:
     return score, level, decision
 
 
-def _assess(change: Change, *, actor, reason: str = "") -> Change:
+def _assess(change: Change, *, actor: Actor, reason: str = "") -> Change:
     score, level, decision = _decide(change)
     change = _move(
         change,
@@ -361,13 +362,27 @@ def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
 # --- windows and freezes ---------------------------------------------------------------------------
 
 
+# The fields a person sets on a change window or freeze: the form, the API's serializer and these services'
+# keyword arguments list the same names (changes/tests/test_services.py checks that they do not drift).
+WINDOW_FIELDS: Final = ("name", "kind", "start", "end", "modes", "services", "description")
+
+
 @transaction.atomic
 def window_create(
-    *, actor: User, name: str, kind: str, start, end, modes=(), services=(), reason: str = "", **fields
+    *,
+    actor: User,
+    name: str,
+    kind: str = WindowKind.WINDOW,
+    start: datetime,
+    end: datetime,
+    modes: Iterable[Mode] = (),
+    services: Iterable[Service] = (),
+    description: str = "",
+    reason: str = "",
 ) -> ChangeWindow:
     """Add a change window or a freeze, for some modes and/or services (or everything)."""
     require_perm(actor, "changes.add_changewindow")
-    window = ChangeWindow(name=name, kind=kind, start=start, end=end, **fields)
+    window = ChangeWindow(name=name, kind=kind, start=start, end=end, description=description)
     return create_audited(
         window,
         actor=actor,
@@ -377,19 +392,25 @@ def window_create(
     )
 
 
-WINDOW_FIELDS = {"name", "kind", "start", "end", "description"}
-
-
 @transaction.atomic
 def window_update(
-    *, actor: User, window: ChangeWindow, modes=None, services=None, reason: str = "", **fields
+    *,
+    actor: User,
+    window: ChangeWindow,
+    reason: str = "",
+    modes: Iterable[Mode] | None = None,
+    services: Iterable[Service] | None = None,
+    name: str | NotGiven = UNSET,
+    kind: str | NotGiven = UNSET,
+    start: datetime | NotGiven = UNSET,
+    end: datetime | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
 ) -> ChangeWindow:
-    """Change a window's or freeze's name, kind, times, description or scope (modes, services)."""
+    """Change a window's or freeze's name, kind, times, description or scope (modes, services; None
+    leaves them as they are)."""
     require_object(actor, "change", window)
-    unknown = set(fields) - WINDOW_FIELDS
-    if unknown:
-        raise TypeError(f"unknown window fields {sorted(unknown)}")
-    m2m = {}
+    fields = given(name=name, kind=kind, start=start, end=end, description=description)
+    m2m: dict[str, Iterable[Any]] = {}
     if modes is not None:
         m2m["modes"] = list(modes)
     if services is not None:

@@ -387,3 +387,33 @@ def test_an_edit_changes_only_the_given_fields(estate):
     assert list(change.services.all()) == [estate.core]
     with pytest.raises(TypeError):
         services.change_update(actor=estate.owner, change=change, colour="red")
+
+
+def test_window_fields_are_named_once():
+    from bimodal.changes.api.serializers import ChangeWindowSerializer
+    from bimodal.changes.forms import WindowForm
+    from bimodal.core.tests.fieldspec import spec_mismatches
+
+    assert not spec_mismatches(
+        services.WINDOW_FIELDS,
+        services={services.window_create: (), services.window_update: ("window",)},
+        form=WindowForm,
+    )
+    assert list(ChangeWindowSerializer.Meta.fields) == ["id", *services.WINDOW_FIELDS]
+
+
+def test_a_window_edit_keeps_its_scope_unless_given(estate, saturday):
+    start, end = saturday
+    window = services.window_create(
+        actor=estate.admin, name="Sat", start=start, end=end, services=[estate.core], description="Ops"
+    )
+    assert window.kind == "window"
+    services.window_update(actor=estate.admin, window=window, name="Saturday night")
+    window.refresh_from_db()
+    assert (window.name, window.description, list(window.services.all())) == (
+        "Saturday night",
+        "Ops",
+        [estate.core],
+    )
+    services.window_update(actor=estate.admin, window=window, services=[])
+    assert list(window.services.all()) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -95,7 +95,7 @@ def forum_update(
     fields = given(
         name=name, slug=slug, kind=kind, charter=charter, cadence=cadence, quorum=quorum, chair=chair
     )
-    m2m = {"members": list(members)} if members is not None else None
+    m2m: dict[str, Iterable[Any]] | None = {"members": list(members)} if members is not None else None
     return update_audited(
         forum, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.FORUM_UPDATE
     )
@@ -119,13 +119,15 @@ def _quorum_met(forum: Forum, attendees: Iterable[User]) -> bool:
 
 
 @transaction.atomic
-def meeting_create(*, actor: User, forum: Forum, scheduled_for: datetime, attendees=()) -> Meeting:
+def meeting_create(
+    *, actor: User, forum: Forum, scheduled_for: datetime, attendees: Iterable[User] = ()
+) -> Meeting:
     """Plan a meeting of a forum."""
     if actor is None or not (actor.has_perm("governance.add_meeting") or forum.chair_id == actor.pk):
         raise PermissionDenied("Only the chair of the forum or a governance lead plans its meetings.")
-    attendees = list(attendees)
-    meeting = Meeting(forum=forum, scheduled_for=scheduled_for, quorum_met=_quorum_met(forum, attendees))
-    return create_audited(meeting, actor=actor, m2m={"attendees": attendees}, verb=AuditVerb.MEETING_CREATE)
+    people = list(attendees)
+    meeting = Meeting(forum=forum, scheduled_for=scheduled_for, quorum_met=_quorum_met(forum, people))
+    return create_audited(meeting, actor=actor, m2m={"attendees": people}, verb=AuditVerb.MEETING_CREATE)
 
 
 def _check_meeting_open(meeting: Meeting) -> None:
@@ -215,7 +217,7 @@ def agenda_item_record(*, actor: User, item: AgendaItem, outcome: str, notes: st
     _check_meeting_open(meeting)
     if outcome not in AgendaOutcome.values or outcome == AgendaOutcome.OPEN:
         raise ValidationError({"outcome": "Choose approved, rejected, deferred or noted."})
-    if item.decision_request_id and outcome in (AgendaOutcome.APPROVED, AgendaOutcome.REJECTED):
+    if item.decision_request is not None and outcome in (AgendaOutcome.APPROVED, AgendaOutcome.REJECTED):
         decision_record(
             actor=actor, request=item.decision_request, outcome=outcome, note=notes, meeting=meeting
         )
@@ -265,12 +267,12 @@ def meeting_record_minutes(
     """Record the minutes (and, if given, the attendance); the meeting is then held."""
     _require_meeting_manager(actor, meeting.forum)
     _check_meeting_move(meeting, MeetingStatus.HELD)
-    fields: dict = {"minutes": minutes, "status": MeetingStatus.HELD}
-    m2m = None
+    fields: dict[str, Any] = {"minutes": minutes, "status": MeetingStatus.HELD}
+    m2m: dict[str, Iterable[Any]] | None = None
     if attendees is not None:
-        attendees = list(attendees)
-        fields["quorum_met"] = _quorum_met(meeting.forum, attendees)
-        m2m = {"attendees": attendees}
+        people = list(attendees)
+        fields["quorum_met"] = _quorum_met(meeting.forum, people)
+        m2m = {"attendees": people}
     return update_audited(
         meeting,
         actor=actor,
