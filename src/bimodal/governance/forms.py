@@ -59,7 +59,7 @@ class PolicyForm(StyledFormMixin, forms.ModelForm):
     def clean_evidence(self) -> list[str]:
         return [item.strip() for item in self.cleaned_data.get("evidence", "").split(",") if item.strip()]
 
-    def policy_fields(self) -> dict[str, Any]:
+    def service_fields(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments of policy_create / policy_update (without `reason`)."""
         return {name: self.cleaned_data[name] for name in POLICY_FIELDS}
 

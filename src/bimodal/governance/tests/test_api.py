@@ -106,7 +106,7 @@ def test_editor_page_shows_cel_error_and_saves_nothing(client, lead):
             "approvals_required": 1,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"CEL syntax error" in response.content
     assert not Policy.objects.exists()
 
@@ -160,3 +160,33 @@ def test_a_bad_decision_type_is_a_400_naming_the_field(client, lead):
     )
     assert response.status_code == 400
     assert {"default_forum_kind", "order"} <= set(response.json())
+
+
+def test_policy_pages_create_and_edit_through_the_services(client, lead):
+    from bimodal.core.models import AuditEntry
+
+    client.force_login(lead)
+    data = {"name": "Tier 0", "expression": "true", "effect": "deny", "priority": 5, "approvals_required": 1}
+    response = client.post("/governance/policies/new/", {**data, "modes": []})
+    assert response.status_code == 302, response.content
+    policy = Policy.objects.get(name="Tier 0")
+    assert response["Location"] == policy.get_absolute_url()
+    assert client.get(f"/governance/policies/{policy.key}/edit/").status_code == 200
+    response = client.post(
+        f"/governance/policies/{policy.key}/edit/", {**data, "priority": 7, "reason": "run later"}
+    )
+    assert response.status_code == 302
+    current = Policy.objects.get(key=policy.key, is_current=True)
+    assert (current.version, current.priority) == (2, 7)
+    assert AuditEntry.objects.get(verb="policy_update").reason == "run later"
+    assert client.get("/governance/policies/no-such-policy/edit/").status_code == 404
+
+
+def test_policy_pages_refuse_readers(client, lead):
+    policy = Policy.objects.create(key="p", name="P", expression="true", effect="allow")
+    client.force_login(UserFactory(roles=["auditor"]))
+    assert client.get("/governance/policies/new/").status_code == 403
+    assert client.get(f"/governance/policies/{policy.key}/edit/").status_code == 403
+    response = client.post(f"/governance/policies/{policy.key}/edit/", {"name": "Q", "effect": "deny"})
+    assert response.status_code == 403
+    assert Policy.objects.get().name == "P"

@@ -107,12 +107,12 @@ def test_unknown_or_invisible_forum_is_404(client, people, board):
 def test_bad_input_writes_nothing(client, people, board):
     client.force_login(people.lead)
     response = client.post("/governance/forums/new/", forum_data(people, quorum="0"))
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     # A name another forum has is refused by the model's validation (through the service).
     response = client.post("/governance/forums/new/", forum_data(people, name="Architecture board"))
-    assert response.status_code == 200 and "already exists" in response.content.decode()
+    assert response.status_code == 400 and "already exists" in response.content.decode()
     response = client.post(f"/governance/forums/{board.slug}/edit/", forum_data(people, name="", quorum="3"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     board.refresh_from_db()
     assert board.name == "Architecture board" and Forum.objects.count() == 1
     assert not AuditEntry.objects.filter(verb__in=["forum_update"]).exists()

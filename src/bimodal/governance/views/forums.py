@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core.forms import apply_validation_error
+from bimodal.core.generic import ObjectEditView
 from bimodal.core.permissions import get_restricted_object
 from bimodal.governance import selectors, services
 from bimodal.governance.choices import MeetingStatus
@@ -35,45 +35,26 @@ def forum_list(request):
     return render(request, "governance/forum_list.html", {"active_area": "governance", "forums": forums})
 
 
-@login_required
-@permission_required("governance.add_forum", raise_exception=True)
-def forum_create(request):
-    """Set up a forum with its members."""
-    form = ForumForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            forum = services.forum_create(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Forum “{forum.name}” created.")
-            return redirect(forum)
-    return render(
-        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": None}
-    )
-
-
-@login_required
-def forum_edit(request, slug: str):
+class ForumEdit(ObjectEditView):
     """Change a forum's attributes or members."""
-    forum = get_restricted_object(Forum.objects.all(), request.user, "change", slug=slug)
-    form = ForumForm(request.POST or None, initial=ForumForm.initial_for(forum))
-    if request.method == "POST" and form.is_valid():
-        try:
-            forum = services.forum_update(
-                actor=request.user,
-                forum=forum,
-                reason=form.cleaned_data.get("reason", ""),
-                **form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Forum “{forum.name}” saved.")
-            return redirect(forum)
-    return render(
-        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": forum}
-    )
+
+    model = Forum
+    area = "governance"
+    template_name = "governance/forum_form.html"
+    form_class = ForumForm
+    create_service = services.forum_create
+    update_service = services.forum_update
+    success_message = "Forum “{object.name}” saved."
+
+
+class ForumCreate(ForumEdit):
+    """Set up a forum with its members."""
+
+    success_message = "Forum “{object.name}” created."
+
+
+forum_create = ForumCreate.as_view()
+forum_edit = ForumEdit.as_view()
 
 
 @login_required
