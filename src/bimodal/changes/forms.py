@@ -72,7 +72,7 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
     def risk_questions(self):
         return [self[f"risk_{key}"] for key, _ in RISK_QUESTIONS]
 
-    def change_fields(self) -> dict[str, Any]:
+    def service_fields(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments of change_create / change_update."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["services"] = list(data["services"])
