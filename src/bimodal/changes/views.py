@@ -18,7 +18,6 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.changes import selectors, services
@@ -28,26 +27,30 @@ from bimodal.changes.filtersets import ChangeFilterSet
 from bimodal.changes.forms import ChangeForm, RescheduleForm, VoteForm, WindowForm
 from bimodal.changes.models import Change, ChangeWindow
 from bimodal.core.forms import apply_validation_error
-from bimodal.core.generic import ObjectEditView
-from bimodal.core.htmx import wants_partial
+from bimodal.core.generic import ObjectEditView, ObjectListView
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
+from bimodal.core.querysets import RestrictedQuerySet
 
 PER_PAGE = 25
 CALENDAR_DAYS = 28
 
 
-@login_required
-@permission_required("changes.view_change", raise_exception=True)
-def change_list(request):
-    """Every change the user can see, filtered; htmx swaps only the results."""
-    filterset = ChangeFilterSet(request.GET, queryset=selectors.change_list(user=request.user))
-    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
-    context = {"active_area": "changes", "filter": filterset, "page": page, "changes": page.object_list}
-    template = "changes/_change_results.html" if wants_partial(request) else "changes/change_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+class ChangeList(ObjectListView):
+    """Every change the user can see, filtered and paged, newest first; htmx swaps only the results."""
+
+    model = Change
+    area = "changes"
+    template_name = "changes/change_list.html"
+    partial_template_name = "changes/_change_results.html"
+    filterset_class = ChangeFilterSet
+    per_page = PER_PAGE
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Change]:
+        return selectors.change_list(user=request.user).order_by("-created_at", "-pk")
+
+
+change_list = ChangeList.as_view()
 
 
 class ChangeEdit(ObjectEditView):

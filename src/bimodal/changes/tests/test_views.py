@@ -150,3 +150,16 @@ def test_edit_page_refuses_bad_input_others_and_non_drafts(client, estate, satur
     assert response.status_code == 400 and "Only a draft change can be edited." in response.content.decode()
     change.refresh_from_db()
     assert change.title == "Patch"
+
+
+def test_list_pages_newest_first_and_varies_on_htmx(client, estate):
+    for i in range(27):
+        services.change_create(actor=estate.owner, title=f"Change {i:02d}", services=[estate.core])
+    client.force_login(estate.auditor)
+    response = client.get("/changes/")
+    body = response.content.decode()
+    assert "HX-Request" in response["Vary"] and 'data-testid="pager"' in body
+    assert "Change 26" in body and "Change 01" not in body
+    body = client.get("/changes/?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert "Change 01" in body and "Change 26" not in body and "<html" not in body
+    assert client.get("/changes/", {"status": "no-such-status"}).status_code == 200
