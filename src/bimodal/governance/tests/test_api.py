@@ -3,6 +3,7 @@
 import pytest
 
 from bimodal.core.tests.factories import UserFactory
+from bimodal.governance import services
 from bimodal.governance.defaults import apply_default_policies
 from bimodal.governance.models import Policy
 
@@ -190,3 +191,16 @@ def test_policy_pages_refuse_readers(client, lead):
     response = client.post(f"/governance/policies/{policy.key}/edit/", {"name": "Q", "effect": "deny"})
     assert response.status_code == 403
     assert Policy.objects.get().name == "P"
+
+
+def test_policy_list_and_page_show_current_versions_and_history(client, lead):
+    p = services.policy_create(actor=lead, name="Tier 0", expression="true", effect="deny")
+    services.policy_update(actor=lead, policy=p, expression="false", reason="relax")
+    client.force_login(UserFactory(roles=["auditor"]))
+    body = client.get("/governance/policies/").content.decode()
+    assert body.count(f'href="/governance/policies/{p.key}/"') == 1 and "v2" in body
+    body = client.get(f"/governance/policies/{p.key}/").content.decode()
+    assert "Tier 0" in body and "false" in body
+    assert client.get("/governance/policies/no-such-policy/").status_code == 404
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get("/governance/policies/").status_code == 403

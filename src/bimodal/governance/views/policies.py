@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import render
 
 from bimodal.core.forms import apply_validation_error
-from bimodal.core.generic import ObjectEditView
-from bimodal.core.permissions import get_restricted_object
+from bimodal.core.generic import ObjectDetailView, ObjectEditView, ObjectListView
 from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.governance import services
 from bimodal.governance.forms import (
@@ -19,36 +20,47 @@ from bimodal.governance.forms import (
 from bimodal.governance.models import Policy
 
 
-@login_required
-@permission_required("governance.view_policy", raise_exception=True)
-def policy_list(request):
+class PolicyList(ObjectListView):
     """The current version of every policy, grouped by policy set."""
-    policies = (
-        Policy.objects.restrict(request.user, "view")
-        .current()
-        .select_related("approver_forum")
-        .order_by("policy_set", "priority", "key")
-    )
-    return render(request, "governance/policy_list.html", {"active_area": "governance", "policies": policies})
+
+    model = Policy
+    area = "governance"
+    template_name = "governance/policy_list.html"
+    per_page = 100
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Policy]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(is_current=True)
+            .select_related("approver_forum")
+            .order_by("policy_set", "priority", "key")
+        )
 
 
-@login_required
-def policy_detail(request, key: str):
+class PolicyDetail(ObjectDetailView):
     """A policy's current version and its history of versions."""
-    policy = get_restricted_object(
-        Policy.objects.select_related("approver_forum", "created_by"), request.user, key=key, is_current=True
-    )
-    versions = (
-        Policy.objects.restrict(request.user)
-        .filter(key=key)
-        .select_related("created_by")
-        .order_by("-version")
-    )
-    return render(
-        request,
-        "governance/policy_detail.html",
-        {"active_area": "governance", "policy": policy, "versions": versions},
-    )
+
+    model = Policy
+    area = "governance"
+    lookup_field = "key"
+    template_name = "governance/policy_detail.html"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Policy]:
+        return Policy.objects.current().select_related("approver_forum", "created_by")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        versions = (
+            Policy.objects.restrict(request.user)
+            .filter(key=kwargs["obj"].key)
+            .select_related("created_by")
+            .order_by("-version")
+        )
+        return {"versions": versions}
+
+
+policy_list = PolicyList.as_view()
+policy_detail = PolicyDetail.as_view()
 
 
 class PolicyEdit(ObjectEditView):
