@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 
 from bimodal.changes.choices import RISK_QUESTIONS, ChangeType, Vote, WindowKind
 from bimodal.changes.models import Change, ChangeWindow
+from bimodal.changes.services import CHANGE_FIELDS
 from bimodal.core.forms import StyledFormMixin
 from bimodal.portfolio.models import Mode, Service
 
@@ -30,19 +32,7 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Change
-        fields = [
-            "title",
-            "change_type",
-            "environment",
-            "services",
-            "description",
-            "implementation_plan",
-            "backout_plan",
-            "test_plan",
-            "planned_start",
-            "planned_end",
-            "evidence",
-        ]
+        fields = [name for name in CHANGE_FIELDS if name != "risk_answers"]  # asked as yes/no questions
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("description", "implementation_plan", "backout_plan", "test_plan")
@@ -82,7 +72,8 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
     def risk_questions(self):
         return [self[f"risk_{key}"] for key, _ in RISK_QUESTIONS]
 
-    def change_fields(self) -> dict:
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of change_create / change_update."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["services"] = list(data["services"])
         data["risk_answers"] = {key: self.cleaned_data[f"risk_{key}"] for key, _ in RISK_QUESTIONS}
@@ -149,8 +140,8 @@ class WindowForm(StyledFormMixin, forms.Form):
             "description": window.description,
         }
 
-    def service_fields(self) -> dict:
-        """The cleaned values as keyword arguments of the window services."""
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of the window services (with `reason`)."""
         data = dict(self.cleaned_data)
         data["modes"] = list(data["modes"])
         data["services"] = list(data["services"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -17,6 +19,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Field,
     Func,
     IntegerField,
     JSONField,
@@ -29,12 +32,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from bimodal.changes.choices import ACTIVE, FINISHED, UNSUCCESSFUL, ChangeStatus, WindowKind
 from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, GateRequest, PipelineToken
 from bimodal.core import db
-from bimodal.core.models import AuditEntry, User
+from bimodal.core.models import Actor, AuditEntry, User
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.selectors import ReportRow, report_figures
@@ -43,7 +47,7 @@ from bimodal.portfolio.models import Mode, RegulatoryTag, Service, ServiceDepend
 FAILURE_RATE_DAYS = 90
 
 
-def change_list(*, user) -> QuerySet[Change]:
+def change_list(*, user: Actor) -> QuerySet[Change]:
     """The changes `user` may see, with what a list shows."""
     return Change.objects.restrict(user, "view").with_related()
 
@@ -156,7 +160,9 @@ class _Max(Func):
     function = "MAX"
 
 
-def _scalar(queryset: QuerySet, expression, output_field=None) -> Subquery:
+def _scalar(
+    queryset: QuerySet[Any], expression: Any, output_field: Field[Any, Any] | None = None
+) -> Subquery:
     """One aggregate value of `queryset` as a subquery."""
     if output_field is not None:
         expression.output_field = output_field
@@ -165,7 +171,7 @@ def _scalar(queryset: QuerySet, expression, output_field=None) -> Subquery:
 
 def _fact_annotations(
     services: list[Service], start: datetime, end: datetime, since: datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """What a decision needs to know about `services` in [start, end), as subqueries of one query:
     the failure-rate counts, whether a window covers the slot or a freeze touches it, and the
     signatures of the dependency graph and of the policies (to reuse cached results)."""
@@ -209,7 +215,7 @@ _FACT_NAMES = (
 )
 
 
-def _facts_of(row: dict) -> dict:
+def _facts_of(row: dict[str, Any]) -> dict[str, Any]:
     total, bad = divmod(row["f_counts"] or 0, _COUNT_BASE)
     return {
         "failure_rate": bad / total if total else 0.0,
@@ -220,7 +226,7 @@ def _facts_of(row: dict) -> dict:
     }
 
 
-def change_facts(services: list[Service], start: datetime, end: datetime) -> dict:
+def change_facts(services: list[Service], start: datetime, end: datetime) -> dict[str, Any]:
     """failure_rate, in_window, in_freeze and the graph and policy signatures, in one query."""
     row = Service.objects.filter(pk=services[0].pk).annotate(**_fact_annotations(services, start, end))
     return _facts_of(row.values(*_FACT_NAMES).get())
@@ -245,14 +251,18 @@ class _JSONArrayAgg(Func):
     function = "JSON_ARRAYAGG"
     output_field = JSONField()
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, tuple[str | int, ...]]:
         return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, tuple[str | int, ...]]:
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
 
 
-def _gate_facts_query(stand: dict):
+def _gate_facts_query(stand: dict[str, Any]) -> QuerySet[Service, tuple[Any, ...]]:
     fake = Service(pk=stand["service"], mode_id=stand["mode"])
     through = Service.pipeline_tokens.through
     return (
@@ -304,8 +314,8 @@ def gate_service(slug: str) -> Service | None:
 
 
 def gate_facts(
-    service: Service, *, token, start: datetime, end: datetime, idempotency_key: str = ""
-) -> tuple[bool, dict]:
+    service: Service, *, token: PipelineToken, start: datetime, end: datetime, idempotency_key: str = ""
+) -> tuple[bool, dict[str, Any]]:
     """(whether `token` covers `service`, the decision facts of selectors.change_facts) in one query;
     the facts also hold the service's regulatory tag names (`tags`) and the id of the gate request
     already answered for `idempotency_key` (`existing`, None if there is none)."""
@@ -318,25 +328,24 @@ def gate_facts(
         end=end,
         key=idempotency_key,
     )
-    row = rows[0] if rows else None
-    if row is None:
+    if not rows:
         return False, {}
-    row = dict(zip(("f_scope", "f_existing", "f_tags", *_FACT_NAMES), row, strict=True))
+    row = dict(zip(("f_scope", "f_existing", "f_tags", *_FACT_NAMES), rows[0], strict=True))
     tags = row["f_tags"]
     facts = {**_facts_of(row), "existing": row["f_existing"], "tags": sorted(t for t in tags or () if t)}
     return bool(row["f_scope"]), facts
 
 
-_blast_cache: dict = {"signature": None, "sizes": {}}
+_blast_cache: dict[str, Any] = {"signature": None, "sizes": {}}
 
 
-def graph_signature() -> tuple:
+def graph_signature() -> tuple[str, ...]:
     """(number of edges, highest id, newest edit) of the dependency graph: changes whenever it does."""
     agg = ServiceDependency.objects.aggregate(c=Count("pk"), m=Max("pk"), t=Max("updated_at"))
     return engine.normalise_signature((agg["c"], agg["m"], agg["t"]))
 
 
-def blast_radius_size(services: list[Service], *, signature: tuple | None = None) -> int:
+def blast_radius_size(services: list[Service], *, signature: tuple[str, ...] | None = None) -> int:
     """How many other services depend, directly or transitively, on the changed ones.
 
     Cached per process for the current dependency graph: the walk runs again only when the graph's
@@ -345,7 +354,7 @@ def blast_radius_size(services: list[Service], *, signature: tuple | None = None
     if _blast_cache["signature"] != signature:
         _blast_cache.update(signature=signature, sizes={})
     key = frozenset(s.pk for s in services)
-    size = _blast_cache["sizes"].get(key)
+    size: int | None = _blast_cache["sizes"].get(key)
     if size is None:
         # Breadth-first over "depends on me" edges, one query per level, from all changed services at once.
         seen, frontier = set(key), set(key)
@@ -366,7 +375,7 @@ def blast_radius_size(services: list[Service], *, signature: tuple | None = None
     return size
 
 
-def cab_agenda(*, user) -> QuerySet[Change]:
+def cab_agenda(*, user: Actor) -> QuerySet[Change]:
     """Changes awaiting a forum's (CAB's) approval, riskiest first."""
     return (
         change_list(user=user)
@@ -376,7 +385,7 @@ def cab_agenda(*, user) -> QuerySet[Change]:
     )
 
 
-def calendar(*, user, start: datetime, end: datetime) -> dict:
+def calendar(*, user: Actor, start: datetime, end: datetime) -> dict[str, Any]:
     """Windows, freezes and planned changes overlapping [start, end), for the change calendar."""
     windows = list(
         ChangeWindow.objects.restrict(user, "view")

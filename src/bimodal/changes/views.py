@@ -7,16 +7,17 @@ A refused step is a 403 (PermissionDenied) or a message with nothing written (Va
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models import Model
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from bimodal.changes import selectors, services
@@ -26,62 +27,56 @@ from bimodal.changes.filtersets import ChangeFilterSet
 from bimodal.changes.forms import ChangeForm, RescheduleForm, VoteForm, WindowForm
 from bimodal.changes.models import Change, ChangeWindow
 from bimodal.core.forms import apply_validation_error
-from bimodal.core.htmx import wants_partial
+from bimodal.core.generic import ObjectEditView, ObjectListView
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
+from bimodal.core.querysets import RestrictedQuerySet
 
 PER_PAGE = 25
 CALENDAR_DAYS = 28
 
 
-@login_required
-@permission_required("changes.view_change", raise_exception=True)
-def change_list(request):
-    """Every change the user can see, filtered; htmx swaps only the results."""
-    filterset = ChangeFilterSet(request.GET, queryset=selectors.change_list(user=request.user))
-    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
-    context = {"active_area": "changes", "filter": filterset, "page": page, "changes": page.object_list}
-    template = "changes/_change_results.html" if wants_partial(request) else "changes/change_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+class ChangeList(ObjectListView):
+    """Every change the user can see, filtered and paged, newest first; htmx swaps only the results."""
+
+    model = Change
+    area = "changes"
+    template_name = "changes/change_list.html"
+    partial_template_name = "changes/_change_results.html"
+    filterset_class = ChangeFilterSet
+    per_page = PER_PAGE
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Change]:
+        return selectors.change_list(user=request.user).order_by("-created_at", "-pk")
 
 
-@login_required
-@permission_required("changes.add_change", raise_exception=True)
-def change_create(request):
-    """Raise a change (saved as a draft)."""
-    form = ChangeForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = services.change_create(actor=request.user, **form.change_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{change.reference} saved as a draft.")
-            return redirect(change)
-    return render(
-        request, "changes/change_form.html", {"active_area": "changes", "form": form, "change": None}
-    )
+change_list = ChangeList.as_view()
 
 
-@login_required
-def change_edit(request, reference: str):
+class ChangeEdit(ObjectEditView):
     """Edit a draft change."""
-    change = get_restricted_object(Change.objects.all(), request.user, "change", reference=reference)
-    draft = Change.objects.get(pk=change.pk)
-    form = ChangeForm(request.POST or None, instance=draft, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_update(actor=request.user, change=change, **form.change_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{change.reference} saved.")
-            return redirect(change)
-    return render(
-        request, "changes/change_form.html", {"active_area": "changes", "form": form, "change": change}
-    )
+
+    model = Change
+    area = "changes"
+    lookup_field = "reference"
+    template_name = "changes/change_form.html"
+    form_class = ChangeForm
+    create_service = services.change_create
+    update_service = services.change_update
+    success_message = "{object.reference} saved."
+
+    def form_kwargs(self, request: HttpRequest, obj: Model | None) -> dict[str, Any]:
+        return {"user": request.user}
+
+
+class ChangeCreate(ChangeEdit):
+    """Raise a change (saved as a draft)."""
+
+    success_message = "{object.reference} saved as a draft."
+
+
+change_create = ChangeCreate.as_view()
+change_edit = ChangeEdit.as_view()
 
 
 def _steps(user, change: Change) -> list[tuple[str, str, str]]:
@@ -286,40 +281,32 @@ def window_list(request):
     return render(request, "changes/window_list.html", context)
 
 
-@login_required
-@permission_required("changes.add_changewindow", raise_exception=True)
-def window_create(request):
-    """Add a change window or a freeze."""
-    form = WindowForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            window = services.window_create(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"“{window.name}” added.")
-            return redirect("changes:window_list")
-    return render(
-        request, "changes/window_form.html", {"active_area": "changes", "form": form, "window": None}
-    )
-
-
-@login_required
-def window_edit(request, pk: int):
+class WindowEdit(ObjectEditView):
     """Change a window's or freeze's times, kind or scope."""
-    window = get_restricted_object(ChangeWindow.objects.all(), request.user, "change", pk=pk)
-    form = WindowForm(request.POST or None, user=request.user, initial=WindowForm.initial_for(window))
-    if request.method == "POST" and form.is_valid():
-        try:
-            window = services.window_update(actor=request.user, window=window, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"“{window.name}” saved.")
-            return redirect("changes:window_list")
-    return render(
-        request, "changes/window_form.html", {"active_area": "changes", "form": form, "window": window}
-    )
+
+    model = ChangeWindow
+    area = "changes"
+    lookup_field = "pk"
+    context_object_name = "window"
+    template_name = "changes/window_form.html"
+    form_class = WindowForm
+    create_service = services.window_create
+    update_service = services.window_update
+    success_message = "“{object.name}” saved."
+    success_url = "changes:window_list"
+
+    def form_kwargs(self, request: HttpRequest, obj: Model | None) -> dict[str, Any]:
+        return {"user": request.user}
+
+
+class WindowCreate(WindowEdit):
+    """Add a change window or a freeze."""
+
+    success_message = "“{object.name}” added."
+
+
+window_create = WindowCreate.as_view()
+window_edit = WindowEdit.as_view()
 
 
 @login_required

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 import cel
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
@@ -194,7 +194,7 @@ _lock = threading.Lock()
 _cache: dict[str, object] = {"signature": None, "snapshot": None}
 
 
-def policy_signature_query():
+def policy_signature_query() -> QuerySet[Policy]:
     """The current policies' signature as a query (also usable as subqueries inside another query)."""
 
     return Policy.objects.filter(is_current=True)

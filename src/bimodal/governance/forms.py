@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 
@@ -11,6 +12,7 @@ from bimodal.core.models import OrgUnit, User
 from bimodal.governance.choices import CHANGE_TYPES, AgendaOutcome, ForumKind
 from bimodal.governance.engine import SAMPLE_CONTEXT
 from bimodal.governance.models import DecisionType, Forum, Meeting, Policy
+from bimodal.governance.services import POLICY_FIELDS
 from bimodal.portfolio.models import Mode
 
 
@@ -40,23 +42,7 @@ class PolicyForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Policy
-        fields = [
-            "name",
-            "description",
-            "policy_set",
-            "priority",
-            "enabled",
-            "modes",
-            "change_types",
-            "criticalities",
-            "expression",
-            "effect",
-            "message",
-            "approver_role",
-            "approver_forum",
-            "approvals_required",
-            "evidence",
-        ]
+        fields = POLICY_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "expression": forms.Textarea(attrs={"rows": 3, "class": "font-monospace", "spellcheck": "false"}),
@@ -73,9 +59,9 @@ class PolicyForm(StyledFormMixin, forms.ModelForm):
     def clean_evidence(self) -> list[str]:
         return [item.strip() for item in self.cleaned_data.get("evidence", "").split(",") if item.strip()]
 
-    def policy_fields(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        return data
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of policy_create / policy_update (without `reason`)."""
+        return {name: self.cleaned_data[name] for name in POLICY_FIELDS}
 
 
 class PolicyTryForm(PolicyForm):

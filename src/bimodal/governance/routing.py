@@ -57,7 +57,7 @@ class Route:
     """A computed route: approval steps, the forum that tables it (or None) and the governance model."""
 
     steps: list[dict]
-    forum: object | None
+    forum: Forum | None
     model: str
     above_threshold: bool = False
     source: str = "default"

@@ -14,6 +14,7 @@ from bimodal.changes.choices import (
     Vote,
 )
 from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest
+from bimodal.changes.services import CHANGE_FIELDS, WINDOW_FIELDS
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, storable_json
 from bimodal.core.models import User
 from bimodal.governance.models import Forum
@@ -97,20 +98,7 @@ class ChangeWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Change
-        fields = [
-            "title",
-            "change_type",
-            "environment",
-            "services",
-            "description",
-            "implementation_plan",
-            "backout_plan",
-            "test_plan",
-            "evidence",
-            "planned_start",
-            "planned_end",
-            "risk_answers",
-        ]
+        fields = list(CHANGE_FIELDS)
 
     def validate_risk_answers(self, value: dict) -> dict:
         known = {key for key, _ in RISK_QUESTIONS}
@@ -170,7 +158,7 @@ class ChangeWindowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChangeWindow
-        fields = ["id", "name", "kind", "start", "end", "modes", "services", "description"]
+        fields = ["id", *WINDOW_FIELDS]
 
 
 class _GateServiceField(serializers.SlugRelatedField):

@@ -6,7 +6,7 @@ windows, freezes and rescheduling (`records`), pipeline tokens, the deployment g
 from __future__ import annotations
 
 from bimodal.changes.services.base import (
-    EDITABLE_FIELDS,
+    CHANGE_FIELDS,
     TOKEN_PREFIX,
     S,
     assess,
@@ -40,7 +40,7 @@ from bimodal.changes.services.records import (
 )
 
 __all__ = [
-    "EDITABLE_FIELDS",
+    "CHANGE_FIELDS",
     "GATE_ATTEMPTS",
     "RESCHEDULABLE",
     "RESULT_TO_STATUS",

@@ -8,6 +8,7 @@ only place that changes a status."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, Final
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -26,27 +27,32 @@ from bimodal.changes.models import (
 )
 from bimodal.changes.risk import risk_score
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import User
-from bimodal.core.services import require_object, update_audited
+from bimodal.core.models import Actor, User
+from bimodal.core.services import UNSET, NotGiven, given, require_object, update_audited
 from bimodal.core.transitions import record_change
+from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.models import Forum
 from bimodal.portfolio.models import Service
 
 S = ChangeStatus
-EDITABLE_FIELDS = {
+# The fields a person sets on a change record: the form, the API's write serializer and the keyword
+# arguments of change_create / change_update list the same names (changes/tests/test_services.py checks that
+# they do not drift).
+CHANGE_FIELDS: Final = (
     "title",
     "change_type",
     "environment",
+    "services",
     "description",
     "implementation_plan",
     "backout_plan",
     "test_plan",
-    "evidence",
     "planned_start",
     "planned_end",
+    "evidence",
     "risk_answers",
-}
+)
 TOKEN_PREFIX = "bmp"
 
 
@@ -58,8 +64,20 @@ def _next_reference() -> str:
     return f"CHG-{last + 1:06d}"
 
 
-def _move(change: Change, target: str, *, actor, reason: str = "", verb: str = "", **fields) -> Change:
-    """Apply one transition of the state machine (refused with a 400 when it is not allowed)."""
+def _move(
+    change: Change,
+    target: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    planned_start: datetime | NotGiven = UNSET,
+    planned_end: datetime | NotGiven = UNSET,
+    result: str | NotGiven = UNSET,
+    review_notes: str | NotGiven = UNSET,
+    assessment: dict[str, Any] | None = None,
+) -> Change:
+    """Apply one transition of the state machine (refused with a 400 when it is not allowed), with the
+    given fields that go with it; `assessment` is the risk and approval fields an assessment sets."""
     if not can_transition(change.status, target, change.change_type):
         raise ValidationError(
             {
@@ -68,19 +86,22 @@ def _move(change: Change, target: str, *, actor, reason: str = "", verb: str = "
             }
         )
     old = change.status
+    fields = given(
+        planned_start=planned_start, planned_end=planned_end, result=result, review_notes=review_notes
+    )
     change = update_audited(
         change,
         actor=actor,
-        fields={"status": target, **fields},
+        fields={"status": target, **fields, **(assessment or {})},
         reason=reason,
-        verb=verb or f"change_{target}",
+        verb=AuditVerb(f"change_{target}"),
         action=AuditAction.TRANSITION,
     )
     record_change(change, old, target)
     return change
 
 
-def _require_edit(actor, change: Change) -> None:
+def _require_edit(actor: Actor, change: Change) -> None:
     """The requester, the owner teams of its services and change managers may work a change."""
     require_object(actor, "change", change)
 
@@ -90,7 +111,9 @@ def _primary(services: list[Service]) -> Service:
     return min(services, key=lambda s: (s.criticality, s.mode.order, s.slug))
 
 
-def _evidence(change_evidence: dict, *, backout_plan: str = "", test_plan: str = "", plan: str = "") -> dict:
+def _evidence(
+    change_evidence: dict[str, Any], *, backout_plan: str = "", test_plan: str = "", plan: str = ""
+) -> dict[str, Any]:
     """The evidence map the policies see: named artefacts plus the plans written on the change."""
     evidence = dict(change_evidence or {})
     for name, text in (
@@ -107,15 +130,15 @@ def assess(
     *,
     services: list[Service],
     change_type: str,
-    answers: dict | None = None,
-    evidence: dict | None = None,
+    answers: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
     environment: str = "production",
     planned_start: datetime | None = None,
     planned_end: datetime | None = None,
     source: str = ChangeSource.MANUAL,
     conflict_count: int = 0,
-    facts: dict | None = None,
-) -> tuple[int, str, dict, engine.Decision]:
+    facts: dict[str, Any] | None = None,
+) -> tuple[int, str, dict[str, Any], engine.Decision]:
     """(risk score, risk level, policy context, decision) for a change to `services`.
 
     `facts` (selectors.change_facts, or fetched with the service by the gate) saves its query."""
@@ -170,7 +193,7 @@ def _services_of(change: Change) -> list[Service]:
     return list(change.services.select_related("mode").prefetch_related("regulatory_tags"))
 
 
-def _approval_fields(decision: engine.Decision) -> dict:
+def _approval_fields(decision: engine.Decision) -> dict[str, Any]:
     """What the change keeps of a decision: the approvers it needs and whether a window is required."""
     forum_req = next((a for a in decision.approvals if a.get("forum_id")), None)
     role_req = next((a for a in decision.approvals if a.get("role")), None)
@@ -183,7 +206,7 @@ def _approval_fields(decision: engine.Decision) -> dict:
     }
 
 
-def _eligible(user: User, requirement: dict) -> bool:
+def _eligible(user: User, requirement: dict[str, Any]) -> bool:
     """Whether `user` counts towards one approval requirement (forum member or role holder)."""
     if requirement.get("forum_id"):
         return Forum.objects.filter(pk=requirement["forum_id"], members=user).exists()

@@ -5,16 +5,19 @@ statement."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from bimodal.changes import selectors
 from bimodal.changes.choices import (
     ChangeSource,
+    ChangeStatus,
     ChangeType,
     DeploymentStatus,
     GateOutcome,
@@ -37,7 +40,7 @@ from bimodal.changes.services.base import (
 )
 from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import User
+from bimodal.core.models import Actor, User
 from bimodal.core.services import create_audited, require_perm, update_audited
 from bimodal.core.transitions import record_change, record_deployment
 from bimodal.core.verbs import AuditVerb
@@ -48,12 +51,14 @@ from bimodal.portfolio.models import Service
 
 
 @transaction.atomic
-def pipeline_token_create(*, actor: User | None, name: str, services) -> tuple[PipelineToken, str]:
+def pipeline_token_create(
+    *, actor: User | None, name: str, services: Iterable[Service]
+) -> tuple[PipelineToken, str]:
     """A token for a pipeline, valid for `services` only; returns it and the secret (shown once)."""
     if actor is not None:
         require_perm(actor, "changes.add_pipelinetoken")
-    services = list(services)
-    if not services:
+    chosen = list(services)
+    if not chosen:
         raise ValidationError({"services": "A pipeline token is for at least one service."})
     username = f"pipeline-{slugify(name)[:100]}"
     machine = User.objects.filter(username=username).first()
@@ -68,7 +73,7 @@ def pipeline_token_create(*, actor: User | None, name: str, services) -> tuple[P
     token = PipelineToken(
         name=name, prefix=prefix, secret_hash=hash_secret(secret), user=machine, created_by=actor
     )
-    create_audited(token, actor=actor, m2m={"services": services}, verb=AuditVerb.PIPELINE_TOKEN_CREATE)
+    create_audited(token, actor=actor, m2m={"services": chosen}, verb=AuditVerb.PIPELINE_TOKEN_CREATE)
     return token, secret
 
 
@@ -88,7 +93,7 @@ def _require_scope(token: PipelineToken, service: Service) -> None:
 
 
 def _open_deployment(
-    gate: GateRequest, change: Change, *, actor, trusted: bool = False, pk: int | None = None
+    gate: GateRequest, change: Change, *, actor: Actor, trusted: bool = False, pk: int | None = None
 ) -> Deployment:
     """Open the deployment a gate request allows (`trusted`: its change and service were just written
     or loaded in this transaction; `pk`: its id, allocated ahead)."""
@@ -107,7 +112,7 @@ def _open_deployment(
     return create_audited(deployment, actor=actor, verb=AuditVerb.DEPLOYMENT_OPEN)
 
 
-def _resolve_gate(change: Change, *, actor) -> None:
+def _resolve_gate(change: Change, *, actor: Actor) -> None:
     """When a change a pipeline waits on is decided, answer its gate requests (and open the deployment)."""
     for gate in change.gate_requests.filter(outcome=GateOutcome.PENDING).select_related(
         "service", "token__user"
@@ -140,7 +145,7 @@ def gate_decide(
     version: str = "",
     commit: str = "",
     pipeline_url: str = "",
-    evidence: dict | None = None,
+    evidence: dict[str, Any] | None = None,
     change_reference: str = "",
 ) -> tuple[GateRequest, bool]:
     """Answer "may this deployment proceed?" for a pipeline; returns (gate request, created).
@@ -154,8 +159,8 @@ def gate_decide(
     )
     if not in_scope:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
-    if facts["existing"] is not None:
-        return _gate_answer(pk=facts["existing"]), False
+    if facts["existing"] is not None and (answered := _gate_answer(pk=facts["existing"])) is not None:
+        return answered, False
     if not Service.mode.is_cached(service):  # the API loads it with the service
         service = Service.objects.select_related("mode").get(pk=service.pk)
     for attempt in range(GATE_ATTEMPTS):
@@ -184,43 +189,62 @@ def gate_decide(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _gate_answer(**lookup) -> GateRequest | None:
+def _gate_answer(**lookup: Any) -> GateRequest | None:
     """An earlier gate request with what its answer shows (one query)."""
     return GateRequest.objects.select_related("service", "change", "deployment").filter(**lookup).first()
 
 
 GATE_ATTEMPTS = 3
 # Rows the gate has just loaded or written in its own transaction: their foreign keys need no lookup.
-_TRUSTED = {
+_TRUSTED: dict[type[models.Model], list[str]] = {
     Change: ["requester", "approver_forum", "reference"],
     Deployment: ["change", "service"],
     GateRequest: ["token", "service", "change", "deployment"],
 }
 
 
-def _insert_audited(obj, *, actor, m2m: dict | None = None, reason: str = "", verb: str) -> dict:
+def _insert_audited(
+    obj: models.Model,
+    *,
+    actor: Actor,
+    m2m: dict[str, list[Service]] | None = None,
+    reason: str = "",
+    verb: AuditVerb,
+) -> audit.Snapshot:
     """create_audited for the gate's own new rows: validated (except the related rows it holds and the
     uniqueness the database enforces — a clash raises IntegrityError and the gate retries), audited
     and written with the audit entries (audit.add_rows: on PostgreSQL in the batch's final
     statement, so its id must be allocated ahead). Returns the audited snapshot."""
     obj.full_clean(exclude=_TRUSTED[type(obj)], validate_unique=False, validate_constraints=False)
-    if obj.pk is None and db.is_postgresql(type(obj).objects.db):
-        (obj.pk,) = db.allocate_ids(type(obj))
+    if obj.pk is None and db.is_postgresql(type(obj)._default_manager.db):
+        ids = db.allocate_ids(type(obj))
+        if ids:
+            (obj.pk,) = ids
     db.prepare_insert(obj)
     audit.add_rows([obj])
-    m2m_ids = {}
+    m2m_ids: dict[str, Iterable[Any]] = {}
     for name, values in (m2m or {}).items():
         field = obj._meta.get_field(name)
+        assert isinstance(field, models.ManyToManyField)  # `m2m` names many-to-many fields only
         through = field.remote_field.through
+        assert isinstance(through, type)  # resolved to a model once the apps are loaded
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        m2m_ids[name] = [v.pk for v in values]
-        audit.add_rows([through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in m2m_ids[name]])
+        pks = m2m_ids[name] = [v.pk for v in values]
+        audit.add_rows([through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in pks])
     after = audit.snapshot(obj, m2m=m2m_ids)
     audit.record(actor=actor, action=AuditAction.CREATE, obj=obj, after=after, reason=reason, verb=verb)
     return after
 
 
-def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, reason: str = "") -> Change:
+def _move_new(
+    change: Change,
+    target: str,
+    *,
+    actor: Actor,
+    before: dict[str, Any],
+    service_ids: list[int],
+    reason: str = "",
+) -> Change:
     """_move for a change the gate created earlier in this transaction: its before-state is known and
     its row is its own, so it is neither read nor locked again. A row still waiting for the batch's
     final statement is simply written in its new state."""
@@ -236,28 +260,28 @@ def _move_new(change: Change, target: str, *, actor, before: dict, m2m: dict, re
         action=AuditAction.TRANSITION,
         obj=change,
         before=before,
-        after=audit.snapshot(change, m2m=m2m),
+        after=audit.snapshot(change, m2m={"services": service_ids}),
         reason=reason,
         verb=AuditVerb(f"change_{target}"),
     )
     # No read: the change has no transition yet; written with the audit entries.
-    record_change(change, old, target, service_id=m2m["services"][0], first=True, with_audit=True)
+    record_change(change, old, target, service_id=service_ids[0], first=True, with_audit=True)
     return change
 
 
 def _gate_decide(
     *,
-    token,
-    service,
-    idempotency_key,
-    environment,
-    version,
-    commit,
-    pipeline_url,
-    evidence,
-    change_reference,
-    facts,
-):
+    token: PipelineToken,
+    service: Service,
+    idempotency_key: str,
+    environment: str,
+    version: str,
+    commit: str,
+    pipeline_url: str,
+    evidence: dict[str, Any],
+    change_reference: str,
+    facts: dict[str, Any],
+) -> GateRequest:
     actor = token.user
     gate = GateRequest(
         token=token,
@@ -333,13 +357,15 @@ def _gate_decide(
         )
         gate.change = change
         gate.outcome = GateOutcome.ALLOW
-        gate.deployment = _open_deployment(gate, change, actor=actor, trusted=True, pk=ids and ids[2])
+        gate.deployment = _open_deployment(
+            gate, change, actor=actor, trusted=True, pk=ids[2] if ids else None
+        )
         _move_new(
             change,
             S.IMPLEMENTING,
             actor=actor,
             before=created,
-            m2m={"services": [service.pk]},
+            service_ids=[service.pk],
             reason="deployment started by the pipeline",
         )
     else:
@@ -353,11 +379,11 @@ def _gate_decide(
     return gate
 
 
-def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, actor) -> GateRequest:
+def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, actor: Actor) -> GateRequest:
     """A Mode 1 style gate call: allowed only under an approved change for this service, in its slot."""
     change = Change.objects.filter(reference=reference, services=service).first()
     now = timezone.now()
-    problems = []
+    problems: list[str] = []
     if change is None:
         problems.append(f"No change {reference} for the service {service.slug}.")
     else:
@@ -380,7 +406,7 @@ def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, ac
             [service], now, now + timedelta(minutes=1)
         ):
             problems.append("A change freeze is in force.")
-    if problems:
+    if problems or change is None:
         gate.outcome, gate.reasons = GateOutcome.DENY, problems
         return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
     gate.outcome, gate.reasons = GateOutcome.ALLOW, [f"Deploying under {reference}."]
@@ -390,7 +416,7 @@ def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, ac
     return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
 
 
-RESULT_TO_STATUS = {
+RESULT_TO_STATUS: dict[str, ChangeStatus] = {
     DeploymentStatus.SUCCEEDED: S.COMPLETED,
     DeploymentStatus.FAILED: S.FAILED,
     DeploymentStatus.ROLLED_BACK: S.BACKED_OUT,

@@ -3,7 +3,9 @@ review, close, cancel; change windows and freezes; rescheduling an approved chan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,7 +14,9 @@ from django.utils import timezone
 from bimodal.changes import selectors
 from bimodal.changes.choices import (
     ChangeType,
+    Environment,
     Vote,
+    WindowKind,
 )
 from bimodal.changes.models import (
     Change,
@@ -20,7 +24,6 @@ from bimodal.changes.models import (
     ChangeWindow,
 )
 from bimodal.changes.services.base import (
-    EDITABLE_FIELDS,
     S,
     _approval_fields,
     _eligible,
@@ -35,29 +38,37 @@ from bimodal.changes.services.base import (
 from bimodal.changes.services.gate import (
     _resolve_gate,
 )
-from bimodal.core.models import User
-from bimodal.core.services import create_audited, require_object, require_perm, update_audited
+from bimodal.core.models import Actor, User
+from bimodal.core.services import (
+    UNSET,
+    NotGiven,
+    create_audited,
+    given,
+    require_object,
+    require_perm,
+    update_audited,
+)
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
-from bimodal.portfolio.models import Service
+from bimodal.portfolio.models import Mode, Service
 
 # --- change records -------------------------------------------------------------------------------
 
 
-def _validate_services(actor, services) -> list[Service]:
-    services = list(services or [])
-    if not services:
+def _validate_services(actor: Actor, services: Iterable[Service] | None) -> list[Service]:
+    chosen = list(services or [])
+    if not chosen:
         raise ValidationError({"services": "Name at least one affected service."})
     visible = set(
         Service.objects.restrict(actor, "view")
-        .filter(pk__in=[s.pk for s in services])
+        .filter(pk__in=[s.pk for s in chosen])
         .values_list("pk", flat=True)
     )
-    if any(s.pk not in visible for s in services):
+    if any(s.pk not in visible for s in chosen):
         raise ValidationError({"services": "You cannot raise changes for a service you cannot see."})
     return list(
-        Service.objects.filter(pk__in=[s.pk for s in services])
+        Service.objects.filter(pk__in=[s.pk for s in chosen])
         .select_related("mode")
         .prefetch_related("regulatory_tags")
     )
@@ -65,38 +76,90 @@ def _validate_services(actor, services) -> list[Service]:
 
 @transaction.atomic
 def change_create(
-    *, actor: User, title: str, services, change_type: str = ChangeType.NORMAL, **fields
+    *,
+    actor: User,
+    title: str,
+    services: Iterable[Service],
+    change_type: str = ChangeType.NORMAL,
+    environment: str = Environment.PRODUCTION,
+    description: str = "",
+    implementation_plan: str = "",
+    backout_plan: str = "",
+    test_plan: str = "",
+    planned_start: datetime | None = None,
+    planned_end: datetime | None = None,
+    evidence: dict[str, Any] | None = None,
+    risk_answers: dict[str, bool] | None = None,
+    version: str = "",
 ) -> Change:
     """Raise a change (draft) for one or more services; its risk is computed from the start."""
     require_perm(actor, "changes.add_change")
-    unknown = set(fields) - EDITABLE_FIELDS - {"version"}
-    if unknown:
-        raise TypeError(f"unknown change fields {sorted(unknown)}")
-    services = _validate_services(actor, services)
+    service_list = _validate_services(actor, services)
     change = Change(
-        reference=_next_reference(), title=title, change_type=change_type, requester=actor, **fields
+        reference=_next_reference(),
+        title=title,
+        change_type=change_type,
+        requester=actor,
+        environment=environment,
+        description=description,
+        implementation_plan=implementation_plan,
+        backout_plan=backout_plan,
+        test_plan=test_plan,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        evidence=dict(evidence or {}),
+        risk_answers=dict(risk_answers or {}),
+        version=version,
     )
     change.full_clean(exclude=["reference"])
-    score, level, _, _ = assess(services=services, change_type=change_type, answers=change.risk_answers)
+    score, level, _, _ = assess(services=service_list, change_type=change_type, answers=change.risk_answers)
     change.risk_score, change.risk_level = score, level
-    return create_audited(change, actor=actor, m2m={"services": services}, verb=AuditVerb.CHANGE_CREATE)
+    return create_audited(change, actor=actor, m2m={"services": service_list}, verb=AuditVerb.CHANGE_CREATE)
 
 
 @transaction.atomic
-def change_update(*, actor: User, change: Change, services=None, reason: str = "", **fields) -> Change:
-    """Edit a draft change (and recompute its risk)."""
+def change_update(
+    *,
+    actor: User,
+    change: Change,
+    reason: str = "",
+    services: Iterable[Service] | None = None,
+    title: str | NotGiven = UNSET,
+    change_type: str | NotGiven = UNSET,
+    environment: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    implementation_plan: str | NotGiven = UNSET,
+    backout_plan: str | NotGiven = UNSET,
+    test_plan: str | NotGiven = UNSET,
+    planned_start: datetime | NotGiven | None = UNSET,
+    planned_end: datetime | NotGiven | None = UNSET,
+    evidence: dict[str, Any] | NotGiven = UNSET,
+    risk_answers: dict[str, bool] | NotGiven = UNSET,
+) -> Change:
+    """Edit a draft change (and recompute its risk); its services are kept when `services` is None."""
     _require_edit(actor, change)
     if change.status != S.DRAFT:
         raise ValidationError({"status": "Only a draft change can be edited."})
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"unknown change fields {sorted(unknown)}")
-    service_list = _validate_services(actor, services) if services is not None else _services_of(change)
-    answers = fields.get("risk_answers", change.risk_answers)
-    score, level, _, _ = assess(
-        services=service_list, change_type=fields.get("change_type", change.change_type), answers=answers
+    fields = given(
+        title=title,
+        change_type=change_type,
+        environment=environment,
+        description=description,
+        implementation_plan=implementation_plan,
+        backout_plan=backout_plan,
+        test_plan=test_plan,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        evidence=evidence,
+        risk_answers=risk_answers,
     )
-    m2m = {"services": service_list} if services is not None else None
+    service_list = _validate_services(actor, services) if services is not None else _services_of(change)
+    score, level, _, _ = assess(
+        services=service_list,
+        change_type=fields.get("change_type", change.change_type),
+        answers=fields.get("risk_answers", change.risk_answers),
+    )
+    m2m: dict[str, Iterable[Any]] | None = {"services": service_list} if services is not None else None
     return update_audited(
         change,
         actor=actor,
@@ -152,16 +215,14 @@ def _decide(change: Change) -> tuple[int, str, engine.Decision]:
     return score, level, decision
 
 
-def _assess(change: Change, *, actor, reason: str = "") -> Change:
+def _assess(change: Change, *, actor: Actor, reason: str = "") -> Change:
     score, level, decision = _decide(change)
     change = _move(
         change,
         S.ASSESSED,
         actor=actor,
         reason=reason,
-        risk_score=score,
-        risk_level=level,
-        **_approval_fields(decision),
+        assessment={"risk_score": score, "risk_level": level, **_approval_fields(decision)},
     )
     why = "; ".join(decision.reasons)
     if decision.outcome == DecisionOutcome.DENY:
@@ -301,13 +362,27 @@ def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
 # --- windows and freezes ---------------------------------------------------------------------------
 
 
+# The fields a person sets on a change window or freeze: the form, the API's serializer and these services'
+# keyword arguments list the same names (changes/tests/test_services.py checks that they do not drift).
+WINDOW_FIELDS: Final = ("name", "kind", "start", "end", "modes", "services", "description")
+
+
 @transaction.atomic
 def window_create(
-    *, actor: User, name: str, kind: str, start, end, modes=(), services=(), reason: str = "", **fields
+    *,
+    actor: User,
+    name: str,
+    kind: str = WindowKind.WINDOW,
+    start: datetime,
+    end: datetime,
+    modes: Iterable[Mode] = (),
+    services: Iterable[Service] = (),
+    description: str = "",
+    reason: str = "",
 ) -> ChangeWindow:
     """Add a change window or a freeze, for some modes and/or services (or everything)."""
     require_perm(actor, "changes.add_changewindow")
-    window = ChangeWindow(name=name, kind=kind, start=start, end=end, **fields)
+    window = ChangeWindow(name=name, kind=kind, start=start, end=end, description=description)
     return create_audited(
         window,
         actor=actor,
@@ -317,19 +392,25 @@ def window_create(
     )
 
 
-WINDOW_FIELDS = {"name", "kind", "start", "end", "description"}
-
-
 @transaction.atomic
 def window_update(
-    *, actor: User, window: ChangeWindow, modes=None, services=None, reason: str = "", **fields
+    *,
+    actor: User,
+    window: ChangeWindow,
+    reason: str = "",
+    modes: Iterable[Mode] | None = None,
+    services: Iterable[Service] | None = None,
+    name: str | NotGiven = UNSET,
+    kind: str | NotGiven = UNSET,
+    start: datetime | NotGiven = UNSET,
+    end: datetime | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
 ) -> ChangeWindow:
-    """Change a window's or freeze's name, kind, times, description or scope (modes, services)."""
+    """Change a window's or freeze's name, kind, times, description or scope (modes, services; None
+    leaves them as they are)."""
     require_object(actor, "change", window)
-    unknown = set(fields) - WINDOW_FIELDS
-    if unknown:
-        raise TypeError(f"unknown window fields {sorted(unknown)}")
-    m2m = {}
+    fields = given(name=name, kind=kind, start=start, end=end, description=description)
+    m2m: dict[str, Iterable[Any]] = {}
     if modes is not None:
         m2m["modes"] = list(modes)
     if services is not None:

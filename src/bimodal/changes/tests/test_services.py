@@ -357,3 +357,63 @@ def test_bad_dates_write_nothing(estate):
             planned_end=estate.core.created_at - timedelta(hours=1),
         )
     assert not Change.objects.exists()
+
+
+def test_change_fields_are_named_once():
+    from bimodal.changes.api.serializers import ChangeWriteSerializer
+    from bimodal.changes.forms import ChangeForm
+    from bimodal.core.tests.fieldspec import spec_mismatches
+
+    assert not spec_mismatches(
+        services.CHANGE_FIELDS,
+        services={services.change_create: ("version",), services.change_update: ("change",)},
+        serializer=ChangeWriteSerializer,
+        form=ChangeForm,
+        form_omits=("risk_answers",),  # the page asks each risk question as its own yes/no field
+    )
+
+
+def test_an_edit_changes_only_the_given_fields(estate):
+    change = services.change_create(
+        actor=estate.owner, title="Patch", services=[estate.core], description="Kernel", **PLANS
+    )
+    services.change_update(actor=estate.owner, change=change, title="Patch the kernel", planned_start=None)
+    change.refresh_from_db()
+    assert (change.title, change.description, change.backout_plan) == (
+        "Patch the kernel",
+        "Kernel",
+        "undo it",
+    )
+    assert list(change.services.all()) == [estate.core]
+    with pytest.raises(TypeError):
+        services.change_update(actor=estate.owner, change=change, colour="red")
+
+
+def test_window_fields_are_named_once():
+    from bimodal.changes.api.serializers import ChangeWindowSerializer
+    from bimodal.changes.forms import WindowForm
+    from bimodal.core.tests.fieldspec import spec_mismatches
+
+    assert not spec_mismatches(
+        services.WINDOW_FIELDS,
+        services={services.window_create: (), services.window_update: ("window",)},
+        form=WindowForm,
+    )
+    assert list(ChangeWindowSerializer.Meta.fields) == ["id", *services.WINDOW_FIELDS]
+
+
+def test_a_window_edit_keeps_its_scope_unless_given(estate, saturday):
+    start, end = saturday
+    window = services.window_create(
+        actor=estate.admin, name="Sat", start=start, end=end, services=[estate.core], description="Ops"
+    )
+    assert window.kind == "window"
+    services.window_update(actor=estate.admin, window=window, name="Saturday night")
+    window.refresh_from_db()
+    assert (window.name, window.description, list(window.services.all())) == (
+        "Saturday night",
+        "Ops",
+        [estate.core],
+    )
+    services.window_update(actor=estate.admin, window=window, services=[])
+    assert list(window.services.all()) == []

@@ -93,3 +93,73 @@ def test_requester_role_sees_no_change_pages(client, estate):
     assert client.get("/changes/").status_code == 403
     assert client.get("/changes/cab/").status_code == 403
     assert client.get("/changes/new/").status_code == 403
+
+
+def _form(estate, **overrides):
+    return {
+        "title": "Patch",
+        "change_type": "normal",
+        "environment": "production",
+        "services": [estate.core.pk],
+        **PLANS,
+        **overrides,
+    }
+
+
+def test_edit_page_saves_a_draft_through_the_service(client, estate):
+    from bimodal.core.models import AuditEntry
+
+    change = services.change_create(actor=estate.owner, title="Patch", services=[estate.core], **PLANS)
+    client.force_login(estate.owner)
+    assert 'value="Patch"' in client.get(f"/changes/{change.reference}/edit/").content.decode()
+    response = client.post(
+        f"/changes/{change.reference}/edit/",
+        _form(
+            estate, title="Patch the core", services=[estate.core.pk, estate.ledger.pk], risk_downtime="on"
+        ),
+    )
+    assert response.status_code == 302 and response["Location"] == change.get_absolute_url()
+    change.refresh_from_db()
+    assert change.title == "Patch the core" and change.risk_answers["downtime"] is True
+    assert {s.slug for s in change.services.all()} == {"core-banking", "general-ledger"}
+    assert AuditEntry.objects.get(verb="change_update").actor == estate.owner
+
+
+def test_edit_page_refuses_bad_input_others_and_non_drafts(client, estate, saturday):
+    start, end = saturday
+    change = services.change_create(
+        actor=estate.owner,
+        title="Patch",
+        services=[estate.core],
+        planned_start=start,
+        planned_end=end,
+        **PLANS,
+    )
+    client.force_login(estate.owner)
+    response = client.post(f"/changes/{change.reference}/edit/", _form(estate, evidence="{not json"))
+    assert response.status_code == 400 and "Not valid JSON" in response.content.decode()
+    client.force_login(estate.dev)  # not the requester nor of the owner team
+    assert client.get(f"/changes/{change.reference}/edit/").status_code in (403, 404)
+    assert client.post(f"/changes/{change.reference}/edit/", _form(estate, title="Mine")).status_code in (
+        403,
+        404,
+    )
+    services.change_submit(actor=estate.owner, change=change)
+    client.force_login(estate.owner)
+    response = client.post(f"/changes/{change.reference}/edit/", _form(estate, title="Late"))
+    assert response.status_code == 400 and "Only a draft change can be edited." in response.content.decode()
+    change.refresh_from_db()
+    assert change.title == "Patch"
+
+
+def test_list_pages_newest_first_and_varies_on_htmx(client, estate):
+    for i in range(27):
+        services.change_create(actor=estate.owner, title=f"Change {i:02d}", services=[estate.core])
+    client.force_login(estate.auditor)
+    response = client.get("/changes/")
+    body = response.content.decode()
+    assert "HX-Request" in response["Vary"] and 'data-testid="pager"' in body
+    assert "Change 26" in body and "Change 01" not in body
+    body = client.get("/changes/?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert "Change 01" in body and "Change 26" not in body and "<html" not in body
+    assert client.get("/changes/", {"status": "no-such-status"}).status_code == 200

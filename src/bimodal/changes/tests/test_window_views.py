@@ -119,7 +119,7 @@ def test_end_before_start_writes_nothing(client, estate, saturday):
     client.force_login(estate.manager)
     data = window_data(saturday, start=local(saturday[1]), end=local(saturday[0]))
     response = client.post("/changes/windows/new/", data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'data-testid="form-errors"' in response.content.decode()
     assert "after the start" in response.content.decode()
     assert not ChangeWindow.objects.exists()
@@ -148,7 +148,7 @@ def test_bad_edit_writes_nothing(client, estate, running, saturday):
     before = (running.start, running.end)
     data = window_data(saturday, start=local(saturday[1]), end=local(saturday[0]))
     response = client.post(f"/changes/windows/{running.pk}/edit/", data)
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     running.refresh_from_db()
     assert (running.start, running.end) == before and running.name == "Quarter end"
     assert not AuditEntry.objects.filter(verb="window_update").exists()

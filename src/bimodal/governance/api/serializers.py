@@ -19,6 +19,7 @@ from bimodal.governance.models import (
     Meeting,
     Policy,
 )
+from bimodal.governance.services import DECISION_TYPE_FIELDS, FORUM_FIELDS, POLICY_FIELDS
 from bimodal.portfolio.models import Mode
 
 
@@ -34,26 +35,7 @@ class ForumSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Forum
-        fields = ["slug", "name", "kind", "charter", "cadence", "quorum", "chair", "members"]
-
-
-POLICY_FIELDS = [
-    "name",
-    "description",
-    "policy_set",
-    "enabled",
-    "priority",
-    "modes",
-    "change_types",
-    "criticalities",
-    "expression",
-    "effect",
-    "message",
-    "approver_role",
-    "approver_forum",
-    "approvals_required",
-    "evidence",
-]
+        fields = list(FORUM_FIELDS)
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -146,7 +128,7 @@ class DecisionTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DecisionType
-        fields = ["key", "name", "description", "spend_threshold", "default_forum_kind", "order"]
+        fields = ["key", *DECISION_TYPE_FIELDS]
 
 
 class DecisionTypeWriteSerializer(serializers.ModelSerializer):
@@ -156,7 +138,7 @@ class DecisionTypeWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DecisionType
-        fields = ["key", "name", "description", "spend_threshold", "default_forum_kind", "order", "reason"]
+        fields = ["key", *DECISION_TYPE_FIELDS, "reason"]
         extra_kwargs = {"key": {"required": False, "validators": []}}
 
 

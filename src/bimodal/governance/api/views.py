@@ -123,7 +123,7 @@ class DecisionTypeViewSet(
         return services.decision_type_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        data.pop("reason", None)
+        data.pop("key", None)
         return services.decision_type_update(actor=self.request.user, decision_type=instance, **data)
 
 

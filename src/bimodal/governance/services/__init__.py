@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from bimodal.governance.services.decision_rights import (
+    DECISION_TYPE_FIELDS,
     DEFAULT_DECISION_TYPES,
     decision_right_remove,
     decision_right_set,
@@ -24,6 +25,7 @@ from bimodal.governance.services.decisions import (
     sits_on,
 )
 from bimodal.governance.services.forums import (
+    FORUM_FIELDS,
     agenda_item_add,
     agenda_item_record,
     forum_create,
@@ -42,7 +44,9 @@ from bimodal.governance.services.policies import (
 )
 
 __all__ = [
+    "DECISION_TYPE_FIELDS",
     "DEFAULT_DECISION_TYPES",
+    "FORUM_FIELDS",
     "POLICY_FIELDS",
     "agenda_item_add",
     "agenda_item_record",

@@ -4,7 +4,7 @@ type in each org unit."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,8 +12,11 @@ from django.db import transaction
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.roles import Role
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
     delete_audited,
+    given,
     require_perm,
     unique_slug,
     update_audited,
@@ -107,23 +110,56 @@ def decision_type_get(key: str) -> DecisionType:
     return dtype
 
 
+# The fields a person sets on a decision type (besides its key, fixed once created): the API's write
+# serializer and these services' keyword arguments list the same names.
+DECISION_TYPE_FIELDS: Final = ("name", "description", "spend_threshold", "default_forum_kind", "order")
+
+
 @transaction.atomic
-def decision_type_create(*, actor: User, key: str = "", name: str, **fields: Any) -> DecisionType:
+def decision_type_create(
+    *,
+    actor: User,
+    key: str = "",
+    name: str,
+    description: str = "",
+    spend_threshold: Decimal | None = None,
+    default_forum_kind: str = "",
+    order: int = 100,
+) -> DecisionType:
     """Add a decision type."""
     require_perm(actor, "governance.add_decisiontype")
     dtype = DecisionType(
-        key=key or unique_slug(DecisionType, name, field="key").replace("-", "_"), name=name, **fields
+        key=key or unique_slug(DecisionType, name, field="key").replace("-", "_"),
+        name=name,
+        description=description,
+        spend_threshold=spend_threshold,
+        default_forum_kind=default_forum_kind,
+        order=order,
     )
     return create_audited(dtype, actor=actor, verb=AuditVerb.DECISION_TYPE_CREATE)
 
 
 @transaction.atomic
 def decision_type_update(
-    *, actor: User, decision_type: DecisionType, reason: str = "", **fields: Any
+    *,
+    actor: User,
+    decision_type: DecisionType,
+    reason: str = "",
+    name: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    spend_threshold: Decimal | NotGiven | None = UNSET,
+    default_forum_kind: str | NotGiven = UNSET,
+    order: int | NotGiven = UNSET,
 ) -> DecisionType:
-    """Change a decision type's name, description, spend threshold or default forum kind."""
+    """Change a decision type's name, description, spend threshold, default forum kind or order."""
     require_perm(actor, "governance.change_decisiontype")
-    fields.pop("key", None)
+    fields = given(
+        name=name,
+        description=description,
+        spend_threshold=spend_threshold,
+        default_forum_kind=default_forum_kind,
+        order=order,
+    )
     return update_audited(
         decision_type, actor=actor, fields=fields, reason=reason, verb=AuditVerb.DECISION_TYPE_UPDATE
     )

@@ -8,13 +8,16 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     notify,
     require_perm,
     update_audited,
@@ -36,13 +39,24 @@ from bimodal.governance.models import (
 from bimodal.governance.services.decision_rights import (
     decision_type_get,
 )
+from bimodal.portfolio.models import Mode
 
 # --- decision requests ---------------------------------------------------------------------------------
 
 
 def _transition(
-    request: DecisionRequest, target: str, *, actor, reason: str = "", **fields: Any
+    request: DecisionRequest,
+    target: str,
+    *,
+    actor: User,
+    reason: str = "",
+    decided_by: User | NotGiven = UNSET,
+    decided_at: datetime | NotGiven = UNSET,
+    outcome_note: str | NotGiven = UNSET,
+    meeting: Meeting | NotGiven | None = UNSET,
 ) -> DecisionRequest:
+    """Move a decision request to `target` (refused with a 400 when it is not allowed), with the given
+    fields of the decision."""
     if target not in DECISION_TRANSITIONS.get(request.status, frozenset()):
         raise ValidationError(
             {
@@ -50,6 +64,7 @@ def _transition(
                 f"to “{DecisionStatus(target).label}”."
             }
         )
+    fields = given(decided_by=decided_by, decided_at=decided_at, outcome_note=outcome_note, meeting=meeting)
     return update_audited(
         request,
         actor=actor,
@@ -65,11 +80,11 @@ def decision_request_open(
     *,
     actor: User | None,
     decision_type: str,
-    subject=None,
+    subject: models.Model | None = None,
     title: str,
     org_unit: OrgUnit | None = None,
-    mode=None,
-    amount=None,
+    mode: Mode | None = None,
+    amount: Decimal | int | float | str | None = None,
     description: str = "",
     at: datetime | None = None,
     system: bool = False,
@@ -80,16 +95,15 @@ def decision_request_open(
     if not system:
         require_perm(actor, "governance.add_decisionrequest")
     dtype = decision_type_get(decision_type) if isinstance(decision_type, str) else decision_type
-    if amount is not None:
-        amount = Decimal(str(amount))
-    computed = routing.route(decision_type=dtype, org_unit=org_unit, mode=mode, amount=amount)
+    value = Decimal(str(amount)) if amount is not None else None
+    computed = routing.route(decision_type=dtype, org_unit=org_unit, mode=mode, amount=value)
     request = DecisionRequest(
         decision_type=dtype,
         org_unit=org_unit,
         mode=mode,
         title=title,
         description=description,
-        amount=amount,
+        amount=value,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
         requested_at=at or timezone.now(),
         status=DecisionStatus.PENDING,

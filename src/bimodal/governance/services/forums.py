@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,10 @@ from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_perm,
     unique_slug,
     update_audited,
@@ -25,6 +29,7 @@ from bimodal.governance import registry
 from bimodal.governance.choices import (
     MEETING_TRANSITIONS,
     AgendaOutcome,
+    ForumKind,
     MeetingStatus,
 )
 from bimodal.governance.models import (
@@ -38,20 +43,59 @@ from bimodal.governance.services.decisions import (
     sits_on,
 )
 
+# The fields a person sets on a forum: the form, the API's serializer and these services' keyword arguments
+# list the same names (governance/tests/test_services.py checks that they do not drift).
+FORUM_FIELDS: Final = ("slug", "name", "kind", "charter", "cadence", "quorum", "chair", "members")
+
 
 @transaction.atomic
-def forum_create(*, actor: User, name: str, slug: str = "", members=(), **fields) -> Forum:
+def forum_create(
+    *,
+    actor: User,
+    name: str,
+    slug: str = "",
+    kind: str = ForumKind.CAB,
+    charter: str = "",
+    cadence: str = "",
+    quorum: int = 2,
+    chair: User | None = None,
+    members: Iterable[User] = (),
+) -> Forum:
     """Create a forum with its members."""
     require_perm(actor, "governance.add_forum")
-    forum = Forum(name=name, slug=slug or unique_slug(Forum, name), **fields)
+    forum = Forum(
+        name=name,
+        slug=slug or unique_slug(Forum, name),
+        kind=kind,
+        charter=charter,
+        cadence=cadence,
+        quorum=quorum,
+        chair=chair,
+    )
     return create_audited(forum, actor=actor, m2m={"members": list(members)}, verb=AuditVerb.FORUM_CREATE)
 
 
 @transaction.atomic
-def forum_update(*, actor: User, forum: Forum, members=None, reason: str = "", **fields) -> Forum:
-    """Change a forum's attributes or members."""
+def forum_update(
+    *,
+    actor: User,
+    forum: Forum,
+    reason: str = "",
+    members: Iterable[User] | None = None,
+    name: str | NotGiven = UNSET,
+    slug: str | NotGiven = UNSET,
+    kind: str | NotGiven = UNSET,
+    charter: str | NotGiven = UNSET,
+    cadence: str | NotGiven = UNSET,
+    quorum: int | NotGiven = UNSET,
+    chair: User | NotGiven | None = UNSET,
+) -> Forum:
+    """Change a forum's given attributes, or its members (None leaves them as they are)."""
     require_perm(actor, "governance.change_forum")
-    m2m = {"members": list(members)} if members is not None else None
+    fields = given(
+        name=name, slug=slug, kind=kind, charter=charter, cadence=cadence, quorum=quorum, chair=chair
+    )
+    m2m: dict[str, Iterable[Any]] | None = {"members": list(members)} if members is not None else None
     return update_audited(
         forum, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.FORUM_UPDATE
     )
@@ -75,13 +119,15 @@ def _quorum_met(forum: Forum, attendees: Iterable[User]) -> bool:
 
 
 @transaction.atomic
-def meeting_create(*, actor: User, forum: Forum, scheduled_for: datetime, attendees=()) -> Meeting:
+def meeting_create(
+    *, actor: User, forum: Forum, scheduled_for: datetime, attendees: Iterable[User] = ()
+) -> Meeting:
     """Plan a meeting of a forum."""
     if actor is None or not (actor.has_perm("governance.add_meeting") or forum.chair_id == actor.pk):
         raise PermissionDenied("Only the chair of the forum or a governance lead plans its meetings.")
-    attendees = list(attendees)
-    meeting = Meeting(forum=forum, scheduled_for=scheduled_for, quorum_met=_quorum_met(forum, attendees))
-    return create_audited(meeting, actor=actor, m2m={"attendees": attendees}, verb=AuditVerb.MEETING_CREATE)
+    people = list(attendees)
+    meeting = Meeting(forum=forum, scheduled_for=scheduled_for, quorum_met=_quorum_met(forum, people))
+    return create_audited(meeting, actor=actor, m2m={"attendees": people}, verb=AuditVerb.MEETING_CREATE)
 
 
 def _check_meeting_open(meeting: Meeting) -> None:
@@ -171,7 +217,7 @@ def agenda_item_record(*, actor: User, item: AgendaItem, outcome: str, notes: st
     _check_meeting_open(meeting)
     if outcome not in AgendaOutcome.values or outcome == AgendaOutcome.OPEN:
         raise ValidationError({"outcome": "Choose approved, rejected, deferred or noted."})
-    if item.decision_request_id and outcome in (AgendaOutcome.APPROVED, AgendaOutcome.REJECTED):
+    if item.decision_request is not None and outcome in (AgendaOutcome.APPROVED, AgendaOutcome.REJECTED):
         decision_record(
             actor=actor, request=item.decision_request, outcome=outcome, note=notes, meeting=meeting
         )
@@ -188,7 +234,8 @@ def agenda_item_record(*, actor: User, item: AgendaItem, outcome: str, notes: st
     )
 
 
-def _meeting_move(meeting: Meeting, target: str, *, actor, **fields) -> Meeting:
+def _check_meeting_move(meeting: Meeting, target: str) -> None:
+    """Raise ValidationError unless the meeting may go from its status to `target`."""
     if target not in MEETING_TRANSITIONS.get(meeting.status, frozenset()):
         raise ValidationError(
             {
@@ -196,7 +243,6 @@ def _meeting_move(meeting: Meeting, target: str, *, actor, **fields) -> Meeting:
                 f"to “{MeetingStatus(target).label}”."
             }
         )
-    return fields
 
 
 @transaction.atomic
@@ -220,13 +266,13 @@ def meeting_record_minutes(
 ) -> Meeting:
     """Record the minutes (and, if given, the attendance); the meeting is then held."""
     _require_meeting_manager(actor, meeting.forum)
-    _meeting_move(meeting, MeetingStatus.HELD, actor=actor)
-    fields: dict = {"minutes": minutes, "status": MeetingStatus.HELD}
-    m2m = None
+    _check_meeting_move(meeting, MeetingStatus.HELD)
+    fields: dict[str, Any] = {"minutes": minutes, "status": MeetingStatus.HELD}
+    m2m: dict[str, Iterable[Any]] | None = None
     if attendees is not None:
-        attendees = list(attendees)
-        fields["quorum_met"] = _quorum_met(meeting.forum, attendees)
-        m2m = {"attendees": attendees}
+        people = list(attendees)
+        fields["quorum_met"] = _quorum_met(meeting.forum, people)
+        m2m = {"attendees": people}
     return update_audited(
         meeting,
         actor=actor,
@@ -241,7 +287,7 @@ def meeting_record_minutes(
 def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meeting:
     """Cancel a planned meeting."""
     _require_meeting_manager(actor, meeting.forum)
-    _meeting_move(meeting, MeetingStatus.CANCELLED, actor=actor)
+    _check_meeting_move(meeting, MeetingStatus.CANCELLED)
     return update_audited(
         meeting,
         actor=actor,

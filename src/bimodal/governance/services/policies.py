@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Final
 
 from django.db import transaction
 
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_perm,
     unique_slug,
     update_audited,
@@ -16,10 +20,13 @@ from bimodal.core.services import (
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.models import (
+    Forum,
     Policy,
 )
 
-POLICY_FIELDS = (
+# The fields a person sets on a policy: the form, the API's serializers and these services' keyword
+# arguments list the same names (governance/tests/test_services.py checks that they do not drift).
+POLICY_FIELDS: Final = (
     "name",
     "description",
     "policy_set",
@@ -38,24 +45,100 @@ POLICY_FIELDS = (
 )
 
 
-def policy_create(*, actor: User, key: str = "", name: str, **fields: Any) -> Policy:
+def policy_create(
+    *,
+    actor: User,
+    key: str = "",
+    name: str,
+    description: str = "",
+    policy_set: str = "",
+    enabled: bool = True,
+    priority: int = 100,
+    modes: Iterable[str] = (),
+    change_types: Iterable[str] = (),
+    criticalities: Iterable[int] = (),
+    expression: str = "true",
+    effect: str,
+    message: str = "",
+    approver_role: str = "",
+    approver_forum: Forum | None = None,
+    approvals_required: int = 1,
+    evidence: Iterable[str] = (),
+) -> Policy:
     """Create version 1 of a policy; its CEL expression is validated (syntax, types, boolean result)."""
     require_perm(actor, "governance.add_policy")
-    unknown = set(fields) - set(POLICY_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown policy fields {sorted(unknown)}")
     key = key or unique_slug(Policy, name, field="key")
-    policy = Policy(key=key, name=name, version=1, is_current=True, created_by=actor, **fields)
+    policy = Policy(
+        key=key,
+        name=name,
+        version=1,
+        is_current=True,
+        created_by=actor,
+        description=description,
+        policy_set=policy_set,
+        enabled=enabled,
+        priority=priority,
+        modes=list(modes),
+        change_types=list(change_types),
+        criticalities=list(criticalities),
+        expression=expression,
+        effect=effect,
+        message=message,
+        approver_role=approver_role,
+        approver_forum=approver_forum,
+        approvals_required=approvals_required,
+        evidence=list(evidence),
+    )
     return create_audited(policy, actor=actor, verb=AuditVerb.POLICY_CREATE)
 
 
 @transaction.atomic
-def policy_update(*, actor: User, policy: Policy, reason: str = "", **fields: Any) -> Policy:
+def policy_update(
+    *,
+    actor: User,
+    policy: Policy,
+    reason: str = "",
+    name: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    policy_set: str | NotGiven = UNSET,
+    enabled: bool | NotGiven = UNSET,
+    priority: int | NotGiven = UNSET,
+    modes: Iterable[str] | NotGiven = UNSET,
+    change_types: Iterable[str] | NotGiven = UNSET,
+    criticalities: Iterable[int] | NotGiven = UNSET,
+    expression: str | NotGiven = UNSET,
+    effect: str | NotGiven = UNSET,
+    message: str | NotGiven = UNSET,
+    approver_role: str | NotGiven = UNSET,
+    approver_forum: Forum | NotGiven | None = UNSET,
+    approvals_required: int | NotGiven = UNSET,
+    evidence: Iterable[str] | NotGiven = UNSET,
+) -> Policy:
     """Save an edit as a new version of the policy; the previous version stays as history."""
     require_perm(actor, "governance.change_policy")
     current = Policy.objects.select_for_update().get(key=policy.key, is_current=True)
     values = {name: getattr(current, name) for name in POLICY_FIELDS}
-    values.update(fields)
+    changes = given(
+        name=name,
+        description=description,
+        policy_set=policy_set,
+        enabled=enabled,
+        priority=priority,
+        modes=modes,
+        change_types=change_types,
+        criticalities=criticalities,
+        expression=expression,
+        effect=effect,
+        message=message,
+        approver_role=approver_role,
+        approver_forum=approver_forum,
+        approvals_required=approvals_required,
+        evidence=evidence,
+    )
+    for list_field in ("modes", "change_types", "criticalities", "evidence"):
+        if list_field in changes:
+            changes[list_field] = list(changes[list_field])
+    values.update(changes)
     draft = Policy(key=current.key, version=current.version + 1, is_current=True, created_by=actor, **values)
     # Validate before retiring the current version so that a bad edit changes nothing.
     draft.full_clean(exclude=["key"], validate_constraints=False)

@@ -3,6 +3,7 @@
 import pytest
 
 from bimodal.core.tests.factories import UserFactory
+from bimodal.governance import services
 from bimodal.governance.defaults import apply_default_policies
 from bimodal.governance.models import Policy
 
@@ -106,7 +107,7 @@ def test_editor_page_shows_cel_error_and_saves_nothing(client, lead):
             "approvals_required": 1,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"CEL syntax error" in response.content
     assert not Policy.objects.exists()
 
@@ -127,3 +128,79 @@ def test_try_page_evaluates(client, lead):
     )
     assert response.status_code == 200
     assert b'data-testid="try-outcome">deny' in response.content
+
+
+def test_a_decision_type_is_created_and_its_edit_audited_with_the_reason(client, lead):
+    from bimodal.core.models import AuditEntry
+
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/decision-types/",
+        {"name": "Buy hardware", "spend_threshold": "5000.00", "reason": "new budget line"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["key"] == "buy_hardware"
+    response = client.patch(
+        "/api/governance/decision-types/buy_hardware/",
+        {"key": "other", "spend_threshold": None, "reason": "no escalation by amount"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["key"], response.json()["spend_threshold"]) == ("buy_hardware", None)
+    entry = AuditEntry.objects.get(verb="decision_type_update")
+    assert entry.reason == "no escalation by amount"
+
+
+def test_a_bad_decision_type_is_a_400_naming_the_field(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/api/governance/decision-types/",
+        {"name": "Odd", "default_forum_kind": "tea_party", "order": -1},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {"default_forum_kind", "order"} <= set(response.json())
+
+
+def test_policy_pages_create_and_edit_through_the_services(client, lead):
+    from bimodal.core.models import AuditEntry
+
+    client.force_login(lead)
+    data = {"name": "Tier 0", "expression": "true", "effect": "deny", "priority": 5, "approvals_required": 1}
+    response = client.post("/governance/policies/new/", {**data, "modes": []})
+    assert response.status_code == 302, response.content
+    policy = Policy.objects.get(name="Tier 0")
+    assert response["Location"] == policy.get_absolute_url()
+    assert client.get(f"/governance/policies/{policy.key}/edit/").status_code == 200
+    response = client.post(
+        f"/governance/policies/{policy.key}/edit/", {**data, "priority": 7, "reason": "run later"}
+    )
+    assert response.status_code == 302
+    current = Policy.objects.get(key=policy.key, is_current=True)
+    assert (current.version, current.priority) == (2, 7)
+    assert AuditEntry.objects.get(verb="policy_update").reason == "run later"
+    assert client.get("/governance/policies/no-such-policy/edit/").status_code == 404
+
+
+def test_policy_pages_refuse_readers(client, lead):
+    policy = Policy.objects.create(key="p", name="P", expression="true", effect="allow")
+    client.force_login(UserFactory(roles=["auditor"]))
+    assert client.get("/governance/policies/new/").status_code == 403
+    assert client.get(f"/governance/policies/{policy.key}/edit/").status_code == 403
+    response = client.post(f"/governance/policies/{policy.key}/edit/", {"name": "Q", "effect": "deny"})
+    assert response.status_code == 403
+    assert Policy.objects.get().name == "P"
+
+
+def test_policy_list_and_page_show_current_versions_and_history(client, lead):
+    p = services.policy_create(actor=lead, name="Tier 0", expression="true", effect="deny")
+    services.policy_update(actor=lead, policy=p, expression="false", reason="relax")
+    client.force_login(UserFactory(roles=["auditor"]))
+    body = client.get("/governance/policies/").content.decode()
+    assert body.count(f'href="/governance/policies/{p.key}/"') == 1 and "v2" in body
+    body = client.get(f"/governance/policies/{p.key}/").content.decode()
+    assert "Tier 0" in body and "false" in body
+    assert client.get("/governance/policies/no-such-policy/").status_code == 404
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get("/governance/policies/").status_code == 403

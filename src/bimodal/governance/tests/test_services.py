@@ -1,5 +1,7 @@
 """Policy versions, validation on save, forums, defaults and the try-out."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -94,3 +96,62 @@ def test_forum_members(lead):
     forum = services.forum_create(actor=lead, name="CAB 2", members=[a])
     services.forum_update(actor=lead, forum=forum, members=[a, b])
     assert set(forum.members.all()) == {a, b}
+
+
+def test_policy_forum_and_decision_type_fields_are_named_once():
+    from bimodal.core.tests.fieldspec import spec_mismatches
+    from bimodal.governance.api.serializers import (
+        DecisionTypeWriteSerializer,
+        ForumSerializer,
+        PolicyWriteSerializer,
+    )
+    from bimodal.governance.forms import ForumForm, PolicyForm
+
+    # The key is given once, on creation: an update keeps it.
+    assert not spec_mismatches(
+        (*services.POLICY_FIELDS, "key"),
+        services={services.policy_create: ()},
+        serializer=PolicyWriteSerializer,
+        form=PolicyForm,
+        form_omits=("key",),  # the page derives the key from the name
+    )
+    assert not spec_mismatches(services.POLICY_FIELDS, services={services.policy_update: ("policy",)})
+    assert not spec_mismatches(
+        services.FORUM_FIELDS,
+        services={services.forum_create: (), services.forum_update: ("forum",)},
+        serializer=ForumSerializer,
+        form=ForumForm,
+        form_omits=("slug",),  # the page derives the slug from the name
+    )
+    assert not spec_mismatches(
+        (*services.DECISION_TYPE_FIELDS, "key"),
+        services={services.decision_type_create: ()},
+        serializer=DecisionTypeWriteSerializer,
+    )
+    assert not spec_mismatches(
+        services.DECISION_TYPE_FIELDS, services={services.decision_type_update: ("decision_type",)}
+    )
+
+
+def test_an_update_changes_only_the_given_fields(lead):
+    forum = services.forum_create(actor=lead, name="Board", cadence="Monthly", chair=lead)
+    services.forum_update(actor=lead, forum=forum, chair=None)
+    forum.refresh_from_db()
+    assert (forum.chair, forum.cadence, forum.kind, forum.quorum) == (None, "Monthly", "cab", 2)
+    dtype = services.decision_type_create(actor=lead, name="Buy a thing", spend_threshold=Decimal("10"))
+    services.decision_type_update(actor=lead, decision_type=dtype, order=5)
+    dtype.refresh_from_db()
+    assert (dtype.key, dtype.order, dtype.spend_threshold) == ("buy_a_thing", 5, Decimal("10"))
+    services.decision_type_update(actor=lead, decision_type=dtype, spend_threshold=None)
+    dtype.refresh_from_db()
+    assert dtype.spend_threshold is None
+
+
+def test_a_policy_edit_keeps_the_fields_not_given(lead):
+    p = services.policy_create(
+        actor=lead, name="Tiers", expression="true", effect="deny", criticalities=(0, 1), evidence=["x"]
+    )
+    p2 = services.policy_update(actor=lead, policy=p, message="No", modes=iter(["mode-1"]))
+    assert (p2.version, p2.criticalities, p2.evidence, p2.modes) == (2, [0, 1], ["x"], ["mode-1"])
+    with pytest.raises(TypeError):
+        services.policy_create(actor=lead, name="y", expression="true", effect="allow", colour="red")

@@ -107,13 +107,34 @@ def test_unknown_or_invisible_forum_is_404(client, people, board):
 def test_bad_input_writes_nothing(client, people, board):
     client.force_login(people.lead)
     response = client.post("/governance/forums/new/", forum_data(people, quorum="0"))
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     # A name another forum has is refused by the model's validation (through the service).
     response = client.post("/governance/forums/new/", forum_data(people, name="Architecture board"))
-    assert response.status_code == 200 and "already exists" in response.content.decode()
+    assert response.status_code == 400 and "already exists" in response.content.decode()
     response = client.post(f"/governance/forums/{board.slug}/edit/", forum_data(people, name="", quorum="3"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     board.refresh_from_db()
     assert board.name == "Architecture board" and Forum.objects.count() == 1
     assert not AuditEntry.objects.filter(verb__in=["forum_update"]).exists()
     assert AuditEntry.objects.filter(verb="forum_create").count() == 1
+
+
+def test_forum_list_is_paged_in_flat_queries(client, people, board, django_assert_max_num_queries):
+    client.force_login(people.auditor)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get("/governance/forums/").status_code == 200
+    for i in range(5):
+        services.forum_create(actor=people.lead, name=f"Board {i}", members=[people.cab, people.manager])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/governance/forums/").content.decode()
+    assert page.count('data-testid="forum-link"') == 6 and "Board 4" in page
+
+
+def test_forum_pages_need_the_view_permission(client, people, board):
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get("/governance/forums/").status_code == 403
+    assert client.get(f"/governance/forums/{board.slug}/").status_code == 403
+    client.force_login(people.auditor)
+    page = client.get(f"/governance/forums/{board.slug}/").content.decode()
+    assert "Architecture board" in page and str(people.cab) in page
+    assert client.get("/governance/forums/no-such-forum/").status_code == 404

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core.forms import apply_validation_error
+from bimodal.core.generic import ObjectDetailView, ObjectEditView, ObjectListView
 from bimodal.core.permissions import get_restricted_object
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.governance import selectors, services
 from bimodal.governance.choices import MeetingStatus
 from bimodal.governance.forms import (
@@ -27,74 +30,71 @@ from bimodal.governance.views.base import (
 )
 
 
-@login_required
-@permission_required("governance.view_forum", raise_exception=True)
-def forum_list(request):
+class ForumList(ObjectListView):
     """Forums and their members."""
-    forums = Forum.objects.restrict(request.user).select_related("chair").prefetch_related("members")
-    return render(request, "governance/forum_list.html", {"active_area": "governance", "forums": forums})
+
+    model = Forum
+    area = "governance"
+    template_name = "governance/forum_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Forum]:
+        return super().get_queryset(request).select_related("chair").prefetch_related("members")
 
 
-@login_required
-@permission_required("governance.add_forum", raise_exception=True)
-def forum_create(request):
-    """Set up a forum with its members."""
-    form = ForumForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            forum = services.forum_create(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Forum “{forum.name}” created.")
-            return redirect(forum)
-    return render(
-        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": None}
-    )
+forum_list = ForumList.as_view()
 
 
-@login_required
-def forum_edit(request, slug: str):
+class ForumEdit(ObjectEditView):
     """Change a forum's attributes or members."""
-    forum = get_restricted_object(Forum.objects.all(), request.user, "change", slug=slug)
-    form = ForumForm(request.POST or None, initial=ForumForm.initial_for(forum))
-    if request.method == "POST" and form.is_valid():
-        try:
-            forum = services.forum_update(
-                actor=request.user,
-                forum=forum,
-                reason=form.cleaned_data.get("reason", ""),
-                **form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Forum “{forum.name}” saved.")
-            return redirect(forum)
-    return render(
-        request, "governance/forum_form.html", {"active_area": "governance", "form": form, "forum": forum}
-    )
+
+    model = Forum
+    area = "governance"
+    template_name = "governance/forum_form.html"
+    form_class = ForumForm
+    create_service = services.forum_create
+    update_service = services.forum_update
+    success_message = "Forum “{object.name}” saved."
 
 
-@login_required
-@permission_required("governance.view_forum", raise_exception=True)
-def forum_detail(request, slug: str):
+class ForumCreate(ForumEdit):
+    """Set up a forum with its members."""
+
+    success_message = "Forum “{object.name}” created."
+
+
+forum_create = ForumCreate.as_view()
+forum_edit = ForumEdit.as_view()
+
+
+class ForumDetail(ObjectDetailView):
     """A forum: charter, members, pending decisions routed to it and its meetings."""
-    forum = get_restricted_object(Forum.objects.select_related("chair"), request.user, slug=slug)
-    members = list(forum.members.order_by("first_name", "last_name", "username"))
-    can_run = request.user.has_perm("governance.add_meeting") or forum.chair_id == request.user.pk
-    context = {
-        "active_area": "governance",
-        "forum": forum,
-        "members": members,
-        "pending": selectors.pending_for_forum(forum)
-        if request.user.has_perm("governance.view_decisionrequest")
-        else [],
-        "meetings": selectors.meetings_of(user=request.user, forum=forum),
-        "can_run": can_run,
-        "meeting_form": MeetingForm(),
-    }
-    return render(request, "governance/forum_detail.html", context)
+
+    model = Forum
+    area = "governance"
+    template_name = "governance/forum_detail.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm("governance.view_forum"):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Forum]:
+        return Forum.objects.select_related("chair")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        forum = kwargs["obj"]
+        return {
+            "members": list(forum.members.order_by("first_name", "last_name", "username")),
+            "pending": selectors.pending_for_forum(forum)
+            if request.user.has_perm("governance.view_decisionrequest")
+            else [],
+            "meetings": selectors.meetings_of(user=request.user, forum=forum),
+            "can_run": request.user.has_perm("governance.add_meeting") or forum.chair_id == request.user.pk,
+            "meeting_form": MeetingForm(),
+        }
+
+
+forum_detail = ForumDetail.as_view()
 
 
 @login_required

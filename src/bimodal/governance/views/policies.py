@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import HttpRequest
+from django.shortcuts import render
 
 from bimodal.core.forms import apply_validation_error
-from bimodal.core.permissions import get_restricted_object
+from bimodal.core.generic import ObjectDetailView, ObjectEditView, ObjectListView
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.governance import services
 from bimodal.governance.forms import (
     PolicyForm,
@@ -17,79 +20,73 @@ from bimodal.governance.forms import (
 from bimodal.governance.models import Policy
 
 
-@login_required
-@permission_required("governance.view_policy", raise_exception=True)
-def policy_list(request):
+class PolicyList(ObjectListView):
     """The current version of every policy, grouped by policy set."""
-    policies = (
-        Policy.objects.restrict(request.user, "view")
-        .current()
-        .select_related("approver_forum")
-        .order_by("policy_set", "priority", "key")
-    )
-    return render(request, "governance/policy_list.html", {"active_area": "governance", "policies": policies})
+
+    model = Policy
+    area = "governance"
+    template_name = "governance/policy_list.html"
+    per_page = 100
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Policy]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(is_current=True)
+            .select_related("approver_forum")
+            .order_by("policy_set", "priority", "key")
+        )
 
 
-@login_required
-def policy_detail(request, key: str):
+class PolicyDetail(ObjectDetailView):
     """A policy's current version and its history of versions."""
-    policy = get_restricted_object(
-        Policy.objects.select_related("approver_forum", "created_by"), request.user, key=key, is_current=True
-    )
-    versions = (
-        Policy.objects.restrict(request.user)
-        .filter(key=key)
-        .select_related("created_by")
-        .order_by("-version")
-    )
-    return render(
-        request,
-        "governance/policy_detail.html",
-        {"active_area": "governance", "policy": policy, "versions": versions},
-    )
+
+    model = Policy
+    area = "governance"
+    lookup_field = "key"
+    template_name = "governance/policy_detail.html"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Policy]:
+        return Policy.objects.current().select_related("approver_forum", "created_by")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        versions = (
+            Policy.objects.restrict(request.user)
+            .filter(key=kwargs["obj"].key)
+            .select_related("created_by")
+            .order_by("-version")
+        )
+        return {"versions": versions}
 
 
-@login_required
-@permission_required("governance.add_policy", raise_exception=True)
-def policy_create(request):
-    """Write a new policy."""
-    form = PolicyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            policy = services.policy_create(actor=request.user, **form.policy_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Policy “{policy.name}” created.")
-            return redirect(policy)
-    return render(
-        request, "governance/policy_form.html", {"active_area": "governance", "form": form, "policy": None}
-    )
+policy_list = PolicyList.as_view()
+policy_detail = PolicyDetail.as_view()
 
 
-@login_required
-@permission_required("governance.change_policy", raise_exception=True)
-def policy_edit(request, key: str):
+class PolicyEdit(ObjectEditView):
     """Edit a policy: saving stores a new version."""
-    policy = get_restricted_object(Policy.objects.all(), request.user, key=key, is_current=True)
-    draft = Policy.objects.get(pk=policy.pk)
-    form = PolicyForm(request.POST or None, instance=draft)
-    if request.method == "POST" and form.is_valid():
-        try:
-            new = services.policy_update(
-                actor=request.user,
-                policy=policy,
-                reason=form.cleaned_data.get("reason", ""),
-                **form.policy_fields(),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Saved as version {new.version}.")
-            return redirect(new)
-    return render(
-        request, "governance/policy_form.html", {"active_area": "governance", "form": form, "policy": policy}
-    )
+
+    model = Policy
+    area = "governance"
+    lookup_field = "key"
+    template_name = "governance/policy_form.html"
+    form_class = PolicyForm
+    create_service = services.policy_create
+    update_service = services.policy_update
+    success_message = "Saved as version {object.version}."
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Policy]:
+        return Policy.objects.current()
+
+
+class PolicyCreate(PolicyEdit):
+    """Write a new policy."""
+
+    success_message = "Policy “{object.name}” created."
+
+
+policy_create = PolicyCreate.as_view()
+policy_edit = PolicyEdit.as_view()
 
 
 @login_required
@@ -106,7 +103,7 @@ def policy_try(request):
     form = PolicyTryForm(request.POST or None, initial=initial)
     result = None
     if request.method == "POST" and form.is_valid():
-        draft = Policy(key=form.cleaned_data.get("key") or "draft", version=0, **form.policy_fields())
+        draft = Policy(key=form.cleaned_data.get("key") or "draft", version=0, **form.service_fields())
         try:
             result = services.policy_try(draft=draft, context=form.cleaned_data["context"])
         except ValidationError as exc:
