@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,9 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import OrgUnit, User
+from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
@@ -23,6 +26,7 @@ from bimodal.delivery.choices import (
     DEMAND_TRANSITIONS,
     Approach,
     DemandStatus,
+    InvestmentClass,
 )
 from bimodal.delivery.models import (
     Demand,
@@ -32,8 +36,8 @@ from bimodal.delivery.models import (
 from bimodal.delivery.services.base import (
     APPROVE_DEMAND,
     DEFAULT_DURATION_DAYS,
-    DEMAND_FIELDS,
     SCORED_FIELDS,
+    SCORING_FIELDS,
     _check,
     _governance,
     _next_reference,
@@ -46,7 +50,7 @@ from bimodal.delivery.services.money import (
     _budget_put,
 )
 from bimodal.portfolio.choices import KpiSet
-from bimodal.portfolio.models import Mode
+from bimodal.portfolio.models import Mode, Service
 
 # --- scoring --------------------------------------------------------------------------------------
 
@@ -60,15 +64,31 @@ def scoring_model_current() -> ScoringModel:
 
 
 @transaction.atomic
-def scoring_model_update(*, actor: User, note: str = "", rescore: bool = True, **weights) -> ScoringModel:
-    """Save new weights as the next version (older versions are kept) and rescore open demand with them."""
+def scoring_model_update(
+    *,
+    actor: User,
+    note: str = "",
+    rescore: bool = True,
+    weight_value: Decimal | NotGiven = UNSET,
+    weight_urgency: Decimal | NotGiven = UNSET,
+    weight_fit: Decimal | NotGiven = UNSET,
+    weight_risk: Decimal | NotGiven = UNSET,
+    weight_cost: Decimal | NotGiven = UNSET,
+    cost_ceiling: Decimal | NotGiven = UNSET,
+) -> ScoringModel:
+    """Save new weights as the next version (older versions are kept; a weight not given keeps its value)
+    and rescore open demand with them."""
     require_perm(actor, "delivery.add_scoringmodel")
     current = scoring_model_current()
-    allowed = {"weight_value", "weight_urgency", "weight_fit", "weight_risk", "weight_cost", "cost_ceiling"}
-    unknown = set(weights) - allowed
-    if unknown:
-        raise ValidationError({"weights": f"Unknown fields: {', '.join(sorted(unknown))}."})
-    values = {name: getattr(current, name) for name in allowed} | weights
+    weights = given(
+        weight_value=weight_value,
+        weight_urgency=weight_urgency,
+        weight_fit=weight_fit,
+        weight_risk=weight_risk,
+        weight_cost=weight_cost,
+        cost_ceiling=cost_ceiling,
+    )
+    values = {name: getattr(current, name) for name in SCORING_FIELDS if name != "note"} | weights
     model = create_audited(
         ScoringModel(version=current.version + 1, note=note, created_by=actor, **values),
         actor=actor,
@@ -114,33 +134,97 @@ def _require_demand_edit(actor, demand: Demand) -> None:
 
 
 @transaction.atomic
-def demand_create(*, actor: User, title: str, org_unit: OrgUnit, mode: Mode, **fields) -> Demand:
+def demand_create(
+    *,
+    actor: User,
+    title: str,
+    org_unit: OrgUnit,
+    mode: Mode,
+    description: str = "",
+    service: Service | None = None,
+    team: Team | None = None,
+    investment_class: str = InvestmentClass.GROW,
+    value: int = 3,
+    urgency: int = 3,
+    risk: int = 3,
+    strategic_fit: int = 3,
+    cost_estimate: Decimal = Decimal("0"),
+    fte_estimate: Decimal = Decimal("0"),
+    approach: str = "",
+    desired_start: date | None = None,
+    desired_end: date | None = None,
+) -> Demand:
     """Raise a demand (a draft), scored at once with the current model."""
     require_perm(actor, "delivery.add_demand")
-    unknown = set(fields) - DEMAND_FIELDS
-    if unknown:
-        raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
     demand = Demand(
         reference=_next_reference(Demand, "DEM", 4),
         title=title,
         org_unit=org_unit,
         mode=mode,
         requester=actor,
-        **fields,
+        description=description,
+        service=service,
+        team=team,
+        investment_class=investment_class,
+        value=value,
+        urgency=urgency,
+        risk=risk,
+        strategic_fit=strategic_fit,
+        cost_estimate=cost_estimate,
+        fte_estimate=fte_estimate,
+        approach=approach,
+        desired_start=desired_start,
+        desired_end=desired_end,
     )
     create_audited(demand, actor=actor, verb=AuditVerb.DEMAND_CREATE)
     return _score(demand, actor=actor)
 
 
 @transaction.atomic
-def demand_update(*, actor: User, demand: Demand, reason: str = "", **fields) -> Demand:
+def demand_update(
+    *,
+    actor: User,
+    demand: Demand,
+    reason: str = "",
+    title: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    org_unit: OrgUnit | NotGiven = UNSET,
+    mode: Mode | NotGiven = UNSET,
+    service: Service | NotGiven | None = UNSET,
+    team: Team | NotGiven | None = UNSET,
+    investment_class: str | NotGiven = UNSET,
+    value: int | NotGiven = UNSET,
+    urgency: int | NotGiven = UNSET,
+    risk: int | NotGiven = UNSET,
+    strategic_fit: int | NotGiven = UNSET,
+    cost_estimate: Decimal | NotGiven = UNSET,
+    fte_estimate: Decimal | NotGiven = UNSET,
+    approach: str | NotGiven = UNSET,
+    desired_start: date | NotGiven | None = UNSET,
+    desired_end: date | NotGiven | None = UNSET,
+) -> Demand:
     """Edit a draft (or rejected) demand; a change to a scored factor rescores it."""
     _require_demand_edit(actor, demand)
     if demand.status not in {DemandStatus.DRAFT, DemandStatus.REJECTED}:
         raise ValidationError({"status": "Only a draft or rejected demand can be edited."})
-    unknown = set(fields) - DEMAND_FIELDS
-    if unknown:
-        raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    fields = given(
+        title=title,
+        description=description,
+        org_unit=org_unit,
+        mode=mode,
+        service=service,
+        team=team,
+        investment_class=investment_class,
+        value=value,
+        urgency=urgency,
+        risk=risk,
+        strategic_fit=strategic_fit,
+        cost_estimate=cost_estimate,
+        fte_estimate=fte_estimate,
+        approach=approach,
+        desired_start=desired_start,
+        desired_end=desired_end,
+    )
     demand = update_audited(demand, actor=actor, fields=fields, reason=reason, verb=AuditVerb.DEMAND_UPDATE)
     if SCORED_FIELDS & set(fields) or demand.score is None:
         demand = _score(demand, actor=actor)

@@ -12,7 +12,10 @@ from django.utils import timezone
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
@@ -44,12 +47,17 @@ from bimodal.delivery.services.initiatives import (
 
 
 @transaction.atomic
-def phase_update(*, actor: User, phase: Phase, reason: str = "", **fields) -> Phase:
+def phase_update(
+    *,
+    actor: User,
+    phase: Phase,
+    reason: str = "",
+    forecast_start: date | NotGiven | None = UNSET,
+    forecast_end: date | NotGiven | None = UNSET,
+) -> Phase:
     """Re-forecast a phase (forecast start/end); the initiative's forecast follows."""
     require_object(actor, "change", phase)
-    allowed = {"forecast_start", "forecast_end"}
-    if set(fields) - allowed:
-        raise ValidationError({"forecast_end": "Only the forecast dates of a phase are edited directly."})
+    fields = given(forecast_start=forecast_start, forecast_end=forecast_end)
     phase = update_audited(phase, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PHASE_UPDATE)
     refresh_forecast(phase.initiative, actor=actor)
     return phase
@@ -220,9 +228,10 @@ def milestone_create(
     name: str,
     baseline_date: date,
     forecast_date: date | None = None,
-    phase=None,
+    actual_date: date | None = None,
+    phase: Phase | None = None,
 ) -> Milestone:
-    """Add a milestone (forecast = baseline unless given)."""
+    """Add a milestone (forecast = baseline unless given; reached on `actual_date` when given)."""
     require_perm(actor, "delivery.add_milestone")
     require_object(actor, "change", initiative)
     if phase is not None and phase.initiative_id != initiative.pk:
@@ -234,6 +243,7 @@ def milestone_create(
             name=name,
             baseline_date=baseline_date,
             forecast_date=forecast_date or baseline_date,
+            actual_date=actual_date,
         ),
         actor=actor,
         verb=AuditVerb.MILESTONE_CREATE,
@@ -243,11 +253,18 @@ def milestone_create(
 
 
 @transaction.atomic
-def milestone_update(*, actor: User, milestone: Milestone, reason: str = "", **fields) -> Milestone:
+def milestone_update(
+    *,
+    actor: User,
+    milestone: Milestone,
+    reason: str = "",
+    name: str | NotGiven = UNSET,
+    forecast_date: date | NotGiven = UNSET,
+    actual_date: date | NotGiven | None = UNSET,
+) -> Milestone:
     """Re-forecast a milestone or record when it was reached."""
     require_object(actor, "change", milestone)
-    if set(fields) - {"name", "forecast_date", "actual_date"}:
-        raise ValidationError({"forecast_date": "Only the name, forecast and actual dates are edited here."})
+    fields = given(name=name, forecast_date=forecast_date, actual_date=actual_date)
     milestone = update_audited(
         milestone, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MILESTONE_UPDATE
     )
