@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Max, TextChoices
 
 from bimodal.delivery.choices import (
     PhaseKind,
@@ -14,7 +15,6 @@ from bimodal.delivery.models import (
     Demand,
     Initiative,
 )
-from bimodal.governance import services as governance_services
 
 APPROVE_DEMAND = "approve_demand"
 APPROVE_STAGE_GATE = "approve_stage_gate"
@@ -64,21 +64,17 @@ EPIC_FIELDS: Final = ("title", "description", "rank")
 STORY_FIELDS: Final = ("title", "description", "points", "epic", "sprint", "assignee", "rank")
 
 
-def _governance():
-    """The governance services (imported late: governance and delivery import each other's models)."""
-
-    return governance_services
-
-
-def _next_reference(model, prefix: str, width: int) -> str:
-    last = model.objects.aggregate(n=Max("pk"))["n"] or 0
+def _next_reference(model: type[Demand | Initiative], prefix: str, width: int) -> str:
+    last = model._default_manager.aggregate(n=Max("pk"))["n"] or 0
     n = last + 1
-    while model.objects.filter(reference=f"{prefix}-{n:0{width}d}").exists():
+    while model._default_manager.filter(reference=f"{prefix}-{n:0{width}d}").exists():
         n += 1
     return f"{prefix}-{n:0{width}d}"
 
 
-def _check(transitions: dict[str, Any], source: str, target: str, label: str, choices) -> None:
+def _check(
+    transitions: Mapping[str, Any], source: str, target: str, label: str, choices: type[TextChoices]
+) -> None:
     if target not in transitions.get(source, frozenset()):
         raise ValidationError(
             {"status": f"{label} cannot go from “{choices(source).label}” to “{choices(target).label}”."}

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.core.services import (
     UNSET,
     NotGiven,
@@ -21,7 +21,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
-from bimodal.delivery import scoring
+from bimodal.delivery import scoring, selectors
 from bimodal.delivery.choices import (
     DEMAND_TRANSITIONS,
     Approach,
@@ -39,7 +39,6 @@ from bimodal.delivery.services.base import (
     SCORED_FIELDS,
     SCORING_FIELDS,
     _check,
-    _governance,
     _next_reference,
 )
 from bimodal.delivery.services.initiatives import (
@@ -49,6 +48,7 @@ from bimodal.delivery.services.money import (
     _allocation_put,
     _budget_put,
 )
+from bimodal.governance import services as governance_services
 from bimodal.portfolio.choices import KpiSet
 from bimodal.portfolio.models import Mode, Service
 
@@ -114,7 +114,7 @@ def score_for(demand: Demand, model: ScoringModel) -> Decimal:
     )
 
 
-def _score(demand: Demand, *, actor, model: ScoringModel | None = None, reason: str = "") -> Demand:
+def _score(demand: Demand, *, actor: Actor, model: ScoringModel | None = None, reason: str = "") -> Demand:
     model = model or scoring_model_current()
     return update_audited(
         demand,
@@ -128,7 +128,7 @@ def _score(demand: Demand, *, actor, model: ScoringModel | None = None, reason: 
 # --- demand ---------------------------------------------------------------------------------------
 
 
-def _require_demand_edit(actor, demand: Demand) -> None:
+def _require_demand_edit(actor: Actor, demand: Demand) -> None:
     require_perm(actor, "delivery.change_demand")
     require_object(actor, "change", demand)
 
@@ -264,7 +264,7 @@ def demand_submit(*, actor: User, demand: Demand) -> Demand:
         verb=AuditVerb.DEMAND_SUBMIT,
         action=AuditAction.TRANSITION,
     )
-    _governance().decision_request_open(
+    governance_services.decision_request_open(
         actor=actor,
         decision_type=APPROVE_DEMAND,
         subject=demand,
@@ -285,10 +285,8 @@ def demand_withdraw(*, actor: User, demand: Demand, reason: str = "") -> Demand:
     """Withdraw a demand that is not decided yet (its open decision request is withdrawn too)."""
     _require_demand_edit(actor, demand)
     _check(DEMAND_TRANSITIONS, demand.status, DemandStatus.WITHDRAWN, "A demand", DemandStatus)
-    withdraw = getattr(_governance(), "decision_request_withdraw", None)
+    withdraw = getattr(governance_services, "decision_request_withdraw", None)
     if demand.status == DemandStatus.SUBMITTED and withdraw is not None:
-        from bimodal.delivery import selectors
-
         request = selectors.open_decision_for(demand)
         if request is not None:
             withdraw(actor=actor, request=request, reason=reason)
@@ -309,7 +307,7 @@ def approach_for(mode: Mode, requested: str = "") -> str:
     return Approach.WATERFALL if mode.kpi_set == KpiSet.STABILITY else Approach.AGILE
 
 
-def demand_decided(*, actor, demand: Demand, approved: bool, note: str = "") -> Demand:
+def demand_decided(*, actor: Actor, demand: Demand, approved: bool, note: str = "") -> Demand:
     """Record the board's decision on a submitted demand; approval turns it into an initiative with its
     budget (and its people, when the demand names a team and FTE). Called by the governance handler,
     which has checked the decision right, so no delivery permission is asked of the decider."""
@@ -329,10 +327,11 @@ def demand_decided(*, actor, demand: Demand, approved: bool, note: str = "") -> 
     return demand
 
 
-def _initiative_from_demand(demand: Demand, *, actor) -> Initiative:
-    team = demand.team or (demand.service.owner_team if demand.service_id else None)
+def _initiative_from_demand(demand: Demand, *, actor: Actor) -> Initiative:
+    service = demand.service
+    team = demand.team or (service.owner_team if service else None)
     owner = (team.lead if team and team.lead_id else None) or (
-        demand.service.service_owner if demand.service_id and demand.service.service_owner_id else None
+        service.service_owner if service and service.service_owner_id else None
     )
     start = demand.desired_start or timezone.localdate()
     end = demand.desired_end or start + timedelta(days=DEFAULT_DURATION_DAYS)
@@ -345,7 +344,7 @@ def _initiative_from_demand(demand: Demand, *, actor) -> Initiative:
         org_unit=demand.org_unit,
         owner=owner or demand.requester,
         team=team,
-        services=[demand.service] if demand.service_id else [],
+        services=[service] if service else [],
         investment_class=demand.investment_class,
         baseline_start=start,
         baseline_end=end,

@@ -214,7 +214,7 @@ def initiative_update(
         sprint_length_days=sprint_length_days,
         wip_limits=wip_limits,
     )
-    m2m = {"services": list(services)} if services is not None else None
+    m2m: dict[str, Iterable[Service]] | None = {"services": list(services)} if services is not None else None
     return update_audited(
         initiative, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.INITIATIVE_UPDATE
     )
@@ -254,7 +254,7 @@ def initiative_transition(
     )
 
 
-def refresh_forecast(initiative: Initiative, *, actor) -> Initiative:
+def refresh_forecast(initiative: Initiative, *, actor: Actor) -> Initiative:
     """Recompute the forecast end: waterfall from phases and milestones, agile from velocity."""
     if initiative.approach == Approach.WATERFALL:
         candidates = [
@@ -287,7 +287,7 @@ def refresh_forecast(initiative: Initiative, *, actor) -> Initiative:
     return initiative
 
 
-def may_work(actor, initiative: Initiative) -> bool:
+def may_work(actor: Actor, initiative: Initiative) -> bool:
     """Whether `actor` works on this initiative: its owner, its team, the owners of its services, or a
     portfolio manager (the initiative's object rule, without needing to edit the initiative itself)."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -298,7 +298,7 @@ def may_work(actor, initiative: Initiative) -> bool:
     return Initiative.objects.filter(condition, pk=initiative.pk).exists()
 
 
-def _require_work(actor, initiative: Initiative, perm: str) -> None:
+def _require_work(actor: Actor, initiative: Initiative, perm: str) -> None:
     require_perm(actor, perm)
     if not may_work(actor, initiative):
         raise PermissionDenied(f"Only the team, owner or portfolio managers work on {initiative.reference}.")

@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import User
+from bimodal.core.models import Actor, User
 from bimodal.core.services import (
     UNSET,
     NotGiven,
@@ -37,11 +37,11 @@ from bimodal.delivery.models import (
 from bimodal.delivery.services.base import (
     APPROVE_STAGE_GATE,
     _check,
-    _governance,
 )
 from bimodal.delivery.services.initiatives import (
     refresh_forecast,
 )
+from bimodal.governance import services as governance_services
 
 # --- waterfall ------------------------------------------------------------------------------------
 
@@ -130,7 +130,7 @@ def gate_submit(*, actor: User, gate: StageGate) -> StageGate:
         action=AuditAction.TRANSITION,
     )
     budget = initiative.budgets.aggregate(s=Sum("amount"))["s"]
-    _governance().decision_request_open(
+    governance_services.decision_request_open(
         actor=actor,
         decision_type=APPROVE_STAGE_GATE,
         subject=gate,
@@ -150,7 +150,7 @@ def _gate_approved(gate: StageGate) -> bool:
     return request is not None and request.status == "approved"
 
 
-def _gate_pass(gate: StageGate, *, actor, note: str = "") -> StageGate:
+def _gate_pass(gate: StageGate, *, actor: Actor, note: str = "") -> StageGate:
     """Pass a gate: criteria met and approved; its phase completes and the next one starts."""
     gate = StageGate.objects.select_for_update().select_related("phase__initiative").get(pk=gate.pk)
     _require_gate_ready(gate)
@@ -199,7 +199,7 @@ def gate_pass(*, actor: User, gate: StageGate, note: str = "") -> StageGate:
     return _gate_pass(gate, actor=actor, note=note)
 
 
-def gate_decided(*, actor, gate: StageGate, approved: bool, note: str = "") -> StageGate:
+def gate_decided(*, actor: Actor, gate: StageGate, approved: bool, note: str = "") -> StageGate:
     """Governance's decision on a gate: approval passes it, rejection sends it back (criteria reopen)."""
     if approved:
         return _gate_pass(gate, actor=actor, note=note)
