@@ -197,20 +197,6 @@ def test_withdrawing_a_submitted_demand_withdraws_its_decision_request(estate):
 # --- stage gates ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def waterfall(estate):
-    return services.initiative_create(
-        actor=estate.owen,
-        name="Core banking upgrade",
-        approach="waterfall",
-        mode=estate.mode1,
-        org_unit=estate.central,
-        team=estate.core_team,
-        baseline_start=date(2026, 1, 1),
-        baseline_end=date(2026, 12, 31),
-    )
-
-
 def _meet_all(gate, actor):
     for criterion in gate.criteria.all():
         services.criterion_set(actor=actor, criterion=criterion, met=True, evidence="doc")
@@ -295,21 +281,6 @@ def test_waterfall_forecast_follows_milestones_and_phases(estate, waterfall):
 
 
 # --- agile ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def agile(estate):
-    return services.initiative_create(
-        actor=estate.gloria,
-        name="Mobile onboarding",
-        approach="agile",
-        mode=estate.mode2,
-        org_unit=estate.agile_unit,
-        team=estate.squad,
-        baseline_start=date(2026, 1, 1),
-        baseline_end=date(2026, 6, 30),
-        wip_limits={"in_progress": 2},
-    )
 
 
 def test_wip_limit_refuses_a_move_with_a_clear_message(estate, agile):
