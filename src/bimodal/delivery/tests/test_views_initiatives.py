@@ -202,3 +202,51 @@ def test_the_demand_list_shows_a_requester_only_their_own(estate, client_for, ma
     page = client_for(estate.rita).get("/delivery/demand/").content.decode()
     assert "Rita&#x27;s" in page and "Other&#x27;s" not in page
     assert Demand.objects.count() == 2
+
+
+def test_a_bad_demand_form_is_a_400_and_writes_nothing(estate, client_for):
+    before = (Demand.objects.count(), AuditEntry.objects.count())
+    response = client_for(estate.rita).post(
+        "/delivery/demand/new/", {"title": "", "org_unit": estate.central.pk, "value": 9}
+    )
+    assert response.status_code == 400
+    assert {"title", "mode", "cost_estimate"} <= set(response.context["form"].errors)
+    assert (Demand.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_editing_a_submitted_demand_shows_the_refusal_on_the_form(estate, client_for):
+    demand = services.demand_create(
+        actor=estate.rita, title="Mine", org_unit=estate.central, mode=estate.mode2, cost_estimate=1
+    )
+    services.demand_submit(actor=estate.rita, demand=demand)
+    data = {
+        "title": "Too late",
+        "org_unit": estate.central.pk,
+        "mode": estate.mode2.pk,
+        "investment_class": "grow",
+        "value": 3,
+        "urgency": 3,
+        "risk": 3,
+        "strategic_fit": 3,
+        "cost_estimate": "1",
+        "fte_estimate": "0",
+    }
+    response = client_for(estate.rita).post(f"/delivery/demand/{demand.reference}/edit/", data)
+    assert response.status_code == 400
+    assert "Only a draft or rejected demand can be edited." in response.content.decode()
+    demand.refresh_from_db()
+    assert demand.title == "Mine"
+
+
+def test_a_bad_initiative_form_is_a_400_and_writes_nothing(estate, client_for):
+    response = client_for(estate.gloria).post(
+        "/delivery/initiatives/new/", {"name": "", "approach": "spiral", "mode": estate.mode1.pk}
+    )
+    assert response.status_code == 400
+    assert {"name", "approach", "org_unit"} <= set(response.context["form"].errors)
+    assert not Initiative.objects.exists()
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get("/delivery/demand/new/")
+    assert response.status_code == 302 and "login" in response["Location"]

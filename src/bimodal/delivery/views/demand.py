@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.delivery import forms, scoring, selectors, services
@@ -46,38 +47,20 @@ def demand_list(request):
     return render(request, "delivery/demand_list.html", context)
 
 
-@login_required
-@permission_required("delivery.add_demand", raise_exception=True)
-def demand_create(request):
-    """Raise a demand (a scored draft)."""
-    form = forms.DemandForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            demand = services.demand_create(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{demand.reference} saved as a draft, scored {demand.score}.")
-            return redirect(demand)
-    return render(request, "delivery/demand_form.html", {"active_area": AREA, "form": form, "demand": None})
+class DemandEdit(generic.ObjectEditView):
+    """Raise a demand (a scored draft), or edit a draft or rejected one."""
 
+    model = Demand
+    area = AREA
+    lookup_field = "reference"
+    template_name = "delivery/demand_form.html"
+    form_class = forms.DemandForm
+    create_service = services.demand_create
+    update_service = services.demand_update
+    success_message = "{object.reference} saved, scored {object.score}."
 
-@login_required
-def demand_edit(request, reference: str):
-    """Edit a draft or rejected demand."""
-    demand = get_restricted_object(Demand.objects.all(), request.user, "change", reference=reference)
-    form = forms.DemandForm(
-        request.POST or None, instance=Demand.objects.get(pk=demand.pk), user=request.user
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.demand_update(actor=request.user, demand=demand, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{demand.reference} saved.")
-            return redirect(demand)
-    return render(request, "delivery/demand_form.html", {"active_area": AREA, "form": form, "demand": demand})
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
 
 
 @login_required
