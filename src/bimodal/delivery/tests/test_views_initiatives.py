@@ -250,3 +250,22 @@ def test_a_bad_initiative_form_is_a_400_and_writes_nothing(estate, client_for):
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get("/delivery/demand/new/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_demand_list_filters_by_status_newest_first(estate, client_for):
+    first = services.demand_create(
+        actor=estate.rita, title="First", org_unit=estate.central, mode=estate.mode2
+    )
+    services.demand_create(actor=estate.rita, title="Second", org_unit=estate.central, mode=estate.mode2)
+    services.demand_withdraw(actor=estate.rita, demand=first)
+    client = client_for(estate.rita)
+    page = client.get("/delivery/demand/").content.decode()
+    listed = page[page.index("<tbody>", page.index('name="status"')) :]
+    assert listed.index("Second") < listed.index("First")
+    withdrawn = client.get("/delivery/demand/?status=withdrawn").content.decode()
+    listed = withdrawn[withdrawn.index("<tbody>", withdrawn.index('name="status"')) :]
+    assert "First" in listed and "Second" not in listed
+
+
+def test_the_demand_list_needs_the_view_permission(estate, client_for, make_user):
+    assert client_for(make_user()).get("/delivery/demand/").status_code == 403

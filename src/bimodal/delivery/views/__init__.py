@@ -13,8 +13,8 @@ from bimodal.delivery.views.base import (
 )
 from bimodal.delivery.views.demand import (
     DemandEdit,
+    DemandList,
     demand_detail,
-    demand_list,
     demand_step,
     scoring_model,
 )
@@ -48,13 +48,13 @@ __all__ = [
     "CSV_COLUMNS",
     "PER_PAGE",
     "DemandEdit",
+    "DemandList",
     "InitiativeCreate",
     "board",
     "budgets",
     "capacity",
     "criterion_update",
     "demand_detail",
-    "demand_list",
     "demand_step",
     "gate_step",
     "initiative_detail",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -31,20 +30,20 @@ from bimodal.delivery.views.base import (
 # --- demand ---------------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required("delivery.view_demand", raise_exception=True)
-def demand_list(request):
-    """The prioritised backlog of open demand, and all demand below it (filtered)."""
-    filterset = DemandFilterSet(request.GET, queryset=selectors.demand_list(user=request.user))
-    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "active_area": AREA,
-        "tab": "demand",
-        "backlog": list(selectors.demand_backlog(user=request.user)[:PER_PAGE]),
-        "filter": filterset,
-        "page": page,
-    }
-    return render(request, "delivery/demand_list.html", context)
+class DemandList(generic.ObjectListView):
+    """The prioritised backlog of open demand, and all demand below it (filtered, newest first)."""
+
+    model = Demand
+    area = AREA
+    template_name = "delivery/demand_list.html"
+    filterset_class = DemandFilterSet
+    per_page = PER_PAGE
+
+    def get_queryset(self, request):
+        return selectors.demand_list(user=request.user).order_by("-created_at", "-pk")
+
+    def extra_context(self, request, **kwargs):
+        return {"tab": "demand", "backlog": list(selectors.demand_backlog(user=request.user)[:PER_PAGE])}
 
 
 class DemandEdit(generic.ObjectEditView):
