@@ -6,12 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-_MILESTONE = (
-    "POST /api/delivery/milestones/ with actual_date (a writable field of MilestoneSerializer) is a 500: "
-    "MilestoneViewSet.create_object passes it on and delivery.services.milestone_create() takes no "
-    "actual_date (TypeError) — bad input must be a 4xx, and a milestone cannot be created as the API shows it"
-)
-
 KNOWN_BUGS: dict[str, str] = {
     "test_no_role_sees_nothing_and_writes_nothing[registers:lowcode_list]": (
         "registers.filtersets.LowCodeAppFilterSet.business_unit offers OrgUnit.objects.all(): the low-code "
@@ -29,8 +23,6 @@ KNOWN_BUGS: dict[str, str] = {
         "/api/portfolio/dependencies/ the agent reads the slugs of their supplier's services that are not "
         "under contract, which the service catalogue hides from them"
     ),
-    "test_create_is_audited[/api/delivery/milestones/]": _MILESTONE,
-    "test_create_is_undone_when_audit_fails[/api/delivery/milestones/]": _MILESTONE,
 }
 
 PARAMETRISED: set[str] = set()  # every "test[id]" params() has made, to find entries that name nothing

@@ -9,6 +9,7 @@ from bimodal.core.forms import BootstrapFormMixin, set_choices
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery.choices import InvestmentClass, RiskStatus
 from bimodal.delivery.models import Budget, CapacityAllocation, Demand, Initiative, ScoringModel, TeamCapacity
+from bimodal.delivery.services import DEMAND_FIELDS, SCORING_FIELDS
 from bimodal.portfolio.models import Mode, Service
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -23,7 +24,7 @@ class DemandForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Demand
-        fields = list(Demand.EDITABLE)
+        fields = list(DEMAND_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "desired_start": DATE,
@@ -58,15 +59,7 @@ class ScoringModelForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = ScoringModel
-        fields = [
-            "weight_value",
-            "weight_urgency",
-            "weight_fit",
-            "weight_risk",
-            "weight_cost",
-            "cost_ceiling",
-            "note",
-        ]
+        fields = list(SCORING_FIELDS)
         labels = {
             "weight_value": "Value",
             "weight_urgency": "Urgency",

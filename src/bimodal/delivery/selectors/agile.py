@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     Max,
     Min,
     Q,
+    QuerySet,
     Sum,
 )
 from django.db.models.functions import Coalesce
@@ -35,7 +37,7 @@ class BoardColumn:
     limit: int | None
     previous: str = ""
     next: str = ""
-    stories: list = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
 
     @property
     def over(self) -> bool:
@@ -46,7 +48,7 @@ class BoardColumn:
         return self.limit is not None and len(self.stories) >= self.limit
 
 
-def stories_with_cycle(initiative: Initiative):
+def stories_with_cycle(initiative: Initiative) -> QuerySet[Story, Any]:
     """The initiative's stories with when work first started and when it last reached done, taken from
     the recorded transitions (one query)."""
     return (
@@ -60,16 +62,17 @@ def stories_with_cycle(initiative: Initiative):
     )
 
 
-def cycle_time(story) -> timedelta | None:
-    """A done story's cycle time: from first entering a started column to reaching done."""
-    if story.status != StoryStatus.DONE or not story.first_started or not story.last_done:
+def cycle_time(story: Any) -> timedelta | None:
+    """A done story's cycle time: from first entering a started column to reaching done (`story` comes
+    from stories_with_cycle)."""
+    started: datetime | None = story.first_started
+    done: datetime | None = story.last_done
+    if story.status != StoryStatus.DONE or not started or not done or done < started:
         return None
-    if story.last_done < story.first_started:
-        return None
-    return story.last_done - story.first_started
+    return done - started
 
 
-def board(initiative: Initiative) -> dict:
+def board(initiative: Initiative) -> dict[str, Any]:
     """The kanban board: columns with stories and limits, and the cycle-time statistics of done stories."""
     stories = list(stories_with_cycle(initiative))
     limits = initiative.wip_limits or {}
@@ -97,7 +100,7 @@ def board(initiative: Initiative) -> dict:
     }
 
 
-def sprint_stats(initiative: Initiative) -> dict:
+def sprint_stats(initiative: Initiative) -> dict[str, Any]:
     """Sprints with committed vs done points, and the velocity over the last closed sprints."""
     sprints = list(
         Sprint.objects.filter(initiative=initiative)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Count,
     F,
     IntegerField,
     OuterRef,
+    QuerySet,
     Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 
-from bimodal.core.models import OrgUnit
+from bimodal.core.models import Actor, OrgUnit
 from bimodal.delivery import health
 from bimodal.delivery.choices import (
     RiskStatus,
@@ -31,7 +34,7 @@ from bimodal.delivery.models import (
 from bimodal.delivery.selectors.base import MONEY, ZERO
 
 
-def _sum_by_initiative(model, *, fiscal_year: int | None = None):
+def _sum_by_initiative(model: type[Budget | Actual], *, fiscal_year: int | None = None) -> Coalesce:
     rows = model.objects.filter(initiative=OuterRef("pk"))
     if fiscal_year is not None:
         rows = rows.filter(fiscal_year=fiscal_year)
@@ -39,19 +42,19 @@ def _sum_by_initiative(model, *, fiscal_year: int | None = None):
     return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
-def _count(queryset):
+def _count(queryset: QuerySet[Any]) -> Coalesce:
     counted = queryset.order_by().values("initiative").annotate(n=Count("pk")).values("n")[:1]
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def initiative_list(*, user):
+def initiative_list(*, user: Actor) -> QuerySet[Initiative]:
     """Initiatives `user` may see, with what a list shows."""
     return Initiative.objects.restrict(user, "view").select_related(
         "mode", "org_unit", "owner", "team", "demand"
     )
 
 
-def portfolio(*, user, fiscal_year: int | None = None):
+def portfolio(*, user: Actor, fiscal_year: int | None = None) -> QuerySet[Initiative, Any]:
     """The portfolio in one query: every initiative with budget, actual spend, open and high risks,
     dependencies and those at risk (the provider's forecast is after the date it is needed by)."""
     own_risks = InitiativeRisk.objects.filter(initiative=OuterRef("pk"), status=RiskStatus.OPEN)
@@ -61,8 +64,8 @@ def portfolio(*, user, fiscal_year: int | None = None):
         actual_total=_sum_by_initiative(Actual, fiscal_year=fiscal_year),
         open_risks=_count(own_risks),
         high_risks=_count(
-            own_risks.annotate(exposure=F("probability") * F("impact")).filter(
-                exposure__gte=health.HIGH_EXPOSURE
+            own_risks.annotate(risk_exposure=F("probability") * F("impact")).filter(
+                risk_exposure__gte=health.HIGH_EXPOSURE
             )
         ),
         dependency_count=_count(deps),
@@ -79,14 +82,16 @@ class PortfolioRow:
     spend: Decimal | None
     rag: str
     remaining: Decimal
+    budget: Decimal
+    actual: Decimal
 
     @property
     def spend_percent(self) -> int | None:
         return None if self.spend is None else round(self.spend * 100)
 
 
-def portfolio_rows(queryset) -> list[PortfolioRow]:
-    """Slip, spend ratio and RAG for each annotated initiative (no further queries)."""
+def portfolio_rows(queryset: Iterable[Any]) -> list[PortfolioRow]:
+    """Slip, spend ratio and RAG for each initiative annotated by portfolio() (no further queries)."""
     rows = []
     for i in queryset:
         slip = health.slip_days(i.baseline_end, i.forecast_end)
@@ -98,17 +103,19 @@ def portfolio_rows(queryset) -> list[PortfolioRow]:
                 spend=spend,
                 rag=health.rag(slip=slip, spend=spend, high_risks=i.high_risks, override=i.rag_override),
                 remaining=(i.budget_total or ZERO) - (i.actual_total or ZERO),
+                budget=i.budget_total or ZERO,
+                actual=i.actual_total or ZERO,
             )
         )
     return rows
 
 
-def portfolio_totals(rows: list[PortfolioRow]) -> dict:
+def portfolio_totals(rows: list[PortfolioRow]) -> dict[str, Any]:
     """Sums over the rows shown."""
     return {
         "count": len(rows),
-        "budget": sum((r.initiative.budget_total for r in rows), ZERO),
-        "actual": sum((r.initiative.actual_total for r in rows), ZERO),
+        "budget": sum((r.budget for r in rows), ZERO),
+        "actual": sum((r.actual for r in rows), ZERO),
         "red": sum(1 for r in rows if r.rag == "red"),
         "amber": sum(1 for r in rows if r.rag == "amber"),
         "green": sum(1 for r in rows if r.rag == "green"),
@@ -123,14 +130,14 @@ def initiative_health(initiative: Initiative) -> PortfolioRow:
         budget_total=_sum_by_initiative(Budget),
         actual_total=_sum_by_initiative(Actual),
         high_risks=_count(
-            own_risks.annotate(exposure=F("probability") * F("impact")).filter(
-                exposure__gte=health.HIGH_EXPOSURE
+            own_risks.annotate(risk_exposure=F("probability") * F("impact")).filter(
+                risk_exposure__gte=health.HIGH_EXPOSURE
             )
         ),
     ).select_related("mode", "org_unit", "owner", "team", "demand")
     return portfolio_rows(annotated)[0]
 
 
-def org_units(*, user):
+def org_units(*, user: Actor) -> QuerySet[OrgUnit]:
     """Org units for the portfolio filter."""
     return OrgUnit.objects.restrict(user, "view")

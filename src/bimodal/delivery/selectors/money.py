@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
+    QuerySet,
     Sum,
 )
 
@@ -63,14 +66,18 @@ class BudgetLine:
         return self.allocated + self.pipeline > self.envelope
 
 
-def _grouped(queryset, keys: tuple[str, ...], value: str = "amount") -> dict:
+def _grouped(
+    queryset: QuerySet[Any], keys: tuple[str, ...], value: str = "amount"
+) -> dict[tuple[Any, ...], Decimal]:
     return {
         tuple(row[k] for k in keys): row["total"] or ZERO
         for row in queryset.order_by().values(*keys).annotate(total=Sum(value))
     }
 
 
-def budget_rollup(*, fiscal_year: int, adjustments=()) -> dict:
+def budget_rollup(
+    *, fiscal_year: int, adjustments: Iterable[tuple[int, str, int | None, Decimal]] = ()
+) -> dict[str, Any]:
     """Per mode and investment class: envelope, allocated to initiatives, actual spend, pipeline (demand
     before the board); totals per mode and overall; initiatives' budget vs actual. `adjustments` are
     (mode, class, initiative or None, delta) from a what-if."""
@@ -189,7 +196,9 @@ class CapacityLine:
         return round(self.demand * 100 / self.supply) if self.supply else None
 
 
-def capacity_contention(*, fiscal_year: int, adjustments=()) -> dict:
+def capacity_contention(
+    *, fiscal_year: int, adjustments: Iterable[tuple[int, int, str, Decimal]] = ()
+) -> dict[str, Any]:
     """FTE supply (team capacity per mode) against demand (allocations) per team and mode, per team,
     per mode; the lines where demand exceeds supply. `adjustments` are (team, mode, "supply"|"demand",
     delta) from a what-if."""
@@ -201,17 +210,18 @@ def capacity_contention(*, fiscal_year: int, adjustments=()) -> dict:
     keys = set(supply) | set(demand)
     teams = {t.pk: t for t in Team.objects.filter(pk__in={k[0] for k in keys}).order_by("name")}
     modes = {m.pk: m for m in Mode.objects.order_by("order", "name")}
+    ordered = sorted(keys, key=lambda k: (teams[k[0]].name, modes[k[1]].order))
     lines = [
         CapacityLine(
             team=teams[t], mode=modes[m], supply=supply.get((t, m), ZERO), demand=demand.get((t, m), ZERO)
         )
-        for t, m in sorted(keys, key=lambda k: (teams[k[0]].name, modes[k[1]].order))
+        for t, m in ordered
     ]
     by_team: dict[int, CapacityLine] = {}
     by_mode: dict[int, CapacityLine] = {}
-    for line in lines:
-        team_line = by_team.setdefault(line.team.pk, CapacityLine(team=line.team, mode=None))
-        mode_line = by_mode.setdefault(line.mode.pk, CapacityLine(team=None, mode=line.mode))
+    for (t, m), line in zip(ordered, lines, strict=True):
+        team_line = by_team.setdefault(t, CapacityLine(team=teams[t], mode=None))
+        mode_line = by_mode.setdefault(m, CapacityLine(team=None, mode=modes[m]))
         for agg in (team_line, mode_line):
             agg.supply += line.supply
             agg.demand += line.demand
@@ -225,18 +235,18 @@ def capacity_contention(*, fiscal_year: int, adjustments=()) -> dict:
         "fiscal_year": fiscal_year,
         "lines": lines,
         "by_team": list(by_team.values()),
-        "by_mode": sorted(by_mode.values(), key=lambda x: x.mode.order),
+        "by_mode": [by_mode[m] for m in sorted(by_mode, key=lambda m: modes[m].order)],
         "total": total,
         "contention": [line for line in lines if line.over],
     }
 
 
-def money_contention(rollup: dict) -> list[BudgetLine]:
+def money_contention(rollup: dict[str, Any]) -> list[BudgetLine]:
     """Modes and investment classes whose initiatives' budgets (plus the pipeline) exceed the envelope."""
     return [line for line in rollup["lines"] if line.over_with_pipeline]
 
 
-def allocations(*, fiscal_year: int):
+def allocations(*, fiscal_year: int) -> QuerySet[CapacityAllocation]:
     """Allocation rows of a year with what the capacity page shows."""
     return (
         CapacityAllocation.objects.filter(fiscal_year=fiscal_year)

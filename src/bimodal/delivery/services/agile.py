@@ -13,7 +13,10 @@ from django.utils import timezone
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_object,
     update_audited,
 )
@@ -61,11 +64,17 @@ def epic_create(*, actor: User, initiative: Initiative, title: str, description:
 
 
 @transaction.atomic
-def epic_update(*, actor: User, epic: Epic, **fields: Any) -> Epic:
+def epic_update(
+    *,
+    actor: User,
+    epic: Epic,
+    title: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    rank: int | NotGiven = UNSET,
+) -> Epic:
     """Rename, describe or re-rank an epic."""
     require_object(actor, "change", epic)
-    if set(fields) - {"title", "description", "rank"}:
-        raise ValidationError({"title": "Only title, description and rank are edited here."})
+    fields = given(title=title, description=description, rank=rank)
     return update_audited(epic, actor=actor, fields=fields, verb=AuditVerb.EPIC_UPDATE)
 
 
@@ -116,14 +125,31 @@ def story_create(
 
 
 @transaction.atomic
-def story_update(*, actor: User, story: Story, **fields: Any) -> Story:
+def story_update(
+    *,
+    actor: User,
+    story: Story,
+    title: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    points: int | NotGiven | None = UNSET,
+    epic: Epic | NotGiven | None = UNSET,
+    sprint: Sprint | NotGiven | None = UNSET,
+    assignee: User | NotGiven | None = UNSET,
+    rank: int | NotGiven = UNSET,
+) -> Story:
     """Change a story's title, estimate, epic, sprint, assignee or rank (moves: story_move)."""
     require_object(actor, "change", story)
-    if set(fields) - {"title", "description", "points", "epic", "sprint", "assignee", "rank"}:
-        raise ValidationError({"status": "Move a story between columns with story_move."})
-    sprint = fields.get("sprint")
-    if sprint is not None and sprint.status == SprintStatus.CLOSED:
+    if isinstance(sprint, Sprint) and sprint.status == SprintStatus.CLOSED:
         raise ValidationError({"sprint": "That sprint is closed."})
+    fields = given(
+        title=title,
+        description=description,
+        points=points,
+        epic=epic,
+        sprint=sprint,
+        assignee=assignee,
+        rank=rank,
+    )
     story = update_audited(story, actor=actor, fields=fields, verb=AuditVerb.STORY_UPDATE)
     if "points" in fields:
         refresh_forecast(story.initiative, actor=actor)

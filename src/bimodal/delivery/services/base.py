@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Max, TextChoices
 
 from bimodal.delivery.choices import (
     PhaseKind,
 )
 from bimodal.delivery.models import (
     Demand,
+    Initiative,
 )
-from bimodal.governance import services as governance_services
 
 APPROVE_DEMAND = "approve_demand"
 APPROVE_STAGE_GATE = "approve_stage_gate"
@@ -28,25 +29,52 @@ DEFAULT_GATE_CRITERIA: dict[str, list[str]] = {
     PhaseKind.TEST: ["System and integration tests passed", "User acceptance signed off"],
     PhaseKind.DEPLOY: ["Change approved by the CAB", "Operational handover to support"],
 }
-DEMAND_FIELDS = frozenset(Demand.EDITABLE)
-SCORED_FIELDS = {"value", "urgency", "risk", "strategic_fit", "cost_estimate"}
+SCORED_FIELDS = frozenset({"value", "urgency", "risk", "strategic_fit", "cost_estimate"})
+
+# The fields a person sets on each model: the pages' forms, the API's write serializers and the services'
+# keyword arguments list the same names (delivery/tests/test_fieldspec.py checks that they do not drift).
+DEMAND_FIELDS: Final = Demand.EDITABLE
+SCORING_FIELDS: Final = (
+    "weight_value",
+    "weight_urgency",
+    "weight_fit",
+    "weight_risk",
+    "weight_cost",
+    "cost_ceiling",
+    "note",
+)
+INITIATIVE_FIELDS: Final = (
+    *Initiative.START_FIELDS,
+    "rag_override",
+    "rag_note",
+    "sprint_length_days",
+    "wip_limits",
+)
+# What an edit changes: not the approach, mode or org unit, nor the baseline (initiative_rebaseline).
+INITIATIVE_EDITABLE: Final = tuple(
+    name
+    for name in INITIATIVE_FIELDS
+    if name not in {"approach", "mode", "org_unit", "baseline_start", "baseline_end"}
+)
+RISK_FIELDS: Final = ("title", "probability", "impact", "status", "owner", "mitigation")
+PHASE_FIELDS: Final = ("forecast_start", "forecast_end")
+MILESTONE_FIELDS: Final = ("phase", "name", "baseline_date", "forecast_date", "actual_date")
+MILESTONE_EDITABLE: Final = ("name", "forecast_date", "actual_date")
+EPIC_FIELDS: Final = ("title", "description", "rank")
+STORY_FIELDS: Final = ("title", "description", "points", "epic", "sprint", "assignee", "rank")
 
 
-def _governance():
-    """The governance services (imported late: governance and delivery import each other's models)."""
-
-    return governance_services
-
-
-def _next_reference(model, prefix: str, width: int) -> str:
-    last = model.objects.aggregate(n=Max("pk"))["n"] or 0
+def _next_reference(model: type[Demand | Initiative], prefix: str, width: int) -> str:
+    last = model._default_manager.aggregate(n=Max("pk"))["n"] or 0
     n = last + 1
-    while model.objects.filter(reference=f"{prefix}-{n:0{width}d}").exists():
+    while model._default_manager.filter(reference=f"{prefix}-{n:0{width}d}").exists():
         n += 1
     return f"{prefix}-{n:0{width}d}"
 
 
-def _check(transitions: dict[str, Any], source: str, target: str, label: str, choices) -> None:
+def _check(
+    transitions: Mapping[str, Any], source: str, target: str, label: str, choices: type[TextChoices]
+) -> None:
     if target not in transitions.get(source, frozenset()):
         raise ValidationError(
             {"status": f"{label} cannot go from “{choices(source).label}” to “{choices(target).label}”."}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,19 +10,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import OrgUnit, User
+from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
-from bimodal.delivery import scoring
+from bimodal.delivery import scoring, selectors
 from bimodal.delivery.choices import (
     DEMAND_TRANSITIONS,
     Approach,
     DemandStatus,
+    InvestmentClass,
 )
 from bimodal.delivery.models import (
     Demand,
@@ -32,10 +36,9 @@ from bimodal.delivery.models import (
 from bimodal.delivery.services.base import (
     APPROVE_DEMAND,
     DEFAULT_DURATION_DAYS,
-    DEMAND_FIELDS,
     SCORED_FIELDS,
+    SCORING_FIELDS,
     _check,
-    _governance,
     _next_reference,
 )
 from bimodal.delivery.services.initiatives import (
@@ -45,8 +48,9 @@ from bimodal.delivery.services.money import (
     _allocation_put,
     _budget_put,
 )
+from bimodal.governance import services as governance_services
 from bimodal.portfolio.choices import KpiSet
-from bimodal.portfolio.models import Mode
+from bimodal.portfolio.models import Mode, Service
 
 # --- scoring --------------------------------------------------------------------------------------
 
@@ -60,15 +64,31 @@ def scoring_model_current() -> ScoringModel:
 
 
 @transaction.atomic
-def scoring_model_update(*, actor: User, note: str = "", rescore: bool = True, **weights) -> ScoringModel:
-    """Save new weights as the next version (older versions are kept) and rescore open demand with them."""
+def scoring_model_update(
+    *,
+    actor: User,
+    note: str = "",
+    rescore: bool = True,
+    weight_value: Decimal | NotGiven = UNSET,
+    weight_urgency: Decimal | NotGiven = UNSET,
+    weight_fit: Decimal | NotGiven = UNSET,
+    weight_risk: Decimal | NotGiven = UNSET,
+    weight_cost: Decimal | NotGiven = UNSET,
+    cost_ceiling: Decimal | NotGiven = UNSET,
+) -> ScoringModel:
+    """Save new weights as the next version (older versions are kept; a weight not given keeps its value)
+    and rescore open demand with them."""
     require_perm(actor, "delivery.add_scoringmodel")
     current = scoring_model_current()
-    allowed = {"weight_value", "weight_urgency", "weight_fit", "weight_risk", "weight_cost", "cost_ceiling"}
-    unknown = set(weights) - allowed
-    if unknown:
-        raise ValidationError({"weights": f"Unknown fields: {', '.join(sorted(unknown))}."})
-    values = {name: getattr(current, name) for name in allowed} | weights
+    weights = given(
+        weight_value=weight_value,
+        weight_urgency=weight_urgency,
+        weight_fit=weight_fit,
+        weight_risk=weight_risk,
+        weight_cost=weight_cost,
+        cost_ceiling=cost_ceiling,
+    )
+    values = {name: getattr(current, name) for name in SCORING_FIELDS if name != "note"} | weights
     model = create_audited(
         ScoringModel(version=current.version + 1, note=note, created_by=actor, **values),
         actor=actor,
@@ -94,7 +114,7 @@ def score_for(demand: Demand, model: ScoringModel) -> Decimal:
     )
 
 
-def _score(demand: Demand, *, actor, model: ScoringModel | None = None, reason: str = "") -> Demand:
+def _score(demand: Demand, *, actor: Actor, model: ScoringModel | None = None, reason: str = "") -> Demand:
     model = model or scoring_model_current()
     return update_audited(
         demand,
@@ -108,39 +128,103 @@ def _score(demand: Demand, *, actor, model: ScoringModel | None = None, reason: 
 # --- demand ---------------------------------------------------------------------------------------
 
 
-def _require_demand_edit(actor, demand: Demand) -> None:
+def _require_demand_edit(actor: Actor, demand: Demand) -> None:
     require_perm(actor, "delivery.change_demand")
     require_object(actor, "change", demand)
 
 
 @transaction.atomic
-def demand_create(*, actor: User, title: str, org_unit: OrgUnit, mode: Mode, **fields) -> Demand:
+def demand_create(
+    *,
+    actor: User,
+    title: str,
+    org_unit: OrgUnit,
+    mode: Mode,
+    description: str = "",
+    service: Service | None = None,
+    team: Team | None = None,
+    investment_class: str = InvestmentClass.GROW,
+    value: int = 3,
+    urgency: int = 3,
+    risk: int = 3,
+    strategic_fit: int = 3,
+    cost_estimate: Decimal = Decimal("0"),
+    fte_estimate: Decimal = Decimal("0"),
+    approach: str = "",
+    desired_start: date | None = None,
+    desired_end: date | None = None,
+) -> Demand:
     """Raise a demand (a draft), scored at once with the current model."""
     require_perm(actor, "delivery.add_demand")
-    unknown = set(fields) - DEMAND_FIELDS
-    if unknown:
-        raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
     demand = Demand(
         reference=_next_reference(Demand, "DEM", 4),
         title=title,
         org_unit=org_unit,
         mode=mode,
         requester=actor,
-        **fields,
+        description=description,
+        service=service,
+        team=team,
+        investment_class=investment_class,
+        value=value,
+        urgency=urgency,
+        risk=risk,
+        strategic_fit=strategic_fit,
+        cost_estimate=cost_estimate,
+        fte_estimate=fte_estimate,
+        approach=approach,
+        desired_start=desired_start,
+        desired_end=desired_end,
     )
     create_audited(demand, actor=actor, verb=AuditVerb.DEMAND_CREATE)
     return _score(demand, actor=actor)
 
 
 @transaction.atomic
-def demand_update(*, actor: User, demand: Demand, reason: str = "", **fields) -> Demand:
+def demand_update(
+    *,
+    actor: User,
+    demand: Demand,
+    reason: str = "",
+    title: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    org_unit: OrgUnit | NotGiven = UNSET,
+    mode: Mode | NotGiven = UNSET,
+    service: Service | NotGiven | None = UNSET,
+    team: Team | NotGiven | None = UNSET,
+    investment_class: str | NotGiven = UNSET,
+    value: int | NotGiven = UNSET,
+    urgency: int | NotGiven = UNSET,
+    risk: int | NotGiven = UNSET,
+    strategic_fit: int | NotGiven = UNSET,
+    cost_estimate: Decimal | NotGiven = UNSET,
+    fte_estimate: Decimal | NotGiven = UNSET,
+    approach: str | NotGiven = UNSET,
+    desired_start: date | NotGiven | None = UNSET,
+    desired_end: date | NotGiven | None = UNSET,
+) -> Demand:
     """Edit a draft (or rejected) demand; a change to a scored factor rescores it."""
     _require_demand_edit(actor, demand)
     if demand.status not in {DemandStatus.DRAFT, DemandStatus.REJECTED}:
         raise ValidationError({"status": "Only a draft or rejected demand can be edited."})
-    unknown = set(fields) - DEMAND_FIELDS
-    if unknown:
-        raise ValidationError({"title": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    fields = given(
+        title=title,
+        description=description,
+        org_unit=org_unit,
+        mode=mode,
+        service=service,
+        team=team,
+        investment_class=investment_class,
+        value=value,
+        urgency=urgency,
+        risk=risk,
+        strategic_fit=strategic_fit,
+        cost_estimate=cost_estimate,
+        fte_estimate=fte_estimate,
+        approach=approach,
+        desired_start=desired_start,
+        desired_end=desired_end,
+    )
     demand = update_audited(demand, actor=actor, fields=fields, reason=reason, verb=AuditVerb.DEMAND_UPDATE)
     if SCORED_FIELDS & set(fields) or demand.score is None:
         demand = _score(demand, actor=actor)
@@ -180,7 +264,7 @@ def demand_submit(*, actor: User, demand: Demand) -> Demand:
         verb=AuditVerb.DEMAND_SUBMIT,
         action=AuditAction.TRANSITION,
     )
-    _governance().decision_request_open(
+    governance_services.decision_request_open(
         actor=actor,
         decision_type=APPROVE_DEMAND,
         subject=demand,
@@ -201,10 +285,8 @@ def demand_withdraw(*, actor: User, demand: Demand, reason: str = "") -> Demand:
     """Withdraw a demand that is not decided yet (its open decision request is withdrawn too)."""
     _require_demand_edit(actor, demand)
     _check(DEMAND_TRANSITIONS, demand.status, DemandStatus.WITHDRAWN, "A demand", DemandStatus)
-    withdraw = getattr(_governance(), "decision_request_withdraw", None)
+    withdraw = getattr(governance_services, "decision_request_withdraw", None)
     if demand.status == DemandStatus.SUBMITTED and withdraw is not None:
-        from bimodal.delivery import selectors
-
         request = selectors.open_decision_for(demand)
         if request is not None:
             withdraw(actor=actor, request=request, reason=reason)
@@ -225,7 +307,7 @@ def approach_for(mode: Mode, requested: str = "") -> str:
     return Approach.WATERFALL if mode.kpi_set == KpiSet.STABILITY else Approach.AGILE
 
 
-def demand_decided(*, actor, demand: Demand, approved: bool, note: str = "") -> Demand:
+def demand_decided(*, actor: Actor, demand: Demand, approved: bool, note: str = "") -> Demand:
     """Record the board's decision on a submitted demand; approval turns it into an initiative with its
     budget (and its people, when the demand names a team and FTE). Called by the governance handler,
     which has checked the decision right, so no delivery permission is asked of the decider."""
@@ -245,10 +327,11 @@ def demand_decided(*, actor, demand: Demand, approved: bool, note: str = "") -> 
     return demand
 
 
-def _initiative_from_demand(demand: Demand, *, actor) -> Initiative:
-    team = demand.team or (demand.service.owner_team if demand.service_id else None)
+def _initiative_from_demand(demand: Demand, *, actor: Actor) -> Initiative:
+    service = demand.service
+    team = demand.team or (service.owner_team if service else None)
     owner = (team.lead if team and team.lead_id else None) or (
-        demand.service.service_owner if demand.service_id and demand.service.service_owner_id else None
+        service.service_owner if service and service.service_owner_id else None
     )
     start = demand.desired_start or timezone.localdate()
     end = demand.desired_end or start + timedelta(days=DEFAULT_DURATION_DAYS)
@@ -261,7 +344,7 @@ def _initiative_from_demand(demand: Demand, *, actor) -> Initiative:
         org_unit=demand.org_unit,
         owner=owner or demand.requester,
         team=team,
-        services=[demand.service] if demand.service_id else [],
+        services=[service] if service else [],
         investment_class=demand.investment_class,
         baseline_start=start,
         baseline_end=end,

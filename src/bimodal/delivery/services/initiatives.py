@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +11,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
     delete_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
@@ -28,6 +32,7 @@ from bimodal.delivery.choices import (
     InvestmentClass,
     PhaseKind,
     PhaseStatus,
+    RiskStatus,
     SprintStatus,
     StoryStatus,
 )
@@ -47,7 +52,7 @@ from bimodal.delivery.services.base import (
     _check,
     _next_reference,
 )
-from bimodal.portfolio.models import Mode
+from bimodal.portfolio.models import Mode, Service
 
 # --- initiatives ----------------------------------------------------------------------------------
 
@@ -61,21 +66,26 @@ def _split(start: date, end: date, parts: int) -> list[tuple[date, date]]:
 
 def _initiative_build(
     *,
-    actor,
+    actor: Actor,
     name: str,
     approach: str,
     mode: Mode,
     org_unit: OrgUnit,
     owner: User,
     team: Team | None = None,
-    services=(),
+    services: Iterable[Service] = (),
     investment_class: str = InvestmentClass.GROW,
     baseline_start: date | None = None,
     baseline_end: date | None = None,
     description: str = "",
     demand: Demand | None = None,
-    **fields,
+    rag_override: str = "",
+    rag_note: str = "",
+    sprint_length_days: int = 14,
+    wip_limits: dict[str, int] | None = None,
 ) -> Initiative:
+    if wip_limits is None:
+        wip_limits = dict(DEFAULT_WIP_LIMITS) if approach == Approach.AGILE else {}
     initiative = Initiative(
         reference=_next_reference(Initiative, "INI", 3),
         name=name,
@@ -90,7 +100,10 @@ def _initiative_build(
         baseline_end=baseline_end,
         forecast_end=baseline_end,
         demand=demand,
-        **({"wip_limits": dict(DEFAULT_WIP_LIMITS) if approach == Approach.AGILE else {}} | fields),
+        rag_override=rag_override,
+        rag_note=rag_note,
+        sprint_length_days=sprint_length_days,
+        wip_limits=wip_limits,
     )
     create_audited(
         initiative, actor=actor, m2m={"services": list(services)}, verb=AuditVerb.INITIATIVE_CREATE
@@ -136,9 +149,19 @@ def initiative_create(
     mode: Mode,
     org_unit: OrgUnit,
     owner: User | None = None,
-    **fields,
+    description: str = "",
+    team: Team | None = None,
+    services: Iterable[Service] = (),
+    investment_class: str = InvestmentClass.GROW,
+    baseline_start: date | None = None,
+    baseline_end: date | None = None,
+    rag_override: str = "",
+    rag_note: str = "",
+    sprint_length_days: int = 14,
+    wip_limits: dict[str, int] | None = None,
 ) -> Initiative:
-    """Start an initiative directly (not through demand); a waterfall one gets its six phases and gates."""
+    """Start an initiative directly (not through demand); a waterfall one gets its six phases and gates
+    (WIP limits not given: the default ones for an agile initiative)."""
     require_perm(actor, "delivery.add_initiative")
     return _initiative_build(
         actor=actor,
@@ -147,33 +170,51 @@ def initiative_create(
         mode=mode,
         org_unit=org_unit,
         owner=owner or actor,
-        **fields,
+        description=description,
+        team=team,
+        services=services,
+        investment_class=investment_class,
+        baseline_start=baseline_start,
+        baseline_end=baseline_end,
+        rag_override=rag_override,
+        rag_note=rag_note,
+        sprint_length_days=sprint_length_days,
+        wip_limits=wip_limits,
     )
-
-
-INITIATIVE_EDITABLE = {
-    "name",
-    "description",
-    "team",
-    "owner",
-    "investment_class",
-    "rag_override",
-    "rag_note",
-    "sprint_length_days",
-    "wip_limits",
-}
 
 
 @transaction.atomic
 def initiative_update(
-    *, actor: User, initiative: Initiative, services=None, reason: str = "", **fields
+    *,
+    actor: User,
+    initiative: Initiative,
+    reason: str = "",
+    services: Iterable[Service] | None = None,
+    name: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    owner: User | NotGiven = UNSET,
+    team: Team | NotGiven | None = UNSET,
+    investment_class: str | NotGiven = UNSET,
+    rag_override: str | NotGiven = UNSET,
+    rag_note: str | NotGiven = UNSET,
+    sprint_length_days: int | NotGiven = UNSET,
+    wip_limits: dict[str, int] | NotGiven = UNSET,
 ) -> Initiative:
-    """Change an initiative's attributes (not its dates: see initiative_rebaseline)."""
+    """Change an initiative's attributes, or its services (None leaves them); not its approach, mode, org
+    unit or dates (see initiative_rebaseline)."""
     require_object(actor, "change", initiative)
-    unknown = set(fields) - INITIATIVE_EDITABLE
-    if unknown:
-        raise ValidationError({"name": f"These fields cannot be edited here: {', '.join(sorted(unknown))}."})
-    m2m = {"services": list(services)} if services is not None else None
+    fields = given(
+        name=name,
+        description=description,
+        owner=owner,
+        team=team,
+        investment_class=investment_class,
+        rag_override=rag_override,
+        rag_note=rag_note,
+        sprint_length_days=sprint_length_days,
+        wip_limits=wip_limits,
+    )
+    m2m: dict[str, Iterable[Service]] | None = {"services": list(services)} if services is not None else None
     return update_audited(
         initiative, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.INITIATIVE_UPDATE
     )
@@ -213,7 +254,7 @@ def initiative_transition(
     )
 
 
-def refresh_forecast(initiative: Initiative, *, actor) -> Initiative:
+def refresh_forecast(initiative: Initiative, *, actor: Actor) -> Initiative:
     """Recompute the forecast end: waterfall from phases and milestones, agile from velocity."""
     if initiative.approach == Approach.WATERFALL:
         candidates = [
@@ -246,7 +287,7 @@ def refresh_forecast(initiative: Initiative, *, actor) -> Initiative:
     return initiative
 
 
-def may_work(actor, initiative: Initiative) -> bool:
+def may_work(actor: Actor, initiative: Initiative) -> bool:
     """Whether `actor` works on this initiative: its owner, its team, the owners of its services, or a
     portfolio manager (the initiative's object rule, without needing to edit the initiative itself)."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -257,7 +298,7 @@ def may_work(actor, initiative: Initiative) -> bool:
     return Initiative.objects.filter(condition, pk=initiative.pk).exists()
 
 
-def _require_work(actor, initiative: Initiative, perm: str) -> None:
+def _require_work(actor: Actor, initiative: Initiative, perm: str) -> None:
     require_perm(actor, perm)
     if not may_work(actor, initiative):
         raise PermissionDenied(f"Only the team, owner or portfolio managers work on {initiative.reference}.")
@@ -267,18 +308,49 @@ def _require_work(actor, initiative: Initiative, perm: str) -> None:
 
 
 @transaction.atomic
-def risk_create(*, actor: User, initiative: Initiative, title: str, **fields) -> InitiativeRisk:
+def risk_create(
+    *,
+    actor: User,
+    initiative: Initiative,
+    title: str,
+    probability: int = 3,
+    impact: int = 3,
+    status: str = RiskStatus.OPEN,
+    owner: User | None = None,
+    mitigation: str = "",
+) -> InitiativeRisk:
     """Log a risk against an initiative."""
     _require_work(actor, initiative, "delivery.add_initiativerisk")
-    return create_audited(
-        InitiativeRisk(initiative=initiative, title=title, **fields), actor=actor, verb=AuditVerb.RISK_CREATE
+    risk = InitiativeRisk(
+        initiative=initiative,
+        title=title,
+        probability=probability,
+        impact=impact,
+        status=status,
+        owner=owner,
+        mitigation=mitigation,
     )
+    return create_audited(risk, actor=actor, verb=AuditVerb.RISK_CREATE)
 
 
 @transaction.atomic
-def risk_update(*, actor: User, risk: InitiativeRisk, reason: str = "", **fields) -> InitiativeRisk:
+def risk_update(
+    *,
+    actor: User,
+    risk: InitiativeRisk,
+    reason: str = "",
+    title: str | NotGiven = UNSET,
+    probability: int | NotGiven = UNSET,
+    impact: int | NotGiven = UNSET,
+    status: str | NotGiven = UNSET,
+    owner: User | NotGiven | None = UNSET,
+    mitigation: str | NotGiven = UNSET,
+) -> InitiativeRisk:
     """Re-assess, mitigate or close a risk."""
     require_object(actor, "change", risk)
+    fields = given(
+        title=title, probability=probability, impact=impact, status=status, owner=owner, mitigation=mitigation
+    )
     return update_audited(risk, actor=actor, fields=fields, reason=reason, verb=AuditVerb.RISK_UPDATE)
 
 

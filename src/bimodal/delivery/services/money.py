@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
-from bimodal.core.models import Team, User
+from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     create_audited,
     put_audited,
@@ -30,11 +31,18 @@ from bimodal.portfolio.models import Mode
 
 
 def _budget_put(
-    *, actor, fiscal_year: int, mode: Mode, investment_class: str, initiative=None, amount, note=""
+    *,
+    actor: Actor,
+    fiscal_year: int,
+    mode: Mode | None,
+    investment_class: str,
+    initiative: Initiative | None = None,
+    amount: Decimal,
+    note: str = "",
 ) -> Budget:
     if initiative is not None:
         mode, investment_class = initiative.mode, initiative.investment_class
-    lookup = {"fiscal_year": fiscal_year, "initiative": initiative}
+    lookup: dict[str, Any] = {"fiscal_year": fiscal_year, "initiative": initiative}
     if initiative is None:
         lookup |= {"mode": mode, "investment_class": investment_class}
     return put_audited(
@@ -128,11 +136,19 @@ def capacity_set(*, actor: User, team: Team, fiscal_year: int, mode: Mode, fte: 
 
 
 def _allocation_put(
-    *, actor, team, fiscal_year, mode, investment_class, initiative=None, fte, note=""
+    *,
+    actor: Actor,
+    team: Team,
+    fiscal_year: int,
+    mode: Mode | None,
+    investment_class: str,
+    initiative: Initiative | None = None,
+    fte: Decimal,
+    note: str = "",
 ) -> CapacityAllocation:
     if initiative is not None:
         mode, investment_class = initiative.mode, initiative.investment_class
-    lookup = {"team": team, "fiscal_year": fiscal_year, "initiative": initiative}
+    lookup: dict[str, Any] = {"team": team, "fiscal_year": fiscal_year, "initiative": initiative}
     if initiative is None:
         lookup |= {"mode": mode, "investment_class": investment_class}
     return put_audited(
@@ -178,7 +194,9 @@ def allocation_set(
 
 
 @transaction.atomic
-def reallocate_apply(*, actor: User, plan, reason: str = ""):
+def reallocate_apply(
+    *, actor: User, plan: whatif.Plan, reason: str = ""
+) -> tuple[models.Model, models.Model]:
     """Apply a what-if (see whatif.py) that was previewed: move the quantity from its source row to its
     target row, both audited with the reason."""
 
@@ -192,6 +210,8 @@ def reallocate_apply(*, actor: User, plan, reason: str = ""):
         raise ValidationError({"reason": "Say why the reallocation is made."})
     plan = whatif.resolve(plan)  # re-validated against the rows as they are now
     field = "amount" if plan.kind == whatif.BUDGET else "fte"
+    if plan.source is None or plan.target is None:  # resolve() names both rows or raises
+        raise ValidationError({"source": "The reallocation names no source or target."})
     source = type(plan.source)._default_manager.select_for_update().get(pk=plan.source.pk)
     if getattr(source, field) < plan.quantity:
         raise ValidationError({"quantity": f"The source holds only {getattr(source, field)}."})

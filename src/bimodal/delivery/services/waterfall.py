@@ -10,9 +10,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import User
+from bimodal.core.models import Actor, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
@@ -34,22 +37,27 @@ from bimodal.delivery.models import (
 from bimodal.delivery.services.base import (
     APPROVE_STAGE_GATE,
     _check,
-    _governance,
 )
 from bimodal.delivery.services.initiatives import (
     refresh_forecast,
 )
+from bimodal.governance import services as governance_services
 
 # --- waterfall ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def phase_update(*, actor: User, phase: Phase, reason: str = "", **fields) -> Phase:
+def phase_update(
+    *,
+    actor: User,
+    phase: Phase,
+    reason: str = "",
+    forecast_start: date | NotGiven | None = UNSET,
+    forecast_end: date | NotGiven | None = UNSET,
+) -> Phase:
     """Re-forecast a phase (forecast start/end); the initiative's forecast follows."""
     require_object(actor, "change", phase)
-    allowed = {"forecast_start", "forecast_end"}
-    if set(fields) - allowed:
-        raise ValidationError({"forecast_end": "Only the forecast dates of a phase are edited directly."})
+    fields = given(forecast_start=forecast_start, forecast_end=forecast_end)
     phase = update_audited(phase, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PHASE_UPDATE)
     refresh_forecast(phase.initiative, actor=actor)
     return phase
@@ -122,7 +130,7 @@ def gate_submit(*, actor: User, gate: StageGate) -> StageGate:
         action=AuditAction.TRANSITION,
     )
     budget = initiative.budgets.aggregate(s=Sum("amount"))["s"]
-    _governance().decision_request_open(
+    governance_services.decision_request_open(
         actor=actor,
         decision_type=APPROVE_STAGE_GATE,
         subject=gate,
@@ -142,7 +150,7 @@ def _gate_approved(gate: StageGate) -> bool:
     return request is not None and request.status == "approved"
 
 
-def _gate_pass(gate: StageGate, *, actor, note: str = "") -> StageGate:
+def _gate_pass(gate: StageGate, *, actor: Actor, note: str = "") -> StageGate:
     """Pass a gate: criteria met and approved; its phase completes and the next one starts."""
     gate = StageGate.objects.select_for_update().select_related("phase__initiative").get(pk=gate.pk)
     _require_gate_ready(gate)
@@ -191,7 +199,7 @@ def gate_pass(*, actor: User, gate: StageGate, note: str = "") -> StageGate:
     return _gate_pass(gate, actor=actor, note=note)
 
 
-def gate_decided(*, actor, gate: StageGate, approved: bool, note: str = "") -> StageGate:
+def gate_decided(*, actor: Actor, gate: StageGate, approved: bool, note: str = "") -> StageGate:
     """Governance's decision on a gate: approval passes it, rejection sends it back (criteria reopen)."""
     if approved:
         return _gate_pass(gate, actor=actor, note=note)
@@ -220,9 +228,10 @@ def milestone_create(
     name: str,
     baseline_date: date,
     forecast_date: date | None = None,
-    phase=None,
+    actual_date: date | None = None,
+    phase: Phase | None = None,
 ) -> Milestone:
-    """Add a milestone (forecast = baseline unless given)."""
+    """Add a milestone (forecast = baseline unless given; reached on `actual_date` when given)."""
     require_perm(actor, "delivery.add_milestone")
     require_object(actor, "change", initiative)
     if phase is not None and phase.initiative_id != initiative.pk:
@@ -234,6 +243,7 @@ def milestone_create(
             name=name,
             baseline_date=baseline_date,
             forecast_date=forecast_date or baseline_date,
+            actual_date=actual_date,
         ),
         actor=actor,
         verb=AuditVerb.MILESTONE_CREATE,
@@ -243,11 +253,18 @@ def milestone_create(
 
 
 @transaction.atomic
-def milestone_update(*, actor: User, milestone: Milestone, reason: str = "", **fields) -> Milestone:
+def milestone_update(
+    *,
+    actor: User,
+    milestone: Milestone,
+    reason: str = "",
+    name: str | NotGiven = UNSET,
+    forecast_date: date | NotGiven = UNSET,
+    actual_date: date | NotGiven | None = UNSET,
+) -> Milestone:
     """Re-forecast a milestone or record when it was reached."""
     require_object(actor, "change", milestone)
-    if set(fields) - {"name", "forecast_date", "actual_date"}:
-        raise ValidationError({"forecast_date": "Only the name, forecast and actual dates are edited here."})
+    fields = given(name=name, forecast_date=forecast_date, actual_date=actual_date)
     milestone = update_audited(
         milestone, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MILESTONE_UPDATE
     )

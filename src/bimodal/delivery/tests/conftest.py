@@ -1,9 +1,12 @@
 """Fixtures of the delivery tests: people in every delivery role, a portfolio board, org units of each
 governance model."""
 
+from datetime import date
+
 import pytest
 
 from bimodal.core.tests.factories import OrgUnitFactory, TeamFactory, UserFactory
+from bimodal.delivery import services
 from bimodal.governance.models import Forum
 from bimodal.portfolio.tests.factories import ServiceFactory, mode
 
@@ -50,4 +53,35 @@ def estate(db):
         board=board,
         mode1=mode("mode-1"),
         mode2=mode("mode-2"),
+    )
+
+
+@pytest.fixture
+def waterfall(estate):
+    """Owen's Mode 1 waterfall initiative for 2026, with its six phases and gates."""
+    return services.initiative_create(
+        actor=estate.owen,
+        name="Core banking upgrade",
+        approach="waterfall",
+        mode=estate.mode1,
+        org_unit=estate.central,
+        team=estate.core_team,
+        baseline_start=date(2026, 1, 1),
+        baseline_end=date(2026, 12, 31),
+    )
+
+
+@pytest.fixture
+def agile(estate):
+    """The squad's Mode 2 agile initiative for the first half of 2026, two stories in progress at most."""
+    return services.initiative_create(
+        actor=estate.gloria,
+        name="Mobile onboarding",
+        approach="agile",
+        mode=estate.mode2,
+        org_unit=estate.agile_unit,
+        team=estate.squad,
+        baseline_start=date(2026, 1, 1),
+        baseline_end=date(2026, 6, 30),
+        wip_limits={"in_progress": 2},
     )

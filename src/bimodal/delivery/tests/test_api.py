@@ -264,3 +264,30 @@ def test_initiative_update_and_rebaseline(estate, client_for):
     )
     assert response.status_code == 200 and response.json()["baseline_end"] == "2026-09-01"
     assert Initiative.objects.get(pk=initiative.pk).baseline_end == date(2026, 9, 1)
+
+
+def test_a_milestone_is_created_as_the_api_shows_it_with_its_actual_date(estate, client_for):
+    initiative = services.initiative_create(
+        actor=estate.gloria,
+        name="Core upgrade",
+        approach="waterfall",
+        mode=estate.mode1,
+        org_unit=estate.central,
+        baseline_start=date(2026, 1, 5),
+        baseline_end=date(2026, 12, 18),
+    )
+    response = _post(
+        client_for(estate.gloria),
+        f"{API}milestones/",
+        {
+            "initiative": initiative.reference,
+            "name": "Go-live",
+            "baseline_date": "2026-06-01",
+            "actual_date": "2026-06-03",
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["forecast_date"] == "2026-06-01" and body["actual_date"] == "2026-06-03"
+    entry = AuditEntry.objects.get(verb="milestone_create")
+    assert entry.after["actual_date"] == "2026-06-03"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.delivery import forms, scoring, selectors, services
@@ -30,54 +30,36 @@ from bimodal.delivery.views.base import (
 # --- demand ---------------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required("delivery.view_demand", raise_exception=True)
-def demand_list(request):
-    """The prioritised backlog of open demand, and all demand below it (filtered)."""
-    filterset = DemandFilterSet(request.GET, queryset=selectors.demand_list(user=request.user))
-    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "active_area": AREA,
-        "tab": "demand",
-        "backlog": list(selectors.demand_backlog(user=request.user)[:PER_PAGE]),
-        "filter": filterset,
-        "page": page,
-    }
-    return render(request, "delivery/demand_list.html", context)
+class DemandList(generic.ObjectListView):
+    """The prioritised backlog of open demand, and all demand below it (filtered, newest first)."""
+
+    model = Demand
+    area = AREA
+    template_name = "delivery/demand_list.html"
+    filterset_class = DemandFilterSet
+    per_page = PER_PAGE
+
+    def get_queryset(self, request):
+        return selectors.demand_list(user=request.user).order_by("-created_at", "-pk")
+
+    def extra_context(self, request, **kwargs):
+        return {"tab": "demand", "backlog": list(selectors.demand_backlog(user=request.user)[:PER_PAGE])}
 
 
-@login_required
-@permission_required("delivery.add_demand", raise_exception=True)
-def demand_create(request):
-    """Raise a demand (a scored draft)."""
-    form = forms.DemandForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            demand = services.demand_create(actor=request.user, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{demand.reference} saved as a draft, scored {demand.score}.")
-            return redirect(demand)
-    return render(request, "delivery/demand_form.html", {"active_area": AREA, "form": form, "demand": None})
+class DemandEdit(generic.ObjectEditView):
+    """Raise a demand (a scored draft), or edit a draft or rejected one."""
 
+    model = Demand
+    area = AREA
+    lookup_field = "reference"
+    template_name = "delivery/demand_form.html"
+    form_class = forms.DemandForm
+    create_service = services.demand_create
+    update_service = services.demand_update
+    success_message = "{object.reference} saved, scored {object.score}."
 
-@login_required
-def demand_edit(request, reference: str):
-    """Edit a draft or rejected demand."""
-    demand = get_restricted_object(Demand.objects.all(), request.user, "change", reference=reference)
-    form = forms.DemandForm(
-        request.POST or None, instance=Demand.objects.get(pk=demand.pk), user=request.user
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.demand_update(actor=request.user, demand=demand, **form.service_fields())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{demand.reference} saved.")
-            return redirect(demand)
-    return render(request, "delivery/demand_form.html", {"active_area": AREA, "form": form, "demand": demand})
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
 
 
 @login_required

@@ -4,13 +4,13 @@ kanban board."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core.forms import apply_validation_error
+from bimodal.core import generic
 from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.delivery import charts, forms, selectors, services
@@ -40,22 +40,19 @@ from bimodal.delivery.views.base import (
 # --- initiatives ----------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required("delivery.add_initiative", raise_exception=True)
-def initiative_create(request):
+class InitiativeCreate(generic.ObjectEditView):
     """Start an initiative directly (demand approved by the board creates one too)."""
-    form = forms.InitiativeForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["services"] = list(data.get("services") or [])
-        try:
-            initiative = services.initiative_create(actor=request.user, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{initiative.reference} started.")
-            return redirect(initiative)
-    return render(request, "delivery/initiative_form.html", {"active_area": AREA, "form": form})
+
+    model = Initiative
+    area = AREA
+    lookup_field = "reference"
+    template_name = "delivery/initiative_form.html"
+    form_class = forms.InitiativeForm
+    create_service = services.initiative_create
+    success_message = "{object.reference} started."
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
 
 
 def _initiative(request, reference: str, action: str = "view") -> Initiative:

@@ -14,6 +14,7 @@ from bimodal.delivery.models import (
     Sprint,
     Story,
 )
+from bimodal.delivery.services import EPIC_FIELDS, STORY_FIELDS
 
 
 class EpicSerializer(serializers.ModelSerializer):
@@ -30,7 +31,7 @@ class EpicSerializer(serializers.ModelSerializer):
 class EpicUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Epic
-        fields = ["title", "description", "rank"]
+        fields = list(EPIC_FIELDS)
 
 
 class StorySerializer(serializers.ModelSerializer):
@@ -63,7 +64,7 @@ class StoryUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Story
-        fields = ["title", "description", "points", "epic", "sprint", "assignee", "rank"]
+        fields = list(STORY_FIELDS)
 
 
 class MoveSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from bimodal.delivery.models import (
     Demand,
     ScoringModel,
 )
+from bimodal.delivery.services import DEMAND_FIELDS, SCORING_FIELDS
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -25,18 +26,7 @@ class ScoringModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScoringModel
-        fields = [
-            "version",
-            "weight_value",
-            "weight_urgency",
-            "weight_fit",
-            "weight_risk",
-            "weight_cost",
-            "cost_ceiling",
-            "note",
-            "created_by",
-            "created_at",
-        ]
+        fields = ["version", *SCORING_FIELDS, "created_by", "created_at"]
         read_only_fields = ["version", "created_by", "created_at"]
 
 
@@ -111,4 +101,4 @@ class DemandWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Demand
-        fields = list(Demand.EDITABLE)
+        fields = list(DEMAND_FIELDS)

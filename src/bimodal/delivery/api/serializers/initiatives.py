@@ -20,6 +20,7 @@ from bimodal.delivery.models import (
     InitiativeDependency,
     InitiativeRisk,
 )
+from bimodal.delivery.services import INITIATIVE_FIELDS, RISK_FIELDS
 from bimodal.portfolio.api.serializers import ServiceRefSerializer
 from bimodal.portfolio.models import Mode, Service
 
@@ -111,7 +112,7 @@ class InitiativeWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Initiative
-        fields = [*Initiative.START_FIELDS, "rag_override", "rag_note", "sprint_length_days", "wip_limits"]
+        fields = list(INITIATIVE_FIELDS)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -138,17 +139,7 @@ class RiskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InitiativeRisk
-        fields = [
-            "id",
-            "initiative",
-            "title",
-            "probability",
-            "impact",
-            "exposure",
-            "status",
-            "owner",
-            "mitigation",
-        ]
+        fields = ["id", "initiative", *RISK_FIELDS, "exposure"]
 
 
 class RiskUpdateSerializer(serializers.ModelSerializer):
@@ -156,7 +147,7 @@ class RiskUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InitiativeRisk
-        fields = ["title", "probability", "impact", "status", "owner", "mitigation"]
+        fields = list(RISK_FIELDS)
 
 
 class DependencySerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from bimodal.delivery.models import (
     Phase,
     StageGate,
 )
+from bimodal.delivery.services import MILESTONE_EDITABLE, MILESTONE_FIELDS, PHASE_FIELDS
 
 
 class GateCriterionSerializer(serializers.ModelSerializer):
@@ -94,7 +95,7 @@ class PhaseSerializer(serializers.ModelSerializer):
 class PhaseWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Phase
-        fields = ["forecast_start", "forecast_end"]
+        fields = list(PHASE_FIELDS)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -105,20 +106,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Milestone
-        fields = [
-            "id",
-            "initiative",
-            "phase",
-            "name",
-            "baseline_date",
-            "forecast_date",
-            "actual_date",
-            "slip_days",
-        ]
+        fields = ["id", "initiative", *MILESTONE_FIELDS, "slip_days"]
         extra_kwargs = {"forecast_date": {"required": False}}
 
 
 class MilestoneUpdateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
-        fields = ["name", "forecast_date", "actual_date"]
+        fields = list(MILESTONE_EDITABLE)

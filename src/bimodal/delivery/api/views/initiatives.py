@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
@@ -42,8 +43,6 @@ class InitiativeViewSet(_ReadCreateUpdate):
     def update_object(self, instance, data):
         for name in ("approach", "mode", "org_unit", "baseline_start", "baseline_end"):
             if name in data and data[name] != getattr(instance, name):
-                from django.core.exceptions import ValidationError
-
                 raise ValidationError({name: "Cannot be changed here (rebaseline moves the baseline)."})
             data.pop(name, None)
         return services.initiative_update(actor=self.request.user, initiative=instance, **data)
