@@ -19,6 +19,12 @@ from bimodal.servicedesk.models import (
     Ticket,
     TicketComment,
 )
+from bimodal.servicedesk.services import (
+    CATALOGUE_ITEM_FIELDS,
+    SCHEDULE_FIELDS,
+    SLA_DEFINITION_FIELDS,
+    TICKET_FIELDS,
+)
 
 
 class SlaInstanceSerializer(serializers.ModelSerializer):
@@ -100,7 +106,7 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
 
 
-class TicketWriteSerializer(serializers.Serializer):
+class TicketWriteSerializer(serializers.ModelSerializer):
     """Open a ticket."""
 
     ticket_type = serializers.ChoiceField(choices=[TicketType.INCIDENT, TicketType.PROBLEM])
@@ -113,6 +119,10 @@ class TicketWriteSerializer(serializers.Serializer):
         slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
     )
     major_incident = serializers.BooleanField(default=False)
+
+    class Meta:
+        model = Ticket
+        fields = list(TICKET_FIELDS)
 
 
 class TicketTransitionSerializer(serializers.Serializer):
@@ -175,7 +185,7 @@ class CatalogueItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class CatalogueItemWriteSerializer(serializers.Serializer):
+class CatalogueItemWriteSerializer(serializers.ModelSerializer):
     """Create or change a catalogue item (its form schema and tasks are checked by the model: 400 per field)."""
 
     name = serializers.CharField(max_length=160)
@@ -194,6 +204,10 @@ class CatalogueItemWriteSerializer(serializers.Serializer):
     task_templates = serializers.JSONField(required=False, help_text='[{"title": …, "group": team slug}]')
     active = serializers.BooleanField(required=False)
 
+    class Meta:
+        model = CatalogueItem
+        fields = list(CATALOGUE_ITEM_FIELDS)
+
 
 class SupportScheduleSerializer(serializers.ModelSerializer):
     """A support schedule: hours per weekday ({"mon": [["09:00", "17:00"]]}), zone, holidays, closures."""
@@ -204,7 +218,7 @@ class SupportScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupportSchedule
-        fields = ["slug", "name", "time_zone", "always_on", "hours", "country", "subdivision", "closures"]
+        fields = list(SCHEDULE_FIELDS)
 
 
 class SlaDefinitionSerializer(serializers.ModelSerializer):
@@ -233,25 +247,18 @@ class SlaDefinitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SlaDefinition
-        fields = [
-            "id",
-            "name",
-            "target",
-            "ticket_type",
-            "priority",
-            "mode",
-            "catalogue_item",
-            "target_seconds",
-            "schedule",
-            "pause_statuses",
-            "warning_thresholds",
-            "escalation_team",
-            "raise_priority_on_breach",
-            "active",
-        ]
+        fields = ["id", *SLA_DEFINITION_FIELDS]
         read_only_fields = ["id"]
         # Uniqueness is checked by the service's full_clean (one 400 path, nothing written).
         extra_kwargs = {"name": {"validators": []}}
+
+
+class SlaDefinitionWriteSerializer(SlaDefinitionSerializer):
+    """Create or change an SLA definition: the fields of SlaDefinitionSerializer that a person sets."""
+
+    class Meta(SlaDefinitionSerializer.Meta):
+        fields = list(SLA_DEFINITION_FIELDS)
+        read_only_fields = []
 
 
 class PriorityCellSerializer(serializers.Serializer):
