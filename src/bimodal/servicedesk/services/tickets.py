@@ -17,7 +17,10 @@ from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     notify,
     require_object,
     require_perm,
@@ -282,25 +285,23 @@ def ticket_classify(
     *,
     actor: User,
     ticket: Ticket,
-    impact: int | None = None,
-    urgency: int | None = None,
-    category: Category | None = None,
-    major_incident: bool | None = None,
+    impact: int | NotGiven = UNSET,
+    urgency: int | NotGiven = UNSET,
+    category: Category | NotGiven | None = UNSET,
+    major_incident: bool | NotGiven = UNSET,
     reason: str = "",
     now: datetime | None = None,
 ) -> Ticket:
-    """Change impact, urgency (so priority), category or the major-incident flag; SLA clocks re-match."""
+    """Change the given impact, urgency (so priority), category (None clears it) or major-incident flag;
+    SLA clocks re-match."""
     _require_work(actor, ticket)
     now = now or timezone.now()
-    impact = impact or ticket.impact
-    urgency = urgency or ticket.urgency
-    fields: dict[str, Any] = {"impact": impact, "urgency": urgency, "priority": priority_for(impact, urgency)}
-    if category is not None:
-        fields["category"] = category
-    if major_incident is not None:
-        if ticket.ticket_type != TicketType.INCIDENT and major_incident:
-            raise ValidationError({"major_incident": "Only incidents can be major incidents."})
-        fields["major_incident"] = major_incident
+    impact = ticket.impact if impact is UNSET else impact
+    urgency = ticket.urgency if urgency is UNSET else urgency
+    fields = given(category=category, major_incident=major_incident)
+    fields.update(impact=impact, urgency=urgency, priority=priority_for(impact, urgency))
+    if major_incident is True and ticket.ticket_type != TicketType.INCIDENT:
+        raise ValidationError({"major_incident": "Only incidents can be major incidents."})
     old_priority = ticket.priority
     ticket = update_audited(ticket, actor=actor, fields=fields, reason=reason, verb=AuditVerb.TICKET_CLASSIFY)
     if ticket.priority != old_priority:

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.core.models import AuditEntry, Notification
 from bimodal.servicedesk import services as sd
-from bimodal.servicedesk.models import FulfilmentTask, Ticket, TicketHandoff
+from bimodal.servicedesk.models import Category, FulfilmentTask, Ticket, TicketHandoff
 from bimodal.servicedesk.tests.factories import CatalogueItemFactory, SlaDefinitionFactory, world
 
 LONDON = ZoneInfo("Europe/London")
@@ -158,6 +158,17 @@ def test_only_incidents_are_major(w):
     incident = raised_by_requester(w)
     incident = sd.ticket_classify(actor=w["agent"], ticket=incident, major_incident=True)
     assert incident.major_incident
+
+
+def test_classifying_changes_only_what_is_given_and_can_clear_the_category(w):
+
+    hardware = Category.objects.create(name="Hardware", slug="hardware")
+    ticket = raised_by_requester(w, impact=2, urgency=1, category=hardware)
+    ticket = sd.ticket_classify(actor=w["agent"], ticket=ticket, urgency=3, now=at(2025, 3, 4, 10))
+    assert (ticket.impact, ticket.urgency, ticket.category, ticket.priority) == (2, 3, hardware, "P4")
+    ticket = sd.ticket_classify(actor=w["agent"], ticket=ticket, category=None, now=at(2025, 3, 4, 11))
+    assert (ticket.category, ticket.urgency) == (None, 3)
+    assert Ticket.objects.get(pk=ticket.pk).category is None
 
 
 def test_requesters_cannot_classify(w):
