@@ -63,8 +63,9 @@ class TicketForm(Styled, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
-        if not user.has_perm("servicedesk.work_tickets"):
-            self.fields["ticket_type"].choices = [(TicketType.INCIDENT, "Incident")]
+        ticket_type = self.fields["ticket_type"]
+        if not user.has_perm("servicedesk.work_tickets") and isinstance(ticket_type, forms.ChoiceField):
+            ticket_type.choices = [(TicketType.INCIDENT, "Incident")]
         self.style()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bimodal.changes.models import Change
@@ -9,7 +11,7 @@ from bimodal.core.api.serializers import RestrictedSlugRelatedField, TeamRefSeri
 from bimodal.core.models import Notification, Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
-from bimodal.servicedesk.choices import Approver, Level, Priority, TicketStatus, TicketType
+from bimodal.servicedesk.choices import Approver, Department, Level, Priority, TicketStatus, TicketType
 from bimodal.servicedesk.models import (
     CatalogueItem,
     Category,
@@ -190,7 +192,7 @@ class CatalogueItemWriteSerializer(serializers.ModelSerializer):
 
     name = serializers.CharField(max_length=160)
     slug = serializers.SlugField(max_length=160, required=False, allow_blank=True)
-    department = serializers.ChoiceField(choices=CatalogueItem._meta.get_field("department").choices)
+    department = serializers.ChoiceField(choices=Department.choices)
     description = serializers.CharField(required=False, allow_blank=True)
     form_schema = serializers.JSONField(required=False, help_text="List of field specifications.")
     service = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all())
@@ -250,7 +252,7 @@ class SlaDefinitionSerializer(serializers.ModelSerializer):
         fields = ["id", *SLA_DEFINITION_FIELDS]
         read_only_fields = ["id"]
         # Uniqueness is checked by the service's full_clean (one 400 path, nothing written).
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
 
 class SlaDefinitionWriteSerializer(SlaDefinitionSerializer):
@@ -284,7 +286,10 @@ class ChangeLinkSerializer(serializers.Serializer):
 class CatalogueRequestSerializer(serializers.Serializer):
     """Answers to a catalogue item's form (validated against its schema by the service)."""
 
-    data = serializers.DictField(child=serializers.JSONField(), help_text="Field name → value.")
+    # The metaclass takes declared fields off the class, so this does not hide Serializer.data.
+    data = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(), help_text="Field name → value."
+    )
     title = serializers.CharField(required=False, allow_blank=True, default="")
 
 
