@@ -1,16 +1,27 @@
 """SLA clocks on tickets: start, pause and resume over weekends and holidays, stop, cancel, the periodic
 check, breaches and escalations (times are given to the services, so nothing depends on the day)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bimodal.core.calendars import business_seconds_between
 from bimodal.core.models import AuditEntry
 from bimodal.portfolio.tests.factories import mode
 from bimodal.servicedesk import services as sd
-from bimodal.servicedesk.models import SlaEscalation, SlaInstance, SlaPause, Ticket, TicketHandoff
+from bimodal.servicedesk import sla
+from bimodal.servicedesk.models import (
+    SlaDefinition,
+    SlaEscalation,
+    SlaInstance,
+    SlaPause,
+    Ticket,
+    TicketHandoff,
+)
 from bimodal.servicedesk.tests.factories import (
     CatalogueItemFactory,
     ScheduleFactory,
@@ -234,3 +245,32 @@ def test_clock_started_now_when_no_time_is_given(w):
         )
     clock = SlaInstance.objects.get(ticket=ticket)
     assert (clock.started_at, clock.due_at) == (at(2025, 6, 3, 9, 15), at(2025, 6, 3, 11, 15))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gaps=st.lists(st.integers(min_value=1, max_value=60 * 24 * 4), min_size=1, max_size=6))
+def test_only_the_running_spans_count(w, gaps):
+    """Whatever the pauses, a clock's elapsed time is the business time of the spans it ran."""
+    definition, _ = SlaDefinition.objects.get_or_create(
+        name="property",
+        defaults={
+            "target": "resolution",
+            "target_seconds": 1000 * H,
+            "schedule": ScheduleFactory(),
+            "pause_statuses": ["awaiting_customer"],
+        },
+    )
+    schedule = definition.schedule.as_schedule()
+    start = at(2025, 3, 27, 9)  # the clocks go forward three days later
+    ticket = incident(w, start)
+    times = [start]
+    for gap in gaps:
+        times.append(times[-1] + timedelta(minutes=gap))
+    for n, moment in enumerate(times[1:]):
+        ticket = move(w, ticket, "awaiting_customer" if n % 2 == 0 else "in_progress", moment)
+    end = times[-1] + timedelta(days=2)
+    running = list(zip(times[0::2], [*times[1::2], end], strict=False))
+    expected = sum(business_seconds_between(schedule, a, b) for a, b in running)
+    clock = ticket.sla_instances.get(definition=definition)
+    assert sla.elapsed_seconds(clock, end) == pytest.approx(expected)
+    assert clock.state == ("paused" if len(gaps) % 2 else "running")
