@@ -281,3 +281,18 @@ def test_priority_matrix_with_bad_cells_names_the_field(w, client_for):
     )
     assert "cells" in _fields(r)
     assert sd.priority_matrix()[(1, 1)] == "P1"
+
+
+def test_patching_a_catalogue_item_changes_only_what_is_sent(w, client_for):
+    item = CatalogueItemFactory(slug="permit", description="A permit", task_templates=[{"title": "Issue"}])
+    client = client_for(w["lead"])
+    r = post(client, f"{CATALOGUE}{item.slug}/", {"active": False, "name": "Parking permit"}, method="patch")
+    assert r.status_code == 200 and r.json()["name"] == "Parking permit"
+    item.refresh_from_db()
+    assert (item.active, item.description, item.task_templates, item.slug) == (
+        False,
+        "A permit",
+        [{"title": "Issue"}],
+        "permit",
+    )
+    assert AuditEntry.objects.filter(verb="catalogue_item_update").count() == 1
