@@ -11,7 +11,7 @@ class TicketType(models.TextChoices):
     PROBLEM = "problem", "Problem"
 
 
-PREFIX = {TicketType.INCIDENT: "INC", TicketType.REQUEST: "REQ", TicketType.PROBLEM: "PRB"}
+PREFIX: dict[str, str] = {TicketType.INCIDENT: "INC", TicketType.REQUEST: "REQ", TicketType.PROBLEM: "PRB"}
 
 
 class Level(models.IntegerChoices):

@@ -63,8 +63,9 @@ class TicketForm(Styled, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
-        if not user.has_perm("servicedesk.work_tickets"):
-            self.fields["ticket_type"].choices = [(TicketType.INCIDENT, "Incident")]
+        ticket_type = self.fields["ticket_type"]
+        if not user.has_perm("servicedesk.work_tickets") and isinstance(ticket_type, forms.ChoiceField):
+            ticket_type.choices = [(TicketType.INCIDENT, "Incident")]
         self.style()
 
 
@@ -320,6 +321,16 @@ class ScheduleForm(Styled, forms.Form):
         data["subdivision"] = data.get("subdivision", "").strip().upper()
         return data
 
+    def weekdays(self) -> list[forms.BoundField]:
+        """The working-hours fields, Monday to Sunday."""
+        return [self[day] for day in WEEKDAYS]
+
+    def service_fields(self) -> dict:
+        """The schedule's fields for schedule_create / schedule_update (a blank slug: from the name on
+        creation, unchanged on an edit)."""
+        slug = self.cleaned_data["slug"]
+        return {**self.values(), **({"slug": slug} if slug else {})}
+
     def values(self) -> dict:
         """The schedule's fields for the service functions."""
         d = self.cleaned_data
@@ -392,6 +403,10 @@ class SlaDefinitionForm(Styled, forms.Form):
         d = dict(self.cleaned_data)
         d["target_seconds"] = int(d.pop("target_hours") * 3600)
         return d
+
+    def service_fields(self) -> dict:
+        """The definition's fields for sla_definition_create / sla_definition_update."""
+        return self.values()
 
 
 class PriorityMatrixForm(Styled, forms.Form):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from bimodal.core.calendars import add_business_time, business_seconds_between
+from bimodal.core.calendars import Schedule, add_business_time, business_seconds_between
+from bimodal.servicedesk.models import SlaDefinition, SlaInstance, Ticket
 
 
-def match_definitions(ticket, definitions) -> dict[str, object]:
+def match_definitions(ticket: Ticket, definitions: Iterable[SlaDefinition]) -> dict[str, SlaDefinition]:
     """For each target (response, resolution) the most specific active definition matching the ticket."""
-    chosen: dict[str, object] = {}
+    chosen: dict[str, SlaDefinition] = {}
     for definition in definitions:
         if not definition.matches(ticket):
             continue
@@ -19,7 +21,7 @@ def match_definitions(ticket, definitions) -> dict[str, object]:
     return chosen
 
 
-def elapsed_seconds(instance, now: datetime, schedule=None) -> float:
+def elapsed_seconds(instance: SlaInstance, now: datetime, schedule: Schedule | None = None) -> float:
     """Business seconds the clock has run up to `now`."""
     if instance.running_since is None:
         return instance.elapsed_seconds
@@ -27,7 +29,7 @@ def elapsed_seconds(instance, now: datetime, schedule=None) -> float:
     return instance.elapsed_seconds + business_seconds_between(schedule, instance.running_since, now)
 
 
-def due_from(instance, schedule=None) -> datetime | None:
+def due_from(instance: SlaInstance, schedule: Schedule | None = None) -> datetime | None:
     """When a running clock reaches its target (None while paused or stopped)."""
     if instance.running_since is None:
         return None

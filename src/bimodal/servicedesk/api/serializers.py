@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bimodal.changes.models import Change
@@ -9,7 +11,7 @@ from bimodal.core.api.serializers import RestrictedSlugRelatedField, TeamRefSeri
 from bimodal.core.models import Notification, Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
-from bimodal.servicedesk.choices import Approver, Level, Priority, TicketStatus, TicketType
+from bimodal.servicedesk.choices import Approver, Department, Level, Priority, TicketStatus, TicketType
 from bimodal.servicedesk.models import (
     CatalogueItem,
     Category,
@@ -18,6 +20,12 @@ from bimodal.servicedesk.models import (
     SupportSchedule,
     Ticket,
     TicketComment,
+)
+from bimodal.servicedesk.services import (
+    CATALOGUE_ITEM_FIELDS,
+    SCHEDULE_FIELDS,
+    SLA_DEFINITION_FIELDS,
+    TICKET_FIELDS,
 )
 
 
@@ -100,7 +108,7 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
 
 
-class TicketWriteSerializer(serializers.Serializer):
+class TicketWriteSerializer(serializers.ModelSerializer):
     """Open a ticket."""
 
     ticket_type = serializers.ChoiceField(choices=[TicketType.INCIDENT, TicketType.PROBLEM])
@@ -113,6 +121,10 @@ class TicketWriteSerializer(serializers.Serializer):
         slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
     )
     major_incident = serializers.BooleanField(default=False)
+
+    class Meta:
+        model = Ticket
+        fields = list(TICKET_FIELDS)
 
 
 class TicketTransitionSerializer(serializers.Serializer):
@@ -175,12 +187,12 @@ class CatalogueItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class CatalogueItemWriteSerializer(serializers.Serializer):
+class CatalogueItemWriteSerializer(serializers.ModelSerializer):
     """Create or change a catalogue item (its form schema and tasks are checked by the model: 400 per field)."""
 
     name = serializers.CharField(max_length=160)
     slug = serializers.SlugField(max_length=160, required=False, allow_blank=True)
-    department = serializers.ChoiceField(choices=CatalogueItem._meta.get_field("department").choices)
+    department = serializers.ChoiceField(choices=Department.choices)
     description = serializers.CharField(required=False, allow_blank=True)
     form_schema = serializers.JSONField(required=False, help_text="List of field specifications.")
     service = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all())
@@ -194,6 +206,10 @@ class CatalogueItemWriteSerializer(serializers.Serializer):
     task_templates = serializers.JSONField(required=False, help_text='[{"title": …, "group": team slug}]')
     active = serializers.BooleanField(required=False)
 
+    class Meta:
+        model = CatalogueItem
+        fields = list(CATALOGUE_ITEM_FIELDS)
+
 
 class SupportScheduleSerializer(serializers.ModelSerializer):
     """A support schedule: hours per weekday ({"mon": [["09:00", "17:00"]]}), zone, holidays, closures."""
@@ -204,7 +220,7 @@ class SupportScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupportSchedule
-        fields = ["slug", "name", "time_zone", "always_on", "hours", "country", "subdivision", "closures"]
+        fields = list(SCHEDULE_FIELDS)
 
 
 class SlaDefinitionSerializer(serializers.ModelSerializer):
@@ -233,25 +249,18 @@ class SlaDefinitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SlaDefinition
-        fields = [
-            "id",
-            "name",
-            "target",
-            "ticket_type",
-            "priority",
-            "mode",
-            "catalogue_item",
-            "target_seconds",
-            "schedule",
-            "pause_statuses",
-            "warning_thresholds",
-            "escalation_team",
-            "raise_priority_on_breach",
-            "active",
-        ]
+        fields = ["id", *SLA_DEFINITION_FIELDS]
         read_only_fields = ["id"]
         # Uniqueness is checked by the service's full_clean (one 400 path, nothing written).
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
+
+
+class SlaDefinitionWriteSerializer(SlaDefinitionSerializer):
+    """Create or change an SLA definition: the fields of SlaDefinitionSerializer that a person sets."""
+
+    class Meta(SlaDefinitionSerializer.Meta):
+        fields = list(SLA_DEFINITION_FIELDS)
+        read_only_fields = []
 
 
 class PriorityCellSerializer(serializers.Serializer):
@@ -277,7 +286,10 @@ class ChangeLinkSerializer(serializers.Serializer):
 class CatalogueRequestSerializer(serializers.Serializer):
     """Answers to a catalogue item's form (validated against its schema by the service)."""
 
-    data = serializers.DictField(child=serializers.JSONField(), help_text="Field name → value.")
+    # The metaclass takes declared fields off the class, so this does not hide Serializer.data.
+    data = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(), help_text="Field name → value."
+    )
     title = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -187,7 +187,7 @@ class SlaDefinitionViewSet(
     """SLA definitions (administrators write; agents read)."""
 
     serializer_class = s.SlaDefinitionSerializer
-    write_serializer_class = s.SlaDefinitionSerializer
+    write_serializer_class = s.SlaDefinitionWriteSerializer
     ordering_fields = ["target", "name"]
     filterset_fields = ["target", "active"]
 

@@ -44,6 +44,9 @@ class SupportSchedule(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("servicedesk:admin_schedule", args=[self.slug])
+
     def as_schedule(self) -> Schedule:
         """The calendar value the arithmetic works on."""
         if self.always_on:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from bimodal.core.models import TimeStampedModel
@@ -49,6 +50,9 @@ class SlaDefinition(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("servicedesk:admin_definition", args=[self.pk])
 
     def clean(self):
 

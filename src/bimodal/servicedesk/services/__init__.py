@@ -5,6 +5,9 @@ import from here, not from the modules."""
 from __future__ import annotations
 
 from bimodal.servicedesk.services.admin import (
+    CATALOGUE_ITEM_FIELDS,
+    SCHEDULE_FIELDS,
+    SLA_DEFINITION_FIELDS,
     catalogue_item_create,
     catalogue_item_update,
     priority_matrix,
@@ -46,6 +49,7 @@ from bimodal.servicedesk.services.sla_clocks import (
     sla_supplier_release,
 )
 from bimodal.servicedesk.services.tickets import (
+    TICKET_FIELDS,
     problem_mark_known_error,
     ticket_assign,
     ticket_attach,
@@ -60,9 +64,13 @@ from bimodal.servicedesk.services.tickets import (
 
 __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
+    "CATALOGUE_ITEM_FIELDS",
     "MAX_ATTACHMENT_BYTES",
     "PRIORITY_UP",
+    "SCHEDULE_FIELDS",
     "SEVERITY",
+    "SLA_DEFINITION_FIELDS",
+    "TICKET_FIELDS",
     "_approvers",
     "alertmanager_ingest",
     "alertmanager_secret",

@@ -32,7 +32,7 @@ ALLOWED_ATTACHMENT_TYPES = {
     "application/json",
     "application/zip",
 }
-PRIORITY_UP = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Priority.P1}
+PRIORITY_UP: dict[str, str] = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Priority.P1}
 
 
 def priority_for(impact: int, urgency: int) -> str:

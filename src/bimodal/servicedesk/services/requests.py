@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,7 +44,12 @@ from bimodal.servicedesk.services.tickets import (
 
 @transaction.atomic
 def request_submit(
-    *, actor: User, item: CatalogueItem, data: dict, title: str = "", opened_at: datetime | None = None
+    *,
+    actor: User,
+    item: CatalogueItem,
+    data: dict[str, Any],
+    title: str = "",
+    opened_at: datetime | None = None,
 ) -> Ticket:
     """Request a catalogue item: answers validated against its form; approval and fulfilment tasks follow."""
     require_object(actor, "view", item)
@@ -78,15 +84,23 @@ def request_submit(
     return ticket
 
 
-def _approvers(ticket: Ticket) -> list[User]:
+def _catalogue_item(ticket: Ticket) -> CatalogueItem:
+    """The item a request was raised from (every request has one)."""
     item = ticket.catalogue_item
+    if item is None:
+        raise ValidationError({"catalogue_item": f"{ticket.number} was not raised from the catalogue."})
+    return item
+
+
+def _approvers(ticket: Ticket) -> list[User]:
+    item = _catalogue_item(ticket)
     if item.approver == Approver.MANAGER:
         return [ticket.requester.manager] if ticket.requester.manager else []
     return list(User.objects.filter(groups__name=item.approver_role, is_active=True))
 
 
 def _create_tasks(ticket: Ticket) -> None:
-    item = ticket.catalogue_item
+    item = _catalogue_item(ticket)
     teams = {t.slug: t for t in Team.objects.filter(slug__in=[s.get("group") for s in item.task_templates])}
     for order, spec in enumerate(item.task_templates):
         task = FulfilmentTask(

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bimodal.core import audit
 from bimodal.core.calendars import Timeline
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import Team, User
+from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     notify,
 )
@@ -41,7 +42,7 @@ from bimodal.servicedesk.services.base import (
 # --- SLA clocks ----------------------------------------------------------------------------------------
 
 
-def _definitions():
+def _definitions() -> QuerySet[SlaDefinition]:
     """The end-to-end definitions (a supplier contract's definitions are matched only for its clocks)."""
     return SlaDefinition.objects.filter(active=True, contract_target__isnull=True).select_related("schedule")
 
@@ -140,7 +141,7 @@ def sla_on_status(*, ticket: Ticket, old: str, new: str, now: datetime) -> None:
 def sla_rematch(*, ticket: Ticket, now: datetime) -> None:
     """After a priority change: move open clocks to the definition that now matches, keeping elapsed time."""
     matched = sla.match_definitions(ticket, _definitions())
-    by_contract: dict[int, dict] = {}
+    by_contract: dict[int, dict[str, SlaDefinition]] = {}
     for instance in ticket.sla_instances.select_related(
         "definition__schedule", "definition__contract_target"
     ):
@@ -179,7 +180,7 @@ def _holder_supplier(ticket: Ticket) -> int | None:
     return Team.objects.filter(pk=ticket.assignment_group_id).values_list("supplier_id", flat=True).first()
 
 
-def _contract_definitions(contract_id: int):
+def _contract_definitions(contract_id: int) -> QuerySet[SlaDefinition]:
     return SlaDefinition.objects.filter(active=True, contract_target__contract_id=contract_id).select_related(
         "schedule"
     )
@@ -198,13 +199,19 @@ def _check_supplier_cover(ticket: Ticket, group: Team, *, at: datetime) -> None:
 
 
 def _handoff(
-    ticket: Ticket, *, old_group: Team | None, new_group: Team, actor, now: datetime, reason: str = ""
+    ticket: Ticket,
+    *,
+    old_group: Team | None,
+    new_group: Team,
+    actor: Actor,
+    now: datetime,
+    reason: str = "",
 ) -> TicketHandoff:
     """Record the ticket passing between parties and move the suppliers' contracted clocks with it."""
     handoff = TicketHandoff.objects.create(
         ticket=ticket,
         at=now,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if isinstance(actor, User) else None,
         from_team=old_group,
         to_team=new_group,
         from_supplier_id=old_group.supplier_id if old_group else None,
@@ -272,7 +279,9 @@ def sla_supplier_accept(*, ticket: Ticket, supplier_id: int, now: datetime) -> N
         _stop(instance, now=now)
 
 
-def _supplier_clock_on_status(instance: SlaInstance, *, holds: bool, old: str, new: str, now: datetime):
+def _supplier_clock_on_status(
+    instance: SlaInstance, *, holds: bool, old: str, new: str, now: datetime
+) -> None:
     """A supplier's clock follows the status only while the supplier holds the ticket.
 
     Resolved while another party holds it: the clock is cancelled (not the supplier's to resolve) unless
@@ -321,8 +330,9 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
 
     for group in by_schedule.values():
         schedule = group[0].definition.schedule.as_schedule()
-        since = np.array([i.running_since.timestamp() for i in group])
-        timeline = Timeline(schedule, min(i.running_since for i in group), now)
+        starts = [i.running_since for i in group if i.running_since is not None]
+        since = np.array([start.timestamp() for start in starts])
+        timeline = Timeline(schedule, min(starts), now)
         elapsed = timeline.between(since, now.timestamp())
         for instance, extra in zip(group, elapsed.tolist(), strict=True):
             instance.computed_elapsed = instance.elapsed_seconds + extra
@@ -358,13 +368,14 @@ def sla_escalate(
         with transaction.atomic():
             escalation = SlaEscalation.objects.create(instance=instance, threshold=threshold, created_at=now)
             recipients: list[User] = [ticket.assignee] if ticket.assignee else []
-            if ticket.assignment_group_id and not recipients:
+            if ticket.assignment_group_id and not recipients and ticket.assignment_group is not None:
                 recipients += list(ticket.assignment_group.members.all())
             breach = threshold >= 100
-            if breach and definition.escalation_team_id:
-                recipients += list(definition.escalation_team.members.all())
-                if definition.escalation_team.lead:
-                    recipients.append(definition.escalation_team.lead)
+            escalation_team = definition.escalation_team if breach and definition.escalation_team_id else None
+            if escalation_team is not None:
+                recipients += list(escalation_team.members.all())
+                if escalation_team.lead:
+                    recipients.append(escalation_team.lead)
             what = "breached" if breach else f"at {threshold}%"
             subject = (
                 f"SLA {what}: {ticket.number} {instance.get_target_display().lower()} ({ticket.priority})"
@@ -388,20 +399,15 @@ def sla_escalate(
             current = (
                 Ticket.objects.filter(pk=ticket.pk).values_list("assignment_group_id", flat=True).first()
             )
-            if (
-                breach
-                and definition.escalation_team_id
-                and not ticket.assignee_id
-                and current != definition.escalation_team_id
-            ):
+            if escalation_team is not None and not ticket.assignee_id and current != escalation_team.pk:
                 old_group = Team.objects.filter(pk=current).first() if current else None
-                Ticket.objects.filter(pk=ticket.pk).update(assignment_group=definition.escalation_team)
-                ticket.assignment_group = definition.escalation_team
-                _event(ticket, "assigned", f"Escalated to {definition.escalation_team}", at=now)
+                Ticket.objects.filter(pk=ticket.pk).update(assignment_group=escalation_team)
+                ticket.assignment_group = escalation_team
+                _event(ticket, "assigned", f"Escalated to {escalation_team}", at=now)
                 _handoff(
                     ticket,
                     old_group=old_group,
-                    new_group=definition.escalation_team,
+                    new_group=escalation_team,
                     actor=None,
                     now=now,
                     reason="SLA breach escalation",

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from bimodal.changes.models import Change
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     notify,
     require_object,
     require_perm,
@@ -22,6 +28,7 @@ from bimodal.core.services import (
 )
 from bimodal.core.transitions import record_ticket, record_ticket_assigned
 from bimodal.core.verbs import AuditVerb
+from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import (
     PREFIX,
     RESPONDED_STATUSES,
@@ -33,6 +40,7 @@ from bimodal.servicedesk.choices import (
 )
 from bimodal.servicedesk.models import (
     CatalogueItem,
+    Category,
     Ticket,
     TicketAttachment,
     TicketComment,
@@ -54,6 +62,19 @@ from bimodal.servicedesk.services.sla_clocks import (
     sla_supplier_accept,
 )
 
+# The fields a person sets when opening a ticket, named once: the write serializer's fields and the form's
+# (ticket_create also takes the fields that the desk itself sets: requester, catalogue item, alert key …).
+TICKET_FIELDS: Final = (
+    "ticket_type",
+    "title",
+    "description",
+    "service",
+    "impact",
+    "urgency",
+    "category",
+    "major_incident",
+)
+
 # --- tickets ---------------------------------------------------------------------------------------
 
 
@@ -63,17 +84,17 @@ def ticket_create(
     actor: User,
     ticket_type: str,
     title: str,
-    service,
+    service: Service,
     description: str = "",
     impact: int = Level.LOW,
     urgency: int = Level.LOW,
-    category=None,
+    category: Category | None = None,
     assignment_group: Team | None = None,
     assignee: User | None = None,
     requester: User | None = None,
     major_incident: bool = False,
     catalogue_item: CatalogueItem | None = None,
-    request_data: dict | None = None,
+    request_data: dict[str, Any] | None = None,
     alert_group_key: str | None = None,
     opened_at: datetime | None = None,
 ) -> Ticket:
@@ -117,14 +138,15 @@ def ticket_create(
         ticket, "opened", f"Opened by {actor} ({ticket.get_priority_display()})", actor=actor, at=opened_at
     )
     sla_start(ticket=ticket, now=opened_at)
-    if ticket.assignment_group_id:
-        _handoff(ticket, old_group=None, new_group=ticket.assignment_group, actor=actor, now=opened_at)
-        if ticket.assignee_id and ticket.assignment_group.supplier_id:
-            sla_supplier_accept(ticket=ticket, supplier_id=ticket.assignment_group.supplier_id, now=opened_at)
+    group = ticket.assignment_group
+    if group is not None:
+        _handoff(ticket, old_group=None, new_group=group, actor=actor, now=opened_at)
+        if ticket.assignee_id and group.supplier_id:
+            sla_supplier_accept(ticket=ticket, supplier_id=group.supplier_id, now=opened_at)
     if major_incident:
         _event(ticket, "major", "Declared a major incident", actor=actor, at=opened_at)
-    if ticket.assignment_group_id:
-        recipients = [ticket.assignee] if ticket.assignee else list(ticket.assignment_group.members.all())
+    if group is not None:
+        recipients = [ticket.assignee] if ticket.assignee else list(group.members.all())
         notify(
             recipients=recipients,
             subject=f"New ticket {ticket.number}: {title}",
@@ -133,7 +155,9 @@ def ticket_create(
     return ticket
 
 
-def _set_status(ticket: Ticket, status: str, *, actor, now: datetime, reason: str = "", **extra) -> Ticket:
+def _set_status(
+    ticket: Ticket, status: str, *, actor: User, now: datetime, reason: str = "", **extra: Any
+) -> Ticket:
     """Move a ticket along an allowed transition, stamping times and updating its SLA clocks."""
     old = ticket.status
     if status not in TRANSITIONS.get(old, set()):
@@ -193,7 +217,7 @@ def ticket_transition(
         _require_work(actor, ticket)
     if ticket.status == TicketStatus.AWAITING_APPROVAL:
         raise ValidationError({"status": "The request is awaiting approval."})
-    extra = {}
+    extra: dict[str, Any] = {}
     if status == TicketStatus.RESOLVED:
         if not (resolution or ticket.resolution).strip():
             raise ValidationError({"resolution": "Say how it was resolved."})
@@ -261,25 +285,23 @@ def ticket_classify(
     *,
     actor: User,
     ticket: Ticket,
-    impact: int | None = None,
-    urgency: int | None = None,
-    category=None,
-    major_incident: bool | None = None,
+    impact: int | NotGiven = UNSET,
+    urgency: int | NotGiven = UNSET,
+    category: Category | NotGiven | None = UNSET,
+    major_incident: bool | NotGiven = UNSET,
     reason: str = "",
     now: datetime | None = None,
 ) -> Ticket:
-    """Change impact, urgency (so priority), category or the major-incident flag; SLA clocks re-match."""
+    """Change the given impact, urgency (so priority), category (None clears it) or major-incident flag;
+    SLA clocks re-match."""
     _require_work(actor, ticket)
     now = now or timezone.now()
-    impact = impact or ticket.impact
-    urgency = urgency or ticket.urgency
-    fields = {"impact": impact, "urgency": urgency, "priority": priority_for(impact, urgency)}
-    if category is not None:
-        fields["category"] = category
-    if major_incident is not None:
-        if ticket.ticket_type != TicketType.INCIDENT and major_incident:
-            raise ValidationError({"major_incident": "Only incidents can be major incidents."})
-        fields["major_incident"] = major_incident
+    impact = ticket.impact if impact is UNSET else impact
+    urgency = ticket.urgency if urgency is UNSET else urgency
+    fields = given(category=category, major_incident=major_incident)
+    fields.update(impact=impact, urgency=urgency, priority=priority_for(impact, urgency))
+    if major_incident is True and ticket.ticket_type != TicketType.INCIDENT:
+        raise ValidationError({"major_incident": "Only incidents can be major incidents."})
     old_priority = ticket.priority
     ticket = update_audited(ticket, actor=actor, fields=fields, reason=reason, verb=AuditVerb.TICKET_CLASSIFY)
     if ticket.priority != old_priority:
@@ -316,19 +338,20 @@ def ticket_comment(*, actor: User, ticket: Ticket, body: str, internal: bool = F
 
 
 @transaction.atomic
-def ticket_attach(*, actor: User, ticket: Ticket, upload) -> TicketAttachment:
+def ticket_attach(*, actor: User, ticket: Ticket, upload: UploadedFile[Any]) -> TicketAttachment:
     """Attach a file (size and type limited), stored through Django's storage API."""
     require_object(actor, "view", ticket)
     if ticket.requester_id != actor.pk:
         _require_work(actor, ticket)
-    if upload.size > MAX_ATTACHMENT_BYTES:
+    size = upload.size or 0
+    if size > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"file": f"Files may be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."})
     content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip()
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
         raise ValidationError({"file": f"Files of type {content_type or 'unknown'} are not accepted."})
-    name = os.path.basename(upload.name)[:200]
+    name = os.path.basename(upload.name or "")[:200]
     attachment = TicketAttachment(
-        ticket=ticket, file=upload, name=name, content_type=content_type, size=upload.size, uploaded_by=actor
+        ticket=ticket, file=upload, name=name, content_type=content_type, size=size, uploaded_by=actor
     )
     attachment.full_clean()
     attachment.save()
@@ -392,7 +415,7 @@ def problem_mark_known_error(*, actor: User, problem: Ticket, workaround: str) -
 
 
 @transaction.atomic
-def ticket_link_change(*, actor: User, ticket: Ticket, change) -> Ticket:
+def ticket_link_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket:
     """Relate an incident (or problem) to a change record the actor may see."""
     _require_work(actor, ticket)
     require_object(actor, "view", change)
@@ -412,7 +435,7 @@ def ticket_link_change(*, actor: User, ticket: Ticket, change) -> Ticket:
 
 
 @transaction.atomic
-def ticket_unlink_change(*, actor: User, ticket: Ticket, change) -> Ticket:
+def ticket_unlink_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket:
     """Remove the relation between a ticket and a change."""
     _require_work(actor, ticket)
     if not ticket.changes.filter(pk=change.pk).exists():

@@ -3,13 +3,15 @@ through the audited services)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from bimodal.core.calendars import WEEKDAYS
 from bimodal.core.forms import apply_validation_error
+from bimodal.core.generic import ObjectEditView
 from bimodal.core.permissions import get_restricted_object
 from bimodal.servicedesk import selectors, services
 from bimodal.servicedesk.choices import Level
@@ -119,66 +121,42 @@ def admin_item(request, slug: str | None = None):
     return _admin_render(request, "servicedesk/admin/item_form.html", context, status=status)
 
 
-@login_required
-def admin_schedule(request, slug: str | None = None):
-    """Create or edit a support schedule."""
-    schedule = None
-    if slug is not None:
-        schedule = get_restricted_object(SupportSchedule.objects.all(), request.user, "change", slug=slug)
-        _require(request, "servicedesk.change_supportschedule")
-    else:
-        _require(request, "servicedesk.add_supportschedule")
-    form = ScheduleForm(
-        request.POST or None,
-        initial=ScheduleForm.initial_for(schedule) if schedule else {"time_zone": "Europe/London"},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            values = form.values()
-            if schedule is None:
-                schedule = services.schedule_create(
-                    actor=request.user, slug=form.cleaned_data["slug"], **values
-                )
-            else:
-                schedule = services.schedule_update(actor=request.user, schedule=schedule, **values)
-            messages.success(request, f"Saved {schedule.name}.")
-            return redirect("servicedesk:admin_schedule", slug=schedule.slug)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-    status = 400 if request.method == "POST" else 200
-    context = {"schedule": schedule, "form": form, "weekdays": [form[d] for d in WEEKDAYS]}
-    return _admin_render(request, "servicedesk/admin/schedule_form.html", context, status=status)
+class ScheduleEdit(ObjectEditView):
+    """Create or edit a support schedule (schedule_create / schedule_update)."""
+
+    model = SupportSchedule
+    area = "servicedesk"
+    lookup_field = "slug"
+    context_object_name = "schedule"
+    form_class = ScheduleForm
+    template_name = "servicedesk/admin/schedule_form.html"
+    create_service = services.schedule_create
+    update_service = services.schedule_update
+
+    def initial(self, obj: Any) -> dict[str, Any]:
+        return ScheduleForm.initial_for(obj) if obj is not None else {"time_zone": "Europe/London"}
 
 
-@login_required
-def admin_definition(request, pk: int | None = None):
-    """Create or edit an SLA definition."""
-    definition = None
-    if pk is not None:
-        definition = get_restricted_object(SlaDefinition.objects.all(), request.user, "change", pk=pk)
-        _require(request, "servicedesk.change_sladefinition")
-    else:
-        _require(request, "servicedesk.add_sladefinition")
-    initial = (
-        SlaDefinitionForm.initial_for(definition) if definition else {"warning_thresholds": "50, 75, 90"}
-    )
-    form = SlaDefinitionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            values = form.values()
-            if definition is None:
-                definition = services.sla_definition_create(actor=request.user, **values)
-            else:
-                definition = services.sla_definition_update(
-                    actor=request.user, definition=definition, **values
-                )
-            messages.success(request, f"Saved {definition.name}.")
-            return redirect("servicedesk:admin_definition", pk=definition.pk)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-    status = 400 if request.method == "POST" else 200
-    context = {"definition": definition, "form": form}
-    return _admin_render(request, "servicedesk/admin/definition_form.html", context, status=status)
+admin_schedule = ScheduleEdit.as_view()
+
+
+class DefinitionEdit(ObjectEditView):
+    """Create or edit an SLA definition (sla_definition_create / sla_definition_update)."""
+
+    model = SlaDefinition
+    area = "servicedesk"
+    lookup_field = "pk"
+    context_object_name = "definition"
+    form_class = SlaDefinitionForm
+    template_name = "servicedesk/admin/definition_form.html"
+    create_service = services.sla_definition_create
+    update_service = services.sla_definition_update
+
+    def initial(self, obj: Any) -> dict[str, Any]:
+        return SlaDefinitionForm.initial_for(obj) if obj is not None else {"warning_thresholds": "50, 75, 90"}
+
+
+admin_definition = DefinitionEdit.as_view()
 
 
 @login_required

@@ -50,8 +50,8 @@ def catalogue_request(request, slug: str):
                         form.add_error(None, errors)
             else:
                 form.add_error(None, exc.messages)
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "form-control")
+    for form_field in form.fields.values():
+        form_field.widget.attrs.setdefault("class", "form-control")
     status = 400 if request.method == "POST" else 200
     return render(
         request,

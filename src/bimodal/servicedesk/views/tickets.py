@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -77,10 +79,11 @@ def ticket_detail(request, number: str):
         patch_vary_headers(response, ("HX-Request",))
         return response
     changes = selectors.ticket_changes(ticket, user=user)
-    timeline = sorted(
-        [*ticket.events.select_related("actor"), *selectors.ticket_comments(ticket, user=user)],
-        key=lambda e: getattr(e, "at", None) or e.created_at,
-    )
+    entries: list[Any] = [
+        *ticket.events.select_related("actor"),
+        *selectors.ticket_comments(ticket, user=user),
+    ]
+    timeline = sorted(entries, key=lambda e: getattr(e, "at", None) or e.created_at)
     approvers = (
         services._approvers(ticket) if ticket.catalogue_item_id and ticket.approval == "pending" else []
     )

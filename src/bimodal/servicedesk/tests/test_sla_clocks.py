@@ -1,0 +1,276 @@
+"""SLA clocks on tickets: start, pause and resume over weekends and holidays, stop, cancel, the periodic
+check, breaches and escalations (times are given to the services, so nothing depends on the day)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bimodal.core.calendars import business_seconds_between
+from bimodal.core.models import AuditEntry
+from bimodal.portfolio.tests.factories import mode
+from bimodal.servicedesk import services as sd
+from bimodal.servicedesk import sla
+from bimodal.servicedesk.models import (
+    SlaDefinition,
+    SlaEscalation,
+    SlaInstance,
+    SlaPause,
+    Ticket,
+    TicketHandoff,
+)
+from bimodal.servicedesk.tests.factories import (
+    CatalogueItemFactory,
+    ScheduleFactory,
+    SlaDefinitionFactory,
+    world,
+)
+
+LONDON = ZoneInfo("Europe/London")
+H = 3600
+pytestmark = pytest.mark.django_db
+
+
+def at(*args):
+    return datetime(*args, tzinfo=LONDON)
+
+
+@pytest.fixture
+def w(make_user):
+    return world(make_user)
+
+
+def incident(w, opened, **kw):
+    fields = {"impact": 2, "urgency": 2, "assignment_group": w["desk"], **kw}
+    return sd.ticket_create(
+        actor=w["agent"],
+        ticket_type="incident",
+        title="Broken",
+        service=w["service"],
+        opened_at=opened,
+        **fields,
+    )
+
+
+def move(w, ticket, status, now, **kw):
+    return sd.ticket_transition(actor=w["agent"], ticket=ticket, status=status, now=now, **kw)
+
+
+def test_two_pauses_bank_the_time_between_them(w):
+    SlaDefinitionFactory(target_seconds=8 * H)
+    ticket = incident(w, at(2025, 3, 4, 9))
+    ticket = move(w, ticket, "in_progress", at(2025, 3, 4, 9, 30))
+    ticket = move(w, ticket, "awaiting_customer", at(2025, 3, 4, 10))  # 1 h
+    ticket = move(w, ticket, "in_progress", at(2025, 3, 4, 14))
+    ticket = move(w, ticket, "awaiting_customer", at(2025, 3, 4, 15))  # + 1 h
+    clock = ticket.sla_instances.get()
+    assert (clock.state, clock.elapsed_seconds, clock.due_at) == ("paused", 2 * H, None)
+    pauses = list(SlaPause.objects.filter(instance=clock).values_list("started_at", "ended_at", "reason"))
+    assert pauses == [
+        (at(2025, 3, 4, 10), at(2025, 3, 4, 14), "awaiting_customer"),
+        (at(2025, 3, 4, 15), None, "awaiting_customer"),
+    ]
+
+
+def test_a_pause_over_the_weekend_moves_the_due_time(w):
+    SlaDefinitionFactory(target_seconds=8 * H)
+    ticket = incident(w, at(2025, 3, 7, 9))  # Friday
+    ticket = move(w, ticket, "awaiting_customer", at(2025, 3, 7, 12))  # 3 h used
+    ticket = move(w, ticket, "in_progress", at(2025, 3, 10, 11))  # Monday 11:00, 5 h left
+    clock = ticket.sla_instances.get()
+    assert (clock.state, clock.running_since, clock.due_at) == (
+        "running",
+        at(2025, 3, 10, 11),
+        at(2025, 3, 10, 16),
+    )
+
+
+def test_a_pause_over_the_easter_holidays(w):
+    SlaDefinitionFactory(target_seconds=8 * H)
+    ticket = incident(w, at(2025, 4, 17, 9))  # Thursday before Good Friday
+    ticket = move(w, ticket, "awaiting_customer", at(2025, 4, 17, 11))
+    # Resumed on Easter Monday (a bank holiday): the clock runs again only on Tuesday at 09:00.
+    ticket = move(w, ticket, "in_progress", at(2025, 4, 21, 10))
+    clock = ticket.sla_instances.get()
+    assert clock.due_at == at(2025, 4, 22, 15)
+
+
+def test_resolving_in_time_meets_the_clock(w):
+    SlaDefinitionFactory(target_seconds=16 * H)
+    ticket = incident(w, at(2025, 3, 4, 9))
+    ticket = move(w, ticket, "in_progress", at(2025, 3, 4, 10))
+    ticket = move(w, ticket, "resolved", at(2025, 3, 5, 10), resolution="Rebooted")
+    clock = ticket.sla_instances.get()
+    # Tuesday 09:00-17:00 and Wednesday 09:00-10:00.
+    assert (clock.state, clock.elapsed_seconds, clock.stopped_at) == ("met", 9 * H, at(2025, 3, 5, 10))
+
+
+def test_cancelling_cancels_the_clocks_and_reopening_does_not_restart_them(w):
+    SlaDefinitionFactory(target_seconds=8 * H)
+    SlaDefinitionFactory(target="response", target_seconds=H, name="response")
+    ticket = incident(w, at(2025, 3, 4, 9))
+    ticket = move(w, ticket, "cancelled", at(2025, 3, 4, 9, 20))
+    states = dict(ticket.sla_instances.values_list("target", "state"))
+    assert states == {"response": "cancelled", "resolution": "cancelled"}
+    assert not ticket.events.filter(kind="sla").exists()  # a cancelled clock is not reported met
+
+
+def test_response_pauses_while_awaiting_the_customer_before_pickup(w):
+    SlaDefinitionFactory(target="response", target_seconds=2 * H, name="response")
+    ticket = incident(w, at(2025, 3, 4, 9))
+    ticket = move(w, ticket, "awaiting_customer", at(2025, 3, 4, 10))
+    clock = ticket.sla_instances.get()
+    # Awaiting the customer is a response: the clock stops met after one hour.
+    assert (clock.state, clock.elapsed_seconds) == ("met", H)
+
+
+def test_awaiting_a_supplier_does_not_pause_unless_the_definition_says_so(w):
+    SlaDefinitionFactory(target_seconds=8 * H, name="runs")
+    SlaDefinitionFactory(
+        target_seconds=8 * H, name="pauses", priority="P3", pause_statuses=["awaiting_supplier"]
+    )
+    ticket = incident(w, at(2025, 3, 4, 9))
+    ticket = move(w, ticket, "in_progress", at(2025, 3, 4, 10))
+    ticket = move(w, ticket, "awaiting_supplier", at(2025, 3, 4, 11))
+    clock = ticket.sla_instances.get()
+    assert clock.definition.name == "pauses" and clock.state == "paused"
+    other = incident(w, at(2025, 3, 4, 9), impact=3, urgency=3)  # P4: only "runs" matches
+    other = move(w, other, "in_progress", at(2025, 3, 4, 10))
+    other = move(w, other, "awaiting_supplier", at(2025, 3, 4, 11))
+    clock = other.sla_instances.get()
+    assert clock.definition.name == "runs" and clock.state == "running"
+
+
+def test_inactive_definitions_and_other_modes_do_not_match(w):
+    SlaDefinitionFactory(name="inactive", active=False)
+    SlaDefinitionFactory(name="mode 2 only", mode=mode("mode-2"))
+    assert not incident(w, at(2025, 3, 4, 9)).sla_instances.exists()
+    SlaDefinitionFactory(name="mode 1 only", mode=mode("mode-1"))
+    assert incident(w, at(2025, 3, 4, 9)).sla_instances.get().definition.name == "mode 1 only"
+
+
+def test_a_catalogue_item_definition_times_its_requests(w):
+    item = CatalogueItemFactory(form_schema=[], task_templates=[])
+    SlaDefinitionFactory(name="any request", ticket_type="request")
+    SlaDefinitionFactory(name="this item", ticket_type="request", catalogue_item=item)
+    ticket = sd.request_submit(actor=w["requester"], item=item, data={}, opened_at=at(2025, 3, 4, 9))
+    assert ticket.sla_instances.get().definition.name == "this item"
+
+
+def test_a_request_awaiting_approval_starts_paused(w, make_user):
+    manager = make_user("requester", username="manager")
+    w["requester"].manager = manager
+    w["requester"].save()
+    item = CatalogueItemFactory(form_schema=[], requires_approval=True, approver="manager")
+    SlaDefinitionFactory(ticket_type="request", pause_statuses=["awaiting_approval"])
+    ticket = sd.request_submit(actor=w["requester"], item=item, data={}, opened_at=at(2025, 3, 4, 9))
+    clock = ticket.sla_instances.get()
+    assert (clock.state, clock.elapsed_seconds) == ("paused", 0)
+    ticket = sd.request_decide(actor=manager, ticket=ticket, approve=True, now=at(2025, 3, 5, 10))
+    clock.refresh_from_db()
+    assert (clock.state, clock.due_at) == ("running", at(2025, 3, 6, 10))
+
+
+def test_the_check_marks_a_breach_at_the_due_time(w):
+    SlaDefinitionFactory(target_seconds=2 * H, warning_thresholds=[])
+    ticket = incident(w, at(2025, 3, 4, 9), assignee=w["agent"])
+    assert sd.sla_check(now=at(2025, 3, 4, 10)) == {"running": 1, "breached": 0, "escalations": 0}
+    assert sd.sla_check(now=at(2025, 3, 4, 16)) == {"running": 1, "breached": 1, "escalations": 1}
+    clock = ticket.sla_instances.get()
+    assert (clock.state, clock.breached_at, clock.computed_elapsed) == ("breached", at(2025, 3, 4, 11), 7 * H)
+    assert AuditEntry.objects.filter(verb="sla_escalate").count() == 1
+
+
+def test_the_check_leaves_paused_and_stopped_clocks_alone(w):
+    SlaDefinitionFactory(target_seconds=H)
+    paused = move(w, incident(w, at(2025, 3, 4, 9)), "awaiting_customer", at(2025, 3, 4, 9, 30))
+    resolved = move(w, incident(w, at(2025, 3, 4, 9)), "resolved", at(2025, 3, 4, 9, 45), resolution="ok")
+    assert sd.sla_check(now=at(2025, 3, 6, 9)) == {"running": 0, "breached": 0, "escalations": 0}
+    assert paused.sla_instances.get().state == "paused"
+    assert resolved.sla_instances.get().state == "met"
+
+
+def test_breach_escalates_an_unassigned_ticket_to_the_escalation_team(w):
+    SlaDefinitionFactory(target_seconds=H, warning_thresholds=[], escalation_team=w["other"])
+    ticket = incident(w, at(2025, 3, 4, 9))
+    sd.sla_check(now=at(2025, 3, 4, 11))
+    ticket.refresh_from_db()
+    assert ticket.assignment_group == w["other"]
+    handoff = TicketHandoff.objects.filter(ticket=ticket).order_by("at", "id").last()
+    assert (handoff.from_team, handoff.to_team, handoff.reason) == (
+        w["desk"],
+        w["other"],
+        "SLA breach escalation",
+    )
+
+
+def test_breach_leaves_an_assigned_ticket_with_its_assignee(w):
+    SlaDefinitionFactory(target_seconds=H, warning_thresholds=[], escalation_team=w["other"])
+    ticket = incident(w, at(2025, 3, 4, 9), assignee=w["agent"])
+    sd.sla_check(now=at(2025, 3, 4, 11))
+    ticket.refresh_from_db()
+    assert (ticket.assignment_group, ticket.assignee) == (w["desk"], w["agent"])
+    assert SlaEscalation.objects.get().recipients == sorted({"agent", "otheragent"})
+
+
+def test_priority_is_raised_at_most_to_p1(w):
+    SlaDefinitionFactory(
+        target_seconds=H, warning_thresholds=[], raise_priority_on_breach=True, ticket_type=""
+    )
+    ticket = incident(w, at(2025, 3, 4, 9), impact=1, urgency=1)
+    assert ticket.priority == "P1"
+    sd.sla_check(now=at(2025, 3, 4, 11))
+    assert Ticket.objects.get(pk=ticket.pk).priority == "P1"
+
+
+def test_a_clock_follows_a_schedule_with_working_hours_on_sunday(w):
+    weekend = ScheduleFactory(
+        slug="weekend-desk", hours={"sat": [["10:00", "16:00"]], "sun": [["10:00", "16:00"]]}, country=""
+    )
+    SlaDefinitionFactory(target_seconds=8 * H, schedule=weekend)
+    # Opened on Saturday 29 March 2025 at 12:00: 4 h on Saturday, then Sunday 30 March (the clocks go
+    # forward overnight) from 10:00 BST.
+    ticket = incident(w, at(2025, 3, 29, 12))
+    assert ticket.sla_instances.get().due_at == at(2025, 3, 30, 14)
+
+
+def test_clock_started_now_when_no_time_is_given(w):
+    SlaDefinitionFactory(target_seconds=2 * H)
+    with time_machine.travel(at(2025, 6, 3, 9, 15), tick=False):
+        ticket = sd.ticket_create(
+            actor=w["agent"], ticket_type="incident", title="Now", service=w["service"], impact=2, urgency=2
+        )
+    clock = SlaInstance.objects.get(ticket=ticket)
+    assert (clock.started_at, clock.due_at) == (at(2025, 6, 3, 9, 15), at(2025, 6, 3, 11, 15))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gaps=st.lists(st.integers(min_value=1, max_value=60 * 24 * 4), min_size=1, max_size=6))
+def test_only_the_running_spans_count(w, gaps):
+    """Whatever the pauses, a clock's elapsed time is the business time of the spans it ran."""
+    definition, _ = SlaDefinition.objects.get_or_create(
+        name="property",
+        defaults={
+            "target": "resolution",
+            "target_seconds": 1000 * H,
+            "schedule": ScheduleFactory(),
+            "pause_statuses": ["awaiting_customer"],
+        },
+    )
+    schedule = definition.schedule.as_schedule()
+    start = at(2025, 3, 27, 9)  # the clocks go forward three days later
+    ticket = incident(w, start)
+    times = [start]
+    for gap in gaps:
+        times.append(times[-1] + timedelta(minutes=gap))
+    for n, moment in enumerate(times[1:]):
+        ticket = move(w, ticket, "awaiting_customer" if n % 2 == 0 else "in_progress", moment)
+    end = times[-1] + timedelta(days=2)
+    running = list(zip(times[0::2], [*times[1::2], end], strict=False))
+    expected = sum(business_seconds_between(schedule, a, b) for a, b in running)
+    clock = ticket.sla_instances.get(definition=definition)
+    assert sla.elapsed_seconds(clock, end) == pytest.approx(expected)
+    assert clock.state == ("paused" if len(gaps) % 2 else "running")
