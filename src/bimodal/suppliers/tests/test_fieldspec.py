@@ -37,15 +37,17 @@ def test_supplier_fields_are_named_once():
 
 def test_contact_and_certification_fields_are_named_once():
     assert not spec_mismatches(
-        services.CONTACT_FIELDS, services={services.contact_add: ("supplier",)}, form=forms.ContactForm
+        services.CONTACT_FIELDS,
+        services={services.contact_add: ("supplier",)},
+        serializer=serializers.ContactWriteSerializer,
+        form=forms.ContactForm,
     )
-    assert not serializer_drift(services.CONTACT_FIELDS, serializers.ContactWriteSerializer)
     assert not spec_mismatches(
         services.CERTIFICATION_FIELDS,
         services={services.certification_add: ("supplier",)},
+        serializer=serializers.CertificationWriteSerializer,
         form=forms.CertificationForm,
     )
-    assert not serializer_drift(services.CERTIFICATION_FIELDS, serializers.CertificationWriteSerializer)
 
 
 def test_contract_fields_are_named_once():
@@ -88,6 +90,9 @@ def test_evaluation_and_candidate_fields_are_named_once():
 
 
 def test_a_serializer_that_drifts_is_reported():
-    assert serializer_drift((*services.CONTACT_FIELDS, "mobile"), serializers.ContactWriteSerializer) == [
-        "mobile"
+    assert serializer_drift((*services.SUPPLIER_FIELDS, "mobile"), serializers.SupplierWriteSerializer) == [
+        "categories",
+        "mobile",
+        "relationship_owner",
+        "skills",
     ]
