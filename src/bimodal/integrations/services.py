@@ -8,8 +8,10 @@ copied from the provider and are not (they are many and carry no decision)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,7 +23,16 @@ from bimodal.changes.choices import DeploymentSource, DeploymentStatus, Environm
 from bimodal.changes.models import Deployment
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
-from bimodal.core.services import create_audited, require_object, require_perm, update_audited
+from bimodal.core.models import User
+from bimodal.core.services import (
+    UNSET,
+    NotGiven,
+    create_audited,
+    given,
+    require_object,
+    require_perm,
+    update_audited,
+)
 from bimodal.core.transitions import record_deployment
 from bimodal.core.verbs import AuditVerb
 from bimodal.integrations.choices import (
@@ -31,16 +42,40 @@ from bimodal.integrations.choices import (
     Provider,
 )
 from bimodal.integrations.models import Commit, DeploymentCommit, PullRequest, Repository, WebhookDelivery
-from bimodal.integrations.webhooks import CommitData, DeploymentData, PullRequestData, interpret
+from bimodal.integrations.webhooks import (
+    CommitData,
+    DeploymentData,
+    Interpretation,
+    PullRequestData,
+    interpret,
+)
+from bimodal.portfolio.models import Service
 
 TERMINAL = frozenset({DeploymentStatus.SUCCEEDED, DeploymentStatus.FAILED, DeploymentStatus.ROLLED_BACK})
 # A webhook deployment matches a gate deployment of the same service, environment and commit that is still
 # in progress or was opened this recently.
 GATE_MATCH_WINDOW = timedelta(hours=24)
-PROVIDER_SOURCE = {Provider.GITHUB: DeploymentSource.GITHUB, Provider.GITLAB: DeploymentSource.GITLAB}
+PROVIDER_SOURCE: dict[str, str] = {
+    Provider.GITHUB: DeploymentSource.GITHUB,
+    Provider.GITLAB: DeploymentSource.GITLAB,
+}
 
 
 # --- repositories -----------------------------------------------------------------------------------
+
+# The fields a person sets on a repository's mapping: the form, the API's write serializer and these
+# services' keyword arguments list the same names (tests/test_services.py); the webhook secret is given
+# only on create.
+REPOSITORY_FIELDS: Final = (
+    "provider",
+    "full_name",
+    "external_id",
+    "service",
+    "production_environments",
+    "default_branch",
+    "deploy_workflow",
+    "active",
+)
 
 
 def new_webhook_secret() -> str:
@@ -48,14 +83,14 @@ def new_webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
-def _snapshot(repository: Repository) -> dict:
+def _snapshot(repository: Repository) -> dict[str, Any]:
     """The repository as the audit log keeps it: never the secret itself."""
     data = audit.snapshot(repository)
     data["webhook_secret"] = "(set)" if repository.webhook_secret else ""
     return data
 
 
-def _normalise_environments(names) -> list[str]:
+def _normalise_environments(names: Iterable[object] | None) -> list[str]:
     cleaned = [str(n).strip() for n in (names or []) if str(n).strip()]
     return list(dict.fromkeys(cleaned))
 
@@ -63,12 +98,12 @@ def _normalise_environments(names) -> list[str]:
 @transaction.atomic
 def repository_create(
     *,
-    actor,
+    actor: User,
     provider: str,
     full_name: str,
-    service,
+    service: Service,
     webhook_secret: str = "",
-    production_environments=None,
+    production_environments: Iterable[str] | None = None,
     default_branch: str = "main",
     deploy_workflow: str = "",
     external_id: str = "",
@@ -107,15 +142,37 @@ def repository_create(
 
 
 @transaction.atomic
-def repository_update(*, actor, repository: Repository, reason: str = "", **fields) -> Repository:
-    """Change a repository's mapping (service, environments, branch, deploy workflow, active); the secret
-    changes only through `repository_rotate_secret`."""
+def repository_update(
+    *,
+    actor: User,
+    repository: Repository,
+    reason: str = "",
+    provider: str | NotGiven = UNSET,
+    full_name: str | NotGiven = UNSET,
+    external_id: str | NotGiven = UNSET,
+    service: Service | NotGiven = UNSET,
+    production_environments: Iterable[str] | NotGiven = UNSET,
+    default_branch: str | NotGiven = UNSET,
+    deploy_workflow: str | NotGiven = UNSET,
+    active: bool | NotGiven = UNSET,
+) -> Repository:
+    """Change the given attributes of a repository's mapping (service, environments, branch, deploy workflow,
+    active); the secret changes only through `repository_rotate_secret`."""
     require_object(actor, "change", repository)
-    fields.pop("webhook_secret", None)
-    if "service" in fields:
-        require_object(actor, "view", fields["service"])
-    if "production_environments" in fields:
-        fields["production_environments"] = _normalise_environments(fields["production_environments"])
+    if service is not UNSET:
+        require_object(actor, "view", service)
+    fields = given(
+        provider=provider,
+        full_name=full_name,
+        external_id=external_id,
+        service=service,
+        production_environments=(
+            UNSET if production_environments is UNSET else _normalise_environments(production_environments)
+        ),
+        default_branch=default_branch,
+        deploy_workflow=deploy_workflow,
+        active=active,
+    )
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
     before = _snapshot(repository)
     for name, value in fields.items():
@@ -137,7 +194,9 @@ def repository_update(*, actor, repository: Repository, reason: str = "", **fiel
 
 
 @transaction.atomic
-def repository_rotate_secret(*, actor, repository: Repository, secret: str = "") -> tuple[Repository, str]:
+def repository_rotate_secret(
+    *, actor: User, repository: Repository, secret: str = ""
+) -> tuple[Repository, str]:
     """Give the repository a new webhook secret (generated unless given); returns it, to be shown once."""
     require_object(actor, "change", repository)
     secret = secret or new_webhook_secret()
@@ -244,6 +303,7 @@ def _link_commits(deployment: Deployment, repository: Repository, explicit: list
         ids = [c.pk for c in commits_record(repository=repository, commits=explicit).values()]
     else:
         head = _head_commit(repository, deployment.commit)
+        bound: datetime | None
         if head is not None:
             bound = head.pushed_at or head.authored_at
         else:
@@ -270,7 +330,9 @@ def _link_commits(deployment: Deployment, repository: Repository, explicit: list
     return len(ids)
 
 
-def _existing(*, source: str, external_id: str, service, environment: str, commit: str) -> Deployment | None:
+def _existing(
+    *, source: str, external_id: str, service: Service, environment: str, commit: str
+) -> Deployment | None:
     """The deployment a report is about: the same reporter's id, or else a matching gate deployment."""
     if external_id:
         found = (
@@ -304,8 +366,8 @@ def _existing(*, source: str, external_id: str, service, environment: str, commi
 @transaction.atomic
 def deployment_report(
     *,
-    actor,
-    service,
+    actor: User | None,
+    service: Service,
     source: str,
     environment: str,
     data: DeploymentData,
@@ -347,7 +409,7 @@ def deployment_report(
             record_deployment(deployment, DeploymentStatus.IN_PROGRESS, deployment.status)
         created = True
     else:
-        fields: dict = {}
+        fields: dict[str, Any] = {}
         if existing.source == DeploymentSource.GATE and source != DeploymentSource.GATE:
             if data.external_id and not existing.external_id:
                 fields["external_id"] = f"{source}:{data.external_id}"
@@ -391,7 +453,7 @@ class Receipt:
     delivery: WebhookDelivery | None = None
 
 
-def _apply(interpretation, repository: Repository, provider: str) -> str:
+def _apply(interpretation: Interpretation, repository: Repository, provider: str) -> str:
     """Write what a delivery means; returns the delivery's detail line."""
     parts = []
     if interpretation.commits:
@@ -418,7 +480,29 @@ def _apply(interpretation, repository: Repository, provider: str) -> str:
     return "; ".join(parts)
 
 
-def _record(existing: WebhookDelivery | None, **fields) -> WebhookDelivery:
+def _record(
+    existing: WebhookDelivery | None,
+    *,
+    provider: str,
+    delivery_id: str,
+    event: str,
+    action: str,
+    received_at: datetime,
+    repository: Repository,
+    outcome: str,
+    detail: str,
+) -> WebhookDelivery:
+    """Write the delivery's row: the errored one being redelivered, or a new one."""
+    fields = {
+        "provider": provider,
+        "delivery_id": delivery_id,
+        "event": event,
+        "action": action,
+        "received_at": received_at,
+        "repository": repository,
+        "outcome": outcome,
+        "detail": detail,
+    }
     if existing is not None:
         for name, value in fields.items():
             setattr(existing, name, value)
@@ -428,7 +512,7 @@ def _record(existing: WebhookDelivery | None, **fields) -> WebhookDelivery:
 
 
 def webhook_receive(
-    *, provider: str, repository: Repository, delivery_id: str, event: str, payload: dict
+    *, provider: str, repository: Repository, delivery_id: str, event: str, payload: dict[str, Any]
 ) -> Receipt:
     """Process one authenticated delivery in one transaction and record it.
 
@@ -440,7 +524,7 @@ def webhook_receive(
         return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
     action = str(payload.get("action") or (payload.get("object_attributes") or {}).get("action") or "")[:60]
     now = timezone.now()
-    base = {
+    base: dict[str, Any] = {
         "provider": provider,
         "delivery_id": delivery_id,
         "event": event[:60],

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bimodal.suppliers.choices import PRIORITIES, Criterion
+
+if TYPE_CHECKING:
+    from bimodal.suppliers.models import MspCandidate
 
 HOURS_NEED = {
     "24x7": ("covers_24x7",),
@@ -29,7 +33,7 @@ HOURS_NEED = {
 class CandidateScore:
     """A candidate's per-criterion scores (0–1), weighted total (0–100) and the evidence behind them."""
 
-    candidate: object
+    candidate: MspCandidate
     scores: dict[str, float]
     total: float
     skills_met: list = field(default_factory=list)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from bimodal.changes.choices import DeploymentStatus
 from bimodal.core.api.serializers import ReasonMixin, RestrictedSlugRelatedField
 from bimodal.integrations.models import Commit, PullRequest, Repository, WebhookDelivery
+from bimodal.integrations.services import REPOSITORY_FIELDS
 from bimodal.portfolio.models import Service
 
 
@@ -57,18 +58,7 @@ class RepositoryWriteSerializer(ReasonMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Repository
-        fields = [
-            "provider",
-            "full_name",
-            "external_id",
-            "service",
-            "production_environments",
-            "default_branch",
-            "deploy_workflow",
-            "active",
-            "webhook_secret",
-            "reason",
-        ]
+        fields = [*REPOSITORY_FIELDS, "webhook_secret", "reason"]
 
 
 class RepositoryCreatedSerializer(RepositorySerializer):

@@ -54,6 +54,7 @@ class RepositoryViewSet(
 
     def update_object(self, instance, data):
         reason = data.pop("reason", "")
+        data.pop("webhook_secret", None)  # the secret changes only by rotating it
         return services.repository_update(actor=self.request.user, repository=instance, reason=reason, **data)
 
     @extend_schema(request=None, responses=s.SecretSerializer)

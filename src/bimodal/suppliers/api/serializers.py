@@ -9,7 +9,7 @@ from bimodal.people.models import Skill
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import Priority, SlaTarget
 from bimodal.servicedesk.models import SupportSchedule
-from bimodal.suppliers.choices import ContactRole, ContractStatus, SupplierStatus, SupplierTier
+from bimodal.suppliers.choices import ContractStatus, SupplierStatus, SupplierTier
 from bimodal.suppliers.evaluation import score
 from bimodal.suppliers.models import (
     Contract,
@@ -21,6 +21,7 @@ from bimodal.suppliers.models import (
     SupplierCertification,
     SupplierContact,
 )
+from bimodal.suppliers.services import CERTIFICATION_FIELDS, CONTACT_FIELDS
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -75,14 +76,12 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "role", "email", "phone", "escalation_level"]
 
 
-class ContactWriteSerializer(serializers.Serializer):
-    """Add a contact."""
+class ContactWriteSerializer(serializers.ModelSerializer):
+    """Add a contact (its fields are the model's: CONTACT_FIELDS)."""
 
-    name = serializers.CharField(max_length=120)
-    role = serializers.ChoiceField(choices=ContactRole.choices)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    escalation_level = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    class Meta:
+        model = SupplierContact
+        fields = [*CONTACT_FIELDS]
 
 
 class CertificationSerializer(serializers.ModelSerializer):
@@ -106,15 +105,12 @@ class CertificationSerializer(serializers.ModelSerializer):
         ]
 
 
-class CertificationWriteSerializer(serializers.Serializer):
-    """Record a certification: the standard, issuer, validity and a link to the evidence."""
+class CertificationWriteSerializer(serializers.ModelSerializer):
+    """Record a certification: the standard, issuer, validity and a link to the evidence (CERTIFICATION_FIELDS)."""
 
-    name = serializers.CharField(max_length=120)
-    issuer = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    reference = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    valid_from = serializers.DateField(required=False, allow_null=True)
-    valid_until = serializers.DateField(required=False, allow_null=True)
-    evidence_url = serializers.URLField(required=False, allow_blank=True)
+    class Meta:
+        model = SupplierCertification
+        fields = [*CERTIFICATION_FIELDS]
 
     def validate(self, attrs):
         start, end = attrs.get("valid_from"), attrs.get("valid_until")

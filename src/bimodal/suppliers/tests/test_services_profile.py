@@ -142,9 +142,10 @@ def test_candidate_update_keeps_the_supplier_and_audits(w, ev):
         candidate=candidate,
         annual_cost=Decimal("900"),
         customisation=5,
-        supplier=w["b"],
         reason="revised offer",
     )
+    with pytest.raises(TypeError):  # the supplier of a candidate is not a parameter of the update
+        services.candidate_update(actor=w["gov"], candidate=candidate, supplier=w["b"])  # type: ignore[call-arg]
     candidate.refresh_from_db()
     assert (candidate.annual_cost, candidate.customisation, candidate.supplier) == (
         Decimal("900"),
