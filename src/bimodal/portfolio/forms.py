@@ -10,6 +10,7 @@ from bimodal.core.forms import StyledFormMixin, set_choices
 from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, StepStatus
 from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
+from bimodal.portfolio.services import CRITERION_FIELDS
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -327,7 +328,7 @@ class CriterionForm(StyledFormMixin, forms.ModelForm):
         from bimodal.portfolio.models import Criterion
 
         model = Criterion
-        fields = ["label", "help_text", "dimension", "weight", "mode_weights", "options", "order"]
+        fields = [*CRITERION_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

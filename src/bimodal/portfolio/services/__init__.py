@@ -6,6 +6,7 @@ its modules."""
 from __future__ import annotations
 
 from bimodal.portfolio.services.assessments import (
+    CRITERION_FIELDS,
     assessment_fields,
     assessment_record,
     assessment_record_many,
@@ -55,6 +56,7 @@ from bimodal.portfolio.services.reclassification import (
 )
 
 __all__ = [
+    "CRITERION_FIELDS",
     "DELIVERY_DAYS",
     "DRIFT_MIN_CONFIDENCE",
     "DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES",
