@@ -18,6 +18,8 @@ from bimodal.portfolio.services.assessments import (
     questionnaire_publish,
 )
 from bimodal.portfolio.services.catalogue import (
+    MODE_FIELDS,
+    SERVICE_FIELDS,
     capability_get_or_create,
     dependency_add,
     dependency_remove,
@@ -60,8 +62,10 @@ __all__ = [
     "DELIVERY_DAYS",
     "DRIFT_MIN_CONFIDENCE",
     "DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES",
+    "MODE_FIELDS",
     "PATHWAY_FIELDS",
     "RECLASSIFY_SERVICE",
+    "SERVICE_FIELDS",
     "STEP_FIELDS",
     "assessment_fields",
     "assessment_record",

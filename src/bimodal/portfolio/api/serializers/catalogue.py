@@ -20,6 +20,7 @@ from bimodal.portfolio.models import (
     Service,
     ServiceDependency,
 )
+from bimodal.portfolio.services import MODE_FIELDS, SERVICE_FIELDS
 
 
 class ModeRefSerializer(serializers.ModelSerializer):
@@ -49,26 +50,7 @@ class ModeSerializer(ReasonMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Mode
-        fields = [
-            "key",
-            "name",
-            "short_name",
-            "description",
-            "colour",
-            "order",
-            "change_approval",
-            "release_cadence",
-            "change_windows_required",
-            "standard_changes_preapproved",
-            "deployment_gate",
-            "sla_profile",
-            "kpi_set",
-            "risk_appetite",
-            "service_count",
-            "created_at",
-            "updated_at",
-            "reason",
-        ]
+        fields = ["key", *MODE_FIELDS, "service_count", "created_at", "updated_at", "reason"]
         read_only_fields = ["key"]
 
 
@@ -90,26 +72,6 @@ class RegulatoryTagSerializer(serializers.ModelSerializer):
     class Meta:
         model = RegulatoryTag
         fields = ["id", "name", "description"]
-
-
-SERVICE_FIELDS = [
-    "slug",
-    "name",
-    "description",
-    "mode",
-    "owner_team",
-    "service_owner",
-    "capability",
-    "lifecycle",
-    "criticality",
-    "regulatory_tags",
-    "data_classification",
-    "hosting",
-    "support_coverage",
-    "supplier",
-    "availability_target",
-    "documentation_url",
-]
 
 
 class ServiceSerializer(serializers.ModelSerializer):
