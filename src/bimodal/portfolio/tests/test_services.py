@@ -401,7 +401,9 @@ def test_mode_and_service_fields_are_named_once():
     from bimodal.portfolio.api.serializers import ServiceWriteSerializer
     from bimodal.portfolio.forms import ModeForm, ServiceForm
 
-    assert not spec_mismatches(services.MODE_FIELDS, services={services.mode_update: ("mode",)}, form=ModeForm)
+    assert not spec_mismatches(
+        services.MODE_FIELDS, services={services.mode_update: ("mode",)}, form=ModeForm
+    )
     assert not spec_mismatches(
         services.SERVICE_FIELDS,
         services={services.service_create: (), services.service_update: ("service",)},

@@ -146,7 +146,7 @@ def test_cloud_edit_bad_input_writes_nothing(make_user, client_for):
     before = AuditEntry.objects.count()
     data = _post_data(CloudAccountForm, account, lead, provider="moon", total_resources="many")
     response = client_for(lead).post(f"/registers/cloud/{account.slug}/edit/", data)
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     assert AuditEntry.objects.count() == before
     account.refresh_from_db()
     assert account.provider == "aws" and account.total_resources == 10
@@ -167,3 +167,35 @@ def test_cloud_edit_permissions(make_user, client_for):
     assert CloudAccount.objects.get().name != "Hijacked" and _audit("cloudaccount_update") == 0
     # Governance leads change every account.
     assert client_for(make_user("governance_lead")).get(url).status_code == 200
+
+
+def test_register_a_cloud_account_through_the_page(make_user, client_for):
+    lead = make_user("governance_lead")
+    client = client_for(lead)
+    assert client.get("/registers/cloud/new/").status_code == 200
+    data = {
+        "name": "Data lake",
+        "provider": "aws",
+        "account_ref": "4242",
+        "owner": lead.pk,
+        "monthly_budget": "800",
+        "total_resources": "4",
+        "tagged_resources": "4",
+        "idle_resources": "0",
+        "orphaned_resources": "0",
+        "stage": "in_use",
+    }
+    bad = client.post("/registers/cloud/new/", {**data, "tagged_resources": "9"})
+    assert bad.status_code == 400 and not CloudAccount.objects.exists()
+    response = client.post("/registers/cloud/new/", data)
+    account = CloudAccount.objects.get()
+    assert response.status_code == 302 and response["Location"] == account.get_absolute_url()
+    assert (account.slug, account.owner, account.stage) == ("data-lake", lead, "in_use")
+    assert _audit("cloudaccount_create") == 1
+
+
+def test_cloud_account_page_needs_the_add_permission(make_user, client_for):
+    client = client_for(make_user("service_owner"))
+    assert client.get("/registers/cloud/new/").status_code == 403
+    assert client.post("/registers/cloud/new/", {"name": "Mine"}).status_code == 403
+    assert not CloudAccount.objects.exists()
