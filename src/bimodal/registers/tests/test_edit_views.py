@@ -70,7 +70,7 @@ def test_low_code_edit_bad_input_writes_nothing(make_user, client_for):
     before = AuditEntry.objects.count()
     data = _post_data(LowCodeAppForm, app, owner, name="", user_count="-3")
     response = client_for(owner).post(f"/registers/low-code/{app.slug}/edit/", data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert 'data-testid="form-errors"' in body and "nothing has been saved" in body
     assert AuditEntry.objects.count() == before
@@ -83,7 +83,7 @@ def test_low_code_edit_rejects_impossible_stage_and_keeps_promoted(make_user, cl
     retired = LowCodeAppFactory(stage="retired")
     data = _post_data(LowCodeAppForm, retired, lead, stage="in_use")
     response = client_for(lead).post(f"/registers/low-code/{retired.slug}/edit/", data)
-    assert response.status_code == 200 and "form-errors" in response.content.decode()
+    assert response.status_code == 400 and "form-errors" in response.content.decode()
     retired.refresh_from_db()
     assert retired.stage == "retired" and _audit("lowcode_update") == 0
     # A promoted app stays promoted through an edit of its other fields.

@@ -36,7 +36,7 @@ def test_register_ai_use_case_through_the_form(make_user, client_for):
 def test_bad_form_writes_nothing(make_user, client_for):
     user = make_user("product_team_member")
     response = client_for(user).post("/registers/ai/new/", {"name": "", "owner": user.pk})
-    assert response.status_code == 200 and "form-errors" in response.content.decode()
+    assert response.status_code == 400 and "form-errors" in response.content.decode()
     assert not AIUseCase.objects.exists()
 
 
