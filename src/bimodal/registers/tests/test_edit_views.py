@@ -4,7 +4,7 @@ writes nothing, 403 for those who see but may not change, 404 for those who see 
 import pytest
 
 from bimodal.core.models import AuditEntry
-from bimodal.core.tests.factories import TeamFactory
+from bimodal.core.tests.factories import OrgUnitFactory, TeamFactory
 from bimodal.portfolio.tests.factories import ServiceFactory
 from bimodal.registers.forms import CloudAccountForm, LowCodeAppForm
 from bimodal.registers.models import CloudAccount, LowCodeApp
@@ -199,3 +199,25 @@ def test_cloud_account_page_needs_the_add_permission(make_user, client_for):
     assert client.get("/registers/cloud/new/").status_code == 403
     assert client.post("/registers/cloud/new/", {"name": "Mine"}).status_code == 403
     assert not CloudAccount.objects.exists()
+
+
+def test_registering_a_low_code_app_says_its_risk(make_user, client_for):
+    owner = make_user("product_team_member")
+    unit = OrgUnitFactory()
+    data = {
+        "name": "Branch roster",
+        "platform": "power_apps",
+        "owner": owner.pk,
+        "business_unit": unit.pk,
+        "purpose": "Shifts",
+        "user_count": "5",
+        "data_classification": "internal",
+        "support_wrapper": "none",
+        "stage": "in_use",
+    }
+    response = client_for(owner).post("/registers/low-code/new/", data, follow=True)
+    app = LowCodeApp.objects.get(name="Branch roster")
+    assert response.redirect_chain[-1][0] == app.get_absolute_url()
+    message = [str(m) for m in response.context["messages"]]
+    assert message == [f"“Branch roster” registered: risk {app.get_risk_level_display()} ({app.risk_score})."]
+    assert _audit("lowcode_create") == 1
