@@ -21,8 +21,8 @@ KIND_OF = {LowCodeApp: RegisterKind.LOW_CODE, AIUseCase: RegisterKind.AI, CloudA
 MODEL_OF = {kind: model for model, kind in KIND_OF.items()}
 
 # The fields a person sets on each register's items, in the order the pages show them: the forms, the API's
-# write serializers and these services' keyword arguments list the same names (tests/test_services.py
-# checks that they do not drift).
+# write serializers and these services' keyword arguments list the same names
+# (registers/tests/test_services.py checks that they do not drift).
 LOWCODE_FIELDS: Final = (
     "slug",
     "name",
