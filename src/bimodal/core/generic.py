@@ -240,6 +240,11 @@ class ObjectEditView(ObjectDetailView):
         assert update_service is not None, f"{type(self).__name__} changes nothing"
         return update_service(actor=request.user, **{self.object_name(): obj}, **fields)
 
+    def success_text(self, obj: Model) -> str:
+        """The message shown after a save: `success_message` (override for one that needs more than
+        the object's name)."""
+        return self.success_message.format(object=obj)
+
     def _object_or_none(self, request: HttpRequest, kwargs: dict[str, Any]) -> Model | None:
         if kwargs.get(self.lookup_field) is None:
             if not request.user.has_perm(perm_name(self.model, "add")):
@@ -273,7 +278,7 @@ class ObjectEditView(ObjectDetailView):
             except ValidationError as exc:  # a refusal (PermissionDenied) stays a 403
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, self.success_message.format(object=saved))
+                messages.success(request, self.success_text(saved))
                 return redirect(self.success_url or _absolute(saved))
         return self.page(request, obj, form, status=400, **kwargs)
 

@@ -7,6 +7,7 @@ from django import forms
 from bimodal.core.models import Team, User
 from bimodal.people.choices import ProficiencyLevel
 from bimodal.people.models import Skill
+from bimodal.people.services import SKILL_FIELDS
 from bimodal.portfolio import selectors as portfolio_selectors
 from bimodal.portfolio.models import Mode, Service
 
@@ -49,7 +50,7 @@ class SkillForm(forms.ModelForm):
 
     class Meta:
         model = Skill
-        fields = ["name", "skill_area", "description"]
+        fields = [name for name in SKILL_FIELDS if name != "slug"]  # the service derives the slug
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -2,32 +2,59 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.models import User
-from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
+from bimodal.core.services import (
+    UNSET,
+    NotGiven,
+    create_audited,
+    given,
+    require_object,
+    require_perm,
+    unique_slug,
+    update_audited,
+)
 from bimodal.core.verbs import AuditVerb
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
 from bimodal.portfolio.models import Mode, Service
 
+# The fields a person sets on a skill: the form, the API's serializer and these services' keyword arguments
+# list the same names (people/tests/test_services.py checks that they do not drift).
+SKILL_FIELDS: Final = ("slug", "name", "skill_area", "description")
 
-def skill_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> Skill:
-    """Add a skill to the catalogue."""
+
+def skill_create(
+    *, actor: User, name: str, slug: str = "", skill_area: str = "", description: str = ""
+) -> Skill:
+    """Add a skill to the catalogue (its area defaults to the model field's default)."""
     require_perm(actor, "people.add_skill")
-    return create_audited(
-        Skill(name=name, slug=slug or unique_slug(Skill, name), **fields),
-        actor=actor,
-        verb=AuditVerb.SKILL_CREATE,
+    skill = Skill(
+        name=name,
+        slug=slug or unique_slug(Skill, name),
+        description=description,
+        **given(skill_area=skill_area or UNSET),
     )
+    return create_audited(skill, actor=actor, verb=AuditVerb.SKILL_CREATE)
 
 
-def skill_update(*, actor: User, skill: Skill, reason: str = "", **fields: Any) -> Skill:
-    """Change a skill."""
+def skill_update(
+    *,
+    actor: User,
+    skill: Skill,
+    reason: str = "",
+    slug: str | NotGiven = UNSET,
+    name: str | NotGiven = UNSET,
+    skill_area: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+) -> Skill:
+    """Change the given attributes of a skill."""
     require_object(actor, "change", skill)
+    fields = given(slug=slug, name=name, skill_area=skill_area, description=description)
     return update_audited(skill, actor=actor, fields=fields, reason=reason, verb=AuditVerb.SKILL_UPDATE)
 
 

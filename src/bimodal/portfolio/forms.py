@@ -10,6 +10,7 @@ from bimodal.core.forms import StyledFormMixin, set_choices
 from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, StepStatus
 from bimodal.portfolio.models import BusinessCapability, Mode, RegulatoryTag, Service
+from bimodal.portfolio.services import CRITERION_FIELDS, MODE_FIELDS, SERVICE_FIELDS
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -97,23 +98,7 @@ class ServiceForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = [
-            "name",
-            "description",
-            "mode",
-            "owner_team",
-            "service_owner",
-            "capability",
-            "lifecycle",
-            "criticality",
-            "data_classification",
-            "hosting",
-            "support_coverage",
-            "supplier",
-            "regulatory_tags",
-            "availability_target",
-            "documentation_url",
-        ]
+        fields = [name for name in SERVICE_FIELDS if name != "slug"]  # the service derives the slug
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "regulatory_tags": forms.CheckboxSelectMultiple,
@@ -235,21 +220,7 @@ class ModeForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Mode
-        fields = [
-            "name",
-            "short_name",
-            "description",
-            "colour",
-            "order",
-            "change_approval",
-            "release_cadence",
-            "change_windows_required",
-            "standard_changes_preapproved",
-            "deployment_gate",
-            "sla_profile",
-            "kpi_set",
-            "risk_appetite",
-        ]
+        fields = [*MODE_FIELDS]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "colour": forms.TextInput(attrs={"type": "color"}),
@@ -327,7 +298,7 @@ class CriterionForm(StyledFormMixin, forms.ModelForm):
         from bimodal.portfolio.models import Criterion
 
         model = Criterion
-        fields = ["label", "help_text", "dimension", "weight", "mode_weights", "options", "order"]
+        fields = [*CRITERION_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

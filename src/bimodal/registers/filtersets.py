@@ -19,6 +19,13 @@ from bimodal.registers.choices import (
 from bimodal.registers.models import AIUseCase, CloudAccount, CloudCost, LowCodeApp, ReviewTask
 
 
+def _visible_org_units(request):
+    """The org units the requesting user may see (all of them outside a request, e.g. in scripts)."""
+    if request is None:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.restrict(request.user, "view")
+
+
 class _RegisterFilterSet(django_filters.FilterSet):
     """Filters every register has: search, stage, owner team, overdue review."""
 
@@ -56,7 +63,10 @@ class LowCodeAppFilterSet(_RegisterFilterSet):
     risk_level = django_filters.MultipleChoiceFilter(choices=RiskLevel.choices)
     data_classification = django_filters.MultipleChoiceFilter(choices=DataClassification.choices)
     business_unit = django_filters.ModelMultipleChoiceFilter(
-        field_name="business_unit__slug", to_field_name="slug", queryset=OrgUnit.objects.all()
+        field_name="business_unit__slug",
+        to_field_name="slug",
+        # django-filter accepts a callable of the request here; the stubs allow only a queryset.
+        queryset=_visible_org_units,  # type: ignore[arg-type]
     )
 
     class Meta:

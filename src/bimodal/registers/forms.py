@@ -15,6 +15,7 @@ from bimodal.registers.choices import (
     RegisterStage,
 )
 from bimodal.registers.models import AIUseCase, CloudAccount, LowCodeApp
+from bimodal.registers.services import AIUSECASE_FIELDS, CLOUDACCOUNT_FIELDS, LOWCODE_FIELDS
 
 
 class StyledForm(StyledFormMixin):
@@ -72,21 +73,7 @@ class LowCodeAppForm(_ItemForm):
 
     class Meta:
         model = LowCodeApp
-        fields = [
-            "name",
-            "platform",
-            "owner",
-            "owner_team",
-            "business_unit",
-            "purpose",
-            "user_count",
-            "data_classification",
-            "integrations",
-            "support_wrapper",
-            "support_team",
-            "stage",
-            "description",
-        ]
+        fields = [name for name in LOWCODE_FIELDS if name != "slug"]  # the service derives the slug
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -102,25 +89,8 @@ class AIUseCaseForm(_ItemForm):
 
     class Meta:
         model = AIUseCase
-        fields = [
-            "name",
-            "owner",
-            "owner_team",
-            "purpose",
-            "model_vendor",
-            "runs_on",
-            "personal_data",
-            "special_categories",
-            "data_categories",
-            "affected_people",
-            "affected_count",
-            "dpia_status",
-            "human_oversight",
-            "monitoring",
-            "services",
-            "stage",
-            "description",
-        ]
+        # The slug comes from the name; the risk answers are one checkbox per question (data_for_service).
+        fields = [name for name in AIUSECASE_FIELDS if name not in ("slug", "risk_answers")]
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "human_oversight": forms.Textarea(attrs={"rows": 2}),
@@ -158,21 +128,7 @@ class CloudAccountForm(_ItemForm):
 
     class Meta:
         model = CloudAccount
-        fields = [
-            "name",
-            "provider",
-            "account_ref",
-            "owner",
-            "owner_team",
-            "services",
-            "monthly_budget",
-            "total_resources",
-            "tagged_resources",
-            "idle_resources",
-            "orphaned_resources",
-            "stage",
-            "description",
-        ]
+        fields = [name for name in CLOUDACCOUNT_FIELDS if name != "slug"]  # the service derives the slug
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 

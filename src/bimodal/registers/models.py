@@ -64,6 +64,10 @@ class RegisterItem(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        """The item's page: each register names its own route."""
+        raise NotImplementedError
+
     @property
     def review_overdue(self) -> bool:
         return bool(self.next_review_due and self.next_review_due < timezone.localdate())

@@ -9,6 +9,8 @@ app_name = "registers"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("reviews/", views.reviews, name="reviews"),
+    # before the items' <slug> routes, which would otherwise take "import" for a slug
+    path("<str:kind>/import/", views.register_import, name="import"),
     path("low-code/", views.lowcode_list, name="lowcode_list"),
     path("low-code/new/", views.lowcode_create, name="lowcode_create"),
     path("low-code/<slug:slug>/", views.lowcode_detail, name="lowcode_detail"),
@@ -26,7 +28,6 @@ urlpatterns = [
     path("cloud/<slug:slug>/", views.cloud_detail, name="cloud_detail"),
     path("cloud/<slug:slug>/edit/", views.cloud_edit, name="cloud_edit"),
     path("<str:kind>/export.csv", views.register_export, name="export"),
-    path("<str:kind>/import/", views.register_import, name="import"),
     path("<str:kind>/<slug:slug>/review/", views.item_review, name="item_review"),
     path("<str:kind>/<slug:slug>/transition/", views.item_transition, name="item_transition"),
 ]

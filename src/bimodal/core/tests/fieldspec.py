@@ -1,8 +1,8 @@
 """One field specification for a form, a write serializer and the services: a check that they agree.
 
 An app names the fields a person sets on a model once (a tuple such as core's TEAM_FIELDS); the write
-serializer's `Meta.fields` is built from it, and the form and the services' keyword arguments must list the
-same names. `spec_mismatches` says where they drift, so a field added to one of them and not the others
+serializer's `Meta.fields` is built from it (a plain Serializer's declared fields are compared), and the
+form and the services' keyword arguments must list the same names. `spec_mismatches` says where they drift, so a field added to one of them and not the others
 fails a test."""
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def spec_mismatches(
         if (got := service_fields(service, skip=skip)) != wanted:
             problems.append(f"{service.__name__}: {sorted(got ^ wanted)}")
     if serializer is not None:
-        got = set(serializer.Meta.fields) - NOT_FIELDS  # type: ignore[attr-defined]
+        meta = getattr(serializer, "Meta", None)  # a plain Serializer declares its fields instead
+        got = set(meta.fields if meta is not None else serializer().fields) - NOT_FIELDS
         if got != wanted:
             problems.append(f"{serializer.__name__}: {sorted(got ^ wanted)}")
     if form is not None:

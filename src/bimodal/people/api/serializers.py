@@ -7,6 +7,7 @@ from rest_framework import serializers
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, user_field
 from bimodal.core.models import User
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
+from bimodal.people.services import SKILL_FIELDS
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -15,7 +16,7 @@ class SkillSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Skill
-        fields = ["slug", "name", "skill_area", "description"]
+        fields = [*SKILL_FIELDS]
         extra_kwargs = {"slug": {"required": False}}
 
 

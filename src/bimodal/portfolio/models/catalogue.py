@@ -189,14 +189,19 @@ class Service(TimeStampedModel):
 
 
 class ServiceDependencyQuerySet(RestrictedQuerySet):
-    """A dependency is visible with its consumer service and editable by whoever may change that service."""
+    """A dependency is visible with both its services and editable by whoever may change its consumer service."""
 
     def restriction(self, user, action: str) -> Q | None:
         if action == "view":
             if user.has_perm("portfolio.view_all_services"):
                 return None
             if user.supplier_id:
-                return Q(source__supplier_id=user.supplier_id)
+                # The services rule (under a current contract), for both ends, as for everyone else.
+                from bimodal.portfolio import hooks  # hooks.py imports nothing of the portfolio's
+
+                return hooks.supplier_services_q(
+                    user.supplier_id, prefix="source__"
+                ) & hooks.supplier_services_q(user.supplier_id, prefix="target__")
             return Q(source__lifecycle=Lifecycle.LIVE, target__lifecycle=Lifecycle.LIVE)
         if user.has_perm("portfolio.manage_all_services"):
             return None

@@ -6,6 +6,7 @@ its modules."""
 from __future__ import annotations
 
 from bimodal.portfolio.services.assessments import (
+    CRITERION_FIELDS,
     assessment_fields,
     assessment_record,
     assessment_record_many,
@@ -17,6 +18,8 @@ from bimodal.portfolio.services.assessments import (
     questionnaire_publish,
 )
 from bimodal.portfolio.services.catalogue import (
+    MODE_FIELDS,
+    SERVICE_FIELDS,
     capability_get_or_create,
     dependency_add,
     dependency_remove,
@@ -55,11 +58,14 @@ from bimodal.portfolio.services.reclassification import (
 )
 
 __all__ = [
+    "CRITERION_FIELDS",
     "DELIVERY_DAYS",
     "DRIFT_MIN_CONFIDENCE",
     "DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES",
+    "MODE_FIELDS",
     "PATHWAY_FIELDS",
     "RECLASSIFY_SERVICE",
+    "SERVICE_FIELDS",
     "STEP_FIELDS",
     "assessment_fields",
     "assessment_record",

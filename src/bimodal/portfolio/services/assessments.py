@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from typing import Any, Final
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,8 +13,11 @@ from django.utils import timezone
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
     delete_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
@@ -34,7 +41,7 @@ from bimodal.portfolio.selectors import current_questionnaire, scorer_for
 # --- questionnaires --------------------------------------------------------------------------------
 
 
-def _check_transition(table: dict, current: str, new: str, what: str) -> None:
+def _check_transition(table: Mapping[Any, AbstractSet[str]], current: str, new: str, what: str) -> None:
     """Refuse a status change that choices.py does not allow."""
     if new not in table.get(current, set()):
         raise ValidationError({"status": f"A {what} cannot go from {current} to {new}."})
@@ -77,7 +84,7 @@ def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
     return questionnaire
 
 
-def _publish(questionnaire: Questionnaire, *, actor) -> Questionnaire:
+def _publish(questionnaire: Questionnaire, *, actor: User | None) -> Questionnaire:
     for old in Questionnaire.objects.filter(status=QuestionnaireStatus.PUBLISHED).exclude(
         pk=questionnaire.pk
     ):
@@ -104,7 +111,7 @@ def _publish(questionnaire: Questionnaire, *, actor) -> Questionnaire:
 def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Questionnaire:
     """A draft copy of `source` with the next version number, to edit and then publish."""
     require_perm(actor, "portfolio.add_questionnaire")
-    version = Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() + 1
+    version = (Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     draft = create_audited(
         Questionnaire(version=version, name=source.name, notes=f"Copied from v{source.version}."),
         actor=actor,
@@ -141,10 +148,35 @@ def questionnaire_publish(*, actor: User, questionnaire: Questionnaire) -> Quest
     return _publish(questionnaire, actor=actor)
 
 
-def criterion_update(*, actor: User, criterion: Criterion, reason: str = "", **fields) -> Criterion:
+# The fields a person sets on a criterion: the form and criterion_update's keyword arguments list the same
+# names (portfolio/tests/test_assessment_flow.py checks that they agree).
+CRITERION_FIELDS: Final = ("label", "help_text", "dimension", "weight", "mode_weights", "options", "order")
+
+
+def criterion_update(
+    *,
+    actor: User,
+    criterion: Criterion,
+    reason: str = "",
+    label: str | NotGiven = UNSET,
+    help_text: str | NotGiven = UNSET,
+    dimension: str | NotGiven = UNSET,
+    weight: float | NotGiven = UNSET,
+    mode_weights: dict[str, float] | NotGiven = UNSET,
+    options: list[dict[str, Any]] | NotGiven = UNSET,
+    order: int | NotGiven = UNSET,
+) -> Criterion:
     """Change a criterion's label, weight, direction per mode or options (drafts only)."""
     require_object(actor, "change", criterion)
-    fields.pop("questionnaire", None)
+    fields = given(
+        label=label,
+        help_text=help_text,
+        dimension=dimension,
+        weight=weight,
+        mode_weights=mode_weights,
+        options=options,
+        order=order,
+    )
     return update_audited(
         criterion, actor=actor, fields=fields, reason=reason, verb=AuditVerb.CRITERION_UPDATE
     )
@@ -158,9 +190,9 @@ def criterion_add(
     key: str,
     label: str,
     dimension: str,
-    options: list,
+    options: list[dict[str, Any]],
     weight: float = 1,
-    mode_weights: dict | None = None,
+    mode_weights: dict[str, float] | None = None,
     help_text: str = "",
     order: int | None = None,
 ) -> Criterion:
@@ -203,7 +235,7 @@ def _may_assess(actor: User, service: Service) -> None:
         require_object(actor, "change", service)
 
 
-def assessment_fields(result: engine.Result, modes_by_key: dict[str, Mode]) -> dict:
+def assessment_fields(result: engine.Result, modes_by_key: dict[str, Mode]) -> dict[str, Any]:
     """The stored fields of an engine result."""
     names = {key: str(mode.short_name or mode.name) for key, mode in modes_by_key.items()}
     functional = result.indices.get(engine.FUNCTIONAL_FIT)
@@ -226,7 +258,7 @@ def assessment_record(
     *,
     actor: User,
     service: Service,
-    answers: dict,
+    answers: dict[str, Any],
     notes: str = "",
     source: str = AssessmentSource.QUESTIONNAIRE,
     questionnaire: Questionnaire | None = None,
@@ -268,7 +300,7 @@ def assessment_record(
 def assessment_record_many(
     *,
     actor: User,
-    rows: list[tuple[str, Service, dict]],
+    rows: list[tuple[str, Service, dict[str, Any]]],
     notes: str = "",
     source: str = AssessmentSource.BULK,
 ) -> list[Assessment]:

@@ -4,7 +4,8 @@ regulatory tags."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
+from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,14 +13,24 @@ from django.db import transaction
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
     delete_audited,
+    given,
     require_object,
     require_perm,
     unique_slug,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
+from bimodal.portfolio.choices import (
+    Criticality,
+    DataClassification,
+    Hosting,
+    Lifecycle,
+    SupportCoverage,
+)
 from bimodal.portfolio.models import (
     BusinessCapability,
     Mode,
@@ -29,6 +40,42 @@ from bimodal.portfolio.models import (
 )
 from bimodal.portfolio.presets import PRESETS
 from bimodal.portfolio.selectors import would_create_cycle
+
+# The fields a person sets on a mode and on a service: the forms, the API's serializers and these services'
+# keyword arguments list the same names (portfolio/tests/test_services.py checks that they do not drift).
+MODE_FIELDS: Final = (
+    "name",
+    "short_name",
+    "description",
+    "colour",
+    "order",
+    "change_approval",
+    "release_cadence",
+    "change_windows_required",
+    "standard_changes_preapproved",
+    "deployment_gate",
+    "sla_profile",
+    "kpi_set",
+    "risk_appetite",
+)
+SERVICE_FIELDS: Final = (
+    "slug",
+    "name",
+    "description",
+    "mode",
+    "owner_team",
+    "service_owner",
+    "capability",
+    "lifecycle",
+    "criticality",
+    "data_classification",
+    "hosting",
+    "support_coverage",
+    "supplier",
+    "regulatory_tags",
+    "availability_target",
+    "documentation_url",
+)
 
 
 def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
@@ -52,9 +99,42 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
     return modes
 
 
-def mode_update(*, actor: User, mode: Mode, reason: str = "", **fields: Any) -> Mode:
-    """Change a mode's name or governance profile."""
+def mode_update(
+    *,
+    actor: User,
+    mode: Mode,
+    reason: str = "",
+    name: str | NotGiven = UNSET,
+    short_name: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    colour: str | NotGiven = UNSET,
+    order: int | NotGiven = UNSET,
+    change_approval: str | NotGiven = UNSET,
+    release_cadence: str | NotGiven = UNSET,
+    change_windows_required: bool | NotGiven = UNSET,
+    standard_changes_preapproved: bool | NotGiven = UNSET,
+    deployment_gate: bool | NotGiven = UNSET,
+    sla_profile: str | NotGiven = UNSET,
+    kpi_set: str | NotGiven = UNSET,
+    risk_appetite: str | NotGiven = UNSET,
+) -> Mode:
+    """Change a mode's name or governance profile (its key is fixed)."""
     require_object(actor, "change", mode)
+    fields = given(
+        name=name,
+        short_name=short_name,
+        description=description,
+        colour=colour,
+        order=order,
+        change_approval=change_approval,
+        release_cadence=release_cadence,
+        change_windows_required=change_windows_required,
+        standard_changes_preapproved=standard_changes_preapproved,
+        deployment_gate=deployment_gate,
+        sla_profile=sla_profile,
+        kpi_set=kpi_set,
+        risk_appetite=risk_appetite,
+    )
     return update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
 
 
@@ -66,7 +146,17 @@ def service_create(
     owner_team: Team,
     regulatory_tags: Iterable[RegulatoryTag] = (),
     slug: str = "",
-    **fields: Any,
+    description: str = "",
+    service_owner: User | None = None,
+    capability: BusinessCapability | None = None,
+    lifecycle: str = Lifecycle.LIVE,
+    criticality: int = Criticality.TIER_2,
+    data_classification: str = DataClassification.INTERNAL,
+    hosting: str = Hosting.ON_PREMISES,
+    support_coverage: str = SupportCoverage.BUSINESS_HOURS,
+    supplier: Any = None,  # a suppliers.Supplier: the portfolio sits below the suppliers app
+    availability_target: Decimal | None = None,
+    documentation_url: str = "",
 ) -> Service:
     """Add a service to the portfolio."""
     require_perm(actor, "portfolio.add_service")
@@ -75,7 +165,21 @@ def service_create(
     ):
         raise PermissionDenied("You may only add services owned by a team you belong to.")
     service = Service(
-        name=name, slug=slug or unique_slug(Service, name), mode=mode, owner_team=owner_team, **fields
+        name=name,
+        slug=slug or unique_slug(Service, name),
+        mode=mode,
+        owner_team=owner_team,
+        description=description,
+        service_owner=service_owner,
+        capability=capability,
+        lifecycle=lifecycle,
+        criticality=criticality,
+        data_classification=data_classification,
+        hosting=hosting,
+        support_coverage=support_coverage,
+        supplier=supplier,
+        availability_target=availability_target,
+        documentation_url=documentation_url,
     )
     return create_audited(
         service, actor=actor, m2m={"regulatory_tags": regulatory_tags}, verb=AuditVerb.SERVICE_CREATE
@@ -88,13 +192,43 @@ def service_update(
     service: Service,
     regulatory_tags: Iterable[RegulatoryTag] | None = None,
     reason: str = "",
-    **fields: Any,
+    slug: str | NotGiven = UNSET,
+    name: str | NotGiven = UNSET,
+    description: str | NotGiven = UNSET,
+    mode: Mode | NotGiven = UNSET,
+    owner_team: Team | NotGiven = UNSET,
+    service_owner: User | NotGiven | None = UNSET,
+    capability: BusinessCapability | NotGiven | None = UNSET,
+    lifecycle: str | NotGiven = UNSET,
+    criticality: int | NotGiven = UNSET,
+    data_classification: str | NotGiven = UNSET,
+    hosting: str | NotGiven = UNSET,
+    support_coverage: str | NotGiven = UNSET,
+    supplier: Any = UNSET,  # a suppliers.Supplier or None
+    availability_target: Decimal | NotGiven | None = UNSET,
+    documentation_url: str | NotGiven = UNSET,
 ) -> Service:
-    """Change a service's attributes; its mode changes only through `service_change_mode`."""
+    """Change a service's attributes; its mode changes only through `service_change_mode` (giving the
+    current mode is allowed, another one is refused)."""
     require_object(actor, "change", service)
-    if "mode" in fields and fields["mode"] != service.mode:
+    if mode is not UNSET and mode != service.mode:
         raise ValidationError({"mode": "Use reclassification to move a service to another mode."})
-    fields.pop("mode", None)
+    fields = given(
+        slug=slug,
+        name=name,
+        description=description,
+        owner_team=owner_team,
+        service_owner=service_owner,
+        capability=capability,
+        lifecycle=lifecycle,
+        criticality=criticality,
+        data_classification=data_classification,
+        hosting=hosting,
+        support_coverage=support_coverage,
+        supplier=supplier,
+        availability_target=availability_target,
+        documentation_url=documentation_url,
+    )
     m2m = {"regulatory_tags": regulatory_tags} if regulatory_tags is not None else None
     return update_audited(
         service, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.SERVICE_UPDATE

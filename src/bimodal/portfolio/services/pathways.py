@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Final
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +13,10 @@ from django.utils import timezone
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
+    UNSET,
+    NotGiven,
     create_audited,
+    given,
     require_object,
     require_perm,
     update_audited,
@@ -37,8 +44,10 @@ from bimodal.portfolio.services.assessments import (
 # --- migration pathways ----------------------------------------------------------------------------
 
 
-PATHWAY_FIELDS = {"title", "owner", "target_date", "description", "to_mode"}
-STEP_FIELDS = {"title", "owner", "due_date", "status", "blocker"}
+# The fields a person sets on a pathway and on a step: the forms, the API's write serializers and these
+# services' keyword arguments list the same names (portfolio/tests/test_pathways.py checks that they agree).
+PATHWAY_FIELDS: Final = ("title", "owner", "target_date", "description", "to_mode")
+STEP_FIELDS: Final = ("title", "owner", "due_date", "status", "blocker")
 
 
 def _may_plan(actor: User, service: Service) -> None:
@@ -48,9 +57,9 @@ def _may_plan(actor: User, service: Service) -> None:
         require_object(actor, "change", service)
 
 
-def _step_fields(fields: dict, current: str | None = None) -> dict:
+def _step_fields(fields: dict[str, Any], current: str | None = None) -> dict[str, Any]:
     """Check a step's status change and keep `done` / `done_at` in line with it."""
-    unknown = set(fields) - STEP_FIELDS - {"done"}
+    unknown = set(fields) - {*STEP_FIELDS, "done"}
     if unknown:
         raise ValidationError({name: "Not a field of a step." for name in unknown})
     fields = dict(fields)
@@ -82,10 +91,10 @@ def pathway_create(
     to_mode: Mode,
     title: str,
     owner: User,
-    target_date=None,
+    target_date: date | None = None,
     description: str = "",
-    steps: list[dict] = (),
-    readiness: list[str | dict] = (),
+    steps: Iterable[dict[str, Any]] = (),
+    readiness: Iterable[str | dict[str, Any]] = (),
     proposal: ReclassificationProposal | None = None,
 ) -> MigrationPathway:
     """Plan a service's move from its current mode to another, with its steps and readiness criteria."""
@@ -109,25 +118,34 @@ def pathway_create(
     for order, step in enumerate(steps):
         _add_step(pathway, actor=actor, order=order, fields=step)
     for order, item in enumerate(readiness):
-        item = {"label": item} if isinstance(item, str) else dict(item)
+        values = {"label": item} if isinstance(item, str) else dict(item)
         create_audited(
-            ReadinessCriterion(pathway=pathway, order=order, **item),
+            ReadinessCriterion(pathway=pathway, order=order, **values),
             actor=actor,
             verb=AuditVerb.READINESS_ADD,
         )
     return pathway
 
 
-def pathway_update(*, actor: User, pathway: MigrationPathway, reason: str = "", **fields) -> MigrationPathway:
+def pathway_update(
+    *,
+    actor: User,
+    pathway: MigrationPathway,
+    reason: str = "",
+    title: str | NotGiven = UNSET,
+    owner: User | NotGiven = UNSET,
+    target_date: date | NotGiven | None = UNSET,
+    description: str | NotGiven = UNSET,
+    to_mode: Mode | NotGiven = UNSET,
+) -> MigrationPathway:
     """Change a pathway's title, owner, target date, description or target mode (not its status)."""
     require_object(actor, "change", pathway)
-    unknown = set(fields) - PATHWAY_FIELDS
-    if unknown:
-        raise ValidationError({name: "This cannot be changed here." for name in unknown})
     if pathway.status not in PATHWAYS_IN_FLIGHT:
         raise ValidationError({"status": f"A {pathway.get_status_display().lower()} pathway is closed."})
-    to_mode = fields.get("to_mode")
-    if to_mode is not None and to_mode.pk == pathway.from_mode_id:
+    fields = given(
+        title=title, owner=owner, target_date=target_date, description=description, to_mode=to_mode
+    )
+    if isinstance(to_mode, Mode) and to_mode.pk == pathway.from_mode_id:
         raise ValidationError({"to_mode": f"The pathway starts in {to_mode}; choose another target mode."})
     return update_audited(pathway, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PATHWAY_UPDATE)
 
@@ -152,7 +170,7 @@ def pathway_set_status(
     )
 
 
-def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dict) -> PathwayStep:
+def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dict[str, Any]) -> PathwayStep:
     fields = _step_fields(fields)
     step = PathwayStep(pathway=pathway, order=order, **fields)
     _check_step(step)
@@ -160,19 +178,43 @@ def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dic
 
 
 @transaction.atomic
-def pathway_step_add(*, actor: User, pathway: MigrationPathway, title: str, **fields) -> PathwayStep:
+def pathway_step_add(
+    *,
+    actor: User,
+    pathway: MigrationPathway,
+    title: str,
+    owner: User | None = None,
+    due_date: date | None = None,
+    status: str = StepStatus.TODO,
+    blocker: str = "",
+) -> PathwayStep:
     """Add a step (owner, due date, status, blocker) at the end of a pathway."""
     require_perm(actor, "portfolio.add_pathwaystep")
     require_object(actor, "change", pathway)
     order = pathway.steps.count()
-    return _add_step(pathway, actor=actor, order=order, fields={"title": title, **fields})
+    fields = {"title": title, "owner": owner, "due_date": due_date, "status": status, "blocker": blocker}
+    return _add_step(pathway, actor=actor, order=order, fields=fields)
 
 
 @transaction.atomic
-def pathway_step_update(*, actor: User, step: PathwayStep, reason: str = "", **fields) -> PathwayStep:
+def pathway_step_update(
+    *,
+    actor: User,
+    step: PathwayStep,
+    reason: str = "",
+    title: str | NotGiven = UNSET,
+    owner: User | NotGiven | None = UNSET,
+    due_date: date | NotGiven | None = UNSET,
+    status: str | NotGiven = UNSET,
+    blocker: str | NotGiven = UNSET,
+    done: bool | NotGiven = UNSET,
+) -> PathwayStep:
     """Change a step's status (or tick it off with done=True), blocker, owner, due date or title."""
     require_object(actor, "change", step)
-    fields = _step_fields(fields, current=step.status)
+    fields = _step_fields(
+        given(title=title, owner=owner, due_date=due_date, status=status, blocker=blocker, done=done),
+        current=step.status,
+    )
     step = update_audited(step, actor=actor, fields=fields, reason=reason, verb=AuditVerb.PATHWAY_STEP_UPDATE)
     _check_step(step)  # raising here rolls the update back
     return step

@@ -3,6 +3,8 @@ assessments and the last 90 days of delivery."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -52,7 +54,7 @@ def proposal_create(
     service: Service,
     to_mode: Mode,
     reason: str,
-    evidence: dict | None = None,
+    evidence: dict[str, Any] | None = None,
     assessment: Assessment | None = None,
     source: str = ProposalSource.PERSON,
 ) -> ReclassificationProposal:
@@ -96,7 +98,7 @@ def _mode_label(mode: Mode) -> str:
     return mode.short_name or mode.name
 
 
-def proposal_decision(proposal: ReclassificationProposal):
+def proposal_decision(proposal: ReclassificationProposal) -> Any:
     """The governance decision request deciding `proposal` (pending or closed), or None for a proposal
     raised before proposals went to governance."""
     return hooks.latest_decision_for(proposal, RECLASSIFY_SERVICE)
@@ -111,7 +113,8 @@ def may_decide_proposal(user: User, proposal: ReclassificationProposal) -> tuple
         if user.has_perm("portfolio.decide_reclassificationproposal"):
             return True, ""
         return False, "Only a governance lead decides this proposal."
-    return hooks.may_decide(user, request)
+    allowed, why = hooks.may_decide(user, request)
+    return bool(allowed), str(why)
 
 
 def _decide(
@@ -156,7 +159,7 @@ def proposal_decided(
     return proposal
 
 
-def on_reclassification_decided(request, *, actor) -> None:
+def on_reclassification_decided(request: Any, *, actor: User) -> None:
     """Governance's decision handler for `reclassify_service` (registered in GovernanceConfig.ready() and
     run inside the transaction that records the decision, once the decider's right is checked): an
     approved proposal moves its service to the proposed mode; a rejected one closes."""
@@ -191,16 +194,17 @@ def proposal_reject(
 DELIVERY_DAYS = 90
 
 
-def delivery_evidence(service_ids: list[int]) -> dict[int, dict]:
+def delivery_evidence(service_ids: list[int]) -> dict[int, dict[str, Any]]:
     """How each service has delivered in the last 90 days (DORA's four keys with their levels), as
     evidence for a proposal: {service id: {metric: {value, level, count}, "days": 90}}. Services
     without deployments are absent. Computed by insights (`portfolio.hooks.delivery_evidence`)."""
     if not service_ids:
         return {}
-    return hooks.delivery_evidence(service_ids, days=DELIVERY_DAYS)
+    evidence: dict[int, dict[str, Any]] = hooks.delivery_evidence(service_ids, days=DELIVERY_DAYS)
+    return evidence
 
 
-def _delivery_line(figures: dict) -> str:
+def _delivery_line(figures: dict[str, Any]) -> str:
     """One rationale line from delivery_evidence()."""
     frequency, failures = figures["deployment_frequency"], figures["change_failure_rate"]
     rate = "no data" if failures["value"] is None else f"{failures['value'] * 100:.0f} %"
@@ -217,7 +221,7 @@ DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES = 0.66
 
 
 @transaction.atomic
-def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[dict]:
+def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[dict[str, Any]]:
     """Compare each live service's mode with what its latest assessment (else its attributes) recommends.
 
     Opens a reclassification proposal, with the evidence, for each service that has drifted and has no
@@ -236,7 +240,7 @@ def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[di
     latest = {
         a.service_id: a for a in Assessment.objects.filter(is_latest=True).select_related("recommended_mode")
     }
-    findings = []
+    findings: list[dict[str, Any]] = []
     services = (
         Service.objects.filter(lifecycle=Lifecycle.LIVE)
         .select_related("mode")
@@ -282,22 +286,24 @@ def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[di
         findings.append({"service": service, "to_mode": recommended, "evidence": evidence, "proposal": None})
     delivery = delivery_evidence([f["service"].pk for f in findings])
     for finding in findings:
-        service, recommended, evidence = finding["service"], finding["to_mode"], finding["evidence"]
-        if service.pk in delivery:
-            evidence["delivery"] = delivery[service.pk]
-            evidence["rationale"] = [*evidence.get("rationale", []), _delivery_line(delivery[service.pk])]
-        if not dry_run and service.pk not in open_ids:
+        drifted: Service = finding["service"]
+        target: Mode = finding["to_mode"]
+        found: dict[str, Any] = finding["evidence"]
+        if drifted.pk in delivery:
+            found["delivery"] = delivery[drifted.pk]
+            found["rationale"] = [*found.get("rationale", []), _delivery_line(delivery[drifted.pk])]
+        if not dry_run and drifted.pk not in open_ids:
             reason = (
-                f"Drift: {service.mode.short_name} service, but its {evidence['source']} recommend "
-                f"{recommended.short_name} (confidence {evidence['confidence']:.2f})."
+                f"Drift: {drifted.mode.short_name} service, but its {found['source']} recommend "
+                f"{target.short_name} (confidence {found['confidence']:.2f})."
             )
             finding["proposal"] = proposal_create(
                 actor=actor,
-                service=service,
-                to_mode=recommended,
+                service=drifted,
+                to_mode=target,
                 reason=reason,
-                evidence=evidence,
-                assessment=latest.get(service.pk) if evidence["source"] == "assessment" else None,
+                evidence=found,
+                assessment=latest.get(drifted.pk) if found["source"] == "assessment" else None,
                 source=ProposalSource.DRIFT,
             )
     return findings

@@ -423,3 +423,23 @@ def test_capabilities_and_regulatory_tags_read_only(make_user, client_for):
     gov = client_for(make_user("governance_lead"))
     assert gov.post("/api/portfolio/regulatory-tags/", {"name": "X"}).status_code == 405
     assert client_for(make_user("requester")).get("/api/portfolio/capabilities/").status_code == 403
+
+
+def test_supplier_agent_sees_only_edges_of_services_under_contract(make_user, client_for):
+    # Regression: an agent saw every edge whose source named their supplier, contract or not.
+    from bimodal.suppliers.tests.factories import active_contract
+
+    acme = SupplierFactory(slug="acme")
+    contracted = ServiceFactory(slug="contracted", supplier=acme)
+    also = ServiceFactory(slug="also-contracted", supplier=acme)
+    lapsed = ServiceFactory(slug="not-under-contract", supplier=acme)
+    active_contract(make_user(username="admin", is_superuser=True), acme, [contracted, also])
+    DependencyFactory(source=contracted, target=also)
+    DependencyFactory(source=lapsed, target=contracted)
+    DependencyFactory(source=contracted, target=lapsed)
+
+    response = client_for(make_user("supplier_agent", supplier=acme)).get(DEPENDENCIES)
+    assert response.status_code == 200
+    edges = [(row["source"]["slug"], row["target"]["slug"]) for row in response.json()["results"]]
+    assert edges == [("contracted", "also-contracted")]
+    assert "not-under-contract" not in response.content.decode()

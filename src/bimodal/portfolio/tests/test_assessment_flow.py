@@ -196,6 +196,31 @@ def test_questionnaire_versions(gov, member):
         services.criterion_update(actor=gov, criterion=published.criteria.first(), weight=1)
 
 
+def test_criterion_fields_are_named_once():
+    from bimodal.core.tests.fieldspec import spec_mismatches
+    from bimodal.portfolio.forms import CriterionForm
+
+    assert not spec_mismatches(
+        services.CRITERION_FIELDS,
+        services={
+            services.criterion_update: ("criterion",),
+            services.criterion_add: ("questionnaire", "key"),
+        },
+        form=CriterionForm,
+    )
+
+
+def test_criterion_update_changes_only_what_is_given(gov):
+    draft = services.questionnaire_new_version(actor=gov, source=current_questionnaire())
+    criterion = draft.criteria.get(key="change_requests")
+    label, options = criterion.label, criterion.options
+    services.criterion_update(actor=gov, criterion=criterion, weight=3, reason="less weight")
+    criterion.refresh_from_db()
+    assert (criterion.weight, criterion.label, criterion.options) == (3, label, options)
+    entry = AuditEntry.objects.get(verb="criterion_update")
+    assert entry.reason == "less weight" and entry.after["weight"] == 3
+
+
 # --- views --------------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -127,8 +129,8 @@ def test_update_add_step_and_readiness(pathway, member, gov, outsider):
     assert pathway.title == "Renamed" and str(pathway.target_date) == "2027-03-31"
     with pytest.raises(ValidationError):
         services.pathway_update(actor=member, pathway=pathway, to_mode=mode("mode-1"))
-    with pytest.raises(ValidationError):
-        services.pathway_update(actor=member, pathway=pathway, status="completed")
+    with pytest.raises(TypeError):  # the status moves only through pathway_set_status
+        services.pathway_update(actor=member, pathway=pathway, status="completed")  # type: ignore[call-arg]
     with pytest.raises(PermissionDenied):
         services.pathway_update(actor=outsider, pathway=pathway, title="Mine")
     step = services.pathway_step_add(actor=member, pathway=pathway, title="Cut over", owner=member)
@@ -353,3 +355,46 @@ def test_page_edit_plan_add_and_edit_steps(client_for, gov, member, pathway):
     assert r.status_code == 302 and pathway.readiness.count() == 2
     r = client.post(f"{url}readiness/add/", {"readiness-label": ""})
     assert r.status_code == 400
+
+
+def test_pathway_and_step_fields_are_named_once():
+    from bimodal.core.tests.fieldspec import spec_mismatches
+    from bimodal.portfolio.api.serializers import PathwayStepWriteSerializer, PathwayUpdateSerializer
+    from bimodal.portfolio.forms import PathwayForm, StepForm
+
+    assert not spec_mismatches(
+        services.PATHWAY_FIELDS,
+        services={
+            services.pathway_create: ("service", "steps", "readiness", "proposal"),
+            services.pathway_update: ("pathway",),
+        },
+        serializer=PathwayUpdateSerializer,
+        form=PathwayForm,
+    )
+    assert not spec_mismatches(
+        services.STEP_FIELDS,
+        services={services.pathway_step_add: ("pathway",), services.pathway_step_update: ("step", "done")},
+        serializer=PathwayStepWriteSerializer,
+        form=StepForm,
+    )
+
+
+def test_step_update_changes_only_what_is_given(pathway, member):
+    step = pathway.steps.get(title="Contract tests")
+    services.pathway_step_update(actor=member, step=step, blocker="")
+    step.refresh_from_db()
+    assert (step.title, step.status) == ("Contract tests", "in_progress")
+    services.pathway_step_update(actor=member, step=step, owner=member, reason="taking it")
+    step.refresh_from_db()
+    assert step.owner == member and step.status == "in_progress"
+    assert AuditEntry.objects.filter(verb="pathway_step_update", reason="taking it").count() == 1
+
+
+def test_pathway_update_to_none_differs_from_not_given(pathway, gov):
+    services.pathway_update(actor=gov, pathway=pathway, target_date=date(2027, 3, 31))
+    services.pathway_update(actor=gov, pathway=pathway, description="Why we move")
+    pathway.refresh_from_db()
+    assert (pathway.target_date, pathway.description) == (date(2027, 3, 31), "Why we move")
+    services.pathway_update(actor=gov, pathway=pathway, target_date=None)
+    pathway.refresh_from_db()
+    assert (pathway.target_date, pathway.title) == (None, "Loans to Mode 2")

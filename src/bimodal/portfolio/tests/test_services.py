@@ -394,3 +394,35 @@ def test_services_of_a_supplier(gov):
         actor=gov, name="Outsourced", mode=mode(), owner_team=TeamFactory(), supplier=supplier
     )
     assert Service.objects.get(pk=service.pk).supplier == supplier
+
+
+def test_mode_and_service_fields_are_named_once():
+    from bimodal.core.tests.fieldspec import spec_mismatches
+    from bimodal.portfolio.api.serializers import ServiceWriteSerializer
+    from bimodal.portfolio.forms import ModeForm, ServiceForm
+
+    assert not spec_mismatches(
+        services.MODE_FIELDS, services={services.mode_update: ("mode",)}, form=ModeForm
+    )
+    assert not spec_mismatches(
+        services.SERVICE_FIELDS,
+        services={services.service_create: (), services.service_update: ("service",)},
+        serializer=ServiceWriteSerializer,
+        form=ServiceForm,
+        form_omits=("slug",),  # the service derives the slug from the name
+    )
+
+
+def test_service_update_changes_only_what_is_given(make_user):
+    team = TeamFactory()
+    owner = make_user("service_owner", teams=[team])
+    service = services.service_create(
+        actor=owner, name="Ledger", mode=mode(), owner_team=team, service_owner=owner, criticality=1
+    )
+    assert (service.lifecycle, service.hosting) == ("live", "on_premises")  # the model's defaults
+    services.service_update(actor=owner, service=service, description="Books")
+    service.refresh_from_db()
+    assert (service.description, service.service_owner, service.criticality) == ("Books", owner, 1)
+    services.service_update(actor=owner, service=service, service_owner=None)
+    service.refresh_from_db()
+    assert service.service_owner is None and service.description == "Books"

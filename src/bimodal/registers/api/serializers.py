@@ -15,6 +15,7 @@ from bimodal.portfolio.models import Mode, Service
 from bimodal.registers import risk
 from bimodal.registers.choices import EthicsDecision, RegisterStage
 from bimodal.registers.models import AIUseCase, CloudAccount, CloudCost, LowCodeApp, ReviewTask
+from bimodal.registers.services import AIUSECASE_FIELDS, CLOUDACCOUNT_FIELDS, LOWCODE_FIELDS
 
 _ITEM = ["slug", "name", "description", "owner", "owner_team", "stage"]
 _REVIEW = ["review_cadence_days", "last_reviewed_on", "next_review_due"]
@@ -82,18 +83,7 @@ class LowCodeAppWriteSerializer(ReasonMixin, serializers.ModelSerializer):
 
     class Meta:
         model = LowCodeApp
-        fields = [
-            *_ITEM,
-            "platform",
-            "business_unit",
-            "purpose",
-            "user_count",
-            "data_classification",
-            "integrations",
-            "support_wrapper",
-            "support_team",
-            "reason",
-        ]
+        fields = [*LOWCODE_FIELDS, "reason"]
         extra_kwargs = {"slug": {"required": False}}
 
 
@@ -162,23 +152,7 @@ class AIUseCaseWriteSerializer(ReasonMixin, serializers.ModelSerializer):
 
     class Meta:
         model = AIUseCase
-        fields = [
-            *_ITEM,
-            "purpose",
-            "model_vendor",
-            "runs_on",
-            "personal_data",
-            "special_categories",
-            "data_categories",
-            "affected_people",
-            "affected_count",
-            "risk_answers",
-            "dpia_status",
-            "human_oversight",
-            "monitoring",
-            "services",
-            "reason",
-        ]
+        fields = [*AIUSECASE_FIELDS, "reason"]
         extra_kwargs = {"slug": {"required": False}}
 
 
@@ -230,18 +204,7 @@ class CloudAccountWriteSerializer(ReasonMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CloudAccount
-        fields = [
-            *_ITEM,
-            "provider",
-            "account_ref",
-            "services",
-            "monthly_budget",
-            "total_resources",
-            "tagged_resources",
-            "idle_resources",
-            "orphaned_resources",
-            "reason",
-        ]
+        fields = [*CLOUDACCOUNT_FIELDS, "reason"]
         extra_kwargs = {"slug": {"required": False}}
         validators: list[
             object

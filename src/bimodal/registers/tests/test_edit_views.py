@@ -4,7 +4,7 @@ writes nothing, 403 for those who see but may not change, 404 for those who see 
 import pytest
 
 from bimodal.core.models import AuditEntry
-from bimodal.core.tests.factories import TeamFactory
+from bimodal.core.tests.factories import OrgUnitFactory, TeamFactory
 from bimodal.portfolio.tests.factories import ServiceFactory
 from bimodal.registers.forms import CloudAccountForm, LowCodeAppForm
 from bimodal.registers.models import CloudAccount, LowCodeApp
@@ -70,7 +70,7 @@ def test_low_code_edit_bad_input_writes_nothing(make_user, client_for):
     before = AuditEntry.objects.count()
     data = _post_data(LowCodeAppForm, app, owner, name="", user_count="-3")
     response = client_for(owner).post(f"/registers/low-code/{app.slug}/edit/", data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert 'data-testid="form-errors"' in body and "nothing has been saved" in body
     assert AuditEntry.objects.count() == before
@@ -83,7 +83,7 @@ def test_low_code_edit_rejects_impossible_stage_and_keeps_promoted(make_user, cl
     retired = LowCodeAppFactory(stage="retired")
     data = _post_data(LowCodeAppForm, retired, lead, stage="in_use")
     response = client_for(lead).post(f"/registers/low-code/{retired.slug}/edit/", data)
-    assert response.status_code == 200 and "form-errors" in response.content.decode()
+    assert response.status_code == 400 and "form-errors" in response.content.decode()
     retired.refresh_from_db()
     assert retired.stage == "retired" and _audit("lowcode_update") == 0
     # A promoted app stays promoted through an edit of its other fields.
@@ -146,7 +146,7 @@ def test_cloud_edit_bad_input_writes_nothing(make_user, client_for):
     before = AuditEntry.objects.count()
     data = _post_data(CloudAccountForm, account, lead, provider="moon", total_resources="many")
     response = client_for(lead).post(f"/registers/cloud/{account.slug}/edit/", data)
-    assert response.status_code == 200 and 'data-testid="form-errors"' in response.content.decode()
+    assert response.status_code == 400 and 'data-testid="form-errors"' in response.content.decode()
     assert AuditEntry.objects.count() == before
     account.refresh_from_db()
     assert account.provider == "aws" and account.total_resources == 10
@@ -167,3 +167,57 @@ def test_cloud_edit_permissions(make_user, client_for):
     assert CloudAccount.objects.get().name != "Hijacked" and _audit("cloudaccount_update") == 0
     # Governance leads change every account.
     assert client_for(make_user("governance_lead")).get(url).status_code == 200
+
+
+def test_register_a_cloud_account_through_the_page(make_user, client_for):
+    lead = make_user("governance_lead")
+    client = client_for(lead)
+    assert client.get("/registers/cloud/new/").status_code == 200
+    data = {
+        "name": "Data lake",
+        "provider": "aws",
+        "account_ref": "4242",
+        "owner": lead.pk,
+        "monthly_budget": "800",
+        "total_resources": "4",
+        "tagged_resources": "4",
+        "idle_resources": "0",
+        "orphaned_resources": "0",
+        "stage": "in_use",
+    }
+    bad = client.post("/registers/cloud/new/", {**data, "tagged_resources": "9"})
+    assert bad.status_code == 400 and not CloudAccount.objects.exists()
+    response = client.post("/registers/cloud/new/", data)
+    account = CloudAccount.objects.get()
+    assert response.status_code == 302 and response["Location"] == account.get_absolute_url()
+    assert (account.slug, account.owner, account.stage) == ("data-lake", lead, "in_use")
+    assert _audit("cloudaccount_create") == 1
+
+
+def test_cloud_account_page_needs_the_add_permission(make_user, client_for):
+    client = client_for(make_user("service_owner"))
+    assert client.get("/registers/cloud/new/").status_code == 403
+    assert client.post("/registers/cloud/new/", {"name": "Mine"}).status_code == 403
+    assert not CloudAccount.objects.exists()
+
+
+def test_registering_a_low_code_app_says_its_risk(make_user, client_for):
+    owner = make_user("product_team_member")
+    unit = OrgUnitFactory()
+    data = {
+        "name": "Branch roster",
+        "platform": "power_apps",
+        "owner": owner.pk,
+        "business_unit": unit.pk,
+        "purpose": "Shifts",
+        "user_count": "5",
+        "data_classification": "internal",
+        "support_wrapper": "none",
+        "stage": "in_use",
+    }
+    response = client_for(owner).post("/registers/low-code/new/", data, follow=True)
+    app = LowCodeApp.objects.get(name="Branch roster")
+    assert response.redirect_chain[-1][0] == app.get_absolute_url()
+    message = [str(m) for m in response.context["messages"]]
+    assert message == [f"“Branch roster” registered: risk {app.get_risk_level_display()} ({app.risk_score})."]
+    assert _audit("lowcode_create") == 1

@@ -288,3 +288,72 @@ def test_register_import_all_or_nothing(lead):
     assert result.created == ["good-app"]
     exported = csvio.export_register("low_code", LowCodeApp.objects.all())
     assert exported.splitlines()[1].startswith(f"good-app,Good app,,power_apps,{lead.username},,{unit.slug}")
+
+
+def test_register_fields_are_named_once():
+    from bimodal.core.tests.fieldspec import spec_mismatches
+    from bimodal.registers.api.serializers import (
+        AIUseCaseWriteSerializer,
+        CloudAccountWriteSerializer,
+        LowCodeAppWriteSerializer,
+    )
+    from bimodal.registers.forms import AIUseCaseForm, CloudAccountForm, LowCodeAppForm
+
+    assert not spec_mismatches(
+        services.LOWCODE_FIELDS,
+        services={services.lowcode_create: (), services.lowcode_update: ("app",)},
+        serializer=LowCodeAppWriteSerializer,
+        form=LowCodeAppForm,
+        form_omits=("slug",),
+    )
+    assert not spec_mismatches(
+        services.AIUSECASE_FIELDS,
+        services={services.aiusecase_create: (), services.aiusecase_update: ("use_case",)},
+        serializer=AIUseCaseWriteSerializer,
+        form=AIUseCaseForm,
+        form_omits=("slug", "risk_answers"),  # the page asks one checkbox per question
+    )
+    assert not spec_mismatches(
+        services.CLOUDACCOUNT_FIELDS,
+        services={services.cloudaccount_create: (), services.cloudaccount_update: ("account",)},
+        serializer=CloudAccountWriteSerializer,
+        form=CloudAccountForm,
+        form_omits=("slug",),
+    )
+
+
+def test_blank_choices_take_the_model_defaults(lead):
+    app = services.lowcode_create(
+        actor=lead,
+        name="Defaults",
+        owner=lead,
+        business_unit=OrgUnitFactory(),
+        platform="mendix",
+        purpose="x",
+    )
+    assert (app.stage, app.data_classification) == (
+        LowCodeApp._meta.get_field("stage").default,
+        LowCodeApp._meta.get_field("data_classification").default,
+    )
+    account = services.cloudaccount_create(actor=lead, name="Sandbox", provider="aws", account_ref="1234")
+    assert (account.monthly_budget, account.stage) == (0, "proposed")
+
+
+def test_cloudaccount_update_changes_only_what_is_given(lead):
+    owner_team = TeamFactory()
+    account = services.cloudaccount_create(
+        actor=lead,
+        name="Prod",
+        provider="azure",
+        account_ref="sub-1",
+        owner=lead,
+        owner_team=owner_team,
+        monthly_budget=Decimal("1000"),
+    )
+    services.cloudaccount_update(actor=lead, account=account, idle_resources=0, total_resources=10)
+    account.refresh_from_db()
+    assert (account.owner, account.owner_team, account.monthly_budget) == (lead, owner_team, Decimal("1000"))
+    services.cloudaccount_update(actor=lead, account=account, owner_team=None, reason="team disbanded")
+    account.refresh_from_db()
+    assert account.owner_team is None and account.total_resources == 10
+    assert AuditEntry.objects.filter(verb="cloudaccount_update", reason="team disbanded").count() == 1

@@ -1,7 +1,9 @@
 """Page tests of the registers: forms write through services, bad input writes nothing, permissions."""
 
 import pytest
+from django.urls import resolve
 
+from bimodal.core.tests.factories import OrgUnitFactory
 from bimodal.registers.models import AIUseCase
 from bimodal.registers.tests.factories import AIUseCaseFactory, CloudAccountFactory, LowCodeAppFactory
 
@@ -34,7 +36,7 @@ def test_register_ai_use_case_through_the_form(make_user, client_for):
 def test_bad_form_writes_nothing(make_user, client_for):
     user = make_user("product_team_member")
     response = client_for(user).post("/registers/ai/new/", {"name": "", "owner": user.pk})
-    assert response.status_code == 200 and "form-errors" in response.content.decode()
+    assert response.status_code == 400 and "form-errors" in response.content.decode()
     assert not AIUseCase.objects.exists()
 
 
@@ -76,3 +78,22 @@ def test_export_csv(make_user, client_for):
     LowCodeAppFactory(slug="exported")
     response = client_for(make_user("auditor")).get("/registers/low-code/export.csv")
     assert response["Content-Type"].startswith("text/csv") and "exported" in response.content.decode()
+
+
+def test_the_import_page_is_reached_from_each_register(make_user, client_for):
+    # Regression: the items' <slug> routes took "import" for a slug, so the page was a 404.
+    LowCodeAppFactory(), AIUseCaseFactory(), CloudAccountFactory()
+    client = client_for(make_user("governance_lead"))
+    for kind in ("low-code", "ai", "cloud"):
+        assert resolve(f"/registers/{kind}/import/").url_name == "import"
+        response = client.get(f"/registers/{kind}/import/")
+        assert response.status_code == 200 and 'type="file"' in response.content.decode()
+
+
+def test_the_business_unit_filter_offers_only_visible_org_units(make_user, client_for):
+    # Regression: the low-code register's filter listed every org unit to people who may not view them.
+    OrgUnitFactory(name="Secret Treasury Division", slug="secret-treasury")
+    nobody = client_for(make_user()).get("/registers/low-code/")
+    assert nobody.status_code == 200 and "Secret Treasury Division" not in nobody.content.decode()
+    auditor = client_for(make_user("auditor")).get("/registers/low-code/")
+    assert "Secret Treasury Division" in auditor.content.decode()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core.forms import apply_validation_error
+from bimodal.core import generic
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import risk, selectors, services
 from bimodal.registers.filtersets import AIUseCaseFilterSet
@@ -34,38 +34,40 @@ def ai_list(request):
     )
 
 
-@login_required
-@permission_required("registers.add_aiusecase", raise_exception=True)
-def ai_create(request):
-    """Register an AI use case and answer the risk questions."""
-    form = AIUseCaseForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            use_case = services.aiusecase_create(actor=request.user, **form.data_for_service())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"“{use_case}” registered: {use_case.get_risk_tier_display()} risk.")
-            return redirect(use_case)
-    return render(request, "registers/ai_form.html", {**AREA, "form": form, "item": None})
+class AIUseCaseCreate(generic.ObjectEditView):
+    """Register an AI use case and answer the risk questions (403 without the add permission)."""
+
+    model = AIUseCase
+    area = AREA["active_area"]
+    form_class = AIUseCaseForm
+    template_name = "registers/ai_form.html"
+    context_object_name = "use_case"  # the update service's keyword
+    create_service = services.aiusecase_create
+    update_service = services.aiusecase_update
+    verb = "registered"
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
+
+    def service_fields(self, form):
+        return form.data_for_service()
+
+    def success_text(self, obj):
+        return f"“{obj}” {self.verb}: {obj.get_risk_tier_display()} risk."
+
+    def extra_context(self, request, obj=None, **kwargs):
+        return {"item": obj}
 
 
-@login_required
-def ai_edit(request, slug):
-    """Change an AI use case or re-answer its risk questions."""
-    use_case = get_restricted_object(AIUseCase.objects, request.user, "change", slug=slug)
-    form = AIUseCaseForm(request.POST or None, instance=use_case, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.data_for_service()
-        use_case.refresh_from_db()
-        try:
-            use_case = services.aiusecase_update(actor=request.user, use_case=use_case, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"“{use_case}” saved: {use_case.get_risk_tier_display()} risk.")
-            return redirect(use_case)
-    return render(request, "registers/ai_form.html", {**AREA, "form": form, "item": use_case})
+class AIUseCaseEdit(AIUseCaseCreate):
+    """Change an AI use case or re-answer its risk questions (404 when it cannot be seen, 403 when it
+    cannot be changed)."""
+
+    verb = "saved"
+
+
+ai_create = AIUseCaseCreate.as_view()
+ai_edit = AIUseCaseEdit.as_view()
 
 
 @login_required

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
-
 from bimodal.core.htmx import filtered_page
 from bimodal.registers.choices import STAGE_TRANSITIONS, RegisterStage
 from bimodal.registers.forms import (
@@ -32,19 +30,3 @@ def _next_stages(item) -> list[tuple[str, str]]:
     """(value, label) of the stages an item may move to from its page (promotion has its own step)."""
     allowed = STAGE_TRANSITIONS[item.stage] - {RegisterStage.PROMOTED}
     return [(value, label) for value, label in RegisterStage.choices if value in allowed]
-
-
-def _edit_page(request, form, item, list_url: str, list_label: str):
-    """The shared form page in its "edit" dress: title, Save button, back to the item."""
-    return render(
-        request,
-        "registers/item_form.html",
-        {
-            **AREA,
-            "form": form,
-            "item": item,
-            "title": f"Edit {item.name}",
-            "cancel": list_url,
-            "list_label": list_label,
-        },
-    )

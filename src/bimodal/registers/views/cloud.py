@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from bimodal.core.forms import apply_validation_error
+from bimodal.core import generic
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import csvio, risk, selectors, services
 from bimodal.registers.filtersets import CloudAccountFilterSet
@@ -17,7 +16,7 @@ from bimodal.registers.forms import (
     ImportForm,
 )
 from bimodal.registers.models import CloudAccount, CloudCost
-from bimodal.registers.views.base import AREA, _edit_page, _list, _next_stages
+from bimodal.registers.views.base import AREA, _list, _next_stages
 
 
 def _bar_chart(x, y, colours=None, title="") -> str:
@@ -74,42 +73,44 @@ def cloud_list(request):
     )
 
 
-@login_required
-@permission_required("registers.add_cloudaccount", raise_exception=True)
-def cloud_create(request):
-    """Register a cloud account."""
-    form = CloudAccountForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.cloudaccount_create(actor=request.user, **form.data_for_service())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"“{account}” registered.")
-            return redirect(account)
-    return render(
-        request,
-        "registers/item_form.html",
-        {**AREA, "form": form, "title": "Register a cloud account", "cancel": "registers:cloud_list"},
-    )
+class CloudAccountCreate(generic.ObjectEditView):
+    """Register a cloud account (403 without the add permission); bad input is a 400 that writes nothing."""
+
+    model = CloudAccount
+    area = AREA["active_area"]
+    form_class = CloudAccountForm
+    template_name = "registers/item_form.html"
+    context_object_name = "account"  # the update service's keyword
+    create_service = services.cloudaccount_create
+    update_service = services.cloudaccount_update
+    success_message = "“{object}” registered."
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
+
+    def service_fields(self, form):
+        return form.data_for_service()
+
+    def extra_context(self, request, obj=None, **kwargs):
+        if obj is None:
+            return {"title": "Register a cloud account", "cancel": "registers:cloud_list"}
+        return {
+            "item": obj,
+            "title": f"Edit {obj.name}",
+            "cancel": "registers:cloud_list",
+            "list_label": "Cloud accounts",
+        }
 
 
-@login_required
-def cloud_edit(request, slug):
-    """Change a cloud account: owner, services, budget, resource counts, stage."""
-    account = get_restricted_object(CloudAccount.objects, request.user, "change", slug=slug)
-    form = CloudAccountForm(request.POST or None, instance=account, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.data_for_service()
-        account.refresh_from_db()
-        try:
-            account = services.cloudaccount_update(actor=request.user, account=account, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"“{account}” saved.")
-            return redirect(account)
-    return _edit_page(request, form, account, "registers:cloud_list", "Cloud accounts")
+class CloudAccountEdit(CloudAccountCreate):
+    """Change a cloud account: owner, services, budget, resource counts, stage (404 when it cannot be seen,
+    403 when it cannot be changed)."""
+
+    success_message = "“{object}” saved."
+
+
+cloud_create = CloudAccountCreate.as_view()
+cloud_edit = CloudAccountEdit.as_view()
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core.forms import apply_validation_error
+from bimodal.core import generic
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import risk, selectors, services
 from bimodal.registers.choices import RegisterStage
@@ -18,7 +18,7 @@ from bimodal.registers.forms import (
     PromoteForm,
 )
 from bimodal.registers.models import LowCodeApp
-from bimodal.registers.views.base import AREA, _edit_page, _list, _next_stages
+from bimodal.registers.views.base import AREA, _list, _next_stages
 
 
 @login_required
@@ -33,46 +33,47 @@ def lowcode_list(request):
     )
 
 
-@login_required
-@permission_required("registers.add_lowcodeapp", raise_exception=True)
-def lowcode_create(request):
-    """Register a low-code app."""
-    form = LowCodeAppForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            app = services.lowcode_create(actor=request.user, **form.data_for_service())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(
-                request, f"“{app}” registered: risk {app.get_risk_level_display()} ({app.risk_score})."
-            )
-            return redirect(app)
-    return render(
-        request,
-        "registers/item_form.html",
-        {**AREA, "form": form, "title": "Register a low-code app", "cancel": "registers:lowcode_list"},
-    )
+class LowCodeAppCreate(generic.ObjectEditView):
+    """Register a low-code app (403 without the add permission); its risk follows from its attributes."""
+
+    model = LowCodeApp
+    area = AREA["active_area"]
+    form_class = LowCodeAppForm
+    template_name = "registers/item_form.html"
+    context_object_name = "app"  # the update service's keyword
+    create_service = services.lowcode_create
+    update_service = services.lowcode_update
+    verb = "registered"
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
+
+    def service_fields(self, form):
+        return form.data_for_service()
+
+    def success_text(self, obj):
+        return f"“{obj}” {self.verb}: risk {obj.get_risk_level_display()} ({obj.risk_score})."
+
+    def extra_context(self, request, obj=None, **kwargs):
+        if obj is None:
+            return {"title": "Register a low-code app", "cancel": "registers:lowcode_list"}
+        return {
+            "item": obj,
+            "title": f"Edit {obj.name}",
+            "cancel": "registers:lowcode_list",
+            "list_label": "Low-code apps",
+        }
 
 
-@login_required
-def lowcode_edit(request, slug):
-    """Change a low-code app; its risk score and controls are recomputed by the service."""
-    app = get_restricted_object(LowCodeApp.objects, request.user, "change", slug=slug)
-    form = LowCodeAppForm(request.POST or None, instance=app, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.data_for_service()
-        app.refresh_from_db()  # the form wrote its values on the instance; the service diffs from the saved row
-        try:
-            app = services.lowcode_update(actor=request.user, app=app, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(
-                request, f"“{app}” saved: risk {app.get_risk_level_display()} ({app.risk_score})."
-            )
-            return redirect(app)
-    return _edit_page(request, form, app, "registers:lowcode_list", "Low-code apps")
+class LowCodeAppEdit(LowCodeAppCreate):
+    """Change a low-code app; its risk score and controls are recomputed by the service (404 when it cannot
+    be seen, 403 when it cannot be changed)."""
+
+    verb = "saved"
+
+
+lowcode_create = LowCodeAppCreate.as_view()
+lowcode_edit = LowCodeAppEdit.as_view()
 
 
 @login_required
