@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-KNOWN_BUGS: dict[str, str] = {
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 PARAMETRISED: set[str] = set()  # every "test[id]" params() has made, to find entries that name nothing
 
