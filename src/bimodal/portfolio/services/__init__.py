@@ -32,6 +32,7 @@ from bimodal.portfolio.services.catalogue import (
 )
 from bimodal.portfolio.services.pathways import (
     PATHWAY_FIELDS,
+    READINESS_FIELDS,
     STEP_FIELDS,
     pathway_create,
     pathway_set_status,
@@ -64,6 +65,7 @@ __all__ = [
     "DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES",
     "MODE_FIELDS",
     "PATHWAY_FIELDS",
+    "READINESS_FIELDS",
     "RECLASSIFY_SERVICE",
     "SERVICE_FIELDS",
     "STEP_FIELDS",

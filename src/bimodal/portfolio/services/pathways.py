@@ -44,10 +44,11 @@ from bimodal.portfolio.services.assessments import (
 # --- migration pathways ----------------------------------------------------------------------------
 
 
-# The fields a person sets on a pathway and on a step: the forms, the API's write serializers and these
+# The fields a person sets on a pathway, a step and a readiness criterion: the forms, the API's write serializers and these
 # services' keyword arguments list the same names (portfolio/tests/test_pathways.py checks that they agree).
 PATHWAY_FIELDS: Final = ("title", "owner", "target_date", "description", "to_mode")
 STEP_FIELDS: Final = ("title", "owner", "due_date", "status", "blocker")
+READINESS_FIELDS: Final = ("label", "evidence")
 
 
 def _may_plan(actor: User, service: Service) -> None:

@@ -357,10 +357,21 @@ def test_page_edit_plan_add_and_edit_steps(client_for, gov, member, pathway):
     assert r.status_code == 400
 
 
-def test_pathway_and_step_fields_are_named_once():
+def test_pathway_step_and_readiness_fields_are_named_once():
     from bimodal.core.tests.fieldspec import spec_mismatches
-    from bimodal.portfolio.api.serializers import PathwayStepWriteSerializer, PathwayUpdateSerializer
-    from bimodal.portfolio.forms import PathwayForm, StepForm
+    from bimodal.portfolio.api.serializers import (
+        PathwayStepWriteSerializer,
+        PathwayUpdateSerializer,
+        ReadinessWriteSerializer,
+    )
+    from bimodal.portfolio.forms import PathwayForm, ReadinessForm, StepForm
+
+    assert not spec_mismatches(
+        services.READINESS_FIELDS,
+        services={services.readiness_add: ("pathway",)},
+        serializer=ReadinessWriteSerializer,
+        form=ReadinessForm,
+    )
 
     assert not spec_mismatches(
         services.PATHWAY_FIELDS,

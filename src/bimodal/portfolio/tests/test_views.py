@@ -309,7 +309,7 @@ def test_create_invalid_shows_errors_and_writes_nothing(lead, client_for, team):
     response = client_for(lead).post(
         reverse("portfolio:service_create"), _service_post(team, name="Taken", availability_target="150")
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert "name" in errors and "availability_target" in errors
     assert Service.objects.filter(name="Taken").count() == 1
@@ -323,7 +323,7 @@ def test_create_owner_team_choices_limited_for_non_manager(make_user, client_for
     form = client.get(reverse("portfolio:service_create")).context["form"]
     assert list(form.fields["owner_team"].queryset) == [team]
     response = client.post(reverse("portfolio:service_create"), _service_post(other))
-    assert response.status_code == 200 and "owner_team" in response.context["form"].errors
+    assert response.status_code == 400 and "owner_team" in response.context["form"].errors
     assert not Service.objects.filter(name="New Service").exists()
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
+from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import can, get_restricted_object
@@ -20,6 +21,7 @@ from bimodal.portfolio.forms import (
 )
 from bimodal.portfolio.models import (
     Mode,
+    Service,
 )
 from bimodal.portfolio.views.base import (
     _filtered_services,
@@ -111,25 +113,26 @@ def service_import(request):
     )
 
 
-@login_required
-@permission_required("portfolio.add_service", raise_exception=True)
-def service_create(request):
-    """Add a service to the portfolio."""
-    form = ServiceForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.service_fields()
-        try:
-            service = portfolio_services.service_create(actor=request.user, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Service “{service}” added.")
-            return redirect(service)
-    return render(
-        request,
-        "portfolio/service_form.html",
-        {"active_area": "portfolio", "form": form, "service": None},
-    )
+class ServiceCreate(generic.ObjectEditView):
+    """Add a service to the portfolio (403 without the add permission); bad input is a 400 that writes
+    nothing."""
+
+    model = Service
+    area = "portfolio"
+    form_class = ServiceForm
+    template_name = "portfolio/service_form.html"
+    create_service = portfolio_services.service_create
+    update_service = portfolio_services.service_update
+    success_message = "Service “{object}” added."
+
+    def get_queryset(self, request):
+        return Service.objects.with_related()
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
+
+
+service_create = ServiceCreate.as_view()
 
 
 # --- modes ----------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.forms import (
     ChangeModeForm,
     DependencyForm,
-    ServiceForm,
 )
 from bimodal.portfolio.models import (
     Service,
@@ -28,6 +27,7 @@ from bimodal.portfolio.models import (
 from bimodal.portfolio.views.base import (
     HISTORY_LENGTH,
 )
+from bimodal.portfolio.views.catalogue import ServiceCreate
 from bimodal.portfolio.views.pathways import (
     _may_plan,
 )
@@ -150,29 +150,14 @@ def dependency_remove(request, slug: str, pk: int):
     return _graph_response(request, service)
 
 
-@login_required
-def service_edit(request, slug: str):
-    """Change a service's attributes (not its mode)."""
-    service = get_restricted_object(Service.objects.with_related(), request.user, "change", slug=slug)
-    # The form validates a copy: the service function must see the unchanged row to audit before/after.
-    draft = Service.objects.with_related().get(pk=service.pk)
-    form = ServiceForm(request.POST or None, instance=draft, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.service_fields()
-        try:
-            portfolio_services.service_update(
-                actor=request.user, service=service, reason=form.cleaned_data.get("reason", ""), **data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"Service “{service}” saved.")
-            return redirect(service)
-    return render(
-        request,
-        "portfolio/service_form.html",
-        {"active_area": "portfolio", "form": form, "service": service},
-    )
+class ServiceEdit(ServiceCreate):
+    """Change a service's attributes, not its mode (404 when it cannot be seen, 403 when it cannot be
+    changed); the form's reason goes to the audit log."""
+
+    success_message = "Service “{object}” saved."
+
+
+service_edit = ServiceEdit.as_view()
 
 
 @login_required
