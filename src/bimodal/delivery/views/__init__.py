@@ -12,9 +12,9 @@ from bimodal.delivery.views.base import (
     PER_PAGE,
 )
 from bimodal.delivery.views.demand import (
+    DemandDetail,
     DemandEdit,
     DemandList,
-    demand_detail,
     demand_step,
     scoring_model,
 )
@@ -47,6 +47,7 @@ __all__ = [
     "BUDGET_CSV_COLUMNS",
     "CSV_COLUMNS",
     "PER_PAGE",
+    "DemandDetail",
     "DemandEdit",
     "DemandList",
     "InitiativeCreate",
@@ -54,7 +55,6 @@ __all__ = [
     "budgets",
     "capacity",
     "criterion_update",
-    "demand_detail",
     "demand_step",
     "gate_step",
     "initiative_detail",
