@@ -269,3 +269,19 @@ def test_the_demand_list_filters_by_status_newest_first(estate, client_for):
 
 def test_the_demand_list_needs_the_view_permission(estate, client_for, make_user):
     assert client_for(make_user()).get("/delivery/demand/").status_code == 403
+
+
+def test_the_demand_page_offers_the_requester_its_steps_and_an_auditor_none(estate, client_for):
+    demand = services.demand_create(
+        actor=estate.rita, title="Mine", org_unit=estate.central, mode=estate.mode2
+    )
+    page = client_for(estate.rita).get(f"/delivery/demand/{demand.reference}/").content.decode()
+    assert 'data-testid="step-submit"' in page and 'data-testid="step-withdraw"' in page
+    assert f'data-testid="demand-score">{demand.score}' in page
+    audited = client_for(estate.audrey).get(f"/delivery/demand/{demand.reference}/")
+    assert audited.status_code == 200
+    assert 'data-testid="step-submit"' not in audited.content.decode()
+
+
+def test_an_unknown_demand_is_404(estate, client_for):
+    assert client_for(estate.gloria).get("/delivery/demand/DEM-9999/").status_code == 404

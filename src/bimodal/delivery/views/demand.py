@@ -62,35 +62,42 @@ class DemandEdit(generic.ObjectEditView):
         return {"user": request.user}
 
 
-@login_required
-def demand_detail(request, reference: str):
+class DemandDetail(generic.ObjectDetailView):
     """One demand: its factors and how they make its score, the board's route and decision, its initiative."""
-    demand = get_restricted_object(Demand.objects.with_related(), request.user, reference=reference)
-    model = demand.scoring_model or services.scoring_model_current()
-    lines = scoring.breakdown(
-        weights=model.weights,
-        value=demand.value,
-        urgency=demand.urgency,
-        fit=demand.strategic_fit,
-        risk=demand.risk,
-        cost=demand.cost_estimate,
-        cost_ceiling=model.cost_ceiling,
-    )
-    editable = can(request.user, "change", demand) and request.user.has_perm("delivery.change_demand")
-    context = {
-        "active_area": AREA,
-        "demand": demand,
-        "model": model,
-        "lines": lines,
-        "decisions": list(selectors.decisions_for(demand)),
-        "initiative": Initiative.objects.filter(demand=demand).first(),
-        "can_edit": editable and demand.status in {DemandStatus.DRAFT, DemandStatus.REJECTED},
-        "can_submit": editable and demand.status in {DemandStatus.DRAFT, DemandStatus.REJECTED},
-        "can_withdraw": editable and demand.status in {DemandStatus.DRAFT, DemandStatus.SUBMITTED},
-        "can_score": demand.status in {DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.REJECTED}
-        and (request.user.has_perm("delivery.manage_demand") or demand.requester_id == request.user.pk),
-    }
-    return render(request, "delivery/demand_detail.html", context)
+
+    model = Demand
+    area = AREA
+    lookup_field = "reference"
+    template_name = "delivery/demand_detail.html"
+
+    def get_queryset(self, request):
+        return Demand.objects.with_related()
+
+    def extra_context(self, request, obj=None, **kwargs):
+        demand = obj
+        model = demand.scoring_model or services.scoring_model_current()
+        lines = scoring.breakdown(
+            weights=model.weights,
+            value=demand.value,
+            urgency=demand.urgency,
+            fit=demand.strategic_fit,
+            risk=demand.risk,
+            cost=demand.cost_estimate,
+            cost_ceiling=model.cost_ceiling,
+        )
+        user = request.user
+        editable = can(user, "change", demand) and user.has_perm("delivery.change_demand")
+        return {
+            "model": model,
+            "lines": lines,
+            "decisions": list(selectors.decisions_for(demand)),
+            "initiative": Initiative.objects.filter(demand=demand).first(),
+            "can_edit": editable and demand.status in {DemandStatus.DRAFT, DemandStatus.REJECTED},
+            "can_submit": editable and demand.status in {DemandStatus.DRAFT, DemandStatus.REJECTED},
+            "can_withdraw": editable and demand.status in {DemandStatus.DRAFT, DemandStatus.SUBMITTED},
+            "can_score": demand.status in {DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.REJECTED}
+            and (user.has_perm("delivery.manage_demand") or demand.requester_id == user.pk),
+        }
 
 
 @login_required

@@ -64,68 +64,78 @@ def _initiative(request, reference: str, action: str = "view") -> Initiative:
     )
 
 
-@login_required
-def initiative_detail(request, reference: str):
+class InitiativeDetail(generic.ObjectDetailView):
     """One initiative: health, dates, money, risks, dependencies, and its waterfall plan or agile work."""
-    initiative = _initiative(request, reference)
-    may_change = can(request.user, "change", initiative)
-    may_work = services.may_work(request.user, initiative)
-    context = {
-        "active_area": AREA,
-        "initiative": initiative,
-        "health": selectors.initiative_health(initiative),
-        "may_change": may_change,
-        "risks": initiative.risks.select_related("owner"),
-        "dependencies": initiative.dependencies.select_related("depends_on"),
-        "dependents": initiative.dependents.select_related("initiative"),
-        "services": initiative.services.select_related("mode"),
-        "may_work": may_work,
-        "risk_form": forms.RiskForm(prefix="risk")
-        if may_work and request.user.has_perm("delivery.add_initiativerisk")
-        else None,
-        "dependency_form": forms.DependencyForm(prefix="dep", initiative=initiative, user=request.user)
-        if may_change
-        else None,
-        "edit_form": forms.InitiativeEditForm(
-            initial=forms.InitiativeEditForm.initial_for(initiative), user=request.user
-        )
-        if may_change
-        else None,
-        "transitions": [
-            (s, InitiativeStatus(s).label) for s in sorted(INITIATIVE_TRANSITIONS.get(initiative.status, ()))
-        ]
-        if may_change
-        else [],
-    }
-    if initiative.approach == Approach.WATERFALL:
-        phases = list(
-            initiative.phases.select_related("gate")
-            .prefetch_related("gate__criteria__met_by")
-            .order_by("order")
-        )
-        for phase in phases:
-            phase.gate.latest_decision = (
-                selectors.latest_decision_for(phase.gate, services.APPROVE_STAGE_GATE)
-                if phase.gate.status != GateStatus.OPEN
-                else None
+
+    model = Initiative
+    area = AREA
+    lookup_field = "reference"
+    template_name = "delivery/initiative_detail.html"
+
+    def get_queryset(self, request):
+        return Initiative.objects.select_related("mode", "org_unit", "owner", "team", "demand")
+
+    def extra_context(self, request, obj=None, **kwargs):
+        initiative = obj
+        may_change = can(request.user, "change", initiative)
+        may_work = services.may_work(request.user, initiative)
+        context = {
+            "health": selectors.initiative_health(initiative),
+            "may_change": may_change,
+            "risks": initiative.risks.select_related("owner"),
+            "dependencies": initiative.dependencies.select_related("depends_on"),
+            "dependents": initiative.dependents.select_related("initiative"),
+            "services": initiative.services.select_related("mode"),
+            "may_work": may_work,
+            "risk_form": forms.RiskForm(prefix="risk")
+            if may_work and request.user.has_perm("delivery.add_initiativerisk")
+            else None,
+            "dependency_form": forms.DependencyForm(prefix="dep", initiative=initiative, user=request.user)
+            if may_change
+            else None,
+            "edit_form": forms.InitiativeEditForm(
+                initial=forms.InitiativeEditForm.initial_for(initiative), user=request.user
             )
-        context |= {
-            "phases": phases,
-            "milestones": initiative.milestones.select_related("phase"),
-            "milestone_form": forms.MilestoneForm(prefix="ms") if may_change else None,
+            if may_change
+            else None,
+            "transitions": [
+                (s, InitiativeStatus(s).label)
+                for s in sorted(INITIATIVE_TRANSITIONS.get(initiative.status, ()))
+            ]
+            if may_change
+            else [],
         }
-    else:
-        stats = selectors.sprint_stats(initiative)
-        context |= {
-            "stats": stats,
-            "velocity_chart": charts.velocity(stats["sprints"]),
-            "epics": initiative.epics.all(),
-            "backlog": initiative.stories.select_related("epic", "sprint", "assignee").order_by("rank", "pk"),
-            "story_form": forms.StoryForm(prefix="story", initiative=initiative) if may_work else None,
-            "epic_form": forms.EpicForm(prefix="epic") if may_work else None,
-            "sprint_form": forms.SprintForm(prefix="sprint") if may_work else None,
-        }
-    return render(request, "delivery/initiative_detail.html", context)
+        if initiative.approach == Approach.WATERFALL:
+            phases = list(
+                initiative.phases.select_related("gate")
+                .prefetch_related("gate__criteria__met_by")
+                .order_by("order")
+            )
+            for phase in phases:
+                phase.gate.latest_decision = (
+                    selectors.latest_decision_for(phase.gate, services.APPROVE_STAGE_GATE)
+                    if phase.gate.status != GateStatus.OPEN
+                    else None
+                )
+            context |= {
+                "phases": phases,
+                "milestones": initiative.milestones.select_related("phase"),
+                "milestone_form": forms.MilestoneForm(prefix="ms") if may_change else None,
+            }
+        else:
+            stats = selectors.sprint_stats(initiative)
+            context |= {
+                "stats": stats,
+                "velocity_chart": charts.velocity(stats["sprints"]),
+                "epics": initiative.epics.all(),
+                "backlog": initiative.stories.select_related("epic", "sprint", "assignee").order_by(
+                    "rank", "pk"
+                ),
+                "story_form": forms.StoryForm(prefix="story", initiative=initiative) if may_work else None,
+                "epic_form": forms.EpicForm(prefix="epic") if may_work else None,
+                "sprint_form": forms.SprintForm(prefix="sprint") if may_work else None,
+            }
+        return context
 
 
 @login_required
