@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from bimodal.changes.choices import ChangeSource, ChangeStatus, ChangeType, DeploymentStatus, Environment
 from bimodal.changes.models import Change, Deployment
+from bimodal.core.filtersets import visible
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -17,7 +18,7 @@ class ChangeFilterSet(django_filters.FilterSet):
     source = django_filters.MultipleChoiceFilter(choices=ChangeSource.choices)
     environment = django_filters.MultipleChoiceFilter(choices=Environment.choices)
     service = django_filters.ModelMultipleChoiceFilter(
-        field_name="services__slug", to_field_name="slug", queryset=Service.objects.all(), label="Service"
+        field_name="services__slug", to_field_name="slug", queryset=visible(Service), label="Service"
     )
     mode = django_filters.ModelMultipleChoiceFilter(
         field_name="services__mode__key", to_field_name="key", queryset=Mode.objects.all(), label="Mode"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
 from bimodal.core.choices import AuditAction, TeamKind
 from bimodal.core.models import AuditEntry, OrgUnit, Team
+from bimodal.core.querysets import restricted_manager
 
 
 def _object_type_choices() -> list[tuple[str, str]]:
@@ -26,11 +29,17 @@ def _verb_choices() -> list[tuple[str, str]]:
     return [(verb, verb) for verb in verbs]
 
 
-def _visible_org_units(request: HttpRequest | None) -> QuerySet[OrgUnit]:
-    """The org units the requesting user may see (all of them outside a request, e.g. in scripts)."""
-    if request is None:
-        return OrgUnit.objects.all()
-    return OrgUnit.objects.restrict(request.user, "view")
+def visible(model: type[Model]) -> QuerySet[Any]:
+    """A filter's choices as django-filter takes them (a callable of the request): the rows of `model` the
+    requesting user may see, so a filter never lists names the user's pages hide (all rows outside a
+    request, e.g. in scripts)."""
+
+    def choices(request: HttpRequest | None) -> QuerySet[Any]:
+        manager = restricted_manager(model)
+        return manager.all() if request is None else manager.restrict(request.user, "view")
+
+    # django-filter takes a callable of the request as a filter's queryset; its stubs allow only a queryset.
+    return cast("QuerySet[Any]", choices)
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -57,7 +66,7 @@ class TeamFilterSet(BootstrapFilterSet):
         field_name="org_unit",
         to_field_name="slug",
         # django-filter accepts a callable of the request here; the stubs allow only a queryset.
-        queryset=_visible_org_units,  # type: ignore[arg-type]
+        queryset=visible(OrgUnit),
         label="Org unit",
         empty_label="All org units",
     )

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from bimodal.core.filtersets import visible
 from bimodal.integrations.choices import DeliveryOutcome, Provider
 from bimodal.integrations.models import Commit, PullRequest, Repository, WebhookDelivery
 from bimodal.portfolio.models import Service
@@ -14,7 +15,7 @@ class RepositoryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     provider = django_filters.ChoiceFilter(choices=Provider.choices)
     service = django_filters.ModelChoiceFilter(
-        field_name="service__slug", to_field_name="slug", queryset=Service.objects.all(), label="Service"
+        field_name="service__slug", to_field_name="slug", queryset=visible(Service), label="Service"
     )
     active = django_filters.BooleanFilter()
 

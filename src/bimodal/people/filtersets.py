@@ -2,6 +2,7 @@
 
 import django_filters
 
+from bimodal.core.filtersets import visible
 from bimodal.core.models import Team
 from bimodal.people.choices import ProficiencyLevel, SkillArea
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
@@ -24,7 +25,7 @@ class ProficiencyFilterSet(django_filters.FilterSet):
     person = django_filters.CharFilter(field_name="person__username")
     skill = django_filters.CharFilter(field_name="skill__slug")
     team = django_filters.ModelChoiceFilter(
-        field_name="person__teams__slug", to_field_name="slug", queryset=Team.objects.all(), distinct=True
+        field_name="person__teams__slug", to_field_name="slug", queryset=visible(Team), distinct=True
     )
     min_level = django_filters.NumberFilter(field_name="proficiency_level", lookup_expr="gte")
     proficiency_level = django_filters.MultipleChoiceFilter(choices=ProficiencyLevel.choices)

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import F, Q
 
+from bimodal.core.filtersets import visible
 from bimodal.core.models import Team
 from bimodal.portfolio.choices import (
     Criticality,
@@ -37,7 +38,7 @@ class ServiceFilterSet(django_filters.FilterSet):
     lifecycle = django_filters.MultipleChoiceFilter(choices=Lifecycle.choices)
     criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices)
     owner_team = django_filters.ModelMultipleChoiceFilter(
-        field_name="owner_team__slug", to_field_name="slug", queryset=Team.objects.all(), label="Owner team"
+        field_name="owner_team__slug", to_field_name="slug", queryset=visible(Team), label="Owner team"
     )
     capability = django_filters.ModelMultipleChoiceFilter(queryset=BusinessCapability.objects.all())
     regulatory_tag = django_filters.ModelMultipleChoiceFilter(
@@ -52,7 +53,7 @@ class ServiceFilterSet(django_filters.FilterSet):
     supplier = django_filters.ModelMultipleChoiceFilter(
         field_name="supplier__slug",
         to_field_name="slug",
-        queryset=Service.supplier.field.related_model._default_manager.all(),
+        queryset=visible(Service.supplier.field.related_model),
     )
 
     class Meta:

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from bimodal.core.filtersets import visible
 from bimodal.core.models import OrgUnit, Team
 from bimodal.portfolio.choices import DataClassification
 from bimodal.registers.choices import (
@@ -19,20 +20,13 @@ from bimodal.registers.choices import (
 from bimodal.registers.models import AIUseCase, CloudAccount, CloudCost, LowCodeApp, ReviewTask
 
 
-def _visible_org_units(request):
-    """The org units the requesting user may see (all of them outside a request, e.g. in scripts)."""
-    if request is None:
-        return OrgUnit.objects.all()
-    return OrgUnit.objects.restrict(request.user, "view")
-
-
 class _RegisterFilterSet(django_filters.FilterSet):
     """Filters every register has: search, stage, owner team, overdue review."""
 
     q = django_filters.CharFilter(method="search", label="Search")
     stage = django_filters.MultipleChoiceFilter(choices=RegisterStage.choices)
     owner_team = django_filters.ModelMultipleChoiceFilter(
-        field_name="owner_team__slug", to_field_name="slug", queryset=Team.objects.all(), label="Owner team"
+        field_name="owner_team__slug", to_field_name="slug", queryset=visible(Team), label="Owner team"
     )
     owner = django_filters.CharFilter(field_name="owner__username", label="Owner (username)")
     review_overdue = django_filters.BooleanFilter(method="filter_overdue", label="Review overdue")
@@ -66,7 +60,7 @@ class LowCodeAppFilterSet(_RegisterFilterSet):
         field_name="business_unit__slug",
         to_field_name="slug",
         # django-filter accepts a callable of the request here; the stubs allow only a queryset.
-        queryset=_visible_org_units,  # type: ignore[arg-type]
+        queryset=visible(OrgUnit),
     )
 
     class Meta:

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from bimodal.core.filtersets import visible
 from bimodal.core.models import Team
 from bimodal.servicedesk.choices import Priority, TicketStatus, TicketType
 from bimodal.servicedesk.models import CatalogueItem, Ticket
@@ -19,7 +20,7 @@ class TicketFilterSet(django_filters.FilterSet):
     ticket_type = django_filters.MultipleChoiceFilter(choices=TicketType.choices, label="Type")
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     assignment_group = django_filters.ModelMultipleChoiceFilter(
-        field_name="assignment_group__slug", to_field_name="slug", queryset=Team.objects.all(), label="Group"
+        field_name="assignment_group__slug", to_field_name="slug", queryset=visible(Team), label="Group"
     )
     service = django_filters.CharFilter(field_name="service__slug", label="Service (slug)")
     major_incident = django_filters.BooleanFilter()
