@@ -18,7 +18,14 @@ from bimodal.suppliers.choices import (
     SupplierStatus,
     SupplierTier,
 )
-from bimodal.suppliers.models import MspCandidate, Supplier, SupplierCategory
+from bimodal.suppliers.models import (
+    MspCandidate,
+    Supplier,
+    SupplierCategory,
+    SupplierCertification,
+    SupplierContact,
+)
+from bimodal.suppliers.services import CERTIFICATION_FIELDS, CONTACT_FIELDS
 
 
 def _codes(text: str) -> list[str]:
@@ -53,34 +60,43 @@ class SupplierForm(BootstrapFormMixin, forms.Form):
         return _codes(self.cleaned_data["regions"])
 
 
-class ContactForm(BootstrapFormMixin, forms.Form):
-    """A person at the supplier and what to call them for."""
+class ContactForm(BootstrapFormMixin, forms.ModelForm):
+    """A person at the supplier and what to call them for (the fields are CONTACT_FIELDS)."""
 
-    name = forms.CharField(max_length=120)
     role = forms.ChoiceField(choices=ContactRole.choices)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
     escalation_level = forms.IntegerField(
         min_value=1, max_value=5, required=False, help_text="1 is called first; empty if not on the path."
     )
 
+    class Meta:
+        model = SupplierContact
+        fields = CONTACT_FIELDS
 
-class CertificationForm(BootstrapFormMixin, forms.Form):
-    """A certification the supplier holds, its validity and the evidence."""
+
+class CertificationForm(BootstrapFormMixin, forms.ModelForm):
+    """A certification the supplier holds, its validity and the evidence (the fields are CERTIFICATION_FIELDS)."""
 
     name = forms.CharField(
         max_length=120, label="Standard", help_text="e.g. ISO/IEC 27001:2022, SOC 2 Type II"
     )
-    issuer = forms.CharField(max_length=120, required=False, help_text="Certification body or auditor.")
-    reference = forms.CharField(max_length=120, required=False, help_text="Certificate or report number.")
-    valid_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     evidence_url = forms.URLField(
         required=False,
         assume_scheme="https",
         label="Evidence",
         help_text="Link to the certificate or report.",
     )
+
+    class Meta:
+        model = SupplierCertification
+        fields = CERTIFICATION_FIELDS
+        help_texts = {
+            "issuer": "Certification body or auditor.",
+            "reference": "Certificate or report number.",
+        }
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def clean(self):
         data = super().clean()

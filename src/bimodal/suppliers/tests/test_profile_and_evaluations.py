@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.core.models import AuditEntry
 from bimodal.core.tests.factories import SupplierFactory
+from bimodal.people.models import Skill
+from bimodal.portfolio.tests.factories import ServiceFactory
 from bimodal.suppliers import services
 from bimodal.suppliers.models import (
     MspCandidate,
@@ -257,3 +259,52 @@ def test_api_another_suppliers_manager_gets_404s(client_for, alpha, beta_manager
     )
     assert made.status_code == 404
     assert not alpha.contacts.exists()
+
+
+def test_a_requirement_is_set_once_with_a_weight_from_one_to_five(gov):
+    evaluation = _evaluation(gov)
+    cobol = Skill.objects.create(name="COBOL", slug="cobol")
+    services.requirement_set(actor=gov, evaluation=evaluation, skill=cobol, weight=2)
+    again = services.requirement_set(actor=gov, evaluation=evaluation, skill=cobol, weight=5, future=True)
+    assert evaluation.requirements.count() == 1 and (again.weight, again.future) == (5, True)
+    with pytest.raises(ValidationError) as exc:
+        services.requirement_set(actor=gov, evaluation=evaluation, skill=cobol, weight=6)
+    assert "weight" in exc.value.message_dict
+
+
+def test_evaluation_services_are_kept_unless_given(gov):
+    service = ServiceFactory(slug="mainframe")
+    evaluation = _evaluation(gov, services=[service])
+    services.evaluation_update(actor=gov, evaluation=evaluation, needs_on_site=True)
+    assert list(evaluation.services.all()) == [service]
+    services.evaluation_update(actor=gov, evaluation=evaluation, services=[])
+    assert not evaluation.services.exists()
+    evaluation.refresh_from_db()
+    assert evaluation.needs_on_site is True
+
+
+def test_candidate_update_changes_only_the_given_fields(gov, alpha):
+    evaluation = _evaluation(gov)
+    candidate = services.candidate_add(
+        actor=gov, evaluation=evaluation, supplier=alpha, annual_cost=Decimal("1000"), notes="first"
+    )
+    services.candidate_update(actor=gov, candidate=candidate, notes="revised")
+    candidate.refresh_from_db()
+    assert (candidate.notes, candidate.annual_cost, candidate.customisation) == (
+        "revised",
+        Decimal("1000"),
+        3,
+    )
+
+
+def test_api_candidate_bad_input_names_the_fields(client_for, gov, alpha):
+    evaluation = _evaluation(gov)
+    services.candidate_add(actor=gov, evaluation=evaluation, supplier=alpha, annual_cost=Decimal("1000"))
+    response = client_for(gov).patch(
+        "/api/msp-evaluations/outsource-ops/candidates/alpha/",
+        {"customisation": 9, "annual_cost": "-5"},
+        content_type=JSON,
+    )
+    assert response.status_code == 400
+    assert {"customisation", "annual_cost"} <= set(response.json())
+    assert MspCandidate.objects.get().customisation == 3

@@ -1,0 +1,149 @@
+"""Webhook deliveries: one authenticated delivery is processed in one transaction, as the system (actor None
+in the audit log), and recorded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bimodal.changes.choices import DeploymentSource
+from bimodal.core import audit
+from bimodal.integrations.choices import (
+    DeliveryOutcome,
+    Provider,
+)
+from bimodal.integrations.models import Repository, WebhookDelivery
+from bimodal.integrations.services.deployments import commits_record, deployment_report, pull_request_record
+from bimodal.integrations.services.repositories import environment_for
+from bimodal.integrations.webhooks import (
+    Interpretation,
+    interpret,
+)
+
+PROVIDER_SOURCE: dict[str, str] = {
+    Provider.GITHUB: DeploymentSource.GITHUB,
+    Provider.GITLAB: DeploymentSource.GITLAB,
+}
+
+
+# --- webhooks ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Receipt:
+    """What became of a delivery: the recorded delivery (None for a duplicate, nothing being written)."""
+
+    outcome: str
+    detail: str
+    delivery: WebhookDelivery | None = None
+
+
+def _apply(interpretation: Interpretation, repository: Repository, provider: str) -> str:
+    """Write what a delivery means; returns the delivery's detail line."""
+    parts = []
+    if interpretation.commits:
+        commits_record(
+            repository=repository, commits=interpretation.commits, pushed_at=interpretation.pushed_at
+        )
+        parts.append(f"{len(interpretation.commits)} commit(s)")
+    if interpretation.pull_request is not None:
+        pull_request_record(repository=repository, data=interpretation.pull_request)
+        parts.append(f"pull request #{interpretation.pull_request.number}")
+    if interpretation.deployment is not None:
+        data = interpretation.deployment
+        deployment, created = deployment_report(
+            actor=None,
+            service=repository.service,
+            source=PROVIDER_SOURCE[provider],
+            environment=environment_for(repository, data.environment, data.environment_tier),
+            data=data,
+            repository=repository,
+        )
+        parts.append(
+            f"deployment {deployment.pk} {'created' if created else 'updated'} ({deployment.status})"
+        )
+    return "; ".join(parts)
+
+
+def _record(
+    existing: WebhookDelivery | None,
+    *,
+    provider: str,
+    delivery_id: str,
+    event: str,
+    action: str,
+    received_at: datetime,
+    repository: Repository,
+    outcome: str,
+    detail: str,
+) -> WebhookDelivery:
+    """Write the delivery's row: the errored one being redelivered, or a new one."""
+    fields = {
+        "provider": provider,
+        "delivery_id": delivery_id,
+        "event": event,
+        "action": action,
+        "received_at": received_at,
+        "repository": repository,
+        "outcome": outcome,
+        "detail": detail,
+    }
+    if existing is not None:
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.save()
+        return existing
+    return WebhookDelivery.objects.create(**fields)
+
+
+def webhook_receive(
+    *, provider: str, repository: Repository, delivery_id: str, event: str, payload: dict[str, Any]
+) -> Receipt:
+    """Process one authenticated delivery in one transaction and record it.
+
+    A delivery id already recorded (processed or skipped) is a duplicate: nothing is written. An event we do
+    not use is recorded as skipped. A malformed payload writes nothing but its delivery (outcome error), and
+    a redelivery of it is processed again."""
+    existing = WebhookDelivery.objects.filter(provider=provider, delivery_id=delivery_id).first()
+    if existing is not None and existing.outcome != DeliveryOutcome.ERROR:
+        return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
+    action = str(payload.get("action") or (payload.get("object_attributes") or {}).get("action") or "")[:60]
+    now = timezone.now()
+    base: dict[str, Any] = {
+        "provider": provider,
+        "delivery_id": delivery_id,
+        "event": event[:60],
+        "action": action,
+        "received_at": now,
+        "repository": repository,
+    }
+    try:
+        with transaction.atomic(), audit.batch():
+            interpretation = interpret(provider, event, payload, repository, received_at=now)
+            if interpretation.skip:
+                outcome, detail = DeliveryOutcome.SKIPPED, interpretation.skip
+            else:
+                outcome, detail = DeliveryOutcome.PROCESSED, _apply(interpretation, repository, provider)
+            delivery = _record(existing, outcome=outcome, detail=detail, **base)
+    except IntegrityError:
+        # The same delivery was recorded concurrently by another request.
+        return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
+    except (KeyError, ValueError, TypeError, AttributeError, ValidationError) as exc:
+        detail = f"malformed {event} payload: {_describe(exc)}"
+        with transaction.atomic():
+            delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
+        return Receipt(DeliveryOutcome.ERROR, detail, delivery)
+    return Receipt(outcome, detail, delivery)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
