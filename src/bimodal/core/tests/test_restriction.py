@@ -130,7 +130,7 @@ def test_none_is_no_user(world):
         ("nobody", "view", set()),
         ("root", "view", ALL_EDGES),
         ("cab", "view", ALL_EDGES),
-        ("agent", "view", {"core>old", "beta>app"}),  # edges whose consumer is an acme service
+        ("agent", "view", set()),  # both ends must be services the agent sees: old and app are not acme's
         ("requester", "view", set()),  # requesters have no view_servicedependency
         ("gov", "change", ALL_EDGES),
         ("member", "change", {"cards>core", "core>old"}),  # consumer owned by payments
@@ -142,6 +142,11 @@ def test_none_is_no_user(world):
 def test_dependency_restriction(world, user, action, expected):
     person = AnonymousUser() if user == "anonymous" else getattr(world, user)
     assert _edges(ServiceDependency.objects.restrict(person, action)) == expected
+
+
+def test_a_supplier_agent_sees_edges_between_services_they_see(world):
+    inside = DependencyFactory(source=world.core, target=world.beta)  # both acme's (no contract yet)
+    assert set(ServiceDependency.objects.restrict(world.agent, "view")) == {inside}
 
 
 def test_dependency_view_without_view_all_needs_both_ends_live(world):
