@@ -286,7 +286,8 @@ class ObjectEditView(ObjectDetailView):
 class ObjectActionView(ObjectEditView):
     """A workflow step on one object (POST only): `action_service(*, actor, <name>=obj, **fields)` with the
     fields of `form_class` (if any). Needs the object's `action` right (403); invalid input or a
-    service's refusal re-renders `template_name` (the step's form) with a 400."""
+    service's refusal re-renders `template_name` (the step's form, or the refusal as a message when the
+    step has no form) with a 400."""
 
     http_method_names = ["post"]
     action: ClassVar[str] = "change"
@@ -303,9 +304,10 @@ class ObjectActionView(ObjectEditView):
             try:
                 result = type(self).action_service(actor=request.user, **{self.object_name(): obj}, **fields)
             except ValidationError as exc:
-                if form is None:
-                    raise
-                apply_validation_error(form, exc)
+                if form is None:  # a button without input that the service refuses: say why, with a 400
+                    messages.error(request, " ".join(exc.messages), fail_silently=True)
+                else:
+                    apply_validation_error(form, exc)
             else:
                 messages.success(request, self.success_message.format(object=result or obj))
                 return redirect(_absolute(result or obj))

@@ -137,3 +137,28 @@ def test_pager_and_export_links_keep_every_filter():
     assert 'href="?q=a+b%26c&amp;status=open&amp;status=held&amp;page=3"' in pager
     export = render_to_string("includes/export_link.html", {}, request=request)
     assert 'href="?q=a+b%26c&amp;status=open&amp;status=held&amp;export=csv"' in export
+
+
+def test_an_action_without_a_form_that_the_service_refuses_is_a_400_with_the_reason(teams, make_user):
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.core.exceptions import ValidationError
+    from django.test import RequestFactory
+
+    from bimodal.core import generic
+
+    def refuse(*, actor, team):
+        raise ValidationError("A team with members cannot be archived.")
+
+    class Archive(generic.ObjectActionView):
+        model = Team
+        template_name = "core/team_detail.html"
+        action_service = staticmethod(refuse)
+
+    request = RequestFactory().post("/teams/team-00/archive/")
+    request.user = make_user("governance_lead")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    response = Archive.as_view()(request, slug="team-00")
+    assert response.status_code == 400
+    assert [str(m) for m in get_messages(request)] == ["A team with members cannot be archived."]
