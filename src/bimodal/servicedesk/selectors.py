@@ -9,10 +9,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from bimodal.changes.models import Change
-from bimodal.core.models import Actor
+from bimodal.core.models import Actor, User
 from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.servicedesk import sla
-from bimodal.servicedesk.choices import Department, SlaState
+from bimodal.servicedesk.choices import Approver, Department, SlaState
 from bimodal.servicedesk.models import CatalogueItem, SlaDefinition, SlaInstance, Ticket, TicketComment
 
 
@@ -117,3 +117,14 @@ def admin_definitions(*, user: Actor) -> RestrictedQuerySet[SlaDefinition]:
     return SlaDefinition.objects.restrict(user, "view").select_related(
         "schedule", "mode", "catalogue_item", "escalation_team"
     )
+
+
+def request_approvers(ticket: Ticket) -> list[User]:
+    """Who may approve a catalogue request: the requester's manager, or the active holders of the item's
+    approver role (none for a ticket not raised from the catalogue)."""
+    item = ticket.catalogue_item
+    if item is None:
+        return []
+    if item.approver == Approver.MANAGER:
+        return [ticket.requester.manager] if ticket.requester.manager else []
+    return list(User.objects.filter(groups__name=item.approver_role, is_active=True))

@@ -33,7 +33,6 @@ from bimodal.servicedesk.services.notifications import (
     notification_mark_read,
 )
 from bimodal.servicedesk.services.requests import (
-    _approvers,
     request_decide,
     request_submit,
     task_complete,
@@ -71,7 +70,6 @@ __all__ = [
     "SEVERITY",
     "SLA_DEFINITION_FIELDS",
     "TICKET_FIELDS",
-    "_approvers",
     "alertmanager_ingest",
     "alertmanager_secret",
     "catalogue_item_create",

@@ -17,6 +17,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
+from bimodal.servicedesk import selectors
 from bimodal.servicedesk.choices import (
     ApprovalState,
     Approver,
@@ -73,7 +74,7 @@ def request_submit(
         urgency=Level.MEDIUM,
     )
     if item.requires_approval:
-        approvers = _approvers(ticket)
+        approvers = selectors.request_approvers(ticket)
         notify(
             recipients=approvers,
             subject=f"Approval needed: {ticket.number} {ticket.title}",
@@ -90,13 +91,6 @@ def _catalogue_item(ticket: Ticket) -> CatalogueItem:
     if item is None:
         raise ValidationError({"catalogue_item": f"{ticket.number} was not raised from the catalogue."})
     return item
-
-
-def _approvers(ticket: Ticket) -> list[User]:
-    item = _catalogue_item(ticket)
-    if item.approver == Approver.MANAGER:
-        return [ticket.requester.manager] if ticket.requester.manager else []
-    return list(User.objects.filter(groups__name=item.approver_role, is_active=True))
 
 
 def _create_tasks(ticket: Ticket) -> None:
@@ -123,7 +117,7 @@ def request_decide(
     now = now or timezone.now()
     if ticket.approval != ApprovalState.PENDING:
         raise ValidationError({"approval": "This request is not waiting for approval."})
-    if actor.pk == ticket.requester_id or actor not in _approvers(ticket):
+    if actor.pk == ticket.requester_id or actor not in selectors.request_approvers(ticket):
         raise PermissionDenied("You are not an approver of this request.")
     if not approve and not reason.strip():
         raise ValidationError({"reason": "Say why the request is rejected."})

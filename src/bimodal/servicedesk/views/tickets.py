@@ -85,7 +85,9 @@ def ticket_detail(request, number: str):
     ]
     timeline = sorted(entries, key=lambda e: getattr(e, "at", None) or e.created_at)
     approvers = (
-        services._approvers(ticket) if ticket.catalogue_item_id and ticket.approval == "pending" else []
+        selectors.request_approvers(ticket)
+        if ticket.catalogue_item_id and ticket.approval == "pending"
+        else []
     )
     context = {
         "active_area": "servicedesk",
