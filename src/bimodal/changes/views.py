@@ -45,6 +45,7 @@ class ChangeList(ObjectListView):
     partial_template_name = "changes/_change_results.html"
     filterset_class = ChangeFilterSet
     per_page = PER_PAGE
+    export_filename = "changes.csv"
 
     def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Change]:
         return selectors.change_list(user=request.user).order_by("-created_at", "-pk")

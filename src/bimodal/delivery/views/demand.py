@@ -38,6 +38,7 @@ class DemandList(generic.ObjectListView):
     template_name = "delivery/demand_list.html"
     filterset_class = DemandFilterSet
     per_page = PER_PAGE
+    export_filename = "demand.csv"
 
     def get_queryset(self, request):
         return selectors.demand_list(user=request.user).order_by("-created_at", "-pk")

@@ -27,6 +27,7 @@ class PolicyList(ObjectListView):
     area = "governance"
     template_name = "governance/policy_list.html"
     per_page = 100
+    export_filename = "policies.csv"
 
     def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Policy]:
         return (
