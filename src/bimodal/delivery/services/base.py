@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, TextChoices
+from django.db.models import TextChoices
+from django.db.models.functions import Length
 
 from bimodal.delivery.choices import (
     PhaseKind,
@@ -65,8 +66,14 @@ STORY_FIELDS: Final = ("title", "description", "points", "epic", "sprint", "assi
 
 
 def _next_reference(model: type[Demand | Initiative], prefix: str, width: int) -> str:
-    last = model._default_manager.aggregate(n=Max("pk"))["n"] or 0
-    n = last + 1
+    """The reference after the highest one of `prefix` (DEM-0041 after DEM-0040), whatever the row ids."""
+    highest = (
+        model._default_manager.filter(reference__regex=rf"^{prefix}-[0-9]+$")
+        .order_by(Length("reference").desc(), "-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    n = int(highest.rsplit("-", 1)[1]) + 1 if highest else 1
     while model._default_manager.filter(reference=f"{prefix}-{n:0{width}d}").exists():
         n += 1
     return f"{prefix}-{n:0{width}d}"
