@@ -40,6 +40,13 @@ def synthetic_rows(specs, rng: random.Random) -> list[dict[str, str]]:
     return rows
 
 
+def multiplier(spec, mode: str) -> float:
+    """The signed per-mode multiplier of a criterion; on the axis, -1/+1 for the stable/agile end."""
+    if spec.axis:
+        return spec.axis * (-1.0 if mode == MODES[0] else 1.0)
+    return spec.mode_weights.get(mode, 0)
+
+
 def naive(specs, row: dict[str, str]) -> tuple[str | None, dict[str, float]]:
     """Baseline: per row, look every option up by walking the lists and recompute the weights."""
     totals, denominators = dict.fromkeys(MODES, 0.0), dict.fromkeys(MODES, 0.0)
@@ -50,7 +57,7 @@ def naive(specs, row: dict[str, str]) -> tuple[str | None, dict[str, float]]:
         option = next(o for o in spec.options if o.value == value)
         s = option.score / engine.MAX_SCORE
         for mode in MODES:
-            w = spec.weight * spec.mode_weights.get(mode, 0)
+            w = spec.weight * multiplier(spec, mode)
             if w:
                 totals[mode] += abs(w) * (s if w > 0 else 1 - s)
                 denominators[mode] += abs(w)
@@ -70,7 +77,7 @@ def numpy_scores(specs, rows) -> np.ndarray:
             i = index[key]
             answered[r, i] = 1
             level[r, i] = values[key][value]
-    weights = np.array([[s.weight * s.mode_weights.get(m, 0) for m in MODES] for s in specs])
+    weights = np.array([[s.weight * multiplier(s, m) for m in MODES] for s in specs])
     pos, neg = np.clip(weights, 0, None), np.clip(-weights, 0, None)
     totals = level @ pos + (answered - level) @ neg
     denominators = answered @ np.abs(weights)

@@ -11,10 +11,11 @@ from django.utils import timezone
 from bimodal.core.models import OrgUnit, User
 from bimodal.insights import services
 from bimodal.insights.backfill import backfill
+from bimodal.insights.choices import MaturityMode
 from bimodal.insights.models import CapabilityArea, MaturityAssessment
 
 # Deterministic scores: (base score by area mode for the first audit; the second adds the improvement).
-_BASE = {"mode-1": 3, "mode-2": 2, "both": 3}
+_BASE: dict[str, int] = {MaturityMode.STABILITY: 3, MaturityMode.EXPLORATION: 2, MaturityMode.BOTH: 3}
 
 
 def _scores(unit_index: int, areas: list[CapabilityArea], later: bool) -> list[dict]:

@@ -30,11 +30,12 @@ class ValueStream(models.TextChoices):
 
 
 class MaturityMode(models.TextChoices):
-    """Which mode a capability area matters most for."""
+    """Which end of the modes' axis a capability area matters most for: the stable modes, the exploratory
+    ones, or all (any preset's modes sit on that axis, see portfolio.Mode.exploration)."""
 
-    MODE_1 = "mode-1", "Mode 1"
-    MODE_2 = "mode-2", "Mode 2"
-    BOTH = "both", "Both modes"
+    STABILITY = "stability", "Stable modes"
+    EXPLORATION = "exploration", "Exploratory modes"
+    BOTH = "both", "All modes"
 
 
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]

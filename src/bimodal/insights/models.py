@@ -131,7 +131,7 @@ class CapabilityArea(TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
-    mode = models.CharField(max_length=10, choices=MaturityMode.choices, default=MaturityMode.BOTH)
+    mode = models.CharField(max_length=12, choices=MaturityMode.choices, default=MaturityMode.BOTH)
     default_target = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

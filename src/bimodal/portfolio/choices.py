@@ -126,6 +126,14 @@ class Dimension(models.TextChoices):
     TECHNICAL_FIT = "technical_fit", "Technical fit (TIME)"
 
 
+class Axis(models.IntegerChoices):
+    """Where a high answer to a criterion places a service between stability and exploration."""
+
+    STABILITY = -1, "A high answer speaks for stability"
+    NONE = 0, "Not on the axis (per-mode weights)"
+    EXPLORATION = 1, "A high answer speaks for exploration"
+
+
 class AssessmentSource(models.TextChoices):
     """How an assessment was made."""
 

@@ -230,6 +230,7 @@ class ModeForm(StyledFormMixin, forms.ModelForm):
             "kpi_set": "KPI set",
             "standard_changes_preapproved": "Standard changes pre-approved",
             "order": "Display order",
+            "exploration": "Place on the axis (0 stability … 1 exploration)",
         }
 
     def __init__(self, *args, **kwargs):
@@ -299,10 +300,15 @@ class CriterionForm(StyledFormMixin, forms.ModelForm):
 
         model = Criterion
         fields = [*CRITERION_FIELDS]
+        labels = {"axis": "A high answer speaks for"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["axis"].required = False  # left out: off the axis, as before the axis existed
         self.style_widgets()
+
+    def clean_axis(self) -> int:
+        return self.cleaned_data.get("axis") or 0
 
 
 # --- migration pathways ---------------------------------------------------------------------------------

@@ -1,6 +1,12 @@
-"""Mode presets: bimodal (default), trimodal (Pioneers / Settlers / Town Planners) and pace layers."""
+"""Mode presets: bimodal (default), trimodal (Pioneers / Settlers / Town Planners) and pace layers.
+
+Every mode of a preset has its place on the axis from stability (0.00) to exploration (1.00): the
+questionnaire scores a service against these places, so the order of a preset's list does not matter.
+These definitions are the only place that names a preset's mode keys."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from bimodal.portfolio.choices import ChangeApproval, KpiSet, ReleaseCadence, RiskAppetite
 
@@ -36,6 +42,7 @@ PRESETS: dict[str, list[dict]] = {
     "bimodal": [
         {
             "key": "mode-1",
+            "exploration": Decimal("0.00"),
             "short_name": "Mode 1",
             "name": "Stability",
             "colour": "#1f4e79",
@@ -46,6 +53,7 @@ PRESETS: dict[str, list[dict]] = {
         },
         {
             "key": "mode-2",
+            "exploration": Decimal("1.00"),
             "short_name": "Mode 2",
             "name": "Agility",
             "colour": "#e07a1f",
@@ -58,6 +66,7 @@ PRESETS: dict[str, list[dict]] = {
     "trimodal": [
         {
             "key": "pioneers",
+            "exploration": Decimal("1.00"),
             "short_name": "Pioneers",
             "name": "Explore",
             "colour": "#c0392b",
@@ -68,6 +77,7 @@ PRESETS: dict[str, list[dict]] = {
         },
         {
             "key": "settlers",
+            "exploration": Decimal("0.50"),
             "short_name": "Settlers",
             "name": "Productise",
             "colour": "#e07a1f",
@@ -78,6 +88,7 @@ PRESETS: dict[str, list[dict]] = {
         },
         {
             "key": "town-planners",
+            "exploration": Decimal("0.00"),
             "short_name": "Town Planners",
             "name": "Industrialise",
             "colour": "#1f4e79",
@@ -90,6 +101,7 @@ PRESETS: dict[str, list[dict]] = {
     "pace-layered": [
         {
             "key": "systems-of-record",
+            "exploration": Decimal("0.00"),
             "short_name": "Record",
             "name": "Systems of Record",
             "colour": "#1f4e79",
@@ -99,6 +111,7 @@ PRESETS: dict[str, list[dict]] = {
         },
         {
             "key": "systems-of-differentiation",
+            "exploration": Decimal("0.50"),
             "short_name": "Differentiation",
             "name": "Systems of Differentiation",
             "colour": "#2e8b57",
@@ -108,6 +121,7 @@ PRESETS: dict[str, list[dict]] = {
         },
         {
             "key": "systems-of-innovation",
+            "exploration": Decimal("1.00"),
             "short_name": "Innovation",
             "name": "Systems of Innovation",
             "colour": "#e07a1f",

@@ -141,6 +141,7 @@ def criterion_specs(questionnaire: Questionnaire) -> list[engine.CriterionSpec]:
                 engine.Option(str(o["value"]), str(o["label"]), int(o["score"])) for o in c.options
             ),
             help=c.help_text,
+            axis=c.axis,
         )
         for c in questionnaire.criteria.all()
     ]
@@ -148,11 +149,12 @@ def criterion_specs(questionnaire: Questionnaire) -> list[engine.CriterionSpec]:
 
 def scorer_for(questionnaire: Questionnaire) -> engine.Scorer:
     """The compiled scorer of a questionnaire; published and retired versions are frozen, so cached."""
-    modes = list(Mode.objects.order_by("order", "name").values_list("key", flat=True))
-    cache_key = (questionnaire.pk, ",".join(modes))
+    places = dict(Mode.objects.order_by("order", "name").values_list("key", "exploration"))
+    cache_key = (questionnaire.pk, ",".join(f"{key}@{place}" for key, place in places.items()))
     if questionnaire.status != QuestionnaireStatus.DRAFT and cache_key in _SCORERS:
         return _SCORERS[cache_key]
-    scorer = engine.Scorer(criterion_specs(questionnaire), modes)
+    positions = {key: float(place) for key, place in places.items()}
+    scorer = engine.Scorer(criterion_specs(questionnaire), list(places), positions)
     if questionnaire.status != QuestionnaireStatus.DRAFT:
         _SCORERS[cache_key] = scorer
     return scorer

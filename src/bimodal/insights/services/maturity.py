@@ -18,17 +18,42 @@ from bimodal.insights.models import CapabilityArea, MaturityAssessment, Maturity
 # --- maturity assessment -----------------------------------------------------------------------------
 
 DEFAULT_AREAS = [
-    # (name, mode, default target, description)
-    ("Change enablement", "mode-1", 4, "Risk-based change approval, CAB, windows and freezes."),
-    ("Incident management", "both", 4, "Detection, response, major incidents, restoration."),
-    ("Problem management", "mode-1", 3, "Root causes, known errors and their removal."),
-    ("Service level management", "mode-1", 4, "Agreed targets, SLA clocks, reporting and review."),
-    ("Release & deployment", "both", 4, "Repeatable releases, deployment records, rollback."),
-    ("CI/CD automation", "mode-2", 4, "Pipelines, automated tests, the deployment gate, deploy on demand."),
-    ("Observability", "mode-2", 4, "Monitoring, alerting and tracing that find failures before customers."),
-    ("Supplier management", "mode-1", 3, "Contracts, supplier SLAs, scorecards and hand-offs."),
-    ("Portfolio governance", "both", 3, "Mode classification, reclassification and investment decisions."),
-    ("Product & agile delivery", "mode-2", 4, "Product teams, backlogs, small batches, build-it-run-it."),
+    # (name, end of the modes' axis it matters most for, default target, description)
+    ("Change enablement", MaturityMode.STABILITY, 4, "Risk-based change approval, CAB, windows and freezes."),
+    ("Incident management", MaturityMode.BOTH, 4, "Detection, response, major incidents, restoration."),
+    ("Problem management", MaturityMode.STABILITY, 3, "Root causes, known errors and their removal."),
+    (
+        "Service level management",
+        MaturityMode.STABILITY,
+        4,
+        "Agreed targets, SLA clocks, reporting and review.",
+    ),
+    ("Release & deployment", MaturityMode.BOTH, 4, "Repeatable releases, deployment records, rollback."),
+    (
+        "CI/CD automation",
+        MaturityMode.EXPLORATION,
+        4,
+        "Pipelines, automated tests, the deployment gate, deploy on demand.",
+    ),
+    (
+        "Observability",
+        MaturityMode.EXPLORATION,
+        4,
+        "Monitoring, alerting and tracing that find failures before customers.",
+    ),
+    ("Supplier management", MaturityMode.STABILITY, 3, "Contracts, supplier SLAs, scorecards and hand-offs."),
+    (
+        "Portfolio governance",
+        MaturityMode.BOTH,
+        3,
+        "Mode classification, reclassification and investment decisions.",
+    ),
+    (
+        "Product & agile delivery",
+        MaturityMode.EXPLORATION,
+        4,
+        "Product teams, backlogs, small batches, build-it-run-it.",
+    ),
 ]
 
 

@@ -100,7 +100,7 @@ def test_bulk_reads_once_and_inserts_once(db, django_assert_num_queries):
 def areas(db):
     return [
         CapabilityAreaFactory(name="Change enablement", slug="change", default_target=4),
-        CapabilityAreaFactory(name="CI/CD", slug="cicd", mode="mode-2"),
+        CapabilityAreaFactory(name="CI/CD", slug="cicd", mode="exploration"),
     ]
 
 

@@ -32,6 +32,7 @@ class CriterionSpec:
     mode_weights: Mapping[str, float]
     options: tuple[Option, ...]
     help: str = ""
+    axis: int = 0  # +1: a high answer places the service towards exploration, -1 towards stability
 
 
 @dataclass(slots=True)

@@ -11,7 +11,8 @@ from bimodal.portfolio.assessment.base import (
     Option,
 )
 
-STABLE, AGILE = "stable", "agile"  # poles; replaced by the first and last mode keys when seeded
+STABLE, AGILE = "stable", "agile"  # the poles of the axis a high answer speaks for
+AXIS = {STABLE: -1, AGILE: 1, None: 0}  # a pole as the criterion's direction on the axis
 
 
 def _levels(*labels: str) -> list[dict]:
@@ -182,25 +183,18 @@ DEFAULT_CRITERIA: list[dict] = [
 ]
 
 
-def default_mode_weights(pole: str | None, stable_key: str, agile_key: str) -> dict[str, float]:
-    """+1 for the pole's mode, -1 for the other one; {} for TIME-only criteria."""
-    if pole is None or stable_key == agile_key:
-        return {}
-    favoured, other = (stable_key, agile_key) if pole == STABLE else (agile_key, stable_key)
-    return {favoured: 1.0, other: -1.0}
-
-
-def default_specs(stable_key: str = "mode-1", agile_key: str = "mode-2") -> list[CriterionSpec]:
-    """The default questionnaire as engine specs (used by tests and the benchmark)."""
+def default_specs() -> list[CriterionSpec]:
+    """The default questionnaire as engine specs: every criterion on the axis (tests and the benchmark)."""
     return [
         CriterionSpec(
             key=c["key"],
             label=c["label"],
             dimension=c["dimension"],
             weight=float(c["weight"]),
-            mode_weights=default_mode_weights(c["pole"], stable_key, agile_key),
+            mode_weights={},
             options=tuple(Option(**o) for o in c["options"]),
             help=c["help"],
+            axis=AXIS[c["pole"]],
         )
         for c in DEFAULT_CRITERIA
     ]

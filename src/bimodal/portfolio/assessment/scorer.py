@@ -15,17 +15,39 @@ DRIVERS_SHOWN = 3
 class Scorer:
     """A compiled questionnaire: scores answer dicts {criterion key: option value}."""
 
-    def __init__(self, criteria: Sequence[CriterionSpec], modes: Sequence[str]):
+    def __init__(
+        self,
+        criteria: Sequence[CriterionSpec],
+        modes: Sequence[str],
+        positions: Mapping[str, float] | None = None,
+    ):
+        """`positions` are the modes' places on the axis (0 stability … 1 exploration); without them the
+        modes are spread evenly in the order given, the first the most stable."""
         self.criteria = tuple(criteria)
+        on_axis = any(c.axis for c in self.criteria)
+        if positions is None:
+            last = max(len(modes) - 1, 1)
+            positions = {m: i / last for i, m in enumerate(modes)}
+        self.positions = {m: float(p) for m, p in positions.items() if m in modes}
+        if on_axis:  # from the most stable to the most exploratory, so that a tie goes to the stabler
+            modes = sorted(modes, key=lambda m: self.positions.get(m, 2.0))
         # Only modes that some criterion weighs can be scored.
-        self.modes = tuple(m for m in modes if any(c.mode_weights.get(m) for c in self.criteria))
+        self.modes = tuple(
+            m
+            for m in modes
+            if (on_axis and m in self.positions) or any(c.mode_weights.get(m) for c in self.criteria)
+        )
         self.labels = {c.key: c.label for c in self.criteria}
         # criterion key -> (denominators per mode, dimension index, weight, {value: (contributions, weight × s, label)})
         self._table: dict[str, tuple] = {}
         self.dimensions: list[str] = []
         self.total_weight = 0.0
         for c in self.criteria:
-            weights = [float(c.weight) * float(c.mode_weights.get(m, 0) or 0) for m in self.modes]
+            if c.axis:
+                places = [self.positions.get(m) for m in self.modes]
+                weights = [float(c.weight) if p is not None else 0.0 for p in places]
+            else:
+                weights = [float(c.weight) * float(c.mode_weights.get(m, 0) or 0) for m in self.modes]
             denominators = tuple(abs(w) for w in weights)
             self.total_weight += sum(denominators)
             if c.dimension not in self.dimensions:
@@ -33,7 +55,14 @@ class Scorer:
             options = {}
             for option in c.options:
                 s = max(0.0, min(1.0, option.score / MAX_SCORE))
-                contributions = tuple(abs(w) * (s if w > 0 else 1 - s) if w else 0.0 for w in weights)
+                if c.axis:
+                    x = s if c.axis > 0 else 1 - s
+                    contributions = tuple(
+                        w * (1 - abs(x - p)) if p is not None else 0.0
+                        for w, p in zip(weights, places, strict=True)
+                    )
+                else:
+                    contributions = tuple(abs(w) * (s if w > 0 else 1 - s) if w else 0.0 for w in weights)
                 options[str(option.value)] = (contributions, float(c.weight) * s, option.label)
             self._table[c.key] = (denominators, self.dimensions.index(c.dimension), float(c.weight), options)
 

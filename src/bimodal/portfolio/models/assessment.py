@@ -14,6 +14,7 @@ from bimodal.core.models import TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
 from bimodal.portfolio.choices import (
     AssessmentSource,
+    Axis,
     Dimension,
     Lifecycle,
     ProposalSource,
@@ -128,6 +129,12 @@ class Criterion(models.Model):
         blank=True,
         validators=[validate_mode_weights],
         help_text="Mode key → +1 (a high answer speaks for it) … -1 (a low answer speaks for it).",
+    )
+    axis = models.SmallIntegerField(
+        choices=Axis.choices,
+        default=Axis.NONE,
+        help_text="Where a high answer places the service between stability and exploration; every mode "
+        "then scores by its distance from that place. Not on the axis: the per-mode weights count.",
     )
     options = models.JSONField(validators=[validate_options])
     order = models.PositiveSmallIntegerField(default=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -43,6 +45,13 @@ class Mode(TimeStampedModel):
     description = models.TextField(blank=True)
     colour = models.CharField(max_length=7, default="#1f4e79", validators=[hex_colour])
     order = models.PositiveSmallIntegerField(default=0)
+    exploration = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="Place between stability (0.00) and exploration (1.00); the questionnaire scores against it.",
+    )
     change_approval = models.CharField(
         max_length=20, choices=ChangeApproval.choices, default=ChangeApproval.CAB
     )

@@ -51,12 +51,12 @@ def _check_transition(table: Mapping[Any, AbstractSet[str]], current: str, new: 
 def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
     """Create and publish the default questionnaire (version 1) for the modes in the database.
 
-    High cost of change, criticality and regulation speak for the first mode; demand for change,
-    modularity, automation, skills and uncertainty for the last one."""
+    Every criterion is on the axis: high cost of change, criticality and regulation place a service
+    towards stability; demand for change, modularity, automation, skills and uncertainty towards
+    exploration. Each mode then scores by its distance from those places (`Mode.exploration`), so the
+    questionnaire holds for any number of modes."""
     if actor is not None:
         require_perm(actor, "portfolio.add_questionnaire")
-    modes = list(Mode.objects.order_by("order", "name").values_list("key", flat=True))
-    stable, agile = (modes[0], modes[-1]) if modes else ("mode-1", "mode-2")
     version = (Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     questionnaire = create_audited(
         Questionnaire(version=version, name="Mode readiness", notes="The default questionnaire."),
@@ -72,7 +72,8 @@ def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
                 help_text=spec["help"],
                 dimension=spec["dimension"],
                 weight=spec["weight"],
-                mode_weights=engine.default_mode_weights(spec["pole"], stable, agile),
+                mode_weights={},
+                axis=engine.AXIS[spec["pole"]],
                 options=spec["options"],
                 order=order,
             ),
@@ -127,6 +128,7 @@ def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Question
                 dimension=criterion.dimension,
                 weight=criterion.weight,
                 mode_weights=criterion.mode_weights,
+                axis=criterion.axis,
                 options=criterion.options,
                 order=criterion.order,
             ),
@@ -150,7 +152,16 @@ def questionnaire_publish(*, actor: User, questionnaire: Questionnaire) -> Quest
 
 # The fields a person sets on a criterion: the form and criterion_update's keyword arguments list the same
 # names (portfolio/tests/test_assessment_flow.py checks that they agree).
-CRITERION_FIELDS: Final = ("label", "help_text", "dimension", "weight", "mode_weights", "options", "order")
+CRITERION_FIELDS: Final = (
+    "label",
+    "help_text",
+    "dimension",
+    "weight",
+    "axis",
+    "mode_weights",
+    "options",
+    "order",
+)
 
 
 def criterion_update(
@@ -162,6 +173,7 @@ def criterion_update(
     help_text: str | NotGiven = UNSET,
     dimension: str | NotGiven = UNSET,
     weight: float | NotGiven = UNSET,
+    axis: int | NotGiven = UNSET,
     mode_weights: dict[str, float] | NotGiven = UNSET,
     options: list[dict[str, Any]] | NotGiven = UNSET,
     order: int | NotGiven = UNSET,
@@ -173,6 +185,7 @@ def criterion_update(
         help_text=help_text,
         dimension=dimension,
         weight=weight,
+        axis=axis,
         mode_weights=mode_weights,
         options=options,
         order=order,
@@ -192,6 +205,7 @@ def criterion_add(
     dimension: str,
     options: list[dict[str, Any]],
     weight: float = 1,
+    axis: int = 0,
     mode_weights: dict[str, float] | None = None,
     help_text: str = "",
     order: int | None = None,
@@ -211,6 +225,7 @@ def criterion_add(
         help_text=help_text,
         dimension=dimension,
         weight=weight,
+        axis=axis,
         mode_weights=mode_weights or {},
         options=options,
         order=order,

@@ -173,4 +173,7 @@ def mode_detail(request, key: str):
     services = selectors.service_list(user=request.user).filter(mode=mode)
     table = _service_table(request, services, exclude=("mode",))
     context = {"active_area": "modes", "mode": mode, "table": table, "form": form, "can_edit": can_edit}
-    return _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
+    response = _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
+    if form is not None and form.is_bound:  # a refused edit: bad input is a 400 naming the fields
+        response.status_code = 400
+    return response

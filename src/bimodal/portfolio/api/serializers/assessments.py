@@ -24,7 +24,17 @@ class CriterionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Criterion
-        fields = ["key", "label", "help_text", "dimension", "weight", "mode_weights", "options", "order"]
+        fields = [
+            "key",
+            "label",
+            "help_text",
+            "dimension",
+            "weight",
+            "axis",
+            "mode_weights",
+            "options",
+            "order",
+        ]
 
 
 class QuestionnaireSerializer(serializers.ModelSerializer):
