@@ -28,6 +28,10 @@ class GovernanceConfig(AppConfig):
         portfolio_hooks.latest_decision_for.register(selectors.latest_decision_for)
         portfolio_hooks.may_decide.register(services.may_decide)
         portfolio_hooks.decision_record.register(services.decision_record)
+        # A mode's profile acts through the policies generated from it.
+        portfolio_hooks.mode_profile_changed.register(services.profile_policies_apply)
+        portfolio_hooks.mode_profile_preview.register(services.profile_policies_preview)
+        portfolio_hooks.mode_governance.register(selectors.mode_governance)
         registry.register_decision_handler(
             portfolio_services.RECLASSIFY_SERVICE, portfolio_services.on_reclassification_decided
         )

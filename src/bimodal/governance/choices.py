@@ -20,6 +20,7 @@ class PolicyEffect(models.TextChoices):
     REQUIRE_APPROVAL = "require_approval", "Require approval"
     REQUIRE_EVIDENCE = "require_evidence", "Require evidence"
     REQUIRE_WINDOW = "require_window", "Require a change window"
+    RECORD_ONLY = "record_only", "Record only (deployment gate off)"
 
 
 class DecisionOutcome(models.TextChoices):

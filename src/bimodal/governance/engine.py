@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
 from bimodal.governance.models import Policy
+from bimodal.portfolio.models import Mode
 
 SAMPLE_CHANGE = {
     "type": "normal",
@@ -34,7 +35,7 @@ SAMPLE_CHANGE = {
 }
 SAMPLE_SERVICE = {
     "slug": "payments-switch",
-    "mode": "mode-1",
+    "mode": "",  # the first mode's key at run time (sample_context)
     "criticality": 0,
     "tags": ["PCI DSS", "EU DORA"],
     "data_classification": "restricted",
@@ -52,6 +53,12 @@ SAMPLE_EVIDENCE = {
 }
 SAMPLE_CONTEXT = {"change": SAMPLE_CHANGE, "service": SAMPLE_SERVICE, "evidence": SAMPLE_EVIDENCE}
 DEFAULT_APPROVER_ROLE = "change_manager"
+
+
+def sample_context() -> dict:
+    """The example change of the policy pages, for a service of the first mode of this organisation."""
+    first = Mode.objects.order_by("order", "name").values_list("key", flat=True).first() or ""
+    return {**SAMPLE_CONTEXT, "service": {**SAMPLE_SERVICE, "mode": first}}
 
 
 @lru_cache(maxsize=4096)
@@ -162,6 +169,7 @@ class Decision:
     evidence_required: list[str] = field(default_factory=list)
     missing_evidence: list[str] = field(default_factory=list)
     window_required: bool = False
+    record_only: bool = False
     evaluated: int = 0
 
     @property
@@ -294,6 +302,8 @@ def evaluate(context: dict, policies: list[CompiledPolicy] | PolicySnapshot) -> 
                 reason = f"{reason} — missing: {', '.join(missing)}"
         elif effect == PolicyEffect.REQUIRE_WINDOW:
             decision.window_required = True
+        elif effect == PolicyEffect.RECORD_ONLY:
+            decision.record_only = True
         decision.fired.append(FiredRule(policy.key, policy.version, policy.name, effect, reason))
     if denied:
         decision.outcome = DecisionOutcome.DENY

@@ -10,7 +10,7 @@ from django import forms
 from bimodal.core.forms import StyledFormMixin
 from bimodal.core.models import OrgUnit, User
 from bimodal.governance.choices import CHANGE_TYPES, AgendaOutcome, ForumKind
-from bimodal.governance.engine import SAMPLE_CONTEXT
+from bimodal.governance.engine import SAMPLE_CONTEXT, sample_context
 from bimodal.governance.models import DecisionType, Forum, Meeting, Policy
 from bimodal.governance.services import POLICY_FIELDS
 from bimodal.portfolio.models import Mode
@@ -69,7 +69,7 @@ class PolicyTryForm(PolicyForm):
 
     context = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace", "spellcheck": "false"}),
-        initial=json.dumps(SAMPLE_CONTEXT, indent=2),
+        initial=lambda: json.dumps(sample_context(), indent=2),
         help_text="The example change: change, service and evidence maps.",
     )
     key = forms.SlugField(required=False, help_text="Key of the policy this draft would replace (optional)")
@@ -85,7 +85,7 @@ class PolicyTryForm(PolicyForm):
             raise forms.ValidationError("Give an object with “change” and “service” maps (and “evidence”).")
         value.setdefault("evidence", {})
         value["change"] = {**SAMPLE_CONTEXT["change"], **value["change"]}
-        value["service"] = {**SAMPLE_CONTEXT["service"], **value["service"]}
+        value["service"] = {**sample_context()["service"], **value["service"]}
         return value
 
     def _post_clean(self):

@@ -94,7 +94,11 @@ class Policy(TimeStampedModel):
     is_current = models.BooleanField(default=True)
     name = models.CharField(max_length=160)
     description = models.TextField(blank=True)
-    policy_set = models.CharField(max_length=60, blank=True, help_text="e.g. “mode-1-defaults”")
+    policy_set = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="e.g. “all-modes”; “profile:<mode key>” is generated from a mode's profile",
+    )
     enabled = models.BooleanField(default=True)
     priority = models.IntegerField(default=100, help_text="Lower runs first; listed first in decisions.")
     # Scope: empty means "any". Mode keys, not foreign keys, so that a version is a frozen document.

@@ -26,9 +26,17 @@ from django.db.models import (
 from bimodal.core import stats
 from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.core.roles import Role
-from bimodal.governance import registry, routing
+from bimodal.governance import profiles, registry, routing
 from bimodal.governance.choices import DecisionStatus, GovernanceModelText, Raci
-from bimodal.governance.models import DecisionRequest, DecisionRight, DecisionType, Forum, Meeting
+from bimodal.governance.models import (
+    DecisionRequest,
+    DecisionRight,
+    DecisionType,
+    Forum,
+    Meeting,
+    Policy,
+)
+from bimodal.portfolio.models import Mode
 
 GRID_ROLES = (
     Role.GOVERNANCE_LEAD,
@@ -285,3 +293,57 @@ def bureaucracy_report(*, user: User | AnonymousUser, include_changes: bool = Tr
             if user.has_perm(permission):
                 rows += provider()
     return rows
+
+
+def _approver(policy: Policy) -> str:
+    if policy.approver_forum is not None:
+        return policy.approver_forum.name
+    return Role(policy.approver_role).label if policy.approver_role else ""
+
+
+def mode_governance(*, user: User | AnonymousUser, mode: Mode) -> list[dict[str, Any]]:
+    """The current, enabled policies the user may see that apply to a change of `mode`, in the order the
+    engine runs them, each with where it comes from (the mode's profile, every mode, or hand-written)
+    and where a hand-written one contradicts the profile."""
+    rows: list[dict[str, Any]] = []
+    policies = (
+        Policy.objects.restrict(user, "view")
+        .filter(is_current=True, enabled=True)
+        .select_related("approver_forum")
+        .order_by("priority", "key")
+    )
+    generated = profiles.profile_set(mode)
+    for policy in policies:
+        if policy.modes and mode.key not in policy.modes:
+            continue
+        if policy.policy_set == generated:
+            source = "profile"
+        elif policy.policy_set.startswith(profiles.PROFILE_SET_PREFIX):
+            continue  # another mode's generated policy scoped to this mode by hand: not this profile's
+        else:
+            source = "every mode" if not policy.modes else "hand-written"
+        rows.append(
+            {
+                "key": policy.key,
+                "name": policy.name,
+                "version": policy.version,
+                "effect": policy.effect,
+                "effect_label": policy.get_effect_display(),
+                "change_types": list(policy.change_types or ()),
+                "expression": policy.expression,
+                "message": policy.message,
+                "approver": _approver(policy),
+                "source": source,
+                "url": policy.get_absolute_url(),
+                "contradictions": profiles.contradictions(policy, mode),
+            }
+        )
+    return rows
+
+
+def policy_contradictions(policy: Policy) -> list[str]:
+    """Where a hand-written policy contradicts the profile of a mode it applies to (every mode if unscoped)."""
+    modes = Mode.objects.all() if not policy.modes else Mode.objects.filter(key__in=policy.modes)
+    return [
+        text for mode in modes.order_by("order", "name") for text in profiles.contradictions(policy, mode)
+    ]

@@ -17,6 +17,14 @@ Drift proposals carry the service's recent delivery as evidence, which insights 
 (`InsightsConfig.ready()`):
 
 - `delivery_evidence(service_ids) -> {service id: {metric: {value, level, count}, "days": n}}`.
+
+A mode's governance profile acts through governance's policies (`GovernanceConfig.ready()`):
+
+- `mode_profile_changed(*, actor, mode, reason)` — called by `mode_update` in its transaction when a
+  profile field changed: the mode's generated policies follow (versioned, audited);
+- `mode_profile_preview(*, mode) -> [{key, name, action, fields}]` — what that would write, unsaved;
+- `mode_governance(*, user, mode) -> [{key, name, effect, change_types, message, source, url,
+  contradictions}]` — the rules that apply to a change of the mode and where each comes from.
 """
 
 from bimodal.core.hooks import Hook
@@ -27,3 +35,6 @@ may_decide = Hook("portfolio.may_decide")
 decision_record = Hook("portfolio.decision_record")
 delivery_evidence = Hook("portfolio.delivery_evidence")
 supplier_services_q = Hook("portfolio.supplier_services_q")
+mode_profile_changed = Hook("portfolio.mode_profile_changed")
+mode_profile_preview = Hook("portfolio.mode_profile_preview")
+mode_governance = Hook("portfolio.mode_governance")

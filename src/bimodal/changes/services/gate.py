@@ -44,7 +44,7 @@ from bimodal.core.models import Actor, User
 from bimodal.core.services import create_audited, require_perm, update_audited
 from bimodal.core.transitions import record_change, record_deployment
 from bimodal.core.verbs import AuditVerb
-from bimodal.governance.choices import DecisionOutcome
+from bimodal.governance.choices import DecisionOutcome, PolicyEffect
 from bimodal.portfolio.models import Service
 
 # --- pipeline tokens and the deployment gate -------------------------------------------------------
@@ -195,6 +195,10 @@ def _gate_answer(**lookup: Any) -> GateRequest | None:
 
 
 GATE_ATTEMPTS = 3
+RECORD_ONLY_REASON = (
+    "Record only: the deployment gate is off for this service's mode, so the deployment is recorded "
+    "as a standard change and not gated."
+)
 # Rows the gate has just loaded or written in its own transaction: their foreign keys need no lookup.
 _TRUSTED: dict[type[models.Model], list[str]] = {
     Change: ["requester", "approver_forum", "reference"],
@@ -309,6 +313,7 @@ def _gate_decide(
         "evidence": decision.evidence_required,
         "missing_evidence": decision.missing_evidence,
         "window_required": decision.window_required,
+        "record_only": decision.record_only,
     }
     needs_cab = any(a.get("forum_id") for a in decision.approvals)
     if decision.window_required or needs_cab:
@@ -320,11 +325,16 @@ def _gate_decide(
         ]
         _insert_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
         return gate
-    if decision.outcome == DecisionOutcome.DENY:
+    # The mode's deployment gate is off: the deployment is recorded, not gated (a deny rule, e.g. a
+    # freeze, still holds).
+    record_only = decision.record_only and not any(r.effect == PolicyEffect.DENY for r in decision.fired)
+    if record_only:
+        gate.reasons = [*decision.reasons, RECORD_ONLY_REASON]
+    elif decision.outcome == DecisionOutcome.DENY:
         gate.outcome = GateOutcome.DENY
         _insert_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
         return gate
-    allow = decision.outcome == DecisionOutcome.ALLOW
+    allow = record_only or decision.outcome == DecisionOutcome.ALLOW
     # The new rows' ids in one query (PostgreSQL): the change's number is its id, so concurrent gate
     # calls never take the same reference, and every row can be audited before it is written.
     ids = db.allocate_ids(Change, GateRequest, *([Deployment] if allow else []))
@@ -353,7 +363,11 @@ def _gate_decide(
     if allow:
         change.status = S.APPROVED
         created = _insert_audited(
-            change, actor=actor, m2m=m2m, verb=AuditVerb.CHANGE_CREATE, reason="allowed by policy"
+            change,
+            actor=actor,
+            m2m=m2m,
+            verb=AuditVerb.CHANGE_CREATE,
+            reason="recorded: the deployment gate is off" if record_only else "allowed by policy",
         )
         gate.change = change
         gate.outcome = GateOutcome.ALLOW

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from bimodal.core.api.serializers import RestrictedSlugRelatedField
 from bimodal.core.models import OrgUnit, User
 from bimodal.governance.choices import CHANGE_TYPES, Raci
-from bimodal.governance.engine import SAMPLE_CONTEXT
+from bimodal.governance.engine import SAMPLE_CONTEXT, sample_context
 from bimodal.governance.models import (
     AgendaItem,
     DecisionRequest,
@@ -77,7 +77,7 @@ class ContextSerializer(serializers.Serializer):
     """An example change to evaluate policies against."""
 
     change = serializers.DictField(default=lambda: dict(SAMPLE_CONTEXT["change"]))
-    service = serializers.DictField(default=lambda: dict(SAMPLE_CONTEXT["service"]))
+    service = serializers.DictField(default=lambda: dict(sample_context()["service"]))
     evidence = serializers.DictField(default=lambda: dict(SAMPLE_CONTEXT["evidence"]))
 
     def validate(self, attrs):
@@ -85,7 +85,7 @@ class ContextSerializer(serializers.Serializer):
             if name not in attrs["change"]:
                 attrs["change"] = {**SAMPLE_CONTEXT["change"], **attrs["change"]}
                 break
-        attrs["service"] = {**SAMPLE_CONTEXT["service"], **attrs["service"]}
+        attrs["service"] = {**sample_context()["service"], **attrs["service"]}
         return attrs
 
 

@@ -42,6 +42,11 @@ from bimodal.governance.services.policies import (
     policy_try,
     policy_update,
 )
+from bimodal.governance.services.profiles import (
+    ensure_cab,
+    profile_policies_apply,
+    profile_policies_preview,
+)
 
 __all__ = [
     "DECISION_TYPE_FIELDS",
@@ -60,6 +65,7 @@ __all__ = [
     "decision_type_get",
     "decision_type_update",
     "decision_types_ensure",
+    "ensure_cab",
     "forum_create",
     "forum_update",
     "holds_step",
@@ -73,5 +79,7 @@ __all__ = [
     "policy_create",
     "policy_try",
     "policy_update",
+    "profile_policies_apply",
+    "profile_policies_preview",
     "sits_on",
 ]

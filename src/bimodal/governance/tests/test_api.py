@@ -89,10 +89,10 @@ def test_pages(client, lead):
     apply_default_policies(actor=lead)
     client.force_login(lead)
     assert client.get("/governance/policies/").status_code == 200
-    assert client.get("/governance/policies/m1-cab/").status_code == 200
+    assert client.get("/governance/policies/profile-mode-1-normal-cab/").status_code == 200
     assert client.get("/governance/policies/new/").status_code == 200
     assert client.get("/governance/forums/").status_code == 200
-    assert client.get("/governance/policies/try/?from=m1-cab").status_code == 200
+    assert client.get("/governance/policies/try/?from=profile-mode-1-normal-cab").status_code == 200
 
 
 def test_editor_page_shows_cel_error_and_saves_nothing(client, lead):

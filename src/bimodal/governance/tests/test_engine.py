@@ -18,6 +18,7 @@ def policy(key, effect, expression="true", **fields):
 def ctx(**change):
     context = copy.deepcopy(SAMPLE_CONTEXT)
     context["change"].update(change)
+    context["service"]["mode"] = "mode-1"
     return context
 
 

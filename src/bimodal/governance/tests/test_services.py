@@ -11,6 +11,8 @@ from bimodal.governance import engine, services
 from bimodal.governance.defaults import DEFAULT_POLICIES, apply_default_policies
 from bimodal.governance.engine import SAMPLE_CONTEXT
 from bimodal.governance.models import Policy
+from bimodal.governance.profiles import profile_policies
+from bimodal.portfolio.models import Mode
 
 
 @pytest.fixture
@@ -71,7 +73,9 @@ def test_others_may_not_write_policies(db):
 
 
 def test_defaults_are_idempotent(lead):
-    assert apply_default_policies(actor=lead) == len(DEFAULT_POLICIES)
+    generated = sum(len(profile_policies(mode)) for mode in Mode.objects.all())
+    assert generated > 0
+    assert apply_default_policies(actor=lead) == len(DEFAULT_POLICIES) + generated
     assert apply_default_policies(actor=lead) == 0
 
 

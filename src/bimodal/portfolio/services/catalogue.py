@@ -24,6 +24,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
+from bimodal.portfolio import hooks
 from bimodal.portfolio.choices import (
     Criticality,
     DataClassification,
@@ -57,6 +58,16 @@ MODE_FIELDS: Final = (
     "deployment_gate",
     "sla_profile",
     "kpi_set",
+    "risk_appetite",
+)
+# The profile fields that governance's generated policies of a mode are made from (and their names).
+PROFILE_FIELDS: Final = (
+    "name",
+    "short_name",
+    "change_approval",
+    "change_windows_required",
+    "standard_changes_preapproved",
+    "deployment_gate",
     "risk_appetite",
 )
 SERVICE_FIELDS: Final = (
@@ -100,6 +111,7 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
     return modes
 
 
+@transaction.atomic
 def mode_update(
     *,
     actor: User,
@@ -138,7 +150,11 @@ def mode_update(
         kpi_set=kpi_set,
         risk_appetite=risk_appetite,
     )
-    return update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
+    before = {name: getattr(mode, name) for name in PROFILE_FIELDS}
+    mode = update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
+    if any(getattr(mode, name) != value for name, value in before.items()):
+        hooks.mode_profile_changed(actor=actor, mode=mode, reason=reason or f"{mode.key} profile changed")
+    return mode
 
 
 def service_create(
