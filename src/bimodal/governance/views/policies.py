@@ -12,7 +12,7 @@ from django.shortcuts import render
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.generic import ObjectDetailView, ObjectEditView, ObjectListView
 from bimodal.core.querysets import RestrictedQuerySet
-from bimodal.governance import services
+from bimodal.governance import profiles, selectors, services
 from bimodal.governance.forms import (
     PolicyForm,
     PolicyTryForm,
@@ -57,7 +57,12 @@ class PolicyDetail(ObjectDetailView):
             .select_related("created_by")
             .order_by("-version")
         )
-        return {"versions": versions}
+        policy = kwargs["obj"]
+        return {
+            "versions": versions,
+            "generated": policy.policy_set.startswith(profiles.PROFILE_SET_PREFIX),
+            "contradictions": selectors.policy_contradictions(policy),
+        }
 
 
 policy_list = PolicyList.as_view()

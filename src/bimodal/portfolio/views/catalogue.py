@@ -12,7 +12,7 @@ from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import can, get_restricted_object
-from bimodal.portfolio import csvio, selectors
+from bimodal.portfolio import csvio, hooks, selectors
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.forms import (
     ModeForm,
@@ -154,11 +154,15 @@ def mode_detail(request, key: str):
     mode = get_restricted_object(Mode.objects.all(), request.user, key=key)
     can_edit = can(request.user, "change", mode)
     form = None
+    preview = None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("You may not change modes.")
         form = ModeForm(request.POST, instance=Mode.objects.get(pk=mode.pk))
-        if form.is_valid():
+        if form.is_valid() and "preview" in request.POST:
+            # What saving would do to the mode's generated policies, before anything is written.
+            preview = hooks.mode_profile_preview(mode=form.instance)
+        elif form.is_valid():
             try:
                 portfolio_services.mode_update(
                     actor=request.user, mode=mode, reason=form.cleaned_data["reason"], **form.mode_fields()
@@ -172,8 +176,16 @@ def mode_detail(request, key: str):
         form = ModeForm(instance=Mode.objects.get(pk=mode.pk))
     services = selectors.service_list(user=request.user).filter(mode=mode)
     table = _service_table(request, services, exclude=("mode",))
-    context = {"active_area": "modes", "mode": mode, "table": table, "form": form, "can_edit": can_edit}
+    context = {
+        "active_area": "modes",
+        "mode": mode,
+        "table": table,
+        "form": form,
+        "can_edit": can_edit,
+        "preview": preview,
+        "rules": [] if wants_partial(request) else hooks.mode_governance(user=request.user, mode=mode),
+    }
     response = _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
-    if form is not None and form.is_bound:  # a refused edit: bad input is a 400 naming the fields
+    if form is not None and form.is_bound and form.errors:  # a refused edit: bad input is a 400 naming fields
         response.status_code = 400
     return response
