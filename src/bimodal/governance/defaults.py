@@ -42,6 +42,22 @@ DEFAULT_POLICIES: list[tuple[str, dict[str, Any]]] = [
     ),
 ]
 
+# The per-mode defaults of earlier releases, now generated from each mode's profile: a database that still
+# has them gets them disabled (a new, audited version) so that no rule is there twice.
+RETIRED_KEYS = (
+    "m1-standard-allow",
+    "m1-cab",
+    "m1-window",
+    "m1-plans",
+    "m1-emergency",
+    "m1-very-high-risk",
+    "m2-standard-allow",
+    "m2-evidence",
+    "m2-coverage",
+    "m2-failing-service",
+    "m2-normal-peer",
+)
+
 
 def apply_default_policies(*, actor: User) -> int:
     """Create the rules for every mode that do not exist yet (by key) and bring every mode's generated
@@ -53,6 +69,14 @@ def apply_default_policies(*, actor: User) -> int:
         if key in existing:
             continue
         services.policy_create(actor=actor, key=key, **resolve_spec(spec, actor=actor))
+        written += 1
+    for policy in Policy.objects.filter(key__in=RETIRED_KEYS, is_current=True, enabled=True):
+        services.policy_update(
+            actor=actor,
+            policy=policy,
+            enabled=False,
+            reason="replaced by the policies generated from the modes' profiles",
+        )
         written += 1
     for mode in Mode.objects.order_by("order", "name"):
         written += len(profile_policies_apply(actor=actor, mode=mode))

@@ -79,6 +79,16 @@ def test_defaults_are_idempotent(lead):
     assert apply_default_policies(actor=lead) == 0
 
 
+def test_defaults_of_earlier_releases_are_retired_once(lead):
+    old = services.policy_create(
+        actor=lead, key="m1-standard-allow", name="Old", modes=["mode-1"], effect="allow"
+    )
+    apply_default_policies(actor=lead)
+    retired = Policy.objects.get(key=old.key, is_current=True)
+    assert (retired.version, retired.enabled) == (2, False)
+    assert apply_default_policies(actor=lead) == 0
+
+
 def test_snapshot_refreshes_after_an_edit(lead):
     p = services.policy_create(actor=lead, name="x", expression="true", effect="allow")
     assert [c.version for c in engine.current_policies().policies] == [1]
