@@ -32,6 +32,7 @@ class GovernanceConfig(AppConfig):
         portfolio_hooks.mode_profile_changed.register(services.profile_policies_apply)
         portfolio_hooks.mode_profile_preview.register(services.profile_policies_preview)
         portfolio_hooks.mode_governance.register(selectors.mode_governance)
+        portfolio_hooks.mode_try.register(selectors.mode_try)
         registry.register_decision_handler(
             portfolio_services.RECLASSIFY_SERVICE, portfolio_services.on_reclassification_decided
         )

@@ -26,7 +26,7 @@ from django.db.models import (
 from bimodal.core import stats
 from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.core.roles import Role
-from bimodal.governance import profiles, registry, routing
+from bimodal.governance import engine, profiles, registry, routing
 from bimodal.governance.choices import DecisionStatus, GovernanceModelText, Raci
 from bimodal.governance.models import (
     DecisionRequest,
@@ -347,3 +347,44 @@ def policy_contradictions(policy: Policy) -> list[str]:
     return [
         text for mode in modes.order_by("order", "name") for text in profiles.contradictions(policy, mode)
     ]
+
+
+def mode_try(
+    *,
+    mode: Mode,
+    change_type: str,
+    source: str,
+    risk_score: int,
+    tests_passed: bool,
+    security_scan: bool,
+    in_window: bool,
+    in_freeze: bool,
+) -> dict[str, Any]:
+    """The real engine's decision, over the current policies, for a sample change of a service of `mode`
+    (the policy pages' sample service in that mode); nothing is written."""
+    base = engine.sample_context()
+    level = (
+        "very_high"
+        if risk_score >= 75
+        else "high"
+        if risk_score >= 50
+        else "medium"
+        if risk_score >= 25
+        else "low"
+    )
+    change = {
+        **base["change"],
+        "type": change_type,
+        "source": source,
+        "risk_score": risk_score,
+        "risk_level": level,
+        "in_window": in_window,
+        "in_freeze": in_freeze,
+    }
+    evidence = {
+        **base["evidence"],
+        "tests_passed": tests_passed,
+        "security_scan": "pass" if security_scan else "fail",
+    }
+    context = {"change": change, "service": {**base["service"], "mode": mode.key}, "evidence": evidence}
+    return engine.evaluate(context, engine.current_policies()).to_dict()

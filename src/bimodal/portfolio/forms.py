@@ -248,6 +248,26 @@ class ModeForm(StyledFormMixin, forms.ModelForm):
 # --- assessment, proposals, pathways -------------------------------------------------------------------
 
 
+class ModeTryForm(StyledFormMixin, forms.Form):
+    """A sample change or deployment of a mode, to run through the policy engine ("try it")."""
+
+    change_type = forms.ChoiceField(
+        choices=[("standard", "Standard"), ("normal", "Normal"), ("emergency", "Emergency")]
+    )
+    source = forms.ChoiceField(
+        choices=[("manual", "A change record"), ("gate", "A pipeline deployment (gate)")], label="Raised as"
+    )
+    risk_score = forms.IntegerField(min_value=0, max_value=100, initial=42)
+    tests_passed = forms.BooleanField(required=False, initial=True, label="Tests passed")
+    security_scan = forms.BooleanField(required=False, initial=True, label="Security scan passed")
+    in_window = forms.BooleanField(required=False, initial=True, label="In a change window")
+    in_freeze = forms.BooleanField(required=False, label="In a freeze")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
 class AssessmentForm(StyledFormMixin, forms.Form):
     """One select per criterion of the questionnaire (blank = not answered), plus notes."""
 

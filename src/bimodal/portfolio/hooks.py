@@ -24,7 +24,9 @@ A mode's governance profile acts through governance's policies (`GovernanceConfi
   profile field changed: the mode's generated policies follow (versioned, audited);
 - `mode_profile_preview(*, mode) -> [{key, name, action, fields}]` — what that would write, unsaved;
 - `mode_governance(*, user, mode) -> [{key, name, effect, change_types, message, source, url,
-  contradictions}]` — the rules that apply to a change of the mode and where each comes from.
+  contradictions}]` — the rules that apply to a change of the mode and where each comes from;
+- `mode_try(*, mode, change_type, source, risk_score, tests_passed, security_scan, in_window, in_freeze)
+  -> decision` — the engine's decision for a sample change of the mode ("try it" on the mode page).
 """
 
 from bimodal.core.hooks import Hook
@@ -38,3 +40,4 @@ supplier_services_q = Hook("portfolio.supplier_services_q")
 mode_profile_changed = Hook("portfolio.mode_profile_changed")
 mode_profile_preview = Hook("portfolio.mode_profile_preview")
 mode_governance = Hook("portfolio.mode_governance")
+mode_try = Hook("portfolio.mode_try")

@@ -85,3 +85,18 @@ def test_policy_page_flags_a_contradiction(make_user, client_for, policies):
     assert 'data-testid="policy-contradictions"' in html and "Mode 2" in html
     html = client.get(reverse("governance:policy_detail", args=["profile-mode-1-window"])).content.decode()
     assert 'data-testid="policy-generated"' in html and 'data-testid="policy-contradictions"' not in html
+
+
+def test_try_it_runs_a_sample_through_the_engine(make_user, client_for, policies):
+    client = client_for(make_user("cab_member"))
+    url = reverse("portfolio:mode_detail", args=["mode-2"])
+    sample = {"try": "1", "change_type": "standard", "source": "gate", "risk_score": "20"}
+    passing = client.get(url, {**sample, "tests_passed": "on", "security_scan": "on"})
+    assert passing.context["tried"]["outcome"] == "allow"
+    failing = client.get(url, sample)
+    assert failing.context["tried"]["outcome"] == "deny"
+    assert 'data-testid="mode-try-result"' in failing.content.decode()
+    mode1 = client.get(reverse("portfolio:mode_detail", args=["mode-1"]), {**sample, "tests_passed": "on"})
+    assert mode1.context["tried"]["window_required"] and mode1.context["tried"]["record_only"]
+    bad = client.get(url, {**sample, "risk_score": "500"})
+    assert bad.status_code == 200 and bad.context["tried"] is None

@@ -16,6 +16,7 @@ from bimodal.portfolio import csvio, hooks, selectors
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.forms import (
     ModeForm,
+    ModeTryForm,
     ServiceForm,
     ServiceImportForm,
 )
@@ -174,6 +175,8 @@ def mode_detail(request, key: str):
                 return redirect(mode)
     elif can_edit:
         form = ModeForm(instance=Mode.objects.get(pk=mode.pk))
+    try_form = ModeTryForm(request.GET if "try" in request.GET else None)
+    tried = hooks.mode_try(mode=mode, **try_form.cleaned_data) if try_form.is_valid() else None
     services = selectors.service_list(user=request.user).filter(mode=mode)
     table = _service_table(request, services, exclude=("mode",))
     context = {
@@ -183,6 +186,8 @@ def mode_detail(request, key: str):
         "form": form,
         "can_edit": can_edit,
         "preview": preview,
+        "try_form": try_form,
+        "tried": tried,
         "rules": [] if wants_partial(request) else hooks.mode_governance(user=request.user, mode=mode),
     }
     response = _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
