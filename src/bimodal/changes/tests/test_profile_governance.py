@@ -10,6 +10,7 @@ from bimodal.changes.models import Deployment
 from bimodal.core.models import AuditEntry
 from bimodal.governance import engine, selectors
 from bimodal.governance import services as governance_services
+from bimodal.governance.defaults import apply_default_policies
 from bimodal.governance.models import Policy
 from bimodal.governance.profiles import profile_key, profile_policies
 from bimodal.portfolio import services as portfolio_services
@@ -179,3 +180,19 @@ def test_every_preset_mode_gets_its_own_generated_policies(preset):
         assert all(
             engine.expression_errors(fields.get("expression", "true")) == "" for _, fields in generated
         )
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_is_governed_by_its_profiles(estate, preset):
+    modes = portfolio_services.modes_apply_preset(preset=preset, actor=estate.admin)
+    apply_default_policies(actor=estate.admin)
+    engine._cache.update(signature=None, snapshot=None)
+    expected = {"cab": "needs_approval", "peer_review": "needs_approval", "automated": "allow"}
+    for m in modes:
+        evidence = {**GOOD, "backout_plan": "x", "test_plan": "y"}
+        normal = decide(m.key, evidence=evidence)
+        assert normal.outcome == expected[m.change_approval], m.key
+        standard = decide(m.key, change_type="standard", evidence=evidence)
+        assert standard.window_required is m.change_windows_required
+        assert (not standard.approvals) is m.standard_changes_preapproved
+        assert any(rule.key.startswith(f"profile-{m.key}-") for rule in standard.fired)
