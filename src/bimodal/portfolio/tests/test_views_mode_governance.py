@@ -100,3 +100,13 @@ def test_try_it_runs_a_sample_through_the_engine(make_user, client_for, policies
     assert mode1.context["tried"]["window_required"] and mode1.context["tried"]["record_only"]
     bad = client.get(url, {**sample, "risk_score": "500"})
     assert bad.status_code == 200 and bad.context["tried"] is None
+
+
+def test_without_the_policies_permission_no_rules_and_no_try(make_user, client_for, policies):
+    client = client_for(make_user("requester"))
+    url = reverse("portfolio:mode_detail", args=["mode-2"])
+    response = client.get(url, {"try": "1", "change_type": "standard", "source": "gate", "risk_score": "20"})
+    assert response.status_code == 200
+    assert response.context["rules"] == [] and response.context["tried"] is None
+    html = response.content.decode()
+    assert "You may not see the policies." in html and 'data-testid="mode-try"' not in html

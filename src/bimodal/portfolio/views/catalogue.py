@@ -175,7 +175,9 @@ def mode_detail(request, key: str):
                 return redirect(mode)
     elif can_edit:
         form = ModeForm(instance=Mode.objects.get(pk=mode.pk))
-    try_form = ModeTryForm(request.GET if "try" in request.GET else None)
+    # The engine's reasons name the policies: only for those who may read them.
+    may_try = request.user.has_perm("governance.view_policy")
+    try_form = ModeTryForm(request.GET if "try" in request.GET and may_try else None)
     tried = hooks.mode_try(mode=mode, **try_form.cleaned_data) if try_form.is_valid() else None
     services = selectors.service_list(user=request.user).filter(mode=mode)
     table = _service_table(request, services, exclude=("mode",))
@@ -186,7 +188,7 @@ def mode_detail(request, key: str):
         "form": form,
         "can_edit": can_edit,
         "preview": preview,
-        "try_form": try_form,
+        "try_form": try_form if may_try else None,
         "tried": tried,
         "rules": [] if wants_partial(request) else hooks.mode_governance(user=request.user, mode=mode),
     }
