@@ -21,10 +21,6 @@ EXEMPT = {"bimodal/portfolio/presets.py"}
 EXEMPT_PARTS = {"migrations", "tests"}
 EXEMPT_PACKAGES = ("bimodal/demo/",)
 # Modules that still name mode keys until their defaults are derived from the modes' profiles.
-STILL_TO_MOVE = {
-    "bimodal/governance/defaults.py",
-    "bimodal/governance/engine.py",
-}
 
 
 def _modules() -> list[Path]:
@@ -67,15 +63,4 @@ def test_every_preset_key_is_checked():
 def test_no_hard_coded_mode_keys(path: Path):
     rel = path.relative_to(SRC).as_posix()
     hits = mode_keys_in(path.read_text(encoding="utf-8"))
-    if rel in STILL_TO_MOVE:
-        pytest.skip(f"{rel} still names mode keys (allow-listed)")
     assert not hits, f"{rel} names preset mode keys: " + ", ".join(f"line {n}: {k}" for n, k in hits)
-
-
-@pytest.mark.parametrize("rel", sorted(STILL_TO_MOVE))
-def test_the_allow_list_names_only_modules_that_still_need_it(rel: str):
-    path = SRC / rel
-    assert path.exists(), f"{rel} is gone: remove it from STILL_TO_MOVE"
-    assert mode_keys_in(path.read_text(encoding="utf-8")), (
-        f"{rel} names no mode key now: remove it from STILL_TO_MOVE"
-    )
