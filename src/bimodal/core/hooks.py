@@ -88,6 +88,11 @@ visible_services = Hook("core.visible_services")
 #: Figures on the home page: key -> `HomeFigure`; each app with something to count registers one.
 home_figures = Registry("core.home_figures")
 
+#: What a new organisation starts with: key -> `apply(*, actor) -> int` (rows written), idempotent; an app
+#: whose defaults need an administrator to write them (governance's default and generated policies)
+#: registers one, and `bimodal setup` calls each with the administrator it creates or finds.
+default_data = Registry("core.default_data")
+
 
 class HomeFigure:
     """One figure on the home page: a label, an icon, a link and how to count it for a user."""

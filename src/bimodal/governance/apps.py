@@ -19,7 +19,8 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
-        from bimodal.governance import registry, selectors, services
+        from bimodal.core import hooks as core_hooks
+        from bimodal.governance import defaults, registry, selectors, services
         from bimodal.portfolio import hooks as portfolio_hooks
         from bimodal.portfolio import services as portfolio_services
 
@@ -28,6 +29,8 @@ class GovernanceConfig(AppConfig):
         portfolio_hooks.latest_decision_for.register(selectors.latest_decision_for)
         portfolio_hooks.may_decide.register(services.may_decide)
         portfolio_hooks.decision_record.register(services.decision_record)
+        # A new organisation gets the rules for every mode and each mode's generated policies.
+        core_hooks.default_data.register("governance.policies", defaults.apply_default_policies)
         # A mode's profile acts through the policies generated from it.
         portfolio_hooks.mode_profile_changed.register(services.profile_policies_apply)
         portfolio_hooks.mode_profile_preview.register(services.profile_policies_preview)

@@ -100,3 +100,22 @@ def test_serve_collects_static_and_execs_gunicorn(monkeypatch):
     assert argv[1] == "bimodal.config.wsgi:application"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9001"
     assert argv[argv.index("--workers") + 1] == "3"
+
+
+def test_setup_writes_the_default_and_generated_policies_with_its_administrator(monkeypatch):
+    from bimodal.governance.models import Policy
+
+    monkeypatch.setenv("BIMODAL_MODE_PRESET", "bimodal")
+    out, _ = run("setup", "--preset", "trimodal")
+    assert "Default policies: none yet" in out and not Policy.objects.exists()
+
+    out, _ = run("setup", "--admin", "boss")
+    sets = set(Policy.objects.filter(is_current=True).values_list("policy_set", flat=True))
+    assert {"all-modes", "profile:pioneers", "profile:settlers", "profile:town-planners"} <= sets
+    boss = User.objects.get(username="boss")
+    assert set(Policy.objects.values_list("created_by", flat=True)) == {boss.pk}
+    assert "Defaults (as boss): governance.policies:" in out
+
+    written = Policy.objects.count()
+    out, _ = run("setup")  # idempotent: nothing more to write
+    assert Policy.objects.count() == written and "governance.policies: 0 written" in out

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from bimodal.core import audit
+from bimodal.core import audit, hooks
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.roles import Role
@@ -60,6 +60,24 @@ class Command(BaseCommand):
             self.stdout.write(f"Modes: {names}.")
         if admin:
             self._create_admin(admin, email)
+        self._apply_default_data(admin)
+
+    def _apply_default_data(self, admin: str | None) -> None:
+        """The defaults that an administrator writes (the default and the modes' generated policies), with
+        the --admin user or else the first active superuser; said so when there is none yet."""
+        actor = User.objects.filter(is_superuser=True, is_active=True)
+        actor = actor.filter(username=admin) if admin else actor.order_by("pk")
+        user = actor.first()
+        if user is None:
+            self.stdout.write(
+                "Default policies: none yet — run `bimodal setup --admin USERNAME` to create an administrator, "
+                "who writes them."
+            )
+            return
+        with transaction.atomic():
+            written = {key: apply(actor=user) for key, apply in hooks.default_data.items()}
+        done = ", ".join(f"{key}: {count} written" for key, count in written.items()) or "nothing to write"
+        self.stdout.write(f"Defaults (as {user.username}): {done}.")
 
     def _apply_preset(self, preset: str) -> None:
         """Make the modes those of `preset`; once services exist the modes can only change by reclassification."""
