@@ -226,7 +226,6 @@ class ModeForm(StyledFormMixin, forms.ModelForm):
             "colour": forms.TextInput(attrs={"type": "color"}),
         }
         labels = {
-            "sla_profile": "SLA profile",
             "kpi_set": "KPI set",
             "standard_changes_preapproved": "Standard changes pre-approved",
             "order": "Display order",

@@ -27,6 +27,12 @@ A mode's governance profile acts through governance's policies (`GovernanceConfi
   contradictions}]` — the rules that apply to a change of the mode and where each comes from;
 - `mode_try(*, mode, change_type, source, risk_score, tests_passed, security_scan, in_window, in_freeze)
   -> decision` — the engine's decision for a sample change of the mode ("try it" on the mode page).
+
+A mode's tickets get the SLA definitions scoped to it, which the service desk keeps
+(`ServicedeskConfig.ready()`):
+
+- `mode_sla_definitions(*, user, mode) -> [SlaDefinition]` — the active definitions that apply to tickets
+  of the mode's services (scoped to the mode, or to every mode), as `user` may see them.
 """
 
 from bimodal.core.hooks import Hook
@@ -41,3 +47,4 @@ mode_profile_changed = Hook("portfolio.mode_profile_changed")
 mode_profile_preview = Hook("portfolio.mode_profile_preview")
 mode_governance = Hook("portfolio.mode_governance")
 mode_try = Hook("portfolio.mode_try")
+mode_sla_definitions = Hook("portfolio.mode_sla_definitions", default=())

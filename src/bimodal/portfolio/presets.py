@@ -46,7 +46,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Mode 1",
             "name": "Stability",
             "colour": "#1f4e79",
-            "sla_profile": "Gold — 24×7, 4 h resolution for P1",
             "description": "Heritage systems where the cost of change is high and demand for change is low: "
             "reliability first, CAB approval, change windows, 24×7 operations, regulatory evidence.",
             **_STABLE,
@@ -57,7 +56,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Mode 2",
             "name": "Agility",
             "colour": "#e07a1f",
-            "sla_profile": "Silver — business hours, build-it-run-it on-call",
             "description": "Digital services where change is cheap and demand is high: CI/CD, pre-approved "
             "standard changes, deploy on demand, experiments, measured by DORA.",
             **_AGILE,
@@ -70,7 +68,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Pioneers",
             "name": "Explore",
             "colour": "#c0392b",
-            "sla_profile": "Best effort",
             "description": "Novel, uncertain work: experiments and prototypes, fast feedback, high failure "
             "tolerance.",
             **_AGILE,
@@ -81,7 +78,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Settlers",
             "name": "Productise",
             "colour": "#e07a1f",
-            "sla_profile": "Silver — extended hours",
             "description": "Turn proven prototypes into products: growing scale, rising reliability, "
             "peer-reviewed change.",
             **_MIDDLE,
@@ -92,7 +88,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Town Planners",
             "name": "Industrialise",
             "colour": "#1f4e79",
-            "sla_profile": "Gold — 24×7",
             "description": "Commodity, industrialised services: efficiency, stability and scale, "
             "strict change control.",
             **_STABLE,
@@ -105,7 +100,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Record",
             "name": "Systems of Record",
             "colour": "#1f4e79",
-            "sla_profile": "Gold — 24×7",
             "description": "Core transaction processing and master data; changes slowly, governed tightly.",
             **_STABLE,
         },
@@ -115,7 +109,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Differentiation",
             "name": "Systems of Differentiation",
             "colour": "#2e8b57",
-            "sla_profile": "Silver — extended hours",
             "description": "Capabilities unique to the company; change every few months.",
             **_MIDDLE,
         },
@@ -125,7 +118,6 @@ PRESETS: dict[str, list[dict]] = {
             "short_name": "Innovation",
             "name": "Systems of Innovation",
             "colour": "#e07a1f",
-            "sla_profile": "Best effort",
             "description": "New, experimental applications for emerging needs; change constantly.",
             **_AGILE,
         },

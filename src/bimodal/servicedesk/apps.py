@@ -9,3 +9,9 @@ class ServicedeskConfig(AppConfig):
     name = "bimodal.servicedesk"
     label = "servicedesk"
     verbose_name = "Service desk"
+
+    def ready(self) -> None:
+        from bimodal.portfolio import hooks as portfolio_hooks
+        from bimodal.servicedesk import selectors
+
+        portfolio_hooks.mode_sla_definitions.register(selectors.mode_sla_definitions)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from bimodal.changes.models import Change
 from bimodal.core.models import Actor, User
 from bimodal.core.querysets import RestrictedQuerySet
+from bimodal.portfolio.models import Mode
 from bimodal.servicedesk import sla
 from bimodal.servicedesk.choices import Approver, Department, SlaState
 from bimodal.servicedesk.models import CatalogueItem, SlaDefinition, SlaInstance, Ticket, TicketComment
@@ -117,6 +118,19 @@ def admin_definitions(*, user: Actor) -> RestrictedQuerySet[SlaDefinition]:
     return SlaDefinition.objects.restrict(user, "view").select_related(
         "schedule", "mode", "catalogue_item", "escalation_team"
     )
+
+
+def mode_sla_definitions(*, user: Actor, mode: Mode) -> list[SlaDefinition]:
+    """The active SLA definitions that can start a clock on a ticket of a service in `mode`: those scoped
+    to the mode and those for every mode (supplier contracts' underpinning targets aside), the scoped ones
+    first. Which one a ticket gets is the most specific match (docs/servicedesk.md)."""
+
+    definitions = (
+        SlaDefinition.objects.restrict(user, "view")
+        .filter(Q(mode=mode) | Q(mode__isnull=True), active=True, contract_target__isnull=True)
+        .select_related("schedule", "mode", "catalogue_item")
+    )
+    return sorted(definitions, key=lambda d: (d.mode_id is None, d.target, d.priority, d.ticket_type, d.name))
 
 
 def request_approvers(ticket: Ticket) -> list[User]:

@@ -63,7 +63,6 @@ class Mode(TimeStampedModel):
     deployment_gate = models.BooleanField(
         default=False, help_text="Pipelines ask the deployment-gate API before deploying."
     )
-    sla_profile = models.CharField(max_length=120, blank=True)
     kpi_set = models.CharField(max_length=20, choices=KpiSet.choices, default=KpiSet.STABILITY)
     risk_appetite = models.CharField(max_length=10, choices=RiskAppetite.choices, default=RiskAppetite.LOW)
 

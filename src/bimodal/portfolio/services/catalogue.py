@@ -56,7 +56,6 @@ MODE_FIELDS: Final = (
     "change_windows_required",
     "standard_changes_preapproved",
     "deployment_gate",
-    "sla_profile",
     "kpi_set",
     "risk_appetite",
 )
@@ -128,7 +127,6 @@ def mode_update(
     change_windows_required: bool | NotGiven = UNSET,
     standard_changes_preapproved: bool | NotGiven = UNSET,
     deployment_gate: bool | NotGiven = UNSET,
-    sla_profile: str | NotGiven = UNSET,
     kpi_set: str | NotGiven = UNSET,
     risk_appetite: str | NotGiven = UNSET,
 ) -> Mode:
@@ -146,7 +144,6 @@ def mode_update(
         change_windows_required=change_windows_required,
         standard_changes_preapproved=standard_changes_preapproved,
         deployment_gate=deployment_gate,
-        sla_profile=sla_profile,
         kpi_set=kpi_set,
         risk_appetite=risk_appetite,
     )

@@ -393,13 +393,13 @@ def test_mode_partial_update(make_user, client_for):
     before = AuditEntry.objects.count()
     response = client_for(make_user("governance_lead")).patch(
         f"{MODES}mode-2/",
-        {"sla_profile": "Gold 24x7", "reason": "new contract"},
+        {"description": "Build it, run it.", "reason": "clearer wording"},
         content_type="application/json",
     )
     assert response.status_code == 200, response.json()
-    assert response.json()["sla_profile"] == "Gold 24x7"
+    assert response.json()["description"] == "Build it, run it."
     assert "service_count" in response.json()
-    assert Mode.objects.get(key="mode-2").sla_profile == "Gold 24x7"
+    assert Mode.objects.get(key="mode-2").description == "Build it, run it."
     assert AuditEntry.objects.count() == before + 1
 
 

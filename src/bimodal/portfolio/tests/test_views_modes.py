@@ -216,17 +216,17 @@ def test_mode_detail_edit_by_governance_lead(lead, client_for):
     client = client_for(lead)
     form = client.get(url).context["form"]
     data = {k: v for k, v in form.initial.items() if k in form.fields and v is not None}
-    data.update(sla_profile="Bronze", reason="New SLA catalogue", change_windows_required="")
+    data.update(description="Build it, run it.", reason="Clearer wording", change_windows_required="")
     for flag in ("standard_changes_preapproved", "deployment_gate"):
         data[flag] = "on" if form.initial[flag] else ""
     response = client.post(url, data)
     assert response.status_code == 302
     m2 = Mode.objects.get(key="mode-2")
-    assert m2.sla_profile == "Bronze"
+    assert m2.description == "Build it, run it."
     entry = AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Mode), object_id=str(m2.pk), verb="mode_update"
     ).first()
-    assert entry.reason == "New SLA catalogue"
+    assert entry.reason == "Clearer wording"
 
 
 def test_mode_edit_forbidden_without_permission(make_user, client_for):

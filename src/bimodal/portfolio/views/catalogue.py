@@ -191,6 +191,9 @@ def mode_detail(request, key: str):
         "try_form": try_form if may_try else None,
         "tried": tried,
         "rules": [] if wants_partial(request) else hooks.mode_governance(user=request.user, mode=mode),
+        "sla_definitions": []
+        if wants_partial(request)
+        else hooks.mode_sla_definitions(user=request.user, mode=mode),
     }
     response = _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
     if form is not None and form.is_bound and form.errors:  # a refused edit: bad input is a 400 naming fields

@@ -75,6 +75,13 @@ class SlaDefinition(TimeStampedModel):
             raise ValidationError(errors)
 
     @property
+    def target_duration(self) -> str:
+        """The target in business time, e.g. '4h 00m'."""
+        from bimodal.servicedesk.sla import format_duration
+
+        return format_duration(self.target_seconds)
+
+    @property
     def specificity(self) -> int:
         """How many criteria it sets: the most specific matching definition wins."""
         return sum(bool(x) for x in (self.ticket_type, self.priority, self.mode_id, self.catalogue_item_id))

@@ -1,0 +1,115 @@
+"""The SLA of a ticket comes from its service's mode: definitions scoped to a mode start the clocks of that
+mode's tickets, an unscoped one those of every mode, and the mode page lists them (times are frozen)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from bimodal.core.models import AuditEntry
+from bimodal.portfolio.tests.factories import ServiceFactory, mode
+from bimodal.servicedesk import services as sd
+from bimodal.servicedesk.tests.factories import ScheduleFactory, SlaDefinitionFactory, world
+
+LONDON = ZoneInfo("Europe/London")
+H = 3600
+pytestmark = pytest.mark.django_db
+OPENED = datetime(2025, 3, 4, 9, tzinfo=LONDON)  # a Tuesday, office hours 09:00-17:00
+
+
+@pytest.fixture
+def w(make_user):
+    data = world(make_user)
+    data["mode2_service"] = ServiceFactory(mode=mode("mode-2"), lifecycle="live")
+    data["admin"] = make_user("administrator", username="boss")
+    return data
+
+
+@pytest.fixture
+def schedule():
+    return ScheduleFactory()
+
+
+def incident(w, service, opened=OPENED):
+    with time_machine.travel(opened, tick=False):
+        return sd.ticket_create(
+            actor=w["agent"],
+            ticket_type="incident",
+            title="Broken",
+            service=service,
+            opened_at=opened,
+            impact=2,
+            urgency=2,
+            assignment_group=w["desk"],
+        )
+
+
+def clock(ticket):
+    instance = ticket.sla_instances.select_related("definition").get(target="resolution")
+    return instance.definition.name, instance.due_at.astimezone(LONDON)
+
+
+def at(hour):
+    return datetime(2025, 3, 4, hour, tzinfo=LONDON)
+
+
+def test_each_mode_gets_its_own_definition(w, schedule):
+    SlaDefinitionFactory(name="every mode", target_seconds=8 * H, schedule=schedule)
+    SlaDefinitionFactory(name="mode 1", mode=mode("mode-1"), target_seconds=2 * H, schedule=schedule)
+    SlaDefinitionFactory(name="mode 2", mode=mode("mode-2"), target_seconds=4 * H, schedule=schedule)
+    assert clock(incident(w, w["service"])) == ("mode 1", at(11))
+    assert clock(incident(w, w["mode2_service"])) == ("mode 2", at(13))
+
+
+def test_an_unscoped_definition_applies_to_every_mode(w, schedule):
+    SlaDefinitionFactory(name="every mode", target_seconds=6 * H, schedule=schedule)
+    assert clock(incident(w, w["service"])) == ("every mode", at(15))
+    assert clock(incident(w, w["mode2_service"])) == ("every mode", at(15))
+
+
+def test_the_scoped_definition_wins_only_at_the_same_specificity(w, schedule):
+    SlaDefinitionFactory(name="every mode", target_seconds=8 * H, schedule=schedule)
+    SlaDefinitionFactory(
+        name="any incident of mode 1", ticket_type="", mode=mode("mode-1"), schedule=schedule
+    )
+    # Same number of criteria (type vs mode): the older definition wins the tie.
+    assert clock(incident(w, w["service"]))[0] == "every mode"
+
+
+def test_changing_the_scope_changes_the_next_ticket_not_a_running_clock(w, schedule):
+    SlaDefinitionFactory(name="every mode", target_seconds=8 * H, schedule=schedule)
+    scoped = SlaDefinitionFactory(name="mode 1", mode=mode("mode-1"), target_seconds=2 * H, schedule=schedule)
+    running = incident(w, w["service"])
+    assert clock(running) == ("mode 1", at(11))
+
+    sd.sla_definition_update(
+        actor=w["admin"], definition=scoped, mode=mode("mode-2"), reason="Mode 2 is faster"
+    )
+    entry = AuditEntry.objects.filter(verb="sla_definition_update", object_id=str(scoped.pk)).get()
+    assert entry.reason == "Mode 2 is faster"
+
+    assert clock(incident(w, w["service"])) == ("every mode", at(17))
+    assert clock(incident(w, w["mode2_service"])) == ("mode 1", at(11))
+    running.refresh_from_db()
+    assert clock(running) == ("mode 1", at(11))
+
+
+def test_the_mode_page_lists_the_definitions_of_its_tickets(w, schedule, make_user, client_for):
+    SlaDefinitionFactory(name="every mode", target_seconds=8 * H, schedule=schedule)
+    SlaDefinitionFactory(name="mode 1", mode=mode("mode-1"), target_seconds=2 * H, schedule=schedule)
+    SlaDefinitionFactory(name="mode 2", mode=mode("mode-2"), target_seconds=4 * H, schedule=schedule)
+    SlaDefinitionFactory(name="retired", active=False, schedule=schedule)
+    url = reverse("portfolio:mode_detail", args=["mode-1"])
+
+    response = client_for(w["agent"]).get(url)
+    assert response.status_code == 200
+    assert [d.name for d in response.context["sla_definitions"]] == ["mode 1", "every mode"]
+    html = response.content.decode()
+    assert 'data-testid="mode-sla"' in html
+    assert "Resolution in 2h 00m" in html and "mode 2" not in html
+
+    response = client_for(make_user("requester", username="someone")).get(url)
+    assert response.context["sla_definitions"] == []
+    assert "You may not see the SLA definitions." in response.content.decode()
