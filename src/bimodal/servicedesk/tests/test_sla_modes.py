@@ -11,6 +11,7 @@ from django.urls import reverse
 from bimodal.core.models import AuditEntry
 from bimodal.portfolio.tests.factories import ServiceFactory, mode
 from bimodal.servicedesk import services as sd
+from bimodal.servicedesk.forms import SlaDefinitionForm
 from bimodal.servicedesk.tests.factories import ScheduleFactory, SlaDefinitionFactory, world
 
 LONDON = ZoneInfo("Europe/London")
@@ -113,3 +114,24 @@ def test_the_mode_page_lists_the_definitions_of_its_tickets(w, schedule, make_us
     response = client_for(make_user("requester", username="someone")).get(url)
     assert response.context["sla_definitions"] == []
     assert "You may not see the SLA definitions." in response.content.decode()
+
+
+def test_the_admin_page_and_the_api_set_a_definitions_mode(w, schedule, client_for):
+    definition = SlaDefinitionFactory(name="scoped", target_seconds=2 * H, schedule=schedule)
+    client = client_for(w["admin"])
+    data = {**SlaDefinitionForm.initial_for(definition), "mode": mode("mode-2").pk, "active": "on"}
+    data = {k: v for k, v in data.items() if v is not None}
+    response = client.post(f"/servicedesk/admin/sla/{definition.pk}/", data)
+    assert response.status_code == 302
+    definition.refresh_from_db()
+    assert definition.mode == mode("mode-2")
+    assert clock(incident(w, w["mode2_service"]))[0] == "scoped"
+    assert not incident(w, w["service"]).sla_instances.exists()
+
+    url = f"/api/servicedesk/sla-definitions/{definition.pk}/"
+    response = client.patch(url, {"mode": "mode-9"}, content_type="application/json")
+    assert response.status_code == 400 and "mode" in response.json()
+    response = client.patch(url, {"mode": "mode-1"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["mode"] == "mode-1"
+    assert AuditEntry.objects.filter(verb="sla_definition_update", object_id=str(definition.pk)).count() == 2
+    assert clock(incident(w, w["service"]))[0] == "scoped"
