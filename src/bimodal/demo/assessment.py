@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 from bimodal.core.models import User
+from bimodal.demo.modes import EXPLORATORY, mode_at
 from bimodal.portfolio import services as portfolio_services
-from bimodal.portfolio.models import Assessment, MigrationPathway, Mode, ReclassificationProposal, Service
+from bimodal.portfolio.models import Assessment, MigrationPathway, ReclassificationProposal, Service
 
 _V = ("none", "low", "medium", "high", "very_high")
 _KEYS = (
@@ -56,7 +57,7 @@ ASSESSMENTS: dict[str, str] = {
 PATHWAYS = [
     {
         "service": "loan-origination",
-        "to_mode": "mode-2",
+        "to_mode": EXPLORATORY,
         "title": "Loan origination to continuous delivery",
         "owner": "owen",
         "target_date": date(2026, 9, 30),
@@ -81,7 +82,7 @@ PATHWAYS = [
     },
     {
         "service": "internet-banking-legacy",
-        "to_mode": "mode-2",
+        "to_mode": EXPLORATORY,
         "title": "Retire legacy internet banking into the Customer Portal",
         "owner": "gloria",
         "target_date": date(2026, 12, 31),
@@ -109,17 +110,17 @@ def load(*, actor) -> dict[str, int]:
                 notes="Demo assessment workshop.",
             )
             created["assessments"] += 1
-    modes = {m.key: m for m in Mode.objects.all()}
+    target = mode_at(EXPLORATORY)
     proposed = set(ReclassificationProposal.objects.values_list("service__slug", flat=True))
     for slug in ("internet-banking-legacy", "loan-origination"):
         service = services.get(slug)
-        if service is None or slug in proposed or "mode-2" not in modes or service.mode.key == "mode-2":
+        if service is None or slug in proposed or target is None or service.mode_id == target.pk:
             continue
         latest = service.assessments.get(is_latest=True)
         portfolio_services.proposal_create(
             actor=actor,
             service=service,
-            to_mode=modes["mode-2"],
+            to_mode=target,
             reason="The readiness workshop found high demand for change and enough automation to move.",
             evidence={"source": "assessment", "assessment": latest.pk, "rationale": latest.rationale},
             assessment=latest,
@@ -129,14 +130,15 @@ def load(*, actor) -> dict[str, int]:
     people = {u.username: u for u in User.objects.filter(username__in=["owen", "pat", "gloria"])}
     for spec in PATHWAYS:
         service = services.get(spec["service"])
-        if service is None or spec["service"] in planned or spec["to_mode"] not in modes:
+        to_mode = mode_at(spec["to_mode"])
+        if service is None or spec["service"] in planned or to_mode is None:
             continue
-        if service.mode.key == spec["to_mode"] or spec["owner"] not in people:
+        if service.mode_id == to_mode.pk or spec["owner"] not in people:
             continue
         pathway = portfolio_services.pathway_create(
             actor=actor,
             service=service,
-            to_mode=modes[spec["to_mode"]],
+            to_mode=to_mode,
             title=spec["title"],
             owner=people[spec["owner"]],
             target_date=spec["target_date"],

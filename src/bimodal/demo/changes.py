@@ -14,9 +14,10 @@ from bimodal.changes import services as change_services
 from bimodal.changes.choices import ChangeStatus, WindowKind
 from bimodal.changes.models import Change, ChangeWindow, PipelineToken
 from bimodal.core.models import User
+from bimodal.demo.modes import STABLE, mode_at
 from bimodal.governance import services as governance_services
 from bimodal.governance.defaults import apply_default_policies, ensure_cab
-from bimodal.portfolio.models import Mode, Service
+from bimodal.portfolio.models import Service
 
 # Mode 1 windows the demo keeps: the last one before today and this many after it, none inside the freeze.
 WINDOWS_AHEAD = 6
@@ -65,7 +66,7 @@ def _saturday_nights(now: datetime) -> tuple[datetime, list[datetime]]:
 def _windows(admin: User, past: datetime, ahead: list[datetime], now: datetime) -> int:
     """The weekend windows and the year-end freeze, once: a later load on another day adds none."""
     created = 0
-    mode1 = Mode.objects.filter(key="mode-1").first()
+    mode1 = mode_at(STABLE)
     if not ChangeWindow.objects.filter(kind=WindowKind.WINDOW, name__startswith=WINDOW_PREFIX).exists():
         for start in [past, *ahead]:
             change_services.window_create(

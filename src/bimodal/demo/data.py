@@ -6,7 +6,10 @@ entries use slugs (org units, teams, suppliers, services) and usernames (people)
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bimodal.core.roles import Role
+from bimodal.demo.modes import EXPLORATORY, STABLE
 
 ORGANISATION = "Northbridge Bank"
 
@@ -363,15 +366,34 @@ REGULATORY_TAGS = [
     "EU AI Act",
 ]
 
-_M1, _M2 = "mode-1", "mode-2"
+# Each service's place on the axis from stability (0) to exploration (1); the loader gives it the chosen
+# preset's nearest mode. The services in the middle of the bank (shared platforms, data, identity, the
+# web channels) lean to one side, so under bimodal they keep that side and under a preset with a middle
+# mode (trimodal, pace-layered) they take it.
+_M1, _M2 = STABLE, EXPLORATORY
+_LEAN_STABLE, _LEAN_EXPLORATORY = Decimal("0.40"), Decimal("0.60")
+MIDDLE_SERVICES = {
+    "identity-access": _LEAN_STABLE,
+    "data-warehouse": _LEAN_STABLE,
+    "email-collaboration": _LEAN_STABLE,
+    "internet-banking-legacy": _LEAN_STABLE,
+    "contact-centre": _LEAN_STABLE,
+    "open-banking-api": _LEAN_EXPLORATORY,
+    "customer-portal": _LEAN_EXPLORATORY,
+    "data-platform": _LEAN_EXPLORATORY,
+    "cloud-landing-zone": _LEAN_EXPLORATORY,
+    "ci-cd-platform": _LEAN_EXPLORATORY,
+    "observability": _LEAN_EXPLORATORY,
+}
 
 
-def _svc(slug: str, name: str, mode: str, team: str, capability: str, **fields) -> dict:
-    """One service entry with the demo's defaults (live, tier 2, internal, on-premises, business hours)."""
+def _svc(slug: str, name: str, side: Decimal, team: str, capability: str, **fields) -> dict:
+    """One service entry with the demo's defaults (live, tier 2, internal, on-premises, business hours);
+    `place` is where it sits on the axis (its side, or nearer the middle for the middle services)."""
     return {
         "slug": slug,
         "name": name,
-        "mode": mode,
+        "place": MIDDLE_SERVICES.get(slug, side),
         "owner_team": team,
         "capability": capability,
         "lifecycle": fields.pop("lifecycle", "live"),

@@ -17,8 +17,9 @@ from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery import selectors, services
 from bimodal.delivery.choices import StoryStatus
 from bimodal.delivery.models import Budget, CapacityAllocation, Demand, Initiative, TeamCapacity
+from bimodal.demo.modes import EXPLORATORY, STABLE, mode_at
 from bimodal.governance.models import Forum
-from bimodal.portfolio.models import Mode, Service
+from bimodal.portfolio.models import Service
 
 # title, requester, unit, mode, service, team, class, value, urgency, fit, risk, cost, fte, outcome
 DEMANDS = [
@@ -26,7 +27,7 @@ DEMANDS = [
         "Instant account opening",
         "pat",
         "digital-banking",
-        "mode-2",
+        EXPLORATORY,
         "mobile-banking-app",
         "mobile-banking-squad",
         "grow",
@@ -42,7 +43,7 @@ DEMANDS = [
         "Open banking premium APIs",
         "pat",
         "digital-banking",
-        "mode-2",
+        EXPLORATORY,
         None,
         "digital-channels",
         "grow",
@@ -58,7 +59,7 @@ DEMANDS = [
         "ISO 20022 payments migration",
         "owen",
         "technology",
-        "mode-1",
+        STABLE,
         "swift-gateway",
         "payments-engineering",
         "transform",
@@ -74,7 +75,7 @@ DEMANDS = [
         "Branch appointment booking",
         "rita",
         "retail-banking",
-        "mode-2",
+        EXPLORATORY,
         None,
         "digital-channels",
         "grow",
@@ -90,7 +91,7 @@ DEMANDS = [
         "Chatbot mortgage assistant",
         "pat",
         "digital-banking",
-        "mode-2",
+        EXPLORATORY,
         None,
         "digital-channels",
         "grow",
@@ -106,7 +107,7 @@ DEMANDS = [
         "Core banking database upgrade",
         "owen",
         "technology",
-        "mode-1",
+        STABLE,
         "core-banking",
         "core-banking-platform",
         "run",
@@ -122,7 +123,7 @@ DEMANDS = [
         "Card tokenisation for wallets",
         "pat",
         "digital-banking",
-        "mode-2",
+        EXPLORATORY,
         None,
         "mobile-banking-squad",
         "grow",
@@ -138,7 +139,7 @@ DEMANDS = [
         "Regulatory reporting automation",
         "rita",
         "finance",
-        "mode-1",
+        STABLE,
         None,
         "ledger-finance-systems",
         "run",
@@ -154,7 +155,7 @@ DEMANDS = [
         "Payroll self-service app",
         "rita",
         "people-hr",
-        "mode-2",
+        EXPLORATORY,
         None,
         "hr-systems",
         "grow",
@@ -170,7 +171,7 @@ DEMANDS = [
         "Data lake cost optimisation",
         "owen",
         "technology",
-        "mode-2",
+        EXPLORATORY,
         None,
         "data-platform-team",
         "run",
@@ -186,7 +187,7 @@ DEMANDS = [
         "Trade finance portal",
         "rita",
         "corporate-banking",
-        "mode-1",
+        STABLE,
         None,
         None,
         "transform",
@@ -202,7 +203,7 @@ DEMANDS = [
         "Fraud model retraining pipeline",
         "owen",
         "technology",
-        "mode-2",
+        EXPLORATORY,
         None,
         "data-platform-team",
         "grow",
@@ -270,33 +271,38 @@ AGILE_WORK = {
 }
 
 ENVELOPES = [
-    ("mode-1", "run", 12_000_000),
-    ("mode-1", "grow", 1_500_000),
-    ("mode-1", "transform", 5_000_000),
-    ("mode-2", "run", 1_200_000),
-    ("mode-2", "grow", 1_000_000),
-    ("mode-2", "transform", 800_000),
+    (STABLE, "run", 12_000_000),
+    (STABLE, "grow", 1_500_000),
+    (STABLE, "transform", 5_000_000),
+    (EXPLORATORY, "run", 1_200_000),
+    (EXPLORATORY, "grow", 1_000_000),
+    (EXPLORATORY, "transform", 800_000),
 ]
 
 # team, mode, fte supply
 CAPACITY = [
-    ("core-banking-platform", "mode-1", 10),
-    ("core-banking-platform", "mode-2", 2),
-    ("payments-engineering", "mode-1", 8),
-    ("ledger-finance-systems", "mode-1", 7),
-    ("mobile-banking-squad", "mode-2", 6),
-    ("digital-channels", "mode-2", 7),
-    ("data-platform-team", "mode-1", 3),
-    ("data-platform-team", "mode-2", 4),
+    ("core-banking-platform", STABLE, 10),
+    ("core-banking-platform", EXPLORATORY, 2),
+    ("payments-engineering", STABLE, 8),
+    ("ledger-finance-systems", STABLE, 7),
+    ("mobile-banking-squad", EXPLORATORY, 6),
+    ("digital-channels", EXPLORATORY, 7),
+    ("data-platform-team", STABLE, 3),
+    ("data-platform-team", EXPLORATORY, 4),
 ]
 # team, mode, class, fte — running the services (not an initiative)
 RUN_ALLOCATIONS = [
-    ("core-banking-platform", "mode-1", "run", 6),
-    ("payments-engineering", "mode-1", "run", 4),
-    ("ledger-finance-systems", "mode-1", "run", 3),
-    ("mobile-banking-squad", "mode-2", "run", 4),  # with the onboarding initiative: more than the squad has
-    ("digital-channels", "mode-2", "run", 3),
-    ("data-platform-team", "mode-2", "run", 2),
+    ("core-banking-platform", STABLE, "run", 6),
+    ("payments-engineering", STABLE, "run", 4),
+    ("ledger-finance-systems", STABLE, "run", 3),
+    (
+        "mobile-banking-squad",
+        EXPLORATORY,
+        "run",
+        4,
+    ),  # with the onboarding initiative: more than the squad has
+    ("digital-channels", EXPLORATORY, "run", 3),
+    ("data-platform-team", EXPLORATORY, "run", 2),
 ]
 
 
@@ -376,7 +382,7 @@ def _waterfall(actor, users, units, teams, modes, services_by_slug, counts) -> N
             actor=actor,
             name=name,
             approach="waterfall",
-            mode=modes["mode-1"],
+            mode=modes[STABLE],
             org_unit=units[unit],
             owner=users[owner],
             team=teams.get(team),
@@ -536,7 +542,7 @@ def _money_and_people(actor, teams, modes, counts) -> None:
             services.actual_record(
                 actor=actor,
                 period=period,
-                mode=modes["mode-1"],
+                mode=modes[STABLE],
                 investment_class="run",
                 amount=Decimal(950_000),
                 description="Run costs: data centre, licences, operations",
@@ -544,7 +550,7 @@ def _money_and_people(actor, teams, modes, counts) -> None:
             services.actual_record(
                 actor=actor,
                 period=period,
-                mode=modes["mode-2"],
+                mode=modes[EXPLORATORY],
                 investment_class="run",
                 amount=Decimal(95_000),
                 description="Cloud run costs",
@@ -598,7 +604,8 @@ def load(*, actor) -> dict[str, int]:
         return counts
     units = {u.slug: u for u in OrgUnit.objects.all()}
     teams = {t.slug: t for t in Team.objects.all()}
-    modes = {m.key: m for m in Mode.objects.filter(key__in=["mode-1", "mode-2"])}
+    found = {place: mode_at(place) for place in (STABLE, EXPLORATORY)}
+    modes = {place: mode for place, mode in found.items() if mode is not None}
     if len(modes) < 2:
         return counts
     services_by_slug = {s.slug: s for s in Service.objects.all()}

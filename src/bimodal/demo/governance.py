@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from bimodal.core.models import OrgUnit, User
+from bimodal.demo.modes import EXPLORATORY, STABLE, mode_at
 from bimodal.governance import services
 from bimodal.governance.defaults import ensure_cab
 from bimodal.governance.models import DecisionRequest, DecisionRight, Forum, Meeting
-from bimodal.portfolio.models import Mode
 
 BOARDS = [
     {
@@ -119,7 +119,7 @@ def _propose(users, spec) -> DecisionRequest | None:
     from bimodal.portfolio.models import ReclassificationProposal, Service
 
     service = Service.objects.filter(slug=spec["service"]).select_related("mode").first()
-    target = Mode.objects.filter(key="mode-2").first()
+    target = mode_at(EXPLORATORY)
     if service is None or target is None or service.mode_id == target.pk:
         return None
     if ReclassificationProposal.objects.filter(service=service).exists():
@@ -136,7 +136,7 @@ def _open(users, spec) -> DecisionRequest | None:
     if DecisionRequest.objects.filter(title=spec["title"]).exists():
         return None
     unit = OrgUnit.objects.filter(slug=spec.get("unit")).first() if spec.get("unit") else None
-    mode = Mode.objects.filter(key=spec.get("mode")).first() if spec.get("mode") else None
+    mode = mode_at(spec["mode"]) if spec.get("mode") else None
     return services.decision_request_open(
         actor=users[spec["by"]],
         decision_type=spec["type"],
@@ -155,7 +155,7 @@ REQUESTS = [
         "title": "Renew the mainframe support contract for three years",
         "by": "owen",
         "unit": "corporate-banking",
-        "mode": "mode-1",
+        "mode": STABLE,
         "amount": "180000",
         "days_ago": 12,
         "decided_after_hours": 52,
@@ -166,7 +166,7 @@ REQUESTS = [
         "title": "Buy a second data-centre storage array",
         "by": "owen",
         "unit": "technology",
-        "mode": "mode-1",
+        "mode": STABLE,
         "amount": "420000",
         "days_ago": 5,
         "description": "Above the spend threshold: the portfolio board decides.",
@@ -176,7 +176,7 @@ REQUESTS = [
         "title": "Instant card freeze in the mobile app",
         "by": "pat",
         "unit": "digital-banking",
-        "mode": "mode-2",
+        "mode": EXPLORATORY,
         "amount": "35000",
         "days_ago": 1,
         "description": "Below the threshold: the mobile squad decides for itself.",
@@ -187,7 +187,7 @@ REQUESTS = [
         "service": "fraud-detection",  # raised as a reclassification proposal, which opens the request
         "by": "owen",
         "unit": "technology",
-        "mode": "mode-1",
+        "mode": STABLE,
         "days_ago": 9,
         "description": "Deploys weekly with automated tests; the architecture board decides.",
     },
@@ -196,7 +196,7 @@ REQUESTS = [
         "title": "Approve the quarterly core banking patch window",
         "by": "owen",
         "unit": "technology",
-        "mode": "mode-1",
+        "mode": STABLE,
         "days_ago": 10,
         "at_cab": ("carla", "approved", "Backout plan reviewed; within the Saturday window."),
     },

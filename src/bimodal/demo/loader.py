@@ -21,12 +21,11 @@ from bimodal.core.choices import AuditAction
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.verbs import AuditVerb
 from bimodal.demo import data
+from bimodal.demo.modes import DEFAULT_PRESET, mode_at, preset_modes, using_preset
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.models import Mode, Service, ServiceDependency
+from bimodal.portfolio.presets import PRESETS
 from bimodal.suppliers.models import Supplier
-
-DEMO_MODE_KEYS = ("mode-1", "mode-2")
-
 
 # Modules whose load(*, actor) -> {kind: created count} adds an area's demo data, idempotently, in order.
 DEMO_EXTENSIONS = [
@@ -97,12 +96,12 @@ def _create_user(spec: dict, *, actor: User | None) -> User:
     return user
 
 
-def _ensure_modes(admin: User, result: LoadResult) -> dict[str, Mode]:
-    """The bimodal modes the demo uses, added when the database was set up with another preset."""
-    if Mode.objects.filter(key__in=DEMO_MODE_KEYS).count() < len(DEMO_MODE_KEYS):
-        portfolio_services.modes_apply_preset(preset="bimodal", actor=admin)
-        result.created["modes"] += len(DEMO_MODE_KEYS)
-    return {m.key: m for m in Mode.objects.filter(key__in=DEMO_MODE_KEYS)}
+def _ensure_modes(admin: User, preset: str, result: LoadResult) -> None:
+    """The modes of the preset the demo loads into, added when the database was set up with another one."""
+    wanted = len(PRESETS[preset])
+    if len(preset_modes()) < wanted:
+        portfolio_services.modes_apply_preset(preset=preset, actor=admin)
+        result.created["modes"] += wanted
 
 
 def _load_admin(result: LoadResult) -> User:
@@ -165,7 +164,7 @@ def _load_teams(admin: User, result: LoadResult) -> None:
         result.created["teams"] += 1
 
 
-def _load_services(admin: User, modes: dict[str, Mode], result: LoadResult) -> None:
+def _load_services(admin: User, result: LoadResult) -> None:
     capabilities = {
         name: portfolio_services.capability_get_or_create(actor=admin, name=name)
         for name in data.CAPABILITIES
@@ -181,7 +180,7 @@ def _load_services(admin: User, modes: dict[str, Mode], result: LoadResult) -> N
         if spec["slug"] in existing:
             continue
         fields = dict(spec)
-        fields["mode"] = modes[fields["mode"]]
+        fields["mode"] = mode_at(fields.pop("place"))
         fields["owner_team"] = teams[fields["owner_team"]]
         fields["capability"] = capabilities[fields["capability"]]
         fields["regulatory_tags"] = [tags[name] for name in fields["regulatory_tags"]]
@@ -210,26 +209,34 @@ def _load_dependencies(admin: User, result: LoadResult) -> None:
 
 
 @transaction.atomic
-def load_organisation(result: LoadResult | None = None) -> User:
+def load_organisation(result: LoadResult | None = None, *, preset: str = DEFAULT_PRESET) -> User:
     """The part of the demo that does not depend on the day: modes, suppliers, people, teams, services
     and their dependencies. Returns the demo administrator, who makes every later write."""
     result = result if result is not None else LoadResult()
+    with using_preset(preset):
+        return _load_organisation(result, preset)
+
+
+def _load_organisation(result: LoadResult, preset: str) -> User:
     admin = _load_admin(result)
-    modes = _ensure_modes(admin, result)
+    _ensure_modes(admin, preset, result)
     _load_suppliers(admin, result)
     _load_users(admin, result)
     _load_org_units(admin, result)
     _load_teams(admin, result)
-    _load_services(admin, modes, result)
+    _load_services(admin, result)
     _load_dependencies(admin, result)
     return admin
 
 
-def load_demo() -> LoadResult:
-    """Create whatever part of the demo organisation is missing; return what was created."""
+def load_demo(*, preset: str = DEFAULT_PRESET) -> LoadResult:
+    """Create whatever part of the demo organisation is missing, in the modes of `preset` (bimodal,
+    trimodal, pace-layered); return what was created."""
+    if preset not in PRESETS:
+        raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
     result = LoadResult()
-    with transaction.atomic():
-        admin = load_organisation(result)
+    with transaction.atomic(), using_preset(preset):
+        admin = load_organisation(result, preset=preset)
         for extension in DEMO_EXTENSIONS:
             for kind, count in import_module(extension).load(actor=admin).items():
                 result.created[kind] += count

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from bimodal.core import services as core_services
 from bimodal.core.models import OrgUnit, Team, User
+from bimodal.demo.modes import EXPLORATORY, STABLE, mode_at
 from bimodal.people import services as people_services
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
-from bimodal.portfolio.models import Mode, Service
+from bimodal.portfolio.models import Service
 from bimodal.registers import services as register_services
 from bimodal.registers.models import AIUseCase, CloudAccount, CloudCost, LowCodeApp
 
@@ -430,14 +431,14 @@ PROFICIENCY = {
 }
 
 MODE_PROFILES = {
-    "mode-1": [
+    STABLE: [
         ("itil-change", 3, 2),
         ("incident-mgmt", 3, 2),
         ("cobol", 3, 2),
         ("batch-scheduling", 3, 1),
         ("db2", 3, 1),
     ],
-    "mode-2": [
+    EXPLORATORY: [
         ("ci-cd", 3, 2),
         ("kubernetes", 3, 2),
         ("sre", 3, 1),
@@ -646,12 +647,13 @@ def _load_people(actor: User, created: Counter) -> None:
                     actor=actor, person=users[username], skill=skills[skill], proficiency_level=level
                 )
                 created["proficiency"] += 1
-    modes = {m.key: m for m in Mode.objects.all()}
+    found = {place: mode_at(place) for place in MODE_PROFILES}
+    modes = {place: mode for place, mode in found.items() if mode is not None}
     services = {s.slug: s for s in Service.objects.all()}
     existing = set(SkillRequirement.objects.values_list("skill__slug", "mode__key", "service__slug"))
     for key, reqs in MODE_PROFILES.items():
         for skill, level, headcount in reqs:
-            if key in modes and (skill, key, None) not in existing:
+            if key in modes and (skill, modes[key].key, None) not in existing:
                 people_services.requirement_set(
                     actor=actor, skill=skills[skill], mode=modes[key], min_level=level, headcount=headcount
                 )

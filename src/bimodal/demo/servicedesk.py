@@ -21,7 +21,8 @@ from bimodal.core.calendars import (
 from bimodal.core.models import Team
 from bimodal.core.services import create_audited
 from bimodal.core.verbs import AuditVerb
-from bimodal.portfolio.models import Mode, Service
+from bimodal.demo.modes import STABLE, mode_at
+from bimodal.portfolio.models import Service
 from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.choices import DEFAULT_PRIORITY_MATRIX, Approver, TicketStatus, TicketType
 from bimodal.servicedesk.models import (
@@ -481,7 +482,7 @@ def load(*, actor) -> dict[str, int]:
             )
             created["schedules"] += 1
         schedules[slug] = schedule
-    mode1 = Mode.objects.order_by("exploration", "order", "pk").first()  # the most stable mode of the preset
+    mode1 = mode_at(STABLE)
     service_desk = Team.objects.filter(slug="service-desk").first()
     for (kind, priority), (response, resolution) in TARGETS.items():
         for target, seconds in (("response", response), ("resolution", resolution)):

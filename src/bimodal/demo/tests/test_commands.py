@@ -49,3 +49,18 @@ def test_demo_serves_with_runserver_on_the_given_address(monkeypatch):
 def test_demo_rejects_a_bad_address(db):
     with pytest.raises(CommandError, match="HOST:PORT"):
         call_command("demo", "--addr", "localhost:http", "--no-serve", stdout=io.StringIO())
+
+
+def test_demo_loads_into_the_modes_of_another_preset():
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--preset", "trimodal", stdout=out)
+    text = out.getvalue()
+    assert "(trimodal modes)" in text
+    for name in ("Pioneers", "Settlers", "Town Planners"):
+        assert Service.objects.filter(mode__short_name=name).exists(), name
+    assert Service.objects.get(slug="core-banking").mode.short_name == "Town Planners"
+
+
+def test_demo_rejects_an_unknown_preset(db):
+    with pytest.raises(CommandError, match="preset"):
+        call_command("demo", "--no-serve", "--preset", "quadmodal", stdout=io.StringIO())

@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bimodal.demo.data import DEMO_LOGINS, ORGANISATION
 from bimodal.demo.loader import demo_summary, load_demo
+from bimodal.demo.modes import DEFAULT_PRESET
+from bimodal.portfolio.presets import PRESETS
 
 DEFAULT_ADDR = "127.0.0.1:8000"
 
@@ -34,19 +36,25 @@ class Command(BaseCommand):
             "--addr", default=DEFAULT_ADDR, help=f"HOST:PORT to serve on (default {DEFAULT_ADDR})"
         )
         parser.add_argument(
+            "--preset",
+            default=DEFAULT_PRESET,
+            choices=sorted(PRESETS),
+            help=f"The modes to load the demo into (default {DEFAULT_PRESET}); services spread across them.",
+        )
+        parser.add_argument(
             "--no-serve",
             action="store_true",
             help="Only migrate and load the demo, print the summary and exit (for scripts and CI).",
         )
 
-    def handle(self, *args, addr: str, no_serve: bool, **options) -> None:
+    def handle(self, *args, addr: str, no_serve: bool, preset: str = DEFAULT_PRESET, **options) -> None:
         port = addr.rpartition(":")[2]
         if not port.isdigit():
             raise CommandError(f"--addr must be HOST:PORT or PORT, not {addr!r}.")
         self.stdout.write("Migrating the database …")
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write(f"Loading the demo organisation {ORGANISATION} …")
-        result = load_demo()
+        self.stdout.write(f"Loading the demo organisation {ORGANISATION} ({preset} modes) …")
+        result = load_demo(preset=preset)
         if result.total:
             made = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(result.created.items()))
             self.stdout.write(f"Created {made}.")
