@@ -17,7 +17,7 @@ from bimodal.core.models import OrgUnit, Team, User
 from bimodal.delivery import selectors, services
 from bimodal.delivery.choices import StoryStatus
 from bimodal.delivery.models import Budget, CapacityAllocation, Demand, Initiative, TeamCapacity
-from bimodal.demo.modes import EXPLORATORY, STABLE, mode_at
+from bimodal.demo.modes import EXPLORATORY, MIDDLE, STABLE, mode_at
 from bimodal.governance.models import Forum
 from bimodal.portfolio.models import Service
 
@@ -279,6 +279,16 @@ ENVELOPES = [
     (EXPLORATORY, "transform", 800_000),
 ]
 
+# A preset with a middle mode (trimodal, pace-layered) funds and staffs it too: the shared platforms.
+MIDDLE_ENVELOPES = [
+    (MIDDLE, "run", 2_500_000),
+    (MIDDLE, "grow", 700_000),
+]
+MIDDLE_CAPACITY = [
+    ("cloud-platform", MIDDLE, 5),
+    ("data-platform-team", MIDDLE, 2),
+]
+
 # team, mode, fte supply
 CAPACITY = [
     ("core-banking-platform", STABLE, 10),
@@ -521,7 +531,8 @@ def _agile(actor, users, counts) -> None:
 
 def _money_and_people(actor, teams, modes, counts) -> None:
     year = timezone.localdate().year
-    for mode, klass, amount in ENVELOPES:
+    middle = MIDDLE in modes
+    for mode, klass, amount in ENVELOPES + (MIDDLE_ENVELOPES if middle else []):
         if not Budget.objects.filter(mode=modes[mode], investment_class=klass, initiative=None).exists():
             services.budget_set(
                 actor=actor,
@@ -555,7 +566,7 @@ def _money_and_people(actor, teams, modes, counts) -> None:
                 amount=Decimal(95_000),
                 description="Cloud run costs",
             )
-    for team, mode, fte in CAPACITY:
+    for team, mode, fte in CAPACITY + (MIDDLE_CAPACITY if middle else []):
         if team in teams and not TeamCapacity.objects.filter(team=teams[team], mode=modes[mode]).exists():
             services.capacity_set(
                 actor=actor, team=teams[team], fiscal_year=year, mode=modes[mode], fte=Decimal(fte)
@@ -608,6 +619,9 @@ def load(*, actor) -> dict[str, int]:
     modes = {place: mode for place, mode in found.items() if mode is not None}
     if len(modes) < 2:
         return counts
+    middle = mode_at(MIDDLE)
+    if middle is not None and middle not in modes.values():
+        modes[MIDDLE] = middle
     services_by_slug = {s.slug: s for s in Service.objects.all()}
     before = Initiative.objects.count()
     _demands(actor, users, units, teams, modes, services_by_slug, counts)

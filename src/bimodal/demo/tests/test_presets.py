@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django.db.models import Count
 
+from bimodal.delivery.models import Budget, TeamCapacity
 from bimodal.demo import data
 from bimodal.demo.loader import load_demo
 from bimodal.demo.tests.conftest import FAST_HASHER
@@ -68,6 +69,9 @@ def test_mode_keyed_data_uses_the_preset_modes(loaded, db):
     ends = {modes[0].pk, modes[-1].pk}
     required = set(SkillRequirement.objects.exclude(mode=None).values_list("mode_id", flat=True))
     assert required == ends
+    budgeted = set(Budget.objects.filter(initiative=None).values_list("mode_id", flat=True))
+    staffed = set(TeamCapacity.objects.values_list("mode_id", flat=True))
+    assert {m.pk for m in modes} <= budgeted & staffed
     generated = set(Policy.objects.filter(is_current=True).values_list("policy_set", flat=True))
     assert {f"profile:{m.key}" for m in modes} <= generated
 
