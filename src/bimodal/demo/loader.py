@@ -244,9 +244,13 @@ def load_demo(*, preset: str = DEFAULT_PRESET) -> LoadResult:
 
 
 def demo_summary() -> dict:
-    """Counts for the demo banner: services per mode, users, teams, suppliers, dependencies."""
+    """Counts for the demo banner: services per mode (the modes that have any), users, teams, suppliers,
+    dependencies."""
     per_mode = list(
-        Mode.objects.annotate(n=Count("services")).order_by("order").values_list("short_name", "n")
+        Mode.objects.annotate(n=Count("services"))
+        .filter(n__gt=0)
+        .order_by("exploration", "order")
+        .values_list("short_name", "n")
     )
     return {
         "services_by_mode": per_mode,

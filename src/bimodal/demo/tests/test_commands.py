@@ -56,6 +56,8 @@ def test_demo_loads_into_the_modes_of_another_preset():
     call_command("demo", "--no-serve", "--preset", "trimodal", stdout=out)
     text = out.getvalue()
     assert "(trimodal modes)" in text
+    assert "Town Planners: " in text and "Settlers: " in text and "Pioneers: " in text
+    assert "Mode 1: " not in text  # the bimodal modes set up with the database hold no service
     for name in ("Pioneers", "Settlers", "Town Planners"):
         assert Service.objects.filter(mode__short_name=name).exists(), name
     assert Service.objects.get(slug="core-banking").mode.short_name == "Town Planners"
