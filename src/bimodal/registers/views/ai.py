@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core import generic
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import risk, selectors, services
 from bimodal.registers.filtersets import AIUseCaseFilterSet
@@ -17,7 +16,7 @@ from bimodal.registers.forms import (
     DecideForm,
 )
 from bimodal.registers.models import AIUseCase
-from bimodal.registers.views.base import AREA, _list, _next_stages
+from bimodal.registers.views.base import AREA, RegisterItemEdit, _list, _next_stages
 
 
 @login_required
@@ -34,23 +33,16 @@ def ai_list(request):
     )
 
 
-class AIUseCaseCreate(generic.ObjectEditView):
+class AIUseCaseCreate(RegisterItemEdit):
     """Register an AI use case and answer the risk questions (403 without the add permission)."""
 
     model = AIUseCase
-    area = AREA["active_area"]
     form_class = AIUseCaseForm
     template_name = "registers/ai_form.html"
     context_object_name = "use_case"  # the update service's keyword
     create_service = services.aiusecase_create
     update_service = services.aiusecase_update
     verb = "registered"
-
-    def form_kwargs(self, request, obj):
-        return {"user": request.user}
-
-    def service_fields(self, form):
-        return form.data_for_service()
 
     def success_text(self, obj):
         return f"“{obj}” {self.verb}: {obj.get_risk_tier_display()} risk."

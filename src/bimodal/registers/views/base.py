@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bimodal.core import generic
 from bimodal.core.htmx import filtered_page
 from bimodal.registers.choices import STAGE_TRANSITIONS, RegisterStage
 from bimodal.registers.forms import (
@@ -24,6 +25,19 @@ def _list(request, *, filterset_class, queryset, template: str, partial: str, ex
         context={**AREA, **(extra or {})},
         per_page=PER_PAGE,
     )
+
+
+class RegisterItemEdit(generic.ObjectEditView):
+    """Register an item or change one through the register's services: the form gets the user (for its
+    choices) and hands the services its `data_for_service()`."""
+
+    area = AREA["active_area"]
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
+
+    def service_fields(self, form):
+        return form.data_for_service()
 
 
 def _next_stages(item) -> list[tuple[str, str]]:

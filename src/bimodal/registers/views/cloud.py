@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from bimodal.core import generic
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import csvio, risk, selectors, services
 from bimodal.registers.filtersets import CloudAccountFilterSet
@@ -16,7 +15,7 @@ from bimodal.registers.forms import (
     ImportForm,
 )
 from bimodal.registers.models import CloudAccount, CloudCost
-from bimodal.registers.views.base import AREA, _list, _next_stages
+from bimodal.registers.views.base import AREA, RegisterItemEdit, _list, _next_stages
 
 
 def _bar_chart(x, y, colours=None, title="") -> str:
@@ -73,23 +72,16 @@ def cloud_list(request):
     )
 
 
-class CloudAccountCreate(generic.ObjectEditView):
+class CloudAccountCreate(RegisterItemEdit):
     """Register a cloud account (403 without the add permission); bad input is a 400 that writes nothing."""
 
     model = CloudAccount
-    area = AREA["active_area"]
     form_class = CloudAccountForm
     template_name = "registers/item_form.html"
     context_object_name = "account"  # the update service's keyword
     create_service = services.cloudaccount_create
     update_service = services.cloudaccount_update
     success_message = "“{object}” registered."
-
-    def form_kwargs(self, request, obj):
-        return {"user": request.user}
-
-    def service_fields(self, form):
-        return form.data_for_service()
 
     def extra_context(self, request, obj=None, **kwargs):
         if obj is None:

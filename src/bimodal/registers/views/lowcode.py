@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bimodal.core import generic
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import risk, selectors, services
 from bimodal.registers.choices import RegisterStage
@@ -18,7 +17,7 @@ from bimodal.registers.forms import (
     PromoteForm,
 )
 from bimodal.registers.models import LowCodeApp
-from bimodal.registers.views.base import AREA, _list, _next_stages
+from bimodal.registers.views.base import AREA, RegisterItemEdit, _list, _next_stages
 
 
 @login_required
@@ -33,23 +32,16 @@ def lowcode_list(request):
     )
 
 
-class LowCodeAppCreate(generic.ObjectEditView):
+class LowCodeAppCreate(RegisterItemEdit):
     """Register a low-code app (403 without the add permission); its risk follows from its attributes."""
 
     model = LowCodeApp
-    area = AREA["active_area"]
     form_class = LowCodeAppForm
     template_name = "registers/item_form.html"
     context_object_name = "app"  # the update service's keyword
     create_service = services.lowcode_create
     update_service = services.lowcode_update
     verb = "registered"
-
-    def form_kwargs(self, request, obj):
-        return {"user": request.user}
-
-    def service_fields(self, form):
-        return form.data_for_service()
 
     def success_text(self, obj):
         return f"“{obj}” {self.verb}: risk {obj.get_risk_level_display()} ({obj.risk_score})."
