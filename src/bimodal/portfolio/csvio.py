@@ -28,25 +28,8 @@ from bimodal.portfolio.choices import (
 )
 from bimodal.portfolio.models import Mode, Service, ServiceDependency
 
-COLUMNS = [
-    "slug",
-    "name",
-    "description",
-    "mode",
-    "owner_team",
-    "service_owner",
-    "capability",
-    "lifecycle",
-    "criticality",
-    "data_classification",
-    "hosting",
-    "support_coverage",
-    "supplier",
-    "regulatory_tags",
-    "availability_target",
-    "documentation_url",
-    "depends_on",
-]
+# A service's fields as its form and API name them (portfolio.services.SERVICE_FIELDS), then its dependencies.
+COLUMNS = [*portfolio_services.SERVICE_FIELDS, "depends_on"]
 REQUIRED = ["name", "mode", "owner_team"]
 LIST_SEPARATOR = ";"
 _CHOICE_COLUMNS = {
