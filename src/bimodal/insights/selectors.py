@@ -19,6 +19,7 @@ from bimodal.delivery.models import Actual, Budget, TeamCapacity
 from bimodal.insights.metrics import dora, kpis, sources, sql
 from bimodal.insights.metrics.scope import Scope
 from bimodal.insights.models import MaturityAssessment, MaturityScore
+from bimodal.portfolio.choices import KpiSet
 from bimodal.portfolio.models import Mode, Service
 
 PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "12 months")]
@@ -66,6 +67,16 @@ def labels(group: str, keys: Iterable[int | None]) -> dict[int, str]:
             for pk, short, name in Mode.objects.filter(pk__in=known).values_list("pk", "short_name", "name")
         }
     return {0: "Everything in scope"}
+
+
+#: The KPI sets that include each family of measures (portfolio.KpiSet).
+KPI_FAMILIES = {"flow": (KpiSet.FLOW, KpiSet.BOTH), "stability": (KpiSet.STABILITY, KpiSet.BOTH)}
+
+
+def modes_judged_by(family: str) -> list[Mode]:
+    """The modes whose KPI set includes a family of measures ("flow": DORA; "stability": change success,
+    SLA, MTTR, availability), from the most stable to the most exploratory."""
+    return list(Mode.objects.filter(kpi_set__in=KPI_FAMILIES[family]).order_by("exploration", "order", "key"))
 
 
 def dora_table(scope: Scope) -> list[dict[str, Any]]:

@@ -112,8 +112,11 @@ def _scope(request, default_group: str = ""):
 def cio(request):
     """Both modes side by side: portfolio, spend and people by mode, DORA and Mode 1 KPIs, trends."""
     form, scope = _scope(request, "mode")
-    dora_rows = selectors.dora_table(scope)
-    kpis = selectors.kpi_table(scope)
+    # Each mode is measured by its KPI set: DORA over the modes judged by flow, the stability KPIs over
+    # those judged by stability ("both" appears in each).
+    flow_modes, stability_modes = selectors.modes_judged_by("flow"), selectors.modes_judged_by("stability")
+    dora_rows = selectors.dora_table(scope.of_modes(tuple(m.pk for m in flow_modes)))
+    kpis = selectors.kpi_table(scope.of_modes(tuple(m.pk for m in stability_modes)))
     weeks = selectors.weekly_trend(scope)
     modes = selectors.portfolio_by_mode(user=request.user)
     delivery = selectors.delivery_by_mode()
@@ -136,6 +139,8 @@ def cio(request):
         "dora": dora_rows,
         "kpis": kpis,
         "change_rows": _change_rows(kpis),
+        "flow_modes": flow_modes,
+        "stability_modes": stability_modes,
         "weeks": weeks,
         "modes": modes,
         "delivery": delivery,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -23,6 +23,8 @@ class Scope:
     team_id: int | None = None
     mode_id: int | None = None
     extra: dict = field(default_factory=dict, compare=False)
+    #: Only services of these modes (the CIO dashboard measures each mode by its KPI set); None = any.
+    mode_ids: tuple[int, ...] | None = None
 
     @classmethod
     def last_days(cls, days: int = 90, *, now: datetime | None = None, **kwargs) -> Scope:
@@ -46,10 +48,18 @@ class Scope:
         if self.mode_id is not None:
             parts.append("s.mode_id = %s")
             params.append(self.mode_id)
+        if self.mode_ids is not None:
+            ids = list(self.mode_ids) or [-1]
+            parts.append(f"s.mode_id IN ({', '.join(['%s'] * len(ids))})")
+            params += ids
         return "".join(f" AND {p}" for p in parts), params
 
     def period_params(self) -> list:
         return [sql.param(self.start), sql.param(self.end)]
 
     def with_group(self, group: str) -> Scope:
-        return Scope(self.start, self.end, group, self.service_ids, self.team_id, self.mode_id)
+        return replace(self, group=group)
+
+    def of_modes(self, mode_ids: tuple[int, ...]) -> Scope:
+        """The same scope narrowed to services of these modes."""
+        return replace(self, mode_ids=mode_ids)

@@ -158,3 +158,45 @@ def test_maturity_pages_and_api(make_user, client_for):
         == 403
     )
     assert unit.maturity_assessments.count() == 2
+
+
+def test_cio_dashboard_judges_each_mode_by_its_kpi_set(make_user, client_for):
+    """The KPI set drives the CIO dashboard: DORA covers the modes judged by flow, the stability KPIs those
+    judged by stability; flipping a mode's KPI set moves its services between the two."""
+    from bimodal.portfolio.models import Mode
+    from bimodal.portfolio.tests.factories import mode
+
+    stable, agile = mode("mode-1"), mode("mode-2")
+    Mode.objects.filter(pk=stable.pk).update(kpi_set="stability")
+    Mode.objects.filter(pk=agile.pk).update(kpi_set="flow")
+    core = ServiceFactory(name="Core ledger", mode=stable)
+    app = ServiceFactory(name="Mobile app", mode=agile)
+    for service in (core, app):
+        DeploymentFactory(service=service, finished_at=at(5, 10))
+        TicketFactory(
+            service=service,
+            opened_at=at(6, 12),
+            resolved_at=at(6, 15),
+            status="resolved",
+            major_incident=True,
+        )
+    client = client_for(make_user("governance_lead"))
+
+    def exports() -> tuple[str, str]:
+        query = "/insights/" + PARAMS + "&by=service&export="
+        return client.get(query + "dora").content.decode(), client.get(
+            query + "availability"
+        ).content.decode()
+
+    dora, availability = exports()
+    assert "Mobile app" in dora and "Core ledger" not in dora
+    assert "Core ledger" in availability and "Mobile app" not in availability
+    page = client.get("/insights/" + PARAMS).content.decode()
+    assert 'href="/portfolio/modes/mode-2/"' in page.split('data-testid="flow-kpis"')[1].split("</span>")[0]
+
+    Mode.objects.filter(pk=agile.pk).update(kpi_set="both")
+    dora, availability = exports()
+    assert "Mobile app" in dora and "Mobile app" in availability
+
+    Mode.objects.filter(pk__in=[stable.pk, agile.pk]).update(kpi_set="stability")
+    assert "No mode is judged by flow KPIs" in client.get("/insights/" + PARAMS).content.decode()

@@ -98,8 +98,9 @@ def test_try_it_runs_a_sample_through_the_engine(make_user, client_for, policies
     assert 'data-testid="mode-try-result"' in failing.content.decode()
     mode1 = client.get(reverse("portfolio:mode_detail", args=["mode-1"]), {**sample, "tests_passed": "on"})
     assert mode1.context["tried"]["window_required"] and mode1.context["tried"]["record_only"]
-    bad = client.get(url, {**sample, "risk_score": "500"})
-    assert bad.status_code == 200 and bad.context["tried"] is None
+    bad = client.get(url, {**sample, "risk_score": "500", "change_type": "\x00"})
+    assert bad.status_code == 400 and bad.context["tried"] is None
+    assert set(bad.context["try_form"].errors) == {"risk_score", "change_type"}
 
 
 def test_without_the_policies_permission_no_rules_and_no_try(make_user, client_for, policies):

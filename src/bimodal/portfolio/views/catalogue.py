@@ -196,6 +196,7 @@ def mode_detail(request, key: str):
         else hooks.mode_sla_definitions(user=request.user, mode=mode),
     }
     response = _render(request, "portfolio/mode_detail.html", "portfolio/_service_results.html", context)
-    if form is not None and form.is_bound and form.errors:  # a refused edit: bad input is a 400 naming fields
+    # A refused edit or a sample that does not parse: bad input is a 400 naming the fields.
+    if (form is not None and form.is_bound and form.errors) or (try_form.is_bound and try_form.errors):
         response.status_code = 400
     return response
