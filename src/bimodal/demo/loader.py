@@ -229,11 +229,32 @@ def _load_organisation(result: LoadResult, preset: str) -> User:
     return admin
 
 
+class PresetConflict(ValueError):
+    """The database already holds the demo in the modes of another preset."""
+
+
+def _refuse_another_preset(preset: str) -> None:
+    """A database holds the demo under one preset: loading it under another would leave its records in the
+    first preset's modes and add the rest to the second's, so it is refused with the way out."""
+    anchor = Service.objects.filter(slug=data.SERVICES[0]["slug"]).select_related("mode").first()
+    if anchor is None or anchor.mode.key in {spec["key"] for spec in PRESETS[preset]}:
+        return
+    loaded = next(
+        (name for name, specs in PRESETS.items() if anchor.mode.key in {s["key"] for s in specs}), ""
+    )
+    raise PresetConflict(
+        f"This database already holds the demo under the {loaded or 'a custom'} preset ({anchor.name} is in "
+        f"{anchor.mode}). A database holds the demo under one preset: load --preset {preset} into a fresh "
+        f"database, e.g. DATABASE_URL=sqlite:///var/{preset}.sqlite3 bimodal demo --preset {preset}"
+    )
+
+
 def load_demo(*, preset: str = DEFAULT_PRESET) -> LoadResult:
     """Create whatever part of the demo organisation is missing, in the modes of `preset` (bimodal,
     trimodal, pace-layered); return what was created."""
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    _refuse_another_preset(preset)
     result = LoadResult()
     with transaction.atomic(), using_preset(preset):
         admin = load_organisation(result, preset=preset)

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from bimodal.delivery.models import Budget, TeamCapacity
 from bimodal.demo import data
-from bimodal.demo.loader import load_demo
+from bimodal.demo.loader import PresetConflict, load_demo
 from bimodal.demo.tests.conftest import FAST_HASHER
 from bimodal.governance.models import Policy
 from bimodal.people.models import SkillRequirement
@@ -79,6 +79,20 @@ def test_mode_keyed_data_uses_the_preset_modes(loaded, db):
 def test_a_second_load_writes_nothing(loaded, db):
     preset, _result = loaded
     assert load_demo(preset=preset).total == 0
+
+
+def test_loading_under_another_preset_is_refused_and_writes_nothing(loaded, db):
+    """The demo lives under one preset per database: another preset is refused with the way out."""
+    from bimodal.core.models import AuditEntry
+
+    preset, _result = loaded
+    other = next(p for p in sorted(PRESETS) if p != preset)
+    before = AuditEntry.objects.count(), Mode.objects.count()
+    with pytest.raises(
+        PresetConflict, match=f"under the {preset} preset.*--preset {other} into a fresh database"
+    ):
+        load_demo(preset=other)
+    assert (AuditEntry.objects.count(), Mode.objects.count()) == before
 
 
 def test_an_unknown_preset_is_refused(db):

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from bimodal.demo.data import DEMO_LOGINS, ORGANISATION
-from bimodal.demo.loader import demo_summary, load_demo
+from bimodal.demo.loader import PresetConflict, demo_summary, load_demo
 from bimodal.demo.modes import DEFAULT_PRESET
 from bimodal.portfolio.presets import PRESETS
 
@@ -54,7 +54,10 @@ class Command(BaseCommand):
         self.stdout.write("Migrating the database …")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Loading the demo organisation {ORGANISATION} ({preset} modes) …")
-        result = load_demo(preset=preset)
+        try:
+            result = load_demo(preset=preset)
+        except PresetConflict as exc:
+            raise CommandError(str(exc)) from exc
         if result.total:
             made = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(result.created.items()))
             self.stdout.write(f"Created {made}.")
