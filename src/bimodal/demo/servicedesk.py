@@ -21,8 +21,8 @@ from bimodal.core.calendars import (
 from bimodal.core.models import Team
 from bimodal.core.services import create_audited
 from bimodal.core.verbs import AuditVerb
-from bimodal.demo.modes import STABLE, mode_at
 from bimodal.portfolio.models import Service
+from bimodal.servicedesk import defaults as sla_defaults
 from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.choices import DEFAULT_PRIORITY_MATRIX, Approver, TicketStatus, TicketType
 from bimodal.servicedesk.models import (
@@ -482,7 +482,6 @@ def load(*, actor) -> dict[str, int]:
             )
             created["schedules"] += 1
         schedules[slug] = schedule
-    mode1 = mode_at(STABLE)
     service_desk = Team.objects.filter(slug="service-desk").first()
     for (kind, priority), (response, resolution) in TARGETS.items():
         for target, seconds in (("response", response), ("resolution", resolution)):
@@ -507,24 +506,8 @@ def load(*, actor) -> dict[str, int]:
                 verb=AuditVerb.SLA_DEFINITION_CREATE,
             )
             created["SLA definitions"] += 1
-    if mode1 and not SlaDefinition.objects.filter(name="Mode 1 P1 incident resolution").exists():
-        create_audited(
-            SlaDefinition(
-                name="Mode 1 P1 incident resolution",
-                target="resolution",
-                ticket_type="incident",
-                priority="P1",
-                mode=mode1,
-                target_seconds=2 * H,
-                schedule=schedules["24x7"],
-                pause_statuses=["awaiting_customer"],
-                warning_thresholds=[50, 75, 90],
-                escalation_team=service_desk,
-            ),
-            actor=actor,
-            verb=AuditVerb.SLA_DEFINITION_CREATE,
-        )
-        created["SLA definitions"] += 1
+    # Each mode's SLA profile from its preset, as `bimodal setup` writes it.
+    created["SLA definitions"] += sla_defaults.apply_sla_defaults(actor=actor)
     teams = {t.slug: t for t in Team.objects.all()}
     services = {s.slug: s for s in Service.objects.all()}
     for department, slug, name, service, group, approval, schema, tasks in CATALOGUE:

@@ -123,3 +123,22 @@ PRESETS: dict[str, list[dict]] = {
         },
     ],
 }
+
+# ---- SLA profiles ----------------------------------------------------------------------------------
+# What an incident of each priority is promised, by a mode's place on the axis: stable modes run 24×7
+# operations with tight restoration targets, exploratory ones (build it, run it) accept longer ones.
+# `bimodal setup` writes them as SLA definitions scoped to each mode (servicedesk/defaults.py); tickets of
+# other types and priorities fall back to the definitions for every mode. Seconds on a 24×7 schedule.
+_MIN, _HOUR = 60, 3600
+SLA_PROFILES: dict[Decimal, dict[str, tuple[int, int]]] = {
+    # place on the axis: {incident priority: (response, resolution)}
+    Decimal("0.00"): {"P1": (15 * _MIN, 2 * _HOUR), "P2": (30 * _MIN, 4 * _HOUR)},
+    Decimal("0.50"): {"P1": (15 * _MIN, 4 * _HOUR), "P2": (1 * _HOUR, 8 * _HOUR)},
+    Decimal("1.00"): {"P1": (30 * _MIN, 8 * _HOUR), "P2": (2 * _HOUR, 24 * _HOUR)},
+}
+
+
+def sla_profile(exploration: Decimal) -> dict[str, tuple[int, int]]:
+    """The SLA profile of the place nearest a mode's place on the axis (on a tie, the more stable one)."""
+    place = min(SLA_PROFILES, key=lambda p: (abs(p - Decimal(exploration)), p))
+    return SLA_PROFILES[place]

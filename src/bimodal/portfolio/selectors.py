@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from bimodal.core.models import Actor
 from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.portfolio import assessment as engine
+from bimodal.portfolio import presets
 from bimodal.portfolio.choices import PATHWAYS_IN_FLIGHT, Lifecycle, QuestionnaireStatus
 from bimodal.portfolio.models import (
     Assessment,
@@ -215,3 +216,9 @@ def progress(pathway: PathwayCounts) -> int:
     """Percent of steps done and readiness criteria met (from pathway_list's annotations)."""
     total = pathway.steps_total + pathway.readiness_total
     return round(100 * (pathway.steps_done + pathway.readiness_met) / total) if total else 0
+
+
+def mode_sla_profile(mode: Mode) -> dict[str, tuple[int, int]]:
+    """The incident SLA targets {priority: (response, resolution) seconds} of the mode's place on the axis
+    (portfolio.presets.SLA_PROFILES)."""
+    return presets.sla_profile(mode.exploration)

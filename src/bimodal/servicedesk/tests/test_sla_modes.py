@@ -1,7 +1,7 @@
 """The SLA of a ticket comes from its service's mode: definitions scoped to a mode start the clocks of that
 mode's tickets, an unscoped one those of every mode, and the mode page lists them (times are frozen)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +33,7 @@ def schedule():
     return ScheduleFactory()
 
 
-def incident(w, service, opened=OPENED):
+def incident(w, service, opened=OPENED, impact=2, urgency=2):
     with time_machine.travel(opened, tick=False):
         return sd.ticket_create(
             actor=w["agent"],
@@ -41,8 +41,8 @@ def incident(w, service, opened=OPENED):
             title="Broken",
             service=service,
             opened_at=opened,
-            impact=2,
-            urgency=2,
+            impact=impact,
+            urgency=urgency,
             assignment_group=w["desk"],
         )
 
@@ -135,3 +135,33 @@ def test_the_admin_page_and_the_api_set_a_definitions_mode(w, schedule, client_f
     assert response.status_code == 200 and response.json()["mode"] == "mode-1"
     assert AuditEntry.objects.filter(verb="sla_definition_update", object_id=str(definition.pk)).count() == 2
     assert clock(incident(w, w["service"]))[0] == "scoped"
+
+
+def test_setup_gives_every_mode_its_preset_sla_profile(w):
+    """The SLA profile comes from the mode's place on the axis (portfolio.presets.SLA_PROFILES): the most
+    stable mode promises a P1/P2 restoration sooner than the exploratory one; written once."""
+    from bimodal.portfolio.presets import SLA_PROFILES
+    from bimodal.servicedesk.defaults import apply_sla_defaults
+
+    assert apply_sla_defaults(actor=w["admin"]) == 8  # 2 modes × P1, P2 × response, resolution
+    assert apply_sla_defaults(actor=w["admin"]) == 0
+    stable, agile = SLA_PROFILES[min(SLA_PROFILES)], SLA_PROFILES[max(SLA_PROFILES)]
+    for service, profile in ((w["service"], stable), (w["mode2_service"], agile)):
+        ticket = incident(w, service, impact=1, urgency=1)
+        assert ticket.priority in profile, ticket.priority
+        name, due = clock(ticket)
+        assert name == f"{service.mode.short_name}: incident {ticket.priority} resolution"
+        assert due == OPENED + timedelta(seconds=profile[ticket.priority][1])  # 24×7: wall-clock time
+    assert stable["P1"][1] < agile["P1"][1] and stable["P2"][1] < agile["P2"][1]
+
+
+def test_an_edited_profile_definition_is_left_as_its_owner_set_it(w):
+    from bimodal.servicedesk.defaults import apply_sla_defaults
+    from bimodal.servicedesk.models import SlaDefinition
+
+    apply_sla_defaults(actor=w["admin"])
+    definition = SlaDefinition.objects.get(mode=mode("mode-1"), priority="P1", target="resolution")
+    sd.sla_definition_update(actor=w["admin"], definition=definition, target_seconds=3 * H)
+    assert apply_sla_defaults(actor=w["admin"]) == 0
+    definition.refresh_from_db()
+    assert definition.target_seconds == 3 * H
