@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     create_audited,
     given,
     require_object,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -50,7 +50,7 @@ def _require_agile(initiative: Initiative) -> None:
         raise ValidationError({"initiative": "Backlogs, sprints and the board belong to agile initiatives."})
 
 
-@transaction.atomic
+@transactional
 def epic_create(*, actor: User, initiative: Initiative, title: str, description: str = "") -> Epic:
     """Add an epic to an agile initiative's backlog."""
     _require_work(actor, initiative, "delivery.add_epic")
@@ -63,7 +63,7 @@ def epic_create(*, actor: User, initiative: Initiative, title: str, description:
     )
 
 
-@transaction.atomic
+@transactional
 def epic_update(
     *,
     actor: User,
@@ -86,7 +86,7 @@ def _transition(
     )
 
 
-@transaction.atomic
+@transactional
 def story_create(
     *,
     actor: User,
@@ -124,7 +124,7 @@ def story_create(
     return story
 
 
-@transaction.atomic
+@transactional
 def story_update(
     *,
     actor: User,
@@ -173,7 +173,7 @@ def wip_violation(initiative: Initiative, target: str, *, moving: Story | None =
     return ""
 
 
-@transaction.atomic
+@transactional
 def story_move(
     *, actor: User, story: Story, status: str, rank: int | None = None, at: datetime | None = None
 ) -> Story:
@@ -212,7 +212,7 @@ def story_move(
     return story
 
 
-@transaction.atomic
+@transactional
 def sprint_create(
     *, actor: User, initiative: Initiative, name: str, start: date, end: date | None = None, goal: str = ""
 ) -> Sprint:
@@ -227,7 +227,7 @@ def sprint_create(
     )
 
 
-@transaction.atomic
+@transactional
 def sprint_start(*, actor: User, sprint: Sprint) -> Sprint:
     """Start a planned sprint: what it holds now is its commitment."""
     require_object(actor, "change", sprint)
@@ -244,7 +244,7 @@ def sprint_start(*, actor: User, sprint: Sprint) -> Sprint:
     )
 
 
-@transaction.atomic
+@transactional
 def sprint_close(*, actor: User, sprint: Sprint) -> Sprint:
     """Close the active sprint: done points are its velocity; unfinished stories go back to the backlog."""
     require_object(actor, "change", sprint)

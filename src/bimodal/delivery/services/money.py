@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 
 from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     create_audited,
     put_audited,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -56,7 +57,7 @@ def _budget_put(
     )
 
 
-@transaction.atomic
+@transactional
 def budget_set(
     *,
     actor: User,
@@ -83,7 +84,7 @@ def budget_set(
     )
 
 
-@transaction.atomic
+@transactional
 def actual_record(
     *,
     actor: User,
@@ -120,7 +121,7 @@ def actual_record(
 # --- people ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def capacity_set(*, actor: User, team: Team, fiscal_year: int, mode: Mode, fte: Decimal) -> TeamCapacity:
     """Set how many FTE a team gives to a mode in a year (the supply)."""
     require_perm(actor, "delivery.add_teamcapacity")
@@ -162,7 +163,7 @@ def _allocation_put(
     )
 
 
-@transaction.atomic
+@transactional
 def allocation_set(
     *,
     actor: User,
@@ -193,7 +194,7 @@ def allocation_set(
     )
 
 
-@transaction.atomic
+@transactional
 def reallocate_apply(
     *, actor: User, plan: whatif.Plan, reason: str = ""
 ) -> tuple[models.Model, models.Model]:

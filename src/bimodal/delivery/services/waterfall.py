@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -46,7 +46,7 @@ from bimodal.governance import services as governance_services
 # --- waterfall ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def phase_update(
     *,
     actor: User,
@@ -63,7 +63,7 @@ def phase_update(
     return phase
 
 
-@transaction.atomic
+@transactional
 def criterion_add(*, actor: User, gate: StageGate, name: str, description: str = "") -> GateCriterion:
     """Add a named criterion to a gate that has not passed."""
     require_perm(actor, "delivery.add_gatecriterion")
@@ -80,7 +80,7 @@ def criterion_add(*, actor: User, gate: StageGate, name: str, description: str =
     )
 
 
-@transaction.atomic
+@transactional
 def criterion_set(*, actor: User, criterion: GateCriterion, met: bool, evidence: str = "") -> GateCriterion:
     """Mark a criterion met (with its evidence) or not met."""
     require_object(actor, "change", criterion)
@@ -113,7 +113,7 @@ def _require_gate_ready(gate: StageGate) -> None:
         raise ValidationError({"status": "Only the gate of the phase in progress can be passed."})
 
 
-@transaction.atomic
+@transactional
 def gate_submit(*, actor: User, gate: StageGate) -> StageGate:
     """Ask for the gate's approval once all its criteria are met: opens an “approve_stage_gate” decision
     request routed by the decision rights of the initiative's org unit and mode."""
@@ -192,7 +192,7 @@ def _gate_pass(gate: StageGate, *, actor: Actor, note: str = "") -> StageGate:
     return gate
 
 
-@transaction.atomic
+@transactional
 def gate_pass(*, actor: User, gate: StageGate, note: str = "") -> StageGate:
     """Pass a gate whose criteria are met and whose approval governance has recorded."""
     require_object(actor, "change", gate)
@@ -220,7 +220,7 @@ def gate_decided(*, actor: Actor, gate: StageGate, approved: bool, note: str = "
     )
 
 
-@transaction.atomic
+@transactional
 def milestone_create(
     *,
     actor: User,
@@ -252,7 +252,7 @@ def milestone_create(
     return milestone
 
 
-@transaction.atomic
+@transactional
 def milestone_update(
     *,
     actor: User,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -16,6 +15,7 @@ from bimodal.changes.models import Deployment
 from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
+    transactional,
     update_audited,
 )
 from bimodal.core.transitions import record_deployment
@@ -167,7 +167,7 @@ def _existing(
     return None
 
 
-@transaction.atomic
+@transactional
 def deployment_report(
     *,
     actor: User | None,
