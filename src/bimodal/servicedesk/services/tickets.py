@@ -443,6 +443,7 @@ def ticket_link_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket
 @transactional
 def ticket_unlink_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket:
     """Remove the relation between a ticket and a change."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
     _require_work(actor, ticket)
     if not ticket.changes.filter(pk=change.pk).exists():
         raise ValidationError({"change": f"{change.reference} is not linked."})
