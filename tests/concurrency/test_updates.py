@@ -72,7 +72,12 @@ def test_parallel_mode_change_and_edit_keep_the_mode_change():
     current = first  # the factory writes no audit entry
     for entry in entries:
         if entry.before is not None:
-            assert entry.before["mode_id"] == current, (entry.seq, entry.verb, entry.before["mode_id"], current)
+            assert entry.before["mode_id"] == current, (
+                entry.seq,
+                entry.verb,
+                entry.before["mode_id"],
+                current,
+            )
         current = (entry.after or {}).get("mode_id", current)
         if entry.verb == AuditVerb.SERVICE_UPDATE:
             assert entry.before["mode_id"] == entry.after["mode_id"]

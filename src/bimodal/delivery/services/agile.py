@@ -16,6 +16,7 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
+    lock,
     require_object,
     transactional,
     update_audited,
@@ -53,6 +54,7 @@ def _require_agile(initiative: Initiative) -> None:
 @transactional
 def epic_create(*, actor: User, initiative: Initiative, title: str, description: str = "") -> Epic:
     """Add an epic to an agile initiative's backlog."""
+    initiative = lock(initiative)  # positions are read and taken under the parent's lock
     _require_work(actor, initiative, "delivery.add_epic")
     _require_agile(initiative)
     rank = (initiative.epics.aggregate(r=Max("rank"))["r"] or 0) + 1
@@ -100,6 +102,7 @@ def story_create(
     at: datetime | None = None,
 ) -> Story:
     """Add a story to the bottom of an agile initiative's backlog (`at`: when it entered, for history)."""
+    initiative = lock(initiative)  # positions are read and taken under the parent's lock
     _require_work(actor, initiative, "delivery.add_story")
     if at is not None and at > timezone.now():
         raise ValidationError({"at": "A story cannot enter the backlog in the future."})
@@ -184,8 +187,8 @@ def story_move(
     if status not in StoryStatus.values:
         raise ValidationError({"status": f"“{status}” is not a column of the board."})
     # Lock the initiative so that two moves into one column cannot both pass the WIP check.
-    initiative = Initiative.objects.select_for_update().get(pk=story.initiative_id)
-    story = Story.objects.select_for_update().get(pk=story.pk)
+    initiative = Initiative.objects.select_for_update(no_key=True).get(pk=story.initiative_id)
+    story = Story.objects.select_for_update(no_key=True).get(pk=story.pk)
     source = story.status
     if source == status:
         if rank is not None and rank != story.rank:

@@ -248,7 +248,7 @@ def demand_submit(*, actor: User, demand: Demand) -> Demand:
     """Send a draft to the portfolio board: opens an “approve_demand” decision request, routed by the
     decision rights of the demand's org unit and mode."""
     _require_demand_edit(actor, demand)
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand = Demand.objects.select_for_update(no_key=True).get(pk=demand.pk)
     target = DemandStatus.SUBMITTED
     if demand.status == DemandStatus.REJECTED:
         _check(DEMAND_TRANSITIONS, demand.status, DemandStatus.DRAFT, "A demand", DemandStatus)
@@ -311,7 +311,7 @@ def demand_decided(*, actor: Actor, demand: Demand, approved: bool, note: str = 
     """Record the board's decision on a submitted demand; approval turns it into an initiative with its
     budget (and its people, when the demand names a team and FTE). Called by the governance handler,
     which has checked the decision right, so no delivery permission is asked of the decider."""
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand = Demand.objects.select_for_update(no_key=True).get(pk=demand.pk)
     target = DemandStatus.APPROVED if approved else DemandStatus.REJECTED
     _check(DEMAND_TRANSITIONS, demand.status, target, "A demand", DemandStatus)
     demand = update_audited(

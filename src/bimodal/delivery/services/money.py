@@ -213,7 +213,7 @@ def reallocate_apply(
     field = "amount" if plan.kind == whatif.BUDGET else "fte"
     if plan.source is None or plan.target is None:  # resolve() names both rows or raises
         raise ValidationError({"source": "The reallocation names no source or target."})
-    source = type(plan.source)._default_manager.select_for_update().get(pk=plan.source.pk)
+    source = type(plan.source)._default_manager.select_for_update(no_key=True).get(pk=plan.source.pk)
     if getattr(source, field) < plan.quantity:
         raise ValidationError({"quantity": f"The source holds only {getattr(source, field)}."})
     update_audited(
@@ -228,7 +228,7 @@ def reallocate_apply(
         setattr(target, field, plan.quantity)
         target = create_audited(target, actor=actor, reason=reason, verb=AuditVerb.REALLOCATE_TO)
     else:
-        target = type(target)._default_manager.select_for_update().get(pk=target.pk)
+        target = type(target)._default_manager.select_for_update(no_key=True).get(pk=target.pk)
         target = update_audited(
             target,
             actor=actor,

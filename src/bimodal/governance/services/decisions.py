@@ -187,7 +187,7 @@ def decision_record(
     if outcome not in (DecisionStatus.APPROVED, DecisionStatus.REJECTED):
         raise ValidationError({"outcome": "Decide “approved” or “rejected”."})
     request = (
-        DecisionRequest.objects.select_for_update(of=("self",))
+        DecisionRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("decision_type", "forum")
         .get(pk=request.pk)
     )

@@ -19,6 +19,7 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
+    lock,
     require_perm,
     transactional,
     unique_slug,
@@ -139,6 +140,7 @@ def _check_meeting_open(meeting: Meeting) -> None:
 def meeting_build_agenda(*, actor: User, meeting: Meeting) -> list[AgendaItem]:
     """Add every pending request routed to the meeting's forum and the items of the agenda providers
     registered for its kind (e.g. changes awaiting the CAB); items already on the agenda stay once."""
+    meeting = lock(meeting)  # positions are read and taken under the parent's lock
     forum = meeting.forum
     _require_meeting_manager(actor, forum)
     _check_meeting_open(meeting)
@@ -199,6 +201,7 @@ def meeting_build_agenda(*, actor: User, meeting: Meeting) -> list[AgendaItem]:
 @transactional
 def agenda_item_add(*, actor: User, meeting: Meeting, topic: str, notes: str = "") -> AgendaItem:
     """Add a free topic to a meeting's agenda."""
+    meeting = lock(meeting)  # positions are read and taken under the parent's lock
     _require_meeting_manager(actor, meeting.forum)
     _check_meeting_open(meeting)
     order = (meeting.agenda_items.aggregate(m=Max("order"))["m"] or 0) + 1

@@ -115,7 +115,7 @@ def policy_update(
 ) -> Policy:
     """Save an edit as a new version of the policy; the previous version stays as history."""
     require_perm(actor, "governance.change_policy")
-    current = Policy.objects.select_for_update().get(key=policy.key, is_current=True)
+    current = Policy.objects.select_for_update(no_key=True).get(key=policy.key, is_current=True)
     values = {name: getattr(current, name) for name in POLICY_FIELDS}
     changes = given(
         name=name,

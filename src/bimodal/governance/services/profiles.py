@@ -61,7 +61,7 @@ def profile_policies_apply(*, actor: User, mode: Mode, reason: str = "") -> list
     wanted = {key: resolve_spec(spec, actor=actor) for key, spec in profiles.profile_policies(mode)}
     current = {
         p.key: p
-        for p in Policy.objects.select_for_update().filter(
+        for p in Policy.objects.select_for_update(no_key=True).filter(
             is_current=True, policy_set=profiles.profile_set(mode)
         )
     }

@@ -82,10 +82,10 @@ def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
 
 
 def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[str, int]:
-    mark = FactsMark.objects.select_for_update().filter(name="dora").first()
+    mark = FactsMark.objects.select_for_update(no_key=True).filter(name="dora").first()
     if mark is None:
         mark = FactsMark.objects.create(name="dora")
-        mark = FactsMark.objects.select_for_update().get(name="dora")
+        mark = FactsMark.objects.select_for_update(no_key=True).get(name="dora")
     lead = f"{sql.epoch('f.deployed_at')} - {sql.epoch('f.authored_at')}"
     counts = {"commits": 0, "incidents": 0}
     relations = _sources()

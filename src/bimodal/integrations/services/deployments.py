@@ -140,7 +140,7 @@ def _existing(
     """The deployment a report is about: the same reporter's id, or else a matching gate deployment."""
     if external_id:
         found = (
-            Deployment.objects.select_for_update()
+            Deployment.objects.select_for_update(no_key=True)
             .filter(
                 Q(source=source, external_id=external_id)
                 | Q(source=DeploymentSource.GATE, external_id=f"{source}:{external_id}")
@@ -152,7 +152,7 @@ def _existing(
     if commit and source != DeploymentSource.GATE:
         recent = timezone.now() - GATE_MATCH_WINDOW
         return (
-            Deployment.objects.select_for_update()
+            Deployment.objects.select_for_update(no_key=True)
             .filter(
                 source=DeploymentSource.GATE,
                 external_id="",

@@ -141,7 +141,7 @@ def repository_update(
         deploy_workflow=deploy_workflow,
         active=active,
     )
-    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk).first()
     before = _snapshot(repository)
     for name, value in fields.items():
         setattr(repository, name, value)

@@ -18,6 +18,7 @@ from bimodal.core.services import (
     create_audited,
     delete_audited,
     given,
+    lock,
     require_object,
     require_perm,
     transactional,
@@ -217,6 +218,7 @@ def criterion_add(
     order: int | None = None,
 ) -> Criterion:
     """Add a criterion to a draft questionnaire (published and retired versions are frozen)."""
+    questionnaire = lock(questionnaire)  # positions are read and taken under the parent's lock
     require_perm(actor, "portfolio.add_criterion")
     require_object(actor, "change", questionnaire)
     if questionnaire.criteria.filter(key=key).exists():
@@ -298,7 +300,7 @@ def assessment_record(
         raise ValidationError({"answers": "Answer at least one question."})
     result = scorer.score(clean)
     modes = {m.key: m for m in Mode.objects.all()}
-    Service.objects.select_for_update().filter(pk=service.pk).first()
+    Service.objects.select_for_update(no_key=True).filter(pk=service.pk).first()
     # The flag only marks which row is newest; the audit log keeps each assessment's creation.
     Assessment.objects.filter(service=service, is_latest=True).update(is_latest=False)
     return create_audited(

@@ -141,7 +141,7 @@ def proposal_decided(
     """Apply a decision on a proposal: accepted, the service moves to the proposed mode with the
     proposal's reason. Called by the governance handler, which has checked the decision right (or by
     _decide for a proposal raised before governance routing, after checking the permission)."""
-    proposal = ReclassificationProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = ReclassificationProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
     status = ProposalStatus.ACCEPTED if accepted else ProposalStatus.REJECTED
     _check_transition(PROPOSAL_TRANSITIONS, proposal.status, status, "proposal")
     proposal = update_audited(

@@ -327,7 +327,7 @@ def priority_matrix_set(
             errors[f"{impact}x{urgency}"] = f"{priority!r} is not a priority (P1–P4)."
     if errors:
         raise ValidationError(errors)
-    rules = {(r.impact, r.urgency): r for r in PriorityRule.objects.select_for_update()}
+    rules = {(r.impact, r.urgency): r for r in PriorityRule.objects.select_for_update(no_key=True)}
     current = priority_matrix()
     for (impact, urgency), priority in sorted(matrix.items()):
         rule = rules.get((impact, urgency))
