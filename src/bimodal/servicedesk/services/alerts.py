@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -153,7 +154,13 @@ def _ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ti
         alert_group_key=group_key,
         opened_at=now,
     )
-    create_audited(incident, actor=machine, verb=AuditVerb.TICKET_CREATE_FROM_ALERT)
+    try:
+        create_audited(incident, actor=machine, verb=AuditVerb.TICKET_CREATE_FROM_ALERT)
+    except ValidationError as error:
+        if "alert_group_key" in getattr(error, "error_dict", {}):
+            # Another notification of the group opened its incident since we looked: run again, to find it.
+            raise IntegrityError("alert group opened concurrently") from error
+        raise
     record_ticket(incident, "", incident.status, at=now)
     _event(incident, "opened", f"Opened by Alertmanager ({len(alerts)} alert(s))", actor=machine, at=now)
     sla_start(ticket=incident, now=now)
