@@ -179,7 +179,12 @@ def _lock_head() -> AuditChainHead:
 
 @contextlib.contextmanager
 def batch() -> Iterator[None]:
-    """Several entries in one transaction, chained at the end: the head is locked only then.
+    """Several entries in one transaction, chained at the end: the head is locked only then, last.
+
+    Every write transaction runs in one (core.services.transactional / write): the chain head is the
+    last lock a transaction takes, so a transaction holding it waits for nothing but its commit and can
+    never be part of a deadlock (docs/architecture.md, "Locks"). A nested batch joins the outer one; if
+    it ends with an error, the entries it recorded are dropped with its savepoint.
 
     record() inside a batch collects its entry; when the batch ends the head is locked, the entries are
     chained in order (exactly as without a batch) and inserted in one statement, together with the
@@ -189,8 +194,15 @@ def batch() -> Iterator[None]:
     leaving the batch marks the transaction for rollback."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.batch() must run inside the write's transaction")
-    if _batch.get() is not None:  # already batching: the outer batch writes the head
-        yield
+    outer = _batch.get()
+    if outer is not None:  # already batching: the outer batch locks the head, last
+        marks = len(outer["pending"]), len(outer["rows"])
+        try:
+            yield
+        except BaseException:
+            # The inner write failed (its savepoint rolls back): its entries and rows go with it.
+            del outer["pending"][marks[0] :], outer["rows"][marks[1] :]
+            raise
         return
     state: _BatchState = {"pending": [], "rows": []}
     token = _batch.set(state)

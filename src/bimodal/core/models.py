@@ -239,3 +239,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"
+
+
+class Counter(models.Model):
+    """A named counter for numbers (ticket numbers, change references) on databases without sequences;
+    on PostgreSQL each counter is a sequence (core/numbers.py)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    objects: ClassVar[models.Manager[Counter]] = models.Manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"

@@ -6,14 +6,18 @@ validated with `full_clean()` and recorded in the audit log in the same transact
 
 from __future__ import annotations
 
+import contextlib
 import enum
-from collections.abc import Iterable
-from typing import Any, Final, Literal, TypeVar
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from bimodal.core import audit
@@ -23,6 +27,9 @@ from bimodal.core.querysets import restricted_manager
 from bimodal.core.verbs import AuditVerb
 
 M = TypeVar("M", bound=models.Model)
+P = ParamSpec("P")
+R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 class Unset(enum.Enum):
@@ -38,6 +45,71 @@ NotGiven = Literal[Unset.UNSET]  # `name: str | NotGiven = UNSET` in an update s
 def given(**values: Any) -> dict[str, Any]:
     """The keyword arguments that were given (not UNSET): the fields an update service changes."""
     return {name: value for name, value in values.items() if value is not UNSET}
+
+
+@contextlib.contextmanager
+def write() -> Iterator[None]:
+    """One write transaction: atomic, with its audit entries chained when the outermost write ends.
+
+    The audit chain head is thus the last lock the transaction takes (docs/architecture.md, "Locks").
+    Code that runs several services in one transaction (an import, the demo loader) wraps them in
+    `with write():` so that their entries are chained once, at the very end."""
+    with transaction.atomic(), audit.batch():
+        yield
+
+
+def transactional(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a service: it runs in `write()` (atomic, the audit chain head locked last)."""
+
+    @functools.wraps(func)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        with write():
+            return func(*args, **kwargs)
+
+    return inner
+
+
+# What a transaction may meet when another one writes the same rows at the same moment: a unique key
+# taken in between (IntegrityError), a serialization failure or a deadlock (OperationalError on
+# PostgreSQL: SQLSTATE 40001, 40P01). Retried as a whole.
+_TRANSIENT_STATES: Final = frozenset({"40001", "40P01", "55P03"})
+
+
+def _transient(error: DatabaseError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    state = getattr(error.__cause__, "sqlstate", None) or getattr(error.__cause__, "pgcode", None)
+    return state in _TRANSIENT_STATES or "database is locked" in str(error)
+
+
+def retrying(func: Callable[P, R], *, attempts: int = 5) -> Callable[P, R]:
+    """Run `func` (a transactional service), again from the start when it meets a transient conflict
+    with a concurrent writer; the last error is raised. Inside an enclosing transaction it runs once:
+    the locks taken before it would still be held, so a second attempt would meet the same conflict."""
+
+    @functools.wraps(func)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, attempts + 1):
+            if transaction.get_connection().in_atomic_block or attempt == attempts:
+                return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except DatabaseError as error:
+                if not _transient(error):
+                    raise
+                log.info("retrying %s after %s (attempt %d)", func.__name__, type(error).__name__, attempt)
+                time.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
+
+    return inner
+
+
+def lock(obj: M) -> M:
+    """`obj` as it is now in the database, its row locked until the transaction ends (FOR NO KEY UPDATE:
+    rows that refer to it may still be inserted). A service locks the rows it decides on first, then
+    reads and decides (docs/architecture.md, "Locks")."""
+    manager = type(obj)._default_manager
+    return manager.select_for_update(no_key=True).get(pk=obj.pk)
 
 
 def require_perm(actor: Actor, perm: str) -> None:
@@ -71,7 +143,7 @@ def unique_slug(model: type[models.Model], text: str, field: str = "slug") -> st
     return slug
 
 
-@transaction.atomic
+@transactional
 def create_audited(
     obj: M, *, actor: Actor, m2m: dict[str, Iterable[Any]] | None = None, reason: str = "", verb: AuditVerb
 ) -> M:
@@ -91,7 +163,7 @@ def create_audited(
     return obj
 
 
-@transaction.atomic
+@transactional
 def update_audited(
     obj: M,
     *,
@@ -102,18 +174,27 @@ def update_audited(
     verb: AuditVerb,
     action: str = AuditAction.UPDATE,
 ) -> M:
-    """Apply `fields` (and many-to-many values), validate, save, audit before/after.
+    """Apply `fields` (and many-to-many values) to the row as it is now, validate, save, audit.
 
-    The row is locked for the update so that two writers cannot interleave their before/after."""
-    type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first()
-    before = audit.snapshot(obj)
+    The row is re-read under a lock and only the given fields are applied to it and written
+    (`save(update_fields=…)`), so a concurrent write of other fields is kept and the audit's "before" is
+    the locked row's state, not the caller's copy. The caller's `obj` is refreshed to the row as saved."""
+    row = lock(obj)
+    before = audit.snapshot(row)
+    names: list[str] = []
     for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    obj.save()
+        field = row._meta.get_field(name)
+        setattr(row, name, value)
+        names.append(field.name)
+    row.full_clean()
+    # auto_now fields (updated_at) are written too: save() computes them.
+    names += [f.name for f in row._meta.concrete_fields if getattr(f, "auto_now", False)]
+    if fields:
+        row.save(update_fields=sorted(set(names)))
     for name, values in (m2m or {}).items():
-        getattr(obj, name).set(values)
-    after = audit.snapshot(obj)
+        getattr(row, name).set(values)
+    after = audit.snapshot(row)
+    _refresh(obj, row)
     if after != before:
         audit.record(
             actor=actor,
@@ -125,6 +206,16 @@ def update_audited(
             verb=verb,
         )
     return obj
+
+
+def _refresh(obj: models.Model, row: models.Model) -> None:
+    """Give `obj` the column values of `row` (the same row, fresher); cached relations that changed go."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(row, field.attname))
+        if isinstance(field, models.ForeignKey) and field.is_cached(row):
+            field.set_cached_value(obj, field.get_cached_value(row))
+    if hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache.clear()
 
 
 def put_audited(
@@ -145,7 +236,7 @@ def put_audited(
     return create_audited(model(**{**lookup, **(defaults or {}), **fields}), actor=actor, verb=verb)
 
 
-@transaction.atomic
+@transactional
 def delete_audited(obj: models.Model, *, actor: Actor, reason: str = "", verb: AuditVerb) -> None:
     """Delete `obj` after recording its last state in the audit log."""
     audit.record(

@@ -12,13 +12,13 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import Count
 
 from bimodal.core import audit
 from bimodal.core import services as core_services
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.services import transactional, write
 from bimodal.core.verbs import AuditVerb
 from bimodal.demo import data
 from bimodal.demo.modes import DEFAULT_PRESET, mode_at, preset_modes, using_preset
@@ -71,7 +71,7 @@ def _create_user(spec: dict, *, actor: User | None) -> User:
     """Create one demo user with their role group and an audit entry."""
     superuser = spec.get("superuser", False)
     supplier = Supplier.objects.get(slug=spec["supplier"]) if spec.get("supplier") else None
-    with transaction.atomic():
+    with write():
         user = User(
             username=spec["username"],
             first_name=spec["first_name"],
@@ -208,7 +208,7 @@ def _load_dependencies(admin: User, result: LoadResult) -> None:
         result.created["dependencies"] += 1
 
 
-@transaction.atomic
+@transactional
 def load_organisation(result: LoadResult | None = None, *, preset: str = DEFAULT_PRESET) -> User:
     """The part of the demo that does not depend on the day: modes, suppliers, people, teams, services
     and their dependencies. Returns the demo administrator, who makes every later write."""
@@ -256,7 +256,7 @@ def load_demo(*, preset: str = DEFAULT_PRESET) -> LoadResult:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
     _refuse_another_preset(preset)
     result = LoadResult()
-    with transaction.atomic(), using_preset(preset):
+    with write(), using_preset(preset):
         admin = load_organisation(result, preset=preset)
         for extension in DEMO_EXTENSIONS:
             for kind, count in import_module(extension).load(actor=admin).items():

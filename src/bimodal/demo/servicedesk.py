@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.calendars import (
@@ -19,7 +18,7 @@ from bimodal.core.calendars import (
     subtract_business_time,
 )
 from bimodal.core.models import Team
-from bimodal.core.services import create_audited
+from bimodal.core.services import create_audited, transactional
 from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk import defaults as sla_defaults
@@ -447,7 +446,7 @@ def _walk(ticket, final, *, actor, opened, now, schedule):
     return ticket
 
 
-@transaction.atomic
+@transactional
 def load(*, actor) -> dict[str, int]:
     """Create what is missing of this area's demo data; return {kind: number created}."""
     created: Counter = Counter()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 
 from bimodal.changes.models import Change, Deployment
 from bimodal.core.models import AuditEntry
+from bimodal.core.services import transactional
 from bimodal.insights.choices import Stream
 from bimodal.insights.models import Transition
 from bimodal.insights.services import ticket_party, transition_record_bulk
@@ -103,7 +103,7 @@ def _deployments() -> list[dict]:
     return rows
 
 
-@transaction.atomic
+@transactional
 def backfill(*, rebuild: bool = False) -> dict[str, int]:
     """Create the missing transitions; returns how many per stream (all zero on a second run)."""
     if rebuild:

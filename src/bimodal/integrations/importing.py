@@ -17,12 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.changes.choices import DeploymentSource, DeploymentStatus
-from bimodal.core import audit
-from bimodal.core.services import require_perm
+from bimodal.core.services import require_perm, write
 from bimodal.integrations import services
 from bimodal.integrations.choices import Provider
 from bimodal.integrations.models import Repository
@@ -282,7 +280,7 @@ def deployments_load(
     result = LoadResult(rows=len(rows), errors=errors)
     if errors or dry_run:
         return result
-    with transaction.atomic(), audit.batch():
+    with write():
         now = timezone.now()
         for row in sorted(valid, key=lambda r: r.data.finished_at or r.data.started_at or now):
             _, created = services.deployment_report(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.models import User
@@ -16,6 +15,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -65,7 +65,7 @@ def _may_rate(actor: User, person: User) -> bool:
     return person.teams.filter(lead=actor).exists()
 
 
-@transaction.atomic
+@transactional
 def proficiency_record(
     *, actor: User, person: User, skill: Skill, proficiency_level: int, reason: str = ""
 ) -> Proficiency:
@@ -93,7 +93,7 @@ def proficiency_record(
     )
 
 
-@transaction.atomic
+@transactional
 def requirement_set(
     *,
     actor: User,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.text import slugify
 
 from bimodal.core import services as core_services
 from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.services import write
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.choices import DependencyKind, Lifecycle
 from bimodal.portfolio.models import Mode, Service, ServiceDependency
@@ -143,7 +143,7 @@ def import_backstage(
     if result.errors:
         return result
     try:
-        with transaction.atomic():
+        with write():
             _Importer(actor, result, default_mode).run(entities)
             if result.errors:
                 raise _Failed

@@ -11,12 +11,11 @@ import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 
 from bimodal.core.audit import snapshot
 from bimodal.core.models import Team, User
-from bimodal.core.services import unique_slug
+from bimodal.core.services import unique_slug, write
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.choices import (
     Criticality,
@@ -265,7 +264,7 @@ def import_services(*, actor: User, text: str, dry_run: bool = False, progress=N
     if result.errors:
         return result
     try:
-        with transaction.atomic():
+        with write():
             _apply(plans, actor, result, progress)
             if dry_run:
                 raise ImportFailed("dry run")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from bimodal.core.models import OrgUnit, Team, User
+from bimodal.core.services import write
 from bimodal.portfolio import selectors as portfolio_selectors
 from bimodal.portfolio.choices import DataClassification
 from bimodal.registers import risk
@@ -356,7 +356,7 @@ def import_register(*, actor: User, key: str, text: str) -> ImportResult:
     if result.errors:
         return result
     try:
-        with transaction.atomic():
+        with write():
             for line, existing, fields in plans:
                 try:
                     item, created = _write(spec, actor, existing, dict(fields))
@@ -446,7 +446,7 @@ def import_costs(*, actor: User, text: str) -> ImportResult:
     if result.errors:
         return result
     try:
-        with transaction.atomic():
+        with write():
             for line, account, month, amount in plans:
                 try:
                     register_services.cloudcost_record(

@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.utils import timezone
 
 from bimodal.changes import selectors
@@ -26,6 +25,7 @@ from bimodal.changes.models import (
     Change,
 )
 from bimodal.changes.risk import risk_score
+from bimodal.core import numbers
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor, User
 from bimodal.core.services import UNSET, NotGiven, given, require_object, update_audited
@@ -60,8 +60,8 @@ TOKEN_PREFIX = "bmp"
 
 
 def _next_reference() -> str:
-    last = Change.objects.aggregate(n=Max("pk"))["n"] or 0
-    return f"CHG-{last + 1:06d}"
+    """The next change reference, from its sequence (core/numbers.py): parallel creates never share one."""
+    return f"CHG-{numbers.next_number('change_reference', seed=(Change, 'id')):06d}"
 
 
 def _move(

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -41,7 +41,7 @@ from bimodal.changes.services.base import (
 from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor, User
-from bimodal.core.services import create_audited, require_perm, update_audited
+from bimodal.core.services import create_audited, require_perm, transactional, update_audited, write
 from bimodal.core.transitions import record_change, record_deployment
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
@@ -50,7 +50,7 @@ from bimodal.portfolio.models import Service
 # --- pipeline tokens and the deployment gate -------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def pipeline_token_create(
     *, actor: User | None, name: str, services: Iterable[Service]
 ) -> tuple[PipelineToken, str]:
@@ -77,7 +77,7 @@ def pipeline_token_create(
     return token, secret
 
 
-@transaction.atomic
+@transactional
 def pipeline_token_revoke(*, actor: User | None, token: PipelineToken) -> PipelineToken:
     """Revoke a pipeline token: it no longer authenticates."""
     if actor is not None:
@@ -165,7 +165,7 @@ def gate_decide(
         service = Service.objects.select_related("mode").get(pk=service.pk)
     for attempt in range(GATE_ATTEMPTS):
         try:
-            with transaction.atomic(), audit.batch():
+            with write():
                 return _gate_decide(
                     token=token,
                     service=service,
@@ -437,7 +437,7 @@ RESULT_TO_STATUS: dict[str, ChangeStatus] = {
 }
 
 
-@transaction.atomic
+@transactional
 def deployment_record_result(
     *, token: PipelineToken, deployment: Deployment, result: str, reason: str = ""
 ) -> Deployment:

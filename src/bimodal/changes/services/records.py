@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.changes import selectors
@@ -46,6 +45,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -74,7 +74,7 @@ def _validate_services(actor: Actor, services: Iterable[Service] | None) -> list
     )
 
 
-@transaction.atomic
+@transactional
 def change_create(
     *,
     actor: User,
@@ -117,7 +117,7 @@ def change_create(
     return create_audited(change, actor=actor, m2m={"services": service_list}, verb=AuditVerb.CHANGE_CREATE)
 
 
-@transaction.atomic
+@transactional
 def change_update(
     *,
     actor: User,
@@ -170,7 +170,7 @@ def change_update(
     )
 
 
-@transaction.atomic
+@transactional
 def change_submit(*, actor: User, change: Change) -> Change:
     """Submit a draft for assessment; a standard change is assessed (pre-approved) at once."""
     _require_edit(actor, change)
@@ -232,7 +232,7 @@ def _assess(change: Change, *, actor: Actor, reason: str = "") -> Change:
     return _move(change, S.APPROVED, actor=actor, reason=f"allowed by policy: {why}")
 
 
-@transaction.atomic
+@transactional
 def change_assess(*, actor: User, change: Change) -> Change:
     """Assess a submitted change: risk, conflicts and the policy decision, then route it
     (awaiting approval, approved by policy or rejected by policy)."""
@@ -242,7 +242,7 @@ def change_assess(*, actor: User, change: Change) -> Change:
     return _assess(change, actor=actor)
 
 
-@transaction.atomic
+@transactional
 def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") -> Change:
     """Record an approver's vote (with comment). A requester never approves their own change.
 
@@ -295,7 +295,7 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
     return change
 
 
-@transaction.atomic
+@transactional
 def change_schedule(
     *, actor: User, change: Change, planned_start: datetime | None = None, planned_end: datetime | None = None
 ) -> Change:
@@ -315,14 +315,14 @@ def change_schedule(
     return _move(change, S.SCHEDULED, actor=actor, planned_start=start, planned_end=end)
 
 
-@transaction.atomic
+@transactional
 def change_start(*, actor: User, change: Change, reason: str = "") -> Change:
     """Begin implementing (scheduled; approved standard change; emergency before approval)."""
     _require_edit(actor, change)
     return _move(change, S.IMPLEMENTING, actor=actor, reason=reason)
 
 
-@transaction.atomic
+@transactional
 def change_complete(*, actor: User, change: Change, result: str, reason: str = "") -> Change:
     """Record how the implementation ended: completed, failed or backed out."""
     _require_edit(actor, change)
@@ -331,7 +331,7 @@ def change_complete(*, actor: User, change: Change, result: str, reason: str = "
     return _move(change, result, actor=actor, reason=reason, result=result)
 
 
-@transaction.atomic
+@transactional
 def change_review(*, actor: User, change: Change, notes: str) -> Change:
     """The post-implementation review; an emergency change needs its retrospective approval first."""
     require_perm(actor, "changes.manage_change")
@@ -342,7 +342,7 @@ def change_review(*, actor: User, change: Change, notes: str) -> Change:
     return _move(change, S.REVIEWED, actor=actor, review_notes=notes)
 
 
-@transaction.atomic
+@transactional
 def change_close(*, actor: User, change: Change, reason: str = "") -> Change:
     """Close a reviewed or rejected change (or a completed standard change)."""
     if not (change.change_type == ChangeType.STANDARD and change.status == S.COMPLETED):
@@ -352,7 +352,7 @@ def change_close(*, actor: User, change: Change, reason: str = "") -> Change:
     return _move(change, S.CLOSED, actor=actor, reason=reason)
 
 
-@transaction.atomic
+@transactional
 def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
     """Withdraw a change that has not started."""
     _require_edit(actor, change)
@@ -367,7 +367,7 @@ def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
 WINDOW_FIELDS: Final = ("name", "kind", "start", "end", "modes", "services", "description")
 
 
-@transaction.atomic
+@transactional
 def window_create(
     *,
     actor: User,
@@ -392,7 +392,7 @@ def window_create(
     )
 
 
-@transaction.atomic
+@transactional
 def window_update(
     *,
     actor: User,
@@ -420,7 +420,7 @@ def window_update(
     )
 
 
-@transaction.atomic
+@transactional
 def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> ChangeWindow:
     """End a window or freeze now (its end becomes the current time)."""
     require_object(actor, "change", window)
@@ -436,7 +436,7 @@ def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> Change
 RESCHEDULABLE = frozenset({S.APPROVED, S.SCHEDULED})
 
 
-@transaction.atomic
+@transactional
 def change_reschedule(
     *, actor: User, change: Change, planned_start: datetime, planned_end: datetime, reason: str
 ) -> Change:

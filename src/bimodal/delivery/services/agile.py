@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
@@ -17,7 +16,9 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
+    lock,
     require_object,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -50,9 +51,10 @@ def _require_agile(initiative: Initiative) -> None:
         raise ValidationError({"initiative": "Backlogs, sprints and the board belong to agile initiatives."})
 
 
-@transaction.atomic
+@transactional
 def epic_create(*, actor: User, initiative: Initiative, title: str, description: str = "") -> Epic:
     """Add an epic to an agile initiative's backlog."""
+    initiative = lock(initiative)  # positions are read and taken under the parent's lock
     _require_work(actor, initiative, "delivery.add_epic")
     _require_agile(initiative)
     rank = (initiative.epics.aggregate(r=Max("rank"))["r"] or 0) + 1
@@ -63,7 +65,7 @@ def epic_create(*, actor: User, initiative: Initiative, title: str, description:
     )
 
 
-@transaction.atomic
+@transactional
 def epic_update(
     *,
     actor: User,
@@ -86,7 +88,7 @@ def _transition(
     )
 
 
-@transaction.atomic
+@transactional
 def story_create(
     *,
     actor: User,
@@ -100,6 +102,7 @@ def story_create(
     at: datetime | None = None,
 ) -> Story:
     """Add a story to the bottom of an agile initiative's backlog (`at`: when it entered, for history)."""
+    initiative = lock(initiative)  # positions are read and taken under the parent's lock
     _require_work(actor, initiative, "delivery.add_story")
     if at is not None and at > timezone.now():
         raise ValidationError({"at": "A story cannot enter the backlog in the future."})
@@ -124,7 +127,7 @@ def story_create(
     return story
 
 
-@transaction.atomic
+@transactional
 def story_update(
     *,
     actor: User,
@@ -173,7 +176,7 @@ def wip_violation(initiative: Initiative, target: str, *, moving: Story | None =
     return ""
 
 
-@transaction.atomic
+@transactional
 def story_move(
     *, actor: User, story: Story, status: str, rank: int | None = None, at: datetime | None = None
 ) -> Story:
@@ -184,8 +187,8 @@ def story_move(
     if status not in StoryStatus.values:
         raise ValidationError({"status": f"“{status}” is not a column of the board."})
     # Lock the initiative so that two moves into one column cannot both pass the WIP check.
-    initiative = Initiative.objects.select_for_update().get(pk=story.initiative_id)
-    story = Story.objects.select_for_update().get(pk=story.pk)
+    initiative = Initiative.objects.select_for_update(no_key=True).get(pk=story.initiative_id)
+    story = Story.objects.select_for_update(no_key=True).get(pk=story.pk)
     source = story.status
     if source == status:
         if rank is not None and rank != story.rank:
@@ -212,7 +215,7 @@ def story_move(
     return story
 
 
-@transaction.atomic
+@transactional
 def sprint_create(
     *, actor: User, initiative: Initiative, name: str, start: date, end: date | None = None, goal: str = ""
 ) -> Sprint:
@@ -227,7 +230,7 @@ def sprint_create(
     )
 
 
-@transaction.atomic
+@transactional
 def sprint_start(*, actor: User, sprint: Sprint) -> Sprint:
     """Start a planned sprint: what it holds now is its commitment."""
     require_object(actor, "change", sprint)
@@ -244,7 +247,7 @@ def sprint_start(*, actor: User, sprint: Sprint) -> Sprint:
     )
 
 
-@transaction.atomic
+@transactional
 def sprint_close(*, actor: User, sprint: Sprint) -> Sprint:
     """Close the active sprint: done points are its velocity; unfinished stories go back to the backlog."""
     require_object(actor, "change", sprint)

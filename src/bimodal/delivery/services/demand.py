@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -63,7 +63,7 @@ def scoring_model_current() -> ScoringModel:
     return model
 
 
-@transaction.atomic
+@transactional
 def scoring_model_update(
     *,
     actor: User,
@@ -133,7 +133,7 @@ def _require_demand_edit(actor: Actor, demand: Demand) -> None:
     require_object(actor, "change", demand)
 
 
-@transaction.atomic
+@transactional
 def demand_create(
     *,
     actor: User,
@@ -180,7 +180,7 @@ def demand_create(
     return _score(demand, actor=actor)
 
 
-@transaction.atomic
+@transactional
 def demand_update(
     *,
     actor: User,
@@ -231,7 +231,7 @@ def demand_update(
     return demand
 
 
-@transaction.atomic
+@transactional
 def demand_score(*, actor: User, demand: Demand) -> Demand:
     """Score (or rescore) a demand with the current scoring model."""
     require_perm(actor, "delivery.view_demand")
@@ -243,12 +243,12 @@ def demand_score(*, actor: User, demand: Demand) -> Demand:
     return _score(demand, actor=actor)
 
 
-@transaction.atomic
+@transactional
 def demand_submit(*, actor: User, demand: Demand) -> Demand:
     """Send a draft to the portfolio board: opens an “approve_demand” decision request, routed by the
     decision rights of the demand's org unit and mode."""
     _require_demand_edit(actor, demand)
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand = Demand.objects.select_for_update(no_key=True).get(pk=demand.pk)
     target = DemandStatus.SUBMITTED
     if demand.status == DemandStatus.REJECTED:
         _check(DEMAND_TRANSITIONS, demand.status, DemandStatus.DRAFT, "A demand", DemandStatus)
@@ -280,7 +280,7 @@ def demand_submit(*, actor: User, demand: Demand) -> Demand:
     return demand
 
 
-@transaction.atomic
+@transactional
 def demand_withdraw(*, actor: User, demand: Demand, reason: str = "") -> Demand:
     """Withdraw a demand that is not decided yet (its open decision request is withdrawn too)."""
     _require_demand_edit(actor, demand)
@@ -311,7 +311,7 @@ def demand_decided(*, actor: Actor, demand: Demand, approved: bool, note: str = 
     """Record the board's decision on a submitted demand; approval turns it into an initiative with its
     budget (and its people, when the demand names a team and FTE). Called by the governance handler,
     which has checked the decision right, so no delivery permission is asked of the decider."""
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand = Demand.objects.select_for_update(no_key=True).get(pk=demand.pk)
     target = DemandStatus.APPROVED if approved else DemandStatus.REJECTED
     _check(DEMAND_TRANSITIONS, demand.status, target, "A demand", DemandStatus)
     demand = update_audited(

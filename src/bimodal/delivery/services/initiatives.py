@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -140,7 +140,7 @@ def _initiative_build(
     return initiative
 
 
-@transaction.atomic
+@transactional
 def initiative_create(
     *,
     actor: User,
@@ -183,7 +183,7 @@ def initiative_create(
     )
 
 
-@transaction.atomic
+@transactional
 def initiative_update(
     *,
     actor: User,
@@ -220,7 +220,7 @@ def initiative_update(
     )
 
 
-@transaction.atomic
+@transactional
 def initiative_rebaseline(
     *, actor: User, initiative: Initiative, baseline_start: date, baseline_end: date, reason: str
 ) -> Initiative:
@@ -237,7 +237,7 @@ def initiative_rebaseline(
     )
 
 
-@transaction.atomic
+@transactional
 def initiative_transition(
     *, actor: User, initiative: Initiative, status: str, reason: str = ""
 ) -> Initiative:
@@ -307,7 +307,7 @@ def _require_work(actor: Actor, initiative: Initiative, perm: str) -> None:
 # --- risks and dependencies ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def risk_create(
     *,
     actor: User,
@@ -333,7 +333,7 @@ def risk_create(
     return create_audited(risk, actor=actor, verb=AuditVerb.RISK_CREATE)
 
 
-@transaction.atomic
+@transactional
 def risk_update(
     *,
     actor: User,
@@ -354,7 +354,7 @@ def risk_update(
     return update_audited(risk, actor=actor, fields=fields, reason=reason, verb=AuditVerb.RISK_UPDATE)
 
 
-@transaction.atomic
+@transactional
 def dependency_create(
     *,
     actor: User,
@@ -393,7 +393,7 @@ def dependency_create(
     )
 
 
-@transaction.atomic
+@transactional
 def dependency_delete(*, actor: User, dependency: InitiativeDependency) -> None:
     """Remove a dependency."""
     require_perm(actor, "delivery.delete_initiativedependency")

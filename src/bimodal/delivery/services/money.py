@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 
 from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     create_audited,
     put_audited,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -56,7 +57,7 @@ def _budget_put(
     )
 
 
-@transaction.atomic
+@transactional
 def budget_set(
     *,
     actor: User,
@@ -83,7 +84,7 @@ def budget_set(
     )
 
 
-@transaction.atomic
+@transactional
 def actual_record(
     *,
     actor: User,
@@ -120,7 +121,7 @@ def actual_record(
 # --- people ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def capacity_set(*, actor: User, team: Team, fiscal_year: int, mode: Mode, fte: Decimal) -> TeamCapacity:
     """Set how many FTE a team gives to a mode in a year (the supply)."""
     require_perm(actor, "delivery.add_teamcapacity")
@@ -162,7 +163,7 @@ def _allocation_put(
     )
 
 
-@transaction.atomic
+@transactional
 def allocation_set(
     *,
     actor: User,
@@ -193,7 +194,7 @@ def allocation_set(
     )
 
 
-@transaction.atomic
+@transactional
 def reallocate_apply(
     *, actor: User, plan: whatif.Plan, reason: str = ""
 ) -> tuple[models.Model, models.Model]:
@@ -212,7 +213,7 @@ def reallocate_apply(
     field = "amount" if plan.kind == whatif.BUDGET else "fte"
     if plan.source is None or plan.target is None:  # resolve() names both rows or raises
         raise ValidationError({"source": "The reallocation names no source or target."})
-    source = type(plan.source)._default_manager.select_for_update().get(pk=plan.source.pk)
+    source = type(plan.source)._default_manager.select_for_update(no_key=True).get(pk=plan.source.pk)
     if getattr(source, field) < plan.quantity:
         raise ValidationError({"quantity": f"The source holds only {getattr(source, field)}."})
     update_audited(
@@ -227,7 +228,7 @@ def reallocate_apply(
         setattr(target, field, plan.quantity)
         target = create_audited(target, actor=actor, reason=reason, verb=AuditVerb.REALLOCATE_TO)
     else:
-        target = type(target)._default_manager.select_for_update().get(pk=target.pk)
+        target = type(target)._default_manager.select_for_update(no_key=True).get(pk=target.pk)
         target = update_audited(
             target,
             actor=actor,

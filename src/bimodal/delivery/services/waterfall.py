@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -46,7 +46,7 @@ from bimodal.governance import services as governance_services
 # --- waterfall ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def phase_update(
     *,
     actor: User,
@@ -63,12 +63,12 @@ def phase_update(
     return phase
 
 
-@transaction.atomic
+@transactional
 def criterion_add(*, actor: User, gate: StageGate, name: str, description: str = "") -> GateCriterion:
     """Add a named criterion to a gate that has not passed."""
     require_perm(actor, "delivery.add_gatecriterion")
     require_object(actor, "change", gate)
-    gate = StageGate.objects.select_for_update().get(pk=gate.pk)
+    gate = StageGate.objects.select_for_update(no_key=True).get(pk=gate.pk)
     if gate.status in {GateStatus.PASSED, GateStatus.AWAITING_APPROVAL}:
         raise ValidationError(
             {"name": "The gate is awaiting approval or has passed: its criteria are frozen."}
@@ -80,11 +80,11 @@ def criterion_add(*, actor: User, gate: StageGate, name: str, description: str =
     )
 
 
-@transaction.atomic
+@transactional
 def criterion_set(*, actor: User, criterion: GateCriterion, met: bool, evidence: str = "") -> GateCriterion:
     """Mark a criterion met (with its evidence) or not met."""
     require_object(actor, "change", criterion)
-    gate = StageGate.objects.select_for_update().get(pk=criterion.gate_id)  # the gate as it is now
+    gate = StageGate.objects.select_for_update(no_key=True).get(pk=criterion.gate_id)  # the gate as it is now
     if gate.status in {GateStatus.PASSED, GateStatus.AWAITING_APPROVAL}:
         raise ValidationError(
             {"met": "The gate is awaiting approval or has passed: its criteria are frozen."}
@@ -113,12 +113,14 @@ def _require_gate_ready(gate: StageGate) -> None:
         raise ValidationError({"status": "Only the gate of the phase in progress can be passed."})
 
 
-@transaction.atomic
+@transactional
 def gate_submit(*, actor: User, gate: StageGate) -> StageGate:
     """Ask for the gate's approval once all its criteria are met: opens an “approve_stage_gate” decision
     request routed by the decision rights of the initiative's org unit and mode."""
     require_object(actor, "change", gate)
-    gate = StageGate.objects.select_for_update().select_related("phase__initiative").get(pk=gate.pk)
+    gate = (
+        StageGate.objects.select_for_update(no_key=True).select_related("phase__initiative").get(pk=gate.pk)
+    )
     _check(GATE_TRANSITIONS, gate.status, GateStatus.AWAITING_APPROVAL, "A gate", GateStatus)
     _require_gate_ready(gate)
     initiative = gate.phase.initiative
@@ -152,7 +154,9 @@ def _gate_approved(gate: StageGate) -> bool:
 
 def _gate_pass(gate: StageGate, *, actor: Actor, note: str = "") -> StageGate:
     """Pass a gate: criteria met and approved; its phase completes and the next one starts."""
-    gate = StageGate.objects.select_for_update().select_related("phase__initiative").get(pk=gate.pk)
+    gate = (
+        StageGate.objects.select_for_update(no_key=True).select_related("phase__initiative").get(pk=gate.pk)
+    )
     _require_gate_ready(gate)
     if gate.status == GateStatus.OPEN or not _gate_approved(gate):
         raise ValidationError({"status": "The gate has not been approved yet: ask for approval first."})
@@ -192,7 +196,7 @@ def _gate_pass(gate: StageGate, *, actor: Actor, note: str = "") -> StageGate:
     return gate
 
 
-@transaction.atomic
+@transactional
 def gate_pass(*, actor: User, gate: StageGate, note: str = "") -> StageGate:
     """Pass a gate whose criteria are met and whose approval governance has recorded."""
     require_object(actor, "change", gate)
@@ -203,7 +207,7 @@ def gate_decided(*, actor: Actor, gate: StageGate, approved: bool, note: str = "
     """Governance's decision on a gate: approval passes it, rejection sends it back (criteria reopen)."""
     if approved:
         return _gate_pass(gate, actor=actor, note=note)
-    gate = StageGate.objects.select_for_update().get(pk=gate.pk)
+    gate = StageGate.objects.select_for_update(no_key=True).get(pk=gate.pk)
     _check(GATE_TRANSITIONS, gate.status, GateStatus.REJECTED, "A gate", GateStatus)
     return update_audited(
         gate,
@@ -220,7 +224,7 @@ def gate_decided(*, actor: Actor, gate: StageGate, approved: bool, note: str = "
     )
 
 
-@transaction.atomic
+@transactional
 def milestone_create(
     *,
     actor: User,
@@ -252,7 +256,7 @@ def milestone_create(
     return milestone
 
 
-@transaction.atomic
+@transactional
 def milestone_update(
     *,
     actor: User,

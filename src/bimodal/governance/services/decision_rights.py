@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.roles import Role
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     delete_audited,
     given,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -75,7 +75,7 @@ DEFAULT_DECISION_TYPES: list[tuple[str, str, str, Decimal | None, str]] = [
 ]
 
 
-@transaction.atomic
+@transactional
 def decision_types_ensure(*, actor: User | None = None) -> int:
     """Create the built-in decision types that do not exist yet (idempotent); return how many were created."""
     existing = set(DecisionType.objects.values_list("key", flat=True))
@@ -115,7 +115,7 @@ def decision_type_get(key: str) -> DecisionType:
 DECISION_TYPE_FIELDS: Final = ("name", "description", "spend_threshold", "default_forum_kind", "order")
 
 
-@transaction.atomic
+@transactional
 def decision_type_create(
     *,
     actor: User,
@@ -139,7 +139,7 @@ def decision_type_create(
     return create_audited(dtype, actor=actor, verb=AuditVerb.DECISION_TYPE_CREATE)
 
 
-@transaction.atomic
+@transactional
 def decision_type_update(
     *,
     actor: User,
@@ -211,7 +211,7 @@ def _require_rights_editor(actor: User) -> None:
     require_perm(actor, "governance.change_decisionright")
 
 
-@transaction.atomic
+@transactional
 def decision_right_set(
     *, actor: User, decision_type: DecisionType, party: str, raci: str, org_unit: OrgUnit | None = None
 ) -> DecisionRight | None:
@@ -242,7 +242,7 @@ def decision_right_set(
     return right
 
 
-@transaction.atomic
+@transactional
 def decision_rights_save(
     *, actor: User, org_unit: OrgUnit | None, cells: dict[tuple[str, str], str], reason: str = ""
 ) -> dict[str, int]:
@@ -295,7 +295,7 @@ def decision_rights_save(
     return counts
 
 
-@transaction.atomic
+@transactional
 def decision_right_remove(*, actor: User, right: DecisionRight, reason: str = "") -> None:
     """Remove one decision right."""
     _require_rights_editor(actor)

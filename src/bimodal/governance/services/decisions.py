@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
@@ -20,6 +20,7 @@ from bimodal.core.services import (
     given,
     notify,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -75,7 +76,7 @@ def _transition(
     )
 
 
-@transaction.atomic
+@transactional
 def decision_request_open(
     *,
     actor: User | None,
@@ -170,7 +171,7 @@ def may_decide(user: User, request: DecisionRequest, meeting: Meeting | None = N
     return False, "You do not hold the decision right for this request."
 
 
-@transaction.atomic
+@transactional
 def decision_record(
     *,
     actor: User,
@@ -186,7 +187,7 @@ def decision_record(
     if outcome not in (DecisionStatus.APPROVED, DecisionStatus.REJECTED):
         raise ValidationError({"outcome": "Decide “approved” or “rejected”."})
     request = (
-        DecisionRequest.objects.select_for_update(of=("self",))
+        DecisionRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("decision_type", "forum")
         .get(pk=request.pk)
     )
@@ -230,7 +231,7 @@ def decision_record(
     return request
 
 
-@transaction.atomic
+@transactional
 def decision_request_withdraw(*, actor: User, request: DecisionRequest, reason: str = "") -> DecisionRequest:
     """The requester (or a governance lead) withdraws a pending request."""
     if actor.pk != request.requested_by_id and not actor.has_perm("governance.change_decisionrequest"):

@@ -9,7 +9,6 @@ from typing import Any, Final
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Max
 
 from bimodal.core import audit
@@ -20,7 +19,9 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
+    lock,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -48,7 +49,7 @@ from bimodal.governance.services.decisions import (
 FORUM_FIELDS: Final = ("slug", "name", "kind", "charter", "cadence", "quorum", "chair", "members")
 
 
-@transaction.atomic
+@transactional
 def forum_create(
     *,
     actor: User,
@@ -75,7 +76,7 @@ def forum_create(
     return create_audited(forum, actor=actor, m2m={"members": list(members)}, verb=AuditVerb.FORUM_CREATE)
 
 
-@transaction.atomic
+@transactional
 def forum_update(
     *,
     actor: User,
@@ -118,7 +119,7 @@ def _quorum_met(forum: Forum, attendees: Iterable[User]) -> bool:
     return len(seated & {u.pk for u in attendees}) >= forum.quorum
 
 
-@transaction.atomic
+@transactional
 def meeting_create(
     *, actor: User, forum: Forum, scheduled_for: datetime, attendees: Iterable[User] = ()
 ) -> Meeting:
@@ -135,10 +136,11 @@ def _check_meeting_open(meeting: Meeting) -> None:
         raise ValidationError({"status": "The meeting was cancelled."})
 
 
-@transaction.atomic
+@transactional
 def meeting_build_agenda(*, actor: User, meeting: Meeting) -> list[AgendaItem]:
     """Add every pending request routed to the meeting's forum and the items of the agenda providers
     registered for its kind (e.g. changes awaiting the CAB); items already on the agenda stay once."""
+    meeting = lock(meeting)  # positions are read and taken under the parent's lock
     forum = meeting.forum
     _require_meeting_manager(actor, forum)
     _check_meeting_open(meeting)
@@ -196,9 +198,10 @@ def meeting_build_agenda(*, actor: User, meeting: Meeting) -> list[AgendaItem]:
     return list(meeting.agenda_items.select_related("decision_request").order_by("order", "pk"))
 
 
-@transaction.atomic
+@transactional
 def agenda_item_add(*, actor: User, meeting: Meeting, topic: str, notes: str = "") -> AgendaItem:
     """Add a free topic to a meeting's agenda."""
+    meeting = lock(meeting)  # positions are read and taken under the parent's lock
     _require_meeting_manager(actor, meeting.forum)
     _check_meeting_open(meeting)
     order = (meeting.agenda_items.aggregate(m=Max("order"))["m"] or 0) + 1
@@ -209,7 +212,7 @@ def agenda_item_add(*, actor: User, meeting: Meeting, topic: str, notes: str = "
     )
 
 
-@transaction.atomic
+@transactional
 def agenda_item_record(*, actor: User, item: AgendaItem, outcome: str, notes: str = "") -> AgendaItem:
     """Record what the forum did with an agenda item. For a decision request, approved / rejected records
     the decision itself (with quorum and decision-right checks); other items are deferred or noted."""
@@ -245,7 +248,7 @@ def _check_meeting_move(meeting: Meeting, target: str) -> None:
         )
 
 
-@transaction.atomic
+@transactional
 def meeting_record_attendance(*, actor: User, meeting: Meeting, attendees: Iterable[User]) -> Meeting:
     """Record who attends; quorum is met when at least `forum.quorum` of its chair and members attend."""
     _require_meeting_manager(actor, meeting.forum)
@@ -260,7 +263,7 @@ def meeting_record_attendance(*, actor: User, meeting: Meeting, attendees: Itera
     )
 
 
-@transaction.atomic
+@transactional
 def meeting_record_minutes(
     *, actor: User, meeting: Meeting, minutes: str, attendees: Iterable[User] | None = None
 ) -> Meeting:
@@ -283,7 +286,7 @@ def meeting_record_minutes(
     )
 
 
-@transaction.atomic
+@transactional
 def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meeting:
     """Cancel a planned meeting."""
     _require_meeting_manager(actor, meeting.forum)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Final
 
-from django.db import transaction
-
 from bimodal.core.models import User
 from bimodal.core.services import (
     UNSET,
@@ -14,6 +12,7 @@ from bimodal.core.services import (
     create_audited,
     given,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -92,7 +91,7 @@ def policy_create(
     return create_audited(policy, actor=actor, verb=AuditVerb.POLICY_CREATE)
 
 
-@transaction.atomic
+@transactional
 def policy_update(
     *,
     actor: User,
@@ -116,7 +115,7 @@ def policy_update(
 ) -> Policy:
     """Save an edit as a new version of the policy; the previous version stays as history."""
     require_perm(actor, "governance.change_policy")
-    current = Policy.objects.select_for_update().get(key=policy.key, is_current=True)
+    current = Policy.objects.select_for_update(no_key=True).get(key=policy.key, is_current=True)
     values = {name: getattr(current, name) for name in POLICY_FIELDS}
     changes = given(
         name=name,

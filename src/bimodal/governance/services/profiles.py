@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from bimodal.core.models import User
+from bimodal.core.services import transactional
 from bimodal.governance import profiles
 from bimodal.governance.models import Forum, Policy
 from bimodal.governance.services.forums import forum_create
@@ -54,7 +53,7 @@ def resolve_spec(spec: dict[str, Any], *, actor: User) -> dict[str, Any]:
     return fields
 
 
-@transaction.atomic
+@transactional
 def profile_policies_apply(*, actor: User, mode: Mode, reason: str = "") -> list[Policy]:
     """Bring `mode`'s generated policies in line with its profile: new ones created, changed ones saved as
     a new version, ones the profile no longer means disabled (a version too). Hand-written policies are
@@ -62,7 +61,7 @@ def profile_policies_apply(*, actor: User, mode: Mode, reason: str = "") -> list
     wanted = {key: resolve_spec(spec, actor=actor) for key, spec in profiles.profile_policies(mode)}
     current = {
         p.key: p
-        for p in Policy.objects.select_for_update().filter(
+        for p in Policy.objects.select_for_update(no_key=True).filter(
             is_current=True, policy_set=profiles.profile_set(mode)
         )
     }

@@ -8,12 +8,13 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 from types import ModuleType
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
 from bimodal.changes.choices import Environment
 from bimodal.changes.models import Deployment
+from bimodal.core.services import transactional
 from bimodal.insights.metrics import sources, sql
 from bimodal.insights.models import FactsMark
 from bimodal.integrations.models import DeploymentCommit
@@ -63,7 +64,7 @@ def _chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
         yield part, ", ".join(["%s"] * len(part))
 
 
-@transaction.atomic
+@transactional
 def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
     """Bring the DORA facts (CommitLead, IncidentAttribution) up to date with the deployments, deployment
     commits and incidents; returns how many commits and incidents were (re)computed.
@@ -81,10 +82,10 @@ def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
 
 
 def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[str, int]:
-    mark = FactsMark.objects.select_for_update().filter(name="dora").first()
+    mark = FactsMark.objects.select_for_update(no_key=True).filter(name="dora").first()
     if mark is None:
         mark = FactsMark.objects.create(name="dora")
-        mark = FactsMark.objects.select_for_update().get(name="dora")
+        mark = FactsMark.objects.select_for_update(no_key=True).get(name="dora")
     lead = f"{sql.epoch('f.deployed_at')} - {sql.epoch('f.authored_at')}"
     counts = {"commits": 0, "incidents": 0}
     relations = _sources()

@@ -6,11 +6,17 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.models import OrgUnit, User
-from bimodal.core.services import create_audited, require_object, require_perm, unique_slug, update_audited
+from bimodal.core.services import (
+    create_audited,
+    require_object,
+    require_perm,
+    transactional,
+    unique_slug,
+    update_audited,
+)
 from bimodal.core.verbs import AuditVerb
 from bimodal.insights.choices import MaturityMode
 from bimodal.insights.models import CapabilityArea, MaturityAssessment, MaturityScore
@@ -57,7 +63,7 @@ DEFAULT_AREAS = [
 ]
 
 
-@transaction.atomic
+@transactional
 def capability_area_create(
     *,
     actor: User | None,
@@ -123,7 +129,7 @@ def _clean_scores(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-@transaction.atomic
+@transactional
 def maturity_assessment_record(
     *,
     actor: User,
@@ -153,7 +159,7 @@ def maturity_assessment_record(
     return assessment
 
 
-@transaction.atomic
+@transactional
 def maturity_assessment_update(
     *,
     actor: User,

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from bimodal.changes.choices import DeploymentSource
-from bimodal.core import audit
+from bimodal.core.services import write
 from bimodal.integrations.choices import (
     DeliveryOutcome,
     Provider,
@@ -123,7 +123,7 @@ def webhook_receive(
         "repository": repository,
     }
     try:
-        with transaction.atomic(), audit.batch():
+        with write():
             interpretation = interpret(provider, event, payload, repository, received_at=now)
             if interpretation.skip:
                 outcome, detail = DeliveryOutcome.SKIPPED, interpretation.skip
@@ -135,7 +135,7 @@ def webhook_receive(
         return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
     except (KeyError, ValueError, TypeError, AttributeError, ValidationError) as exc:
         detail = f"malformed {event} payload: {_describe(exc)}"
-        with transaction.atomic():
+        with write():
             delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
         return Receipt(DeliveryOutcome.ERROR, detail, delivery)
     return Receipt(outcome, detail, delivery)

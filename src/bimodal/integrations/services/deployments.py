@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -16,6 +15,7 @@ from bimodal.changes.models import Deployment
 from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
+    transactional,
     update_audited,
 )
 from bimodal.core.transitions import record_deployment
@@ -140,7 +140,7 @@ def _existing(
     """The deployment a report is about: the same reporter's id, or else a matching gate deployment."""
     if external_id:
         found = (
-            Deployment.objects.select_for_update()
+            Deployment.objects.select_for_update(no_key=True)
             .filter(
                 Q(source=source, external_id=external_id)
                 | Q(source=DeploymentSource.GATE, external_id=f"{source}:{external_id}")
@@ -152,7 +152,7 @@ def _existing(
     if commit and source != DeploymentSource.GATE:
         recent = timezone.now() - GATE_MATCH_WINDOW
         return (
-            Deployment.objects.select_for_update()
+            Deployment.objects.select_for_update(no_key=True)
             .filter(
                 source=DeploymentSource.GATE,
                 external_id="",
@@ -167,7 +167,7 @@ def _existing(
     return None
 
 
-@transaction.atomic
+@transactional
 def deployment_report(
     *,
     actor: User | None,

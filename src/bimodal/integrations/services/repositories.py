@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Iterable
 from typing import Any, Final
 
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.changes.choices import Environment
@@ -20,6 +19,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
 )
 from bimodal.core.verbs import AuditVerb
 from bimodal.integrations.choices import (
@@ -63,7 +63,7 @@ def _normalise_environments(names: Iterable[object] | None) -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
-@transaction.atomic
+@transactional
 def repository_create(
     *,
     actor: User,
@@ -109,7 +109,7 @@ def repository_create(
     return repository, secret
 
 
-@transaction.atomic
+@transactional
 def repository_update(
     *,
     actor: User,
@@ -141,7 +141,7 @@ def repository_update(
         deploy_workflow=deploy_workflow,
         active=active,
     )
-    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk).first()
     before = _snapshot(repository)
     for name, value in fields.items():
         setattr(repository, name, value)
@@ -161,7 +161,7 @@ def repository_update(
     return repository
 
 
-@transaction.atomic
+@transactional
 def repository_rotate_secret(
     *, actor: User, repository: Repository, secret: str = ""
 ) -> tuple[Repository, str]:

@@ -7,9 +7,9 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
+from bimodal.core import numbers
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.services import (
@@ -18,8 +18,10 @@ from bimodal.core.services import (
     create_audited,
     delete_audited,
     given,
+    lock,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -47,7 +49,12 @@ def _check_transition(table: Mapping[Any, AbstractSet[str]], current: str, new: 
         raise ValidationError({"status": f"A {what} cannot go from {current} to {new}."})
 
 
-@transaction.atomic
+def _next_version() -> int:
+    """The next questionnaire version, from its gap-free counter (core/numbers.py): v1, v2, v3 …"""
+    return numbers.next_number("questionnaire_version", seed=(Questionnaire, "version"), gap_free=True)
+
+
+@transactional
 def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
     """Create and publish the default questionnaire (version 1) for the modes in the database.
 
@@ -57,7 +64,7 @@ def questionnaire_create_default(*, actor: User | None = None) -> Questionnaire:
     questionnaire holds for any number of modes."""
     if actor is not None:
         require_perm(actor, "portfolio.add_questionnaire")
-    version = (Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    version = _next_version()
     questionnaire = create_audited(
         Questionnaire(version=version, name="Mode readiness", notes="The default questionnaire."),
         actor=actor,
@@ -108,11 +115,11 @@ def _publish(questionnaire: Questionnaire, *, actor: User | None) -> Questionnai
     )
 
 
-@transaction.atomic
+@transactional
 def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Questionnaire:
     """A draft copy of `source` with the next version number, to edit and then publish."""
     require_perm(actor, "portfolio.add_questionnaire")
-    version = (Questionnaire.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    version = _next_version()
     draft = create_audited(
         Questionnaire(version=version, name=source.name, notes=f"Copied from v{source.version}."),
         actor=actor,
@@ -138,7 +145,7 @@ def questionnaire_new_version(*, actor: User, source: Questionnaire) -> Question
     return draft
 
 
-@transaction.atomic
+@transactional
 def questionnaire_publish(*, actor: User, questionnaire: Questionnaire) -> Questionnaire:
     """Make a draft the questionnaire in use; the previously published one is retired."""
     require_perm(actor, "portfolio.change_questionnaire")
@@ -195,7 +202,7 @@ def criterion_update(
     )
 
 
-@transaction.atomic
+@transactional
 def criterion_add(
     *,
     actor: User,
@@ -211,6 +218,7 @@ def criterion_add(
     order: int | None = None,
 ) -> Criterion:
     """Add a criterion to a draft questionnaire (published and retired versions are frozen)."""
+    questionnaire = lock(questionnaire)  # positions are read and taken under the parent's lock
     require_perm(actor, "portfolio.add_criterion")
     require_object(actor, "change", questionnaire)
     if questionnaire.criteria.filter(key=key).exists():
@@ -233,7 +241,7 @@ def criterion_add(
     return create_audited(criterion, actor=actor, verb=AuditVerb.CRITERION_ADD)
 
 
-@transaction.atomic
+@transactional
 def criterion_remove(*, actor: User, criterion: Criterion, reason: str = "") -> None:
     """Remove a criterion from a draft questionnaire."""
     require_perm(actor, "portfolio.delete_criterion")
@@ -268,7 +276,7 @@ def assessment_fields(result: engine.Result, modes_by_key: dict[str, Mode]) -> d
     }
 
 
-@transaction.atomic
+@transactional
 def assessment_record(
     *,
     actor: User,
@@ -292,7 +300,7 @@ def assessment_record(
         raise ValidationError({"answers": "Answer at least one question."})
     result = scorer.score(clean)
     modes = {m.key: m for m in Mode.objects.all()}
-    Service.objects.select_for_update().filter(pk=service.pk).first()
+    Service.objects.select_for_update(no_key=True).filter(pk=service.pk).first()
     # The flag only marks which row is newest; the audit log keeps each assessment's creation.
     Assessment.objects.filter(service=service, is_latest=True).update(is_latest=False)
     return create_audited(
@@ -311,7 +319,7 @@ def assessment_record(
     )
 
 
-@transaction.atomic
+@transactional
 def assessment_record_many(
     *,
     actor: User,

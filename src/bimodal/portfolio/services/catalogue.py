@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Team, User
@@ -18,10 +17,13 @@ from bimodal.core.services import (
     create_audited,
     delete_audited,
     given,
+    lock,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
+    write,
 )
 from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio import hooks
@@ -94,7 +96,7 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
     if preset not in PRESETS:
         raise ValidationError({"preset": f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}."})
     modes = []
-    with transaction.atomic():
+    with write():
         for order, spec in enumerate(PRESETS[preset], start=1):
             fields = {**spec, "order": order}
             mode = Mode.objects.filter(key=fields["key"]).first()
@@ -110,7 +112,8 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
     return modes
 
 
-@transaction.atomic
+@transactional
+@transactional
 def mode_update(
     *,
     actor: User,
@@ -130,7 +133,9 @@ def mode_update(
     kpi_set: str | NotGiven = UNSET,
     risk_appetite: str | NotGiven = UNSET,
 ) -> Mode:
-    """Change a mode's name or governance profile (its key is fixed)."""
+    """Change a mode's name or governance profile (its key is fixed). The mode's row is locked first, so
+    two edits at once are applied one after the other and its generated policies follow the last."""
+    mode = lock(mode)
     require_object(actor, "change", mode)
     fields = given(
         name=name,
@@ -202,6 +207,7 @@ def service_create(
     )
 
 
+@transactional
 def service_update(
     *,
     actor: User,
@@ -226,6 +232,7 @@ def service_update(
 ) -> Service:
     """Change a service's attributes; its mode changes only through `service_change_mode` (giving the
     current mode is allowed, another one is refused)."""
+    service = lock(service)
     require_object(actor, "change", service)
     if mode is not UNSET and mode != service.mode:
         raise ValidationError({"mode": "Use reclassification to move a service to another mode."})
@@ -251,6 +258,7 @@ def service_update(
     )
 
 
+@transactional
 def service_change_mode(*, actor: User, service: Service, mode: Mode, reason: str) -> Service:
     """Move a service to another mode; needs the reclassify permission and a reason."""
     require_perm(actor, "portfolio.reclassify_service")
@@ -260,6 +268,7 @@ def service_change_mode(*, actor: User, service: Service, mode: Mode, reason: st
 
 def _move_service(service: Service, mode: Mode, *, actor: User, reason: str) -> Service:
     """Move a service to another mode, audited (the caller has checked who may)."""
+    service = lock(service)
     if not reason or not reason.strip():
         raise ValidationError({"reason": "Say why the service changes mode."})
     if mode.pk == service.mode_id:
@@ -281,7 +290,7 @@ def dependency_add(
     require_perm(actor, "portfolio.add_servicedependency")
     require_object(actor, "change", source)
     require_object(actor, "view", target)
-    with transaction.atomic():
+    with write():
         if ServiceDependency.objects.filter(source=source, target=target, kind=kind).exists():
             raise ValidationError({"target": f"{source} already depends on {target} ({kind})."})
         if would_create_cycle(source=source, target=target, kind=kind):

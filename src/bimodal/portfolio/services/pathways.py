@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
@@ -19,6 +18,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -84,7 +84,7 @@ def _check_step(step: PathwayStep) -> None:
         raise ValidationError({"blocker": "Say what blocks this step."})
 
 
-@transaction.atomic
+@transactional
 def pathway_create(
     *,
     actor: User,
@@ -178,7 +178,7 @@ def _add_step(pathway: MigrationPathway, *, actor: User, order: int, fields: dic
     return create_audited(step, actor=actor, verb=AuditVerb.PATHWAY_STEP_ADD)
 
 
-@transaction.atomic
+@transactional
 def pathway_step_add(
     *,
     actor: User,
@@ -197,7 +197,7 @@ def pathway_step_add(
     return _add_step(pathway, actor=actor, order=order, fields=fields)
 
 
-@transaction.atomic
+@transactional
 def pathway_step_update(
     *,
     actor: User,
@@ -221,7 +221,7 @@ def pathway_step_update(
     return step
 
 
-@transaction.atomic
+@transactional
 def readiness_add(
     *, actor: User, pathway: MigrationPathway, label: str, evidence: str = ""
 ) -> ReadinessCriterion:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
@@ -15,6 +14,7 @@ from bimodal.core.services import (
     create_audited,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -47,7 +47,7 @@ from bimodal.portfolio.services.catalogue import (
 RECLASSIFY_SERVICE = "reclassify_service"
 
 
-@transaction.atomic
+@transactional
 def proposal_create(
     *,
     actor: User | None,
@@ -141,7 +141,7 @@ def proposal_decided(
     """Apply a decision on a proposal: accepted, the service moves to the proposed mode with the
     proposal's reason. Called by the governance handler, which has checked the decision right (or by
     _decide for a proposal raised before governance routing, after checking the permission)."""
-    proposal = ReclassificationProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = ReclassificationProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
     status = ProposalStatus.ACCEPTED if accepted else ProposalStatus.REJECTED
     _check_transition(PROPOSAL_TRANSITIONS, proposal.status, status, "proposal")
     proposal = update_audited(
@@ -171,7 +171,7 @@ def on_reclassification_decided(request: Any, *, actor: User) -> None:
     )
 
 
-@transaction.atomic
+@transactional
 def proposal_accept(
     *, actor: User, proposal: ReclassificationProposal, note: str = ""
 ) -> ReclassificationProposal:
@@ -179,7 +179,7 @@ def proposal_accept(
     return _decide(proposal, actor=actor, status=ProposalStatus.ACCEPTED, note=note.strip())
 
 
-@transaction.atomic
+@transactional
 def proposal_reject(
     *, actor: User, proposal: ReclassificationProposal, note: str
 ) -> ReclassificationProposal:
@@ -220,7 +220,7 @@ DRIFT_MIN_CONFIDENCE = 0.33
 DRIFT_MIN_CONFIDENCE_FROM_ATTRIBUTES = 0.66
 
 
-@transaction.atomic
+@transactional
 def drift_detect(*, actor: User | None = None, dry_run: bool = False) -> list[dict[str, Any]]:
     """Compare each live service's mode with what its latest assessment (else its attributes) recommends.
 

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -73,7 +73,7 @@ def _ai_risk_fields(use_case: AIUseCase) -> dict[str, Any]:
     return fields
 
 
-@transaction.atomic
+@transactional
 def aiusecase_create(
     *,
     actor: User,
@@ -124,7 +124,7 @@ def aiusecase_create(
     return create_audited(use_case, actor=actor, m2m={"services": services}, verb=AuditVerb.AIUSECASE_CREATE)
 
 
-@transaction.atomic
+@transactional
 def aiusecase_update(
     *,
     actor: User,
@@ -192,7 +192,7 @@ def aiusecase_assess(*, actor: User, use_case: AIUseCase, answers: dict[str, boo
     return aiusecase_update(actor=actor, use_case=use_case, risk_answers=answers, reason="risk questionnaire")
 
 
-@transaction.atomic
+@transactional
 def aiusecase_decide(
     *, actor: User, use_case: AIUseCase, decision: str, conditions: str = "", reason: str = ""
 ) -> AIUseCase:

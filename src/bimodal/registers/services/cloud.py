@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     put_audited,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -32,7 +32,7 @@ from bimodal.registers.services.base import (
 )
 
 
-@transaction.atomic
+@transactional
 def cloudaccount_create(
     *,
     actor: User,
@@ -75,7 +75,7 @@ def cloudaccount_create(
     )
 
 
-@transaction.atomic
+@transactional
 def cloudaccount_update(
     *,
     actor: User,
@@ -133,7 +133,7 @@ def parse_month(raw: object) -> dt.date:
         raise ValidationError({"month": f"“{raw}” is not a month (YYYY-MM)."}) from exc
 
 
-@transaction.atomic
+@transactional
 def cloudcost_record(*, actor: User, account: CloudAccount, month: object, amount: object) -> CloudCost:
     """Record (or correct) the cost of an account in a month."""
     require_object(actor, "change", account)

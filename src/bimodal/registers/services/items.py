@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -14,7 +14,9 @@ from bimodal.core.models import Notification, User
 from bimodal.core.services import (
     create_audited,
     require_object,
+    transactional,
     update_audited,
+    write,
 )
 from bimodal.core.verbs import AuditVerb
 from bimodal.registers.choices import (
@@ -31,7 +33,7 @@ from bimodal.registers.services.base import (
 )
 
 
-@transaction.atomic
+@transactional
 def item_transition(*, actor: User, item: RegisterItem, stage: str, reason: str = "") -> RegisterItem:
     """Move a register item to another stage (promotion has its own step)."""
     require_object(actor, "change", item)
@@ -48,7 +50,7 @@ def item_transition(*, actor: User, item: RegisterItem, stage: str, reason: str 
     )
 
 
-@transaction.atomic
+@transactional
 def item_review(
     *, actor: User, item: RegisterItem, notes: str = "", today: dt.date | None = None
 ) -> RegisterItem:
@@ -117,7 +119,7 @@ def reviews_schedule(*, today: dt.date | None = None, lead_days: int = REVIEW_LE
             due_on = item.next_review_due
             assert due_on is not None  # the query keeps items whose next review is due
             try:
-                with transaction.atomic():
+                with write():
                     task = create_audited(
                         ReviewTask(
                             register=kind,

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import OrgUnit, Team, User
@@ -17,6 +16,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -53,7 +53,7 @@ def _lowcode_risk_fields(app: LowCodeApp, services: Iterable[Service]) -> dict[s
     }
 
 
-@transaction.atomic
+@transactional
 def lowcode_create(
     *,
     actor: User,
@@ -100,7 +100,7 @@ def lowcode_create(
     return create_audited(app, actor=actor, m2m={"integrations": integrations}, verb=AuditVerb.LOWCODE_CREATE)
 
 
-@transaction.atomic
+@transactional
 def lowcode_update(
     *,
     actor: User,
@@ -153,7 +153,7 @@ def lowcode_update(
     )
 
 
-@transaction.atomic
+@transactional
 def lowcode_promote(
     *, actor: User, app: LowCodeApp, mode: Mode, owner_team: Team | None = None, reason: str = ""
 ) -> LowCodeApp:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
@@ -15,6 +14,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -83,7 +83,7 @@ Hours = dict[str, list[list[str]]]  # per weekday: [["09:00", "17:30"], …]
 # --- administration: catalogue, SLA definitions, schedules, priority matrix ------------------------
 
 
-@transaction.atomic
+@transactional
 def catalogue_item_create(
     *,
     actor: User,
@@ -121,7 +121,7 @@ def catalogue_item_create(
     return create_audited(item, actor=actor, verb=AuditVerb.CATALOGUE_ITEM_CREATE)
 
 
-@transaction.atomic
+@transactional
 def catalogue_item_update(
     *,
     actor: User,
@@ -164,7 +164,7 @@ def catalogue_item_update(
     )
 
 
-@transaction.atomic
+@transactional
 def schedule_create(
     *,
     actor: User,
@@ -192,7 +192,7 @@ def schedule_create(
     return create_audited(schedule, actor=actor, verb=AuditVerb.SCHEDULE_CREATE)
 
 
-@transaction.atomic
+@transactional
 def schedule_update(
     *,
     actor: User,
@@ -223,7 +223,7 @@ def schedule_update(
     return update_audited(schedule, actor=actor, fields=fields, reason=reason, verb=AuditVerb.SCHEDULE_UPDATE)
 
 
-@transaction.atomic
+@transactional
 def sla_definition_create(
     *,
     actor: User,
@@ -261,7 +261,7 @@ def sla_definition_create(
     return create_audited(definition, actor=actor, verb=AuditVerb.SLA_DEFINITION_CREATE)
 
 
-@transaction.atomic
+@transactional
 def sla_definition_update(
     *,
     actor: User,
@@ -312,7 +312,7 @@ def priority_matrix() -> dict[tuple[int, int], str]:
     return matrix
 
 
-@transaction.atomic
+@transactional
 def priority_matrix_set(
     *, actor: User, matrix: dict[tuple[int, int], str], reason: str = ""
 ) -> dict[tuple[int, int], str]:
@@ -327,7 +327,7 @@ def priority_matrix_set(
             errors[f"{impact}x{urgency}"] = f"{priority!r} is not a priority (P1–P4)."
     if errors:
         raise ValidationError(errors)
-    rules = {(r.impact, r.urgency): r for r in PriorityRule.objects.select_for_update()}
+    rules = {(r.impact, r.urgency): r for r in PriorityRule.objects.select_for_update(no_key=True)}
     current = priority_matrix()
     for (impact, urgency), priority in sorted(matrix.items()):
         rule = rules.get((impact, urgency))

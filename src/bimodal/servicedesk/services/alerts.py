@@ -8,8 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -17,6 +16,8 @@ from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
     notify,
+    retrying,
+    transactional,
 )
 from bimodal.core.transitions import record_ticket
 from bimodal.core.verbs import AuditVerb
@@ -32,6 +33,7 @@ from bimodal.servicedesk.models import (
 )
 from bimodal.servicedesk.services.base import (
     _event,
+    next_ticket_number,
     priority_for,
 )
 from bimodal.servicedesk.services.sla_clocks import (
@@ -62,11 +64,18 @@ SEVERITY = {
 }
 
 
-@transaction.atomic
 def alertmanager_ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ticket | None, str]:
     """One Alertmanager notification: a firing group opens (or updates) one incident, a resolved one resolves it.
 
-    Alerts are deduplicated by `groupKey`: every notification of a group lands on the same open incident."""
+    Alerts are deduplicated by `groupKey` (unique on the ticket): every notification of a group lands on the
+    same open incident. Two notifications of a new group at once both try to open it; the second meets the
+    unique key and is run again, finding the incident (`retrying`). Alertmanager does not resend after a
+    4xx, so a conflict with a concurrent writer is never answered with one."""
+    return retrying(_ingest)(payload=payload, now=now)
+
+
+@transactional
+def _ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ticket | None, str]:
 
     now = now or timezone.now()
     group_key = payload.get("groupKey")
@@ -83,7 +92,7 @@ def alertmanager_ingest(*, payload: dict[str, Any], now: datetime | None = None)
         )
     labels = {**(payload.get("commonLabels") or {})}
     annotations = payload.get("commonAnnotations") or {}
-    ticket = Ticket.objects.select_for_update().filter(alert_group_key=group_key).first()
+    ticket = Ticket.objects.select_for_update(no_key=True).filter(alert_group_key=group_key).first()
     machine = _alert_user()
     names = sorted(
         {str(a.get("labels", {}).get("alertname", "")) for a in alerts if isinstance(a, dict)} - {""}
@@ -131,9 +140,8 @@ def alertmanager_ingest(*, payload: dict[str, Any], now: datetime | None = None)
     if ticket is not None:
         # The group fired again after its incident was closed: keep the key on the new incident.
         Ticket.objects.filter(pk=ticket.pk).update(alert_group_key=None)
-    next_id = (Ticket.objects.aggregate(n=Max("id"))["n"] or 0) + 1
     incident = Ticket(
-        number=f"INC{next_id:06d}",
+        number=f"INC{next_ticket_number():06d}",
         ticket_type=TicketType.INCIDENT,
         title=f"[alert] {summary}"[:200],
         description="\n".join([annotations.get("description", ""), *lines]).strip(),
@@ -146,7 +154,13 @@ def alertmanager_ingest(*, payload: dict[str, Any], now: datetime | None = None)
         alert_group_key=group_key,
         opened_at=now,
     )
-    create_audited(incident, actor=machine, verb=AuditVerb.TICKET_CREATE_FROM_ALERT)
+    try:
+        create_audited(incident, actor=machine, verb=AuditVerb.TICKET_CREATE_FROM_ALERT)
+    except ValidationError as error:
+        if "alert_group_key" in getattr(error, "error_dict", {}):
+            # Another notification of the group opened its incident since we looked: run again, to find it.
+            raise IntegrityError("alert group opened concurrently") from error
+        raise
     record_ticket(incident, "", incident.status, at=now)
     _event(incident, "opened", f"Opened by Alertmanager ({len(alerts)} alert(s))", actor=machine, at=now)
     sla_start(ticket=incident, now=now)

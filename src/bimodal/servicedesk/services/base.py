@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from bimodal.core import numbers
 from bimodal.core.models import Actor, User
 from bimodal.core.services import (
     require_object,
@@ -22,6 +23,13 @@ from bimodal.servicedesk.models import (
 )
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def next_ticket_number() -> int:
+    """The next ticket number, from its sequence (core/numbers.py): parallel creates never share one."""
+    return numbers.next_number("ticket_number", seed=(Ticket, "id"))
+
+
 ALLOWED_ATTACHMENT_TYPES = {
     "text/plain",
     "text/csv",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core import audit
@@ -10,6 +9,7 @@ from bimodal.core.choices import AuditAction
 from bimodal.core.models import Notification, User
 from bimodal.core.services import (
     require_object,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -17,7 +17,7 @@ from bimodal.core.verbs import AuditVerb
 # --- notifications ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     """Mark one of the actor's own notifications as read."""
     require_object(actor, "view", notification)
@@ -28,7 +28,7 @@ def notification_mark_read(*, actor: User, notification: Notification) -> Notifi
     )
 
 
-@transaction.atomic
+@transactional
 def notification_mark_all_read(*, actor: User) -> int:
     """Mark all of the actor's unread notifications as read (one audit entry for the batch)."""
     unread = Notification.objects.restrict(actor, "view").filter(read_at__isnull=True)

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.models import Team, User
@@ -14,6 +13,7 @@ from bimodal.core.services import (
     notify,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
@@ -43,7 +43,7 @@ from bimodal.servicedesk.services.tickets import (
 # --- the request catalogue ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def request_submit(
     *,
     actor: User,
@@ -109,7 +109,7 @@ def _create_tasks(ticket: Ticket) -> None:
         _event(ticket, "tasks", f"{len(item.task_templates)} fulfilment task(s) created")
 
 
-@transaction.atomic
+@transactional
 def request_decide(
     *, actor: User, ticket: Ticket, approve: bool, reason: str = "", now: datetime | None = None
 ) -> Ticket:
@@ -142,7 +142,7 @@ def request_decide(
     return ticket
 
 
-@transaction.atomic
+@transactional
 def task_complete(*, actor: User, task: FulfilmentTask) -> FulfilmentTask:
     """Mark a fulfilment task done (members of its group, or agents working the ticket)."""
     require_perm(actor, "servicedesk.work_tickets")

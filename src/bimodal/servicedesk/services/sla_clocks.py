@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     notify,
+    write,
 )
 from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk import hooks, sla
@@ -365,7 +366,7 @@ def sla_escalate(
     ticket = instance.ticket
     definition = instance.definition
     try:
-        with transaction.atomic():
+        with write():
             escalation = SlaEscalation.objects.create(instance=instance, threshold=threshold, created_at=now)
             recipients: list[User] = [ticket.assignee] if ticket.assignee else []
             if ticket.assignment_group_id and not recipients and ticket.assignment_group is not None:

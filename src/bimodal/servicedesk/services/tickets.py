@@ -8,8 +8,6 @@ from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from bimodal.changes.models import Change
@@ -21,9 +19,11 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
+    lock,
     notify,
     require_object,
     require_perm,
+    transactional,
     update_audited,
 )
 from bimodal.core.transitions import record_ticket, record_ticket_assigned
@@ -51,6 +51,7 @@ from bimodal.servicedesk.services.base import (
     _event,
     _is_agent,
     _require_work,
+    next_ticket_number,
     priority_for,
 )
 from bimodal.servicedesk.services.sla_clocks import (
@@ -78,7 +79,7 @@ TICKET_FIELDS: Final = (
 # --- tickets ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def ticket_create(
     *,
     actor: User,
@@ -107,9 +108,8 @@ def ticket_create(
     if not agent and (assignee or major_incident or ticket_type == TicketType.PROBLEM):
         raise PermissionDenied("Only agents assign tickets, raise problems or declare major incidents.")
     opened_at = opened_at or timezone.now()
-    next_id = (Ticket.objects.aggregate(n=Max("id"))["n"] or 0) + 1
     ticket = Ticket(
-        number=f"{PREFIX.get(ticket_type, 'TKT')}{next_id:06d}",
+        number=f"{PREFIX.get(ticket_type, 'TKT')}{next_ticket_number():06d}",
         ticket_type=ticket_type,
         title=title,
         description=description,
@@ -193,7 +193,7 @@ def _set_status(
     return ticket
 
 
-@transaction.atomic
+@transactional
 def ticket_transition(
     *,
     actor: User,
@@ -204,6 +204,7 @@ def ticket_transition(
     now: datetime | None = None,
 ) -> Ticket:
     """Change a ticket's status along an allowed transition (agents; requesters may reopen or cancel their own)."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
     now = now or timezone.now()
     own = ticket.requester_id == actor.pk
     requester_moves = {
@@ -227,7 +228,7 @@ def ticket_transition(
     return _set_status(ticket, status, actor=actor, now=now, reason=reason, **extra)
 
 
-@transaction.atomic
+@transactional
 def ticket_assign(
     *,
     actor: User,
@@ -241,6 +242,7 @@ def ticket_assign(
 
     A change of group is a hand-off (recorded for SIAM); a supplier queue must hold a current contract
     that covers the ticket's service (once the supplier has contracts), and its contracted clocks start."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
     _require_work(actor, ticket)
     now = now or timezone.now()
     old_group = ticket.assignment_group
@@ -280,7 +282,7 @@ def ticket_assign(
     return ticket
 
 
-@transaction.atomic
+@transactional
 def ticket_classify(
     *,
     actor: User,
@@ -294,6 +296,7 @@ def ticket_classify(
 ) -> Ticket:
     """Change the given impact, urgency (so priority), category (None clears it) or major-incident flag;
     SLA clocks re-match."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
     _require_work(actor, ticket)
     now = now or timezone.now()
     impact = ticket.impact if impact is UNSET else impact
@@ -310,7 +313,7 @@ def ticket_classify(
     return ticket
 
 
-@transaction.atomic
+@transactional
 def ticket_comment(*, actor: User, ticket: Ticket, body: str, internal: bool = False) -> TicketComment:
     """Add a public comment (requester or agent) or an internal note (agents only)."""
     require_object(actor, "view", ticket)
@@ -337,7 +340,7 @@ def ticket_comment(*, actor: User, ticket: Ticket, body: str, internal: bool = F
     return comment
 
 
-@transaction.atomic
+@transactional
 def ticket_attach(*, actor: User, ticket: Ticket, upload: UploadedFile[Any]) -> TicketAttachment:
     """Attach a file (size and type limited), stored through Django's storage API."""
     require_object(actor, "view", ticket)
@@ -373,9 +376,10 @@ def ticket_attach(*, actor: User, ticket: Ticket, upload: UploadedFile[Any]) -> 
     return attachment
 
 
-@transaction.atomic
+@transactional
 def ticket_link_problem(*, actor: User, incident: Ticket, problem: Ticket | None) -> Ticket:
     """Link an incident to the problem behind it (or unlink with None)."""
+    incident = lock(incident)  # as it is now, locked: decide on that
     _require_work(actor, incident)
     if problem is not None:
         require_object(actor, "view", problem)
@@ -393,9 +397,10 @@ def ticket_link_problem(*, actor: User, incident: Ticket, problem: Ticket | None
     return incident
 
 
-@transaction.atomic
+@transactional
 def problem_mark_known_error(*, actor: User, problem: Ticket, workaround: str) -> Ticket:
     """Record a problem as a known error with its workaround."""
+    problem = lock(problem)  # as it is now, locked: decide on that
     _require_work(actor, problem)
     if problem.ticket_type != TicketType.PROBLEM:
         raise ValidationError({"known_error": "Only problems become known errors."})
@@ -414,9 +419,10 @@ def problem_mark_known_error(*, actor: User, problem: Ticket, workaround: str) -
 # --- incident ↔ change ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transactional
 def ticket_link_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket:
     """Relate an incident (or problem) to a change record the actor may see."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
     _require_work(actor, ticket)
     require_object(actor, "view", change)
     if ticket.ticket_type == TicketType.REQUEST:
@@ -434,9 +440,10 @@ def ticket_link_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket
     return ticket
 
 
-@transaction.atomic
+@transactional
 def ticket_unlink_change(*, actor: User, ticket: Ticket, change: Change) -> Ticket:
     """Remove the relation between a ticket and a change."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
     _require_work(actor, ticket)
     if not ticket.changes.filter(pk=change.pk).exists():
         raise ValidationError({"change": f"{change.reference} is not linked."})

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -24,7 +24,9 @@ from bimodal.core.services import (
     notify,
     require_object,
     require_perm,
+    transactional,
     update_audited,
+    write,
 )
 from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Service
@@ -65,7 +67,7 @@ CONTRACT_FIELDS: Final = (
 )
 
 
-@transaction.atomic
+@transactional
 def contract_create(
     *,
     actor: User,
@@ -111,7 +113,7 @@ def contract_create(
     )
 
 
-@transaction.atomic
+@transactional
 def contract_update(
     *,
     actor: User,
@@ -166,7 +168,7 @@ def contract_update(
     return contract
 
 
-@transaction.atomic
+@transactional
 def contract_transition(*, actor: User, contract: Contract, status: str, reason: str = "") -> Contract:
     """Activate, expire or terminate a contract along an allowed transition."""
     require_perm(actor, "suppliers.change_contract")
@@ -187,7 +189,7 @@ def contract_transition(*, actor: User, contract: Contract, status: str, reason:
     )
 
 
-@transaction.atomic
+@transactional
 def contract_renew(
     *, actor: User, contract: Contract, end_date: date, value: Decimal | None = None, reason: str = ""
 ) -> Contract:
@@ -212,7 +214,7 @@ def _definition_name(contract: Contract, priority: str, target: str) -> str:
     return f"{contract.reference} · {contract.supplier.name} · {priority} {target}"[:160]
 
 
-@transaction.atomic
+@transactional
 def contract_set_target(
     *,
     actor: User,
@@ -263,7 +265,7 @@ def contract_set_target(
     )
 
 
-@transaction.atomic
+@transactional
 def contract_remove_target(*, actor: User, target: ContractSlaTarget) -> None:
     """Stop contracting a target: its definition is deactivated (clocks already running keep it)."""
 
@@ -301,7 +303,7 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
     for contract in contracts_due_for_reminder(today=today):
         recipients = [u for u in (contract.owner, contract.supplier.relationship_owner) if u is not None]
         try:
-            with transaction.atomic():
+            with write():
                 reminder = ContractReminder.objects.create(
                     contract=contract,
                     end_date=contract.end_date,
@@ -333,7 +335,7 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
             continue  # another run sent it
     expired = 0
     for contract in Contract.objects.filter(status=ContractStatus.ACTIVE, end_date__lt=today):
-        with transaction.atomic():
+        with write():
             update_audited(
                 contract,
                 actor=None,

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Final
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from bimodal.core.choices import AuditAction
@@ -22,6 +21,7 @@ from bimodal.core.services import (
     put_audited,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -71,7 +71,7 @@ CANDIDATE_FIELDS: Final = (
 )
 
 
-@transaction.atomic
+@transactional
 def evaluation_create(
     *,
     actor: User,
@@ -103,7 +103,7 @@ def evaluation_create(
     )
 
 
-@transaction.atomic
+@transactional
 def evaluation_update(
     *,
     actor: User,
@@ -138,7 +138,7 @@ def evaluation_update(
     )
 
 
-@transaction.atomic
+@transactional
 def requirement_set(
     *, actor: User, evaluation: MspEvaluation, skill: Skill, weight: int = 3, future: bool = False
 ) -> MspRequirement:
@@ -155,7 +155,7 @@ def requirement_set(
     )
 
 
-@transaction.atomic
+@transactional
 def requirement_remove(*, actor: User, requirement: MspRequirement, reason: str = "") -> None:
     """Stop requiring a skill in an open evaluation."""
     require_perm(actor, "suppliers.change_mspevaluation")
@@ -180,7 +180,7 @@ def demonstrated_response_times(
     return {key[0]: max(1, round(values[MEDIAN] / 60)) for key, values in found.items() if key[0]}
 
 
-@transaction.atomic
+@transactional
 def candidate_add(
     *,
     actor: User,
@@ -214,7 +214,7 @@ def candidate_add(
     return create_audited(candidate, actor=actor, verb=AuditVerb.CANDIDATE_ADD)
 
 
-@transaction.atomic
+@transactional
 def candidate_update(
     *,
     actor: User,
@@ -242,7 +242,7 @@ def candidate_update(
     )
 
 
-@transaction.atomic
+@transactional
 def candidate_remove(*, actor: User, candidate: MspCandidate, reason: str = "") -> None:
     """Withdraw a provider from an open evaluation."""
     require_perm(actor, "suppliers.change_mspevaluation")
@@ -251,7 +251,7 @@ def candidate_remove(*, actor: User, candidate: MspCandidate, reason: str = "") 
     delete_audited(candidate, actor=actor, reason=reason, verb=AuditVerb.CANDIDATE_REMOVE)
 
 
-@transaction.atomic
+@transactional
 def evaluation_decide(
     *, actor: User, evaluation: MspEvaluation, candidate: MspCandidate, rationale: str
 ) -> MspEvaluation:
@@ -282,7 +282,7 @@ def evaluation_decide(
     )
 
 
-@transaction.atomic
+@transactional
 def evaluation_cancel(*, actor: User, evaluation: MspEvaluation, reason: str) -> MspEvaluation:
     """Close an evaluation without a decision."""
     require_perm(actor, "suppliers.change_mspevaluation")

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Final
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from bimodal.core.models import User
 from bimodal.core.services import (
@@ -18,6 +17,7 @@ from bimodal.core.services import (
     given,
     require_object,
     require_perm,
+    transactional,
     unique_slug,
     update_audited,
 )
@@ -48,7 +48,7 @@ CONTACT_FIELDS: Final = ("name", "role", "email", "phone", "escalation_level")
 CERTIFICATION_FIELDS: Final = ("name", "issuer", "reference", "valid_from", "valid_until", "evidence_url")
 
 
-@transaction.atomic
+@transactional
 def supplier_create(
     *,
     actor: User,
@@ -89,7 +89,7 @@ def supplier_create(
     return create_audited(supplier, actor=actor, m2m=m2m, verb=AuditVerb.SUPPLIER_CREATE)
 
 
-@transaction.atomic
+@transactional
 def supplier_update(
     *,
     actor: User,
@@ -133,7 +133,7 @@ def supplier_update(
     )
 
 
-@transaction.atomic
+@transactional
 def contact_add(
     *,
     actor: User,
@@ -153,7 +153,7 @@ def contact_add(
     return create_audited(contact, actor=actor, verb=AuditVerb.CONTACT_ADD)
 
 
-@transaction.atomic
+@transactional
 def contact_remove(*, actor: User, contact: SupplierContact, reason: str = "") -> None:
     """Remove a contact."""
     require_perm(actor, "suppliers.delete_suppliercontact")
@@ -161,7 +161,7 @@ def contact_remove(*, actor: User, contact: SupplierContact, reason: str = "") -
     delete_audited(contact, actor=actor, reason=reason, verb=AuditVerb.CONTACT_REMOVE)
 
 
-@transaction.atomic
+@transactional
 def certification_add(
     *,
     actor: User,
@@ -190,7 +190,7 @@ def certification_add(
     return create_audited(certification, actor=actor, verb=AuditVerb.CERTIFICATION_ADD)
 
 
-@transaction.atomic
+@transactional
 def certification_remove(*, actor: User, certification: SupplierCertification, reason: str = "") -> None:
     """Remove a certification."""
     require_perm(actor, "suppliers.delete_suppliercertification")

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection
 
 from bimodal.core.db import column_name
 from bimodal.core.fields import EncryptedTextField, rotate
+from bimodal.core.services import transactional
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         "in BIMODAL_SECRETS_OLD_KEYS are read with it. Run after changing the key, then drop the old key."
     )
 
-    @transaction.atomic
+    @transactional
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         quote = connection.ops.quote_name

@@ -8,14 +8,13 @@ import secrets
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.db.models import ProtectedError
 
 from bimodal.core import audit, hooks
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import User
 from bimodal.core.roles import Role
-from bimodal.core.services import delete_audited
+from bimodal.core.services import delete_audited, write
 from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Mode, Service
 from bimodal.portfolio.presets import PRESETS
@@ -74,7 +73,7 @@ class Command(BaseCommand):
                 "who writes them."
             )
             return
-        with transaction.atomic():
+        with write():
             written = {key: apply(actor=user) for key, apply in hooks.default_data.items()}
         done = ", ".join(f"{key}: {count} written" for key, count in written.items()) or "nothing to write"
         self.stdout.write(f"Defaults (as {user.username}): {done}.")
@@ -93,7 +92,7 @@ class Command(BaseCommand):
                 f"the {preset} preset can only be chosen for a database without services."
             )
         try:
-            with transaction.atomic():
+            with write():
                 for mode in Mode.objects.exclude(key__in=wanted):
                     delete_audited(
                         mode, actor=None, reason=f"setup with the {preset} preset", verb=AuditVerb.MODE_DELETE
@@ -108,7 +107,7 @@ class Command(BaseCommand):
             self.stdout.write(f"User “{username}” already exists; left unchanged.")
             return
         password = secrets.token_urlsafe(12)
-        with transaction.atomic():
+        with write():
             user = User(username=username, email=email, is_staff=True, is_superuser=True)
             user.set_password(password)
             user.full_clean(exclude=["password"])
