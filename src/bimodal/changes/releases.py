@@ -27,12 +27,6 @@ CUTOFF_DAYS: dict[str, int] = {
     ReleaseCadence.MONTHLY: 7,
     ReleaseCadence.FORTNIGHTLY: 2,
 }
-# The spacing of a cadence's anchor dates, in days (at most, for the calendar-month ones).
-SPACING_DAYS: dict[str, tuple[int, int]] = {
-    ReleaseCadence.QUARTERLY: (91, 92),
-    ReleaseCadence.MONTHLY: (28, 35),
-    ReleaseCadence.FORTNIGHTLY: (14, 14),
-}
 MAX_SHIFT_DAYS = 14
 
 
