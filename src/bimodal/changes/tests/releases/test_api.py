@@ -25,7 +25,7 @@ def test_generate_list_and_filter(client, estate):
         assert post(client, "/api/releases/generate/", {"mode": "mode-1"}).json() == []
     client.force_login(estate.auditor)
     rows = client.get("/api/releases/?mode=mode-1&after=2027-06-01").json()["results"]
-    assert [(r["name"], r["planned_date"], r["mode"]) for r in rows][0] == ("2027.Q3", "2027-07-10", "mode-1")
+    assert (rows[0]["name"], rows[0]["planned_date"], rows[0]["mode"]) == ("2027.Q3", "2027-07-10", "mode-1")
     assert client.get("/api/releases/?mode=mode-2").json()["results"] == []
 
 
