@@ -1,7 +1,7 @@
 """The release trains API: list (flat queries, filters), add, move, transitions, generate; bad input is a
 400 naming the field; denials for people who are not release managers."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import time_machine
 
@@ -57,7 +57,7 @@ def test_bad_input_is_a_400_naming_the_field(client, estate):
     assert "mode" in post(client, "/api/releases/", {**bad, "mode": "nope"}).json()
     assert "months" in post(client, "/api/releases/generate/", {"mode": "mode-1", "months": 99}).json()
     services.release_create(
-        actor=estate.manager, mode=mode("mode-1"), name="dup", planned_date=datetime(2027, 1, 2).date()
+        actor=estate.manager, mode=mode("mode-1"), name="dup", planned_date=date(2027, 1, 2)
     )
     response = post(client, "/api/releases/", {**bad, "name": "dup", "cutoff_date": None})
     assert response.status_code == 400
@@ -65,7 +65,7 @@ def test_bad_input_is_a_400_naming_the_field(client, estate):
 
 def test_people_who_are_not_release_managers_are_refused(client, estate):
     release = services.release_create(
-        actor=estate.manager, mode=mode("mode-1"), name="r1", planned_date=datetime(2027, 1, 9).date()
+        actor=estate.manager, mode=mode("mode-1"), name="r1", planned_date=date(2027, 1, 9)
     )
     for user in (estate.dev, estate.auditor, estate.cab1):
         client.force_login(user)

@@ -1,7 +1,7 @@
 """The release calendar pages: list (flat queries), detail with changes and deployments, hand edits,
 generate and status buttons, denials, and the link from the mode page."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
@@ -69,7 +69,7 @@ def test_a_release_manager_generates_adds_moves_and_freezes(client, estate):
 
 def test_denials(client, estate):
     release = services.release_create(
-        actor=estate.manager, mode=mode("mode-1"), name="r1", planned_date=datetime(2027, 1, 9).date()
+        actor=estate.manager, mode=mode("mode-1"), name="r1", planned_date=date(2027, 1, 9)
     )
     client.force_login(estate.dev)
     assert client.get("/changes/releases/").status_code == 200
