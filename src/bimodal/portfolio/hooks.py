@@ -25,8 +25,8 @@ A mode's governance profile acts through governance's policies (`GovernanceConfi
 - `mode_profile_preview(*, mode) -> [{key, name, action, fields}]` — what that would write, unsaved;
 - `mode_governance(*, user, mode) -> [{key, name, effect, change_types, message, source, url,
   contradictions}]` — the rules that apply to a change of the mode and where each comes from;
-- `mode_try(*, mode, change_type, source, risk_score, tests_passed, security_scan, in_window, in_freeze)
-  -> decision` — the engine's decision for a sample change of the mode ("try it" on the mode page).
+- `mode_try(*, mode, change_type, source, risk_score, tests_passed, security_scan, in_window, in_freeze,
+  off_train) -> decision` — the engine's decision for a sample change of the mode ("try it" on the mode page).
 
 A mode's release cadence is its release train, which the changes app keeps (`ChangesConfig.ready()`):
 

@@ -87,3 +87,18 @@ def test_the_mode_page_links_to_its_release_train(client, estate):
     client.force_login(estate.auditor)
     body = client.get("/portfolio/modes/mode-1/").content.decode()
     assert "/changes/releases/?mode=mode-1" in body and "quarterly release train" in body
+
+
+def _tried(client, url):
+    """The "try it" result of a mode page (the rules list above it names every rule)."""
+    body = client.get(url).content.decode()
+    return body.split('data-testid="mode-try-result"', 1)[1]
+
+
+def test_try_it_on_the_mode_page_shows_the_train_rule_off_the_train(client, estate):
+    client.force_login(estate.admin)
+    url = "/portfolio/modes/mode-1/?try=1&change_type=normal&source=manual&risk_score=10&in_window=on"
+    assert "Not on a release date" not in _tried(client, url)
+    assert "Not on a release date" in _tried(client, url + "&off_train=on")
+    url = url.replace("mode-1", "mode-2") + "&off_train=on"  # on demand: no train, no rule
+    assert "Not on a release date" not in _tried(client, url)
