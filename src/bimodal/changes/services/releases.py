@@ -111,6 +111,8 @@ def _blocked_days(mode: Mode, start: date, end: date) -> set[date]:
 def _generate(*, actor: User, mode: Mode, months: int, start: date | None, reason: str) -> list[Release]:
     """Create the releases of `mode`'s cadence from `start` (today) for `months` that do not exist yet
     (by name: a moved or cancelled release is not generated again)."""
+    # One generation of a mode's train at a time: concurrent runs would both create a missing release.
+    mode = Mode.objects.select_for_update().get(pk=mode.pk)
     if mode.release_cadence == ReleaseCadence.ON_DEMAND:
         return []
     first = start or timezone.localdate()
