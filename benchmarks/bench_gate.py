@@ -107,7 +107,7 @@ def bench_decision() -> None:
         "evidence": {"tests_passed": True, "coverage": 82.0, "security_scan": "pass"},
     }
     snapshot = engine.current_policies()
-    assert len(snapshot.policies) == 20, len(snapshot.policies)
+    assert len(snapshot.policies) >= 20, len(snapshot.policies)  # the defaults grow with the profiles
     rules = baseline_rules()
 
     def timed(fn, n=DECISIONS):

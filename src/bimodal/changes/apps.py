@@ -21,9 +21,11 @@ class ChangesConfig(AppConfig):
     verbose_name = "Changes & deployments"
 
     def ready(self) -> None:
-        from bimodal.changes import selectors
+        from bimodal.changes import selectors, services
         from bimodal.governance import registry
+        from bimodal.portfolio import hooks as portfolio_hooks
 
+        portfolio_hooks.mode_cadence_changed.register(services.release_train_follow)
         registry.register_agenda_provider("cab", changes_awaiting_forum)
         registry.register_agenda_provider("ecab", changes_awaiting_forum)
         registry.register_report_source(

@@ -67,6 +67,28 @@ def can_transition(source: str, target: str, change_type: str) -> bool:
     return not ((source, target) in STANDARD_ONLY and change_type != ChangeType.STANDARD)
 
 
+class ReleaseStatus(models.TextChoices):
+    """Where a release of a mode's release train is."""
+
+    PLANNED = "planned", "Planned"
+    FROZEN = "frozen", "Frozen (past its cut-off)"
+    RELEASED = "released", "Released"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+R = ReleaseStatus
+# status -> the statuses a release may move to (changes/services/releases.py enforces this).
+RELEASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    R.PLANNED: frozenset({R.FROZEN, R.RELEASED, R.CANCELLED}),
+    R.FROZEN: frozenset({R.PLANNED, R.RELEASED, R.CANCELLED}),
+    R.RELEASED: frozenset(),
+    R.CANCELLED: frozenset({R.PLANNED}),
+}
+# A release a change may still join; one that still holds its date (a release date of the train).
+RELEASE_OPEN = frozenset({R.PLANNED})
+RELEASE_ON_TRAIN = frozenset({R.PLANNED, R.FROZEN, R.RELEASED})
+
+
 class Vote(models.TextChoices):
     """An approver's vote."""
 

@@ -3,8 +3,15 @@
 import django_filters
 from django.db.models import Q
 
-from bimodal.changes.choices import ChangeSource, ChangeStatus, ChangeType, DeploymentStatus, Environment
-from bimodal.changes.models import Change, Deployment
+from bimodal.changes.choices import (
+    ChangeSource,
+    ChangeStatus,
+    ChangeType,
+    DeploymentStatus,
+    Environment,
+    ReleaseStatus,
+)
+from bimodal.changes.models import Change, Deployment, Release
 from bimodal.core.filtersets import visible
 from bimodal.portfolio.models import Mode, Service
 
@@ -56,3 +63,18 @@ class DeploymentFilterSet(django_filters.FilterSet):
     class Meta:
         model = Deployment
         fields = ["service", "status", "environment"]
+
+
+class ReleaseFilterSet(django_filters.FilterSet):
+    """Filters of the release calendar: mode, status, dates."""
+
+    mode = django_filters.ModelMultipleChoiceFilter(
+        field_name="mode__key", to_field_name="key", queryset=Mode.objects.all(), label="Mode"
+    )
+    status = django_filters.MultipleChoiceFilter(choices=ReleaseStatus.choices)
+    after = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte", label="On or after")
+    before = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte", label="On or before")
+
+    class Meta:
+        model = Release
+        fields = ["mode", "status", "after", "before"]

@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
-from bimodal.changes.choices import RISK_QUESTIONS, ChangeType, Vote, WindowKind
-from bimodal.changes.models import Change, ChangeWindow
-from bimodal.changes.services import CHANGE_FIELDS
+from bimodal.changes.choices import RELEASE_OPEN, RISK_QUESTIONS, ChangeType, Vote, WindowKind
+from bimodal.changes.models import Change, ChangeWindow, Release
+from bimodal.changes.services import CHANGE_FIELDS, HORIZON_MONTHS, RELEASE_FIELDS
 from bimodal.core.forms import StyledFormMixin
+from bimodal.portfolio.choices import ReleaseCadence
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -43,6 +45,13 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
         self.fields["services"].queryset = (
             Service.objects.restrict(user).select_related("mode").order_by("name")
         )
+        joined = Q(pk=self.instance.release_id) if self.instance.release_id else Q(pk__in=[])
+        self.fields["release"].queryset = (
+            Release.objects.filter(Q(status__in=RELEASE_OPEN) | joined)
+            .select_related("mode")
+            .order_by("planned_date", "pk")
+        )
+        self.fields["release"].help_text = "Blank: the next open release of the mode's train."
         for key, text in RISK_QUESTIONS:
             self.fields[f"risk_{key}"] = forms.BooleanField(required=False, label=text)
             if self.instance.pk:
@@ -165,3 +174,44 @@ class RescheduleForm(StyledFormMixin, forms.Form):
         if start and end and end <= start:
             self.add_error("planned_end", "The planned end must be after the planned start.")
         return data
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReleaseForm(StyledFormMixin, forms.ModelForm):
+    """Add or move a release of a mode's train (release managers)."""
+
+    reason = forms.CharField(required=False, max_length=500, help_text="Why (recorded in the audit log)")
+
+    class Meta:
+        model = Release
+        fields = list(RELEASE_FIELDS)
+        widgets = {"planned_date": DATE, "cutoff_date": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].queryset = Mode.objects.order_by("order")
+        self.style_widgets()
+
+    def _post_clean(self):
+        # The service validates the release; the form only parses input.
+        pass
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of release_create / release_update."""
+        return {name: self.cleaned_data[name] for name in RELEASE_FIELDS}
+
+
+class GenerateTrainForm(StyledFormMixin, forms.Form):
+    """Generate a mode's release train from its cadence for the coming months."""
+
+    mode = forms.ModelChoiceField(queryset=Mode.objects.none(), to_field_name="key")
+    months = forms.IntegerField(min_value=1, max_value=36, initial=HORIZON_MONTHS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].queryset = Mode.objects.exclude(
+            release_cadence=ReleaseCadence.ON_DEMAND
+        ).order_by("order")
+        self.style_widgets()

@@ -1,5 +1,5 @@
-"""Models of the changes app: change records, approvals, windows and freezes, pipeline tokens,
-deployment-gate requests and deployments."""
+"""Models of the changes app: release trains, change records, approvals, windows and freezes, pipeline
+tokens, deployment-gate requests and deployments."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bimodal.changes.choices import (
     DeploymentStatus,
     Environment,
     GateOutcome,
+    ReleaseStatus,
     Vote,
     WindowKind,
 )
@@ -25,6 +26,38 @@ from bimodal.core.models import TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
 from bimodal.governance.models import Forum
 from bimodal.portfolio.models import Mode, Service
+
+
+class Release(TimeStampedModel):
+    """One release of a mode's release train: its date, an optional cut-off (code freeze) before it, and
+    the changes and deployments that join it."""
+
+    mode = models.ForeignKey(Mode, on_delete=models.PROTECT, related_name="releases")
+    name = models.CharField(max_length=40, help_text="e.g. 2027.Q1, 2027.01")
+    planned_date = models.DateField(help_text="The release date (organisation time zone)")
+    cutoff_date = models.DateField(null=True, blank=True, help_text="Code freeze: no new changes join after")
+    status = models.CharField(max_length=12, choices=ReleaseStatus.choices, default=ReleaseStatus.PLANNED)
+    cadence = models.CharField(
+        max_length=20, blank=True, help_text="The cadence that generated it (blank: added by hand)"
+    )
+    notes = models.TextField(blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["planned_date", "mode__order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["mode", "name"], name="unique_release_name_per_mode")]
+        indexes = [models.Index(fields=["mode", "planned_date"], name="release_mode_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mode.short_name or self.mode.name} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("changes:release_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.cutoff_date and self.planned_date and self.cutoff_date > self.planned_date:
+            raise ValidationError({"cutoff_date": "The cut-off must be on or before the release date."})
 
 
 class ChangeQuerySet(RestrictedQuerySet):
@@ -43,7 +76,9 @@ class ChangeQuerySet(RestrictedQuerySet):
 
     def with_related(self) -> ChangeQuerySet:
         """Everything a list shows, in a fixed number of queries."""
-        return self.select_related("requester", "approver_forum").prefetch_related("services__mode")
+        return self.select_related("requester", "approver_forum", "release").prefetch_related(
+            "services__mode"
+        )
 
 
 class Change(TimeStampedModel):
@@ -80,6 +115,9 @@ class Change(TimeStampedModel):
     )
     review_notes = models.TextField(blank=True, help_text="Post-implementation review")
     version = models.CharField(max_length=100, blank=True)
+    release = models.ForeignKey(
+        Release, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
 
     objects = RestrictedManager.from_queryset(ChangeQuerySet)()
 
@@ -202,6 +240,9 @@ class Deployment(TimeStampedModel):
         null=True,
         blank=True,
         related_name="deployments",
+    )
+    release = models.ForeignKey(
+        Release, on_delete=models.PROTECT, null=True, blank=True, related_name="deployments"
     )
 
     objects = RestrictedManager()

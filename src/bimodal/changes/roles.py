@@ -2,7 +2,8 @@
 
 Product team members and service owners raise changes; change managers run the process; CAB members
 (and, for the policies that name them, service owners, team mates and the governance lead) vote;
-auditors read everything."""
+auditors read everything. Change managers are the release managers: they keep the release trains, which
+everyone who sees changes sees."""
 
 from bimodal.core.roles import Role
 
@@ -12,7 +13,10 @@ _VIEW = [
     "changes.view_changewindow",
     "changes.view_deployment",
     "changes.view_gaterequest",
+    "changes.view_release",
 ]
+# Release managers keep the release trains: change managers.
+_RELEASES = ["changes.add_release", "changes.change_release"]
 _RAISE = ["changes.add_change", "changes.change_change"]
 
 PERMISSIONS = {
@@ -26,6 +30,7 @@ PERMISSIONS = {
         "changes.view_pipelinetoken",
         "changes.add_pipelinetoken",
         "changes.change_pipelinetoken",
+        *_RELEASES,
     ],
     Role.GOVERNANCE_LEAD: [
         *_VIEW,
@@ -36,6 +41,6 @@ PERMISSIONS = {
     Role.CAB_MEMBER: [*_VIEW, "changes.approve_change"],
     Role.SERVICE_OWNER: [*_VIEW, *_RAISE, "changes.approve_change", "changes.view_pipelinetoken"],
     Role.PRODUCT_TEAM_MEMBER: [*_VIEW, *_RAISE, "changes.approve_change"],
-    Role.SERVICE_DESK_AGENT: ["changes.view_change", "changes.view_changewindow"],
+    Role.SERVICE_DESK_AGENT: ["changes.view_change", "changes.view_changewindow", "changes.view_release"],
     Role.AUDITOR: _VIEW,
 }

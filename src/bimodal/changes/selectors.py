@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,8 +35,16 @@ from django.db.models.functions import Cast, Coalesce
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-from bimodal.changes.choices import ACTIVE, FINISHED, UNSUCCESSFUL, ChangeStatus, WindowKind
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, GateRequest, PipelineToken
+from bimodal.changes.choices import (
+    ACTIVE,
+    FINISHED,
+    RELEASE_ON_TRAIN,
+    RELEASE_OPEN,
+    UNSUCCESSFUL,
+    ChangeStatus,
+    WindowKind,
+)
+from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, GateRequest, PipelineToken, Release
 from bimodal.core import db
 from bimodal.core.models import Actor, AuditEntry, User
 from bimodal.core.verbs import AuditVerb
@@ -170,12 +178,23 @@ def _scalar(
 
 
 def _fact_annotations(
-    services: list[Service], start: datetime, end: datetime, since: datetime | None = None
+    services: list[Service],
+    start: datetime,
+    end: datetime,
+    since: datetime | None = None,
+    *,
+    mode_id: int | None = None,
+    day: date | None = None,
 ) -> dict[str, Any]:
     """What a decision needs to know about `services` in [start, end), as subqueries of one query:
-    the failure-rate counts, whether a window covers the slot or a freeze touches it, and the
-    signatures of the dependency graph and of the policies (to reuse cached results)."""
+    the failure-rate counts, whether a window covers the slot or a freeze touches it, the release of
+    the train of `mode_id` (the primary service's mode) on `day` (the slot's local date) and whether
+    that mode has a train still to run, and the signatures of the dependency graph and of the policies
+    (to reuse cached results)."""
     ids = [s.pk for s in services]
+    mode_id = services[0].mode_id if mode_id is None else mode_id
+    day = timezone.localdate(start) if day is None else day
+    releases = Release.objects.filter(mode_id=mode_id)
     since = since or timezone.now() - timedelta(days=FAILURE_RATE_DAYS)
     finished = Change.objects.filter(services__in=ids, result__in=FINISHED, updated_at__gte=since)
     applies = ChangeWindow.objects.filter(
@@ -192,6 +211,10 @@ def _fact_annotations(
         ),
         "f_window": Exists(applies.filter(kind=WindowKind.WINDOW, start__lte=start, end__gte=end)),
         "f_freeze": Exists(applies.filter(kind=WindowKind.FREEZE, start__lt=end, end__gt=start)),
+        "r_release": Subquery(
+            releases.filter(planned_date=day, status__in=RELEASE_ON_TRAIN).order_by("pk").values("pk")[:1]
+        ),
+        "r_train": Exists(releases.filter(status__in=RELEASE_OPEN, planned_date__gte=day)),
         "g_count": _scalar(edges, Func(F("pk"), function="COUNT"), IntegerField()),
         "g_max": _scalar(edges, _Max(F("pk")), IntegerField()),
         "g_time": _scalar(edges, _Max(F("updated_at")), DateTimeField()),
@@ -206,6 +229,8 @@ _FACT_NAMES = (
     "f_counts",
     "f_window",
     "f_freeze",
+    "r_release",
+    "r_train",
     "g_count",
     "g_max",
     "g_time",
@@ -221,14 +246,21 @@ def _facts_of(row: dict[str, Any]) -> dict[str, Any]:
         "failure_rate": bad / total if total else 0.0,
         "in_window": bool(row["f_window"]),
         "in_freeze": bool(row["f_freeze"]),
+        "release": row["r_release"],
+        "release_train": bool(row["r_train"]),
         "graph": engine.normalise_signature((row["g_count"], row["g_max"], row["g_time"])),
         "policies": (row["p_max"], row["p_count"], row["p_time"]),
     }
 
 
-def change_facts(services: list[Service], start: datetime, end: datetime) -> dict[str, Any]:
-    """failure_rate, in_window, in_freeze and the graph and policy signatures, in one query."""
-    row = Service.objects.filter(pk=services[0].pk).annotate(**_fact_annotations(services, start, end))
+def change_facts(
+    services: list[Service], start: datetime, end: datetime, *, mode_id: int | None = None
+) -> dict[str, Any]:
+    """failure_rate, in_window, in_freeze, the release on the slot's date of the train of `mode_id`
+    (default: the first service's mode) and whether it has a train, and the graph and policy
+    signatures, in one query."""
+    annotations = _fact_annotations(services, start, end, mode_id=mode_id)
+    row = Service.objects.filter(pk=services[0].pk).annotate(**annotations)
     return _facts_of(row.values(*_FACT_NAMES).get())
 
 
@@ -241,6 +273,7 @@ _GATE_STAND_INS = {
     "since": datetime(1901, 1, 1, 0, 0, 1, tzinfo=UTC),
     "start": datetime(1901, 1, 1, 0, 0, 2, tzinfo=UTC),
     "end": datetime(1901, 1, 1, 0, 0, 3, tzinfo=UTC),
+    "day": date(1901, 1, 4),
     "key": "\x1fgate-idempotency-key-stand-in\x1f",
 }
 
@@ -277,7 +310,7 @@ def _gate_facts_query(stand: dict[str, Any]) -> QuerySet[Service, tuple[Any, ...
                 .values("pk")[:1]
             ),
             f_tags=_scalar(RegulatoryTag.objects.filter(services=OuterRef("pk")), _JSONArrayAgg(F("name"))),
-            **_fact_annotations([fake], stand["start"], stand["end"], since=stand["since"]),
+            **_fact_annotations([fake], stand["start"], stand["end"], since=stand["since"], day=stand["day"]),
         )
         .values_list("f_scope", "f_existing", "f_tags", *_FACT_NAMES)
     )
@@ -326,6 +359,7 @@ def gate_facts(
         since=timezone.now() - timedelta(days=FAILURE_RATE_DAYS),
         start=start,
         end=end,
+        day=timezone.localdate(start),
         key=idempotency_key,
     )
     if not rows:
@@ -373,6 +407,35 @@ def blast_radius_size(services: list[Service], *, signature: tuple[str, ...] | N
             _blast_cache["sizes"].clear()
         _blast_cache["sizes"][key] = size
     return size
+
+
+def release_on(mode_id: int, day: date) -> Release | None:
+    """The release of a mode's train on `day` (not cancelled), if any: what a deployment that day joins."""
+    return (
+        Release.objects.filter(mode_id=mode_id, planned_date=day, status__in=RELEASE_ON_TRAIN)
+        .order_by("pk")
+        .first()
+    )
+
+
+def next_open_release(mode_id: int, day: date) -> Release | None:
+    """The first release of a mode's train still open to changes on or after `day`."""
+    return (
+        Release.objects.filter(mode_id=mode_id, planned_date__gte=day, status__in=RELEASE_OPEN)
+        .order_by("planned_date", "pk")
+        .first()
+    )
+
+
+def release_list(*, user: Actor) -> QuerySet[Release]:
+    """The releases `user` may see, with their mode and how many changes and deployments joined each."""
+    return (
+        Release.objects.restrict(user, "view")
+        .select_related("mode")
+        .annotate(
+            change_count=Count("changes", distinct=True), deployment_count=Count("deployments", distinct=True)
+        )
+    )
 
 
 def cab_agenda(*, user: Actor) -> QuerySet[Change]:

@@ -1,5 +1,5 @@
 """Pages of the changes app: change list, detail with timeline, workflow steps and rescheduling, CAB
-agenda, calendar, change windows and freezes.
+agenda, calendar, change windows and freezes, release trains.
 
 Reads start from the restricted querysets (selectors); each workflow step calls one service function.
 A refused step is a 403 (PermissionDenied) or a message with nothing written (ValidationError)."""
@@ -17,17 +17,25 @@ from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bimodal.changes import selectors, services
+from bimodal.changes.choices import RELEASE_TRANSITIONS, ChangeType, ReleaseStatus, can_transition
 from bimodal.changes.choices import ChangeStatus as S
-from bimodal.changes.choices import ChangeType, can_transition
-from bimodal.changes.filtersets import ChangeFilterSet
-from bimodal.changes.forms import ChangeForm, RescheduleForm, VoteForm, WindowForm
-from bimodal.changes.models import Change, ChangeWindow
+from bimodal.changes.filtersets import ChangeFilterSet, ReleaseFilterSet
+from bimodal.changes.forms import (
+    ChangeForm,
+    GenerateTrainForm,
+    ReleaseForm,
+    RescheduleForm,
+    VoteForm,
+    WindowForm,
+)
+from bimodal.changes.models import Change, ChangeWindow, Deployment, Release
 from bimodal.core.forms import apply_validation_error
-from bimodal.core.generic import ObjectEditView, ObjectListView
+from bimodal.core.generic import ObjectDetailView, ObjectEditView, ObjectListView
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.core.querysets import RestrictedQuerySet
@@ -323,3 +331,122 @@ def window_end(request, pk: int):
     else:
         messages.success(request, f"“{window.name}” ended.")
     return redirect("changes:window_list")
+
+
+# --- release trains --------------------------------------------------------------------------------
+
+RELEASE_STEPS = {
+    ReleaseStatus.FROZEN: ("Freeze (cut-off)", "outline-primary"),
+    ReleaseStatus.RELEASED: ("Mark released", "success"),
+    ReleaseStatus.CANCELLED: ("Cancel", "outline-danger"),
+    ReleaseStatus.PLANNED: ("Back to planned", "outline-secondary"),
+}
+
+
+class ReleaseList(ObjectListView):
+    """The release calendar: every mode's releases by date, filtered by mode, status and dates."""
+
+    model = Release
+    area = "changes"
+    template_name = "changes/release_list.html"
+    filterset_class = ReleaseFilterSet
+    per_page = 50
+    export_filename = "releases.csv"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Release]:
+        return selectors.release_list(user=request.user).order_by("planned_date", "mode__order", "pk")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        may = request.user.has_perm("changes.add_release")
+        return {"generate_form": GenerateTrainForm() if may else None, "today": timezone.localdate()}
+
+
+release_list = ReleaseList.as_view()
+
+
+class ReleaseDetail(ObjectDetailView):
+    """One release: its date and cut-off, the changes and deployments that joined it, its next steps."""
+
+    model = Release
+    area = "changes"
+    lookup_field = "pk"
+    template_name = "changes/release_detail.html"
+
+    def get_queryset(self, request: HttpRequest) -> RestrictedQuerySet[Release]:
+        return Release.objects.select_related("mode")
+
+    def extra_context(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        release = kwargs["obj"]
+        may = request.user.has_perm("changes.change_release")
+        return {
+            "changes": selectors.change_list(user=request.user)
+            .filter(release=release)
+            .order_by("planned_start"),
+            "deployments": Deployment.objects.restrict(request.user, "view")
+            .filter(release=release)
+            .select_related("service", "change")
+            .order_by("-created_at"),
+            "steps": [
+                (s, *RELEASE_STEPS[s])
+                for s in RELEASE_STEPS
+                if may and s in RELEASE_TRANSITIONS[release.status]
+            ],
+        }
+
+
+release_detail = ReleaseDetail.as_view()
+
+
+class ReleaseEdit(ObjectEditView):
+    """Move a release, rename it or change its notes (release managers)."""
+
+    model = Release
+    area = "changes"
+    lookup_field = "pk"
+    template_name = "changes/release_form.html"
+    form_class = ReleaseForm
+    create_service = services.release_create
+    update_service = services.release_update
+    success_message = "Release {object.name} saved."
+
+
+release_create = ReleaseEdit.as_view()
+release_edit = ReleaseEdit.as_view()
+
+
+@login_required
+@require_POST
+def release_generate(request):
+    """Generate a mode's release train from its cadence (a form on the release calendar)."""
+    if not request.user.has_perm("changes.add_release"):
+        raise PermissionDenied("Only release managers generate release trains.")
+    form = GenerateTrainForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+        return redirect("changes:release_list")
+    mode = form.cleaned_data["mode"]
+    created = services.release_train_generate(
+        actor=request.user, mode=mode, months=form.cleaned_data["months"]
+    )
+    messages.success(request, f"{len(created)} release(s) added to the {mode} train.")
+    return redirect(f"{reverse('changes:release_list')}?mode={mode.key}")
+
+
+@login_required
+@require_POST
+def release_step(request, pk: int, status: str):
+    """Freeze, release, cancel or re-plan a release (a button on its page)."""
+    release = get_restricted_object(Release.objects.select_related("mode"), request.user, "change", pk=pk)
+    if status not in RELEASE_STEPS:
+        raise Http404("No such step.")
+    try:
+        release = services.release_transition(
+            actor=request.user, release=release, status=status, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{release.name}: {release.get_status_display()}.")
+    return redirect(release)

@@ -247,4 +247,7 @@ BIMODAL_SECRETS_OLD_KEYS = os.environ.get("BIMODAL_SECRETS_OLD_KEYS", "")
 
 # Hot queries (the deployment gate's) run as prepared statements on PostgreSQL; turn off only behind a
 # pooler that drops them (PgBouncer before 1.21 in transaction mode).
+# The public holidays of the organisation's calendar (release trains skip them): `holidays` package codes.
+BIMODAL_HOLIDAY_COUNTRY = os.environ.get("BIMODAL_HOLIDAY_COUNTRY", "GB")
+BIMODAL_HOLIDAY_SUBDIVISION = os.environ.get("BIMODAL_HOLIDAY_SUBDIVISION", "ENG")
 BIMODAL_PREPARED_STATEMENTS = env_bool("BIMODAL_PREPARED_STATEMENTS", True)

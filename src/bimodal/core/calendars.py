@@ -44,6 +44,11 @@ def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
 
 
+def is_public_holiday(day: date, country: str, subdivision: str = "") -> bool:
+    """Whether `day` is a public holiday of the country (and subdivision); no country, no holidays."""
+    return bool(country) and day in _holidays(country, subdivision, day.year)
+
+
 def check_region(country: str, subdivision: str = "") -> None:
     """Raise ValueError unless the `holidays` package knows the country (and its subdivision)."""
     if not country:

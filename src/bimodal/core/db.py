@@ -214,7 +214,11 @@ class CompiledQuery:
 
 
 def _adapt(connection: BaseDatabaseWrapper, value: Any) -> Any:
-    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 def prepared_cursor(connection: BaseDatabaseWrapper) -> AbstractContextManager[CursorWrapper]:

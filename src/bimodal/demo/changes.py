@@ -1,8 +1,9 @@
-"""Demo data of the changes area: default policies, the CAB, windows and a year-end freeze, changes in
-various states on Northbridge's services, and a pipeline token for the mobile app.
+"""Demo data of the changes area: default policies, the CAB, windows and a year-end freeze, the stable
+mode's release train, changes in various states on Northbridge's services (joined to the train's releases),
+and a pipeline token for the mobile app.
 
-Idempotent on any day: policies by key, the forum by slug, the windows and the freeze once, changes by title,
-tokens by service."""
+Idempotent on any day: policies by key, the forum by slug, the windows, the freeze and the train once,
+changes by title, tokens by service."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from bimodal.changes import services as change_services
-from bimodal.changes.choices import ChangeStatus, WindowKind
-from bimodal.changes.models import Change, ChangeWindow, PipelineToken
+from bimodal.changes.choices import ChangeStatus, ReleaseStatus, WindowKind
+from bimodal.changes.models import Change, ChangeWindow, PipelineToken, Release
 from bimodal.core.models import User
 from bimodal.demo.modes import STABLE, mode_at
 from bimodal.governance import services as governance_services
@@ -95,6 +96,22 @@ def _windows(admin: User, past: datetime, ahead: list[datetime], now: datetime) 
         )
         created += 1
     return created
+
+
+TRAIN_RELEASES = 4
+
+
+def _train(admin: User, now: datetime) -> list[Release]:
+    """The stable mode's release train, once: four releases of its cadence from the first day of the next
+    quarter (so the same number, all still to come, on any day; the year-end freeze never meets them)."""
+    mode1 = mode_at(STABLE)
+    if mode1 is None or Release.objects.filter(mode=mode1).exclude(cadence="").exists():
+        return []
+    today = timezone.localdate(now)
+    month = (today.month - 1) // 3 * 3 + 4  # the first month of the next quarter (13: January)
+    start = date(today.year + (month > 12), (month - 1) % 12 + 1, 1)
+    months = 12 * TRAIN_RELEASES // 4
+    return change_services.release_train_generate(actor=admin, mode=mode1, months=months, start=start)
 
 
 def _plan(night: datetime, hours: int = 1, offset: int = 1) -> tuple[datetime, datetime]:
@@ -229,6 +246,29 @@ def _changes(
             actor=chris, change=change, vote="approve", comment="Retrospectively approved: justified."
         )
 
+    # The train's next release: the quarter's core banking release, planned on the release night.
+    release = (
+        Release.objects.filter(mode=svc["core-banking"].mode, status=ReleaseStatus.PLANNED)
+        .order_by("planned_date")
+        .first()
+    )
+    if release is not None:
+        night = datetime.combine(release.planned_date, time(22), tzinfo=timezone.get_current_timezone())
+        start, end = _plan(night, hours=3)
+        change = new(
+            f"Core banking release {release.name}",
+            owen,
+            [svc["core-banking"], svc["general-ledger"]],
+            planned_start=start,
+            planned_end=end,
+            release=release,
+            description="The quarter's product release: the changes that joined the train ship together.",
+            **plans,
+        )
+        if change:
+            change_services.change_submit(actor=owen, change=change)
+            change_services.change_assess(actor=chris, change=change)  # on the train: the CAB alone
+
     new(
         "Payments switch capacity upgrade",
         owen,
@@ -295,6 +335,7 @@ def load(*, actor) -> dict[str, int]:
     now = timezone.now()
     past, ahead = _saturday_nights(now)
     counts["change_windows"] = _windows(actor, past, ahead, now)
+    counts["releases"] = len(_train(actor, now))
     svc = {s.slug: s for s in Service.objects.select_related("mode")}
     needed = {
         "core-banking",

@@ -30,6 +30,8 @@ SAMPLE_CHANGE = {
     "planned": True,
     "in_window": True,
     "in_freeze": False,
+    "release_train": True,
+    "on_release_date": True,
     "conflict_count": 0,
     "service_count": 1,
 }

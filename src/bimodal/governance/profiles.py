@@ -11,7 +11,7 @@ from typing import Any
 
 from bimodal.core.roles import Role
 from bimodal.governance.choices import PolicyEffect
-from bimodal.portfolio.choices import ChangeApproval, RiskAppetite
+from bimodal.portfolio.choices import ChangeApproval, ReleaseCadence, RiskAppetite
 from bimodal.portfolio.models import Mode
 
 CAB_SLUG = "cab"
@@ -127,6 +127,24 @@ def profile_policies(mode: Mode) -> list[tuple[str, dict[str, Any]]]:
             change_types=["standard", "normal"],
             effect=PolicyEffect.REQUIRE_WINDOW,
             message="Services of this mode change only inside an open change window (profile).",
+        )
+    # release_cadence: a mode with a release train changes on its release dates; otherwise it asks
+    if mode.release_cadence != ReleaseCadence.ON_DEMAND:
+        cadence = mode.get_release_cadence_display().lower()
+        by_cab = mode.change_approval == ChangeApproval.CAB
+        route: dict[str, Any] = (
+            {"forum": CAB_SLUG, "approvals_required": 2} if by_cab else {"approver_role": Role.CHANGE_MANAGER}
+        )
+        add(
+            "release-train",
+            name=f"{label}: changes off the release train need approval",
+            priority=30,
+            change_types=["standard", "normal"],
+            expression="change.release_train && !change.on_release_date",
+            effect=PolicyEffect.REQUIRE_APPROVAL,
+            message=f"Not on a release date of the mode's {cadence} (profile: release cadence): "
+            + ("the CAB approves." if by_cab else "a change manager approves."),
+            **route,
         )
     # deployment_gate
     if mode.deployment_gate:

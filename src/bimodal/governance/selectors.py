@@ -359,9 +359,11 @@ def mode_try(
     security_scan: bool,
     in_window: bool,
     in_freeze: bool,
+    off_train: bool = False,
 ) -> dict[str, Any]:
     """The real engine's decision, over the current policies, for a sample change of a service of `mode`
-    (the policy pages' sample service in that mode); nothing is written."""
+    (the policy pages' sample service in that mode; `off_train`: not on a release date of the mode's
+    train); nothing is written."""
     base = engine.sample_context()
     level = (
         "very_high"
@@ -380,6 +382,7 @@ def mode_try(
         "risk_level": level,
         "in_window": in_window,
         "in_freeze": in_freeze,
+        "on_release_date": not off_train,
     }
     evidence = {
         **base["evidence"],

@@ -261,6 +261,7 @@ class ModeTryForm(StyledFormMixin, forms.Form):
     security_scan = forms.BooleanField(required=False, initial=True, label="Security scan passed")
     in_window = forms.BooleanField(required=False, initial=True, label="In a change window")
     in_freeze = forms.BooleanField(required=False, label="In a freeze")
+    off_train = forms.BooleanField(required=False, label="Off the release train")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -25,8 +25,14 @@ A mode's governance profile acts through governance's policies (`GovernanceConfi
 - `mode_profile_preview(*, mode) -> [{key, name, action, fields}]` — what that would write, unsaved;
 - `mode_governance(*, user, mode) -> [{key, name, effect, change_types, message, source, url,
   contradictions}]` — the rules that apply to a change of the mode and where each comes from;
-- `mode_try(*, mode, change_type, source, risk_score, tests_passed, security_scan, in_window, in_freeze)
-  -> decision` — the engine's decision for a sample change of the mode ("try it" on the mode page).
+- `mode_try(*, mode, change_type, source, risk_score, tests_passed, security_scan, in_window, in_freeze,
+  off_train) -> decision` — the engine's decision for a sample change of the mode ("try it" on the mode page).
+
+A mode's release cadence is its release train, which the changes app keeps (`ChangesConfig.ready()`):
+
+- `mode_cadence_changed(*, actor, mode, reason)` — called by `mode_update` in its transaction when the
+  release cadence changed: the train follows (the new cadence's releases generated, the old cadence's
+  generated releases still to come cancelled).
 
 A mode's tickets get the SLA definitions scoped to it, which the service desk keeps
 (`ServicedeskConfig.ready()`):
@@ -47,4 +53,5 @@ mode_profile_changed = Hook("portfolio.mode_profile_changed")
 mode_profile_preview = Hook("portfolio.mode_profile_preview")
 mode_governance = Hook("portfolio.mode_governance")
 mode_try = Hook("portfolio.mode_try")
+mode_cadence_changed = Hook("portfolio.mode_cadence_changed")
 mode_sla_definitions = Hook("portfolio.mode_sla_definitions", default=())

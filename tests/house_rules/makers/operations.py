@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow
+from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Release
 from bimodal.core.tests.factories import SupplierFactory
 from bimodal.governance.tests.factories import (
     ForumFactory,
@@ -49,6 +49,17 @@ def _window(side: Side):
     window.modes.set([mode("mode-1")])
     window.services.set([side.service])
     return window
+
+
+@maker("changes.Release")
+def _release(side: Side):
+    release = Release.objects.create(
+        mode=side.service.mode,
+        name=side.name("release"),
+        planned_date=timezone.localdate() + timedelta(days=30),
+        notes=side.name("notes"),
+    )
+    return release
 
 
 @maker("changes.Deployment")

@@ -11,10 +11,11 @@ from bimodal.changes.choices import (
     DeploymentStatus,
     Environment,
     GateOutcome,
+    ReleaseStatus,
     Vote,
 )
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest
-from bimodal.changes.services import CHANGE_FIELDS, WINDOW_FIELDS
+from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest, Release
+from bimodal.changes.services import CHANGE_FIELDS, RELEASE_FIELDS, WINDOW_FIELDS
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, storable_json
 from bimodal.core.models import User
 from bimodal.governance.models import Forum
@@ -76,6 +77,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "result",
             "review_notes",
             "version",
+            "release",
             "approvals",
             "created_at",
             "updated_at",
@@ -94,6 +96,12 @@ class ChangeWriteSerializer(serializers.ModelSerializer):
     )
     evidence = serializers.DictField(
         required=False, validators=[storable_json], help_text='Named artefacts, e.g. {"test_report": URL}'
+    )
+    release: serializers.PrimaryKeyRelatedField[Release] = serializers.PrimaryKeyRelatedField(
+        queryset=Release.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of an open release of the mode's train; omitted or null: the next open release",
     )
 
     class Meta:
@@ -259,6 +267,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "commit",
             "pipeline_url",
             "status",
+            "release",
             "created_at",
             "finished_at",
         ]
@@ -271,3 +280,53 @@ class DeploymentResultSerializer(serializers.Serializer):
         choices=[(s.value, s.label) for s in DeploymentStatus if s != DeploymentStatus.IN_PROGRESS]
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    """A release of a mode's train, with how many changes and deployments joined it."""
+
+    mode: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    change_count = serializers.IntegerField(read_only=True, default=0)
+    deployment_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Release
+        fields = [
+            "id",
+            *RELEASE_FIELDS,
+            "status",
+            "cadence",
+            "change_count",
+            "deployment_count",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ReleaseWriteSerializer(serializers.ModelSerializer):
+    """A release as a release manager adds or moves it (the mode by key)."""
+
+    mode: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(
+        slug_field="key", queryset=Mode.objects.all()
+    )
+
+    class Meta:
+        model = Release
+        fields = list(RELEASE_FIELDS)
+        validators: list = []  # the service validates (unique name per mode included)
+
+
+class ReleaseStatusSerializer(serializers.Serializer):
+    """A release's next status, with the reason for the audit log."""
+
+    status = serializers.ChoiceField(choices=ReleaseStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class GenerateTrainSerializer(serializers.Serializer):
+    """Generate a mode's release train from its cadence."""
+
+    mode: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(
+        slug_field="key", queryset=Mode.objects.all()
+    )
+    months = serializers.IntegerField(min_value=1, max_value=36, default=12)

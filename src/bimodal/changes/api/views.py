@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from bimodal.changes import selectors, services
 from bimodal.changes.api import serializers as s
 from bimodal.changes.api.authentication import PipelineTokenAuthentication
-from bimodal.changes.filtersets import ChangeFilterSet, DeploymentFilterSet
+from bimodal.changes.filtersets import ChangeFilterSet, DeploymentFilterSet, ReleaseFilterSet
 from bimodal.changes.models import ChangeWindow, Deployment, GateRequest, PipelineToken
 from bimodal.core.api.views import (
     CreateViaServiceMixin,
@@ -116,6 +116,54 @@ class ChangeViewSet(
     def cancel(self, request, reference=None):
         """Withdraw a change that has not started."""
         return self._step(request, services.change_cancel, s.ReasonSerializer)
+
+
+class ReleaseViewSet(
+    CreateViaServiceMixin,
+    PartialUpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """Release trains: every mode's releases by date; release managers add, move, freeze, release or
+    cancel them, or generate a mode's train from its cadence."""
+
+    serializer_class = s.ReleaseSerializer
+    write_serializer_class = s.ReleaseWriteSerializer
+    filterset_class = ReleaseFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    ordering_fields = ["planned_date", "created_at"]
+    action_perms = {"transition": ["changes.change_release"], "generate": ["changes.add_release"]}
+
+    def get_queryset(self):
+        return selectors.release_list(user=self.request.user).order_by("planned_date", "mode__order", "pk")
+
+    def create_object(self, data):
+        return services.release_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.release_update(actor=self.request.user, release=instance, **data)
+
+    @extend_schema(request=s.ReleaseStatusSerializer, responses=s.ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Freeze, release, cancel or re-plan the release."""
+        release = self.get_object()
+        serializer = s.ReleaseStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.read_response(
+            services.release_transition(actor=request.user, release=release, **serializer.validated_data)
+        )
+
+    @extend_schema(request=s.GenerateTrainSerializer, responses=s.ReleaseSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        """Generate a mode's release train from its cadence for the coming months (idempotent)."""
+        serializer = s.GenerateTrainSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = services.release_train_generate(actor=request.user, **serializer.validated_data)
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in created])
+        return Response(s.ReleaseSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class ChangeWindowViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,6 @@
 """Writes of the changes app, one module per seam: change records and their state machine, CAB votes,
 windows, freezes and rescheduling (`records`), pipeline tokens, the deployment gate and deployment results
-(`gate`), and the helpers both use: references, transitions, risk assessment and approval requirements
+(`gate`), release trains and the release a change joins (`releases`), and the helpers both use: references, transitions, risk assessment and approval requirements
 (`base`). Other apps import from this package, not from its modules."""
 
 from __future__ import annotations
@@ -38,10 +38,22 @@ from bimodal.changes.services.records import (
     window_end,
     window_update,
 )
+from bimodal.changes.services.releases import (
+    HORIZON_MONTHS,
+    RELEASE_FIELDS,
+    release_create,
+    release_train_follow,
+    release_train_generate,
+    release_transition,
+    release_update,
+    resolve_release,
+)
 
 __all__ = [
     "CHANGE_FIELDS",
     "GATE_ATTEMPTS",
+    "HORIZON_MONTHS",
+    "RELEASE_FIELDS",
     "RESCHEDULABLE",
     "RESULT_TO_STATUS",
     "TOKEN_PREFIX",
@@ -64,6 +76,12 @@ __all__ = [
     "gate_decide",
     "pipeline_token_create",
     "pipeline_token_revoke",
+    "release_create",
+    "release_train_follow",
+    "release_train_generate",
+    "release_transition",
+    "release_update",
+    "resolve_release",
     "window_create",
     "window_end",
     "window_update",

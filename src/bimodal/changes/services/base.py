@@ -52,6 +52,7 @@ CHANGE_FIELDS: Final = (
     "planned_end",
     "evidence",
     "risk_answers",
+    "release",
 )
 TOKEN_PREFIX = "bmp"
 
@@ -147,7 +148,7 @@ def assess(
     end = planned_end or start + timedelta(minutes=30)
     planned = bool(planned_start and planned_end)
     if facts is None:
-        facts = selectors.change_facts(services, start, end)
+        facts = selectors.change_facts(services, start, end, mode_id=primary.mode_id)
     blast = selectors.blast_radius_size(services, signature=facts["graph"])
     rate = facts["failure_rate"]
     score, level = risk_score(
@@ -169,6 +170,10 @@ def assess(
             "planned": planned,
             "in_window": facts["in_window"],
             "in_freeze": facts["in_freeze"],
+            # The release train of the primary service's mode: whether it has releases still to run and
+            # whether the slot starts on one of their dates.
+            "release_train": bool(facts.get("release_train")),
+            "on_release_date": facts.get("release") is not None,
             "conflict_count": conflict_count,
             "service_count": len(services),
         },
@@ -197,11 +202,16 @@ def _approval_fields(decision: engine.Decision) -> dict[str, Any]:
     """What the change keeps of a decision: the approvers it needs and whether a window is required."""
     forum_req = next((a for a in decision.approvals if a.get("forum_id")), None)
     role_req = next((a for a in decision.approvals if a.get("role")), None)
+    # Two rules asking the same forum or role are met by the same votes: count each approver group once.
+    counts: dict[tuple[Any, Any], int] = {}
+    for a in decision.approvals:
+        group = (a.get("forum_id"), a.get("role"))
+        counts[group] = max(counts.get(group, 0), a["count"])
     return {
         "decision": decision.to_dict(),
         "approver_forum": Forum.objects.filter(pk=forum_req["forum_id"]).first() if forum_req else None,
         "approver_role": role_req["role"] if role_req else "",
-        "approvals_required": sum(a["count"] for a in decision.approvals),
+        "approvals_required": sum(counts.values()),
         "window_required": decision.window_required,
     }
 

@@ -93,11 +93,22 @@ def _require_scope(token: PipelineToken, service: Service) -> None:
 
 
 def _open_deployment(
-    gate: GateRequest, change: Change, *, actor: Actor, trusted: bool = False, pk: int | None = None
+    gate: GateRequest,
+    change: Change,
+    *,
+    actor: Actor,
+    trusted: bool = False,
+    pk: int | None = None,
+    release_id: int | None = None,
 ) -> Deployment:
     """Open the deployment a gate request allows (`trusted`: its change and service were just written
-    or loaded in this transaction; `pk`: its id, allocated ahead)."""
+    or loaded in this transaction, `release_id` the release of its mode's train today, fetched with
+    them; `pk`: its id, allocated ahead). It joins the release whose date is today, if any."""
+    if not trusted:
+        today = selectors.release_on(gate.service.mode_id, timezone.localdate())
+        release_id = today.pk if today is not None else None
     deployment = Deployment(
+        release_id=release_id,
         pk=pk,
         change=change,
         service=gate.service,
@@ -201,8 +212,8 @@ RECORD_ONLY_REASON = (
 )
 # Rows the gate has just loaded or written in its own transaction: their foreign keys need no lookup.
 _TRUSTED: dict[type[models.Model], list[str]] = {
-    Change: ["requester", "approver_forum", "reference"],
-    Deployment: ["change", "service"],
+    Change: ["requester", "approver_forum", "reference", "release"],
+    Deployment: ["change", "service", "release"],
     GateRequest: ["token", "service", "change", "deployment"],
 }
 
@@ -352,6 +363,7 @@ def _gate_decide(
         risk_score=score,
         risk_level=level,
         version=version or commit,
+        release_id=facts["release"],  # the release of the mode's train today, if any
         **_approval_fields(decision),
     )
     if ids is None:  # elsewhere (SQLite writes one transaction at a time): the next after the highest
@@ -372,7 +384,7 @@ def _gate_decide(
         gate.change = change
         gate.outcome = GateOutcome.ALLOW
         gate.deployment = _open_deployment(
-            gate, change, actor=actor, trusted=True, pk=ids[2] if ids else None
+            gate, change, actor=actor, trusted=True, pk=ids[2] if ids else None, release_id=facts["release"]
         )
         _move_new(
             change,

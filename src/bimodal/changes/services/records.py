@@ -21,6 +21,7 @@ from bimodal.changes.models import (
     Change,
     ChangeApproval,
     ChangeWindow,
+    Release,
 )
 from bimodal.changes.services.base import (
     S,
@@ -37,6 +38,7 @@ from bimodal.changes.services.base import (
 from bimodal.changes.services.gate import (
     _resolve_gate,
 )
+from bimodal.changes.services.releases import resolve_release
 from bimodal.core.models import Actor, User
 from bimodal.core.services import (
     UNSET,
@@ -90,11 +92,14 @@ def change_create(
     planned_end: datetime | None = None,
     evidence: dict[str, Any] | None = None,
     risk_answers: dict[str, bool] | None = None,
+    release: Release | None = None,
     version: str = "",
 ) -> Change:
-    """Raise a change (draft) for one or more services; its risk is computed from the start."""
+    """Raise a change (draft) for one or more services; its risk is computed from the start. It joins
+    `release`, or else the next open release of its mode's train (services.releases.resolve_release)."""
     require_perm(actor, "changes.add_change")
     service_list = _validate_services(actor, services)
+    release = resolve_release(service_list, release, planned_start)
     change = Change(
         reference=_next_reference(),
         title=title,
@@ -109,6 +114,7 @@ def change_create(
         planned_end=planned_end,
         evidence=dict(evidence or {}),
         risk_answers=dict(risk_answers or {}),
+        release=release,
         version=version,
     )
     change.full_clean(exclude=["reference"])
@@ -135,8 +141,10 @@ def change_update(
     planned_end: datetime | NotGiven | None = UNSET,
     evidence: dict[str, Any] | NotGiven = UNSET,
     risk_answers: dict[str, bool] | NotGiven = UNSET,
+    release: Release | NotGiven | None = UNSET,
 ) -> Change:
-    """Edit a draft change (and recompute its risk); its services are kept when `services` is None."""
+    """Edit a draft change (and recompute its risk); its services are kept when `services` is None. Its
+    release is kept unless given (None: the next open release of its mode's train)."""
     _require_edit(actor, change)
     if change.status != S.DRAFT:
         raise ValidationError({"status": "Only a draft change can be edited."})
@@ -154,6 +162,10 @@ def change_update(
         risk_answers=risk_answers,
     )
     service_list = _validate_services(actor, services) if services is not None else _services_of(change)
+    if release is not UNSET or services is not None:
+        joined = change.release if release is UNSET else release
+        start = fields.get("planned_start", change.planned_start)
+        fields["release"] = resolve_release(service_list, joined, start, current=change.release_id)
     score, level, _, _ = assess(
         services=service_list,
         change_type=fields.get("change_type", change.change_type),

@@ -66,6 +66,7 @@ PROFILE_FIELDS: Final = (
     "name",
     "short_name",
     "change_approval",
+    "release_cadence",
     "change_windows_required",
     "standard_changes_preapproved",
     "deployment_gate",
@@ -156,6 +157,8 @@ def mode_update(
     mode = update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
     if any(getattr(mode, name) != value for name, value in before.items()):
         hooks.mode_profile_changed(actor=actor, mode=mode, reason=reason or f"{mode.key} profile changed")
+    if mode.release_cadence != before["release_cadence"]:
+        hooks.mode_cadence_changed(actor=actor, mode=mode, reason=reason or f"{mode.key} release cadence")
     return mode
 
 
