@@ -11,7 +11,6 @@ from typing import Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,7 +21,16 @@ from bimodal.changes.models import ChangeWindow, Release
 from bimodal.changes.services.base import _primary
 from bimodal.core.calendars import is_public_holiday
 from bimodal.core.models import User
-from bimodal.core.services import UNSET, NotGiven, create_audited, given, require_perm, update_audited
+from bimodal.core.services import (
+    UNSET,
+    NotGiven,
+    create_audited,
+    given,
+    lock,
+    require_perm,
+    transactional,
+    update_audited,
+)
 from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.choices import ReleaseCadence
 from bimodal.portfolio.models import Mode, Service
@@ -33,7 +41,7 @@ RELEASE_FIELDS: Final = ("mode", "name", "planned_date", "cutoff_date", "notes")
 HORIZON_MONTHS = 12
 
 
-@transaction.atomic
+@transactional
 def release_create(
     *,
     actor: User,
@@ -50,7 +58,7 @@ def release_create(
     return create_audited(release, actor=actor, reason=reason, verb=AuditVerb.RELEASE_CREATE)
 
 
-@transaction.atomic
+@transactional
 def release_update(
     *,
     actor: User,
@@ -76,7 +84,7 @@ def release_update(
     return update_audited(release, actor=actor, fields=fields, reason=reason, verb=AuditVerb.RELEASE_UPDATE)
 
 
-@transaction.atomic
+@transactional
 def release_transition(*, actor: User, release: Release, status: str, reason: str = "") -> Release:
     """Freeze (cut-off passed), release, cancel or re-plan a release, as RELEASE_TRANSITIONS allows."""
     require_perm(actor, "changes.change_release")
@@ -112,7 +120,7 @@ def _generate(*, actor: User, mode: Mode, months: int, start: date | None, reaso
     """Create the releases of `mode`'s cadence from `start` (today) for `months` that do not exist yet
     (by name: a moved or cancelled release is not generated again)."""
     # One generation of a mode's train at a time: concurrent runs would both create a missing release.
-    mode = Mode.objects.select_for_update().get(pk=mode.pk)
+    mode = lock(mode)
     if mode.release_cadence == ReleaseCadence.ON_DEMAND:
         return []
     first = start or timezone.localdate()
@@ -140,7 +148,7 @@ def _generate(*, actor: User, mode: Mode, months: int, start: date | None, reaso
     return created
 
 
-@transaction.atomic
+@transactional
 def release_train_generate(
     *, actor: User, mode: Mode, months: int = HORIZON_MONTHS, start: date | None = None
 ) -> list[Release]:
@@ -152,7 +160,7 @@ def release_train_generate(
     return _generate(actor=actor, mode=mode, months=months, start=start, reason="release train generated")
 
 
-@transaction.atomic
+@transactional
 def release_train_follow(*, actor: User, mode: Mode, reason: str = "") -> list[Release]:
     """The mode's cadence changed (portfolio.hooks.mode_cadence_changed, in mode_update's transaction):
     generated releases of another cadence still to come are cancelled, the new cadence's are generated.
