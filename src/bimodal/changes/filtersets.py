@@ -5,11 +5,11 @@ from django.db.models import Q
 
 from bimodal.changes.choices import ChangeSource, ChangeStatus, ChangeType, DeploymentStatus, Environment
 from bimodal.changes.models import Change, Deployment
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.portfolio.models import Mode, Service
 
 
-class ChangeFilterSet(django_filters.FilterSet):
+class ChangeFilterSet(FilterSet):
     """Filters of the change list: search, status, type, source, service, mode, risk."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -46,7 +46,7 @@ class ChangeFilterSet(django_filters.FilterSet):
         return queryset.distinct() if data.get("service") or data.get("mode") else queryset
 
 
-class DeploymentFilterSet(django_filters.FilterSet):
+class DeploymentFilterSet(FilterSet):
     """Filters of deployments."""
 
     service = django_filters.CharFilter(field_name="service__slug")
