@@ -5,6 +5,7 @@ world's offsets run from -12:00 to +14:00)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,8 +23,8 @@ def has_nul(value: Any) -> bool:
 
 
 def validate_int64(value: Any) -> None:
-    """Refuse an integer the database's 64-bit columns cannot hold."""
-    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+    """Refuse a number beyond what the database's 64-bit integer columns hold (filters compare with them)."""
+    if isinstance(value, int | Decimal) and not INT64_MIN <= value <= INT64_MAX:
         raise ValidationError(
             "Ensure this value is between %(min)s and %(max)s.",
             code="out_of_range",
