@@ -119,3 +119,33 @@ def test_an_unrouted_api_path_is_404_json(admin_client):
     response = admin_client.get("/api/portfolio/services/a.b/")
     assert response.status_code == 404
     assert response["Content-Type"] == JSON
+
+
+def _filterset_classes():
+    import importlib
+
+    import django_filters
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("bimodal."):
+            try:
+                importlib.import_module(f"{config.name}.filtersets")
+            except ModuleNotFoundError:
+                continue
+    stack, found = list(django_filters.FilterSet.__subclasses__()), []
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("bimodal.") and ".tests." not in cls.__module__:
+            found.append(cls)
+    return found
+
+
+def test_every_filterset_screens_its_input():
+    from bimodal.core.filtersets import FilterSet
+
+    classes = _filterset_classes()
+    assert len(classes) > 30
+    unguarded = [f"{cls.__module__}.{cls.__name__}" for cls in classes if not issubclass(cls, FilterSet)]
+    assert not unguarded, f"derive these from bimodal.core.filtersets.FilterSet: {unguarded}"

@@ -178,7 +178,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["bimodal.core.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "bimodal.core.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "bimodal.core.api.pagination.BoundedLimitOffsetPagination",
@@ -228,6 +228,7 @@ SPECTACULAR_SETTINGS = {
         "SprintStatusEnum": "bimodal.delivery.choices.SprintStatus",
         "InitiativeRiskStatusEnum": "bimodal.delivery.choices.RiskStatus",
         "RagEnum": "bimodal.delivery.choices.Rag",
+        "AlertStatusEnum": "bimodal.servicedesk.choices.AlertStatus",
     },
 }
 

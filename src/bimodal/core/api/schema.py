@@ -45,6 +45,18 @@ def _applies(status: str, method: str, operation: dict[str, Any]) -> bool:
     return True
 
 
+def _widen_declared_400(responses: dict[str, Any]) -> None:
+    """A view that declares its own 400 body (an import's row errors) still answers a serializer's field
+    errors when the request itself is malformed: its 400 is either."""
+    declared = responses.get("400", {}).get("content", {}).get("application/json", {}).get("schema")
+    if declared is None or declared == {"$ref": "#/components/schemas/ValidationError"}:
+        return
+    responses["400"]["content"]["application/json"]["schema"] = {
+        "anyOf": [declared, {"$ref": "#/components/schemas/ValidationError"}]
+    }
+    responses["400"]["description"] = responses["400"].get("description") or ERRORS["400"][1]
+
+
 def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the error answers and their components."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -55,6 +67,7 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            _widen_declared_400(responses)
             for status, (component, description) in ERRORS.items():
                 if status in responses or not _applies(status, method, operation):
                     continue

@@ -12,7 +12,15 @@ from bimodal.core.api.serializers import RestrictedSlugRelatedField, TeamRefSeri
 from bimodal.core.models import Notification, Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
-from bimodal.servicedesk.choices import Approver, Department, Level, Priority, TicketStatus, TicketType
+from bimodal.servicedesk.choices import (
+    AlertStatus,
+    Approver,
+    Department,
+    Level,
+    Priority,
+    TicketStatus,
+    TicketType,
+)
 from bimodal.servicedesk.models import (
     CatalogueItem,
     Category,
@@ -311,7 +319,7 @@ class MarkedReadSerializer(serializers.Serializer):
 class AlertmanagerAlertSerializer(serializers.Serializer):
     """One alert of a notification, as Alertmanager's webhook_config documents it (fields we read)."""
 
-    status = serializers.ChoiceField(choices=["firing", "resolved"], required=False)
+    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
     labels = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=1000), default=dict
     )
@@ -327,7 +335,7 @@ class AlertmanagerPayloadSerializer(serializers.Serializer):
     """An Alertmanager webhook notification (version 4): checked before anything is read from it."""
 
     groupKey = serializers.CharField(max_length=500)
-    status = serializers.ChoiceField(choices=["firing", "resolved"])
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
     alerts = AlertmanagerAlertSerializer(many=True)
     commonLabels = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=1000), default=dict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -232,7 +232,11 @@ class AlertmanagerWebhookView(APIView):
 
     @extend_schema(
         request=s.AlertmanagerPayloadSerializer,
-        responses={200: s.AlertmanagerResultSerializer, 201: s.AlertmanagerResultSerializer},
+        responses={
+            200: s.AlertmanagerResultSerializer,
+            201: s.AlertmanagerResultSerializer,
+            503: OpenApiResponse(description="Not configured: BIMODAL_ALERTMANAGER_SECRET is empty."),
+        },
         parameters=[
             OpenApiParameter(
                 "Authorization", str, OpenApiParameter.HEADER, description="Bearer <shared secret>"
