@@ -91,7 +91,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = suspect_fields(request) if request is not None else []
         if not fields and isinstance(exc, TypeError):
             return None  # not traceable to the input: a bug, left to be a 500 and logged
-        logger.info("Bad input refused (%s): %s", type(exc).__name__, exc)
+        logger.info("Bad input refused (%s): %s", type(exc).__name__, exc, exc_info=exc)
         exc = exceptions.ValidationError(
             detail={name: [BAD_VALUE] for name in fields} or {"non_field_errors": [BAD_VALUE]}
         )
