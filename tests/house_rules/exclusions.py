@@ -15,6 +15,13 @@ API_EXCLUDED = {
         "called by GitLab, not by a person: authenticated by the repository's token "
         "(integrations/tests/test_webhooks.py)"
     ),
+    "/api/integrations/webhooks/github/<repository_id>/": (
+        "GitHub's webhook for one repository: authenticated by its HMAC signature "
+        "(integrations/tests/test_webhook_hostile.py)"
+    ),
+    "/api/integrations/webhooks/gitlab/<repository_id>/": (
+        "GitLab's webhook for one project: authenticated by its token (integrations/tests/test_webhook_hostile.py)"
+    ),
     "/api/servicedesk/alertmanager/": (
         "called by Prometheus Alertmanager with a shared secret, not by a person (503 until it is configured)"
     ),

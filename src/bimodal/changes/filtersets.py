@@ -12,11 +12,11 @@ from bimodal.changes.choices import (
     ReleaseStatus,
 )
 from bimodal.changes.models import Change, Deployment, Release
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.portfolio.models import Mode, Service
 
 
-class ChangeFilterSet(django_filters.FilterSet):
+class ChangeFilterSet(FilterSet):
     """Filters of the change list: search, status, type, source, service, mode, risk."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -53,7 +53,7 @@ class ChangeFilterSet(django_filters.FilterSet):
         return queryset.distinct() if data.get("service") or data.get("mode") else queryset
 
 
-class DeploymentFilterSet(django_filters.FilterSet):
+class DeploymentFilterSet(FilterSet):
     """Filters of deployments."""
 
     service = django_filters.CharFilter(field_name="service__slug")
@@ -65,7 +65,7 @@ class DeploymentFilterSet(django_filters.FilterSet):
         fields = ["service", "status", "environment"]
 
 
-class ReleaseFilterSet(django_filters.FilterSet):
+class ReleaseFilterSet(FilterSet):
     """Filters of the release calendar: mode, status, dates."""
 
     mode = django_filters.ModelMultipleChoiceFilter(

@@ -178,10 +178,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["bimodal.core.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "bimodal.core.api.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "bimodal.core.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bimodal.core.api.exceptions.exception_handler",
@@ -200,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bimodal.core.api.schema.document_errors",
+    ],
     # Choice sets that share a field name ("kind" …) get distinct enum components.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "bimodal.core.choices.TeamKind",
@@ -224,6 +228,7 @@ SPECTACULAR_SETTINGS = {
         "SprintStatusEnum": "bimodal.delivery.choices.SprintStatus",
         "InitiativeRiskStatusEnum": "bimodal.delivery.choices.RiskStatus",
         "RagEnum": "bimodal.delivery.choices.Rag",
+        "AlertStatusEnum": "bimodal.servicedesk.choices.AlertStatus",
     },
 }
 

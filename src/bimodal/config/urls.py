@@ -28,3 +28,8 @@ urlpatterns = [
     path("", include("bimodal.core.urls")),
     path("", home, name="home"),
 ]
+
+handler400 = "bimodal.core.error_views.bad_request"
+handler403 = "bimodal.core.error_views.permission_denied"
+handler404 = "bimodal.core.error_views.page_not_found"
+handler500 = "bimodal.core.error_views.server_error"

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from bimodal.core.choices import AuditAction, TeamKind
 from bimodal.core.models import AuditEntry, OrgUnit, Team
 from bimodal.core.querysets import restricted_manager
+from bimodal.core.validation import NUL_MESSAGE, has_nul, validate_int64, validate_utc_offset
 
 
 def _object_type_choices() -> list[tuple[str, str]]:
@@ -42,7 +43,78 @@ def visible(model: type[Model]) -> QuerySet[Any]:
     return cast("QuerySet[Any]", choices)
 
 
-class BootstrapFilterSet(django_filters.FilterSet):
+class GuardedFilterForm(forms.Form):
+    """A filter form that refuses, as field errors, what the database could not compare: the values the
+    filter set screened out (NUL characters), integers beyond 64 bits and UTC offsets no zone has."""
+
+    refused: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.IntegerField | forms.DecimalField):
+                field.validators.append(validate_int64)
+            if isinstance(field, forms.DateTimeField):
+                field.validators.append(validate_utc_offset)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name, message in self.refused.items():
+            self.add_error(name if name in self.fields else None, message)
+
+
+def _owner(key: str, names: list[str]) -> str | None:
+    """The filter a query key belongs to: itself, or a range's `<name>_min`, `<name>_after` …"""
+    if key in names:
+        return key
+    return next((name for name in names if key.startswith(f"{name}_")), None)
+
+
+class FilterSet(django_filters.FilterSet):
+    """The base of every FilterSet: values the database would refuse are field errors (a 400 in the API,
+    a message on the list page), never a server error.
+
+    A value holding a NUL character is taken out of the data before any filter sees it (a model-choice
+    filter would otherwise query with it); the form then reports it on its field."""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        self.refused: dict[str, str] = {}
+        if data is not None:
+            data = self._screen(data)
+        super().__init__(data, *args, **kwargs)
+
+    def _screen(self, data: Any) -> Any:
+        names = list(self.base_filters)
+        bad = [
+            key
+            for key in list(data.keys())
+            if _owner(key, names) is not None
+            and any(
+                has_nul(value) for value in (data.getlist(key) if hasattr(data, "getlist") else [data[key]])
+            )
+        ]
+        if not bad:
+            return data
+        data = data.copy()
+        for key in bad:
+            self.refused[cast(str, _owner(key, names))] = NUL_MESSAGE
+            del data[key]
+        return data
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = super().get_form_class()
+        return type(form_class.__name__, (GuardedFilterForm, form_class), {})
+
+    @property
+    def form(self) -> forms.Form:
+        form = super().form
+        cast(GuardedFilterForm, form).refused = self.refused
+        return form
+
+
+class BootstrapFilterSet(FilterSet):
     """A FilterSet whose form widgets carry Bootstrap's small control classes."""
 
     @property

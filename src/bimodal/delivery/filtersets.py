@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from bimodal.core.filtersets import FilterSet
 from bimodal.core.models import OrgUnit
 from bimodal.delivery.choices import (
     Approach,
@@ -37,7 +38,7 @@ def _org_unit_filter():
     )
 
 
-class DemandFilterSet(django_filters.FilterSet):
+class DemandFilterSet(FilterSet):
     """Demand: search, status, mode, org unit, investment class, minimum score."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -61,7 +62,7 @@ class DemandFilterSet(django_filters.FilterSet):
         )
 
 
-class InitiativeFilterSet(django_filters.FilterSet):
+class InitiativeFilterSet(FilterSet):
     """The portfolio: search, mode, approach, org unit, status, investment class."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -85,7 +86,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         )
 
 
-class StoryFilterSet(django_filters.FilterSet):
+class StoryFilterSet(FilterSet):
     """Stories: by initiative, status, sprint, epic."""
 
     initiative = django_filters.CharFilter(field_name="initiative__reference", label="Initiative reference")
@@ -98,7 +99,7 @@ class StoryFilterSet(django_filters.FilterSet):
         fields = ["initiative", "status", "sprint", "epic"]
 
 
-class SprintFilterSet(django_filters.FilterSet):
+class SprintFilterSet(FilterSet):
     """Sprints: by initiative and status."""
 
     initiative = django_filters.CharFilter(field_name="initiative__reference", label="Initiative reference")
@@ -109,7 +110,7 @@ class SprintFilterSet(django_filters.FilterSet):
         fields = ["initiative", "status"]
 
 
-class MoneyFilterSet(django_filters.FilterSet):
+class MoneyFilterSet(FilterSet):
     """Budgets and actuals: year, mode, investment class, initiative."""
 
     fiscal_year = django_filters.NumberFilter()
@@ -130,7 +131,7 @@ class ActualFilterSet(MoneyFilterSet):
         fields = ["fiscal_year", "mode", "investment_class", "initiative"]
 
 
-class CapacityFilterSet(django_filters.FilterSet):
+class CapacityFilterSet(FilterSet):
     """Capacity and allocations: year, team, mode."""
 
     fiscal_year = django_filters.NumberFilter()

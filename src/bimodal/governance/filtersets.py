@@ -3,13 +3,14 @@
 import django_filters
 from django.db.models import Q
 
+from bimodal.core.filtersets import FilterSet
 from bimodal.core.models import OrgUnit
 from bimodal.governance.choices import DecisionStatus, MeetingStatus, PartyKind, Raci
 from bimodal.governance.models import DecisionRequest, DecisionRight, DecisionType, Forum, Meeting
 from bimodal.portfolio.models import Mode
 
 
-class DecisionRequestFilterSet(django_filters.FilterSet):
+class DecisionRequestFilterSet(FilterSet):
     """Filters of decision requests: search, status, type, org unit, mode, forum."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -39,7 +40,7 @@ class DecisionRequestFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
 
-class DecisionRightFilterSet(django_filters.FilterSet):
+class DecisionRightFilterSet(FilterSet):
     """Filters of decision rights: decision type, org unit (or organisation-wide), RACI letter, party kind."""
 
     decision_type = django_filters.ModelMultipleChoiceFilter(
@@ -57,7 +58,7 @@ class DecisionRightFilterSet(django_filters.FilterSet):
         fields = ["decision_type", "org_unit", "organisation_wide", "raci", "party_kind"]
 
 
-class MeetingFilterSet(django_filters.FilterSet):
+class MeetingFilterSet(FilterSet):
     """Filters of meetings: forum and status."""
 
     forum = django_filters.ModelMultipleChoiceFilter(

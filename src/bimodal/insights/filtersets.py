@@ -2,11 +2,12 @@
 
 import django_filters
 
+from bimodal.core.filtersets import FilterSet
 from bimodal.insights.choices import Stream
 from bimodal.insights.models import Transition
 
 
-class TransitionFilterSet(django_filters.FilterSet):
+class TransitionFilterSet(FilterSet):
     """Transitions by stream, object, service, state and time."""
 
     stream = django_filters.ChoiceFilter(choices=Stream.choices)

@@ -3,13 +3,13 @@
 import django_filters
 from django.db.models import Q
 
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.integrations.choices import DeliveryOutcome, Provider
 from bimodal.integrations.models import Commit, PullRequest, Repository, WebhookDelivery
 from bimodal.portfolio.models import Service
 
 
-class RepositoryFilterSet(django_filters.FilterSet):
+class RepositoryFilterSet(FilterSet):
     """Repositories by name, provider, service and whether they are active."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -31,7 +31,7 @@ class RepositoryFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(full_name__icontains=value) | Q(service__name__icontains=value))
 
 
-class WebhookDeliveryFilterSet(django_filters.FilterSet):
+class WebhookDeliveryFilterSet(FilterSet):
     """Deliveries by provider, outcome, event and repository."""
 
     provider = django_filters.ChoiceFilter(choices=Provider.choices)
@@ -44,7 +44,7 @@ class WebhookDeliveryFilterSet(django_filters.FilterSet):
         fields = ["provider", "outcome", "event", "repository"]
 
 
-class CommitFilterSet(django_filters.FilterSet):
+class CommitFilterSet(FilterSet):
     """Commits by repository, sha prefix and authoring time."""
 
     repository = django_filters.NumberFilter(field_name="repository_id", label="Repository id")
@@ -58,7 +58,7 @@ class CommitFilterSet(django_filters.FilterSet):
         fields = ["repository", "service", "sha", "authored_after", "authored_before"]
 
 
-class PullRequestFilterSet(django_filters.FilterSet):
+class PullRequestFilterSet(FilterSet):
     """Merged pull requests by repository, service and merge time."""
 
     repository = django_filters.NumberFilter(field_name="repository_id", label="Repository id")

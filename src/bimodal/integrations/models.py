@@ -76,6 +76,9 @@ class WebhookDelivery(models.Model):
     repository = models.ForeignKey(
         Repository, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
+    body_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the signed body, to recognise a replay of it"
+    )
 
     objects = RestrictedManager()
 
@@ -85,7 +88,10 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "delivery_id"], name="unique_webhook_delivery"),
         ]
-        indexes = [models.Index(fields=["received_at"])]
+        indexes = [
+            models.Index(fields=["received_at"]),
+            models.Index(fields=["provider", "body_sha256"], name="webhook_delivery_body"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event} {self.delivery_id}: {self.outcome}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
@@ -15,16 +15,36 @@ from bimodal.integrations.webhooks import repository_keys
 from bimodal.portfolio.models import Service
 
 
-def repository_for_webhook(provider: str, payload: dict[str, Any]) -> Repository | None:
-    """The active repository a delivery names, by the provider's id or else by its full name."""
-    external_id, full_name = repository_keys(provider, payload)
+def webhook_candidates(
+    provider: str, *, repository_id: int | None = None, hint: str = ""
+) -> list[Repository]:
+    """The active repositories whose secret may sign a delivery, before anything in its body is read: the
+    one its URL names, else those whose provider id the delivery's headers give (GitHub's
+    X-GitHub-Hook-Installation-Target-ID), else every active repository of the provider."""
     active = Repository.objects.filter(provider=provider, active=True).select_related("service")
+    if repository_id is not None:
+        return list(active.filter(pk=repository_id))
+    if hint and hint.isascii() and hint.isdigit():
+        hinted = list(active.filter(external_id=hint))
+        if hinted:
+            return hinted
+    return list(active)
+
+
+def repository_for_webhook(
+    provider: str, payload: dict[str, Any], *, among: Sequence[Repository]
+) -> Repository | None:
+    """Of the repositories whose secret signed the delivery, the one its payload names (by the provider's id,
+    else by full name); a payload that names none belongs to the only signer."""
+    external_id, full_name = repository_keys(provider, payload)
     if external_id:
-        found = active.filter(external_id=external_id).first()
+        found = next((repo for repo in among if repo.external_id == external_id), None)
         if found is not None:
             return found
     if full_name:
-        return active.filter(full_name__iexact=full_name).first()
+        return next((repo for repo in among if repo.full_name.casefold() == full_name.casefold()), None)
+    if not external_id and len(among) == 1:
+        return among[0]
     return None
 
 

@@ -104,30 +104,41 @@ def github_signature(secret: str, body: bytes) -> str:
 
 
 def verify_github(secret: str, body: bytes, header: str) -> bool:
-    """Whether X-Hub-Signature-256 is the HMAC-SHA256 of the raw body (constant-time comparison)."""
-    if not secret or not header or not header.startswith(GITHUB_SIGNATURE_PREFIX):
+    """Whether X-Hub-Signature-256 is the HMAC-SHA256 of the raw body (constant-time comparison); a header
+    that is not ASCII is simply wrong (hmac.compare_digest takes only ASCII text)."""
+    header = (header or "").strip()
+    if not secret or not header.isascii() or not header.startswith(GITHUB_SIGNATURE_PREFIX):
         return False
-    return hmac.compare_digest(github_signature(secret, body), header.strip())
+    return hmac.compare_digest(github_signature(secret, body).encode(), header.encode())
 
 
 def verify_gitlab(secret: str, token: str) -> bool:
-    """Whether X-Gitlab-Token is the project's secret token (constant-time comparison)."""
+    """Whether X-Gitlab-Token is the project's secret token (constant-time comparison of the UTF-8 bytes)."""
     if not secret or not token:
         return False
-    return hmac.compare_digest(secret.encode(), token.encode())
+    return hmac.compare_digest(secret.encode(), token.encode("utf-8", "surrogateescape"))
 
 
 # --- which repository -------------------------------------------------------------------------------
 
 
+def _key(value: object) -> str:
+    """A repository key as text: a string or a number, else blank (a list or an object names nothing)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)
+
+
 def repository_keys(provider: str, payload: dict) -> tuple[str, str]:
-    """(external id, full name) of the repository or project a payload is about; blanks when absent."""
+    """(external id, full name) of the repository or project a payload is about; blanks when absent or
+    not a string or number."""
     if provider == Provider.GITHUB:
-        repo = payload.get("repository") or {}
-        return str(repo.get("id") or ""), str(repo.get("full_name") or "")
-    project = payload.get("project") or {}
-    external_id = project.get("id") or payload.get("project_id") or ""
-    return str(external_id), str(project.get("path_with_namespace") or "")
+        repo = payload.get("repository")
+        repo = repo if isinstance(repo, dict) else {}
+        return _key(repo.get("id")), _key(repo.get("full_name"))
+    project = payload.get("project")
+    project = project if isinstance(project, dict) else {}
+    return _key(project.get("id") or payload.get("project_id")), _key(project.get("path_with_namespace"))
 
 
 # --- helpers ----------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 import django_filters
 
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.core.models import Team
 from bimodal.people.choices import ProficiencyLevel, SkillArea
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
 
 
-class SkillFilterSet(django_filters.FilterSet):
+class SkillFilterSet(FilterSet):
     """Filters of the skills catalogue."""
 
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Search")
@@ -19,7 +19,7 @@ class SkillFilterSet(django_filters.FilterSet):
         fields = ["q", "skill_area"]
 
 
-class ProficiencyFilterSet(django_filters.FilterSet):
+class ProficiencyFilterSet(FilterSet):
     """Filters of proficiency ratings."""
 
     person = django_filters.CharFilter(field_name="person__username")
@@ -35,7 +35,7 @@ class ProficiencyFilterSet(django_filters.FilterSet):
         fields = ["person", "skill", "team", "min_level", "proficiency_level"]
 
 
-class SkillRequirementFilterSet(django_filters.FilterSet):
+class SkillRequirementFilterSet(FilterSet):
     """Filters of skill profiles."""
 
     mode = django_filters.CharFilter(field_name="mode__key")

@@ -20,6 +20,7 @@ from bimodal.core.services import (
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
+from bimodal.people.choices import ProficiencyLevel
 from bimodal.people.models import Proficiency, Skill, SkillRequirement
 from bimodal.portfolio.models import Mode, Service
 
@@ -98,7 +99,7 @@ def requirement_set(
     *,
     actor: User,
     skill: Skill,
-    min_level: int,
+    min_level: int = ProficiencyLevel.PRACTITIONER,
     headcount: int = 1,
     mode: Mode | None = None,
     service: Service | None = None,

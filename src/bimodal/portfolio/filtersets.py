@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import F, Q
 
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.core.models import Team
 from bimodal.portfolio.choices import (
     Criticality,
@@ -28,7 +28,7 @@ from bimodal.portfolio.models import (
 )
 
 
-class ServiceFilterSet(django_filters.FilterSet):
+class ServiceFilterSet(FilterSet):
     """Filters of the service catalogue: free-text search and every classifying attribute."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -90,7 +90,7 @@ class ServiceFilterSet(django_filters.FilterSet):
         )
 
 
-class ServiceDependencyFilterSet(django_filters.FilterSet):
+class ServiceDependencyFilterSet(FilterSet):
     """Filters of dependency edges."""
 
     source = django_filters.CharFilter(field_name="source__slug")
@@ -102,7 +102,7 @@ class ServiceDependencyFilterSet(django_filters.FilterSet):
         fields = ["source", "target", "kind"]
 
 
-class ModeFilterSet(django_filters.FilterSet):
+class ModeFilterSet(FilterSet):
     """Filters of modes."""
 
     class Meta:
@@ -110,7 +110,7 @@ class ModeFilterSet(django_filters.FilterSet):
         fields = ["key", "change_approval", "release_cadence", "kpi_set", "deployment_gate"]
 
 
-class AssessmentFilterSet(django_filters.FilterSet):
+class AssessmentFilterSet(FilterSet):
     """Filters of assessments: service, recommended or current mode, and whether they differ."""
 
     service = django_filters.CharFilter(field_name="service__slug")
@@ -131,7 +131,7 @@ class AssessmentFilterSet(django_filters.FilterSet):
         return queryset.exclude(same) if value else queryset.filter(same)
 
 
-class ProposalFilterSet(django_filters.FilterSet):
+class ProposalFilterSet(FilterSet):
     """Filters of reclassification proposals."""
 
     service = django_filters.CharFilter(field_name="service__slug")
@@ -143,7 +143,7 @@ class ProposalFilterSet(django_filters.FilterSet):
         fields = ["service", "status", "source"]
 
 
-class PathwayFilterSet(django_filters.FilterSet):
+class PathwayFilterSet(FilterSet):
     """Filters of migration pathways."""
 
     service = django_filters.CharFilter(field_name="service__slug")

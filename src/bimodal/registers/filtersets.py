@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.core.models import OrgUnit, Team
 from bimodal.portfolio.choices import DataClassification
 from bimodal.registers.choices import (
@@ -20,7 +20,7 @@ from bimodal.registers.choices import (
 from bimodal.registers.models import AIUseCase, CloudAccount, CloudCost, LowCodeApp, ReviewTask
 
 
-class _RegisterFilterSet(django_filters.FilterSet):
+class _RegisterFilterSet(FilterSet):
     """Filters every register has: search, stage, owner team, overdue review."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -121,7 +121,7 @@ class CloudAccountFilterSet(_RegisterFilterSet):
         fields = ["q", "stage", "provider", "owner_team", "owner", "no_owner", "review_overdue"]
 
 
-class CloudCostFilterSet(django_filters.FilterSet):
+class CloudCostFilterSet(FilterSet):
     """Filters of monthly costs."""
 
     account = django_filters.CharFilter(field_name="account__slug")
@@ -133,7 +133,7 @@ class CloudCostFilterSet(django_filters.FilterSet):
         fields = ["account", "month_from", "month_to"]
 
 
-class ReviewTaskFilterSet(django_filters.FilterSet):
+class ReviewTaskFilterSet(FilterSet):
     """Filters of review tasks."""
 
     register = django_filters.ChoiceFilter(choices=RegisterKind.choices)

@@ -142,3 +142,10 @@ class FieldType(models.TextChoices):
     EMAIL = "email", "Email"
     CHOICE = "choice", "Choice"
     BOOLEAN = "boolean", "Yes / no"
+
+
+class AlertStatus(models.TextChoices):
+    """The status of an Alertmanager notification or alert."""
+
+    FIRING = "firing", "Firing"
+    RESOLVED = "resolved", "Resolved"

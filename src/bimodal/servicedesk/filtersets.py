@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from bimodal.core.filtersets import visible
+from bimodal.core.filtersets import FilterSet, visible
 from bimodal.core.models import Team
 from bimodal.servicedesk.choices import Priority, TicketStatus, TicketType
 from bimodal.servicedesk.models import CatalogueItem, Ticket
@@ -11,7 +11,7 @@ from bimodal.servicedesk.models import CatalogueItem, Ticket
 OPEN = [s for s in TicketStatus.values if s not in {"resolved", "closed", "cancelled"}]
 
 
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(FilterSet):
     """Filters of the ticket queue."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -47,7 +47,7 @@ class TicketFilterSet(django_filters.FilterSet):
         return queryset.filter(status__in=OPEN) if value else queryset
 
 
-class CatalogueItemFilterSet(django_filters.FilterSet):
+class CatalogueItemFilterSet(FilterSet):
     """Filters of the request catalogue."""
 
     class Meta:

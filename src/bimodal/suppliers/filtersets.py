@@ -3,11 +3,12 @@
 import django_filters
 from django.db.models import Q
 
+from bimodal.core.filtersets import FilterSet
 from bimodal.suppliers.choices import ContractStatus, SupplierStatus, SupplierTier
 from bimodal.suppliers.models import Contract, MspEvaluation, Supplier, SupplierCategory
 
 
-class SupplierFilterSet(django_filters.FilterSet):
+class SupplierFilterSet(FilterSet):
     """Filters of the supplier list."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -28,7 +29,7 @@ class SupplierFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))
 
 
-class ContractFilterSet(django_filters.FilterSet):
+class ContractFilterSet(FilterSet):
     """Filters of the contract list."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -45,7 +46,7 @@ class ContractFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value))
 
 
-class EvaluationFilterSet(django_filters.FilterSet):
+class EvaluationFilterSet(FilterSet):
     """Filters of the MSP evaluation list."""
 
     class Meta:

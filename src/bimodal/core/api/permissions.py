@@ -30,9 +30,21 @@ class RolePermission(DjangoModelPermissions):
         action_perms = getattr(view, "action_perms", None) or {}
         action = getattr(view, "action", None)
         if action in action_perms:
-            user = request.user
-            if not user or not user.is_authenticated:
-                return False
-            allowed: bool = user.has_perms(action_perms[action])
-            return allowed
+            return self._has_all(request, action_perms[action])
+        if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
+            # A view without a model (contention, reports): a method it does not route is its 405, and
+            # anything else (OPTIONS) needs every permission its actions name.
+            if getattr(view, (request.method or "").lower(), None) is None:
+                return True
+            return bool(action_perms) and self._has_all(
+                request, sorted({perm for perms in action_perms.values() for perm in perms})
+            )
         return super().has_permission(request, view)
+
+    @staticmethod
+    def _has_all(request: Request, perms: list[str]) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        allowed: bool = user.has_perms(perms)
+        return allowed

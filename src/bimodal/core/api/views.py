@@ -39,6 +39,13 @@ class ReadWriteSchema(AutoSchema):
         return super().get_response_serializers()
 
 
+class SummarySchema(AutoSchema):
+    """OpenAPI for a viewset whose `list` answers one summary object (e.g. contention), not an array."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 class NaturalKeyFilterExtension(DjangoFilterExtension):
     """OpenAPI for filters like `field_name="mode__key", to_field_name="key"` (a reference by natural key).
 

@@ -159,6 +159,8 @@ class DecisionRightViewSet(
         return right
 
     def update_object(self, instance, data):
+        if "raci" not in data:  # PATCH {}: nothing to change
+            return instance
         return services.decision_right_set(
             actor=self.request.user,
             decision_type=instance.decision_type,

@@ -14,6 +14,8 @@ router.register("pull-requests", views.PullRequestViewSet, basename="pullrequest
 urlpatterns = [
     path("webhooks/github/", webhooks.github_webhook, name="webhook_github"),
     path("webhooks/gitlab/", webhooks.gitlab_webhook, name="webhook_gitlab"),
+    path("webhooks/github/<int:repository_id>/", webhooks.github_webhook, name="webhook_github_repository"),
+    path("webhooks/gitlab/<int:repository_id>/", webhooks.gitlab_webhook, name="webhook_gitlab_repository"),
     path("deployments/bulk/", views.DeploymentBulkView.as_view(), name="deployment_bulk"),
     *router.urls,
 ]

@@ -4,11 +4,11 @@ in the audit log), and recorded once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.utils import timezone
 
 from bimodal.changes.choices import DeploymentSource
@@ -24,6 +24,11 @@ from bimodal.integrations.webhooks import (
     Interpretation,
     interpret,
 )
+
+# A captured signed body sent again under a new delivery id is a replay within this window (providers'
+# own redeliveries keep their delivery id). Past it, the writes are idempotent anyway (commits by sha,
+# deployments by the provider's id).
+REPLAY_WINDOW = timedelta(days=3)
 
 PROVIDER_SOURCE: dict[str, str] = {
     Provider.GITHUB: DeploymentSource.GITHUB,
@@ -79,6 +84,7 @@ def _record(
     action: str,
     received_at: datetime,
     repository: Repository,
+    body_sha256: str,
     outcome: str,
     detail: str,
 ) -> WebhookDelivery:
@@ -90,6 +96,7 @@ def _record(
         "action": action,
         "received_at": received_at,
         "repository": repository,
+        "body_sha256": body_sha256,
         "outcome": outcome,
         "detail": detail,
     }
@@ -101,26 +108,63 @@ def _record(
     return WebhookDelivery.objects.create(**fields)
 
 
+def _action(payload: dict[str, Any]) -> str:
+    """The payload's action (GitHub) or object action (GitLab), as text fit to store."""
+    attributes = payload.get("object_attributes")
+    action = payload.get("action") or (attributes.get("action") if isinstance(attributes, dict) else "")
+    return _storable(str(action or ""))[:60]
+
+
+def _storable(text: str) -> str:
+    """Text the database takes: NUL characters (which PostgreSQL refuses) written as \\0."""
+    return text.replace("\x00", "\\0")
+
+
 def webhook_receive(
-    *, provider: str, repository: Repository, delivery_id: str, event: str, payload: dict[str, Any]
+    *,
+    provider: str,
+    repository: Repository,
+    delivery_id: str,
+    event: str,
+    payload: dict[str, Any],
+    body_sha256: str = "",
 ) -> Receipt:
     """Process one authenticated delivery in one transaction and record it.
 
-    A delivery id already recorded (processed or skipped) is a duplicate: nothing is written. An event we do
-    not use is recorded as skipped. A malformed payload writes nothing but its delivery (outcome error), and
-    a redelivery of it is processed again."""
+    A delivery id already recorded (processed or skipped) is a duplicate: nothing is written; so is the same
+    signed body under another delivery id within REPLAY_WINDOW of its processing (a replay; a skipped
+    body may come again, after the repository's settings changed). An event we do not use is
+    recorded as skipped. A malformed payload writes nothing but its delivery (outcome error), and a
+    redelivery of it is processed again."""
     existing = WebhookDelivery.objects.filter(provider=provider, delivery_id=delivery_id).first()
     if existing is not None and existing.outcome != DeliveryOutcome.ERROR:
         return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
-    action = str(payload.get("action") or (payload.get("object_attributes") or {}).get("action") or "")[:60]
     now = timezone.now()
+    if body_sha256:
+        replayed = (
+            WebhookDelivery.objects.filter(
+                provider=provider,
+                repository=repository,
+                body_sha256=body_sha256,
+                received_at__gte=now - REPLAY_WINDOW,
+            )
+            .filter(outcome=DeliveryOutcome.PROCESSED)
+            .first()
+        )
+        if replayed is not None:
+            return Receipt(
+                DeliveryOutcome.DUPLICATE,
+                f"the same body was received as delivery {replayed.delivery_id}: a replay, ignored",
+            )
+    action = _action(payload)
     base: dict[str, Any] = {
         "provider": provider,
         "delivery_id": delivery_id,
-        "event": event[:60],
+        "event": _storable(event)[:60],
         "action": action,
         "received_at": now,
         "repository": repository,
+        "body_sha256": body_sha256,
     }
     try:
         with write():
@@ -133,8 +177,17 @@ def webhook_receive(
     except IntegrityError:
         # The same delivery was recorded concurrently by another request.
         return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
-    except (KeyError, ValueError, TypeError, AttributeError, ValidationError) as exc:
-        detail = f"malformed {event} payload: {_describe(exc)}"
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        ValidationError,
+        DataError,
+    ) as exc:
+        # DataError: a value the database refuses (a number beyond its column, a NUL character).
+        detail = _storable(f"malformed {event} payload: {_describe(exc)}")[:2000]
         with write():
             delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
         return Receipt(DeliveryOutcome.ERROR, detail, delivery)

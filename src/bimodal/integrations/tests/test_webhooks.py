@@ -91,10 +91,12 @@ def test_unknown_repository_is_404_and_writes_nothing(client):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_inactive_repository_is_404(client, repo):
+def test_inactive_repository_is_401_like_an_unknown_one(client, repo):
+    # No active repository can have signed it: the same answer as a bad signature, so an anonymous caller
+    # cannot tell which repositories exist.
     repo.active = False
     repo.save()
-    assert send_github(client, "push", payload("github_push"), secret=SECRET).status_code == 404
+    assert send_github(client, "push", payload("github_push"), secret=SECRET).status_code == 401
 
 
 def test_not_json_is_400(client, repo):
@@ -143,9 +145,10 @@ def test_duplicate_delivery_is_ignored(client, repo):
     assert _counts() == before
 
 
-def test_same_payload_new_delivery_updates_in_place(client, repo):
+def test_same_deployment_new_delivery_updates_in_place(client, repo):
     body = payload("github_deployment_status")
     send_github(client, "deployment_status", body, secret=SECRET, delivery="d-1")
+    body["deployment_status"]["updated_at"] = "2019-05-15T15:21:00Z"
     send_github(client, "deployment_status", body, secret=SECRET, delivery="d-2")
     assert Deployment.objects.count() == 1
     assert WebhookDelivery.objects.count() == 2
@@ -370,7 +373,9 @@ def test_gitlab_pipeline_records_commit_and_deployment_when_configured(client, g
     assert not Deployment.objects.exists()
     gl_repo.deploy_workflow = "Deploy"
     gl_repo.save()
-    assert send_gitlab(client, "Pipeline Hook", payload("gitlab_pipeline"), token=SECRET).status_code == 200
+    rerun = payload("gitlab_pipeline")  # the same body again would be a replay (test_replay.py)
+    rerun["object_attributes"]["duration"] = 64
+    assert send_gitlab(client, "Pipeline Hook", rerun, token=SECRET).status_code == 200
     deployment = Deployment.objects.get()
     assert deployment.external_id == "pipeline:31"
     assert deployment.started_at == datetime(2016, 8, 12, 15, 23, 28, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from rest_framework import serializers
@@ -11,7 +12,15 @@ from bimodal.core.api.serializers import RestrictedSlugRelatedField, TeamRefSeri
 from bimodal.core.models import Notification, Team, User
 from bimodal.core.roles import Role
 from bimodal.portfolio.models import Mode, Service
-from bimodal.servicedesk.choices import Approver, Department, Level, Priority, TicketStatus, TicketType
+from bimodal.servicedesk.choices import (
+    AlertStatus,
+    Approver,
+    Department,
+    Level,
+    Priority,
+    TicketStatus,
+    TicketType,
+)
 from bimodal.servicedesk.models import (
     CatalogueItem,
     Category,
@@ -305,6 +314,38 @@ class MarkedReadSerializer(serializers.Serializer):
     """How many notifications were marked read."""
 
     marked = serializers.IntegerField()
+
+
+class AlertmanagerAlertSerializer(serializers.Serializer):
+    """One alert of a notification, as Alertmanager's webhook_config documents it (fields we read)."""
+
+    status = serializers.ChoiceField(choices=AlertStatus.choices, required=False)
+    labels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000), default=dict
+    )
+    annotations = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=10000), default=dict
+    )
+    startsAt = serializers.DateTimeField(required=False, allow_null=True, default_timezone=UTC)
+    # Alertmanager sends "0001-01-01T00:00:00Z" for an alert still firing: kept as text, not read.
+    endsAt = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
+
+
+class AlertmanagerPayloadSerializer(serializers.Serializer):
+    """An Alertmanager webhook notification (version 4): checked before anything is read from it."""
+
+    groupKey = serializers.CharField(max_length=500)
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    alerts = AlertmanagerAlertSerializer(many=True)
+    commonLabels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000), default=dict
+    )
+    commonAnnotations = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=10000), default=dict
+    )
+    groupLabels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000), default=dict
+    )
 
 
 class AlertmanagerResultSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -231,8 +231,12 @@ class AlertmanagerWebhookView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        request=dict,
-        responses={200: s.AlertmanagerResultSerializer, 201: s.AlertmanagerResultSerializer},
+        request=s.AlertmanagerPayloadSerializer,
+        responses={
+            200: s.AlertmanagerResultSerializer,
+            201: s.AlertmanagerResultSerializer,
+            503: OpenApiResponse(description="Not configured: BIMODAL_ALERTMANAGER_SECRET is empty."),
+        },
         parameters=[
             OpenApiParameter(
                 "Authorization", str, OpenApiParameter.HEADER, description="Bearer <shared secret>"
@@ -247,7 +251,10 @@ class AlertmanagerWebhookView(APIView):
         sent = sent or request.headers.get("X-Bimodal-Token", "")
         if not hmac.compare_digest(sent.encode(), secret.encode()):
             return Response({"detail": "Invalid or missing shared secret."}, status=401)
-        payload = request.data if isinstance(request.data, dict) else {}
-        ticket, outcome = services.alertmanager_ingest(payload=payload)
+        # Checked before anything is read: labels and annotations are text without NUL characters,
+        # timestamps real dates; a payload that is not one is a 400 naming the field.
+        body = s.AlertmanagerPayloadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket, outcome = services.alertmanager_ingest(payload=dict(body.validated_data))
         code = status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         return Response({"outcome": outcome, "ticket": ticket.number if ticket else None}, status=code)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet, UpdateViaServiceMixin
@@ -32,7 +32,7 @@ def _reason(request) -> str:
 
 def _row(queryset, id: str):
     """The row of `queryset` with this id (from the URL): 404 when there is none, or the id is no number."""
-    if not id.isdigit():
+    if not (id.isascii() and id.isdigit()):
         raise NotFound
     return get_object_or_404(queryset, pk=int(id))
 

@@ -8,6 +8,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from bimodal.core.api.views import SummarySchema
 from bimodal.delivery import selectors, services, whatif
 from bimodal.delivery.api import serializers as s
 from bimodal.delivery.api.views.base import _ReadCreate
@@ -110,6 +111,7 @@ class ContentionViewSet(viewsets.ViewSet):
     """Where demand for people or money exceeds supply, by mode and team; what-if reallocation."""
 
     action_perms = {"list": CONTENTION_PERMS, "what_if": CONTENTION_PERMS, "reallocate": CONTENTION_PERMS}
+    schema = SummarySchema()
 
     def _year(self, request) -> int:
         try:
