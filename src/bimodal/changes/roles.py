@@ -2,7 +2,8 @@
 
 Product team members and service owners raise changes; change managers run the process; CAB members
 (and, for the policies that name them, service owners, team mates and the governance lead) vote;
-auditors read everything."""
+auditors read everything. Standard-change templates are proposed by whoever raises changes and approved by
+change managers and CAB members (changes/services/templates.py `may_approve_template`)."""
 
 from bimodal.core.roles import Role
 
@@ -12,8 +13,15 @@ _VIEW = [
     "changes.view_changewindow",
     "changes.view_deployment",
     "changes.view_gaterequest",
+    "changes.view_standardchangetemplate",
 ]
-_RAISE = ["changes.add_change", "changes.change_change"]
+# Raising changes, and proposing standard-change templates (revising and retiring one's own).
+_RAISE = [
+    "changes.add_change",
+    "changes.change_change",
+    "changes.add_standardchangetemplate",
+    "changes.change_standardchangetemplate",
+]
 
 PERMISSIONS = {
     Role.CHANGE_MANAGER: [

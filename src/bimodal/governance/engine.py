@@ -32,6 +32,8 @@ SAMPLE_CHANGE = {
     "in_freeze": False,
     "conflict_count": 0,
     "service_count": 1,
+    "template": "",
+    "template_approved": False,
 }
 SAMPLE_SERVICE = {
     "slug": "payments-switch",

@@ -380,6 +380,8 @@ def mode_try(
         "risk_level": level,
         "in_window": in_window,
         "in_freeze": in_freeze,
+        # The sample standard change is raised from an approved template of the catalogue.
+        "template_approved": change_type == "standard",
     }
     evidence = {
         **base["evidence"],
