@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow
+from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, StandardChangeTemplate
 from bimodal.core.tests.factories import SupplierFactory
 from bimodal.governance.tests.factories import (
     ForumFactory,
@@ -49,6 +49,22 @@ def _window(side: Side):
     window.modes.set([mode("mode-1")])
     window.services.set([side.service])
     return window
+
+
+@maker("changes.StandardChangeTemplate")
+def _template(side: Side):
+    template = StandardChangeTemplate.objects.create(
+        key=side.name("template"),
+        name=side.name("template"),
+        status="approved",
+        implementation_plan="Restart",
+        backout_plan="Undo",
+        test_plan="Smoke tests",
+        owner=side.owner,
+        review_date=timezone.localdate() + timedelta(days=90),
+    )
+    template.services.set([side.service])
+    return template
 
 
 @maker("changes.Deployment")
