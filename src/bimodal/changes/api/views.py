@@ -188,7 +188,9 @@ class TemplateViewSet(
     def revise(self, request, pk=None):
         """Propose the next version: the given fields change, the rest is copied."""
         template = self.get_object()
-        serializer = s.TemplateWriteSerializer(data=request.data, partial=True)
+        serializer = s.TemplateWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         new = services.template_revise(actor=request.user, template=template, **serializer.validated_data)
         return self.read_response(new, status.HTTP_201_CREATED)
@@ -198,7 +200,7 @@ class TemplateViewSet(
     def raise_change(self, request, pk=None):
         """Raise a standard change (draft) from this template for services it covers."""
         template = self.get_object()
-        serializer = s.TemplateRaiseSerializer(data=request.data)
+        serializer = s.TemplateRaiseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         change = services.change_create_from_template(
             actor=request.user, template=template, **serializer.validated_data
