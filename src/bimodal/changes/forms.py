@@ -252,6 +252,11 @@ class RaiseFromTemplateForm(StyledFormMixin, forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     planned_start = forms.DateTimeField(required=False, widget=DATETIME_LOCAL)
     planned_end = forms.DateTimeField(required=False, widget=DATETIME_LOCAL)
+    evidence = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}),
+        help_text='Named artefacts as JSON, e.g. {"tests_passed": true, "security_scan": "pass"}',
+    )
 
     def __init__(self, *args, user, template, **kwargs):
         super().__init__(*args, **kwargs)
@@ -266,11 +271,21 @@ class RaiseFromTemplateForm(StyledFormMixin, forms.Form):
     def risk_questions(self):
         return [self[f"risk_{key}"] for key, _ in RISK_QUESTIONS]
 
+    clean_evidence = ChangeForm.clean_evidence
+
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments of change_create_from_template."""
         data = {
             name: self.cleaned_data[name]
-            for name in ("title", "services", "environment", "description", "planned_start", "planned_end")
+            for name in (
+                "title",
+                "services",
+                "environment",
+                "description",
+                "planned_start",
+                "planned_end",
+                "evidence",
+            )
         }
         data["services"] = list(data["services"])
         data["risk_answers"] = {key: self.cleaned_data[f"risk_{key}"] for key, _ in RISK_QUESTIONS}
