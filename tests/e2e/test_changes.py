@@ -92,3 +92,35 @@ def test_mode2_gate_call_is_allowed_and_shows_as_a_standard_change(page, login, 
     expect(table).to_contain_text("pipeline")
     page.get_by_role("link", name=re.compile(r"CHG-")).first.click()
     expect(page.get_by_test_id("change-status")).to_have_text("Implementing")
+
+
+def test_raise_a_standard_change_from_a_template(page, login, estate):
+    template = services.template_propose(
+        actor=estate["owner"],
+        name="Scale Kubernetes deployment",
+        modes=[mode("mode-2")],
+        implementation_plan="Change the replicas in the Helm values and let the pipeline roll it out",
+        backout_plan="Revert the values commit",
+        test_plan="Rollout completes; error rate within the SLO",
+        review_date=timezone.localdate() + timedelta(days=120),
+    )
+    services.template_approve(actor=estate["chris"], template=template)
+    login(estate["owner"])
+    page.goto("/changes/")
+    page.get_by_test_id("templates-link").click()
+    page.get_by_role("link", name="Scale Kubernetes deployment").click()
+    expect(page.get_by_test_id("template-status")).to_contain_text("Approved")
+    page.get_by_test_id("raise-from-template").click()
+    page.fill("#id_title", "Scale the app for payday")
+    # Only the services the template covers and the user may change are offered: not Mode 1 core banking.
+    expect(page.locator("#id_services option")).to_have_text(["Mobile Banking App"])
+    page.select_option("#id_services", label="Mobile Banking App")
+    page.fill("#id_evidence", '{"tests_passed": true, "security_scan": "pass"}')
+    page.get_by_test_id("save-change").click()
+    expect(page.get_by_test_id("change-status")).to_have_text("Draft")
+    expect(page.get_by_test_id("change-template")).to_contain_text("Scale Kubernetes deployment")
+    expect(page.locator("body")).to_contain_text("Revert the values commit")
+    page.get_by_test_id("step-submit").click()
+    # Mode 2 pre-approves a standard change from an approved, in-date template: no vote is asked.
+    expect(page.get_by_test_id("change-status")).to_have_text("Approved")
+    expect(page.get_by_test_id("decision")).to_contain_text("approved, in-date template")

@@ -89,6 +89,27 @@ RELEASE_OPEN = frozenset({R.PLANNED})
 RELEASE_ON_TRAIN = frozenset({R.PLANNED, R.FROZEN, R.RELEASED})
 
 
+class TemplateStatus(models.TextChoices):
+    """Where a standard-change template (one version of it) is in its life."""
+
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    SUSPENDED = "suspended", "Suspended"
+    SUPERSEDED = "superseded", "Superseded by a newer version"
+    RETIRED = "retired", "Retired"
+
+
+T = TemplateStatus
+# template status -> the statuses it may move to (superseded: when a newer version is approved).
+TEMPLATE_TRANSITIONS: dict[str, frozenset[str]] = {
+    T.PROPOSED: frozenset({T.APPROVED, T.RETIRED}),
+    T.APPROVED: frozenset({T.SUSPENDED, T.SUPERSEDED, T.RETIRED}),
+    T.SUSPENDED: frozenset({T.APPROVED, T.SUPERSEDED, T.RETIRED}),
+    T.SUPERSEDED: frozenset(),
+    T.RETIRED: frozenset(),
+}
+
+
 class Vote(models.TextChoices):
     """An approver's vote."""
 

@@ -10,8 +10,9 @@ from bimodal.changes.choices import (
     DeploymentStatus,
     Environment,
     ReleaseStatus,
+    TemplateStatus,
 )
-from bimodal.changes.models import Change, Deployment, Release
+from bimodal.changes.models import Change, Deployment, Release, StandardChangeTemplate
 from bimodal.core.filtersets import FilterSet, visible
 from bimodal.portfolio.models import Mode, Service
 
@@ -78,3 +79,36 @@ class ReleaseFilterSet(FilterSet):
     class Meta:
         model = Release
         fields = ["mode", "status", "after", "before"]
+
+
+class TemplateFilterSet(FilterSet):
+    """Filters of the standard-change catalogue: search, status, mode, service, owner."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=TemplateStatus.choices)
+    mode = django_filters.ModelMultipleChoiceFilter(
+        field_name="modes__key", to_field_name="key", queryset=Mode.objects.all(), label="Mode"
+    )
+    service = django_filters.ModelMultipleChoiceFilter(
+        field_name="services__slug", to_field_name="slug", queryset=visible(Service), label="Service"
+    )
+    owner = django_filters.CharFilter(field_name="owner__username", label="Owner (username)")
+
+    class Meta:
+        model = StandardChangeTemplate
+        fields = ["q", "status", "mode", "service", "owner"]
+
+    def search(self, queryset, name, value):
+        """Match key, name or description."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(key__icontains=value) | Q(name__icontains=value) | Q(description__icontains=value)
+        )
+
+    @property
+    def qs(self):
+        data = getattr(self.form, "cleaned_data", {})
+        queryset = super().qs
+        return queryset.distinct() if data.get("service") or data.get("mode") else queryset

@@ -8,11 +8,12 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from bimodal.changes.choices import RELEASE_OPEN, RISK_QUESTIONS, ChangeType, Vote, WindowKind
-from bimodal.changes.models import Change, ChangeWindow, Release
-from bimodal.changes.services import CHANGE_FIELDS, HORIZON_MONTHS, RELEASE_FIELDS
+from bimodal.changes import selectors
+from bimodal.changes.choices import RELEASE_OPEN, RISK_QUESTIONS, ChangeType, Environment, Vote, WindowKind
+from bimodal.changes.models import Change, ChangeWindow, Release, StandardChangeTemplate
+from bimodal.changes.services import CHANGE_FIELDS, HORIZON_MONTHS, RELEASE_FIELDS, TEMPLATE_FIELDS
 from bimodal.core.forms import StyledFormMixin
-from bimodal.portfolio.choices import ReleaseCadence
+from bimodal.portfolio.choices import Hosting, ReleaseCadence
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -43,7 +44,7 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = (
-            Service.objects.restrict(user).select_related("mode").order_by("name")
+            selectors.raisable_services(user).select_related("mode").order_by("name")
         )
         joined = Q(pk=self.instance.release_id) if self.instance.release_id else Q(pk__in=[])
         self.fields["release"].queryset = (
@@ -59,6 +60,15 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
         if self.instance.pk:
             self.initial["evidence"] = json.dumps(self.instance.evidence) if self.instance.evidence else ""
             self.initial["services"] = list(self.instance.services.all())
+        if self.instance.template_id:
+            # A standard change's type and plans are its template's.
+            for name in ("change_type", "implementation_plan", "backout_plan", "test_plan"):
+                self.fields[name].disabled = True
+        else:
+            # A standard change is raised from a template of the catalogue, not typed by hand.
+            self.fields["change_type"].choices = [
+                (value, label) for value, label in ChangeType.choices if value != ChangeType.STANDARD
+            ]
         self.style_widgets()
 
     def clean_evidence(self) -> dict:
@@ -215,3 +225,117 @@ class GenerateTrainForm(StyledFormMixin, forms.Form):
             release_cadence=ReleaseCadence.ON_DEMAND
         ).order_by("order")
         self.style_widgets()
+
+
+class TemplateForm(StyledFormMixin, forms.ModelForm):
+    """Propose a standard-change template, or its next version (TEMPLATE_FIELDS)."""
+
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="The services it covers; none: every service of the modes and hostings below.",
+    )
+    modes = forms.ModelMultipleChoiceField(
+        queryset=Mode.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    hostings = forms.MultipleChoiceField(
+        choices=Hosting.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The kinds of service it covers (by hosting); none: any.",
+    )
+    review_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(required=False, max_length=500, help_text="Why (recorded in the audit log)")
+
+    class Meta:
+        model = StandardChangeTemplate
+        fields = list(TEMPLATE_FIELDS)
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("description", "implementation_plan", "backout_plan", "test_plan")
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = (
+            Service.objects.restrict(user).select_related("mode").order_by("name")
+        )
+        self.fields["modes"].queryset = Mode.objects.order_by("order")
+        if self.instance.pk:
+            self.initial["services"] = list(self.instance.services.all())
+            self.initial["modes"] = list(self.instance.modes.all())
+        self.style_widgets()
+
+    def _post_clean(self):
+        # The service function validates the template; the form only parses input.
+        pass
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of template_propose / template_revise."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["services"] = list(data["services"])
+        data["modes"] = list(data["modes"])
+        data["hostings"] = list(data["hostings"])
+        data["reason"] = self.cleaned_data.get("reason", "")
+        return data
+
+
+class TemplateActionForm(StyledFormMixin, forms.Form):
+    """Approve, suspend or retire a template, saying why."""
+
+    reason = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class RaiseFromTemplateForm(StyledFormMixin, forms.Form):
+    """Raise a standard change from a template: which of its services, when, and what for. The plans
+    are the template's."""
+
+    title = forms.CharField(max_length=200, required=False, help_text="Empty: the template's name")
+    services = forms.ModelMultipleChoiceField(queryset=Service.objects.none(), label="Affected services")
+    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    planned_start = forms.DateTimeField(required=False, widget=DATETIME_LOCAL)
+    planned_end = forms.DateTimeField(required=False, widget=DATETIME_LOCAL)
+    evidence = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}),
+        help_text='Named artefacts as JSON, e.g. {"tests_passed": true, "security_scan": "pass"}',
+    )
+
+    def __init__(self, *args, user, template, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = (
+            selectors.template_services(template, user).select_related("mode").order_by("name")
+        )
+        for key, text in RISK_QUESTIONS:
+            self.fields[f"risk_{key}"] = forms.BooleanField(required=False, label=text)
+        self.style_widgets()
+
+    @property
+    def risk_questions(self):
+        return [self[f"risk_{key}"] for key, _ in RISK_QUESTIONS]
+
+    clean_evidence = ChangeForm.clean_evidence
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned values as keyword arguments of change_create_from_template."""
+        data = {
+            name: self.cleaned_data[name]
+            for name in (
+                "title",
+                "services",
+                "environment",
+                "description",
+                "planned_start",
+                "planned_end",
+                "evidence",
+            )
+        }
+        data["services"] = list(data["services"])
+        data["risk_answers"] = {key: self.cleaned_data[f"risk_{key}"] for key, _ in RISK_QUESTIONS}
+        return data

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from bimodal.changes.choices import (
     ChangeSource,
@@ -19,12 +20,14 @@ from bimodal.changes.choices import (
     Environment,
     GateOutcome,
     ReleaseStatus,
+    TemplateStatus,
     Vote,
     WindowKind,
 )
 from bimodal.core.models import TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
 from bimodal.governance.models import Forum
+from bimodal.portfolio.choices import Hosting
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -60,6 +63,111 @@ class Release(TimeStampedModel):
             raise ValidationError({"cutoff_date": "The cut-off must be on or before the release date."})
 
 
+class StandardChangeTemplateQuerySet(RestrictedQuerySet):
+    """Templates are visible to everyone with the view permission; a template is edited (revised, retired)
+    by its owner or a change manager (`manage_change`)."""
+
+    def restriction(self, user, action: str) -> Q | None:
+        if action == "view" or user.has_perm("changes.manage_change"):
+            return None
+        return Q(owner=user)
+
+    def with_usage(self) -> StandardChangeTemplateQuerySet:
+        """Each version with the number of changes raised from it, finished and failed (or backed out)."""
+        finished = ("completed", "failed", "backed_out")
+        return self.annotate(
+            used=models.Count("changes", distinct=True),
+            finished=models.Count("changes", filter=Q(changes__result__in=finished), distinct=True),
+            failed=models.Count("changes", filter=Q(changes__result__in=finished[1:]), distinct=True),
+        )
+
+
+class StandardChangeTemplate(TimeStampedModel):
+    """One version of a pre-approved standard change of the catalogue: what it applies to (services,
+    or else modes and hostings), its fixed plans, its risk ceiling, owner and review date."""
+
+    key = models.SlugField(max_length=80, help_text="Shared by every version of the template")
+    version = models.PositiveIntegerField(default=1)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=TemplateStatus.choices, default=TemplateStatus.PROPOSED)
+    services = models.ManyToManyField(
+        Service,
+        blank=True,
+        related_name="standard_change_templates",
+        help_text="None: any service of its modes",
+    )
+    modes = models.ManyToManyField(
+        Mode, blank=True, related_name="standard_change_templates", help_text="None: every mode"
+    )
+    hostings = models.JSONField(
+        default=list, blank=True, help_text="The kinds of service (by hosting) it applies to; empty: any"
+    )
+    implementation_plan = models.TextField()
+    backout_plan = models.TextField()
+    test_plan = models.TextField()
+    risk_ceiling = models.PositiveSmallIntegerField(
+        default=30, help_text="The highest risk score (0–100) a change from it may have"
+    )
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="standard_change_templates")
+    review_date = models.DateField(help_text="Approved until this day; reviewed before it")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True, help_text="Why it was last approved, suspended or retired")
+
+    objects = RestrictedManager.from_queryset(StandardChangeTemplateQuerySet)()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="unique_template_version"),
+            models.CheckConstraint(condition=Q(risk_ceiling__lte=100), name="template_risk_ceiling_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("changes:template_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.hostings or []) - set(Hosting.values))
+        if not isinstance(self.hostings, list) or unknown:
+            raise ValidationError({"hostings": f"Unknown hosting(s): {', '.join(map(str, unknown))}."})
+        if self.risk_ceiling is not None and self.risk_ceiling > 100:
+            raise ValidationError({"risk_ceiling": "A risk ceiling is a score from 0 to 100."})
+
+    @property
+    def in_date(self) -> bool:
+        """Whether its review date has not passed (in the organisation's time zone)."""
+        return self.review_date >= timezone.localdate()
+
+    def coverage(self) -> Q:
+        """The services it applies to, as a condition on Service: named, or else of its modes and hostings."""
+        named = [s.pk for s in self.services.all()]
+        if named:
+            return Q(pk__in=named)
+        condition = Q()
+        modes = [m.pk for m in self.modes.all()]
+        if modes:
+            condition &= Q(mode__in=modes)
+        if self.hostings:
+            condition &= Q(hosting__in=self.hostings)
+        return condition
+
+    @property
+    def success_rate(self) -> float | None:
+        """Of the finished changes from it (`with_usage()`), the share that completed; None: none yet."""
+        finished: int = getattr(self, "finished", 0)
+        failed: int = getattr(self, "failed", 0)
+        return (finished - failed) / finished if finished else None
+
+    @property
+    def usable(self) -> bool:
+        """Whether a standard change may be raised from it now: approved and in date."""
+        return self.status == TemplateStatus.APPROVED and self.in_date
+
+
 class ChangeQuerySet(RestrictedQuerySet):
     """Changes are visible to everyone with the view permission; editable by their requester, the owner
     teams of their services, or change managers (`manage_change`)."""
@@ -76,7 +184,7 @@ class ChangeQuerySet(RestrictedQuerySet):
 
     def with_related(self) -> ChangeQuerySet:
         """Everything a list shows, in a fixed number of queries."""
-        return self.select_related("requester", "approver_forum", "release").prefetch_related(
+        return self.select_related("requester", "approver_forum", "release", "template").prefetch_related(
             "services__mode"
         )
 
@@ -117,6 +225,14 @@ class Change(TimeStampedModel):
     version = models.CharField(max_length=100, blank=True)
     release = models.ForeignKey(
         Release, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
+    template = models.ForeignKey(
+        StandardChangeTemplate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        help_text="The standard-change template (version) it instantiates",
     )
 
     objects = RestrictedManager.from_queryset(ChangeQuerySet)()

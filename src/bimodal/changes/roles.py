@@ -3,7 +3,8 @@
 Product team members and service owners raise changes; change managers run the process; CAB members
 (and, for the policies that name them, service owners, team mates and the governance lead) vote;
 auditors read everything. Change managers are the release managers: they keep the release trains, which
-everyone who sees changes sees."""
+everyone who sees changes sees. Standard-change templates are proposed by whoever raises changes and approved by
+change managers and CAB members (changes/services/templates.py `may_approve_template`)."""
 
 from bimodal.core.roles import Role
 
@@ -14,10 +15,17 @@ _VIEW = [
     "changes.view_deployment",
     "changes.view_gaterequest",
     "changes.view_release",
+    "changes.view_standardchangetemplate",
 ]
 # Release managers keep the release trains: change managers.
 _RELEASES = ["changes.add_release", "changes.change_release"]
-_RAISE = ["changes.add_change", "changes.change_change"]
+# Raising changes, and proposing standard-change templates (revising and retiring one's own).
+_RAISE = [
+    "changes.add_change",
+    "changes.change_change",
+    "changes.add_standardchangetemplate",
+    "changes.change_standardchangetemplate",
+]
 
 PERMISSIONS = {
     Role.CHANGE_MANAGER: [

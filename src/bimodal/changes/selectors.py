@@ -44,7 +44,15 @@ from bimodal.changes.choices import (
     ChangeStatus,
     WindowKind,
 )
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, GateRequest, PipelineToken, Release
+from bimodal.changes.models import (
+    Change,
+    ChangeApproval,
+    ChangeWindow,
+    GateRequest,
+    PipelineToken,
+    Release,
+    StandardChangeTemplate,
+)
 from bimodal.core import db
 from bimodal.core.models import Actor, AuditEntry, User
 from bimodal.core.verbs import AuditVerb
@@ -53,6 +61,22 @@ from bimodal.governance.selectors import ReportRow, report_figures
 from bimodal.portfolio.models import Mode, RegulatoryTag, Service, ServiceDependency
 
 FAILURE_RATE_DAYS = 90
+
+
+def raisable_services(user: Actor) -> QuerySet[Service]:
+    """The services `user` may raise changes on: every one for a change manager (`manage_change`), else
+    the services whose owner team has them as member or lead, or whose service owner they are."""
+    services = Service.objects.restrict(user, "view")
+    if user is None or user.has_perm("changes.manage_change"):  # no one: restrict() gave no rows
+        return services
+    return services.filter(
+        Q(owner_team__members=user) | Q(owner_team__lead=user) | Q(service_owner=user)
+    ).distinct()
+
+
+def template_services(template: StandardChangeTemplate, user: Actor) -> QuerySet[Service]:
+    """The services a standard change from `template` may be raised for by `user`."""
+    return raisable_services(user).filter(template.coverage())
 
 
 def change_list(*, user: Actor) -> QuerySet[Change]:

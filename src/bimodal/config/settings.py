@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind" …) get distinct enum components.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "bimodal.core.choices.TeamKind",
+        "HostingEnum": "bimodal.portfolio.choices.Hosting",
         "ForumKindEnum": "bimodal.governance.choices.ForumKind",
         "DependencyKindEnum": "bimodal.portfolio.choices.DependencyKind",
         "TicketStatusEnum": "bimodal.servicedesk.choices.TicketStatus",

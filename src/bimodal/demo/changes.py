@@ -1,6 +1,6 @@
 """Demo data of the changes area: default policies, the CAB, windows and a year-end freeze, the stable
 mode's release train, changes in various states on Northbridge's services (joined to the train's releases),
-and a pipeline token for the mobile app.
+the standard-change catalogue with standard changes raised from it, and a pipeline token for the mobile app.
 
 Idempotent on any day: policies by key, the forum by slug, the windows, the freeze and the train once,
 changes by title, tokens by service."""
@@ -8,14 +8,15 @@ changes by title, tokens by service."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from bimodal.changes import services as change_services
 from bimodal.changes.choices import ChangeStatus, ReleaseStatus, WindowKind
-from bimodal.changes.models import Change, ChangeWindow, PipelineToken, Release
+from bimodal.changes.models import Change, ChangeWindow, PipelineToken, Release, StandardChangeTemplate
 from bimodal.core.models import User
-from bimodal.demo.modes import STABLE, mode_at
+from bimodal.demo.modes import STABLE, mode_at, most_exploratory
 from bimodal.governance import services as governance_services
 from bimodal.governance.defaults import apply_default_policies, ensure_cab
 from bimodal.portfolio.models import Service
@@ -215,7 +216,7 @@ def _changes(
     start, end = _plan(ahead[2])
     change = new(
         "Core banking batch scheduler replacement",
-        owen,
+        chris,  # spans two teams' services: raised by the change manager
         [svc["core-banking"], svc["general-ledger"]],
         planned_start=start,
         planned_end=end,
@@ -223,7 +224,7 @@ def _changes(
         **plans,
     )
     if change:
-        change_services.change_submit(actor=owen, change=change)
+        change_services.change_submit(actor=chris, change=change)
         change = change_services.change_assess(actor=chris, change=change)
         change_services.change_vote(
             actor=carla, change=change, vote="reject", comment="Needs a parallel-run plan first."
@@ -292,6 +293,129 @@ def _changes(
     return created
 
 
+# The standard-change catalogue: (name, owner, approver, scope, plans, risk ceiling, review in days).
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "name": "Patch OS on web tier",
+        "owner": "owen",
+        "approver": "carla",
+        "hostings": ["on_premises", "private_cloud"],
+        "description": "Monthly vendor security patches on the web and application servers of a service.",
+        "implementation_plan": "Drain one node at a time from the load balancer, apply the approved patch "
+        "baseline with the configuration-management run, reboot, return the node to the pool.",
+        "backout_plan": "Restore the node from its pre-patch snapshot and return it to the pool.",
+        "test_plan": "Health checks green on every node; synthetic login and payment journeys pass.",
+        "risk_ceiling": 40,
+        "review_days": 150,
+    },
+    {
+        "name": "Rotate TLS certificate",
+        "owner": "owen",
+        "approver": "carla",
+        "description": "Replace a server certificate before it expires, from the internal certificate authority.",
+        "implementation_plan": "Issue the new certificate, deploy it to the load balancer's key store, "
+        "reload the listener (no restart).",
+        "backout_plan": "Reload the listener with the previous certificate, still valid until its expiry.",
+        "test_plan": "Check the served chain and expiry with openssl s_client; run the smoke tests.",
+        "risk_ceiling": 50,
+        "review_days": 240,
+    },
+    {
+        "name": "Scale Kubernetes deployment",
+        "owner": "pat",
+        "approver": "chris",
+        "modes": "exploratory",
+        "hostings": ["public_cloud", "private_cloud"],
+        "description": "Change the replica count or resource requests of a deployment within its quota.",
+        "implementation_plan": "Change the replicas or requests in the service's Helm values, merge, and "
+        "let the pipeline roll it out.",
+        "backout_plan": "Revert the values commit; the pipeline rolls the previous values back out.",
+        "test_plan": "Rollout completes; error rate and latency stay within the service's SLO for 30 minutes.",
+        "risk_ceiling": 40,
+        "review_days": 120,
+    },
+    {
+        "name": "Rebuild database indexes",
+        "owner": "owen",
+        "approver": "",  # proposed: awaiting a change manager or the CAB
+        "modes": "stable",
+        "description": "Online index rebuild of a database during a change window.",
+        "implementation_plan": "Run the online rebuild script for the listed indexes, one at a time.",
+        "backout_plan": "Stop the script; an interrupted online rebuild leaves the old index in place.",
+        "test_plan": "Compare the slow-query log and the batch run time with the previous night.",
+        "risk_ceiling": 30,
+        "review_days": 180,
+    },
+]
+
+
+def _catalogue(users: dict[str, User], now: datetime) -> dict[str, StandardChangeTemplate]:
+    """The standard-change templates, once each by name, their review dates derived from today."""
+    found = {t.name: t for t in StandardChangeTemplate.objects.filter(version=1)}
+    scopes = {"stable": mode_at(STABLE), "exploratory": most_exploratory()}
+    for spec in TEMPLATES:
+        if spec["name"] in found:
+            continue
+        scope = scopes.get(spec.get("modes", ""))
+        template = change_services.template_propose(
+            actor=users[spec["owner"]],
+            name=spec["name"],
+            description=spec["description"],
+            modes=[scope] if scope else [],
+            hostings=spec.get("hostings", []),
+            implementation_plan=spec["implementation_plan"],
+            backout_plan=spec["backout_plan"],
+            test_plan=spec["test_plan"],
+            risk_ceiling=spec["risk_ceiling"],
+            review_date=timezone.localdate(now) + timedelta(days=spec["review_days"]),
+        )
+        if spec["approver"]:
+            template = change_services.template_approve(
+                actor=users[spec["approver"]], template=template, reason="Low risk, proven runbook."
+            )
+        found[spec["name"]] = template
+    return found
+
+
+def _standard_changes(
+    users: dict[str, User], svc: dict[str, Service], ahead: list[datetime], now: datetime
+) -> int:
+    """Standard changes raised from the catalogue: one done on the mobile app, one awaiting a change
+    manager on a Mode 1 service (its mode does not pre-approve standard changes)."""
+    existing = set(Change.objects.filter(template__isnull=False).values_list("title", flat=True))
+    catalogue = _catalogue(users, now)
+    pat, owen = users["pat"], users["owen"]
+    created = 0
+    title = "Scale mobile API for payday traffic"
+    if title not in existing:
+        change = change_services.change_create_from_template(
+            actor=pat,
+            template=catalogue["Scale Kubernetes deployment"],
+            title=title,
+            services=[svc["mobile-banking-app"]],
+            evidence={"tests_passed": True, "security_scan": "pass"},
+        )
+        change = change_services.change_submit(actor=pat, change=change)  # pre-approved
+        change = change_services.change_start(actor=pat, change=change)
+        change = change_services.change_complete(actor=pat, change=change, result=ChangeStatus.COMPLETED)
+        change_services.change_close(actor=pat, change=change)
+        created += 1
+    title = "Payments switch TLS certificate rotation"
+    if title not in existing:
+        start, end = _plan(ahead[1], offset=3)
+        change = change_services.change_create_from_template(
+            actor=owen,
+            template=catalogue["Rotate TLS certificate"],
+            title=title,
+            services=[svc["payments-switch"]],
+            planned_start=start,
+            planned_end=end,
+        )
+        change_services.change_submit(actor=owen, change=change)
+        created += 1
+    return created
+
+
 def _gate(admin: User, svc: dict[str, Service]) -> dict[str, int]:
     counts = {"pipeline_tokens": 0, "deployments": 0}
     app = svc["mobile-banking-app"]
@@ -348,5 +472,6 @@ def load(*, actor) -> dict[str, int]:
     }
     if len(users) == 4 and needed <= set(svc):
         counts["changes"] = _changes(users, svc, past, ahead, now)
+        counts["changes"] += _standard_changes(users, svc, ahead, now)
         counts.update(_gate(actor, svc))
     return counts

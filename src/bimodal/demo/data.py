@@ -90,7 +90,7 @@ USERS: list[dict] = [
         "username": "owen",
         "first_name": "Owen",
         "last_name": "Price",
-        "job_title": "Service Owner, Core Banking",
+        "job_title": "Service Owner, Core Banking and Payments",
         "role": Role.SERVICE_OWNER,
     },
     {
@@ -238,6 +238,7 @@ TEAMS: list[dict] = [
         "name": "Payments Engineering",
         "kind": "platform",
         "org_unit": "technology",
+        "members": ["owen"],
         "email": "payments@northbridge.example.com",
         "chat_channel": "#payments",
         "description": "Payments switch, SWIFT, cards and fraud.",

@@ -34,6 +34,8 @@ SAMPLE_CHANGE = {
     "on_release_date": True,
     "conflict_count": 0,
     "service_count": 1,
+    "template": "",
+    "template_approved": False,
 }
 SAMPLE_SERVICE = {
     "slug": "payments-switch",

@@ -19,6 +19,10 @@ PROFILE_SET_PREFIX = "profile:"
 # The risk score (0–100) from which a change of a mode needs the governance lead as well.
 RISK_THRESHOLDS: dict[str, int] = {RiskAppetite.LOW: 75, RiskAppetite.MEDIUM: 85, RiskAppetite.HIGH: 95}
 PIPELINE_EVIDENCE = ["tests_passed", "security_scan"]
+# A standard change is pre-approved only when it instantiates an approved, in-date template of the
+# catalogue that covers its services (or is a pipeline deployment through the deployment gate, whose
+# own rules — passing tests and scan — are its template).
+CATALOGUED = 'change.template_approved || change.source == "gate"'
 EVIDENCE_PASSES = (
     "has(evidence.tests_passed) && evidence.tests_passed == true"
     ' && has(evidence.security_scan) && evidence.security_scan == "pass"'
@@ -52,10 +56,12 @@ def profile_policies(mode: Mode) -> list[tuple[str, dict[str, Any]]]:
     if mode.standard_changes_preapproved:
         add(
             "standard-allow",
-            name=f"{label}: standard changes are pre-approved",
+            name=f"{label}: standard changes from an approved template are pre-approved",
             change_types=["standard"],
+            expression=CATALOGUED,
             effect=PolicyEffect.ALLOW,
-            message="A catalogued standard change is pre-approved (profile).",
+            message="A standard change from an approved, in-date template of the catalogue is pre-approved "
+            "(profile).",
         )
     else:
         add(

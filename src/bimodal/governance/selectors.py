@@ -383,6 +383,8 @@ def mode_try(
         "in_window": in_window,
         "in_freeze": in_freeze,
         "on_release_date": not off_train,
+        # The sample standard change is raised from an approved template of the catalogue.
+        "template_approved": change_type == "standard",
     }
     evidence = {
         **base["evidence"],

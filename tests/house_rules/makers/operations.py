@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Release
+from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Release, StandardChangeTemplate
 from bimodal.core.tests.factories import SupplierFactory
 from bimodal.governance.tests.factories import (
     ForumFactory,
@@ -60,6 +60,22 @@ def _release(side: Side):
         notes=side.name("notes"),
     )
     return release
+
+
+@maker("changes.StandardChangeTemplate")
+def _template(side: Side):
+    template = StandardChangeTemplate.objects.create(
+        key=side.name("template"),
+        name=side.name("template"),
+        status="approved",
+        implementation_plan="Restart",
+        backout_plan="Undo",
+        test_plan="Smoke tests",
+        owner=side.owner,
+        review_date=timezone.localdate() + timedelta(days=90),
+    )
+    template.services.set([side.service])
+    return template
 
 
 @maker("changes.Deployment")

@@ -14,12 +14,21 @@ from bimodal.changes.choices import (
     ReleaseStatus,
     Vote,
 )
-from bimodal.changes.models import Change, ChangeApproval, ChangeWindow, Deployment, GateRequest, Release
-from bimodal.changes.services import CHANGE_FIELDS, RELEASE_FIELDS, WINDOW_FIELDS
+from bimodal.changes.models import (
+    Change,
+    ChangeApproval,
+    ChangeWindow,
+    Deployment,
+    GateRequest,
+    Release,
+    StandardChangeTemplate,
+)
+from bimodal.changes.services import CHANGE_FIELDS, RELEASE_FIELDS, TEMPLATE_FIELDS, WINDOW_FIELDS
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, storable_json
 from bimodal.core.models import User
 from bimodal.governance.models import Forum
 from bimodal.portfolio.api.serializers import ServiceRefSerializer
+from bimodal.portfolio.choices import Hosting
 from bimodal.portfolio.models import Mode, Service
 
 
@@ -78,6 +87,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "review_notes",
             "version",
             "release",
+            "template",
             "approvals",
             "created_at",
             "updated_at",
@@ -303,6 +313,47 @@ class ReleaseSerializer(serializers.ModelSerializer):
         ]
 
 
+class TemplateSerializer(serializers.ModelSerializer):
+    """A standard-change template version as read, with its usage (changes raised, finished, failed)."""
+
+    services = ServiceRefSerializer(many=True, read_only=True)
+    modes: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(
+        slug_field="key", many=True, read_only=True
+    )
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    approved_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    used = serializers.IntegerField(read_only=True, default=0)
+    finished = serializers.IntegerField(read_only=True, default=0)
+    failed = serializers.IntegerField(read_only=True, default=0)
+    success_rate = serializers.FloatField(read_only=True, allow_null=True)
+    usable = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = StandardChangeTemplate
+        fields = [
+            "id",
+            "key",
+            "version",
+            "status",
+            "status_reason",
+            *TEMPLATE_FIELDS,
+            "owner",
+            "approved_by",
+            "approved_at",
+            "usable",
+            "used",
+            "finished",
+            "failed",
+            "success_rate",
+            "created_at",
+            "updated_at",
+        ]
+
+
 class ReleaseWriteSerializer(serializers.ModelSerializer):
     """A release as a release manager adds or moves it (the mode by key)."""
 
@@ -330,3 +381,39 @@ class GenerateTrainSerializer(serializers.Serializer):
         slug_field="key", queryset=Mode.objects.all()
     )
     months = serializers.IntegerField(min_value=1, max_value=36, default=12)
+
+
+class TemplateWriteSerializer(serializers.ModelSerializer):
+    """A template as proposed or revised (TEMPLATE_FIELDS): services by slug, modes by key."""
+
+    services = RestrictedSlugRelatedField(
+        slug_field="slug", queryset=Service.objects.all(), many=True, required=False
+    )
+    modes: serializers.SlugRelatedField[Mode] = serializers.SlugRelatedField(
+        slug_field="key", queryset=Mode.objects.all(), many=True, required=False
+    )
+    hostings = serializers.ListField(child=serializers.ChoiceField(choices=Hosting.choices), required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = StandardChangeTemplate
+        fields = [*TEMPLATE_FIELDS, "reason"]
+
+
+class TemplateRaiseSerializer(serializers.Serializer):
+    """A standard change raised from a template: its services and slot; the plans are the template's."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    services = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True)
+    environment = serializers.ChoiceField(choices=Environment.choices, default=Environment.PRODUCTION)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    planned_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    planned_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    risk_answers = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
+    evidence = serializers.DictField(required=False, default=dict, validators=[storable_json])
+
+    def validate_risk_answers(self, value: dict) -> dict:
+        unknown = sorted(set(value) - {key for key, _ in RISK_QUESTIONS})
+        if unknown:
+            raise serializers.ValidationError(f"Unknown question(s): {', '.join(unknown)}.")
+        return value

@@ -13,8 +13,19 @@ from rest_framework.response import Response
 from bimodal.changes import selectors, services
 from bimodal.changes.api import serializers as s
 from bimodal.changes.api.authentication import PipelineTokenAuthentication
-from bimodal.changes.filtersets import ChangeFilterSet, DeploymentFilterSet, ReleaseFilterSet
-from bimodal.changes.models import ChangeWindow, Deployment, GateRequest, PipelineToken
+from bimodal.changes.filtersets import (
+    ChangeFilterSet,
+    DeploymentFilterSet,
+    ReleaseFilterSet,
+    TemplateFilterSet,
+)
+from bimodal.changes.models import (
+    ChangeWindow,
+    Deployment,
+    GateRequest,
+    PipelineToken,
+    StandardChangeTemplate,
+)
 from bimodal.core.api.views import (
     CreateViaServiceMixin,
     PartialUpdateViaServiceMixin,
@@ -164,6 +175,94 @@ class ReleaseViewSet(
         created = services.release_train_generate(actor=request.user, **serializer.validated_data)
         rows = self.get_queryset().filter(pk__in=[r.pk for r in created])
         return Response(s.ReleaseSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateViewSet(
+    CreateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """The standard-change catalogue: template versions by id, proposed with POST; approve, suspend,
+    retire, revise (the next version) and raise (a standard change from it) are POST actions."""
+
+    serializer_class = s.TemplateSerializer
+    write_serializer_class = s.TemplateWriteSerializer
+    filterset_class = TemplateFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+    ordering_fields = ["name", "version", "review_date"]
+    # The services check the real right (approver, owner, change manager).
+    action_perms = {
+        name: ["changes.view_standardchangetemplate"] for name in ("approve", "suspend", "retire")
+    }
+    action_perms["revise"] = ["changes.change_standardchangetemplate"]
+    action_perms["raise_change"] = ["changes.add_change"]
+
+    def get_queryset(self):
+        return (
+            StandardChangeTemplate.objects.restrict(self.request.user, "view")
+            .select_related("owner", "approved_by")
+            .prefetch_related("services__mode", "modes")
+            .with_usage()
+            .order_by("name", "-version")
+        )
+
+    def create_object(self, data):
+        return services.template_propose(actor=self.request.user, **data)
+
+    def _decide(self, request, fn):
+        serializer = s.ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.read_response(
+            fn(actor=request.user, template=self.get_object(), **serializer.validated_data)
+        )
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.TemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve a proposed template, or reinstate a suspended one (change managers, CAB members; never
+        its owner)."""
+        return self._decide(request, services.template_approve)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.TemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        """Suspend an approved template (change managers), with a reason."""
+        return self._decide(request, services.template_suspend)
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.TemplateSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk=None):
+        """Retire a template version (its owner or a change manager), with a reason."""
+        return self._decide(request, services.template_retire)
+
+    @extend_schema(request=s.TemplateWriteSerializer, responses={201: s.TemplateSerializer})
+    @action(detail=True, methods=["post"])
+    def revise(self, request, pk=None):
+        """Propose the next version: the given fields change, the rest is copied."""
+        template = self.get_object()
+        serializer = s.TemplateWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        new = services.template_revise(actor=request.user, template=template, **serializer.validated_data)
+        return self.read_response(new, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TemplateRaiseSerializer, responses={201: s.ChangeSerializer})
+    @action(detail=True, methods=["post"], url_path="raise")
+    def raise_change(self, request, pk=None):
+        """Raise a standard change (draft) from this template for services it covers."""
+        template = self.get_object()
+        serializer = s.TemplateRaiseSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        change = services.change_create_from_template(
+            actor=request.user, template=template, **serializer.validated_data
+        )
+        change = selectors.change_list(user=request.user).filter(pk=change.pk).first() or change
+        return Response(
+            s.ChangeSerializer(change, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ChangeWindowViewSet(viewsets.ReadOnlyModelViewSet):

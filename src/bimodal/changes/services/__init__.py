@@ -1,7 +1,8 @@
-"""Writes of the changes app, one module per seam: change records and their state machine, CAB votes,
-windows, freezes and rescheduling (`records`), pipeline tokens, the deployment gate and deployment results
-(`gate`), release trains and the release a change joins (`releases`), and the helpers both use: references, transitions, risk assessment and approval requirements
-(`base`). Other apps import from this package, not from its modules."""
+"""Writes of the changes app, one module per seam: change records and their state machine, CAB votes and
+rescheduling (`records`), pipeline tokens, the deployment gate and deployment results (`gate`), change
+windows and freezes (`windows`), the standard-change catalogue (`templates`), release trains and the
+release a change joins (`releases`), and the helpers they share: references, transitions, risk
+assessment and approval requirements (`base`). Other apps import from this package, not from its modules."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from bimodal.changes.services.gate import (
 )
 from bimodal.changes.services.records import (
     RESCHEDULABLE,
-    WINDOW_FIELDS,
+    STANDARD_FROM_TEMPLATE,
     change_assess,
     change_cancel,
     change_close,
@@ -34,9 +35,6 @@ from bimodal.changes.services.records import (
     change_submit,
     change_update,
     change_vote,
-    window_create,
-    window_end,
-    window_update,
 )
 from bimodal.changes.services.releases import (
     HORIZON_MONTHS,
@@ -48,6 +46,27 @@ from bimodal.changes.services.releases import (
     release_update,
     resolve_release,
 )
+from bimodal.changes.services.templates import (
+    REVIEW_DAYS,
+    REVIEW_FAILURE_THRESHOLD,
+    REVIEW_MIN_CHANGES,
+    TEMPLATE_FIELDS,
+    change_create_from_template,
+    may_approve_template,
+    template_approve,
+    template_propose,
+    template_retire,
+    template_revise,
+    template_suspend,
+    template_usage,
+    templates_review,
+)
+from bimodal.changes.services.windows import (
+    WINDOW_FIELDS,
+    window_create,
+    window_end,
+    window_update,
+)
 
 __all__ = [
     "CHANGE_FIELDS",
@@ -56,6 +75,11 @@ __all__ = [
     "RELEASE_FIELDS",
     "RESCHEDULABLE",
     "RESULT_TO_STATUS",
+    "REVIEW_DAYS",
+    "REVIEW_FAILURE_THRESHOLD",
+    "REVIEW_MIN_CHANGES",
+    "STANDARD_FROM_TEMPLATE",
+    "TEMPLATE_FIELDS",
     "TOKEN_PREFIX",
     "WINDOW_FIELDS",
     "S",
@@ -65,6 +89,7 @@ __all__ = [
     "change_close",
     "change_complete",
     "change_create",
+    "change_create_from_template",
     "change_reschedule",
     "change_review",
     "change_schedule",
@@ -74,6 +99,7 @@ __all__ = [
     "change_vote",
     "deployment_record_result",
     "gate_decide",
+    "may_approve_template",
     "pipeline_token_create",
     "pipeline_token_revoke",
     "release_create",
@@ -82,6 +108,13 @@ __all__ = [
     "release_transition",
     "release_update",
     "resolve_release",
+    "template_approve",
+    "template_propose",
+    "template_retire",
+    "template_revise",
+    "template_suspend",
+    "template_usage",
+    "templates_review",
     "window_create",
     "window_end",
     "window_update",

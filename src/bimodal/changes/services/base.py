@@ -23,6 +23,7 @@ from bimodal.changes.choices import (
 )
 from bimodal.changes.models import (
     Change,
+    StandardChangeTemplate,
 )
 from bimodal.changes.risk import risk_score
 from bimodal.core import numbers
@@ -127,10 +128,46 @@ def _evidence(
     return evidence
 
 
+def _covers(template: StandardChangeTemplate, service: Service) -> bool:
+    """Whether `template` applies to `service`: named, or else of one of its modes and hostings."""
+    named = [s.pk for s in template.services.all()]
+    if named:
+        return service.pk in named
+    modes = [m.pk for m in template.modes.all()]
+    return (not modes or service.mode_id in modes) and (
+        not template.hostings or service.hosting in template.hostings
+    )
+
+
+def template_refusals(
+    template: StandardChangeTemplate | None, services: list[Service], risk_score: int
+) -> dict[str, str]:
+    """Why a change from `template` to `services` with this risk is not a catalogued standard change
+    ({field: message}; empty: it is one)."""
+    if template is None:
+        return {"template": "A standard change is raised from a template of the standard-change catalogue."}
+    found: dict[str, str] = {}
+    if not template.usable:
+        found["template"] = (
+            f"“{template}” is {template.get_status_display().lower()}"
+            if template.status != "approved"
+            else f"“{template}” was due for review on {template.review_date:%Y-%m-%d}"
+        ) + ": raise a normal change instead."
+    outside = sorted(s.name for s in services if not _covers(template, s))
+    if outside:
+        found["services"] = f"“{template.name}” does not cover {', '.join(outside)}."
+    if risk_score > template.risk_ceiling:
+        found["risk_answers"] = (
+            f"Risk score {risk_score} is above the template's ceiling of {template.risk_ceiling}."
+        )
+    return found
+
+
 def assess(
     *,
     services: list[Service],
     change_type: str,
+    template: StandardChangeTemplate | None = None,
     answers: dict[str, Any] | None = None,
     evidence: dict[str, Any] | None = None,
     environment: str = "production",
@@ -142,7 +179,8 @@ def assess(
 ) -> tuple[int, str, dict[str, Any], engine.Decision]:
     """(risk score, risk level, policy context, decision) for a change to `services`.
 
-    `facts` (selectors.change_facts, or fetched with the service by the gate) saves its query."""
+    `facts` (selectors.change_facts, or fetched with the service by the gate) saves its query; `template`
+    is the standard-change template the change instantiates (the policies' `change.template_approved`)."""
     primary = _primary(services)
     start = planned_start or timezone.now()
     end = planned_end or start + timedelta(minutes=30)
@@ -158,9 +196,13 @@ def assess(
         failure_rate=rate,
         answers=answers,
     )
+    from_template = change_type == "standard" and template is not None
     context = {
         "change": {
             "type": change_type,
+            "template": template.key if template is not None else "",
+            # A catalogued standard change: an approved, in-date template that covers these services.
+            "template_approved": from_template and not template_refusals(template, services, score),
             "risk_score": score,
             "risk_level": level,
             "environment": environment,

@@ -8,19 +8,16 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from bimodal.changes import selectors
 from bimodal.changes.choices import (
     ChangeType,
     Environment,
     Vote,
-    WindowKind,
 )
 from bimodal.changes.models import (
     Change,
     ChangeApproval,
-    ChangeWindow,
     Release,
 )
 from bimodal.changes.services.base import (
@@ -34,6 +31,7 @@ from bimodal.changes.services.base import (
     _requirements_met,
     _services_of,
     assess,
+    template_refusals,
 )
 from bimodal.changes.services.gate import (
     _resolve_gate,
@@ -45,7 +43,6 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
-    require_object,
     require_perm,
     transactional,
     update_audited,
@@ -53,27 +50,31 @@ from bimodal.core.services import (
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
-from bimodal.portfolio.models import Mode, Service
+from bimodal.portfolio.models import Service
 
 # --- change records -------------------------------------------------------------------------------
 
 
 def _validate_services(actor: Actor, services: Iterable[Service] | None) -> list[Service]:
+    """The chosen services, each one the actor may raise changes on (refused naming `services`)."""
     chosen = list(services or [])
     if not chosen:
         raise ValidationError({"services": "Name at least one affected service."})
-    visible = set(
-        Service.objects.restrict(actor, "view")
-        .filter(pk__in=[s.pk for s in chosen])
-        .values_list("pk", flat=True)
-    )
+    pks = [s.pk for s in chosen]
+    visible = set(Service.objects.restrict(actor, "view").filter(pk__in=pks).values_list("pk", flat=True))
     if any(s.pk not in visible for s in chosen):
         raise ValidationError({"services": "You cannot raise changes for a service you cannot see."})
-    return list(
-        Service.objects.filter(pk__in=[s.pk for s in chosen])
-        .select_related("mode")
-        .prefetch_related("regulatory_tags")
-    )
+    raisable = set(selectors.raisable_services(actor).filter(pk__in=pks).values_list("pk", flat=True))
+    refused = sorted(s.name for s in chosen if s.pk not in raisable)
+    if refused:
+        raise ValidationError(
+            {
+                "services": "You may raise changes only for services your team owns: not for "
+                + ", ".join(refused)
+                + "."
+            }
+        )
+    return list(Service.objects.filter(pk__in=pks).select_related("mode").prefetch_related("regulatory_tags"))
 
 
 @transactional
@@ -96,8 +97,11 @@ def change_create(
     version: str = "",
 ) -> Change:
     """Raise a change (draft) for one or more services; its risk is computed from the start. It joins
-    `release`, or else the next open release of its mode's train (services.releases.resolve_release)."""
+    `release`, or else the next open release of its mode's train (services.releases.resolve_release). A
+    standard change is raised from a template instead (`change_create_from_template`)."""
     require_perm(actor, "changes.add_change")
+    if change_type == ChangeType.STANDARD:
+        raise ValidationError({"change_type": STANDARD_FROM_TEMPLATE})
     service_list = _validate_services(actor, services)
     release = resolve_release(service_list, release, planned_start)
     change = Change(
@@ -121,6 +125,24 @@ def change_create(
     score, level, _, _ = assess(services=service_list, change_type=change_type, answers=change.risk_answers)
     change.risk_score, change.risk_level = score, level
     return create_audited(change, actor=actor, m2m={"services": service_list}, verb=AuditVerb.CHANGE_CREATE)
+
+
+STANDARD_FROM_TEMPLATE: Final = (
+    "A standard change is raised from an approved template of the standard-change catalogue "
+    "(Changes → Standard changes)."
+)
+
+
+def _refuse_template_edits(change: Change, *, change_type: Any, **plans: Any) -> None:
+    """A standard change's type and plans are its template's; nothing else becomes standard."""
+    if change.template_id is not None:
+        if change_type is not UNSET and change_type != ChangeType.STANDARD:
+            raise ValidationError({"change_type": "A change raised from a template stays a standard change."})
+        for name, value in plans.items():
+            if value is not UNSET and value != getattr(change, name):
+                raise ValidationError({name: "The plans of a standard change come from its template."})
+    elif change_type == ChangeType.STANDARD:
+        raise ValidationError({"change_type": STANDARD_FROM_TEMPLATE})
 
 
 @transactional
@@ -148,6 +170,13 @@ def change_update(
     _require_edit(actor, change)
     if change.status != S.DRAFT:
         raise ValidationError({"status": "Only a draft change can be edited."})
+    _refuse_template_edits(
+        change,
+        change_type=change_type,
+        implementation_plan=implementation_plan,
+        backout_plan=backout_plan,
+        test_plan=test_plan,
+    )
     fields = given(
         title=title,
         change_type=change_type,
@@ -170,7 +199,12 @@ def change_update(
         services=service_list,
         change_type=fields.get("change_type", change.change_type),
         answers=fields.get("risk_answers", change.risk_answers),
+        template=change.template,
     )
+    if change.template is not None and services is not None:
+        outside = template_refusals(change.template, service_list, score).get("services")
+        if outside:
+            raise ValidationError({"services": outside})
     m2m: dict[str, Iterable[Any]] | None = {"services": service_list} if services is not None else None
     return update_audited(
         change,
@@ -190,6 +224,10 @@ def change_submit(*, actor: User, change: Change) -> Change:
         raise ValidationError(
             {"planned_start": "A normal change needs a planned start and end before submission."}
         )
+    if change.change_type == ChangeType.STANDARD:
+        refusals = template_refusals(change.template, _services_of(change), change.risk_score)
+        if refusals:
+            raise ValidationError(refusals)
     if change.change_type != ChangeType.STANDARD and not change.implementation_plan.strip():
         raise ValidationError({"implementation_plan": "Describe how the change will be implemented."})
     change = _move(change, S.SUBMITTED, actor=actor)
@@ -216,6 +254,7 @@ def _decide(change: Change) -> tuple[int, str, engine.Decision]:
     score, level, _, decision = assess(
         services=_services_of(change),
         change_type=change.change_type,
+        template=change.template,
         answers=change.risk_answers,
         evidence=evidence,
         environment=change.environment,
@@ -369,79 +408,6 @@ def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
     """Withdraw a change that has not started."""
     _require_edit(actor, change)
     return _move(change, S.CANCELLED, actor=actor, reason=reason)
-
-
-# --- windows and freezes ---------------------------------------------------------------------------
-
-
-# The fields a person sets on a change window or freeze: the form, the API's serializer and these services'
-# keyword arguments list the same names (changes/tests/test_services.py checks that they do not drift).
-WINDOW_FIELDS: Final = ("name", "kind", "start", "end", "modes", "services", "description")
-
-
-@transactional
-def window_create(
-    *,
-    actor: User,
-    name: str,
-    kind: str = WindowKind.WINDOW,
-    start: datetime,
-    end: datetime,
-    modes: Iterable[Mode] = (),
-    services: Iterable[Service] = (),
-    description: str = "",
-    reason: str = "",
-) -> ChangeWindow:
-    """Add a change window or a freeze, for some modes and/or services (or everything)."""
-    require_perm(actor, "changes.add_changewindow")
-    window = ChangeWindow(name=name, kind=kind, start=start, end=end, description=description)
-    return create_audited(
-        window,
-        actor=actor,
-        m2m={"modes": list(modes), "services": list(services)},
-        reason=reason,
-        verb=AuditVerb.WINDOW_CREATE,
-    )
-
-
-@transactional
-def window_update(
-    *,
-    actor: User,
-    window: ChangeWindow,
-    reason: str = "",
-    modes: Iterable[Mode] | None = None,
-    services: Iterable[Service] | None = None,
-    name: str | NotGiven = UNSET,
-    kind: str | NotGiven = UNSET,
-    start: datetime | NotGiven = UNSET,
-    end: datetime | NotGiven = UNSET,
-    description: str | NotGiven = UNSET,
-) -> ChangeWindow:
-    """Change a window's or freeze's name, kind, times, description or scope (modes, services; None
-    leaves them as they are)."""
-    require_object(actor, "change", window)
-    fields = given(name=name, kind=kind, start=start, end=end, description=description)
-    m2m: dict[str, Iterable[Any]] = {}
-    if modes is not None:
-        m2m["modes"] = list(modes)
-    if services is not None:
-        m2m["services"] = list(services)
-    return update_audited(
-        window, actor=actor, fields=fields, m2m=m2m or None, reason=reason, verb=AuditVerb.WINDOW_UPDATE
-    )
-
-
-@transactional
-def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> ChangeWindow:
-    """End a window or freeze now (its end becomes the current time)."""
-    require_object(actor, "change", window)
-    now = timezone.now()
-    if window.end <= now:
-        raise ValidationError({"end": f"“{window.name}” has already ended."})
-    if window.start >= now:
-        raise ValidationError({"end": f"“{window.name}” has not started yet: edit or shorten it instead."})
-    return update_audited(window, actor=actor, fields={"end": now}, reason=reason, verb=AuditVerb.WINDOW_END)
 
 
 # Statuses in which a change manager may move a change's slot.

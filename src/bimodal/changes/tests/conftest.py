@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from bimodal.changes import services
 from bimodal.core.tests.factories import TeamFactory, UserFactory
 from bimodal.governance import engine
 from bimodal.governance.defaults import apply_default_policies
@@ -75,3 +76,26 @@ def saturday():
     """A slot a week ahead (inside the window the tests create)."""
     start = (timezone.now() + timedelta(days=7)).replace(microsecond=0)
     return start, start + timedelta(hours=2)
+
+
+def make_template(estate, *, name="Restart a Kubernetes deployment", modes=("mode-2",), owner=None, **fields):
+    """An approved standard-change template of the catalogue: proposed by a developer (or `owner`),
+    approved by the change manager."""
+    values = dict(
+        implementation_plan="kubectl rollout restart deployment/<name>; watch the rollout status.",
+        backout_plan="kubectl rollout undo deployment/<name>.",
+        test_plan="Smoke tests and the service's golden signals for 15 minutes.",
+        review_date=timezone.localdate() + timedelta(days=180),
+        risk_ceiling=60,
+    )
+    values.update(fields)
+    template = services.template_propose(
+        actor=owner or estate.dev, name=name, modes=[mode(key) for key in modes], **values
+    )
+    return services.template_approve(actor=estate.manager, template=template)
+
+
+@pytest.fixture
+def template(estate):
+    """An approved template for every Mode 2 service."""
+    return make_template(estate)

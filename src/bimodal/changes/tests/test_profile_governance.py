@@ -46,11 +46,13 @@ def flip(estate, key="mode-2", **profile):
     return portfolio_services.mode_update(actor=estate.admin, mode=mode(key), **profile)
 
 
-def decide(key, *, change_type="normal", risk_score=42, evidence=GOOD):
-    """The real engine's decision, over the current policies, for a change of a service of mode `key`."""
+def decide(key, *, change_type="normal", risk_score=42, evidence=GOOD, template_approved=None):
+    """The real engine's decision, over the current policies, for a change of a service of mode `key`
+    (a standard change from an approved template unless `template_approved` says otherwise)."""
     context = copy.deepcopy(engine.SAMPLE_CONTEXT)
     context["service"]["mode"] = key
-    context["change"].update(type=change_type, risk_score=risk_score)
+    approved = change_type == "standard" if template_approved is None else template_approved
+    context["change"].update(type=change_type, risk_score=risk_score, template_approved=approved)
     context["evidence"] = dict(evidence)
     return engine.evaluate(context, engine.current_policies())
 

@@ -139,7 +139,7 @@ def test_draft_change_cannot_be_rescheduled(client, estate, saturday):
     change = services.change_create(
         actor=estate.owner,
         title="Draft",
-        services=[estate.app],
+        services=[estate.core],
         planned_start=saturday[0],
         planned_end=saturday[1],
         **PLANS,

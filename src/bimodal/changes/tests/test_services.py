@@ -185,12 +185,12 @@ def test_missing_backout_plan_is_rejected_by_policy(estate, saturday):
     assert "backout_plan" in change.decision["missing_evidence"]
 
 
-def test_standard_change_is_pre_approved(estate):
-    change = services.change_create(
+def test_standard_change_is_pre_approved(estate, template):
+    change = services.change_create_from_template(
         actor=estate.dev,
+        template=template,
         title="Config",
         services=[estate.app],
-        change_type="standard",
         evidence={"tests_passed": True, "security_scan": "pass"},
     )
     change = services.change_submit(actor=estate.dev, change=change)
@@ -201,7 +201,6 @@ def test_standard_change_is_pre_approved(estate):
 
 
 def test_mode2_normal_change_gets_a_peer_review(estate, saturday):
-    change = normal(estate, saturday, service=estate.app)
     change = services.change_create(
         actor=estate.dev,
         title="Feature",
@@ -332,13 +331,13 @@ def test_conflicts_same_and_dependent_service(estate, saturday):
     assert selectors.conflicts_for(later) == []
 
 
-def test_failure_rate_feeds_the_risk(estate):
+def test_failure_rate_feeds_the_risk(estate, template):
     for result in (S.COMPLETED, S.FAILED):
-        c = services.change_create(
+        c = services.change_create_from_template(
             actor=estate.dev,
+            template=template,
             title="d",
             services=[estate.other],
-            change_type="standard",
             evidence={"tests_passed": True, "security_scan": "pass"},
         )
         services.change_submit(actor=estate.dev, change=c)

@@ -210,6 +210,10 @@ def service_create(
     )
 
 
+# Who may move a service to another owner team (governance leads, administrators).
+TRANSFER_PERMISSION: Final = "portfolio.manage_all_services"
+
+
 @transactional
 def service_update(
     *,
@@ -234,11 +238,23 @@ def service_update(
     documentation_url: str | NotGiven = UNSET,
 ) -> Service:
     """Change a service's attributes; its mode changes only through `service_change_mode` (giving the
-    current mode is allowed, another one is refused)."""
+    current mode is allowed, another one is refused) and its owner team only with TRANSFER_PERMISSION."""
     service = lock(service)
     require_object(actor, "change", service)
     if mode is not UNSET and mode != service.mode:
         raise ValidationError({"mode": "Use reclassification to move a service to another mode."})
+    if (
+        isinstance(owner_team, Team)
+        and owner_team.pk != service.owner_team_id
+        and not actor.has_perm(TRANSFER_PERMISSION)
+    ):
+        # Ownership carries the right to change the service: handing it over is a governance decision.
+        raise ValidationError(
+            {
+                "owner_team": "Moving a service to another team is a governance decision: "
+                "ask a governance lead to transfer it."
+            }
+        )
     fields = given(
         slug=slug,
         name=name,

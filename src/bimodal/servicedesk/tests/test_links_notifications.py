@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 def w(make_user):
     data = world(make_user)
     data["owner"] = make_user("product_team_member", "service_owner", username="owner")
+    # A change is raised only on a service one holds: the owner is the service's named owner.
+    data["service"].service_owner = data["owner"]
+    data["service"].save(update_fields=["service_owner"])
     return data
 
 
@@ -121,7 +124,7 @@ def test_data_migration_resolves_change_references(make_user):
     from bimodal.portfolio.tests.factories import ServiceFactory
 
     owner = make_user("product_team_member", "service_owner", username="owner2")
-    service = ServiceFactory()
+    service = ServiceFactory(service_owner=owner)
     change = changes.change_create(actor=owner, title="Upgrade", services=[service])
     executor = MigrationExecutor(connection)
     executor.migrate([("servicedesk", "0001_initial")])

@@ -14,11 +14,12 @@ PERIODIC = (
     "bimodal.portfolio.tasks.ensure_periodic_drift_check",
     "bimodal.registers.tasks.ensure_periodic_review_check",
     "bimodal.suppliers.tasks.ensure_periodic_renewal_check",
+    "bimodal.changes.tasks.ensure_periodic_template_review",
 )
 
 
 class Command(BaseCommand):
-    """Wraps django_tasks_db's `db_worker`; first schedules the periodic tasks (SLA check, drift detection, register reviews)."""
+    """Wraps django_tasks_db's `db_worker`; first schedules the periodic tasks (SLA check, drift detection, register reviews, standard-change review)."""
 
     help = "Run the background worker (django-tasks database backend)."
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-periodic",
             action="store_true",
-            help="Do not schedule the periodic tasks (SLA check, drift detection, register reviews).",
+            help="Do not schedule the periodic tasks (SLA check, drift detection, reviews of registers and standard changes).",
         )
 
     def handle(

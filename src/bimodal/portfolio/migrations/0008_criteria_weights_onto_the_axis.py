@@ -28,6 +28,6 @@ def weights_onto_axis(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portfolio", "0006_remove_mode_sla_profile")]
+    dependencies = [("portfolio", "0007_counter")]
 
     operations = [migrations.RunPython(weights_onto_axis, migrations.RunPython.noop)]

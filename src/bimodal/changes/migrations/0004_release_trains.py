@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('changes', '0002_deployment_source_repository'),
+        ('changes', '0003_counter'),
         ('portfolio', '0006_remove_mode_sla_profile'),
     ]
 

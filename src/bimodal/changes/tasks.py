@@ -1,0 +1,28 @@
+"""Background tasks of the changes app: the periodic review of the standard-change catalogue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from bimodal.changes.services import templates_review
+from bimodal.core.tasks import enqueue_once
+
+REVIEW_EVERY = timedelta(days=1)
+
+
+@task()
+def template_review_task(reschedule: bool = True) -> dict[str, int]:
+    """Suspend standard-change templates whose changes fail above the threshold (their owners are
+    notified); reschedule."""
+    result = templates_review()
+    if reschedule:
+        template_review_task.using(run_after=timezone.now() + REVIEW_EVERY).enqueue(True)
+    return result
+
+
+def ensure_periodic_template_review() -> None:
+    """Enqueue the catalogue review unless one is already waiting (restarted workers do not pile them up)."""
+    enqueue_once(template_review_task, True)
