@@ -96,3 +96,13 @@ def client_for(client):
 def _fast_password_hashing(settings):
     """Hash test passwords with a fast hasher: the real one is slow by design."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with empty throttle and lockout counts (the cache outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from bimodal.changes.api import serializers as s
 from bimodal.changes.api.authentication import PipelineTokenAuthentication
 from bimodal.changes.filtersets import ChangeFilterSet, DeploymentFilterSet
 from bimodal.changes.models import ChangeWindow, Deployment, GateRequest, PipelineToken
+from bimodal.core.api.authentication import ApiTokenAuthentication
 from bimodal.core.api.views import (
     CreateViaServiceMixin,
     PartialUpdateViaServiceMixin,
@@ -184,7 +185,7 @@ class DeploymentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.DeploymentSerializer
     filterset_class = DeploymentFilterSet
-    authentication_classes = [PipelineTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [PipelineTokenAuthentication, ApiTokenAuthentication, SessionAuthentication]
 
     def get_permissions(self):
         if self.action == "result":
