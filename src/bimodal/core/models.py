@@ -275,3 +275,16 @@ class ApiToken(models.Model):
         """Neither revoked nor expired (at `now`, default the current time)."""
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's lease: renewed every few seconds while it runs (`bimodal worker`); a task
+    still RUNNING under a worker whose lease has run out is queued again (core.tasks.recover_stale)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[models.Manager[WorkerHeartbeat]] = models.Manager()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -146,6 +146,13 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at', '-id'],
             },
         ),
+        migrations.CreateModel(
+            name='WorkerHeartbeat',
+            fields=[
+                ('worker_id', models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ('seen_at', models.DateTimeField(default=django.utils.timezone.now)),
+            ],
+        ),
         migrations.RunPython(carry_over_clear_tokens, migrations.RunPython.noop),
         migrations.RunPython(rechain_under_key, migrations.RunPython.noop),
         migrations.RunPython(add_trigger, drop_trigger),
