@@ -106,3 +106,11 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlive_time_travel(settings):
+    """Tests move the clock by hours or days with a signed-in client: the production idle timeout (and its
+    session write on every request) is tested on its own (core/tests/test_security.py)."""
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 3600
+    settings.SESSION_SAVE_EVERY_REQUEST = False

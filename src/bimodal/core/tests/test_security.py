@@ -142,9 +142,21 @@ def test_templates_hold_no_inline_script_or_handlers():
     assert offenders == []
 
 
-def test_sessions_end_after_the_idle_timeout():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
+def test_sessions_end_after_the_idle_timeout(settings, make_user, client_for):
+    from django.conf import settings as configured
+
+    settings.SESSION_COOKIE_AGE = 30 * 60  # the production default (conftest lengthens it for other tests)
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = client_for(make_user("cab_member"))
+        assert client.get("/").status_code == 200
+        clock.shift(timedelta(minutes=25))
+        assert client.get("/").status_code == 200  # activity renews the session
+        clock.shift(timedelta(minutes=25))
+        assert client.get("/").status_code == 200
+        clock.shift(timedelta(minutes=31))
+        assert client.get("/").status_code == 302  # idle too long: back to sign-in
+    assert configured.SESSION_COOKIE_AGE == 30 * 60
 
 
 # The production settings of docs/operations.md ("Security"): `check --deploy` has nothing to say.
