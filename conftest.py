@@ -96,3 +96,21 @@ def client_for(client):
 def _fast_password_hashing(settings):
     """Hash test passwords with a fast hasher: the real one is slow by design."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with empty throttle and lockout counts (the cache outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlive_time_travel(settings):
+    """Tests move the clock by hours or days with a signed-in client: the production idle timeout (and its
+    session write on every request) is tested on its own (core/tests/test_security.py)."""
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 3600
+    settings.SESSION_SAVE_EVERY_REQUEST = False

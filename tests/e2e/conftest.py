@@ -45,8 +45,14 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    # The Content-Security-Policy refuses inline script: any refusal is a page that would break.
+    refused: list[str] = []
+    page.on(
+        "console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
     yield page
     context.close()
+    assert refused == [], refused
 
 
 @pytest.fixture

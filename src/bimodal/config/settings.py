@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,7 +59,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "bootstrap",
+    "axes",
     "bimodal.core",
     "bimodal.suppliers",
     "bimodal.portfolio",
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "bimodal.core.middleware.RequestIdMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bimodal.config.urls"
@@ -129,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses a sign-in while its username and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -166,14 +175,75 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-if PRODUCTION:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- security (docs/operations.md, "Security"): transport, cookies, sessions, sign-in, throttling --------
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Idle timeout: the session ends after this many minutes without a request (each request renews it).
+SESSION_COOKIE_AGE = int(os.environ.get("BIMODAL_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SECURE_SSL_REDIRECT = env_bool("BIMODAL_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("BIMODAL_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BIMODAL_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("BIMODAL_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Only behind a proxy that sets (and overwrites) the header may it be trusted: a client reaching gunicorn
+# directly could otherwise claim https. BIMODAL_PROXY_SSL_HEADER=X-Forwarded-Proto turns it on.
+_PROXY_HEADER = os.environ.get("BIMODAL_PROXY_SSL_HEADER", "").strip()
+if _PROXY_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_HEADER.upper().replace("-", "_"), "https")
+
+# Content-Security-Policy (django-csp): scripts from our own origin only, no inline script (charts are
+# drawn by static/bimodal/page.js from data attributes). Styles allow inline because plotly.js and htmx
+# insert <style> elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Cache for throttling (and anything else): the process's memory by default; with several web processes
+# set BIMODAL_CACHE_URL so that they share the counts (`db://` = a database table created by
+# `bimodal setup`, or a redis:// URL with the redis package installed).
+_CACHE_URL = os.environ.get("BIMODAL_CACHE_URL", "").strip()
+if _CACHE_URL.startswith("db://"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bimodal_cache"}
+    }
+elif _CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sign-in lockout (django-axes): after BIMODAL_LOGIN_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused for BIMODAL_LOGIN_COOLOFF_MINUTES; attempts are kept in the database.
+AXES_FAILURE_LIMIT = int(os.environ.get("BIMODAL_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("BIMODAL_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "bimodal.core.security.client_ip"
+
+# API tokens of people (core.ApiToken): valid for this many days unless given another expiry.
+BIMODAL_API_TOKEN_DAYS = int(os.environ.get("BIMODAL_API_TOKEN_DAYS", "90"))
+# Wrong API or pipeline tokens from one address: after this many in a minute, 429 until the minute ends.
+BIMODAL_AUTH_FAILURE_LIMIT = int(os.environ.get("BIMODAL_AUTH_FAILURE_LIMIT", "10"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "bimodal.core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["bimodal.core.api.permissions.RolePermission"],
@@ -185,6 +255,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bimodal.core.api.exceptions.exception_handler",
+    # Scoped throttles (core.api.throttling): anonymous calls by address, people's API tokens and
+    # sessions by person, pipelines by token; the counts live in the configured cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "bimodal.core.api.throttling.AnonThrottle",
+        "bimodal.core.api.throttling.TokenThrottle",
+        "bimodal.core.api.throttling.SessionThrottle",
+        "bimodal.core.api.throttling.PipelineThrottle",
+    ],
+    "NUM_PROXIES": 1 if _PROXY_HEADER else None,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("BIMODAL_THROTTLE_ANON", "300/min"),
+        "token": os.environ.get("BIMODAL_THROTTLE_TOKEN", "1200/min"),
+        "session": os.environ.get("BIMODAL_THROTTLE_SESSION", "1200/min"),
+        "pipeline": os.environ.get("BIMODAL_THROTTLE_PIPELINE", "100/s"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -196,6 +281,12 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI describe every endpoint: for signed-in users unless opened on purpose.
+    "SERVE_PERMISSIONS": (
+        ["rest_framework.permissions.AllowAny"]
+        if env_bool("BIMODAL_PUBLIC_API_DOCS", False)
+        else ["rest_framework.permissions.IsAuthenticated"]
+    ),
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -234,6 +325,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running task whose worker has not renewed its lease for this many seconds is taken to be dead (killed,
+# machine lost) and queued again (core.tasks, `bimodal worker`).
+BIMODAL_TASK_LEASE_SECONDS = int(os.environ.get("BIMODAL_TASK_LEASE_SECONDS", "300"))
+
+# The audit chain is keyed (HMAC-SHA256): under this key, or one derived from SECRET_KEY when it is empty.
+# Keep it outside the database (and its backups) so that a copy of the database cannot be re-chained.
+BIMODAL_AUDIT_KEY = os.environ.get("BIMODAL_AUDIT_KEY", "")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 

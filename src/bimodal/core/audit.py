@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import UTC
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -82,11 +84,21 @@ def snapshot(obj: models.Model, *, m2m: dict[str, Iterable[Any]] | None = None) 
     return Snapshot(to_json(data))
 
 
-def _digest(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's canonical JSON, including the previous hash."""
+def audit_key() -> bytes:
+    """The key of the chain's HMAC: BIMODAL_AUDIT_KEY, or one derived from SECRET_KEY when that is empty.
+    It lives outside the database, so a copy of the database alone cannot be re-chained after an edit."""
+    configured = getattr(settings, "BIMODAL_AUDIT_KEY", "")
+    if configured:
+        return configured.encode()
+    return hashlib.sha256(b"bimodal-audit-chain:" + settings.SECRET_KEY.encode()).digest()
+
+
+def canonical(entry: Any) -> bytes:
+    """The entry's canonical JSON, including the previous hash. The timestamp counts to the millisecond,
+    as JSON serialisation keeps it: a dumpdata/loaddata copy verifies."""
     payload = {
         "seq": entry.seq,
-        "timestamp": entry.timestamp.astimezone(UTC).isoformat(),
+        "timestamp": entry.timestamp.astimezone(UTC).isoformat(timespec="milliseconds"),
         "actor_id": entry.actor_id,
         "actor_label": entry.actor_label,
         "action": entry.action,
@@ -100,8 +112,12 @@ def _digest(entry: AuditEntry) -> str:
         "request_id": entry.request_id,
         "prev_hash": entry.prev_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _digest(entry: Any, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of the entry's canonical JSON under the audit key."""
+    return hmac.new(key or audit_key(), canonical(entry), hashlib.sha256).hexdigest()
 
 
 _VERBS = frozenset(AuditVerb)
@@ -308,13 +324,14 @@ def verify(chunk_size: int = 2000) -> tuple[int, list[ChainProblem]]:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    key = audit_key()
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
         checked += 1
         if entry.seq != expected_seq:
             problems.append(ChainProblem(entry.seq, f"sequence gap: expected #{expected_seq}"))
         if entry.prev_hash != expected_prev:
             problems.append(ChainProblem(entry.seq, "previous-hash link broken (an entry was removed)"))
-        if _digest(entry) != entry.hash:
+        if not hmac.compare_digest(_digest(entry, key), entry.hash):
             problems.append(ChainProblem(entry.seq, "content does not match its hash (entry was edited)"))
         expected_prev = entry.hash
         expected_seq = entry.seq + 1
@@ -324,3 +341,66 @@ def verify(chunk_size: int = 2000) -> tuple[int, list[ChainProblem]]:
             ChainProblem(head.seq, "chain head does not match the last entry (entries truncated)")
         )
     return checked, problems
+
+
+# --- checkpoints: the head, signed, kept outside the database -------------------------------------------
+
+_CHECKPOINT_FIELDS = ("head_seq", "head_hash", "count", "time")
+
+
+def _sign(fields: dict[str, Any]) -> str:
+    body = json.dumps({k: fields[k] for k in _CHECKPOINT_FIELDS}, sort_keys=True, separators=(",", ":"))
+    return hmac.new(audit_key(), b"checkpoint:" + body.encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint() -> dict[str, Any]:
+    """A signed statement of the chain's current end (head entry and hash, number of entries, time):
+    store it outside the database; `verify_checkpoint` later shows whether the log was cut back or
+    rewritten up to that point."""
+    with transaction.atomic():
+        head = AuditChainHead.objects.filter(pk=1).first()
+        seq, last_hash = (head.seq, head.last_hash) if head else (0, GENESIS_HASH)
+        count = AuditEntry.objects.filter(seq__lte=seq).count()
+    fields: dict[str, Any] = {
+        "head_seq": seq,
+        "head_hash": last_hash,
+        "count": count,
+        "time": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+    }
+    return {**fields, "signature": _sign(fields)}
+
+
+def verify_checkpoint(point: dict[str, Any]) -> list[ChainProblem]:
+    """Problems between a checkpoint and the log: a forged checkpoint, entries removed from the end
+    (truncation) or the chain rewritten and recomputed (the hash at the checkpoint differs)."""
+    try:
+        fields = {k: point[k] for k in _CHECKPOINT_FIELDS}
+        signature = str(point["signature"])
+        seq = int(fields["head_seq"])
+    except (KeyError, TypeError, ValueError):
+        return [ChainProblem(0, "the checkpoint is not a Bimodal audit checkpoint")]
+    if not hmac.compare_digest(_sign(fields), signature):
+        return [ChainProblem(seq, "the checkpoint's signature does not match (forged, or another key)")]
+    if seq == 0:
+        return []
+    problems: list[ChainProblem] = []
+    entry = AuditEntry.objects.filter(seq=seq).first()
+    if entry is None:
+        problems.append(ChainProblem(seq, "the checkpoint's head entry is missing (the log was cut back)"))
+    elif not hmac.compare_digest(entry.hash, str(fields["head_hash"])):
+        problems.append(ChainProblem(seq, "the hash at the checkpoint differs (the chain was rewritten)"))
+    count = AuditEntry.objects.filter(seq__lte=seq).count()
+    if count != fields["count"]:
+        problems.append(
+            ChainProblem(seq, f"{count} entries up to the checkpoint, it recorded {fields['count']}")
+        )
+    return problems
+
+
+def maintenance(connection: BaseDatabaseWrapper) -> None:
+    """Allow UPDATE/DELETE of audit rows for the rest of the current transaction (PostgreSQL's trigger
+    refuses them otherwise). For repairs by an operator and test clean-up only; nothing in the product
+    calls it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('bimodal.audit_maintenance', 'on', true)")

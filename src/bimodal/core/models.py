@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, NoReturn, TypeAlias, cast
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
@@ -252,3 +253,51 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} = {self.value}"
+
+
+class ApiTokenQuerySet(RestrictedQuerySet["ApiToken"]):
+    """A person sees only their own API tokens."""
+
+    def restriction(self, user: User, action: str) -> Q | None:
+        return Q(user=user)
+
+
+class ApiToken(models.Model):
+    """A person's (or machine account's) API token: only a SHA-256 of the secret is stored; it expires and
+    can be revoked. The key `bmt_<prefix>_<secret>` is shown once, when it is created."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=120, blank=True)
+    prefix = models.CharField(max_length=12, unique=True, help_text="Public part, for lookup")
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()}: {self.name or 'token'} ({self.prefix}…)"
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        """Neither revoked nor expired (at `now`, default the current time)."""
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's lease: renewed every few seconds while it runs (`bimodal worker`); a task
+    still RUNNING under a worker whose lease has run out is queued again (core.tasks.recover_stale)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[models.Manager[WorkerHeartbeat]] = models.Manager()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

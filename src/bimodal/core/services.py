@@ -10,20 +10,24 @@ import contextlib
 import enum
 import functools
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from bimodal.core import audit
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import Actor, Notification, OrgUnit, Team, User
+from bimodal.core.models import Actor, ApiToken, Notification, OrgUnit, Team, User
 from bimodal.core.querysets import restricted_manager
+from bimodal.core.security import hash_secret
 from bimodal.core.verbs import AuditVerb
 
 M = TypeVar("M", bound=models.Model)
@@ -397,3 +401,58 @@ def notify(
             )
         )
     return rows
+
+
+# --- people's API tokens -------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "bmt"
+
+
+def _may_manage_token(actor: Actor, user: User, perm: str) -> None:
+    """A person manages their own tokens; someone else's need the model permission (None: the CLI)."""
+    if actor is None or (getattr(actor, "pk", None) == user.pk and actor.is_authenticated):
+        return
+    require_perm(actor, perm)
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, actor: Actor, name: str = "", expires_at: datetime | NotGiven | None = UNSET
+) -> tuple[ApiToken, str]:
+    """A new API token for `user`; returns it and its key, which is shown this once and never stored.
+
+    Expires after BIMODAL_API_TOKEN_DAYS unless `expires_at` is given (None: never)."""
+    _may_manage_token(actor, user, "core.add_apitoken")
+    if not user.is_active:
+        raise ValidationError({"user": "The user is inactive."})
+    if expires_at is UNSET:
+        expires_at = timezone.now() + timedelta(days=settings.BIMODAL_API_TOKEN_DAYS)
+    elif expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    prefix = secrets.token_hex(4)
+    key = f"{API_TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=prefix,
+        secret_hash=hash_secret(key),
+        expires_at=expires_at,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    create_audited(token, actor=actor, verb=AuditVerb.API_TOKEN_CREATE)
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Actor, reason: str = "") -> ApiToken:
+    """Revoke a token: its key no longer authenticates (the row stays, for the record)."""
+    _may_manage_token(actor, token.user, "core.change_apitoken")
+    if token.revoked_at is not None:
+        return token
+    return update_audited(
+        token,
+        actor=actor,
+        fields={"revoked_at": timezone.now()},
+        reason=reason,
+        verb=AuditVerb.API_TOKEN_REVOKE,
+    )

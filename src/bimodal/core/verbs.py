@@ -12,6 +12,8 @@ class AuditVerb(StrEnum):
     """What a service did, as recorded in `AuditEntry.verb`."""
 
     # core
+    API_TOKEN_CREATE = "api_token_create"
+    API_TOKEN_REVOKE = "api_token_revoke"
     ORGUNIT_CREATE = "orgunit_create"
     ORGUNIT_DELETE = "orgunit_delete"
     ORGUNIT_UPDATE = "orgunit_update"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
+
+from bimodal.core import charts as pio
 
 _FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#2b3445"}
 _CONFIG = {"displaylogo": False, "responsive": True}

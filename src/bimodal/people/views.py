@@ -25,7 +25,8 @@ AREA = {"active_area": "people"}
 def _heatmap(data: dict) -> str:
     """The people × skills matrix as a plotly heat map (0 = not rated, 1–4 = proficiency)."""
     import plotly.graph_objects as go
-    import plotly.io as pio
+
+    from bimodal.core import charts as pio
 
     people = [str(p) for p in data["people"]]
     skills = [s.name for s in data["skills"]]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
+from bimodal.core import charts as pio
 from bimodal.portfolio.assessment import quadrant
 
 _FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#2b3445"}

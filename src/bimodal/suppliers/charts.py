@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
+
+from bimodal.core import charts as pio
 
 _FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#2b3445"}
 _CONFIG = {"displaylogo": False, "responsive": True}

@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 
 from bimodal.changes import selectors
 from bimodal.changes.models import hash_secret
+from bimodal.core.api.throttling import AuthFailures
 
 
 class PipelineTokenAuthentication(authentication.BaseAuthentication):
@@ -21,12 +22,16 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Give the token as `Authorization: Bearer <token>`.")
+        failures = AuthFailures(request)
+        failures.check()
         raw = header[1].decode(errors="replace")
         parts = raw.split("_")
         if len(parts) < 3 or parts[0] != "bmp":
+            failures.add()
             raise exceptions.AuthenticationFailed("Invalid pipeline token.")
         token = selectors.pipeline_token(parts[1])
         if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(raw)):
+            failures.add()
             raise exceptions.AuthenticationFailed("Invalid or revoked pipeline token.")
         return token.user, token
 

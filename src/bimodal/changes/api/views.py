@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
@@ -26,6 +26,7 @@ from bimodal.changes.models import (
     PipelineToken,
     StandardChangeTemplate,
 )
+from bimodal.core.api.authentication import ApiTokenAuthentication
 from bimodal.core.api.views import (
     CreateViaServiceMixin,
     PartialUpdateViaServiceMixin,
@@ -331,7 +332,7 @@ class DeploymentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.DeploymentSerializer
     filterset_class = DeploymentFilterSet
-    authentication_classes = [PipelineTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [PipelineTokenAuthentication, ApiTokenAuthentication, SessionAuthentication]
 
     def get_permissions(self):
         if self.action == "result":

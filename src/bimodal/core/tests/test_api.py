@@ -7,10 +7,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from bimodal.core.models import AuditEntry, OrgUnit, Team
+from bimodal.core.models import ApiToken, AuditEntry, OrgUnit, Team
 from bimodal.core.tests.factories import OrgUnitFactory, SupplierFactory, TeamFactory
 from bimodal.portfolio.tests.factories import ServiceFactory
 
@@ -196,13 +195,15 @@ def test_token_command_and_token_auth(make_user):
     make_user("cab_member", username="pipeline")
     ServiceFactory(slug="payments")
     out = StringIO()
-    call_command("token", "create", "pipeline", stdout=out)
+    call_command("token", "create", "pipeline", "--name", "ci", stdout=out)
     key = out.getvalue().strip()
-    assert Token.objects.get(user__username="pipeline").key == key
+    stored = ApiToken.objects.get(user__username="pipeline")
+    assert key.startswith(f"bmt_{stored.prefix}_")
+    assert key not in (stored.secret_hash, stored.prefix), "only a hash of the key is stored"
+    assert stored.expires_at is not None
 
-    shown = StringIO()
-    call_command("token", "show", "pipeline", stdout=shown)
-    assert shown.getvalue().strip() == key
+    with pytest.raises(CommandError, match="cannot be shown again"):
+        call_command("token", "show", "pipeline")
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -210,24 +211,33 @@ def test_token_command_and_token_auth(make_user):
     assert response.status_code == 200
     assert [row["slug"] for row in response.json()["results"]] == ["payments"]
     assert api.get("/api/users/me/").json()["username"] == "pipeline"
+    stored.refresh_from_db()
+    assert stored.last_used_at is not None
+
+    listed = StringIO()
+    call_command("token", "list", "pipeline", stdout=listed)
+    assert stored.prefix in listed.getvalue() and "valid" in listed.getvalue()
 
     call_command("token", "revoke", "pipeline", stdout=StringIO())
     assert api.get("/api/portfolio/services/").status_code == 401
+    assert AuditEntry.objects.filter(verb="api_token_revoke").exists()
     with pytest.raises(CommandError):
-        call_command("token", "show", "pipeline")
+        call_command("token", "revoke", "pipeline")
     with pytest.raises(CommandError):
         call_command("token", "create", "nobody")
 
 
-def test_token_create_replaces_old_key(make_user):
+def test_token_create_replace_revokes_the_old_key(make_user):
     make_user(username="bot")
     first, second = StringIO(), StringIO()
     call_command("token", "create", "bot", stdout=first)
-    call_command("token", "create", "bot", stdout=second)
+    call_command("token", "create", "bot", "--replace", stdout=second)
     assert first.getvalue() != second.getvalue()
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {first.getvalue().strip()}")
     assert api.get("/api/users/me/").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {second.getvalue().strip()}")
+    assert api.get("/api/users/me/").status_code == 200
 
 
 # --- OpenAPI ---------------------------------------------------------------------------------------
@@ -241,9 +251,11 @@ def test_schema_generates_without_warnings(tmp_path):
     assert "/api/suppliers/" in text
 
 
-def test_schema_endpoint(client):
-    response = client.get("/api/schema/")
-    assert response.status_code == 200
+def test_schema_and_docs_need_sign_in(client, make_user, client_for):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/api/docs/").status_code in (401, 403)
+    signed_in = client_for(make_user("requester"))
+    assert signed_in.get("/api/schema/").status_code == 200
 
 
 def test_swagger_ui_uses_local_assets_only(make_user, client_for):
@@ -252,3 +264,4 @@ def test_swagger_ui_uses_local_assets_only(make_user, client_for):
     html = response.content.decode()
     assert "drf_spectacular_sidecar" in html
     assert not re.search(r"https?://", html), re.findall(r"https?://\S+", html)
+    assert not re.search(r"<script>", html), "the Swagger UI set-up is a script file (CSP: no inline script)"

@@ -5,6 +5,7 @@ from collections import defaultdict
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from bimodal.core import audit
 from bimodal.core.models import AuditEntry, OrgUnit, Team, User
@@ -51,7 +52,9 @@ def test_every_role_has_a_demo_user_who_can_sign_in(demo):
     for role in Role:
         assert User.objects.filter(groups__name=role.value).exists(), role
     for username, _label, _hint in data.DEMO_LOGINS:
-        assert authenticate(username=username, password=settings.BIMODAL_DEMO_PASSWORD), username
+        assert authenticate(
+            RequestFactory().post("/login/"), username=username, password=settings.BIMODAL_DEMO_PASSWORD
+        ), username
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
     assert {u.username for u in User.objects.exclude(job_title="")} >= {u[0] for u in data.DEMO_LOGINS}

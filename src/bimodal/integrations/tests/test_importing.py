@@ -7,10 +7,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
 from bimodal.changes.choices import DeploymentSource
 from bimodal.changes.models import Deployment
+from bimodal.core import services as core_services
 from bimodal.integrations.models import Commit, DeploymentCommit
 from bimodal.integrations.tests.factories import RepositoryFactory
 
@@ -40,8 +40,8 @@ def _row(repo, n=1, **fields):
 
 def _api(client, make_user, *roles):
     user = make_user(*roles)
-    token = Token.objects.create(user=user)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    _, key = core_services.api_token_create(user=user, actor=None)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
     return client
 
 

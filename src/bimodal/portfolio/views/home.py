@@ -4,10 +4,10 @@ entries."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from bimodal.core import charts as pio
 from bimodal.core import hooks
 from bimodal.core.models import AuditEntry
 from bimodal.portfolio import selectors as portfolio_selectors

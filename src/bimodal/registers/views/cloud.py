@@ -21,7 +21,8 @@ from bimodal.registers.views.base import AREA, RegisterItemEdit, _list, _next_st
 def _bar_chart(x, y, colours=None, title="") -> str:
     """A small plotly bar chart as an HTML fragment (plotly.js is loaded by the page)."""
     import plotly.graph_objects as go
-    import plotly.io as pio
+
+    from bimodal.core import charts as pio
 
     fig = go.Figure(go.Bar(x=x, y=y, marker_color=colours or "#1f4e79"))
     fig.update_layout(

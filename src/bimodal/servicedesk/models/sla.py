@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from bimodal.core.models import TimeStampedModel
+from bimodal.core.models import TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
 from bimodal.servicedesk.choices import (
     Priority,
@@ -20,6 +20,18 @@ from bimodal.servicedesk.choices import (
 from bimodal.servicedesk.models.base import ticket_visibility
 from bimodal.servicedesk.models.catalogue import CatalogueItem, SupportSchedule
 from bimodal.servicedesk.models.tickets import Ticket
+
+
+class SlaDefinitionQuerySet(RestrictedQuerySet["SlaDefinition"]):
+    """A supplier's agent sees the general definitions and those of their own supplier's contracts, not
+    other suppliers' contracted targets (a contract's target is a definition: suppliers' ContractSlaTarget)."""
+
+    def restriction(self, user: User, action: str) -> Q | None:
+        if user.supplier_id:
+            return Q(contract_target__isnull=True) | Q(
+                contract_target__contract__supplier_id=user.supplier_id
+            )
+        return None
 
 
 class SlaDefinition(TimeStampedModel):
@@ -43,7 +55,7 @@ class SlaDefinition(TimeStampedModel):
     raise_priority_on_breach = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
 
-    objects = RestrictedManager()
+    objects = RestrictedManager.from_queryset(SlaDefinitionQuerySet)()
 
     class Meta:
         ordering = ["target", "name"]

@@ -117,3 +117,38 @@ def test_supplier_agent_cannot_hand_ticket_to_another_supplier(w, client_for):
     )
     assert response.status_code == 400  # beta-ops is not a team Alpha's agent can even see
     assert w["ta"].handoffs.count() == 1
+
+
+def test_sla_definitions_of_another_suppliers_contract_are_hidden(w, client_for):
+    # Regression: the API listed every supplier's contracted targets to any agent.
+    own = set(w["ca"].targets.values_list("definition__name", flat=True))
+    other = set(w["cb"].targets.values_list("definition__name", flat=True))
+    assert own and other
+    response = client_for(w["agent_a"]).get("/api/servicedesk/sla-definitions/?limit=500")
+    assert response.status_code == 200
+    names = {row["name"] for row in response.json()["results"]}
+    assert own <= names
+    assert not names & other
+    hidden = w["cb"].targets.first().definition
+    assert client_for(w["agent_a"]).get(f"/api/servicedesk/sla-definitions/{hidden.pk}/").status_code == 404
+    # Staff still see every definition.
+    staff = client_for(w["admin"]).get("/api/servicedesk/sla-definitions/?limit=500").json()["results"]
+    assert other <= {row["name"] for row in staff}
+
+
+def test_service_page_shows_no_edge_to_a_service_outside_the_contract(w, client_for, make_user):
+    from bimodal.portfolio.tests.factories import DependencyFactory, ServiceFactory
+
+    outside = ServiceFactory(slug="outside-contract", name="Outside contract", supplier=w["sa"].supplier)
+    DependencyFactory(source=w["sa"], target=outside)
+    DependencyFactory(source=w["sa"], target=w["sb"])
+    client = client_for(w["agent_a"])
+    for url in (
+        f"/portfolio/services/{w['sa'].slug}/",
+        f"/api/portfolio/services/{w['sa'].slug}/dependencies/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "outside-contract" not in body and "Outside contract" not in body, url
+        assert w["sb"].slug not in body, url

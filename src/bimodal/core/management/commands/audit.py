@@ -1,7 +1,10 @@
-"""`bimodal audit verify` checks the audit hash chain; `bimodal audit tail` shows the latest entries."""
+"""`bimodal audit verify [--checkpoint FILE]` checks the audit hash chain (and against a stored checkpoint);
+`bimodal audit checkpoint` prints a signed checkpoint to keep outside the database; `tail` the latest."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,19 +20,37 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,tail}")
-        sub.add_parser("verify", help="Recompute the hash chain; exit with status 1 if anything is wrong.")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{verify,checkpoint,tail}")
+        verify = sub.add_parser(
+            "verify", help="Recompute the hash chain; exit with status 1 if anything is wrong."
+        )
+        verify.add_argument(
+            "--checkpoint",
+            type=Path,
+            help="also check against a checkpoint file (from `audit checkpoint`): truncation, rewriting",
+        )
+        sub.add_parser(
+            "checkpoint", help="Print a signed checkpoint (JSON) of the chain's end, for an external store."
+        )
         tail = sub.add_parser("tail", help="Print the most recent entries, oldest first.")
         tail.add_argument("-n", "--lines", type=int, default=20, help="how many entries (default 20)")
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "verify":
-            self._verify()
+            self._verify(options.get("checkpoint"))
+        elif subcommand == "checkpoint":
+            self.stdout.write(json.dumps(audit.checkpoint(), sort_keys=True))
         else:
             self._tail(options["lines"])
 
-    def _verify(self) -> None:
+    def _verify(self, checkpoint_file: Path | None) -> None:
         checked, problems = audit.verify()
+        if checkpoint_file is not None:
+            try:
+                point = json.loads(checkpoint_file.read_text())
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"Cannot read the checkpoint {checkpoint_file}: {exc}") from exc
+            problems += audit.verify_checkpoint(point if isinstance(point, dict) else {})
         if not problems:
             self.stdout.write(
                 self.style.SUCCESS(f"{checked} audit entries checked: OK, the chain is intact.")
