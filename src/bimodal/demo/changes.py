@@ -259,7 +259,7 @@ def _changes(
         change = new(
             f"Core banking release {release.name}",
             owen,
-            [svc["core-banking"], svc["general-ledger"]],
+            [svc["core-banking"]],
             planned_start=start,
             planned_end=end,
             release=release,
