@@ -1,5 +1,6 @@
-"""Writes of the changes app, one module per seam: change records and their state machine, CAB votes,
-windows, freezes and rescheduling (`records`), pipeline tokens, the deployment gate and deployment results
+"""Writes of the changes app, one module per seam: change records and their state machine and CAB votes
+(`records`), windows, freezes and rescheduling (`slots`), the checks at the moment a change starts
+(`checks`), pipeline tokens, the deployment gate and deployment results
 (`gate`), and the helpers both use: references, transitions, risk assessment and approval requirements
 (`base`). Other apps import from this package, not from its modules."""
 
@@ -11,29 +12,33 @@ from bimodal.changes.services.base import (
     S,
     assess,
 )
+from bimodal.changes.services.checks import START_TOLERANCE
 from bimodal.changes.services.gate import (
     GATE_ATTEMPTS,
     RESULT_TO_STATUS,
+    GateKeyReused,
     deployment_record_result,
     gate_decide,
     pipeline_token_create,
     pipeline_token_revoke,
 )
 from bimodal.changes.services.records import (
-    RESCHEDULABLE,
-    WINDOW_FIELDS,
     change_assess,
     change_cancel,
     change_close,
     change_complete,
     change_create,
-    change_reschedule,
     change_review,
     change_schedule,
     change_start,
     change_submit,
     change_update,
     change_vote,
+)
+from bimodal.changes.services.slots import (
+    RESCHEDULABLE,
+    WINDOW_FIELDS,
+    change_reschedule,
     window_create,
     window_end,
     window_update,
@@ -44,8 +49,10 @@ __all__ = [
     "GATE_ATTEMPTS",
     "RESCHEDULABLE",
     "RESULT_TO_STATUS",
+    "START_TOLERANCE",
     "TOKEN_PREFIX",
     "WINDOW_FIELDS",
+    "GateKeyReused",
     "S",
     "assess",
     "change_assess",

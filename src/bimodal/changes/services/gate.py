@@ -4,6 +4,8 @@ statement."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -30,12 +32,15 @@ from bimodal.changes.models import (
     PipelineToken,
     hash_secret,
 )
+from bimodal.changes.services import checks
 from bimodal.changes.services.base import (
     TOKEN_PREFIX,
     S,
     _approval_fields,
+    _evidence,
     _move,
     _next_reference,
+    _services_of,
     assess,
 )
 from bimodal.core import audit, db
@@ -150,8 +155,19 @@ def gate_decide(
 ) -> tuple[GateRequest, bool]:
     """Answer "may this deployment proceed?" for a pipeline; returns (gate request, created).
 
-    Idempotent on (service, key): a retried call returns the first answer and creates nothing."""
+    Idempotent on (service, key): a retried call with the same body returns the first answer, marked as
+    a replay with the time it was decided, and creates nothing; the same key with another body raises
+    GateKeyReused (the API's 409)."""
     now = timezone.now()
+    body_hash = request_hash(
+        service=service,
+        environment=environment,
+        version=version,
+        commit=commit,
+        pipeline_url=pipeline_url,
+        evidence=evidence or {},
+        change_reference=change_reference,
+    )
     # One query: the token's scope, the answer already given for this key, the service's tags, failure
     # rate, windows, freezes and the signatures that let the cached blast radius and policies be reused.
     in_scope, facts = selectors.gate_facts(
@@ -160,7 +176,7 @@ def gate_decide(
     if not in_scope:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
     if facts["existing"] is not None and (answered := _gate_answer(pk=facts["existing"])) is not None:
-        return answered, False
+        return _replay(answered, body_hash, facts), False
     if not Service.mode.is_cached(service):  # the API loads it with the service
         service = Service.objects.select_related("mode").get(pk=service.pk)
     for attempt in range(GATE_ATTEMPTS):
@@ -177,16 +193,68 @@ def gate_decide(
                     evidence=evidence or {},
                     change_reference=change_reference,
                     facts=facts,
+                    body_hash=body_hash,
                 ), True
         except IntegrityError:
             # A concurrent retry with the same key won the race: answer with its result.
             existing = _gate_answer(service=service, idempotency_key=idempotency_key)
             if existing is not None:
-                return existing, False
+                return _replay(existing, body_hash, facts), False
             # Otherwise a concurrent change took the next reference: try again with a fresh one.
             if attempt == GATE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class GateKeyReused(Exception):
+    """An idempotency key sent again with a different request body (answered 409, nothing written)."""
+
+
+def request_hash(
+    *,
+    service: Service,
+    environment: str,
+    version: str,
+    commit: str,
+    pipeline_url: str,
+    evidence: dict[str, Any],
+    change_reference: str,
+) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no spaces) of what a gate request asks: the fields
+    that decide its answer, i.e. all but the idempotency key itself."""
+    body = {
+        "service": service.slug,
+        "environment": environment,
+        "version": version,
+        "commit": commit,
+        "pipeline_url": pipeline_url,
+        "evidence": evidence,
+        "change": change_reference,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(answered: GateRequest, body_hash: str, facts: dict[str, Any]) -> GateRequest:
+    """The earlier answer for a replayed key, said to be one: when it was decided, and what the
+    calendar says now if it allowed a deploy that a new request would not get."""
+    if answered.request_hash and answered.request_hash != body_hash:
+        raise GateKeyReused(
+            f"The idempotency key “{answered.idempotency_key}” was first used at "
+            f"{answered.created_at.isoformat()} for a different request (another version, environment, "
+            "evidence or change): use a new key for a new request."
+        )
+    notes = [
+        f"Replay: this is the answer given at {answered.created_at.isoformat()} to the first request "
+        "with this idempotency key; it was not decided again."
+    ]
+    if answered.outcome == GateOutcome.ALLOW:
+        if facts.get("in_freeze"):
+            notes.append("A change freeze is in force now: a new request would be denied.")
+        if answered.requirements.get("window_required") and not facts.get("in_window"):
+            notes.append("No change window is open now: a new request would be denied.")
+    answered.replayed, answered.replay_notes = True, notes
+    return answered
 
 
 def _gate_answer(**lookup: Any) -> GateRequest | None:
@@ -285,6 +353,7 @@ def _gate_decide(
     evidence: dict[str, Any],
     change_reference: str,
     facts: dict[str, Any],
+    body_hash: str,
 ) -> GateRequest:
     actor = token.user
     gate = GateRequest(
@@ -296,9 +365,10 @@ def _gate_decide(
         commit=commit,
         pipeline_url=pipeline_url,
         evidence=evidence,
+        request_hash=body_hash,
     )
     if change_reference:
-        return _gate_with_change(gate, service, change_reference, actor=actor)
+        return _gate_with_change(gate, service, change_reference, actor=actor, facts=facts)
     score, level, _, decision = assess(
         services=[service],
         change_type=ChangeType.STANDARD,
@@ -393,40 +463,73 @@ def _gate_decide(
     return gate
 
 
-def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, actor: Actor) -> GateRequest:
-    """A Mode 1 style gate call: allowed only under an approved change for this service, in its slot."""
-    change = Change.objects.filter(reference=reference, services=service).first()
+def _pipeline_evidence_problems(gate: GateRequest, service: Service, facts: dict[str, Any]) -> list[str]:
+    """What the mode's policies find missing in the pipeline's own evidence, judged as the gate judges a
+    deploy that names no change: a named change's recorded evidence never stands in for it."""
+    _, _, _, decision = assess(
+        services=[service],
+        change_type=ChangeType.STANDARD,
+        evidence=gate.evidence,
+        environment=gate.environment,
+        source=ChangeSource.GATE,
+        facts=facts,
+    )
+    if not decision.missing_evidence:
+        return []
+    return [
+        f"Pipeline evidence: {rule.name}: {rule.reason}"
+        for rule in decision.fired
+        if rule.effect == PolicyEffect.REQUIRE_EVIDENCE and "missing:" in rule.reason
+    ]
+
+
+def _gate_with_change(
+    gate: GateRequest, service: Service, reference: str, *, actor: Actor, facts: dict[str, Any]
+) -> GateRequest:
+    """A deploy under a named change: allowed only when that change of this service may start now (the
+    checks of changes.services.checks, with the pipeline's evidence in place of the change's) and the
+    pipeline's evidence passes the mode's policies."""
+    found = Change.objects.filter(reference=reference, services=service).values_list("pk", flat=True).first()
     now = timezone.now()
     problems: list[str] = []
-    if change is None:
+    change = None
+    if found is None:
         problems.append(f"No change {reference} for the service {service.slug}.")
     else:
+        # Lock first, then read and decide: a person starting or cancelling it at the same moment waits.
+        change = Change.objects.select_for_update().get(pk=found)
         gate.change = change
-        if change.status not in {S.APPROVED, S.SCHEDULED}:
-            problems.append(f"{reference} is {S(change.status).label.lower()}, not approved or scheduled.")
-        if (
-            change.planned_start
-            and change.planned_end
-            and not (change.planned_start <= now <= change.planned_end)
-        ):
+        if not can_transition(change.status, S.IMPLEMENTING, change.change_type):
+            problems.append(f"{reference} is {S(change.status).label.lower()}: it cannot start now.")
+        if change.environment != gate.environment:
+            problems.append(f"{reference} is a change to {change.environment}, not to {gate.environment}.")
+        if change.version and change.version not in {gate.version, gate.commit}:
             problems.append(
-                f"{reference} is planned for {change.planned_start:%Y-%m-%d %H:%M}–{change.planned_end:%H:%M}, not now."
+                f"{reference} is for version {change.version}, not {gate.version or gate.commit}."
             )
-        if change.window_required and not selectors.in_open_window(
-            [service], now, now + timedelta(minutes=1)
-        ):
-            problems.append("No change window is open for this service now.")
-        if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
-            [service], now, now + timedelta(minutes=1)
-        ):
-            problems.append("A change freeze is in force.")
+        evidence = _evidence(
+            gate.evidence,
+            backout_plan=change.backout_plan,
+            test_plan=change.test_plan,
+            plan=change.implementation_plan,
+        )
+        problems += checks.flat(
+            checks.start_problems(
+                change,
+                _services_of(change),
+                now=now,
+                evidence=evidence,
+                environment=gate.environment,
+                source=ChangeSource.GATE,
+            )
+        )
+    problems += _pipeline_evidence_problems(gate, service, facts)
     if problems or change is None:
         gate.outcome, gate.reasons = GateOutcome.DENY, problems
         return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
     gate.outcome, gate.reasons = GateOutcome.ALLOW, [f"Deploying under {reference}."]
     gate.deployment = _open_deployment(gate, change, actor=actor)
-    if change.status == S.SCHEDULED or change.change_type == ChangeType.STANDARD:
-        _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
+    _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
     return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
 
 

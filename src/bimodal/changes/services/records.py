@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,18 +16,19 @@ from bimodal.changes.choices import (
     ChangeType,
     Environment,
     Vote,
-    WindowKind,
+    can_transition,
 )
 from bimodal.changes.models import (
     Change,
     ChangeApproval,
-    ChangeWindow,
 )
+from bimodal.changes.services import checks
 from bimodal.changes.services.base import (
     S,
     _approval_fields,
     _eligible,
     _evidence,
+    _lock,
     _move,
     _next_reference,
     _require_edit,
@@ -44,14 +45,13 @@ from bimodal.core.services import (
     NotGiven,
     create_audited,
     given,
-    require_object,
     require_perm,
     update_audited,
 )
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance import engine
 from bimodal.governance.choices import DecisionOutcome
-from bimodal.portfolio.models import Mode, Service
+from bimodal.portfolio.models import Service
 
 # --- change records -------------------------------------------------------------------------------
 
@@ -248,6 +248,9 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
 
     Awaiting approval: a rejection rejects; once every requirement has its votes the change is approved.
     An emergency change implemented without approval takes its (retrospective) vote the same way."""
+    # Lock first, then read and decide: two approvers voting at the same moment are counted one after
+    # the other, so the change is approved exactly once.
+    change = _lock(change)
     require_perm(actor, "changes.approve_change")
     if vote not in Vote.values:
         raise ValidationError({"vote": f"Vote “approve” or “reject”, not {vote!r}."})
@@ -264,13 +267,18 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
     requirements = change.decision.get("approvals", [])
     if not any(_eligible(actor, r) for r in requirements):
         raise PermissionDenied("You are not one of the approvers this change needs.")
-    if change.approvals.filter(approver=actor).exists():
+    if change.approvals.filter(approver=actor, round=change.approval_round).exists():
         raise ValidationError({"vote": "You have already voted on this change."})
     if vote == Vote.REJECT and not comment.strip():
         raise ValidationError({"comment": "Say why you reject the change."})
     create_audited(
         ChangeApproval(
-            change=change, approver=actor, vote=vote, comment=comment, retrospective=retrospective
+            change=change,
+            approver=actor,
+            vote=vote,
+            comment=comment,
+            retrospective=retrospective,
+            round=change.approval_round,
         ),
         actor=actor,
         reason=comment,
@@ -317,8 +325,35 @@ def change_schedule(
 
 @transaction.atomic
 def change_start(*, actor: User, change: Change, reason: str = "") -> Change:
-    """Begin implementing (scheduled; approved standard change; emergency before approval)."""
+    """Begin implementing (scheduled; approved standard change; emergency before approval).
+
+    The checks of the moment apply (changes.services.checks): inside its slot, inside a window when one
+    is required, outside any freeze, the policies evaluated now and their approvals still met; a refusal
+    is a ValidationError naming the field and the reason, and writes nothing."""
+    change = _lock(change)
     _require_edit(actor, change)
+    if not can_transition(change.status, S.IMPLEMENTING, change.change_type):
+        raise ValidationError(
+            {
+                "status": f"A {change.get_change_type_display().lower()} change cannot start from "
+                f"“{S(change.status).label}”."
+            }
+        )
+    problems = checks.start_problems(
+        change,
+        _services_of(change),
+        now=timezone.now(),
+        evidence=_evidence(
+            change.evidence,
+            backout_plan=change.backout_plan,
+            test_plan=change.test_plan,
+            plan=change.implementation_plan,
+        ),
+        environment=change.environment,
+        source=change.source,
+    )
+    if problems:
+        raise ValidationError(problems)
     return _move(change, S.IMPLEMENTING, actor=actor, reason=reason)
 
 
@@ -354,126 +389,8 @@ def change_close(*, actor: User, change: Change, reason: str = "") -> Change:
 
 @transaction.atomic
 def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
-    """Withdraw a change that has not started."""
+    """Withdraw a change that has not started (decided on the locked row: a start racing it wins or
+    loses cleanly)."""
+    change = _lock(change)
     _require_edit(actor, change)
     return _move(change, S.CANCELLED, actor=actor, reason=reason)
-
-
-# --- windows and freezes ---------------------------------------------------------------------------
-
-
-# The fields a person sets on a change window or freeze: the form, the API's serializer and these services'
-# keyword arguments list the same names (changes/tests/test_services.py checks that they do not drift).
-WINDOW_FIELDS: Final = ("name", "kind", "start", "end", "modes", "services", "description")
-
-
-@transaction.atomic
-def window_create(
-    *,
-    actor: User,
-    name: str,
-    kind: str = WindowKind.WINDOW,
-    start: datetime,
-    end: datetime,
-    modes: Iterable[Mode] = (),
-    services: Iterable[Service] = (),
-    description: str = "",
-    reason: str = "",
-) -> ChangeWindow:
-    """Add a change window or a freeze, for some modes and/or services (or everything)."""
-    require_perm(actor, "changes.add_changewindow")
-    window = ChangeWindow(name=name, kind=kind, start=start, end=end, description=description)
-    return create_audited(
-        window,
-        actor=actor,
-        m2m={"modes": list(modes), "services": list(services)},
-        reason=reason,
-        verb=AuditVerb.WINDOW_CREATE,
-    )
-
-
-@transaction.atomic
-def window_update(
-    *,
-    actor: User,
-    window: ChangeWindow,
-    reason: str = "",
-    modes: Iterable[Mode] | None = None,
-    services: Iterable[Service] | None = None,
-    name: str | NotGiven = UNSET,
-    kind: str | NotGiven = UNSET,
-    start: datetime | NotGiven = UNSET,
-    end: datetime | NotGiven = UNSET,
-    description: str | NotGiven = UNSET,
-) -> ChangeWindow:
-    """Change a window's or freeze's name, kind, times, description or scope (modes, services; None
-    leaves them as they are)."""
-    require_object(actor, "change", window)
-    fields = given(name=name, kind=kind, start=start, end=end, description=description)
-    m2m: dict[str, Iterable[Any]] = {}
-    if modes is not None:
-        m2m["modes"] = list(modes)
-    if services is not None:
-        m2m["services"] = list(services)
-    return update_audited(
-        window, actor=actor, fields=fields, m2m=m2m or None, reason=reason, verb=AuditVerb.WINDOW_UPDATE
-    )
-
-
-@transaction.atomic
-def window_end(*, actor: User, window: ChangeWindow, reason: str = "") -> ChangeWindow:
-    """End a window or freeze now (its end becomes the current time)."""
-    require_object(actor, "change", window)
-    now = timezone.now()
-    if window.end <= now:
-        raise ValidationError({"end": f"“{window.name}” has already ended."})
-    if window.start >= now:
-        raise ValidationError({"end": f"“{window.name}” has not started yet: edit or shorten it instead."})
-    return update_audited(window, actor=actor, fields={"end": now}, reason=reason, verb=AuditVerb.WINDOW_END)
-
-
-# Statuses in which a change manager may move a change's slot.
-RESCHEDULABLE = frozenset({S.APPROVED, S.SCHEDULED})
-
-
-@transaction.atomic
-def change_reschedule(
-    *, actor: User, change: Change, planned_start: datetime, planned_end: datetime, reason: str
-) -> Change:
-    """Move an approved or scheduled change to a new slot (change managers): conflicts, freezes, windows
-    and the policies are checked again for the new slot; a refused slot writes nothing."""
-    require_perm(actor, "changes.manage_change")
-    if change.status not in RESCHEDULABLE:
-        raise ValidationError({"status": "Only an approved or scheduled change can be rescheduled."})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why the change is rescheduled."})
-    if not (planned_start and planned_end):
-        raise ValidationError({"planned_start": "Give the new planned start and end."})
-    if planned_end <= planned_start:
-        raise ValidationError({"planned_end": "The planned end must be after the planned start."})
-    services = _services_of(change)
-    if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
-        services, planned_start, planned_end
-    ):
-        raise ValidationError({"planned_start": "The new slot falls inside a change freeze."})
-    if change.window_required and not selectors.in_open_window(services, planned_start, planned_end):
-        raise ValidationError({"planned_start": "This change must be planned inside an open change window."})
-    # Re-run conflict detection and the policies on a copy planned in the new slot (nothing saved yet).
-    probe = Change.objects.get(pk=change.pk)
-    probe.planned_start, probe.planned_end = planned_start, planned_end
-    conflicts = selectors.conflicts_for(probe)
-    _, _, decision = _decide(probe)
-    if decision.outcome == DecisionOutcome.DENY:
-        raise ValidationError(
-            {"planned_start": "The policies refuse the new slot: " + "; ".join(decision.reasons)}
-        )
-    note = reason.strip()
-    if conflicts:
-        note += " (conflicts: " + "; ".join(c.message for c in conflicts) + ")"
-    return update_audited(
-        change,
-        actor=actor,
-        fields={"planned_start": planned_start, "planned_end": planned_end},
-        reason=note,
-        verb=AuditVerb.CHANGE_RESCHEDULE,
-    )
