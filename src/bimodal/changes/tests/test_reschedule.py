@@ -87,7 +87,9 @@ def test_a_scheduled_change_can_be_rescheduled(client, estate, approved, saturda
     client.force_login(estate.manager)
     assert post(client, change, *later(saturday, 3)).status_code == 302
     change.refresh_from_db()
-    assert change.status == S.AWAITING_APPROVAL and local(change.planned_start) == local(later(saturday, 3)[0])
+    assert change.status == S.AWAITING_APPROVAL and local(change.planned_start) == local(
+        later(saturday, 3)[0]
+    )
 
 
 @pytest.mark.parametrize("role", ["cab1", "auditor", "owner"])
