@@ -6,7 +6,10 @@ tokens by service."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from unittest import mock
 
 from django.utils import timezone
 
@@ -95,6 +98,13 @@ def _windows(admin: User, past: datetime, ahead: list[datetime], now: datetime) 
         )
         created += 1
     return created
+
+
+@contextmanager
+def _as_of(moment: datetime) -> Iterator[None]:
+    """Run the demo's services as if the clock read `moment` (a past step of a change's history)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 def _plan(night: datetime, hours: int = 1, offset: int = 1) -> tuple[datetime, datetime]:
@@ -188,8 +198,11 @@ def _changes(
         )
         change = change_services.change_vote(actor=chris, change=change, vote="approve")
         change = change_services.change_schedule(actor=owen, change=change)
-        change = change_services.change_start(actor=owen, change=change)
-        change = change_services.change_complete(actor=owen, change=change, result=ChangeStatus.COMPLETED)
+        # A change starts only inside its slot: last weekend's work is written at the time it was done.
+        with _as_of(start + timedelta(minutes=2)):
+            change = change_services.change_start(actor=owen, change=change)
+        with _as_of(end - timedelta(minutes=5)):
+            change = change_services.change_complete(actor=owen, change=change, result=ChangeStatus.COMPLETED)
         change = change_services.change_review(
             actor=chris, change=change, notes="Went to plan; no incidents."
         )
