@@ -183,6 +183,9 @@ def test_a_new_slot_after_approval_needs_the_approvers_again(client, estate, sch
     assert change.status == S.AWAITING_APPROVAL
     change = services.change_vote(actor=estate.cab2, change=change, vote="approve", comment="ok")
     assert change.status == S.APPROVED and change.approvals.count() == 4
+    client.force_login(estate.owner)
+    page = client.get(change.get_absolute_url()).content.decode()
+    assert page.count('data-testid="earlier-round"') == 2
     services.change_schedule(actor=estate.owner, change=change)
     with time_machine.travel(new_start + timedelta(minutes=1)):
         assert start(client, change, estate.owner).status_code == 200
