@@ -1,8 +1,8 @@
 """Writes of the changes app, one module per seam: change records and their state machine and CAB votes
 (`records`), windows, freezes and rescheduling (`slots`), the checks at the moment a change starts
-(`checks`), pipeline tokens, the deployment gate and deployment results
-(`gate`), and the helpers both use: references, transitions, risk assessment and approval requirements
-(`base`). Other apps import from this package, not from its modules."""
+(`checks`), pipeline tokens, the deployment gate and deployment results (`gate`), the gate's
+idempotency keys (`idempotency`), and the helpers all use: references, transitions, risk assessment
+and approval requirements (`base`). Other apps import from this package, not from its modules."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from bimodal.changes.services.checks import START_TOLERANCE
 from bimodal.changes.services.gate import (
     GATE_ATTEMPTS,
     RESULT_TO_STATUS,
-    GateKeyReused,
     deployment_record_result,
     gate_decide,
     pipeline_token_create,
     pipeline_token_revoke,
 )
+from bimodal.changes.services.idempotency import GateKeyReused
 from bimodal.changes.services.records import (
     change_assess,
     change_cancel,

@@ -12,7 +12,7 @@ from typing import Any, Final
 from django.utils import timezone
 
 from bimodal.changes import selectors
-from bimodal.changes.choices import ChangeType, WindowKind
+from bimodal.changes.choices import ChangeSource, ChangeType, WindowKind
 from bimodal.changes.models import Change
 from bimodal.changes.services.base import _requirements_met, assess
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
@@ -113,6 +113,28 @@ def start_problems(
             "Its approvals do not cover what the policies require now: " + "; ".join(needed),
         )
     return problems
+
+
+def pipeline_evidence_problems(
+    service: Service, *, evidence: dict[str, Any], environment: str, facts: dict[str, Any]
+) -> list[str]:
+    """What the mode's policies find missing in the pipeline's own evidence, judged as the gate judges a
+    deploy that names no change: a named change's recorded evidence never stands in for it."""
+    _, _, _, decision = assess(
+        services=[service],
+        change_type=ChangeType.STANDARD,
+        evidence=evidence,
+        environment=environment,
+        source=ChangeSource.GATE,
+        facts=facts,
+    )
+    if not decision.missing_evidence:
+        return []
+    return [
+        f"Pipeline evidence: {rule.name}: {rule.reason}"
+        for rule in decision.fired
+        if rule.effect == PolicyEffect.REQUIRE_EVIDENCE and "missing:" in rule.reason
+    ]
 
 
 def flat(problems: dict[str, list[str]]) -> list[str]:

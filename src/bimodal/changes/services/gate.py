@@ -4,8 +4,6 @@ statement."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -43,6 +41,7 @@ from bimodal.changes.services.base import (
     _services_of,
     assess,
 )
+from bimodal.changes.services.idempotency import replay, request_hash
 from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor, User
@@ -176,7 +175,7 @@ def gate_decide(
     if not in_scope:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
     if facts["existing"] is not None and (answered := _gate_answer(pk=facts["existing"])) is not None:
-        return _replay(answered, body_hash, facts), False
+        return replay(answered, body_hash, facts), False
     if not Service.mode.is_cached(service):  # the API loads it with the service
         service = Service.objects.select_related("mode").get(pk=service.pk)
     for attempt in range(GATE_ATTEMPTS):
@@ -199,62 +198,11 @@ def gate_decide(
             # A concurrent retry with the same key won the race: answer with its result.
             existing = _gate_answer(service=service, idempotency_key=idempotency_key)
             if existing is not None:
-                return _replay(existing, body_hash, facts), False
+                return replay(existing, body_hash, facts), False
             # Otherwise a concurrent change took the next reference: try again with a fresh one.
             if attempt == GATE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-class GateKeyReused(Exception):
-    """An idempotency key sent again with a different request body (answered 409, nothing written)."""
-
-
-def request_hash(
-    *,
-    service: Service,
-    environment: str,
-    version: str,
-    commit: str,
-    pipeline_url: str,
-    evidence: dict[str, Any],
-    change_reference: str,
-) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, no spaces) of what a gate request asks: the fields
-    that decide its answer, i.e. all but the idempotency key itself."""
-    body = {
-        "service": service.slug,
-        "environment": environment,
-        "version": version,
-        "commit": commit,
-        "pipeline_url": pipeline_url,
-        "evidence": evidence,
-        "change": change_reference,
-    }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _replay(answered: GateRequest, body_hash: str, facts: dict[str, Any]) -> GateRequest:
-    """The earlier answer for a replayed key, said to be one: when it was decided, and what the
-    calendar says now if it allowed a deploy that a new request would not get."""
-    if answered.request_hash and answered.request_hash != body_hash:
-        raise GateKeyReused(
-            f"The idempotency key “{answered.idempotency_key}” was first used at "
-            f"{answered.created_at.isoformat()} for a different request (another version, environment, "
-            "evidence or change): use a new key for a new request."
-        )
-    notes = [
-        f"Replay: this is the answer given at {answered.created_at.isoformat()} to the first request "
-        "with this idempotency key; it was not decided again."
-    ]
-    if answered.outcome == GateOutcome.ALLOW:
-        if facts.get("in_freeze"):
-            notes.append("A change freeze is in force now: a new request would be denied.")
-        if answered.requirements.get("window_required") and not facts.get("in_window"):
-            notes.append("No change window is open now: a new request would be denied.")
-    answered.replayed, answered.replay_notes = True, notes
-    return answered
 
 
 def _gate_answer(**lookup: Any) -> GateRequest | None:
@@ -463,26 +411,6 @@ def _gate_decide(
     return gate
 
 
-def _pipeline_evidence_problems(gate: GateRequest, service: Service, facts: dict[str, Any]) -> list[str]:
-    """What the mode's policies find missing in the pipeline's own evidence, judged as the gate judges a
-    deploy that names no change: a named change's recorded evidence never stands in for it."""
-    _, _, _, decision = assess(
-        services=[service],
-        change_type=ChangeType.STANDARD,
-        evidence=gate.evidence,
-        environment=gate.environment,
-        source=ChangeSource.GATE,
-        facts=facts,
-    )
-    if not decision.missing_evidence:
-        return []
-    return [
-        f"Pipeline evidence: {rule.name}: {rule.reason}"
-        for rule in decision.fired
-        if rule.effect == PolicyEffect.REQUIRE_EVIDENCE and "missing:" in rule.reason
-    ]
-
-
 def _gate_with_change(
     gate: GateRequest, service: Service, reference: str, *, actor: Actor, facts: dict[str, Any]
 ) -> GateRequest:
@@ -523,7 +451,9 @@ def _gate_with_change(
                 source=ChangeSource.GATE,
             )
         )
-    problems += _pipeline_evidence_problems(gate, service, facts)
+    problems += checks.pipeline_evidence_problems(
+        service, evidence=gate.evidence, environment=gate.environment, facts=facts
+    )
     if problems or change is None:
         gate.outcome, gate.reasons = GateOutcome.DENY, problems
         return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)

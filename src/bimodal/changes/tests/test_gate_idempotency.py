@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from bimodal.changes import services
 from bimodal.changes.models import Change, Deployment, GateRequest
-from bimodal.changes.services.gate import request_hash
+from bimodal.changes.services.idempotency import request_hash
 from bimodal.portfolio.models import Service
 
 GOOD = {"tests_passed": True, "coverage": 85.0, "security_scan": "pass"}
