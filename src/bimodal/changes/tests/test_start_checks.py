@@ -215,3 +215,15 @@ def test_the_page_shows_the_refusal(client, estate, scheduled):
     assert response.status_code == 200
     assert "may start from" in response.content.decode()
     assert Change.objects.get(pk=scheduled.pk).status == S.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [{"services": ["general-ledger"]}, {"backout_plan": "none"}, {"planned_start": "2030-01-01T00:00:00Z"}],
+)
+def test_an_approved_change_cannot_be_edited_in_place(client, estate, scheduled, edit):
+    """Services, plans and slot are edited only in a draft; a new slot goes through rescheduling."""
+    client.force_login(estate.owner)
+    response = client.patch(f"/api/changes/{scheduled.reference}/", edit, content_type="application/json")
+    assert response.status_code == 400 and "status" in response.json()
+    unchanged(scheduled)
