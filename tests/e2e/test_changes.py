@@ -124,3 +124,37 @@ def test_raise_a_standard_change_from_a_template(page, login, estate):
     # Mode 2 pre-approves a standard change from an approved, in-date template: no vote is asked.
     expect(page.get_by_test_id("change-status")).to_have_text("Approved")
     expect(page.get_by_test_id("decision")).to_contain_text("approved, in-date template")
+
+
+def test_start_outside_the_slot_shows_the_refusal(page, login, estate):
+    """The Start button of a change scheduled for next week: the page says why not, nothing changes."""
+    start = (timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    services.window_create(
+        actor=estate["admin"],
+        name="Weekend",
+        kind="window",
+        start=start - timedelta(hours=1),
+        end=start + timedelta(hours=3),
+    )
+    change = services.change_create(
+        actor=estate["owner"],
+        title="Core banking patch",
+        services=[estate["core"]],
+        planned_start=start,
+        planned_end=start + timedelta(hours=2),
+        implementation_plan="Apply the patch",
+        backout_plan="Restore the snapshot",
+        test_plan="Smoke tests",
+    )
+    services.change_submit(actor=estate["owner"], change=change)
+    services.change_assess(actor=estate["chris"], change=change)
+    services.change_vote(actor=estate["chris"], change=change, vote="approve")
+    services.change_vote(actor=estate["carla"], change=change, vote="approve")
+    services.change_schedule(actor=estate["owner"], change=change)
+    login(estate["owner"])
+    page.goto(f"/changes/{change.reference}/")
+    expect(page.get_by_test_id("change-status")).to_have_text("Scheduled")
+    page.get_by_test_id("step-start").click()
+    expect(page.get_by_test_id("message").first).to_contain_text(f"{change.reference} is planned for")
+    expect(page.get_by_test_id("message").first).to_contain_text("may start from")
+    expect(page.get_by_test_id("change-status")).to_have_text("Scheduled")

@@ -38,9 +38,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.ASSESSED, S.IMPLEMENTING, S.CANCELLED}),  # → implementing: emergency only
     S.ASSESSED: frozenset({S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED}),
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.IMPLEMENTING, S.CANCELLED}),  # emergency
-    S.APPROVED: frozenset({S.SCHEDULED, S.IMPLEMENTING, S.CANCELLED}),  # → implementing: standard only
+    # → implementing: standard only; → awaiting approval: a material edit after approval (a new slot)
+    S.APPROVED: frozenset({S.SCHEDULED, S.IMPLEMENTING, S.AWAITING_APPROVAL, S.CANCELLED}),
     S.REJECTED: frozenset({S.CLOSED}),
-    S.SCHEDULED: frozenset({S.IMPLEMENTING, S.CANCELLED}),
+    S.SCHEDULED: frozenset({S.IMPLEMENTING, S.AWAITING_APPROVAL, S.CANCELLED}),
     S.IMPLEMENTING: frozenset({S.COMPLETED, S.FAILED, S.BACKED_OUT}),
     S.COMPLETED: frozenset({S.REVIEWED, S.CLOSED}),  # → closed directly: standard only
     S.FAILED: frozenset({S.REVIEWED}),

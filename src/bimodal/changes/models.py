@@ -218,6 +218,10 @@ class Change(TimeStampedModel):
     approvals_required = models.PositiveSmallIntegerField(default=0)
     window_required = models.BooleanField(default=False)
     retrospective_approval = models.BooleanField(default=False)
+    approval_round = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Votes of earlier rounds no longer count: a material edit after approval starts a new one",
+    )
     result = models.CharField(
         max_length=20, blank=True, help_text="completed / failed / backed_out, kept after review and closure"
     )
@@ -264,13 +268,18 @@ class ChangeApproval(models.Model):
     vote = models.CharField(max_length=10, choices=Vote.choices)
     comment = models.TextField(blank=True)
     retrospective = models.BooleanField(default=False)
+    round = models.PositiveSmallIntegerField(default=1, help_text="The change's approval round it counts for")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["created_at"]
-        constraints = [models.UniqueConstraint(fields=["change", "approver"], name="one_vote_per_approver")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "approver", "round"], name="one_vote_per_approver_per_round"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.approver} {self.vote} {self.change.reference}"
@@ -393,6 +402,11 @@ class GateRequest(TimeStampedModel):
     commit = models.CharField(max_length=64, blank=True)
     pipeline_url = models.URLField(blank=True, max_length=500)
     evidence = models.JSONField(default=dict, blank=True)
+    request_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the request's canonical JSON: a key is bound to its body",
+    )
     outcome = models.CharField(max_length=20, choices=GateOutcome.choices)
     reasons = models.JSONField(default=list, blank=True)
     requirements = models.JSONField(default=dict, blank=True)
@@ -402,6 +416,10 @@ class GateRequest(TimeStampedModel):
     deployment = models.OneToOneField(
         Deployment, on_delete=models.PROTECT, null=True, blank=True, related_name="gate_request"
     )
+    # Set on an answer the gate gives again for a replayed key (never stored): the API says it is a
+    # replay, when it was decided, and what has changed since.
+    replayed: bool = False
+    replay_notes: list[str] = []
 
     objects = RestrictedManager()
 

@@ -7,8 +7,11 @@ changes by title, tokens by service."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from unittest import mock
 
 from django.utils import timezone
 
@@ -115,6 +118,13 @@ def _train(admin: User, now: datetime) -> list[Release]:
     return change_services.release_train_generate(actor=admin, mode=mode1, months=months, start=start)
 
 
+@contextmanager
+def _as_of(moment: datetime) -> Iterator[None]:
+    """Run the demo's services as if the clock read `moment` (a past step of a change's history)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
 def _plan(night: datetime, hours: int = 1, offset: int = 1) -> tuple[datetime, datetime]:
     """A slot of `hours` starting `offset` hours into the window that opens at `night`."""
     start = night + timedelta(hours=offset)
@@ -206,8 +216,11 @@ def _changes(
         )
         change = change_services.change_vote(actor=chris, change=change, vote="approve")
         change = change_services.change_schedule(actor=owen, change=change)
-        change = change_services.change_start(actor=owen, change=change)
-        change = change_services.change_complete(actor=owen, change=change, result=ChangeStatus.COMPLETED)
+        # A change starts only inside its slot: last weekend's work is written at the time it was done.
+        with _as_of(start + timedelta(minutes=2)):
+            change = change_services.change_start(actor=owen, change=change)
+        with _as_of(end - timedelta(minutes=5)):
+            change = change_services.change_complete(actor=owen, change=change, result=ChangeStatus.COMPLETED)
         change = change_services.change_review(
             actor=chris, change=change, notes="Went to plan; no incidents."
         )

@@ -41,7 +41,7 @@ class ChangeApprovalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChangeApproval
-        fields = ["approver", "vote", "comment", "retrospective", "created_at"]
+        fields = ["approver", "vote", "comment", "retrospective", "round", "created_at"]
 
 
 class ChangeSerializer(serializers.ModelSerializer):
@@ -235,6 +235,10 @@ class GateRequestSerializer(serializers.ModelSerializer):
     deployment: serializers.PrimaryKeyRelatedField[Deployment] = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True
     )
+    replayed = serializers.SerializerMethodField(
+        help_text="True when this is the answer to an earlier request with the same idempotency key"
+    )
+    decided_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
         model = GateRequest
@@ -251,9 +255,20 @@ class GateRequestSerializer(serializers.ModelSerializer):
             "requirements",
             "change",
             "deployment",
+            "replayed",
+            "decided_at",
             "created_at",
             "updated_at",
         ]
+
+    def get_replayed(self, obj: GateRequest) -> bool:
+        return obj.replayed
+
+    def to_representation(self, instance: GateRequest) -> dict:
+        data = super().to_representation(instance)
+        if instance.replayed:  # the reasons of the decision, then why it is given again
+            data["reasons"] = [*data["reasons"], *instance.replay_notes]
+        return data
 
 
 class DeploymentSerializer(serializers.ModelSerializer):

@@ -304,14 +304,20 @@ class GateViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.GateRequestInputSerializer,
-        responses={201: s.GateRequestSerializer, 200: s.GateRequestSerializer},
+        responses={201: s.GateRequestSerializer, 200: s.GateRequestSerializer, 409: None},
     )
     def create(self, request):
         """May this deployment proceed? allow (a standard change and a deployment are opened), deny with
-        reasons, or needs_approval (poll the answer's URL). Retrying with the same idempotency key
-        returns the first answer (200) and creates nothing."""
+        reasons, or needs_approval (poll the answer's URL). Retrying with the same idempotency key and
+        the same body returns the first answer (200, `replayed: true`, `decided_at`) and creates nothing;
+        the same key with a different body is a 409."""
         data = dict(_GATE_INPUT.run_validation(request.data))  # a 400 with field errors, as is_valid()
-        gate, created = services.gate_decide(token=request.auth, change_reference=data.pop("change"), **data)
+        try:
+            gate, created = services.gate_decide(
+                token=request.auth, change_reference=data.pop("change"), **data
+            )
+        except services.GateKeyReused as exc:
+            return Response({"idempotency_key": [str(exc)]}, status=status.HTTP_409_CONFLICT)
         return Response(
             _GATE_OUTPUT.to_representation(gate),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -1,8 +1,9 @@
-"""Writes of the changes app, one module per seam: change records and their state machine, CAB votes and
-rescheduling (`records`), pipeline tokens, the deployment gate and deployment results (`gate`), change
-windows and freezes (`windows`), the standard-change catalogue (`templates`), release trains and the
-release a change joins (`releases`), and the helpers they share: references, transitions, risk
-assessment and approval requirements (`base`). Other apps import from this package, not from its modules."""
+"""Writes of the changes app, one module per seam: change records and their state machine and CAB votes
+(`records`), windows, freezes and rescheduling (`slots`), the checks at the moment a change starts
+(`checks`), pipeline tokens (`tokens`), the deployment gate and deployment results (`gate`), the gate's
+idempotency keys (`idempotency`), the standard-change catalogue (`templates`), release trains and the
+release a change joins (`releases`), and the helpers all use: references, transitions, risk assessment
+and approval requirements (`base`). Other apps import from this package, not from its modules."""
 
 from __future__ import annotations
 
@@ -12,23 +13,21 @@ from bimodal.changes.services.base import (
     S,
     assess,
 )
+from bimodal.changes.services.checks import START_TOLERANCE
 from bimodal.changes.services.gate import (
     GATE_ATTEMPTS,
     RESULT_TO_STATUS,
     deployment_record_result,
     gate_decide,
-    pipeline_token_create,
-    pipeline_token_revoke,
 )
+from bimodal.changes.services.idempotency import GateKeyReused
 from bimodal.changes.services.records import (
-    RESCHEDULABLE,
     STANDARD_FROM_TEMPLATE,
     change_assess,
     change_cancel,
     change_close,
     change_complete,
     change_create,
-    change_reschedule,
     change_review,
     change_schedule,
     change_start,
@@ -46,6 +45,14 @@ from bimodal.changes.services.releases import (
     release_update,
     resolve_release,
 )
+from bimodal.changes.services.slots import (
+    RESCHEDULABLE,
+    WINDOW_FIELDS,
+    change_reschedule,
+    window_create,
+    window_end,
+    window_update,
+)
 from bimodal.changes.services.templates import (
     REVIEW_DAYS,
     REVIEW_FAILURE_THRESHOLD,
@@ -61,12 +68,7 @@ from bimodal.changes.services.templates import (
     template_usage,
     templates_review,
 )
-from bimodal.changes.services.windows import (
-    WINDOW_FIELDS,
-    window_create,
-    window_end,
-    window_update,
-)
+from bimodal.changes.services.tokens import pipeline_token_create, pipeline_token_revoke
 
 __all__ = [
     "CHANGE_FIELDS",
@@ -79,9 +81,11 @@ __all__ = [
     "REVIEW_FAILURE_THRESHOLD",
     "REVIEW_MIN_CHANGES",
     "STANDARD_FROM_TEMPLATE",
+    "START_TOLERANCE",
     "TEMPLATE_FIELDS",
     "TOKEN_PREFIX",
     "WINDOW_FIELDS",
+    "GateKeyReused",
     "S",
     "assess",
     "change_assess",

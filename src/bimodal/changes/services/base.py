@@ -66,6 +66,14 @@ def _next_reference() -> str:
     return f"CHG-{numbers.next_number('change_reference', seed=(Change, 'id')):06d}"
 
 
+def _lock(change: Change) -> Change:
+    """The change's row, locked for this transaction and read afresh: lock first, then read and decide,
+    so that two writers (votes, start and cancel) never decide on the same stale state. The caller's
+    instance is refreshed in place (one query) and returned."""
+    change.refresh_from_db(from_queryset=Change.objects.select_for_update(no_key=True))
+    return change
+
+
 def _move(
     change: Change,
     target: str,
@@ -79,7 +87,10 @@ def _move(
     assessment: dict[str, Any] | None = None,
 ) -> Change:
     """Apply one transition of the state machine (refused with a 400 when it is not allowed), with the
-    given fields that go with it; `assessment` is the risk and approval fields an assessment sets."""
+    given fields that go with it; `assessment` is the risk and approval fields an assessment sets.
+
+    The row is locked and read again first: the transition is decided on the committed status."""
+    change = _lock(change)
     if not can_transition(change.status, target, change.change_type):
         raise ValidationError(
             {
@@ -267,10 +278,18 @@ def _eligible(user: User, requirement: dict[str, Any]) -> bool:
     return False
 
 
-def _requirements_met(change: Change) -> bool:
-    """Whether every approval requirement of the decision has its number of approving votes."""
-    approvers = [a.approver for a in change.approvals.select_related("approver").filter(vote=Vote.APPROVE)]
-    for requirement in change.decision.get("approvals", []):
+def _requirements_met(change: Change, requirements: list[dict[str, Any]] | None = None) -> bool:
+    """Whether every approval requirement (of the change's decision, or `requirements`) has its number
+    of approving votes in the change's current approval round."""
+    approvers = [
+        a.approver
+        for a in change.approvals.select_related("approver").filter(
+            vote=Vote.APPROVE, round=change.approval_round
+        )
+    ]
+    if requirements is None:
+        requirements = change.decision.get("approvals", [])
+    for requirement in requirements:
         if sum(1 for user in approvers if _eligible(user, requirement)) < requirement["count"]:
             return False
     return True

@@ -1,10 +1,9 @@
-"""Pipeline tokens and the deployment gate: a pipeline asks whether a deploy may proceed, gets allow, deny or
+"""The deployment gate: a pipeline asks whether a deploy may proceed, gets allow, deny or
 needs-approval with reasons, and reports the result; an allowed deploy is a standard change written in one
 statement."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.utils import timezone
-from django.utils.text import slugify
 
 from bimodal.changes import selectors
 from bimodal.changes.choices import (
@@ -28,63 +26,26 @@ from bimodal.changes.models import (
     Deployment,
     GateRequest,
     PipelineToken,
-    hash_secret,
 )
+from bimodal.changes.services import checks
 from bimodal.changes.services.base import (
-    TOKEN_PREFIX,
     S,
     _approval_fields,
+    _evidence,
     _move,
     _next_reference,
+    _services_of,
     assess,
 )
+from bimodal.changes.services.idempotency import replay, request_hash
 from bimodal.core import audit, db
 from bimodal.core.choices import AuditAction
-from bimodal.core.models import Actor, User
-from bimodal.core.services import create_audited, require_perm, transactional, update_audited, write
+from bimodal.core.models import Actor
+from bimodal.core.services import create_audited, transactional, update_audited, write
 from bimodal.core.transitions import record_change, record_deployment
 from bimodal.core.verbs import AuditVerb
 from bimodal.governance.choices import DecisionOutcome, PolicyEffect
 from bimodal.portfolio.models import Service
-
-# --- pipeline tokens and the deployment gate -------------------------------------------------------
-
-
-@transactional
-def pipeline_token_create(
-    *, actor: User | None, name: str, services: Iterable[Service]
-) -> tuple[PipelineToken, str]:
-    """A token for a pipeline, valid for `services` only; returns it and the secret (shown once)."""
-    if actor is not None:
-        require_perm(actor, "changes.add_pipelinetoken")
-    chosen = list(services)
-    if not chosen:
-        raise ValidationError({"services": "A pipeline token is for at least one service."})
-    username = f"pipeline-{slugify(name)[:100]}"
-    machine = User.objects.filter(username=username).first()
-    if machine is None:
-        machine = User(username=username, first_name="Pipeline", last_name=name[:150])
-        machine.set_unusable_password()
-        machine = create_audited(
-            machine, actor=actor, verb=AuditVerb.PIPELINE_USER_CREATE, reason="pipeline machine account"
-        )
-    prefix = secrets.token_hex(4)
-    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    token = PipelineToken(
-        name=name, prefix=prefix, secret_hash=hash_secret(secret), user=machine, created_by=actor
-    )
-    create_audited(token, actor=actor, m2m={"services": chosen}, verb=AuditVerb.PIPELINE_TOKEN_CREATE)
-    return token, secret
-
-
-@transactional
-def pipeline_token_revoke(*, actor: User | None, token: PipelineToken) -> PipelineToken:
-    """Revoke a pipeline token: it no longer authenticates."""
-    if actor is not None:
-        require_perm(actor, "changes.change_pipelinetoken")
-    return update_audited(
-        token, actor=actor, fields={"revoked_at": timezone.now()}, verb=AuditVerb.PIPELINE_TOKEN_REVOKE
-    )
 
 
 def _require_scope(token: PipelineToken, service: Service) -> None:
@@ -161,8 +122,19 @@ def gate_decide(
 ) -> tuple[GateRequest, bool]:
     """Answer "may this deployment proceed?" for a pipeline; returns (gate request, created).
 
-    Idempotent on (service, key): a retried call returns the first answer and creates nothing."""
+    Idempotent on (service, key): a retried call with the same body returns the first answer, marked as
+    a replay with the time it was decided, and creates nothing; the same key with another body raises
+    GateKeyReused (the API's 409)."""
     now = timezone.now()
+    body_hash = request_hash(
+        service=service,
+        environment=environment,
+        version=version,
+        commit=commit,
+        pipeline_url=pipeline_url,
+        evidence=evidence or {},
+        change_reference=change_reference,
+    )
     # One query: the token's scope, the answer already given for this key, the service's tags, failure
     # rate, windows, freezes and the signatures that let the cached blast radius and policies be reused.
     in_scope, facts = selectors.gate_facts(
@@ -171,7 +143,7 @@ def gate_decide(
     if not in_scope:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
     if facts["existing"] is not None and (answered := _gate_answer(pk=facts["existing"])) is not None:
-        return answered, False
+        return replay(answered, body_hash, facts), False
     if not Service.mode.is_cached(service):  # the API loads it with the service
         service = Service.objects.select_related("mode").get(pk=service.pk)
     for attempt in range(GATE_ATTEMPTS):
@@ -188,12 +160,13 @@ def gate_decide(
                     evidence=evidence or {},
                     change_reference=change_reference,
                     facts=facts,
+                    body_hash=body_hash,
                 ), True
         except IntegrityError:
             # A concurrent retry with the same key won the race: answer with its result.
             existing = _gate_answer(service=service, idempotency_key=idempotency_key)
             if existing is not None:
-                return existing, False
+                return replay(existing, body_hash, facts), False
             # Otherwise a concurrent change took the next reference: try again with a fresh one.
             if attempt == GATE_ATTEMPTS - 1:
                 raise
@@ -296,6 +269,7 @@ def _gate_decide(
     evidence: dict[str, Any],
     change_reference: str,
     facts: dict[str, Any],
+    body_hash: str,
 ) -> GateRequest:
     actor = token.user
     gate = GateRequest(
@@ -307,9 +281,10 @@ def _gate_decide(
         commit=commit,
         pipeline_url=pipeline_url,
         evidence=evidence,
+        request_hash=body_hash,
     )
     if change_reference:
-        return _gate_with_change(gate, service, change_reference, actor=actor)
+        return _gate_with_change(gate, service, change_reference, actor=actor, facts=facts)
     score, level, _, decision = assess(
         services=[service],
         change_type=ChangeType.STANDARD,
@@ -405,40 +380,55 @@ def _gate_decide(
     return gate
 
 
-def _gate_with_change(gate: GateRequest, service: Service, reference: str, *, actor: Actor) -> GateRequest:
-    """A Mode 1 style gate call: allowed only under an approved change for this service, in its slot."""
-    change = Change.objects.filter(reference=reference, services=service).first()
+def _gate_with_change(
+    gate: GateRequest, service: Service, reference: str, *, actor: Actor, facts: dict[str, Any]
+) -> GateRequest:
+    """A deploy under a named change: allowed only when that change of this service may start now (the
+    checks of changes.services.checks, with the pipeline's evidence in place of the change's) and the
+    pipeline's evidence passes the mode's policies."""
+    found = Change.objects.filter(reference=reference, services=service).values_list("pk", flat=True).first()
     now = timezone.now()
     problems: list[str] = []
-    if change is None:
+    change = None
+    if found is None:
         problems.append(f"No change {reference} for the service {service.slug}.")
     else:
+        # Lock first, then read and decide: a person starting or cancelling it at the same moment waits.
+        change = Change.objects.select_for_update(no_key=True).get(pk=found)
         gate.change = change
-        if change.status not in {S.APPROVED, S.SCHEDULED}:
-            problems.append(f"{reference} is {S(change.status).label.lower()}, not approved or scheduled.")
-        if (
-            change.planned_start
-            and change.planned_end
-            and not (change.planned_start <= now <= change.planned_end)
-        ):
+        if not can_transition(change.status, S.IMPLEMENTING, change.change_type):
+            problems.append(f"{reference} is {S(change.status).label.lower()}: it cannot start now.")
+        if change.environment != gate.environment:
+            problems.append(f"{reference} is a change to {change.environment}, not to {gate.environment}.")
+        if change.version and change.version not in {gate.version, gate.commit}:
             problems.append(
-                f"{reference} is planned for {change.planned_start:%Y-%m-%d %H:%M}–{change.planned_end:%H:%M}, not now."
+                f"{reference} is for version {change.version}, not {gate.version or gate.commit}."
             )
-        if change.window_required and not selectors.in_open_window(
-            [service], now, now + timedelta(minutes=1)
-        ):
-            problems.append("No change window is open for this service now.")
-        if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
-            [service], now, now + timedelta(minutes=1)
-        ):
-            problems.append("A change freeze is in force.")
+        evidence = _evidence(
+            gate.evidence,
+            backout_plan=change.backout_plan,
+            test_plan=change.test_plan,
+            plan=change.implementation_plan,
+        )
+        problems += checks.flat(
+            checks.start_problems(
+                change,
+                _services_of(change),
+                now=now,
+                evidence=evidence,
+                environment=gate.environment,
+                source=ChangeSource.GATE,
+            )
+        )
+    problems += checks.pipeline_evidence_problems(
+        service, evidence=gate.evidence, environment=gate.environment, facts=facts
+    )
     if problems or change is None:
         gate.outcome, gate.reasons = GateOutcome.DENY, problems
         return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
     gate.outcome, gate.reasons = GateOutcome.ALLOW, [f"Deploying under {reference}."]
     gate.deployment = _open_deployment(gate, change, actor=actor)
-    if change.status == S.SCHEDULED or change.change_type == ChangeType.STANDARD:
-        _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
+    _move(change, S.IMPLEMENTING, actor=actor, reason="deployment started by the pipeline")
     return create_audited(gate, actor=actor, verb=AuditVerb.GATE_DECIDE)
 
 

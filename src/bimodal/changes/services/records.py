@@ -1,5 +1,5 @@
 """Change records: create, edit, submit, assess against the policies, CAB votes, schedule, start, complete,
-review, close, cancel; change windows and freezes; rescheduling an approved change."""
+review, close, cancel (windows, freezes and rescheduling are in `slots`)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,27 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from bimodal.changes import selectors
 from bimodal.changes.choices import (
     ChangeType,
     Environment,
     Vote,
+    can_transition,
 )
 from bimodal.changes.models import (
     Change,
     ChangeApproval,
     Release,
 )
+from bimodal.changes.services import checks
 from bimodal.changes.services.base import (
     S,
     _approval_fields,
     _eligible,
     _evidence,
+    _lock,
     _move,
     _next_reference,
     _require_edit,
@@ -299,6 +303,9 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
 
     Awaiting approval: a rejection rejects; once every requirement has its votes the change is approved.
     An emergency change implemented without approval takes its (retrospective) vote the same way."""
+    # Lock first, then read and decide: two approvers voting at the same moment are counted one after
+    # the other, so the change is approved exactly once.
+    change = _lock(change)
     require_perm(actor, "changes.approve_change")
     if vote not in Vote.values:
         raise ValidationError({"vote": f"Vote “approve” or “reject”, not {vote!r}."})
@@ -315,13 +322,18 @@ def change_vote(*, actor: User, change: Change, vote: str, comment: str = "") ->
     requirements = change.decision.get("approvals", [])
     if not any(_eligible(actor, r) for r in requirements):
         raise PermissionDenied("You are not one of the approvers this change needs.")
-    if change.approvals.filter(approver=actor).exists():
+    if change.approvals.filter(approver=actor, round=change.approval_round).exists():
         raise ValidationError({"vote": "You have already voted on this change."})
     if vote == Vote.REJECT and not comment.strip():
         raise ValidationError({"comment": "Say why you reject the change."})
     create_audited(
         ChangeApproval(
-            change=change, approver=actor, vote=vote, comment=comment, retrospective=retrospective
+            change=change,
+            approver=actor,
+            vote=vote,
+            comment=comment,
+            retrospective=retrospective,
+            round=change.approval_round,
         ),
         actor=actor,
         reason=comment,
@@ -368,8 +380,35 @@ def change_schedule(
 
 @transactional
 def change_start(*, actor: User, change: Change, reason: str = "") -> Change:
-    """Begin implementing (scheduled; approved standard change; emergency before approval)."""
+    """Begin implementing (scheduled; approved standard change; emergency before approval).
+
+    The checks of the moment apply (changes.services.checks): inside its slot, inside a window when one
+    is required, outside any freeze, the policies evaluated now and their approvals still met; a refusal
+    is a ValidationError naming the field and the reason, and writes nothing."""
+    change = _lock(change)
     _require_edit(actor, change)
+    if not can_transition(change.status, S.IMPLEMENTING, change.change_type):
+        raise ValidationError(
+            {
+                "status": f"A {change.get_change_type_display().lower()} change cannot start from "
+                f"“{S(change.status).label}”."
+            }
+        )
+    problems = checks.start_problems(
+        change,
+        _services_of(change),
+        now=timezone.now(),
+        evidence=_evidence(
+            change.evidence,
+            backout_plan=change.backout_plan,
+            test_plan=change.test_plan,
+            plan=change.implementation_plan,
+        ),
+        environment=change.environment,
+        source=change.source,
+    )
+    if problems:
+        raise ValidationError(problems)
     return _move(change, S.IMPLEMENTING, actor=actor, reason=reason)
 
 
@@ -405,53 +444,8 @@ def change_close(*, actor: User, change: Change, reason: str = "") -> Change:
 
 @transactional
 def change_cancel(*, actor: User, change: Change, reason: str = "") -> Change:
-    """Withdraw a change that has not started."""
+    """Withdraw a change that has not started (decided on the locked row: a start racing it wins or
+    loses cleanly)."""
+    change = _lock(change)
     _require_edit(actor, change)
     return _move(change, S.CANCELLED, actor=actor, reason=reason)
-
-
-# Statuses in which a change manager may move a change's slot.
-RESCHEDULABLE = frozenset({S.APPROVED, S.SCHEDULED})
-
-
-@transactional
-def change_reschedule(
-    *, actor: User, change: Change, planned_start: datetime, planned_end: datetime, reason: str
-) -> Change:
-    """Move an approved or scheduled change to a new slot (change managers): conflicts, freezes, windows
-    and the policies are checked again for the new slot; a refused slot writes nothing."""
-    require_perm(actor, "changes.manage_change")
-    if change.status not in RESCHEDULABLE:
-        raise ValidationError({"status": "Only an approved or scheduled change can be rescheduled."})
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why the change is rescheduled."})
-    if not (planned_start and planned_end):
-        raise ValidationError({"planned_start": "Give the new planned start and end."})
-    if planned_end <= planned_start:
-        raise ValidationError({"planned_end": "The planned end must be after the planned start."})
-    services = _services_of(change)
-    if change.change_type != ChangeType.EMERGENCY and selectors.in_freeze(
-        services, planned_start, planned_end
-    ):
-        raise ValidationError({"planned_start": "The new slot falls inside a change freeze."})
-    if change.window_required and not selectors.in_open_window(services, planned_start, planned_end):
-        raise ValidationError({"planned_start": "This change must be planned inside an open change window."})
-    # Re-run conflict detection and the policies on a copy planned in the new slot (nothing saved yet).
-    probe = Change.objects.get(pk=change.pk)
-    probe.planned_start, probe.planned_end = planned_start, planned_end
-    conflicts = selectors.conflicts_for(probe)
-    _, _, decision = _decide(probe)
-    if decision.outcome == DecisionOutcome.DENY:
-        raise ValidationError(
-            {"planned_start": "The policies refuse the new slot: " + "; ".join(decision.reasons)}
-        )
-    note = reason.strip()
-    if conflicts:
-        note += " (conflicts: " + "; ".join(c.message for c in conflicts) + ")"
-    return update_audited(
-        change,
-        actor=actor,
-        fields={"planned_start": planned_start, "planned_end": planned_end},
-        reason=note,
-        verb=AuditVerb.CHANGE_RESCHEDULE,
-    )

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.changes import selectors, services
@@ -97,7 +98,8 @@ def test_mode1_change_full_life(estate, saturday, window):
     change = services.change_vote(actor=estate.cab2, change=change, vote="approve", comment="ok")
     assert change.status == S.APPROVED
     change = services.change_schedule(actor=estate.owner, change=change)
-    change = services.change_start(actor=estate.owner, change=change)
+    with time_machine.travel(saturday[0] + timedelta(minutes=1)):  # it starts in its slot
+        change = services.change_start(actor=estate.owner, change=change)
     change = services.change_complete(actor=estate.owner, change=change, result=S.COMPLETED)
     change = services.change_review(actor=estate.manager, change=change, notes="fine")
     change = services.change_close(actor=estate.manager, change=change)
