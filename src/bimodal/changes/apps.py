@@ -22,10 +22,13 @@ class ChangesConfig(AppConfig):
 
     def ready(self) -> None:
         from bimodal.changes import selectors, services
+        from bimodal.core import hooks as core_hooks
         from bimodal.governance import registry
         from bimodal.portfolio import hooks as portfolio_hooks
 
         portfolio_hooks.mode_cadence_changed.register(services.release_train_follow)
+        # A new organisation gets each mode's release train (the worker keeps it a year ahead).
+        core_hooks.default_data.register("changes.release_trains", services.release_trains_extend)
         registry.register_agenda_provider("cab", changes_awaiting_forum)
         registry.register_agenda_provider("ecab", changes_awaiting_forum)
         registry.register_report_source(

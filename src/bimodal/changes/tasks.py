@@ -1,4 +1,5 @@
-"""Background tasks of the changes app: the periodic review of the standard-change catalogue."""
+"""Background tasks of the changes app: the periodic review of the standard-change catalogue, and the
+release trains kept a year ahead."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from bimodal.changes.services import templates_review
+from bimodal.changes.services import release_trains_extend, templates_review
 from bimodal.core.tasks import enqueue_once
 
 REVIEW_EVERY = timedelta(days=1)
@@ -26,3 +27,20 @@ def template_review_task(reschedule: bool = True) -> dict[str, int]:
 def ensure_periodic_template_review() -> None:
     """Enqueue the catalogue review unless one is already waiting (restarted workers do not pile them up)."""
     enqueue_once(template_review_task, True)
+
+
+TRAINS_EVERY = timedelta(days=1)
+
+
+@task()
+def release_trains_task(reschedule: bool = True) -> int:
+    """Extend every mode's release train to the horizon; reschedule. Returns the releases created."""
+    created = release_trains_extend()
+    if reschedule:
+        release_trains_task.using(run_after=timezone.now() + TRAINS_EVERY).enqueue(True)
+    return created
+
+
+def ensure_periodic_release_trains() -> None:
+    """Enqueue the train extension unless one is already waiting."""
+    enqueue_once(release_trains_task, True)

@@ -116,7 +116,9 @@ def _blocked_days(mode: Mode, start: date, end: date) -> set[date]:
     return days
 
 
-def _generate(*, actor: User, mode: Mode, months: int, start: date | None, reason: str) -> list[Release]:
+def _generate(
+    *, actor: User | None, mode: Mode, months: int, start: date | None, reason: str
+) -> list[Release]:
     """Create the releases of `mode`'s cadence from `start` (today) for `months` that do not exist yet
     (by name: a moved or cancelled release is not generated again)."""
     # One generation of a mode's train at a time: concurrent runs would both create a missing release.
@@ -178,6 +180,21 @@ def release_train_follow(*, actor: User, mode: Mode, reason: str = "") -> list[R
             verb=AuditVerb.RELEASE_CANCELLED,
         )
     return _generate(actor=actor, mode=mode, months=HORIZON_MONTHS, start=today, reason=reason)
+
+
+@transactional
+def release_trains_extend(*, actor: User | None = None) -> int:
+    """Keep every mode's train HORIZON_MONTHS ahead: the releases of its cadence still missing from today
+    (idempotent; moved or cancelled releases are not recreated). Run by `bimodal setup` and daily by the
+    worker, so a train never runs out. Returns how many releases were created."""
+    return sum(
+        len(
+            _generate(
+                actor=actor, mode=mode, months=HORIZON_MONTHS, start=None, reason="release train extended"
+            )
+        )
+        for mode in Mode.objects.exclude(release_cadence=ReleaseCadence.ON_DEMAND).order_by("order", "pk")
+    )
 
 
 def resolve_release(

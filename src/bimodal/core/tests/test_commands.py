@@ -121,6 +121,20 @@ def test_setup_writes_the_default_and_generated_policies_with_its_administrator(
     assert set(Policy.objects.values_list("created_by", flat=True)) == {boss.pk}
     assert "Defaults (as boss): governance.policies:" in out
 
-    written = Policy.objects.count()
+    # Each mode's release train from its cadence, and its SLA profile from its place on the axis.
+    from bimodal.changes.models import Release
+    from bimodal.servicedesk.models import SlaDefinition
+
+    trains = set(Release.objects.values_list("mode__key", "cadence").distinct())
+    assert trains == {("town-planners", "quarterly"), ("settlers", "monthly")}  # pioneers: on demand
+    assert set(SlaDefinition.objects.values_list("mode__key", flat=True)) == {
+        "pioneers",
+        "settlers",
+        "town-planners",
+    }
+
+    written = Policy.objects.count(), Release.objects.count(), SlaDefinition.objects.count()
     out, _ = run("setup")  # idempotent: nothing more to write
-    assert Policy.objects.count() == written and "governance.policies: 0 written" in out
+    assert (Policy.objects.count(), Release.objects.count(), SlaDefinition.objects.count()) == written
+    assert "governance.policies: 0 written" in out and "changes.release_trains: 0 written" in out
+    assert "servicedesk.sla: 0 written" in out

@@ -26,6 +26,7 @@ PERIODIC = (
     "bimodal.registers.tasks.ensure_periodic_review_check",
     "bimodal.suppliers.tasks.ensure_periodic_renewal_check",
     "bimodal.changes.tasks.ensure_periodic_template_review",
+    "bimodal.changes.tasks.ensure_periodic_release_trains",
 )
 
 
