@@ -321,6 +321,8 @@ SPECTACULAR_SETTINGS = {
         "InitiativeRiskStatusEnum": "bimodal.delivery.choices.RiskStatus",
         "RagEnum": "bimodal.delivery.choices.Rag",
         "AlertStatusEnum": "bimodal.servicedesk.choices.AlertStatus",
+        "ReleaseStatusEnum": "bimodal.changes.choices.ReleaseStatus",
+        "TemplateStatusEnum": "bimodal.changes.choices.TemplateStatus",
     },
 }
 
