@@ -74,6 +74,7 @@ def start_problems(
     _, _, _, decision = assess(
         services=services,
         change_type=change.change_type,
+        template=change.template,
         answers=change.risk_answers,
         evidence=evidence,
         environment=environment,

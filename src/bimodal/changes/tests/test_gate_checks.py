@@ -11,6 +11,7 @@ from django.utils import timezone
 from bimodal.changes import services
 from bimodal.changes.choices import ChangeStatus as S
 from bimodal.changes.models import Change, Deployment, GateRequest
+from bimodal.changes.tests.conftest import make_template
 
 GOOD = {"tests_passed": True, "coverage": 85.0, "security_scan": "pass"}
 BAD = {"tests_passed": False, "coverage": 3.0, "security_scan": "fail"}
@@ -46,11 +47,11 @@ def gate(client, token):
 @pytest.fixture
 def self_approved(estate):
     """A Mode 2 standard change its requester raised with evidence typed in by hand: approved by policy."""
-    change = services.change_create(
+    change = services.change_create_from_template(
         actor=estate.dev,
+        template=make_template(estate),
         title="Release 2.0.0",
         services=[estate.app],
-        change_type="standard",
         evidence={"tests_passed": True, "security_scan": "pass", "coverage": 99.0},
     )
     change = services.change_submit(actor=estate.dev, change=change)

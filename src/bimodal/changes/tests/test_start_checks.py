@@ -12,6 +12,7 @@ from django.utils import timezone
 from bimodal.changes import services
 from bimodal.changes.choices import ChangeStatus as S
 from bimodal.changes.models import Change
+from bimodal.changes.tests.conftest import make_template
 from bimodal.core.models import AuditEntry
 from bimodal.governance import services as governance_services
 
@@ -135,8 +136,8 @@ def freeze_now(estate):
 
 
 def standard(estate):
-    change = services.change_create(
-        actor=estate.dev, title="Config", services=[estate.app], change_type="standard", evidence=GOOD
+    change = services.change_create_from_template(
+        actor=estate.dev, template=make_template(estate), title="Config", services=[estate.app], evidence=GOOD
     )
     change = services.change_submit(actor=estate.dev, change=change)
     assert change.status == S.APPROVED

@@ -170,7 +170,9 @@ PRODUCTION_ENV = {
 
 
 def test_check_deploy_is_clean_under_the_documented_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIMODAL_", "DEBUG", "SECURE_"))}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never does.
+    skip = ("BIMODAL_", "DEBUG", "SECURE_", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(PRODUCTION_ENV, BIMODAL_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"))
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/check.sqlite3"
     result = subprocess.run(

@@ -5,8 +5,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE, AFTER = (
-    [("portfolio", "0006_remove_mode_sla_profile")],
-    [("portfolio", "0007_criteria_weights_onto_the_axis")],
+    [("portfolio", "0007_counter")],
+    [("portfolio", "0008_criteria_weights_onto_the_axis")],
 )
 OPTIONS = [{"value": "low", "label": "Low", "score": 0}, {"value": "high", "label": "High", "score": 4}]
 
