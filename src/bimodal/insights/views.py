@@ -104,6 +104,8 @@ def _scope(request, default_group: str = ""):
     params = request.GET.copy()
     if "by" not in params and default_group:
         params["by"] = default_group
+    if not params.get("days") and not (params.get("start") and params.get("end")):
+        params["days"] = "90"  # the period the figures cover by default, shown as such in the picker
     return ScopeForm(params, user=request.user), selectors.scope_from(params, user=request.user)
 
 

@@ -198,5 +198,8 @@ def test_cio_dashboard_judges_each_mode_by_its_kpi_set(make_user, client_for):
     dora, availability = exports()
     assert "Mobile app" in dora and "Mobile app" in availability
 
+    # The period picker shows the period the figures cover (90 days unless chosen).
+    assert client.get("/insights/").context["form"]["days"].value() == "90"
+
     Mode.objects.filter(pk__in=[stable.pk, agile.pk]).update(kpi_set="stability")
     assert "No mode is judged by flow KPIs" in client.get("/insights/" + PARAMS).content.decode()
