@@ -37,6 +37,7 @@ current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("bimoda
 class _BatchState(TypedDict):
     pending: list[AuditEntry]  # entries recorded in the batch, chained when it ends
     rows: list[list[models.Model]]  # rows given to add_rows(), written with them
+    depth: int  # how many writes nested in the outermost one are running
 
 
 _batch: contextvars.ContextVar[_BatchState | None] = contextvars.ContextVar(
@@ -213,14 +214,17 @@ def batch() -> Iterator[None]:
     outer = _batch.get()
     if outer is not None:  # already batching: the outer batch locks the head, last
         marks = len(outer["pending"]), len(outer["rows"])
+        outer["depth"] += 1
         try:
             yield
         except BaseException:
             # The inner write failed (its savepoint rolls back): its entries and rows go with it.
             del outer["pending"][marks[0] :], outer["rows"][marks[1] :]
             raise
+        finally:
+            outer["depth"] -= 1
         return
-    state: _BatchState = {"pending": [], "rows": []}
+    state: _BatchState = {"pending": [], "rows": [], "depth": 0}
     token = _batch.set(state)
     try:
         yield
@@ -249,7 +253,9 @@ def add_rows(objs: Sequence[models.Model]) -> None:
         return
     state = _batch.get()
     connection = transaction.get_connection(objs[0].__class__._default_manager.db)
-    if state is not None and connection.vendor == "postgresql":
+    # Deferred only in the outermost write: a write nested in a longer one (an import, the demo loader)
+    # may be followed by code of that one that reads the rows back, so they are inserted now.
+    if state is not None and connection.vendor == "postgresql" and not state["depth"]:
         state["rows"].append(list(objs))
         return
     _insert_now(connection, list(objs))

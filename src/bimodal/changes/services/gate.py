@@ -341,11 +341,11 @@ def _gate_decide(
         release_id=facts["release"],  # the release of the mode's train today, if any
         **_approval_fields(decision),
     )
-    if ids is None:  # elsewhere (SQLite writes one transaction at a time): the next after the highest
-        change.reference = _next_reference()
-    else:
+    # The reference comes from the changes' own counter, as every other change's does (an id-based one
+    # would collide with it).
+    change.reference = _next_reference()
+    if ids is not None:
         change.pk, gate.pk = ids[:2]
-        change.reference = f"CHG-{change.pk:06d}"
     m2m = {"services": [service]}
     if allow:
         change.status = S.APPROVED

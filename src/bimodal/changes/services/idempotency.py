@@ -9,6 +9,8 @@ import hashlib
 import json
 from typing import Any
 
+from django.utils import timezone
+
 from bimodal.changes.choices import GateOutcome
 from bimodal.changes.models import GateRequest
 from bimodal.portfolio.models import Service
@@ -53,7 +55,8 @@ def replay(answered: GateRequest, body_hash: str, facts: dict[str, Any]) -> Gate
             "evidence or change): use a new key for a new request."
         )
     notes = [
-        f"Replay: this is the answer given at {answered.created_at.isoformat()} to the first request "
+        f"Replay: this is the answer given at {timezone.localtime(answered.created_at).isoformat()} to the first "
+        "request "
         "with this idempotency key; it was not decided again."
     ]
     if answered.outcome == GateOutcome.ALLOW:

@@ -314,10 +314,11 @@ def test_requester_role_cannot_list_changes(client, estate):
 def test_allowed_gate_call_has_a_fixed_query_count(gate, django_assert_num_queries):
     """An allowed deploy: auth, service with its mode, one facts query (scope, answer already given for
     the key, tags, failure rate, windows, freezes, signatures), transaction begin, then on PostgreSQL
-    the new rows' ids, the chain head and ONE statement writing the change, its services, the
-    deployment, the analytics transitions, the gate request, the four audit entries and the head;
-    commit (was 55, then 17, then 15). Elsewhere each row is inserted on its own (15)."""
-    expected = 8 if connection.vendor == "postgresql" else 15
+    the new rows' ids, the change's reference (from the changes' counter, the source of every change's
+    reference), the chain head and ONE statement writing the change, its services, the deployment, the
+    analytics transitions, the gate request, the four audit entries and the head; commit (was 55, then
+    17, then 15). Elsewhere each row is inserted on its own (15)."""
+    expected = 9 if connection.vendor == "postgresql" else 15
     gate(payload(idempotency_key="warm-up"))  # compiles the facts query and fills the per-process caches
     with django_assert_num_queries(expected):
         body = gate(payload(idempotency_key="counted")).json()
