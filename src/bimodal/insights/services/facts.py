@@ -101,13 +101,12 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
             counts["incidents"] = cursor.rowcount
         else:
             since = sql.param(mark.changed_after)
-            # Production deployments saved since (no index on updated_at: one scan, few rows).
+            # Deployments saved since (no index on updated_at: one scan, few rows), in any environment:
+            # one moved out of production, or out of success, loses the commits and incidents it had.
             changed = list(
-                Deployment.objects.filter(
-                    updated_at__gt=mark.changed_after, environment=Environment.PRODUCTION
-                )
+                Deployment.objects.filter(updated_at__gt=mark.changed_after)
                 .order_by()
-                .values_list("id", "service_id", "finished_at")
+                .values_list("id", "service_id", "finished_at", "environment")
             )
             links = list(
                 DeploymentCommit.objects.filter(id__gt=mark.last_link_id)
@@ -116,7 +115,7 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
             )
             top = max([mark.last_link_id, *(i for i, _ in links)])
             linked = {c for _, c in links}
-            for part, _marks in _chunks([d for d, _, _ in changed]):
+            for part, _marks in _chunks([d for d, _, _, _ in changed]):
                 linked.update(
                     DeploymentCommit.objects.filter(deployment_id__in=part)
                     .order_by()
@@ -129,11 +128,15 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
                 cursor.execute(
                     _LEAD_INSERT.format(lead=lead, only=f" AND dc.commit_id IN ({marks})", **relations), part
                 )
-            # Incidents opened after the earliest finish among a service's changed deployments.
+            # Incidents opened after the earliest finish among a service's changed production
+            # deployments (one may now be theirs), and incidents attributed to a changed deployment (a
+            # re-report with a later finish, another status or service may leave them to another one).
             earliest: dict[int, datetime] = {}
-            for _, service_id, finished_at in changed:
-                if finished_at is not None and (
-                    service_id not in earliest or finished_at < earliest[service_id]
+            for _, service_id, finished_at, environment in changed:
+                if (
+                    environment == Environment.PRODUCTION
+                    and finished_at is not None
+                    and (service_id not in earliest or finished_at < earliest[service_id])
                 ):
                     earliest[service_id] = finished_at
             after = " OR ".join(["(t.service_id = %s AND t.opened_at >= %s)"] * len(earliest)) or "1 = 0"
@@ -144,7 +147,13 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
                 "ON a.ticket_id = t.id WHERE t.ticket_type = 'incident' AND a.ticket_id IS NULL",
                 [since, *[p for s, at in earliest.items() for p in (s, sql.param(at))]],
             )
-            incidents = sorted(r[0] for r in cursor.fetchall())
+            stale = {r[0] for r in cursor.fetchall()}
+            for part, marks in _chunks([d for d, _, _, _ in changed]):
+                cursor.execute(
+                    f"SELECT ticket_id FROM insights_incidentattribution WHERE deployment_id IN ({marks})", part
+                )
+                stale.update(r[0] for r in cursor.fetchall())
+            incidents = sorted(stale)
             for part, marks in _chunks(incidents):
                 cursor.execute(f"DELETE FROM insights_incidentattribution WHERE ticket_id IN ({marks})", part)
                 cursor.execute(_ATTRIBUTION_INSERT.format(only=f" AND t.id IN ({marks})", **relations), part)

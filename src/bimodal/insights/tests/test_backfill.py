@@ -25,7 +25,7 @@ def test_backfill_rebuilds_ticket_history_and_is_idempotent(make_user):
     desk.ticket_transition(actor=agent, ticket=ticket, status="in_progress", now=at(5, 10))
     DeploymentFactory(finished_at=at(6, 10))
     live = list(Transition.objects.filter(stream="ticket").values_list("from_state", "to_state", "at"))
-    call_command("insights-backfill", "--rebuild", verbosity=0)
+    call_command("insights_backfill", "--rebuild", verbosity=0)
     assert (
         list(Transition.objects.filter(stream="ticket").values_list("from_state", "to_state", "at")) == live
     )
@@ -34,5 +34,5 @@ def test_backfill_rebuilds_ticket_history_and_is_idempotent(make_user):
         ("in_progress", "succeeded"),
     ]
     count = Transition.objects.count()
-    call_command("insights-backfill", verbosity=0)
+    call_command("insights_backfill", verbosity=0)
     assert Transition.objects.count() == count

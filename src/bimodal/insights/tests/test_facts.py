@@ -4,9 +4,10 @@ every kind of change the refresh has to notice."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -155,7 +156,7 @@ def test_backfill_command_rebuilds_the_facts():
     deployment = DeploymentFactory(service=repo.service, finished_at=at(10, 12))
     commit(repo, at(10, 8), deployment)
     incident = TicketFactory(service=repo.service, opened_at=at(11))
-    call_command("insights-backfill", verbosity=0)
+    call_command("insights_backfill", verbosity=0)
     assert CommitLead.objects.count() == 1
     assert IncidentAttribution.objects.get(ticket=incident).deployment_id == deployment.pk
 
@@ -230,3 +231,132 @@ def test_party_handoffs_from_next_links_equal_the_window_over_the_log():
     Transition.objects.update(next_at=None, next_wall_seconds=None, next_business_seconds=None)
     assert transition_next_backfill() == 9  # 12 transitions, 3 of them last
     assert list(Transition.objects.order_by("id").values_list("next_at", "next_wall_seconds")) == links
+
+
+@pytest.fixture
+def traveller():
+    """A stopped clock (1 Feb 2026 09:00 UTC) the test moves on past the refresh's one-minute overlap."""
+    with time_machine.travel(datetime(2026, 2, 1, 9, tzinfo=UTC), tick=False) as traveller:
+        yield traveller
+
+
+def test_a_deployment_re_reported_with_a_later_finish_lets_go_of_the_incidents_before_it(traveller):
+    """Reported defect: d finished 10:00, an incident opened at 11:00 was d's; d re-reported as finished
+    at 12:00 kept the incident (change failure rate 1 of 2 instead of 2 of 2, recovery −1 h)."""
+    service = ServiceFactory()
+    earlier = DeploymentFactory(service=service, finished_at=at(6, 8))
+    late = DeploymentFactory(service=service, finished_at=at(6, 10))
+    incident = TicketFactory(service=service, opened_at=at(6, 11), status="resolved", resolved_at=at(6, 11.5))
+    traveller.shift(timedelta(minutes=5))
+    dora.refresh()
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id == late.pk
+    traveller.shift(timedelta(minutes=5))  # past the refresh's overlap: only the re-report is new
+    late.finished_at = at(6, 12)
+    late.save()
+    _same_as_direct()
+    # Now the incident (11:00) comes after `earlier` (08:00) only: earlier failed, recovered in 3.5 h.
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id == earlier.pk
+    cfr, recovery = dora.change_failure_rate(SCOPE)[0], dora.recovery_time(SCOPE)[0]
+    assert (cfr.extra["failed"], cfr.count) == (1, 2)
+    assert recovery.value == pytest.approx(3.5 * 3600)
+
+
+def test_a_deployment_moved_out_of_production_loses_its_commits_and_incidents(traveller):
+    repo = RepositoryFactory()
+    deployment = DeploymentFactory(service=repo.service, finished_at=at(6, 10))
+    row = commit(repo, at(6, 8), deployment)
+    incident = TicketFactory(service=repo.service, opened_at=at(6, 11))
+    traveller.shift(timedelta(minutes=5))
+    dora.refresh()
+    traveller.shift(timedelta(minutes=5))
+    deployment.environment = "staging"
+    deployment.save()
+    _same_as_direct()
+    assert not CommitLead.objects.filter(commit=row).exists()
+    assert IncidentAttribution.objects.get(ticket=incident).deployment_id is None
+
+
+def _facts() -> tuple[list, list]:
+    leads = sorted(CommitLead.objects.values_list("commit_id", "service_id", "deployed_at", "authored_at"))
+    attributions = sorted(IncidentAttribution.objects.values_list("ticket_id", "deployment_id"))
+    return leads, attributions
+
+
+_EVENTS = st.lists(
+    st.one_of(
+        # a deployment of service 0 or 1, finished at hour h, with a status and a commit
+        st.tuples(
+            st.just("deploy"),
+            st.integers(0, 1),
+            st.integers(0, 200),
+            st.sampled_from(["succeeded", "failed"]),
+        ),
+        # the i-th deployment re-reported: a new finish, status or environment
+        st.tuples(
+            st.just("re-report"),
+            st.integers(0, 20),
+            st.integers(0, 200),
+            st.sampled_from(["succeeded", "succeeded", "failed", "rolled_back", "staging"]),
+        ),
+        st.tuples(st.just("incident"), st.integers(0, 1), st.integers(0, 200), st.just("")),
+        # the i-th incident resolved h hours after it was opened, or moved to the other service
+        st.tuples(st.just("resolve"), st.integers(0, 20), st.integers(0, 48), st.sampled_from(["", "move"])),
+        st.tuples(st.just("refresh"), st.just(0), st.just(0), st.just("")),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=_EVENTS)
+def test_incremental_facts_equal_a_full_rebuild_after_any_sequence_of_events(events):
+    """Whatever happens between refreshes — deployments, re-reports (later or earlier finish, another
+    status, out of production), incidents, resolutions, incidents moved — the facts kept incrementally
+    are the facts a full rebuild derives."""
+    try:
+        with (
+            transaction.atomic(),
+            time_machine.travel(datetime(2026, 2, 1, 9, tzinfo=UTC), tick=False) as traveller,
+        ):
+            repos = [RepositoryFactory(), RepositoryFactory()]
+            deployments, incidents = [], []
+            dora_facts_refresh(full=True)
+            for kind, a, hours, extra in events:
+                # Each event saved past the last refresh's overlap, so only what it changed is new.
+                traveller.shift(timedelta(minutes=2))
+                when = at(5) + timedelta(hours=hours)
+                if kind == "deploy":
+                    d = DeploymentFactory(service=repos[a].service, status=extra, finished_at=when)
+                    commit(repos[a], when - timedelta(hours=len(deployments) + 1), d)
+                    deployments.append(d)
+                elif kind == "re-report" and deployments:
+                    d = deployments[a % len(deployments)]
+                    d.finished_at = when
+                    if extra == "staging":
+                        d.environment = "staging"
+                    else:
+                        d.status = extra
+                    d.save()
+                elif kind == "incident":
+                    incidents.append(
+                        TicketFactory(service=repos[a].service, opened_at=when + timedelta(minutes=30))
+                    )
+                elif kind == "resolve" and incidents:
+                    t = incidents[a % len(incidents)]
+                    if extra == "move":
+                        t.service = (
+                            repos[1].service if t.service_id == repos[0].service_id else repos[0].service
+                        )
+                    else:
+                        t.status, t.resolved_at = "resolved", t.opened_at + timedelta(hours=hours)
+                    t.save()
+                elif kind == "refresh":
+                    dora_facts_refresh()
+            dora_facts_refresh()
+            kept = _facts()
+            dora_facts_refresh(full=True)
+            assert kept == _facts()
+            raise _Rollback
+    except _Rollback:
+        pass
