@@ -150,7 +150,8 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
             stale = {r[0] for r in cursor.fetchall()}
             for part, marks in _chunks([d for d, _, _, _ in changed]):
                 cursor.execute(
-                    f"SELECT ticket_id FROM insights_incidentattribution WHERE deployment_id IN ({marks})", part
+                    f"SELECT ticket_id FROM insights_incidentattribution WHERE deployment_id IN ({marks})",
+                    part,
                 )
                 stale.update(r[0] for r in cursor.fetchall())
             incidents = sorted(stale)
