@@ -15,6 +15,7 @@ from bimodal.core.calendars import Timeline
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
+    lock,
     notify,
     write,
 )
@@ -140,7 +141,10 @@ def sla_on_status(*, ticket: Ticket, old: str, new: str, now: datetime) -> None:
 
 
 def sla_rematch(*, ticket: Ticket, now: datetime) -> None:
-    """After a priority change: move open clocks to the definition that now matches, keeping elapsed time."""
+    """After a priority change: move open clocks to the definition that now matches, keeping elapsed
+    time. A moved clock is judged against its new target from then on: the warnings and breach it has
+    already passed on the new target count as raised (a late response does not escalate twice), those
+    it has not reached yet are raised again when it reaches them."""
     matched = sla.match_definitions(ticket, _definitions())
     by_contract: dict[int, dict[str, SlaDefinition]] = {}
     for instance in ticket.sla_instances.select_related(
@@ -159,16 +163,38 @@ def sla_rematch(*, ticket: Ticket, now: datetime) -> None:
         if running:
             instance.elapsed_seconds = sla.elapsed_seconds(instance, now)
         instance.definition = definition
+        over = instance.elapsed_seconds > definition.target_seconds
+        instance.computed_at, instance.computed_elapsed = now, instance.elapsed_seconds
+        if not over:
+            instance.breached_at = None
         if running:
             instance.running_since = now
             instance.due_at = sla.due_from(instance)
-            instance.state = (
-                SlaState.BREACHED
-                if instance.elapsed_seconds > definition.target_seconds
-                else SlaState.RUNNING
-            )
+            instance.state = SlaState.BREACHED if over else SlaState.RUNNING
         instance.save()
-        _event(ticket, "sla", f"{instance.get_target_display()} SLA now {definition.name}", at=now)
+        _escalations_retarget(instance, now=now)
+        _event(
+            ticket,
+            "sla",
+            f"{instance.get_target_display()} SLA now {definition.name} "
+            f"({sla.format_duration(instance.elapsed_seconds)} of {sla.format_duration(definition.target_seconds)})",
+            at=now,
+        )
+
+
+def _escalations_retarget(instance: SlaInstance, *, now: datetime) -> None:
+    """The escalations of a clock moved to another definition. Warnings it has passed on the new target
+    count as raised (no late burst of warnings); a breach raised before stays raised while the clock is
+    over the new target, and is raised (once) if it is over and none was; what it has not reached on the
+    new target is raised again when it gets there."""
+    definition = instance.definition
+    pct = sla.percent_used(instance.elapsed_seconds, definition.target_seconds)
+    passed = {t for t in {*definition.warning_thresholds, 100} if pct >= t}
+    instance.escalations.exclude(threshold__in=passed).delete()
+    have = set(instance.escalations.values_list("threshold", flat=True))
+    SlaEscalation.objects.bulk_create(
+        [SlaEscalation(instance=instance, threshold=t, created_at=now) for t in sorted(passed - have - {100})]
+    )
 
 
 # --- hand-offs between parties and the suppliers' contracted clocks (SIAM) ---------------------------
@@ -314,6 +340,20 @@ def _supplier_clock_on_status(
         _resume(instance, now=now)
 
 
+def _raise_priority(ticket: Ticket, *, now: datetime) -> Ticket:
+    """One step up from the priority the ticket has now (its row locked), logged once, and its clocks
+    re-matched to the new priority's definitions."""
+    current = lock(ticket)
+    if current.priority not in PRIORITY_UP:
+        return current
+    old, new = current.priority, PRIORITY_UP[current.priority]
+    Ticket.objects.filter(pk=current.pk).update(priority=new)
+    current.priority = new
+    _event(current, "priority", f"Priority {old} → {new} on breach", at=now)
+    sla_rematch(ticket=current, now=now)
+    return current
+
+
 def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     """Recompute every running clock (numpy, per schedule) and raise the warnings and breaches now due."""
     now = now or timezone.now()
@@ -352,16 +392,27 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     SlaInstance.objects.bulk_update(
         running, ["computed_elapsed", "computed_at", "state", "breached_at"], batch_size=500
     )
+    # A ticket's priority is raised by the first of its clocks to breach in this run only.
+    lifted: set[int] = set()
     for instance, threshold in due:
-        raised += bool(sla_escalate(instance=instance, threshold=threshold, now=now))
+        escalation = sla_escalate(
+            instance=instance, threshold=threshold, now=now, raise_priority=instance.ticket_id not in lifted
+        )
+        if escalation is not None and threshold >= 100 and instance.definition.raise_priority_on_breach:
+            lifted.add(instance.ticket_id)
+        raised += bool(escalation)
     return {"running": len(running), "breached": breached, "escalations": raised}
 
 
 def sla_escalate(
-    *, instance: SlaInstance, threshold: int, now: datetime | None = None
+    *, instance: SlaInstance, threshold: int, now: datetime | None = None, raise_priority: bool = True
 ) -> SlaEscalation | None:
     """Raise one warning (threshold %) or the breach (100) of a clock, at most once ever: the unique
-    (instance, threshold) row is written in the same transaction as the notifications."""
+    (instance, threshold) row is written in the same transaction as the notifications.
+
+    A breach of a definition that raises the priority raises the ticket one step (`raise_priority`
+    False: not again — the check raises a ticket once however many of its clocks breach together) and
+    re-targets its running clocks to the definitions of the new priority, keeping their elapsed time."""
     now = now or timezone.now()
     ticket = instance.ticket
     definition = instance.definition
@@ -393,10 +444,8 @@ def sla_escalate(
                 reason=subject,
             )
             _event(ticket, "escalation", subject, at=now)
-            if breach and definition.raise_priority_on_breach and ticket.priority in PRIORITY_UP:
-                new = PRIORITY_UP[ticket.priority]
-                Ticket.objects.filter(pk=ticket.pk).update(priority=new)
-                _event(ticket, "priority", f"Priority raised to {new} on breach", at=now)
+            if breach and raise_priority and definition.raise_priority_on_breach:
+                ticket = _raise_priority(ticket, now=now)
             current = (
                 Ticket.objects.filter(pk=ticket.pk).values_list("assignment_group_id", flat=True).first()
             )

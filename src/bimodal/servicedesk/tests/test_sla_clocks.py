@@ -274,3 +274,47 @@ def test_only_the_running_spans_count(w, gaps):
     clock = ticket.sla_instances.get(definition=definition)
     assert sla.elapsed_seconds(clock, end) == pytest.approx(expected)
     assert clock.state == ("paused" if len(gaps) % 2 else "running")
+
+
+def test_a_breach_raises_the_priority_once_and_re_targets_the_clocks(w):
+    """Reported: after a breach the header said P3 while the clocks still said "P4 resolution", and the
+    raise was logged twice (both clocks breached in one check, each raising from a stale ticket).
+
+    P3 targets: response 1 h, resolution 2 h (both raise on breach); P2: response 30 min, resolution 4 h.
+    Opened Tue 4 Mar 2025 09:00 (office hours); at 11:30 both P3 clocks are 2.5 h in, both breached.
+    One raise, P3 → P2. The response clock (2.5 h of 30 min) stays breached and, breached already on its
+    new target, does not escalate again; the resolution clock (2.5 h of 4 h) runs again, due 13:00, and
+    breaches at 13:00 on its P2 target: raised to P1 then.
+    """
+    common = {"warning_thresholds": [], "raise_priority_on_breach": True}
+    SlaDefinitionFactory(name="P3 response", target="response", priority="P3", target_seconds=H, **common)
+    SlaDefinitionFactory(name="P3 resolution", priority="P3", target_seconds=2 * H, **common)
+    SlaDefinitionFactory(
+        name="P2 response", target="response", priority="P2", target_seconds=H // 2, **common
+    )
+    SlaDefinitionFactory(name="P2 resolution", priority="P2", target_seconds=4 * H, **common)
+    ticket = incident(w, at(2025, 3, 4, 9))
+    assert ticket.priority == "P3"
+    assert sd.sla_check(now=at(2025, 3, 4, 11, 30))["escalations"] == 2
+    ticket.refresh_from_db()
+    assert ticket.priority == "P2"
+    raises = ticket.events.filter(kind="priority").values_list("text", flat=True)
+    assert list(raises) == ["Priority P3 → P2 on breach"]
+    clocks = {c.target: c for c in ticket.sla_instances.select_related("definition")}
+    response, resolution = clocks["response"], clocks["resolution"]
+    assert (response.definition.name, response.state) == ("P2 response", "breached")
+    assert (resolution.definition.name, resolution.state, resolution.breached_at) == (
+        "P2 resolution",
+        "running",
+        None,
+    )
+    assert resolution.elapsed_seconds == 2.5 * H and resolution.due_at == at(2025, 3, 4, 13)
+    # The next check: nothing new until 13:00, then the resolution breach on its P2 target.
+    assert sd.sla_check(now=at(2025, 3, 4, 12, 30))["escalations"] == 0
+    assert sd.sla_check(now=at(2025, 3, 4, 13, 5))["escalations"] == 1
+    ticket.refresh_from_db()
+    assert ticket.priority == "P1"
+    assert list(ticket.events.filter(kind="priority").values_list("text", flat=True)) == [
+        "Priority P3 → P2 on breach",
+        "Priority P2 → P1 on breach",
+    ]
