@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,18 +32,40 @@ def ticket_list(*, user: Actor) -> RestrictedQuerySet[Ticket]:
 
 @dataclass
 class Clock:
-    """One SLA clock as shown: elapsed, remaining, due, percentage and a colour."""
+    """One SLA clock as shown: elapsed (business time on its schedule), remaining, percentage, a colour,
+    and the wall-clock time since it started."""
 
     instance: SlaInstance
     elapsed: float
     remaining: float
     percent: float
     colour: str
+    wall: float = 0.0
 
     @property
     def remaining_label(self) -> str:
         text = sla.format_duration(self.remaining)
         return f"{text} over" if self.remaining < 0 else f"{text} left"
+
+    @property
+    def state_label(self) -> str:
+        """One phrase that cannot contradict itself: met, cancelled, breached (· paused), paused, running."""
+        state = self.instance.state
+        if state == SlaState.MET:
+            return f"met in {self.elapsed_label}"
+        if state == SlaState.CANCELLED:
+            return "cancelled"
+        paused = self.instance.stopped_at is None and self.instance.running_since is None
+        if self.colour == "breached":
+            over = f"breached · {sla.format_duration(self.remaining)} over"
+            if self.instance.stopped_at is not None:
+                return over
+            return f"{over} · paused" if paused else over
+        return f"paused · {self.remaining_label}" if paused else self.remaining_label
+
+    @property
+    def wall_label(self) -> str:
+        return sla.format_duration(self.wall)
 
     @property
     def elapsed_label(self) -> str:
@@ -80,7 +103,20 @@ def clock(instance: SlaInstance, now: datetime | None = None, *, exact: bool = T
         remaining=target - elapsed,
         percent=min(percent, 100),
         colour=colour,
+        wall=max(((instance.stopped_at or now) - instance.started_at).total_seconds(), 0.0),
     )
+
+
+def ticket_clocks(
+    instances: Iterable[SlaInstance], now: datetime | None = None, *, exact: bool = True
+) -> tuple[list[Clock], list[Clock]]:
+    """A ticket's clocks as shown: its own clocks, one per target (response first), and the suppliers'
+    contracted clocks of the hand-offs to them (the ticket page shows those behind a disclosure)."""
+    now = now or timezone.now()
+    own, suppliers = [], []
+    for instance in sorted(instances, key=lambda i: (i.target != "response", i.started_at, i.pk)):
+        (suppliers if instance.supplier_id else own).append(clock(instance, now, exact=exact))
+    return own, suppliers
 
 
 def catalogue(*, user: Actor) -> list[tuple[str, list[CatalogueItem]]]:

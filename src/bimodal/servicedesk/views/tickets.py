@@ -50,7 +50,7 @@ def queue(request):
         request.GET.get("page")
     )
     now = timezone.now()
-    rows = [(t, [selectors.clock(i, now, exact=False) for i in t.sla_instances.all()]) for t in page]
+    rows = [(t, selectors.ticket_clocks(t.sla_instances.all(), now, exact=False)[0]) for t in page]
     context = {"active_area": "servicedesk", "filter": filterset, "page": page, "rows": rows}
     template = "servicedesk/_queue_rows.html" if wants_partial(request) else "servicedesk/queue.html"
     response = render(request, template, context)
@@ -69,13 +69,14 @@ def ticket_detail(request, number: str):
     user = request.user
     agent = user.has_perm("servicedesk.work_tickets")
     now = timezone.now()
-    clocks = [
-        selectors.clock(i, now)
-        for i in ticket.sla_instances.select_related("definition__schedule").prefetch_related("pauses")
-    ]
+    clocks, supplier_clocks = selectors.ticket_clocks(
+        ticket.sla_instances.select_related("definition__schedule", "supplier").prefetch_related("pauses"),
+        now,
+    )
     if wants_partial(request) and request.GET.get("part") == "sla":
         # The panel polls itself every 30 s: only the clocks are computed.
-        response = render(request, "servicedesk/_sla_panel.html", {"ticket": ticket, "clocks": clocks})
+        panel = {"ticket": ticket, "clocks": clocks, "supplier_clocks": supplier_clocks}
+        response = render(request, "servicedesk/_sla_panel.html", panel)
         patch_vary_headers(response, ("HX-Request",))
         return response
     changes = selectors.ticket_changes(ticket, user=user)
@@ -93,6 +94,7 @@ def ticket_detail(request, number: str):
         "active_area": "servicedesk",
         "ticket": ticket,
         "clocks": clocks,
+        "supplier_clocks": supplier_clocks,
         "timeline": timeline,
         "attachments": TicketAttachment.objects.restrict(user, "view").filter(ticket=ticket),
         "tasks": ticket.fulfilment_tasks.select_related("assignment_group", "done_by"),
