@@ -208,10 +208,6 @@ class Figure:
     extra: dict | None = None
 
 
-def _week(epoch_day: int) -> int:
-    return sql.week_of_day(epoch_day)  # weeks start on Monday; 1970-01-01 was a Thursday
-
-
 def _buckets(scope: Scope) -> tuple[int, int]:
     """Calendar weeks and months (partial ones included) that the period touches, in the organisation's
     time zone (`sql.buckets`)."""
