@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Sum
@@ -32,9 +32,9 @@ def scope_from(params: QueryDict | Mapping[str, str], *, user: User) -> Scope:
     now = timezone.now()
     start_d, end_d = parse_date(params.get("start") or ""), parse_date(params.get("end") or "")
     if start_d and end_d and end_d >= start_d:
-        tz = timezone.get_current_timezone()
-        start = datetime.combine(start_d, time.min, tzinfo=tz)
-        end = datetime.combine(end_d + timedelta(days=1), time.min, tzinfo=tz)
+        # Whole local days of the organisation's time zone: from the start date's midnight to the
+        # midnight after the end date (a summer day starts at 23:00 UTC the day before in London).
+        start, end = sql.midnight(start_d), sql.midnight(end_d + timedelta(days=1))
     else:
         try:
             days = max(1, min(int(params.get("days") or 90), 3650))
@@ -107,42 +107,50 @@ def kpi_table(scope: Scope) -> dict[str, Any]:
 
 
 def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
-    """Per week of the period: production deployments (and failed ones), changes finished (and
-    completed), incidents opened and resolved — three grouped queries."""
+    """Per week of the period (Monday first, in the organisation's time zone): production deployments
+    (and failed ones), changes finished (and completed), incidents opened and resolved — three grouped
+    queries."""
     where, params = scope.service_filter()
-    week = sql.floor_int(f"({sql.epoch('{col}')} / 86400.0 + 3) / 7")
     period = scope.period_params()
     series: dict[int, dict[str, int]] = {}
 
-    def add(text: str, args: list[Any], fields: list[str]) -> None:
-        for row in sql.fetch(text, args):
-            series.setdefault(int(row["wk"]), {}).update({f: int(row[f] or 0) for f in fields})
+    def add(column: str, text: str, args: list[Any], fields: list[str]) -> None:
+        # The week of each row's local day, grouped in an outer query (the day's parameters come first).
+        day, day_params = sql.local_day(column, scope.start, scope.end)
+        grouped = (
+            f"SELECT (day + 3) / 7 AS wk, COUNT(*) AS n, {', '.join(f'SUM({f}) AS {f}' for f in fields[1:])} "
+            if len(fields) > 1
+            else "SELECT (day + 3) / 7 AS wk, COUNT(*) AS n "
+        )
+        query = f"{grouped}FROM (SELECT {day} AS day, r.* FROM ({text}) r) y GROUP BY (day + 3) / 7"
+        for row in sql.fetch(query, [*day_params, *args]):
+            counts = {fields[0]: int(row["n"] or 0), **{f: int(row[f] or 0) for f in fields[1:]}}
+            series.setdefault(int(row["wk"]), {}).update(counts)
 
-    d = week.format(col="d.finished_at")
     add(
-        f"SELECT {d} AS wk, COUNT(*) AS deployments, SUM(CASE WHEN d.status <> 'succeeded' THEN 1 ELSE 0 END) AS failed "
+        "r.finished_at",
+        f"SELECT d.finished_at, CASE WHEN d.status <> 'succeeded' THEN 1 ELSE 0 END AS failed "
         f"FROM {sources.deployment()} d JOIN {sources.service()} s ON s.id = d.service_id WHERE d.environment = 'production' "
-        f"AND d.status IN ('succeeded', 'failed', 'rolled_back') AND d.finished_at >= %s AND d.finished_at < %s{where} GROUP BY {d}",
+        f"AND d.status IN ('succeeded', 'failed', 'rolled_back') AND d.finished_at >= %s AND d.finished_at < %s{where}",
         [*period, *params],
         ["deployments", "failed"],
     )
-    t = week.format(col="t.at")
     add(
-        f"SELECT {t} AS wk, COUNT(*) AS changes, SUM(CASE WHEN t.to_state = 'completed' THEN 1 ELSE 0 END) AS completed "
+        "r.at",
+        f"SELECT t.at, CASE WHEN t.to_state = 'completed' THEN 1 ELSE 0 END AS completed "
         f"FROM insights_transition t JOIN {sources.service()} s ON s.id = t.service_id WHERE t.stream = 'change' "
-        f"AND t.to_state IN ('completed', 'failed', 'backed_out') AND t.at >= %s AND t.at < %s{where} GROUP BY {t}",
+        f"AND t.to_state IN ('completed', 'failed', 'backed_out') AND t.at >= %s AND t.at < %s{where}",
         [*period, *params],
         ["changes", "completed"],
     )
-    o = week.format(col="k.opened_at")
     add(
-        f"SELECT {o} AS wk, COUNT(*) AS incidents FROM {sources.ticket()} k JOIN {sources.service()} s ON s.id = k.service_id "
-        f"WHERE k.ticket_type = 'incident' AND k.opened_at >= %s AND k.opened_at < %s{where} GROUP BY {o}",
+        "r.opened_at",
+        f"SELECT k.opened_at FROM {sources.ticket()} k JOIN {sources.service()} s ON s.id = k.service_id "
+        f"WHERE k.ticket_type = 'incident' AND k.opened_at >= %s AND k.opened_at < %s{where}",
         [*period, *params],
         ["incidents"],
     )
-    first = int((scope.start.timestamp() / 86400 + 3) // 7)
-    last = int((scope.end.timestamp() / 86400 + 3) // 7)
+    _, (first, last), _ = sql.buckets(scope.start, scope.end)
     out = []
     for wk in range(first, last + 1):
         row: dict[str, Any] = {
@@ -153,7 +161,7 @@ def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
             "incidents": 0,
             **series.get(wk, {}),
         }
-        row["week"] = date(1970, 1, 5) + timedelta(weeks=wk - 1)
+        row["week"] = sql.week_start(wk)
         row["success_rate"] = row["completed"] / row["changes"] if row["changes"] else None
         row["failure_rate"] = row["failed"] / row["deployments"] if row["deployments"] else None
         out.append(row)
@@ -175,7 +183,7 @@ def delivery_by_mode(year: int | None = None) -> list[dict[str, Any]] | None:
     """Spend (budget envelopes, actuals) and people (capacity FTE) per mode for a fiscal year, from the
     delivery app's budgets and capacity; None when there is no delivery data."""
     budget, actual, capacity = Budget, Actual, TeamCapacity
-    year = year or timezone.localdate().year
+    year = year or sql.local_date(timezone.now()).year
     envelopes = dict(
         budget.objects.filter(fiscal_year=year, initiative__isnull=True)
         .order_by()

@@ -208,19 +208,11 @@ class Figure:
     extra: dict | None = None
 
 
-def _week(epoch_day: int) -> int:
-    return (epoch_day + 3) // 7  # weeks start on Monday; 1970-01-01 was a Thursday
-
-
 def _buckets(scope: Scope) -> tuple[int, int]:
-    """Calendar weeks and months (partial ones included) that the period touches."""
-    start, end = scope.start.timestamp(), scope.end.timestamp() - 1e-6
-    weeks = _week(int(end // DAY)) - _week(int(start // DAY)) + 1
-    from datetime import UTC, datetime
-
-    a, b = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-    months = (b.year * 12 + b.month) - (a.year * 12 + a.month) + 1
-    return max(weeks, 1), max(months, 1)
+    """Calendar weeks and months (partial ones included) that the period touches, in the organisation's
+    time zone (`sql.buckets`)."""
+    _, (first_week, last_week), (first_month, last_month) = sql.buckets(scope.start, scope.end)
+    return max(last_week - first_week + 1, 1), max(last_month - first_month + 1, 1)
 
 
 def _zero_filled_median(unit_sql: str, total: int) -> str:
@@ -240,12 +232,13 @@ def _zero_filled_median(unit_sql: str, total: int) -> str:
 def deployment_frequency(scope: Scope) -> dict:
     """Per group: median deployment days per week and per month, deployments and deployment days."""
     rows, params = deployment_rows(scope)
-    # One pass over the deployments: per group and UTC day, how many; weeks and months are derived
-    # from the (few) deployment days, not from every deployment.
-    day = sql.floor_int(f"{sql.epoch('x.finished_at')} / 86400.0")
+    # One pass over the deployments: per group and local day (the organisation's time zone), how many;
+    # weeks and months are derived from the (few) deployment days, not from every deployment.
+    day, day_params = sql.local_day("x.finished_at", scope.start, scope.end)
+    params = [*day_params, *params]
     days = (
-        f"SELECT g, day, n, {sql.month_of_day('day')} AS month FROM "
-        f"(SELECT x.g, {day} AS day, COUNT(*) AS n FROM ({rows}) x GROUP BY x.g, {day}) y"
+        f"SELECT g, day, n, {sql.month_of_day('day')} AS month FROM (SELECT g, day, COUNT(*) AS n FROM "
+        f"(SELECT x.g, {day} AS day FROM ({rows}) x) z GROUP BY g, day) y"
     )
     weeks_n, months_n = _buckets(scope)
     weekly = "SELECT g, (day + 3) / 7 AS b, COUNT(*) AS c FROM days GROUP BY g, (day + 3) / 7"

@@ -1,5 +1,12 @@
-"""SQL helpers shared by the metrics: dialect differences (epoch seconds, floor, months) and
-percentiles computed in the database.
+"""SQL helpers shared by the metrics: dialect differences (epoch seconds, floor, months), the
+organisation's time zone (local days, weeks and months) and percentiles computed in the database.
+
+Time zone: periods are cut and figures bucketed by day, week (Monday first) and month in one zone, the
+organisation's — Django's `TIME_ZONE` setting (`org_zone`). A *local day* is the number of days from
+1970-01-01 to the local date of an instant. PostgreSQL converts with `AT TIME ZONE`; SQLite has no zone
+database, so the UTC offsets in force over the period and the instants where they change are worked
+out here (zoneinfo) and passed in: local day = (epoch + offset at that instant) div 86400, the offset a
+CASE over the (few) changes in the period. Both give the same days (tested on both databases).
 
 Percentiles are linear interpolation between closest ranks (PostgreSQL's `percentile_cont`): the
 value at position 1 + p·(n − 1) of the sorted values. On PostgreSQL the ordered-set aggregate is
@@ -11,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -84,8 +93,95 @@ def floor_int(expression: str) -> str:
     return f"CAST({expression} AS INTEGER)"
 
 
+def org_zone() -> ZoneInfo:
+    """The organisation's time zone (`TIME_ZONE` setting): periods are cut and figures bucketed in it."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+EPOCH_DATE = date(1970, 1, 1)
+DAY = 86_400
+
+
+def local_date(at: datetime) -> date:
+    """The organisation's calendar date of an instant."""
+    return at.astimezone(org_zone()).date()
+
+
+def day_number(day: date) -> int:
+    """Days from 1970-01-01 to a date (the local-day numbering of `local_day`)."""
+    return (day - EPOCH_DATE).days
+
+
+def week_of_day(day: int) -> int:
+    """Monday-first week number of a day number (1970-01-01 was a Thursday; week 0 began Mon 29 Dec 1969)."""
+    return (day + 3) // 7
+
+
+def week_start(week: int) -> date:
+    """The Monday of a week number."""
+    return date(1969, 12, 29) + timedelta(weeks=week)
+
+
+def midnight(day: date) -> datetime:
+    """The first instant of a local date (aware, in the organisation's zone)."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=org_zone())
+
+
+def offsets(start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """The organisation zone's UTC offsets (seconds) over [start, end): [(from epoch second, offset)], the
+    first from the start, then one per change of offset inside the period, in order. Offsets are sampled
+    daily (zones change them months apart) and each change is found to the second by bisection."""
+    zone = org_zone()
+
+    def offset(t: int) -> int:
+        value = datetime.fromtimestamp(t, UTC).astimezone(zone).utcoffset()
+        return int(value.total_seconds()) if value is not None else 0
+
+    a, b = int(start.timestamp()), int(end.timestamp())
+    out = [(a, offset(a))]
+    t = a
+    while t < b:
+        u = min(t + DAY, b)
+        if offset(u) != out[-1][1]:
+            lo, hi = t, u  # offset(lo) is the current one, offset(hi) the next
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == out[-1][1] else (lo, mid)
+            out.append((hi, offset(hi)))
+        t = u
+    return out
+
+
+def local_day(column: str, start: datetime, end: datetime) -> tuple[str, list]:
+    """SQL (and its parameters) of the organisation's local day (days since 1970-01-01 of the local
+    date) of a datetime column whose values lie in [start, end)."""
+    if vendor() == "postgresql":
+        return f"FLOOR(EXTRACT(EPOCH FROM ({column} AT TIME ZONE %s)) / 86400)::bigint", [settings.TIME_ZONE]
+    seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+    changes = offsets(start, end)
+    if len(changes) == 1:
+        return f"(({seconds} + %s) / 86400)", [changes[0][1]]
+    whens, params = [], []
+    for (_, before), (instant, _) in pairwise(changes):
+        whens.append(f"WHEN {seconds} < %s THEN %s")
+        params += [instant, before]
+    return f"(({seconds} + CASE {' '.join(whens)} ELSE %s END) / 86400)", [*params, changes[-1][1]]
+
+
+def buckets(start: datetime, end: datetime) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """The local days, weeks and months (first, last) that a period [start, end) touches, partial ones
+    included: day numbers, week numbers (`week_of_day`) and months as year·12 + month − 1."""
+    first = local_date(start)
+    last = local_date(max(end - timedelta(microseconds=1), start))
+    days = (day_number(first), day_number(last))
+    weeks = (week_of_day(days[0]), week_of_day(days[1]))
+    months = (first.year * 12 + first.month - 1, last.year * 12 + last.month - 1)
+    return days, weeks, months
+
+
 def month_of_day(day: str) -> str:
-    """SQL year·12 + month − 1 of a UTC day given as days since 1970-01-01."""
+    """SQL year·12 + month − 1 of a (local) day given as days since 1970-01-01 — calendar arithmetic on
+    the day number, no zone involved."""
     if vendor() == "postgresql":
         stamp = f"(to_timestamp(({day}) * 86400.0) AT TIME ZONE 'UTC')"
         return f"(EXTRACT(YEAR FROM {stamp})::int * 12 + EXTRACT(MONTH FROM {stamp})::int - 1)"

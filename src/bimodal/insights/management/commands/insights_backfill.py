@@ -13,7 +13,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--rebuild", action="store_true", help="Delete the log and build it again.")
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="Delete the log and build it again (after changing the business calendar or TIME_ZONE).",
+        )
 
     def handle(self, *args, rebuild=False, **options):
         counts = backfill(rebuild=rebuild)
