@@ -16,13 +16,16 @@ class Area:
     icon: str
     url_name: str
     description: str = ""
+    #: Shown to whoever holds any of these (none: everyone signed in) — the permission its landing page
+    #: asks for, so no one is shown an area that answers 403 (a test checks every role against the pages).
+    perms: tuple[str, ...] = ()
 
 
 AREAS = [
     Area("home", "Dashboard", "◧", "home"),
     Area("portfolio", "Portfolio", "▦", "portfolio:service_list"),
-    Area("modes", "Modes", "◑", "portfolio:mode_list"),
-    Area("organisation", "Teams & org units", "☷", "core:team_list"),
+    Area("modes", "Modes", "◑", "portfolio:mode_list", perms=("portfolio.view_mode",)),
+    Area("organisation", "Teams & org units", "☷", "core:team_list", perms=("core.view_team",)),
     Area(
         "governance",
         "Governance",
@@ -30,6 +33,7 @@ AREAS = [
         "governance:policy_list",
         "Org units' governance models, decision rights (RACI), forums such as the CAB and portfolio board with "
         "agendas and minutes, and declarative CEL policies scoped by mode.",
+        perms=("governance.view_policy",),
     ),
     Area(
         "changes",
@@ -38,6 +42,7 @@ AREAS = [
         "changes:change_list",
         "One change record for both modes: CAB approval, change windows, freezes and conflict detection for "
         "Mode 1; a millisecond deployment gate for Mode 2 pipelines.",
+        perms=("changes.view_change",),
     ),
     Area(
         "servicedesk",
@@ -54,6 +59,7 @@ AREAS = [
         "suppliers:supplier_list",
         "Suppliers and managed-service providers with contracts, coverage, SLA targets, service credits, "
         "scorecards from real tickets and MSP evaluation.",
+        perms=("suppliers.view_supplier",),
     ),
     Area(
         "delivery",
@@ -61,6 +67,7 @@ AREAS = [
         "⚑",
         "delivery:portfolio",
         "Demand intake and one portfolio of waterfall and agile initiatives, with budget and capacity by mode.",
+        perms=("delivery.view_initiative", "delivery.view_demand"),
     ),
     Area(
         "registers",
@@ -75,6 +82,7 @@ AREAS = [
         "☺",
         "people:matrix",
         "Skills matrix, what each mode needs, and gap analysis.",
+        perms=("people.view_proficiency",),
     ),
     Area(
         "insights",
@@ -82,6 +90,7 @@ AREAS = [
         "◔",
         "insights:cio",
         "DORA metrics for Mode 2, stability KPIs for Mode 1, value-stream heat maps, maturity and drift.",
+        perms=("insights.view_insights",),
     ),
     Area(
         "integrations",
@@ -89,15 +98,16 @@ AREAS = [
         "⇅",
         "integrations:repository_list",
         "GitHub and GitLab repositories mapped to services: webhooks, deployments, commits and pull requests.",
+        perms=("integrations.view_repository",),
     ),
-    Area("audit", "Audit log", "✎", "core:audit_list"),
+    Area("audit", "Audit log", "✎", "core:audit_list", perms=("core.view_auditentry",)),
 ]
 AREAS_BY_KEY = {area.key: area for area in AREAS}
 
 
 def areas_for(request: HttpRequest) -> list[Area]:
-    """The areas to show; the audit log only to those who may read it."""
+    """The areas the user may open (docs/roles.md lists who sees what)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    return [a for a in AREAS if a.key != "audit" or user.has_perm("core.view_auditentry")]
+    return [a for a in AREAS if not a.perms or any(user.has_perm(p) for p in a.perms)]
