@@ -224,30 +224,25 @@ def delivery_by_mode(year: int | None = None) -> list[dict[str, Any]] | None:
     ]
 
 
-def data_quality(scope: Scope) -> dict[str, int | None]:
+def data_quality(scope: Scope) -> dict[str, int]:
     """Records the DORA figures leave out, counted instead of silently skewing them (one query):
     commits first deployed in the period but authored after that deployment finished
-    (`negative_lead_times`), successful production deployments of the period without any commit
-    (`deployments_without_commits`: no lead time can come from them) and incidents opened in the period
-    without a service (`incidents_without_service`: they cannot be attributed to a deployment; None
-    when the scope is narrowed to some services, as such incidents belong to none of them)."""
+    (`negative_lead_times`: left out of the lead time), successful production deployments of the
+    period without any commit (`deployments_without_commits`: no lead time comes from them) and
+    incidents opened in the period that are attributed to no deployment (`incidents_without_deployment`:
+    their service had no successful production deployment before them, so no failure rate counts
+    them)."""
     dora.refresh()
     negative, negative_params = dora.negative_lead_rows(scope)
     deployments, dep_params = deployment_rows_without_commits(scope)
-    whole = scope.service_ids is None and scope.team_id is None and scope.mode_id is None
-    whole = whole and scope.mode_ids is None
-    orphans, orphan_params = incidents_without_service_rows(scope)
+    orphans, orphan_params = incidents_without_deployment_rows(scope)
     row = sql.fetch(
         f"SELECT (SELECT COUNT(*) FROM ({negative}) n) AS negative_lead_times, "
         f"(SELECT COUNT(*) FROM ({deployments}) d) AS deployments_without_commits, "
-        f"(SELECT COUNT(*) FROM ({orphans}) i) AS incidents_without_service",
+        f"(SELECT COUNT(*) FROM ({orphans}) i) AS incidents_without_deployment",
         [*negative_params, *dep_params, *orphan_params],
     )[0]
-    return {
-        "negative_lead_times": int(row["negative_lead_times"]),
-        "deployments_without_commits": int(row["deployments_without_commits"]),
-        "incidents_without_service": int(row["incidents_without_service"]) if whole else None,
-    }
+    return {name: int(value or 0) for name, value in row.items()}
 
 
 def deployment_rows_without_commits(scope: Scope) -> tuple[str, list[Any]]:
@@ -260,14 +255,18 @@ def deployment_rows_without_commits(scope: Scope) -> tuple[str, list[Any]]:
     )
 
 
-def incidents_without_service_rows(scope: Scope) -> tuple[str, list[Any]]:
-    """Incidents (not cancelled) opened in the period without a service: g, ticket_id, opened_at,
+def incidents_without_deployment_rows(scope: Scope) -> tuple[str, list[Any]]:
+    """Incidents (not cancelled) opened in the period and attributed to no deployment (the
+    IncidentAttribution facts; call `dora.refresh()` first): g, ticket_id, service_id, opened_at,
     resolved_at."""
+    where, params = scope.service_filter()
     return (
-        f"SELECT 0 AS g, t.id AS ticket_id, t.opened_at, t.resolved_at FROM {sources.ticket()} t "
-        "WHERE t.ticket_type = 'incident' AND t.status <> 'cancelled' AND t.service_id IS NULL "
-        "AND t.opened_at >= %s AND t.opened_at < %s",
-        scope.period_params(),
+        f"SELECT {scope.group_sql()} AS g, t.id AS ticket_id, t.service_id, t.opened_at, t.resolved_at "
+        f"FROM {sources.ticket()} t JOIN {sources.service()} s ON s.id = t.service_id "
+        "LEFT JOIN insights_incidentattribution a ON a.ticket_id = t.id "
+        "WHERE t.ticket_type = 'incident' AND t.status <> 'cancelled' AND a.deployment_id IS NULL "
+        f"AND t.opened_at >= %s AND t.opened_at < %s{where}",
+        [*scope.period_params(), *params],
     )
 
 
@@ -297,7 +296,10 @@ DRILLDOWNS: dict[str, tuple[str, Callable[[Scope], tuple[str, list[Any]]]]] = {
         "Successful production deployments without commits",
         deployment_rows_without_commits,
     ),
-    "incidents-without-service": ("Incidents without a service", incidents_without_service_rows),
+    "incidents-without-deployment": (
+        "Incidents attributed to no deployment",
+        incidents_without_deployment_rows,
+    ),
     "changes-finished": ("Changes finished", lambda s: kpis.finished_change_rows(s)),
     "changes-raised": ("Changes raised", lambda s: kpis.raised_change_rows(s)),
     "changes-in-freeze": (
@@ -319,7 +321,7 @@ def drilldown(
 ) -> tuple[str, list[str], list[dict[str, Any]]]:
     """(title, columns, rows) of the records behind a figure (optionally one breakdown group)."""
     title, build = DRILLDOWNS[metric]
-    if metric in ("lead-time", "failures", "recovery", "negative-lead-times"):
+    if metric in ("lead-time", "failures", "recovery", "negative-lead-times", "incidents-without-deployment"):
         dora.refresh()
     text, params = build(scope)
     if key not in (None, ""):

@@ -77,7 +77,8 @@ def epoch(column: str) -> str:
     days, and (julianday − 2440587.5) × 86400 loses the last digits: one hour came out as
     3599.99998664856 s, enough to move a figure across a level boundary. Here the whole seconds come
     from julianday of the first 19 characters, rounded to an integer (its error is far below half a
-    second), and the fraction from the text after them, so whole seconds subtract exactly."""
+    second), and the fraction from the text after them, so whole seconds subtract exactly. The
+    expression appears twice on SQLite: pass a column, not a parameter."""
     if vendor() == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})::float8"
     whole = f"CAST((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400.0 + 0.5 AS INTEGER)"
