@@ -224,15 +224,16 @@ def delivery_by_mode(year: int | None = None) -> list[dict[str, Any]] | None:
     ]
 
 
-def data_quality(scope: Scope) -> dict[str, int]:
+def data_quality(scope: Scope, *, fresh: bool = False) -> dict[str, int]:
     """Records the DORA figures leave out, counted instead of silently skewing them (one query):
     commits first deployed in the period but authored after that deployment finished
     (`negative_lead_times`: left out of the lead time), successful production deployments of the
     period without any commit (`deployments_without_commits`: no lead time comes from them) and
     incidents opened in the period that are attributed to no deployment (`incidents_without_deployment`:
     their service had no successful production deployment before them, so no failure rate counts
-    them)."""
-    dora.refresh()
+    them). `fresh`: the DORA facts were just brought up to date (by the figures of the same page)."""
+    if not fresh:
+        dora.refresh()
     negative, negative_params = dora.negative_lead_rows(scope)
     deployments, dep_params = deployment_rows_without_commits(scope)
     orphans, orphan_params = incidents_without_deployment_rows(scope)

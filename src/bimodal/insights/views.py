@@ -116,7 +116,7 @@ def _scope(request, default_group: str = ""):
 def _definitions(request, scope) -> dict:
     """Which definitions the figures follow, whether `?definitions=` overrides the organisation's
     setting for this view, and the queries to compare with the other set or go back."""
-    setting = MetricSettings.current().definitions
+    setting = MetricSettings.current().definitions if request.GET.get("definitions") else scope.definitions
     other = Definitions.BIMODAL if scope.devlake else Definitions.DEVLAKE
     compare, reset = request.GET.copy(), request.GET.copy()
     for params in (compare, reset):
@@ -222,7 +222,7 @@ def delivery(request):
     form, scope = _scope(request, "service")
     rows = selectors.dora_table(scope)
     overall = selectors.dora_table(scope.with_group(""))
-    quality = selectors.data_quality(scope)
+    quality = selectors.data_quality(scope, fresh=True)  # dora_table has just refreshed the facts
     weeks = selectors.weekly_trend(scope)
     if request.GET.get("export") == "dora":
         return _csv("dora", *_dora_flat(overall + rows))

@@ -74,7 +74,7 @@ class DoraView(_InsightsView):
                 "end": scope.end,
                 "by": scope.group,
                 "definitions": scope.definitions,
-                "data_quality": selectors.data_quality(scope),
+                "data_quality": selectors.data_quality(scope, fresh=True),
                 "groups": [
                     {
                         "key": r["key"],
