@@ -45,6 +45,10 @@ API_WITHOUT_MODEL = {
     "/api/insights/dora/": "DORA figures aggregated over deployments and incidents",
     "/api/insights/kpis/": "Mode 1 KPIs aggregated over changes and tickets",
     "/api/insights/heatmaps/<stream>/": "value-stream heat map aggregated over the transition log",
+    "/api/insights/settings/": (
+        "the organisation's settings for the figures as one document (a single row; PUT/PATCH replace it "
+        "through services.metric_settings_update, audited; denials tested in insights)"
+    ),
     "/api/delivery/contention/": "supply against demand for people and money, aggregated",
     "/api/users/me/": "the caller's own account",
 }

@@ -264,6 +264,7 @@ class AuditVerb(StrEnum):
     MATURITY_ASSESSMENT_UPDATE = "maturity_assessment_update"
     MATURITY_SCORE_RECORD = "maturity_score_record"
     MATURITY_SCORE_UPDATE = "maturity_score_update"
+    METRIC_SETTINGS_UPDATE = "metric_settings_update"
 
     # demo
     SUPPLIER_CATEGORY_CREATE = "supplier_category_create"

@@ -22,6 +22,13 @@ class Level(models.TextChoices):
     NONE = "none", "No data"
 
 
+class Definitions(models.TextChoices):
+    """Which definitions of DORA's four keys the figures follow (docs/insights.md, definitions table)."""
+
+    BIMODAL = "bimodal", "Bimodal"
+    DEVLAKE = "devlake", "Apache DevLake compatible"
+
+
 class ValueStream(models.TextChoices):
     """The IT4IT value streams a heat map is drawn for."""
 

@@ -6,6 +6,7 @@ from django import forms
 
 from bimodal.core.forms import BootstrapFormMixin, StyledFormMixin
 from bimodal.core.models import OrgUnit, Team
+from bimodal.insights.choices import Definitions
 from bimodal.insights.selectors import GROUPS, PERIODS
 from bimodal.portfolio.models import Mode, Service
 
@@ -34,6 +35,12 @@ class ScopeForm(BootstrapFormMixin, forms.Form):
             self.fields["service"].queryset = Service.objects.restrict(user, "view").order_by("name")
             self.fields["team"].queryset = Team.objects.restrict(user, "view").order_by("name")
             self.fields["mode"].queryset = Mode.objects.order_by("order")
+
+
+class MetricSettingsForm(forms.Form):
+    """The definitions of DORA's four keys the figures follow."""
+
+    definitions = forms.ChoiceField(choices=Definitions.choices, widget=forms.RadioSelect)
 
 
 class AssessmentForm(StyledFormMixin, forms.Form):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bimodal.core.models import TimeStampedModel
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
-from bimodal.insights.choices import MaturityMode, Stream
+from bimodal.insights.choices import Definitions, MaturityMode, Stream
 
 USER = settings.AUTH_USER_MODEL
 
@@ -119,6 +119,47 @@ class FactsMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.changed_after}"
+
+
+class MetricSettingsQuerySet(RestrictedQuerySet):
+    """Everyone who sees the insights sees the settings in force; changing them is a governance action."""
+
+    def restriction(self, user, action: str) -> Q | None:
+        if action == "view" and user.has_perm("insights.view_insights"):
+            return None
+        if action == "change" and user.has_perm("insights.manage_metric_settings"):
+            return None
+        return Q(pk__in=[])
+
+
+class MetricSettings(models.Model):
+    """The organisation's settings for the figures: one row (pk 1). `definitions` picks the definitions
+    of DORA's four keys the dashboards and the API use (docs/insights.md, definitions table)."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    definitions = models.CharField(
+        max_length=12,
+        choices=Definitions.choices,
+        default=Definitions.BIMODAL,
+        help_text="Which definitions of DORA's four keys the figures follow",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager.from_queryset(MetricSettingsQuerySet)()
+
+    class Meta:
+        verbose_name_plural = "metric settings"
+        permissions = [("manage_metric_settings", "Can choose the definitions the delivery figures follow")]
+
+    def __str__(self) -> str:
+        return f"definitions: {self.definitions}"
+
+    @classmethod
+    def current(cls) -> MetricSettings:
+        """The settings in force (the defaults until someone saves them)."""
+        return cls.objects.filter(pk=cls.SINGLETON).first() or cls(pk=cls.SINGLETON)
 
 
 class CapabilityAreaQuerySet(RestrictedQuerySet):

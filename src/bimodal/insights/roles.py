@@ -17,6 +17,7 @@ PERMISSIONS = {
         "insights.add_maturityassessment",
         "insights.change_maturityassessment",
         "insights.manage_maturity",
+        "insights.manage_metric_settings",
         "insights.add_capabilityarea",
         "insights.change_capabilityarea",
     ],

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import QueryDict
 from django.utils import timezone
@@ -16,9 +17,10 @@ from django.utils.dateparse import parse_date
 
 from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.delivery.models import Actual, Budget, TeamCapacity
+from bimodal.insights.choices import Definitions
 from bimodal.insights.metrics import dora, kpis, sources, sql
 from bimodal.insights.metrics.scope import Scope
-from bimodal.insights.models import MaturityAssessment, MaturityScore
+from bimodal.insights.models import MaturityAssessment, MaturityScore, MetricSettings
 from bimodal.portfolio.choices import KpiSet
 from bimodal.portfolio.models import Mode, Service
 
@@ -28,8 +30,12 @@ GROUPS = [("", "Everything"), ("mode", "Mode"), ("team", "Team"), ("service", "S
 
 def scope_from(params: QueryDict | Mapping[str, str], *, user: User) -> Scope:
     """The scope named by query parameters: days or start/end, by (breakdown), service, team, mode
-    (slugs / keys); services the user cannot see are left out."""
+    (slugs / keys), definitions (`bimodal` or `devlake`; the organisation's setting when absent);
+    services the user cannot see are left out. An unknown `definitions` is a ValidationError."""
     now = timezone.now()
+    definitions = params.get("definitions") or MetricSettings.current().definitions
+    if definitions not in Definitions.values:
+        raise ValidationError({"definitions": f"Choose one of: {', '.join(Definitions.values)}."})
     start_d, end_d = parse_date(params.get("start") or ""), parse_date(params.get("end") or "")
     if start_d and end_d and end_d >= start_d:
         # Whole local days of the organisation's time zone: from the start date's midnight to the
@@ -51,7 +57,15 @@ def scope_from(params: QueryDict | Mapping[str, str], *, user: User) -> Scope:
         service_ids = tuple(visible.values_list("pk", flat=True))
     team = Team.objects.filter(slug=params.get("team") or "").values_list("pk", flat=True).first()
     mode = Mode.objects.filter(key=params.get("mode") or "").values_list("pk", flat=True).first()
-    return Scope(start=start, end=end, group=group, service_ids=service_ids, team_id=team, mode_id=mode)
+    return Scope(
+        start=start,
+        end=end,
+        group=group,
+        service_ids=service_ids,
+        team_id=team,
+        mode_id=mode,
+        definitions=definitions,
+    )
 
 
 def labels(group: str, keys: Iterable[int | None]) -> dict[int, str]:
@@ -218,15 +232,82 @@ def delivery_by_mode(year: int | None = None) -> list[dict[str, Any]] | None:
     ]
 
 
+def data_quality(scope: Scope, *, fresh: bool = False) -> dict[str, int]:
+    """Records the DORA figures leave out, counted instead of silently skewing them (one query):
+    commits first deployed in the period but authored after that deployment finished
+    (`negative_lead_times`: left out of the lead time), successful production deployments of the
+    period without any commit (`deployments_without_commits`: no lead time comes from them) and
+    incidents opened in the period that are attributed to no deployment (`incidents_without_deployment`:
+    their service had no successful production deployment before them, so no failure rate counts
+    them). `fresh`: the DORA facts were just brought up to date (by the figures of the same page)."""
+    if not fresh:
+        dora.refresh()
+    negative, negative_params = dora.negative_lead_rows(scope)
+    deployments, dep_params = deployment_rows_without_commits(scope)
+    orphans, orphan_params = incidents_without_deployment_rows(scope)
+    row = sql.fetch(
+        f"SELECT (SELECT COUNT(*) FROM ({negative}) n) AS negative_lead_times, "
+        f"(SELECT COUNT(*) FROM ({deployments}) d) AS deployments_without_commits, "
+        f"(SELECT COUNT(*) FROM ({orphans}) i) AS incidents_without_deployment",
+        [*negative_params, *dep_params, *orphan_params],
+    )[0]
+    return {name: int(value or 0) for name, value in row.items()}
+
+
+def deployment_rows_without_commits(scope: Scope) -> tuple[str, list[Any]]:
+    """Successful production deployments of the period that name no commit."""
+    rows, params = dora.deployment_rows(scope)
+    return (
+        f"SELECT * FROM ({rows}) x WHERE NOT EXISTS (SELECT 1 FROM {sources.deployment_commit()} dc "
+        "WHERE dc.deployment_id = x.deployment_id)",
+        params,
+    )
+
+
+def incidents_without_deployment_rows(scope: Scope) -> tuple[str, list[Any]]:
+    """Incidents (not cancelled) opened in the period and attributed to no deployment (the
+    IncidentAttribution facts; call `dora.refresh()` first): g, ticket_id, service_id, opened_at,
+    resolved_at."""
+    where, params = scope.service_filter()
+    return (
+        f"SELECT {scope.group_sql()} AS g, t.id AS ticket_id, t.service_id, t.opened_at, t.resolved_at "
+        f"FROM {sources.ticket()} t JOIN {sources.service()} s ON s.id = t.service_id "
+        "LEFT JOIN insights_incidentattribution a ON a.ticket_id = t.id "
+        "WHERE t.ticket_type = 'incident' AND t.status <> 'cancelled' AND a.deployment_id IS NULL "
+        f"AND t.opened_at >= %s AND t.opened_at < %s{where}",
+        [*scope.period_params(), *params],
+    )
+
+
 # --- drill-downs --------------------------------------------------------------------------------------
+
+
+def _lead_rows(scope: Scope) -> tuple[str, list[Any]]:
+    return dora.pull_request_lead_rows(scope) if scope.devlake else dora.lead_time_rows(scope)
+
+
+def _recovery_rows(scope: Scope) -> tuple[str, list[Any]]:
+    if scope.devlake:
+        return dora.recovery_incident_rows(scope)
+    return _where(dora.failure_rows(scope), "recovery_seconds IS NOT NULL")
+
 
 DRILLDOWNS: dict[str, tuple[str, Callable[[Scope], tuple[str, list[Any]]]]] = {
     "deployments": ("Successful production deployments", lambda s: dora.deployment_rows(s)),
-    "lead-time": ("Commits and their lead time", lambda s: dora.lead_time_rows(s)),
+    "lead-time": ("Commits (DevLake: pull requests) and their lead time", _lead_rows),
     "failures": ("Production deployments, failed or not", lambda s: dora.failure_rows(s)),
-    "recovery": (
-        "Failed deployments and their recovery",
-        lambda s: _where(dora.failure_rows(s), "recovery_seconds IS NOT NULL"),
+    "recovery": ("Failed deployments (DevLake: incidents) and their recovery", _recovery_rows),
+    "negative-lead-times": (
+        "Commits ignored: authored after their deployment finished",
+        lambda s: dora.negative_lead_rows(s),
+    ),
+    "deployments-without-commits": (
+        "Successful production deployments without commits",
+        deployment_rows_without_commits,
+    ),
+    "incidents-without-deployment": (
+        "Incidents attributed to no deployment",
+        incidents_without_deployment_rows,
     ),
     "changes-finished": ("Changes finished", lambda s: kpis.finished_change_rows(s)),
     "changes-raised": ("Changes raised", lambda s: kpis.raised_change_rows(s)),
@@ -249,7 +330,7 @@ def drilldown(
 ) -> tuple[str, list[str], list[dict[str, Any]]]:
     """(title, columns, rows) of the records behind a figure (optionally one breakdown group)."""
     title, build = DRILLDOWNS[metric]
-    if metric in ("lead-time", "failures", "recovery"):
+    if metric in ("lead-time", "failures", "recovery", "negative-lead-times", "incidents-without-deployment"):
         dora.refresh()
     text, params = build(scope)
     if key not in (None, ""):

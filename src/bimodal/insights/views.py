@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,10 +13,10 @@ from django.utils import timezone
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import get_restricted_object
 from bimodal.insights import charts, selectors, services
-from bimodal.insights.choices import Level, ValueStream
-from bimodal.insights.forms import AssessmentForm, ScopeForm
+from bimodal.insights.choices import Definitions, Level, ValueStream
+from bimodal.insights.forms import AssessmentForm, MetricSettingsForm, ScopeForm
 from bimodal.insights.metrics import valuestream
-from bimodal.insights.models import CapabilityArea, MaturityAssessment
+from bimodal.insights.models import CapabilityArea, MaturityAssessment, MetricSettings
 
 AREA = {
     "active_area": "insights",
@@ -106,7 +106,32 @@ def _scope(request, default_group: str = ""):
         params["by"] = default_group
     if not params.get("days") and not (params.get("start") and params.get("end")):
         params["days"] = "90"  # the period the figures cover by default, shown as such in the picker
-    return ScopeForm(params, user=request.user), selectors.scope_from(params, user=request.user)
+    try:
+        scope = selectors.scope_from(params, user=request.user)
+    except ValidationError as error:
+        raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
+    return ScopeForm(params, user=request.user), scope
+
+
+def _definitions(request, scope) -> dict:
+    """Which definitions the figures follow, whether `?definitions=` overrides the organisation's
+    setting for this view, and the queries to compare with the other set or go back."""
+    setting = MetricSettings.current().definitions if request.GET.get("definitions") else scope.definitions
+    other = Definitions.BIMODAL if scope.devlake else Definitions.DEVLAKE
+    compare, reset = request.GET.copy(), request.GET.copy()
+    for params in (compare, reset):
+        params.pop("export", None)
+        params.pop("definitions", None)
+    compare["definitions"] = other
+    return {
+        "value": scope.definitions,
+        "label": Definitions(scope.definitions).label,
+        "setting_label": Definitions(setting).label,
+        "overridden": scope.definitions != setting,
+        "other_label": Definitions(other).label,
+        "compare_query": compare.urlencode(),
+        "reset_query": reset.urlencode(),
+    }
 
 
 @login_required
@@ -134,6 +159,7 @@ def cio(request):
     if export in _kpi_flat(kpis):
         return _csv(export, *_kpi_flat(kpis)[export])
     context = {
+        "definitions": _definitions(request, scope),
         **AREA,
         "form": form,
         "scope": scope,
@@ -196,6 +222,7 @@ def delivery(request):
     form, scope = _scope(request, "service")
     rows = selectors.dora_table(scope)
     overall = selectors.dora_table(scope.with_group(""))
+    quality = selectors.data_quality(scope, fresh=True)  # dora_table has just refreshed the facts
     weeks = selectors.weekly_trend(scope)
     if request.GET.get("export") == "dora":
         return _csv("dora", *_dora_flat(overall + rows))
@@ -211,6 +238,8 @@ def delivery(request):
             "query": _query(request),
             "rows": rows,
             "overall": overall[0] if overall else None,
+            "quality": quality,
+            "definitions": _definitions(request, scope),
             "levels": Level,
             "trend_chart": charts.trend(weeks),
         },
@@ -282,6 +311,22 @@ def drilldown(request, metric: str):
             "limit": 500,
         },
     )
+
+
+@login_required
+@permission_required("insights.manage_metric_settings", raise_exception=True)
+def metric_settings(request):
+    """The organisation's settings for the figures: which definitions of DORA's four keys apply."""
+    current = MetricSettings.current()
+    form = MetricSettingsForm(request.POST or None, initial={"definitions": current.definitions})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.metric_settings_update(actor=request.user, definitions=form.cleaned_data["definitions"])
+            messages.success(request, "Settings saved.")
+            return redirect("insights:settings")
+        status = 400
+    return render(request, "insights/settings.html", {**AREA, "form": form}, status=status)
 
 
 # --- maturity ------------------------------------------------------------------------------------------

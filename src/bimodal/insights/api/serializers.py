@@ -5,7 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from bimodal.core.models import OrgUnit, User
-from bimodal.insights.models import CapabilityArea, MaturityAssessment, MaturityScore, Transition
+from bimodal.insights.models import (
+    CapabilityArea,
+    MaturityAssessment,
+    MaturityScore,
+    MetricSettings,
+    Transition,
+)
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -71,3 +77,12 @@ class MaturityAssessmentWriteSerializer(serializers.Serializer):
     assessed_on = serializers.DateField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     scores = ScoreWriteSerializer(many=True)
+
+
+class MetricSettingsSerializer(serializers.ModelSerializer):
+    """The organisation's settings for the figures."""
+
+    class Meta:
+        model = MetricSettings
+        fields = ["definitions", "updated_at"]
+        read_only_fields = ["updated_at"]

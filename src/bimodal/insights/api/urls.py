@@ -14,6 +14,7 @@ router.register(
 
 urlpatterns = [
     path("dora/", views.DoraView.as_view(), name="insights-dora"),
+    path("settings/", views.MetricSettingsView.as_view(), name="insights-settings"),
     path("kpis/", views.KpiView.as_view(), name="insights-kpis"),
     path("heatmaps/<slug:stream>/", views.HeatmapView.as_view(), name="insights-heatmap"),
     *router.urls,

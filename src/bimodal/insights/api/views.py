@@ -15,10 +15,10 @@ from rest_framework.views import APIView
 from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet
 from bimodal.insights import selectors, services
 from bimodal.insights.api import serializers as s
-from bimodal.insights.choices import ValueStream
+from bimodal.insights.choices import Definitions, ValueStream
 from bimodal.insights.filtersets import TransitionFilterSet
 from bimodal.insights.metrics import valuestream
-from bimodal.insights.models import CapabilityArea, MaturityAssessment, Transition
+from bimodal.insights.models import CapabilityArea, MaturityAssessment, MetricSettings, Transition
 
 SCOPE_PARAMETERS = [
     OpenApiParameter("days", int, description="Period: the last N days (default 90)"),
@@ -29,6 +29,12 @@ SCOPE_PARAMETERS = [
     OpenApiParameter("team", str, description="Team slug"),
     OpenApiParameter("mode", str, description="Mode key"),
 ]
+DEFINITIONS_PARAMETER = OpenApiParameter(
+    "definitions",
+    str,
+    enum=Definitions.values,
+    description="Definitions of the four keys for this request (default: the organisation's setting)",
+)
 
 
 class _InsightsView(APIView):
@@ -55,9 +61,10 @@ def _figure(f) -> dict:
 
 
 class DoraView(_InsightsView):
-    """DORA's four keys per breakdown group, with their 2023 levels."""
+    """DORA's four keys per breakdown group, with their 2023 levels, under the organisation's definitions
+    (or `?definitions=`), and the records left out of them (`data_quality`)."""
 
-    @extend_schema(parameters=SCOPE_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[*SCOPE_PARAMETERS, DEFINITIONS_PARAMETER], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         scope = selectors.scope_from(request.query_params, user=request.user)
         rows = selectors.dora_table(scope)
@@ -66,6 +73,8 @@ class DoraView(_InsightsView):
                 "start": scope.start,
                 "end": scope.end,
                 "by": scope.group,
+                "definitions": scope.definitions,
+                "data_quality": selectors.data_quality(scope, fresh=True),
                 "groups": [
                     {
                         "key": r["key"],
@@ -75,6 +84,40 @@ class DoraView(_InsightsView):
                     for r in rows
                 ],
             }
+        )
+
+
+class MetricSettingsView(_InsightsView):
+    """The organisation's settings for the figures: GET (insights viewers), PUT/PATCH
+    `{"definitions": "bimodal" | "devlake"}` (`insights.manage_metric_settings`)."""
+
+    def get_permissions(self):
+        if self.request.method in ("PUT", "PATCH"):
+            return [_CanManageSettings()]
+        return [_HasInsights()]
+
+    @extend_schema(responses=s.MetricSettingsSerializer)
+    def get(self, request):
+        return Response(s.MetricSettingsSerializer(MetricSettings.current()).data)
+
+    @extend_schema(request=s.MetricSettingsSerializer, responses=s.MetricSettingsSerializer)
+    def put(self, request):
+        serializer = s.MetricSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = services.metric_settings_update(
+            actor=request.user, definitions=serializer.validated_data["definitions"]
+        )
+        return Response(s.MetricSettingsSerializer(saved).data)
+
+    @extend_schema(request=s.MetricSettingsSerializer, responses=s.MetricSettingsSerializer)
+    def patch(self, request):
+        return self.put(request)
+
+
+class _CanManageSettings(_HasInsights):
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.user.has_perm(
+            "insights.manage_metric_settings"
         )
 
 

@@ -1,19 +1,29 @@
-"""DORA's four keys for production deployments, with the 2023 report's levels as Apache DevLake
-benchmarks them. All figures are set-based SQL; see docs/insights.md for the definitions.
+"""DORA's four keys for production deployments, with the 2023 report's levels as Apache DevLake's DORA
+dashboard (grafana/dashboards/DORA.json, v1.0.3) benchmarks them. All figures are set-based SQL; see
+docs/insights.md for the definitions table. Two sets of definitions (`Scope.definitions`):
 
+"bimodal" (the default):
 - Deployment frequency: the median number of deployment days (days with at least one successful
   production deployment) per calendar week and per calendar month of the period, weeks and months
-  without a deployment counting as 0. Elite ≥ 7 days a week, high ≥ 1 a week, medium ≥ 1 a month.
+  without a deployment counting as 0. Elite ≥ 5 days a week, high ≥ 1 a week, medium ≥ 1 a month.
 - Lead time for changes: for each commit of a successful production deployment, the time from its
-  first commit (authored) to the finish of the first successful production deployment containing it;
-  the median. Elite < 1 day, high < 1 week, medium < 30 days.
+  authoring to the finish of the first successful production deployment containing it; the median.
+  Commits authored after that deployment finished are left out (and counted as a data-quality
+  signal). Elite < 1 day, high < 1 week, medium < 30 days.
 - Change failure rate: the share of production deployments finished in the period that failed — the
   deployment itself failed or was rolled back, or an incident is attributed to it (an incident is
-  attributed to the latest successful production deployment of its service before it was opened;
-  several incidents on one deployment count once). Elite ≤ 5 %, high ≤ 10 %, medium ≤ 15 %.
+  attributed to the latest successful production deployment of its service finished strictly before
+  it was opened; several incidents on one deployment count once). Elite ≤ 5 %, high ≤ 10 %,
+  medium ≤ 15 %.
 - Failed-deployment recovery time: for each deployment with attributed incidents, all resolved, the
   time from the deployment's finish to the last of those resolutions; the median. Elite < 1 hour,
   high < 1 day, medium < 1 week.
+
+"devlake" (Apache DevLake compatible): the same attribution and levels, but the change failure rate is
+over successful deployments only, recovery time is per incident (deployment finish → the incident's
+resolution, incidents resolved in the period), lead time is per merged pull request (its first commit
+→ the first production deployment containing its merge commit), and every median of an even count is
+the lower middle value.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ def frequency_level(days_per_week: float | None, days_per_month: float | None) -
     """2023 level of deployment frequency from median deployment days per week / per month."""
     if days_per_week is None or days_per_month is None:
         return Level.NONE
-    if days_per_week >= 7:
+    if days_per_week >= 5:  # DevLake DORA.json, 2023 report: "On-demand(elite)" at ≥ 5 days a week
         return Level.ELITE
     if days_per_week >= 1:
         return Level.HIGH
@@ -104,13 +114,25 @@ def deployment_rows(scope: Scope, *, statuses=("succeeded",)) -> tuple[str, list
 def lead_time_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     """One row per commit first deployed to production in the period: g, commit_id, service_id,
     authored_at, deployed_at, lead_seconds. Read from the CommitLead facts (call `refresh()` first);
-    `direct` derives the same rows from the deployment commits."""
+    `direct` derives the same rows from the deployment commits. Commits authored after their
+    deployment finished (a negative lead time: a wrong clock or a rewritten history) are left out;
+    `negative_lead_rows` lists them."""
+    return _commit_lead_rows(scope, direct=direct, keep="x.authored_at <= x.deployed_at")
+
+
+def negative_lead_rows(scope: Scope) -> tuple[str, list]:
+    """The commits first deployed in the period that were authored after that deployment finished
+    (left out of the lead time): same columns as `lead_time_rows`."""
+    return _commit_lead_rows(scope, keep="x.authored_at > x.deployed_at")
+
+
+def _commit_lead_rows(scope: Scope, *, keep: str, direct: bool = False) -> tuple[str, list]:
     where, params = scope.service_filter()
     if not direct:
         text = (
             f"SELECT {scope.group_sql()} AS g, x.commit_id, x.service_id, x.authored_at, x.deployed_at, "
             f"x.lead_seconds FROM insights_commitlead x JOIN {sources.service()} s ON s.id = x.service_id "
-            f"WHERE x.deployed_at >= %s AND x.deployed_at < %s{where}"
+            f"WHERE x.deployed_at >= %s AND x.deployed_at < %s AND {keep}{where}"
         )
         return text, [*scope.period_params(), *params]
     # The commit's authored time is carried through the per-commit group (MIN of one value), so the
@@ -125,7 +147,30 @@ def lead_time_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
         "WHERE d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at IS NOT NULL "
         "GROUP BY dc.commit_id, d.service_id) x "
         f"JOIN {sources.service()} s ON s.id = x.service_id "
-        f"WHERE x.deployed_at >= %s AND x.deployed_at < %s{where}"
+        f"WHERE x.deployed_at >= %s AND x.deployed_at < %s AND {keep}{where}"
+    )
+    return text, [*scope.period_params(), *params]
+
+
+def pull_request_lead_rows(scope: Scope) -> tuple[str, list]:
+    """Apache DevLake's change lead time (dora plugin, change_lead_time_calculator.go, v1.0.3): one row
+    per merged pull request whose merge commit reached production in the period: g, pull_request_id,
+    number, service_id, first_commit_at (its first commit's authored time; the request's creation
+    when unknown), deployed_at (the first successful production deployment containing the merge
+    commit, from the CommitLead facts), lead_seconds. Requests whose first commit is later than that
+    deployment are left out (DevLake drops negative spans)."""
+    where, params = scope.service_filter()
+    first = "COALESCE(pr.first_commit_at, pr.created_at)"
+    text = (
+        f"SELECT {scope.group_sql()} AS g, pr.id AS pull_request_id, pr.number, x.service_id, "
+        f"{first} AS first_commit_at, x.deployed_at, "
+        f"{sql.epoch('x.deployed_at')} - {sql.epoch(first)} AS lead_seconds "
+        f"FROM insights_commitlead x JOIN {sources.commit()} c ON c.id = x.commit_id "
+        f"JOIN {sources.pull_request()} pr ON pr.repository_id = c.repository_id "
+        "AND pr.merge_commit_sha = c.sha "
+        f"JOIN {sources.service()} s ON s.id = x.service_id "
+        "WHERE pr.merged_at IS NOT NULL AND x.deployed_at >= %s AND x.deployed_at < %s "
+        f"AND {first} <= x.deployed_at{where}"
     )
     return text, [*scope.period_params(), *params]
 
@@ -134,8 +179,9 @@ def failure_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     """One row per finished production deployment of the period: g, deployment_id, service_id, status,
     finished_at, incidents, unresolved, resolved_at, failed (0/1), recovery_seconds (NULL unless all
     its incidents are resolved). Incidents are attributed by the IncidentAttribution facts (call
-    `refresh()` first); `direct` attributes them here, from the deployments and tickets."""
-    deployments, dep_params = deployment_rows(scope, statuses=FINISHED)
+    `refresh()` first); `direct` attributes them here, from the deployments and tickets. Under DevLake's
+    definitions only successful deployments count (failed = an incident is attributed to it)."""
+    deployments, dep_params = deployment_rows(scope, statuses=("succeeded",) if scope.devlake else FINISHED)
     where, params = scope.service_filter()
     start = sql.param(scope.start)
     if not direct:
@@ -147,7 +193,8 @@ def failure_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
         return _failure_select(deployments, f"att AS ({attributed})"), [*dep_params, start]
     # Attribution in one ordered pass per service instead of one index probe per incident: the
     # successful production deployments finished since the period start and the incidents opened since
-    # then, in time order (a deployment before an incident at the same instant); the running count of
+    # then, in time order (an incident before a deployment finishing at the same instant: attribution
+    # takes deployments finished strictly before the incident); the running count of
     # deployments numbers each deployment and tells every incident the number of the latest one before
     # it. Incidents whose latest deployment finished before the period start get number 0 (the old
     # deployment is not in the period, so nothing here). The deployment heading each number is the one
@@ -163,7 +210,7 @@ def failure_rows(scope: Scope, *, direct: bool = False) -> tuple[str, list]:
     )
     numbered = (
         "SELECT service_id, kind, deployment_id, resolved_at, COUNT(deployment_id) OVER (PARTITION BY "
-        "service_id ORDER BY at, kind, deployment_id ROWS UNBOUNDED PRECEDING) AS n FROM ev"
+        "service_id ORDER BY at, kind DESC, deployment_id ROWS UNBOUNDED PRECEDING) AS n FROM ev"
     )
     attributed = (
         "SELECT kind, resolved_at, FIRST_VALUE(deployment_id) OVER (PARTITION BY service_id, n "
@@ -187,6 +234,24 @@ def _failure_select(deployments: str, ctes: str) -> str:
         f"{sql.epoch('hit.resolved_at')} - {sql.epoch('dep.finished_at')} END AS recovery_seconds "
         "FROM dep LEFT JOIN hit ON hit.deployment_id = dep.deployment_id"
     )
+
+
+def recovery_incident_rows(scope: Scope) -> tuple[str, list]:
+    """Apache DevLake's failed-deployment recovery time (DORA.json v1.0.3, "Failed deployment recovery
+    time", 2023 report): one row per incident resolved in the period and attributed to a successful
+    production deployment finished in the period: g, ticket_id, deployment_id, service_id,
+    finished_at, opened_at, resolved_at, recovery_seconds (deployment finish → the incident's
+    resolution). Reads the IncidentAttribution facts (call `refresh()` first)."""
+    deployments, dep_params = deployment_rows(scope)
+    text = (
+        f"WITH dep AS ({deployments}) SELECT dep.g, t.id AS ticket_id, dep.deployment_id, dep.service_id, "
+        "dep.finished_at, t.opened_at, t.resolved_at, "
+        f"{sql.epoch('t.resolved_at')} - {sql.epoch('dep.finished_at')} AS recovery_seconds "
+        "FROM insights_incidentattribution a JOIN dep ON dep.deployment_id = a.deployment_id "
+        f"JOIN {sources.ticket()} t ON t.id = a.ticket_id WHERE t.ticket_type = 'incident' "
+        "AND t.status <> 'cancelled' AND t.resolved_at >= %s AND t.resolved_at < %s"
+    )
+    return text, [*dep_params, *scope.period_params()]
 
 
 def refresh() -> None:
@@ -215,10 +280,12 @@ def _buckets(scope: Scope) -> tuple[int, int]:
     return max(last_week - first_week + 1, 1), max(last_month - first_month + 1, 1)
 
 
-def _zero_filled_median(unit_sql: str, total: int) -> str:
+def _zero_filled_median(unit_sql: str, total: int, *, lower: bool = False) -> str:
     """Median per g of `unit_sql` (g, c: deployment days per bucket, only buckets with any) over `total`
-    buckets, the missing ones counting as 0: the k values sit at sorted positions total − k + rn."""
+    buckets, the missing ones counting as 0: the k values sit at sorted positions total − k + rn.
+    `lower` takes the lower middle value of an even count (DevLake) instead of the mean of the two."""
     lo, hi = (total + 1) // 2, (total + 2) // 2
+    hi = lo if lower else hi
     return (
         f"SELECT g, MAX(k) AS buckets_deployed, SUM(c) AS days, "
         f"(SUM(CASE WHEN rn + {total} - k = {lo} THEN c ELSE 0 END) "
@@ -243,10 +310,11 @@ def deployment_frequency(scope: Scope) -> dict:
     weeks_n, months_n = _buckets(scope)
     weekly = "SELECT g, (day + 3) / 7 AS b, COUNT(*) AS c FROM days GROUP BY g, (day + 3) / 7"
     monthly = "SELECT g, month AS b, COUNT(*) AS c FROM days GROUP BY g, month"
+    lower = scope.devlake
     text = (
         f"WITH days AS ({days}) "
-        f"SELECT 'week' AS unit, w.* FROM ({_zero_filled_median(weekly, weeks_n)}) w "
-        f"UNION ALL SELECT 'month' AS unit, m.* FROM ({_zero_filled_median(monthly, months_n)}) m "
+        f"SELECT 'week' AS unit, w.* FROM ({_zero_filled_median(weekly, weeks_n, lower=lower)}) w "
+        f"UNION ALL SELECT 'month' AS unit, m.* FROM ({_zero_filled_median(monthly, months_n, lower=lower)}) m "
         "UNION ALL SELECT 'count' AS unit, g, 0, SUM(n), 0 FROM days GROUP BY g"
     )
     out: dict = {}
@@ -273,12 +341,16 @@ def deployment_frequency(scope: Scope) -> dict:
 
 @sql.tuned()
 def lead_time(scope: Scope, *, fresh: bool = False) -> dict:
-    """Per group: median (and p90) lead time in seconds over the commits deployed in the period."""
+    """Per group: median (and p90) lead time in seconds over the commits deployed in the period (DevLake:
+    over the pull requests, lower median)."""
     if not fresh:
         refresh()
-    rows, params = lead_time_rows(scope)
+    rows, params = pull_request_lead_rows(scope) if scope.devlake else lead_time_rows(scope)
     out = {}
-    for row in sql.percentiles(rows, params, groups=["g"], values=["lead_seconds"]):
+    source = f"SELECT g, lead_seconds FROM ({rows}) x"
+    for row in sql.percentiles(
+        source, params, groups=["g"], values=["lead_seconds"], lower_median=scope.devlake
+    ):
         median = float(row["p50_lead_seconds"])
         out[row["g"]] = Figure(
             value=median,
@@ -313,13 +385,16 @@ def change_failure_rate(scope: Scope, *, fresh: bool = False) -> dict:
 
 @sql.tuned()
 def recovery_time(scope: Scope, *, fresh: bool = False) -> dict:
-    """Per group: median (and p90) deployment finish → resolution of its incidents, in seconds."""
+    """Per group: median (and p90) deployment finish → resolution of its incidents, in seconds (DevLake:
+    per incident, lower median)."""
     if not fresh:
         refresh()
-    rows, params = failure_rows(scope)
+    rows, params = recovery_incident_rows(scope) if scope.devlake else failure_rows(scope)
     source = f"SELECT g, recovery_seconds FROM ({rows}) x WHERE recovery_seconds IS NOT NULL"
     out = {}
-    for row in sql.percentiles(source, params, groups=["g"], values=["recovery_seconds"]):
+    for row in sql.percentiles(
+        source, params, groups=["g"], values=["recovery_seconds"], lower_median=scope.devlake
+    ):
         median = float(row["p50_recovery_seconds"])
         out[row["g"]] = Figure(
             value=median,
@@ -381,7 +456,7 @@ def compute(scope: Scope) -> dict:
         "deployment_frequency": lambda: deployment_frequency(scope),
         "lead_time": lambda: lead_time(scope, fresh=True),
     }
-    if sql.vendor() == "postgresql":
+    if sql.vendor() == "postgresql" and not scope.devlake:
         tasks["failures"] = lambda: _failures_once(scope, fresh=True)
     else:
         tasks["change_failure_rate"] = lambda: change_failure_rate(scope, fresh=True)

@@ -25,6 +25,13 @@ class Scope:
     extra: dict = field(default_factory=dict, compare=False)
     #: Only services of these modes (the CIO dashboard measures each mode by its KPI set); None = any.
     mode_ids: tuple[int, ...] | None = None
+    #: Which definitions of DORA's four keys apply (choices.Definitions): "bimodal" or "devlake".
+    definitions: str = "bimodal"
+
+    @property
+    def devlake(self) -> bool:
+        """Whether the figures follow Apache DevLake's definitions."""
+        return self.definitions == "devlake"
 
     @classmethod
     def last_days(cls, days: int = 90, *, now: datetime | None = None, **kwargs) -> Scope:

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from bimodal.changes.models import ChangeWindow, Deployment
-from bimodal.integrations.models import Commit, DeploymentCommit
+from bimodal.integrations.models import Commit, DeploymentCommit, PullRequest
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk.models import SlaInstance, Ticket
 
@@ -103,4 +103,13 @@ def deployment_commit() -> str:
 
 def commit() -> str:
     """Commits (integrations)."""
-    return _relation(Commit.objects.values("id", "authored_at"))
+    return _relation(Commit.objects.values("id", "authored_at", "repository_id", "sha"))
+
+
+def pull_request() -> str:
+    """Pull (merge) requests with their merge commit (integrations)."""
+    return _relation(
+        PullRequest.objects.values(
+            "id", "repository_id", "number", "merge_commit_sha", "created_at", "merged_at", "first_commit_at"
+        )
+    )

@@ -80,10 +80,18 @@ def side_by_side(tasks: dict[str, Callable[[], object]]) -> dict[str, object]:
 
 
 def epoch(column: str) -> str:
-    """SQL for a datetime column in epoch seconds (float)."""
+    """SQL for a datetime column in epoch seconds (float), exact to the microsecond.
+
+    SQLite stores datetimes as text ('YYYY-MM-DD HH:MM:SS[.ffffff]'). Its julianday() is a float of
+    days, and (julianday − 2440587.5) × 86400 loses the last digits: one hour came out as
+    3599.99998664856 s, enough to move a figure across a level boundary. Here the whole seconds come
+    from julianday of the first 19 characters, rounded to an integer (its error is far below half a
+    second), and the fraction from the text after them, so whole seconds subtract exactly. The
+    expression appears twice on SQLite: pass a column, not a parameter."""
     if vendor() == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})::float8"
-    return f"((julianday({column}) - 2440587.5) * 86400.0)"
+    whole = f"CAST((julianday(substr({column}, 1, 19)) - 2440587.5) * 86400.0 + 0.5 AS INTEGER)"
+    return f"({whole} + COALESCE(CAST(substr({column}, 20) AS REAL), 0.0))"
 
 
 def floor_int(expression: str) -> str:
@@ -210,10 +218,15 @@ def percentiles(
     values: list[str],
     fractions=FRACTIONS,
     force_window: bool = False,
+    lower_median: bool = False,
 ) -> list[dict]:
     """Per group of `source` (a SELECT with columns `groups` + `values`): n, total_<v> and p<k>_<v>.
 
-    `force_window` uses the portable window-function path on PostgreSQL too (for tests)."""
+    `force_window` uses the portable window-function path on PostgreSQL too (for tests).
+    `lower_median` makes p50 the lower of the two middle values of an even count (the value at sorted
+    position ⌈n / 2⌉), as Apache DevLake's dashboards take it (the largest value whose percent_rank is
+    at most 0.5); it uses the window path on every database."""
+    force_window = force_window or lower_median
     keys = ", ".join(groups) if groups else ""
     group_by = f"GROUP BY {keys}" if groups else ""
     select_keys = f"{keys}, " if groups else ""
@@ -235,7 +248,7 @@ def percentiles(
         cols.append(f"SUM({v}) AS total_{v}")
         for k in fractions:
             lo = f"(1 + ({k} * (n_ - 1)) / 100)"
-            frac = f"((({k} * (n_ - 1)) %% 100) / 100.0)"
+            frac = "0" if lower_median and k == 50 else f"((({k} * (n_ - 1)) %% 100) / 100.0)"
             cols.append(
                 f"SUM(CASE WHEN rn_{v} = {lo} THEN {v} * (1 - {frac}) "
                 f"WHEN rn_{v} = {lo} + 1 THEN {v} * {frac} ELSE 0 END) AS p{k}_{v}"

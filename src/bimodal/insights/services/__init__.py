@@ -10,6 +10,7 @@ from bimodal.insights.services.maturity import (
     maturity_assessment_record,
     maturity_assessment_update,
 )
+from bimodal.insights.services.settings import metric_settings_update
 from bimodal.insights.services.transitions import (
     NEXT_BACKFILL_SQL,
     record_change,
@@ -31,6 +32,7 @@ __all__ = [
     "dora_facts_refresh",
     "maturity_assessment_record",
     "maturity_assessment_update",
+    "metric_settings_update",
     "record_change",
     "record_deployment",
     "record_ticket",

@@ -36,10 +36,12 @@ _LEAD_INSERT = (
     "WHERE d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at IS NOT NULL{only} "
     "GROUP BY dc.commit_id, d.service_id) f ORDER BY f.commit_id, f.service_id"
 )
-# The latest successful production deployment of the incident's service finished by its opening.
+# The latest successful production deployment of the incident's service finished before its opening
+# (strictly: a deployment finishing at the same instant did not cause it; DevLake's dora plugin,
+# incident_deploy_connector.go, takes `finished_date < created_date` likewise).
 _LATEST = (
     "SELECT d.id FROM {deployment} d WHERE d.service_id = t.service_id "
-    "AND d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at <= t.opened_at "
+    "AND d.environment = 'production' AND d.status = 'succeeded' AND d.finished_at < t.opened_at "
     "ORDER BY d.finished_at DESC, d.id DESC LIMIT 1"
 )
 _ATTRIBUTION_INSERT = (

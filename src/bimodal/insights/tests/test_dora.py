@@ -148,8 +148,12 @@ def test_level_thresholds(fn, value, level):
 @pytest.mark.parametrize(
     ("week", "month", "level"),
     [
+        # Apache DevLake DORA.json (v1.0.3), 2023 report: "On-demand(elite)" when the median deployment
+        # days per week is ≥ 5 (the levels once asked for 7).
         (7, 30, Level.ELITE),
-        (6.5, 28, Level.HIGH),
+        (5, 20, Level.ELITE),
+        (6.5, 28, Level.ELITE),
+        (4.5, 20, Level.HIGH),
         (1, 4, Level.HIGH),
         (0.5, 1, Level.MEDIUM),
         (0, 0.5, Level.LOW),
