@@ -152,3 +152,27 @@ def test_command_user_without_permission_is_refused(tmp_path, repo, make_user):
         call_command(
             "import_deployments", str(path), "--user", "audrey", stdout=StringIO(), stderr=StringIO()
         )
+
+
+def test_the_same_external_id_of_two_services_is_two_deployments(client, make_user, repo):
+    # A deployment is the reporter's id within one service: "build-1" of service B is not service A's.
+    other = RepositoryFactory(full_name="northbridge/core-banking")
+    api = _api(client, make_user, "administrator")
+    first = api.post(URL, [_row(repo, 1, external_id="build-1")], content_type="application/json")
+    assert first.json()["created"] == 1
+    second = api.post(
+        URL,
+        [_row(other, 2, external_id="build-1", status="failed")],
+        content_type="application/json",
+    )
+    assert second.status_code == 200, second.json()
+    assert (second.json()["created"], second.json()["updated"]) == (1, 0)
+    mine = Deployment.objects.get(service=repo.service)
+    theirs = Deployment.objects.get(service=other.service)
+    assert (mine.external_id, mine.status) == ("build-1", "succeeded")
+    assert (theirs.external_id, theirs.status) == ("build-1", "failed")
+    again = api.post(
+        URL, [_row(other, 2, external_id="build-1", status="failed")], content_type="application/json"
+    )
+    assert (again.json()["created"], again.json()["updated"]) == (0, 1)
+    assert Deployment.objects.count() == 2

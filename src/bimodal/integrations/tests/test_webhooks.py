@@ -336,9 +336,14 @@ def test_webhook_updates_matching_gate_deployment(client, repo, make_user):
     assert Deployment.objects.count() == 1
     gate.refresh_from_db()
     assert gate.source == DeploymentSource.GATE
-    assert gate.external_id == "github:145988746"
+    assert gate.external_id == f"github:{repo.pk}:145988746"  # the provider's id within its repository
     assert gate.repository == repo
     assert gate.status == DeploymentStatus.IN_PROGRESS  # the gate's own result call ends it
+    # The next status of the same GitHub deployment lands on the gate deployment again.
+    body = payload("github_deployment_status")
+    body["deployment_status"]["state"] = "failure"
+    send_github(client, "deployment_status", body, secret=SECRET)
+    assert Deployment.objects.count() == 1
 
 
 # --- GitLab mapping ---------------------------------------------------------------------------------
@@ -353,6 +358,40 @@ def test_gitlab_deployment_hook(client, gl_repo):
     assert deployment.status == DeploymentStatus.SUCCEEDED
     assert deployment.finished_at == datetime(2021, 4, 28, 19, 50, tzinfo=UTC)
     assert deployment.environment == Environment.PRODUCTION
+
+
+def test_two_gitlab_projects_with_the_same_deployment_id_keep_their_own_deployment(client, gl_repo):
+    # GitLab's documented Deployment event (docs.gitlab.com/user/project/integrations/webhook_events,
+    # "Deployment events"; payloads/gitlab_deployment.json) from two projects, both numbering it 15.
+    other = RepositoryFactory(provider="gitlab", full_name="gitlab-org/gitlab-other", external_id="2")
+    assert (
+        send_gitlab(client, "Deployment Hook", payload("gitlab_deployment"), token=SECRET).status_code == 200
+    )
+    body = payload("gitlab_deployment")
+    body["project"].update(id=2, path_with_namespace="gitlab-org/gitlab-other")
+    body["status"] = "failed"
+    response = send_gitlab(client, "Deployment Hook", body, token=SECRET)
+    assert response.status_code == 200 and "created" in response.json()["detail"]
+    first = Deployment.objects.get(repository=gl_repo)
+    second = Deployment.objects.get(repository=other)
+    assert (first.external_id, first.status, first.service) == (
+        "15",
+        DeploymentStatus.SUCCEEDED,
+        gl_repo.service,
+    )
+    assert (second.external_id, second.status, second.service) == (
+        "15",
+        DeploymentStatus.FAILED,
+        other.service,
+    )
+    # The second project's next status for its deployment 15 updates its own row only.
+    body["status"] = "success"
+    body["status_changed_at"] = "2021-04-28 22:10:00 +0200"
+    assert "updated" in send_gitlab(client, "Deployment Hook", body, token=SECRET).json()["detail"]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (DeploymentStatus.SUCCEEDED, DeploymentStatus.SUCCEEDED)
+    assert Deployment.objects.count() == 2
 
 
 def test_gitlab_deployment_running_then_failed(client, gl_repo):
