@@ -141,6 +141,18 @@ def repository_keys(provider: str, payload: dict) -> tuple[str, str]:
     return _key(project.get("id") or payload.get("project_id")), _key(project.get("path_with_namespace"))
 
 
+def is_organisation_ping(provider: str, event: str, payload: dict) -> bool:
+    """Whether a delivery is the ping of a GitHub organisation hook, which names no repository."""
+    hook = payload.get("hook")
+    return (
+        provider == Provider.GITHUB
+        and event == "ping"
+        and not any(repository_keys(provider, payload))
+        and isinstance(hook, dict)
+        and hook.get("type") == "Organization"
+    )
+
+
 # --- helpers ----------------------------------------------------------------------------------------
 
 
@@ -286,6 +298,10 @@ def _interpret_github(event: str, payload: dict, repository, *, received_at) -> 
     if event == "workflow_run":
         return _github_workflow_run(payload, repository)
     if event == "ping":
+        hook = payload.get("hook") if isinstance(payload.get("hook"), dict) else {}
+        organisation = payload.get("organization") if isinstance(payload.get("organization"), dict) else {}
+        if hook.get("type") == "Organization":
+            return Interpretation(skip=f"ping of the organisation hook of {organisation.get('login') or '?'}")
         return Interpretation(skip="ping")
     return Interpretation(skip=f"event {event!r} is not used")
 

@@ -83,7 +83,7 @@ def _record(
     event: str,
     action: str,
     received_at: datetime,
-    repository: Repository,
+    repository: Repository | None,
     body_sha256: str,
     outcome: str,
     detail: str,
@@ -123,7 +123,7 @@ def _storable(text: str) -> str:
 def webhook_receive(
     *,
     provider: str,
-    repository: Repository,
+    repository: Repository | None,
     delivery_id: str,
     event: str,
     payload: dict[str, Any],
@@ -134,7 +134,8 @@ def webhook_receive(
     A delivery id already recorded (processed or skipped) is a duplicate: nothing is written; so is the same
     signed body under another delivery id within REPLAY_WINDOW of its processing (a replay; a skipped
     body may come again, after the repository's settings changed). An event we do not use is
-    recorded as skipped. A malformed payload writes nothing but its delivery (outcome error), and a
+    recorded as skipped; so is an organisation hook's ping, the one delivery without a `repository`. A
+    malformed payload writes nothing but its delivery (outcome error), and a
     redelivery of it is processed again."""
     existing = WebhookDelivery.objects.filter(provider=provider, delivery_id=delivery_id).first()
     if existing is not None and existing.outcome != DeliveryOutcome.ERROR:
@@ -169,8 +170,8 @@ def webhook_receive(
     try:
         with write():
             interpretation = interpret(provider, event, payload, repository, received_at=now)
-            if interpretation.skip:
-                outcome, detail = DeliveryOutcome.SKIPPED, interpretation.skip
+            if interpretation.skip or repository is None:
+                outcome, detail = DeliveryOutcome.SKIPPED, interpretation.skip or "no repository named"
             else:
                 outcome, detail = DeliveryOutcome.PROCESSED, _apply(interpretation, repository, provider)
             delivery = _record(existing, outcome=outcome, detail=detail, **base)

@@ -186,6 +186,26 @@ def test_malformed_payload_is_recorded_as_error_and_redelivery_retries(client, r
 # --- GitHub mapping ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("repositories", [1, 2])
+def test_organisation_ping_is_acknowledged_and_recorded(client, repositories):
+    # The ping of an organisation hook names no repository (octokit/webhooks, payload-examples/
+    # api.github.com/ping/with-organization.payload.json, commit a97ab8f); one organisation hook signs for
+    # each of the organisation's repositories mapped here with its secret.
+    for n in range(repositories):
+        RepositoryFactory(full_name=f"Octocoders/repo-{n}", external_id=str(100 + n))
+    body = payload("github_ping_organization")
+    response = send_github(client, "ping", body, secret=SECRET, delivery="ping-1")
+    assert response.status_code == 202, response.json()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.delivery_id, delivery.event, delivery.outcome) == ("ping-1", "ping", "skipped")
+    assert "Octocoders" in delivery.detail
+    assert not Deployment.objects.exists()
+    again = send_github(client, "ping", body, secret=SECRET, delivery="ping-1")
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+    # Another event without a repository is still not ours to guess.
+    assert send_github(client, "push", body, secret=SECRET).status_code == (404 if repositories > 1 else 202)
+
+
 def test_push_to_default_branch_records_commits(client, repo):
     response = send_github(client, "push", payload("github_push"), secret=SECRET)
     assert response.status_code == 200
