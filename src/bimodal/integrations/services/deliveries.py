@@ -175,9 +175,21 @@ def webhook_receive(
             else:
                 outcome, detail = DeliveryOutcome.PROCESSED, _apply(interpretation, repository, provider)
             delivery = _record(existing, outcome=outcome, detail=detail, **base)
-    except IntegrityError:
-        # The same delivery was recorded concurrently by another request.
-        return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
+    except IntegrityError as exc:
+        if (
+            unique_violation(exc)
+            and WebhookDelivery.objects.filter(provider=provider, delivery_id=delivery_id)
+            .exclude(outcome=DeliveryOutcome.ERROR)
+            .exists()
+        ):
+            # The same delivery was recorded concurrently by another request.
+            return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
+        # Any other refusal (a check the payload passed but the database did not, a concurrent write of
+        # the same row): nothing was written; recorded as an error, so that a redelivery is processed.
+        detail = _storable(f"{event} payload refused by the database: {exc}")[:2000]
+        with write():
+            delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
+        return Receipt(DeliveryOutcome.ERROR, detail, delivery)
     except (
         KeyError,
         ValueError,
@@ -193,6 +205,16 @@ def webhook_receive(
             delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
         return Receipt(DeliveryOutcome.ERROR, detail, delivery)
     return Receipt(outcome, detail, delivery)
+
+
+def unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a write for a unique key (a row already there), not for a NOT NULL,
+    CHECK or foreign-key constraint: SQLSTATE 23505 on PostgreSQL, "UNIQUE constraint failed" on SQLite."""
+    cause = exc.__cause__
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if state:
+        return bool(state == "23505")
+    return str(exc).startswith("UNIQUE constraint failed")
 
 
 def _describe(exc: Exception) -> str:

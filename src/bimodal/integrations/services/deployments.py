@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from bimodal.core.transitions import record_deployment
 from bimodal.core.verbs import AuditVerb
 from bimodal.integrations.models import Commit, DeploymentCommit, PullRequest, Repository
 from bimodal.integrations.webhooks import (
+    EXTERNAL_ID_LENGTH,
     CommitData,
     DeploymentData,
     PullRequestData,
@@ -137,9 +139,15 @@ def _link_commits(deployment: Deployment, repository: Repository, explicit: list
 def _gate_tag(source: str, external_id: str, repository: Repository | None) -> str:
     """The external id a gate deployment takes when a provider's report enriches it: the provider's id
     within its repository."""
-    if repository is not None and source in PROVIDER_SOURCES:
-        return f"{source}:{repository.pk}:{external_id}"
-    return f"{source}:{external_id}"
+    tag = (
+        f"{source}:{repository.pk}:"
+        if repository is not None and source in PROVIDER_SOURCES
+        else f"{source}:"
+    )
+    if len(tag) + len(external_id) > EXTERNAL_ID_LENGTH:
+        # Too long with its prefix for the column: the id's digest stands for it (still one per id).
+        return tag + "sha256:" + hashlib.sha256(external_id.encode()).hexdigest()[:40]
+    return tag + external_id
 
 
 def _existing(

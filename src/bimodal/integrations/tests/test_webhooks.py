@@ -173,7 +173,7 @@ def test_malformed_payload_is_recorded_as_error_and_redelivery_retries(client, r
     response = send_github(client, "deployment_status", body, secret=SECRET, delivery="bad-1")
     assert response.status_code == 400
     delivery = WebhookDelivery.objects.get()
-    assert delivery.outcome == "error" and "'id'" in delivery.detail
+    assert delivery.outcome == "error" and "deployment.id: required" in delivery.detail
     assert not Deployment.objects.exists()
     fixed = send_github(
         client, "deployment_status", payload("github_deployment_status"), secret=SECRET, delivery="bad-1"

@@ -81,15 +81,17 @@ def _alert_time(alert: dict[str, Any], name: str, index: int, now: datetime) -> 
     value = alert.get(name)
     if value in (None, ""):
         return None
+    parsed: datetime | None
     if isinstance(value, datetime):
-        moment: datetime | None = value
+        parsed = value
     else:
         try:
-            moment = parse_datetime(str(value))
+            parsed = parse_datetime(str(value))
         except ValueError:
-            moment = None
-        if moment is None:
-            raise ValidationError({field: f"{str(value)[:40]!r} is not an RFC 3339 time."})
+            parsed = None
+    if parsed is None:
+        raise ValidationError({field: f"{str(value)[:40]!r} is not an RFC 3339 time."})
+    moment: datetime = parsed
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
     if moment.year == NOT_ENDED_YEAR and name == "endsAt":
