@@ -379,7 +379,7 @@ class Deployment(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         # A reporter's id names a deployment only within its scope: a provider's (GitHub, GitLab) within the
-        # repository it came from (GitLab numbers deployments per project and instance), any other
+        # repository it came from (a provider's ids are unique only on its own instance), any other
         # reporter's (the gate, the bulk API, an import) within the service.
         constraints = [
             models.UniqueConstraint(

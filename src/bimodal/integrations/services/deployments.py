@@ -160,7 +160,7 @@ def _existing(
     repository: Repository | None,
 ) -> Deployment | None:
     """The deployment a report is about: the same reporter's id in the same scope — the repository for a
-    provider (GitLab numbers deployments per project), the service for any other reporter — or else a
+    provider (its ids are unique only on its own instance), the service for any other reporter — or else a
     matching gate deployment."""
     locked = Deployment.objects.select_for_update(no_key=True)
     if external_id:
