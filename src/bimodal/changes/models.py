@@ -338,6 +338,10 @@ class PipelineToken(TimeStampedModel):
         return f"{self.name} ({self.prefix}…)"
 
 
+# Reporters whose deployment ids are the provider's, numbered within a repository (see Deployment.Meta).
+PROVIDER_SOURCES: tuple[str, ...] = (DeploymentSource.GITHUB.value, DeploymentSource.GITLAB.value)
+
+
 class Deployment(TimeStampedModel):
     """One deployment of a version of a service: opened by the gate and closed by the pipeline's result,
     or reported by a GitHub/GitLab webhook, the bulk API or an import."""
@@ -374,12 +378,20 @@ class Deployment(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # A reporter's id names a deployment only within its scope: a provider's (GitHub, GitLab) within the
+        # repository it came from (a provider's ids are unique only on its own instance), any other
+        # reporter's (the gate, the bulk API, an import) within the service.
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~Q(external_id=""),
-                name="unique_deployment_external_id",
-            )
+                fields=["source", "repository", "external_id"],
+                condition=Q(source__in=PROVIDER_SOURCES) & ~Q(external_id=""),
+                name="unique_deployment_external_id_per_repository",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "service", "external_id"],
+                condition=~Q(source__in=PROVIDER_SOURCES) & ~Q(external_id=""),
+                name="unique_deployment_external_id_per_service",
+            ),
         ]
         indexes = [
             models.Index(

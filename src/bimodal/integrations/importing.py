@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import DataError, IntegrityError
 from django.utils import timezone
 
 from bimodal.changes.choices import DeploymentSource, DeploymentStatus
@@ -26,7 +27,14 @@ from bimodal.integrations.choices import Provider
 from bimodal.integrations.models import Repository
 from bimodal.integrations.services import TERMINAL
 from bimodal.integrations.timeparse import parse_timestamp
-from bimodal.integrations.webhooks import CommitData, DeploymentData
+from bimodal.integrations.webhooks import (
+    EXTERNAL_ID_LENGTH,
+    PIPELINE_URL_LENGTH,
+    SHA_LENGTH,
+    VERSION_LENGTH,
+    CommitData,
+    DeploymentData,
+)
 from bimodal.portfolio.models import Service
 
 FIELDS = [
@@ -143,8 +151,8 @@ def _commits(raw) -> list[CommitData]:
         if not isinstance(item, dict) or not item.get("sha") or not item.get("authored_at"):
             raise ValueError("each commit needs sha and authored_at")
         sha = str(item["sha"]).strip()
-        if len(sha) > 64:
-            raise ValueError(f"{sha[:16]}…: a sha has at most 64 characters")
+        if len(sha) > SHA_LENGTH:
+            raise ValueError(f"{sha[:16]}…: a sha has at most {SHA_LENGTH} characters")
         commits.append(
             CommitData(
                 sha=sha,
@@ -206,10 +214,10 @@ def validate_row(raw: dict, lookups: _Lookups) -> tuple[ValidRow | None, list[tu
         errors.append(("finished_at", "required for a finished deployment"))
     if started_at and finished_at and finished_at < started_at:
         errors.append(("finished_at", "before started_at"))
-    version = attempt("version", lambda: _text(raw, "version", 100)) or ""
-    commit = attempt("commit", lambda: _text(raw, "commit", 64)) or ""
-    external_id = attempt("external_id", lambda: _text(raw, "external_id", 100)) or ""
-    pipeline_url = attempt("pipeline_url", lambda: _text(raw, "pipeline_url", 500)) or ""
+    version = attempt("version", lambda: _text(raw, "version", VERSION_LENGTH)) or ""
+    commit = attempt("commit", lambda: _text(raw, "commit", SHA_LENGTH)) or ""
+    external_id = attempt("external_id", lambda: _text(raw, "external_id", EXTERNAL_ID_LENGTH)) or ""
+    pipeline_url = attempt("pipeline_url", lambda: _text(raw, "pipeline_url", PIPELINE_URL_LENGTH)) or ""
     commits = attempt("commits", lambda: _commits(raw.get("commits")))
     if commits and repository is None and service is not None:
         candidates = lookups.by_service.get(service.pk, [])
@@ -246,7 +254,8 @@ def validate_rows(
     lookups = _Lookups(actor)
     valid: list[ValidRow] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
+    # A row's identity is its external id within its service (as the deployments' unique key).
+    seen: dict[tuple[int, str], int] = {}
     for position, raw in enumerate(rows):
         if position >= MAX_ROWS:
             errors.append(RowError(number(position), "", f"at most {MAX_ROWS} rows per load"))
@@ -254,11 +263,10 @@ def validate_rows(
         row, problems = validate_row(raw, lookups)
         errors.extend(RowError(number(position), name, message) for name, message in problems)
         if row is not None:
-            if row.data.external_id in seen:
-                errors.append(
-                    RowError(number(position), "external_id", f"repeats row {seen[row.data.external_id]}")
-                )
-            seen[row.data.external_id] = number(position)
+            key = (row.service.pk, row.data.external_id)
+            if key in seen:
+                errors.append(RowError(number(position), "external_id", f"repeats row {seen[key]}"))
+            seen[key] = number(position)
             valid.append(row)
     return valid, errors
 
@@ -280,23 +288,32 @@ def deployments_load(
     result = LoadResult(rows=len(rows), errors=errors)
     if errors or dry_run:
         return result
-    with write():
-        now = timezone.now()
-        for row in sorted(valid, key=lambda r: r.data.finished_at or r.data.started_at or now):
-            _, created = services.deployment_report(
-                actor=actor,
-                service=row.service,
-                source=source,
-                environment=row.environment,
-                data=row.data,
-                repository=row.repository,
-            )
-            if created:
-                result.created += 1
-            else:
-                result.updated += 1
-            if progress is not None:
-                progress(1)
+    try:
+        with write():
+            now = timezone.now()
+            for row in sorted(valid, key=lambda r: r.data.finished_at or r.data.started_at or now):
+                _, created = services.deployment_report(
+                    actor=actor,
+                    service=row.service,
+                    source=source,
+                    environment=row.environment,
+                    data=row.data,
+                    repository=row.repository,
+                )
+                if created:
+                    result.created += 1
+                else:
+                    result.updated += 1
+                if progress is not None:
+                    progress(1)
+    except (IntegrityError, DataError) as exc:
+        # Rows are checked first, so this is a concurrent load of the same deployments (a unique key) or
+        # a constraint the checks missed: the transaction is rolled back, nothing is written.
+        if isinstance(exc, IntegrityError) and services.unique_violation(exc):
+            message = "another load wrote the same deployments at the same time: send it again"
+        else:
+            message = f"refused by the database: {exc}"
+        return LoadResult(rows=len(rows), errors=[RowError(-1, "", message)])
     return result
 
 

@@ -13,8 +13,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bimodal.changes.choices import DeploymentStatus
+from bimodal.changes.models import Deployment
 from bimodal.integrations.choices import Provider
+from bimodal.integrations.models import Commit, PullRequest
 from bimodal.integrations.timeparse import parse_timestamp
+
+
+def _max_length(model, name: str) -> int:
+    length = model._meta.get_field(name).max_length
+    assert length is not None
+    return length
+
+
+# What the columns take: a longer value is refused naming its field, never cut (a cut sha is another sha).
+SHA_LENGTH = _max_length(Commit, "sha")
+URL_LENGTH = _max_length(PullRequest, "url")
+EXTERNAL_ID_LENGTH = _max_length(Deployment, "external_id")
+VERSION_LENGTH = _max_length(Deployment, "version")
+PIPELINE_URL_LENGTH = _max_length(Deployment, "pipeline_url")
+# A pull request's number goes into a positive integer column (the largest value every database takes).
+MAX_NUMBER = 2**31 - 1
 
 GITHUB_SIGNATURE_PREFIX = "sha256="
 ZERO_SHA = "0" * 40
@@ -41,6 +59,52 @@ GITLAB_STATUSES = {
     "failed": DeploymentStatus.FAILED,
     "running": DeploymentStatus.IN_PROGRESS,
 }
+
+
+class PayloadError(ValueError):
+    """A payload field whose value would not fit the database: `field` names it as the payload does."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def _text(value: object, field: str, limit: int, *, required: bool = False) -> str:
+    """A text or number field, at most `limit` characters; blank when absent unless `required`."""
+    if value is None or value == "":
+        if required:
+            raise PayloadError(field, "required")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise PayloadError(field, "not a text or a number")
+    text = str(value)
+    if len(text) > limit:
+        raise PayloadError(field, f"{len(text)} characters, at most {limit}")
+    return text
+
+
+def _time(value: object, field: str, *, required: bool = False) -> datetime | None:
+    """A timestamp field (see parse_timestamp); None when absent unless `required`."""
+    try:
+        moment = parse_timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise PayloadError(field, str(exc)) from exc
+    if moment is None and required:
+        raise PayloadError(field, "required")
+    return moment
+
+
+def _number(value: object, field: str) -> int:
+    """A pull or merge request number: a whole number from 1 to MAX_NUMBER."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PayloadError(field, "not a whole number")
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise PayloadError(field, "not a whole number") from exc
+    if not 1 <= number <= MAX_NUMBER:
+        raise PayloadError(field, f"{number} is not a number from 1 to {MAX_NUMBER}")
+    return number
 
 
 @dataclass
@@ -141,6 +205,18 @@ def repository_keys(provider: str, payload: dict) -> tuple[str, str]:
     return _key(project.get("id") or payload.get("project_id")), _key(project.get("path_with_namespace"))
 
 
+def is_organisation_ping(provider: str, event: str, payload: dict) -> bool:
+    """Whether a delivery is the ping of a GitHub organisation hook, which names no repository."""
+    hook = payload.get("hook")
+    return (
+        provider == Provider.GITHUB
+        and event == "ping"
+        and not any(repository_keys(provider, payload))
+        and isinstance(hook, dict)
+        and hook.get("type") == "Organization"
+    )
+
+
 # --- helpers ----------------------------------------------------------------------------------------
 
 
@@ -158,10 +234,12 @@ def _branch(ref: str) -> str:
     return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
 
 
-def _push_commit(data: dict) -> CommitData:
+def _push_commit(data: dict, field: str) -> CommitData:
+    if not isinstance(data, dict):
+        raise PayloadError(field, "not an object")
     return CommitData(
-        sha=str(data["id"]),
-        authored_at=parse_timestamp(data["timestamp"]),
+        sha=_text(data.get("id"), f"{field}.id", SHA_LENGTH, required=True),
+        authored_at=_time(data.get("timestamp"), f"{field}.timestamp", required=True),  # type: ignore[arg-type]
         message=_first_line(data.get("message") or data.get("title")),
         author=_person(data.get("author")),
     )
@@ -176,7 +254,7 @@ def _push(payload: dict, repository, *, pushed_at) -> Interpretation:
         return Interpretation(skip="branch deleted")
     if branch != repository.default_branch:
         return Interpretation(skip=f"push to {branch}, not the default branch {repository.default_branch}")
-    commits = [_push_commit(c) for c in payload.get("commits") or []]
+    commits = [_push_commit(c, f"commits[{i}]") for i, c in enumerate(payload.get("commits") or [])]
     if not commits:
         return Interpretation(skip="push without commits")
     return Interpretation(commits=commits, pushed_at=pushed_at, summary=f"{len(commits)} commit(s)")
@@ -198,15 +276,18 @@ def _github_pull_request(payload: dict) -> Interpretation:
         return Interpretation(skip=f"pull request {payload.get('action')}")
     if not (pr.get("merged") or pr.get("merged_at")):
         return Interpretation(skip="pull request closed without merging")
-    number = int(pr.get("number") or payload["number"])
+    if pr.get("number") is not None:
+        number = _number(pr.get("number"), "pull_request.number")
+    else:
+        number = _number(payload.get("number"), "number")
     return Interpretation(
         pull_request=PullRequestData(
             number=number,
             title=(pr.get("title") or "")[:300],
-            created_at=parse_timestamp(pr["created_at"]),
-            merged_at=parse_timestamp(pr.get("merged_at") or pr.get("closed_at")),
-            merge_commit_sha=pr.get("merge_commit_sha") or "",
-            url=pr.get("html_url") or "",
+            created_at=_time(pr.get("created_at"), "pull_request.created_at", required=True),  # type: ignore[arg-type]
+            merged_at=_time(pr.get("merged_at") or pr.get("closed_at"), "pull_request.merged_at"),
+            merge_commit_sha=_text(pr.get("merge_commit_sha"), "pull_request.merge_commit_sha", SHA_LENGTH),
+            url=_text(pr.get("html_url"), "pull_request.html_url", URL_LENGTH),
         ),
         summary=f"pull request #{number} merged",
     )
@@ -219,22 +300,26 @@ def _github_deployment_status(payload: dict) -> Interpretation:
     status = GITHUB_DEPLOYMENT_STATES.get(state)
     if status is None:
         return Interpretation(skip=f"deployment state {state or 'missing'}")
-    at = parse_timestamp(status_data.get("created_at") or status_data.get("updated_at"))
+    at = _time(status_data.get("created_at") or status_data.get("updated_at"), "deployment_status.created_at")
     ref = deployment.get("ref") or ""
-    sha = deployment.get("sha") or ""
+    sha = _text(deployment.get("sha"), "deployment.sha", SHA_LENGTH)
+    external_id = _text(deployment.get("id"), "deployment.id", EXTERNAL_ID_LENGTH, required=True)
+    url_field = "deployment_status.log_url" if status_data.get("log_url") else "deployment_status.target_url"
     extra = deployment.get("payload") if isinstance(deployment.get("payload"), dict) else {}
     return Interpretation(
         deployment=DeploymentData(
-            external_id=str(deployment["id"]),
+            external_id=external_id,
             environment=status_data.get("environment") or deployment.get("environment") or "",
             status=status,
             commit=sha,
             version=str(extra.get("version") or (ref if ref != sha else ""))[:100],
-            started_at=parse_timestamp(deployment.get("created_at")),
+            started_at=_time(deployment.get("created_at"), "deployment.created_at"),
             finished_at=at if status != DeploymentStatus.IN_PROGRESS else None,
-            pipeline_url=status_data.get("log_url") or status_data.get("target_url") or "",
+            pipeline_url=_text(
+                status_data.get("log_url") or status_data.get("target_url"), url_field, URL_LENGTH
+            ),
         ),
-        summary=f"deployment {deployment['id']} {state}",
+        summary=f"deployment {external_id} {state}",
     )
 
 
@@ -257,19 +342,22 @@ def _github_workflow_run(payload: dict, repository) -> Interpretation:
         status = DeploymentStatus.IN_PROGRESS
     attempt = run.get("run_attempt") or 1
     terminal = status != DeploymentStatus.IN_PROGRESS
+    run_id = _text(run.get("id"), "workflow_run.id", EXTERNAL_ID_LENGTH - 30, required=True)
     return Interpretation(
         deployment=DeploymentData(
-            external_id=f"run:{run['id']}:{attempt}",
+            external_id=_text(f"run:{run_id}:{attempt}", "workflow_run.run_attempt", EXTERNAL_ID_LENGTH),
             environment="production",
             environment_tier="production",
             status=status,
-            commit=run.get("head_sha") or "",
-            version=str(run.get("run_number") or ""),
-            started_at=parse_timestamp(run.get("run_started_at") or run.get("created_at")),
-            finished_at=parse_timestamp(run.get("updated_at")) if terminal else None,
-            pipeline_url=run.get("html_url") or "",
+            commit=_text(run.get("head_sha"), "workflow_run.head_sha", SHA_LENGTH),
+            version=str(run.get("run_number") or "")[:100],
+            started_at=_time(
+                run.get("run_started_at") or run.get("created_at"), "workflow_run.run_started_at"
+            ),
+            finished_at=_time(run.get("updated_at"), "workflow_run.updated_at") if terminal else None,
+            pipeline_url=_text(run.get("html_url"), "workflow_run.html_url", URL_LENGTH),
         ),
-        summary=f"workflow run {run['id']} {run.get('conclusion') or payload.get('action')}",
+        summary=f"workflow run {run_id} {run.get('conclusion') or payload.get('action')}",
     )
 
 
@@ -286,6 +374,10 @@ def _interpret_github(event: str, payload: dict, repository, *, received_at) -> 
     if event == "workflow_run":
         return _github_workflow_run(payload, repository)
     if event == "ping":
+        hook = payload.get("hook") if isinstance(payload.get("hook"), dict) else {}
+        organisation = payload.get("organization") if isinstance(payload.get("organization"), dict) else {}
+        if hook.get("type") == "Organization":
+            return Interpretation(skip=f"ping of the organisation hook of {organisation.get('login') or '?'}")
         return Interpretation(skip="ping")
     return Interpretation(skip=f"event {event!r} is not used")
 
@@ -299,15 +391,17 @@ def _gitlab_merge_request(payload: dict) -> Interpretation:
         return Interpretation(skip=f"merge request {attrs.get('action') or attrs.get('state')}")
     if attrs.get("action") and attrs.get("action") != "merge":
         return Interpretation(skip=f"merge request {attrs.get('action')} (already merged)")
-    number = int(attrs["iid"])
+    number = _number(attrs.get("iid"), "object_attributes.iid")
     return Interpretation(
         pull_request=PullRequestData(
             number=number,
             title=(attrs.get("title") or "")[:300],
-            created_at=parse_timestamp(attrs["created_at"]),
-            merged_at=parse_timestamp(attrs.get("merged_at") or attrs.get("updated_at")),
-            merge_commit_sha=attrs.get("merge_commit_sha") or "",
-            url=attrs.get("url") or "",
+            created_at=_time(attrs.get("created_at"), "object_attributes.created_at", required=True),  # type: ignore[arg-type]
+            merged_at=_time(attrs.get("merged_at") or attrs.get("updated_at"), "object_attributes.merged_at"),
+            merge_commit_sha=_text(
+                attrs.get("merge_commit_sha"), "object_attributes.merge_commit_sha", SHA_LENGTH
+            ),
+            url=_text(attrs.get("url"), "object_attributes.url", URL_LENGTH),
         ),
         summary=f"merge request !{number} merged",
     )
@@ -323,21 +417,27 @@ def _gitlab_deployment(payload: dict) -> Interpretation:
     status = GITLAB_STATUSES.get(state)
     if status is None:
         return Interpretation(skip=f"deployment {state or 'without status'}")
-    at = parse_timestamp(payload.get("status_changed_at"))
+    at = _time(payload.get("status_changed_at"), "status_changed_at")
     terminal = status != DeploymentStatus.IN_PROGRESS
+    # The hook carries the short sha and the commit URL, whose last segment is the full sha.
+    commit_url = payload.get("commit_url") if isinstance(payload.get("commit_url"), str) else ""
+    from_url = _sha_from_url(commit_url)
     return Interpretation(
         deployment=DeploymentData(
-            external_id=str(payload["deployment_id"]),
+            external_id=_text(
+                payload.get("deployment_id"), "deployment_id", EXTERNAL_ID_LENGTH, required=True
+            ),
             environment=payload.get("environment") or "",
             environment_tier=payload.get("environment_tier") or "",
             status=status,
-            # The hook carries the short sha and the commit URL, whose last segment is the full sha.
-            commit=_sha_from_url(payload.get("commit_url") or "") or payload.get("short_sha") or "",
+            commit=_text(from_url, "commit_url", SHA_LENGTH)
+            if from_url
+            else _text(payload.get("short_sha"), "short_sha", SHA_LENGTH),
             started_at=None if terminal else at,
             finished_at=at if terminal else None,
-            pipeline_url=payload.get("deployable_url") or "",
+            pipeline_url=_text(payload.get("deployable_url"), "deployable_url", URL_LENGTH),
         ),
-        summary=f"deployment {payload['deployment_id']} {state}",
+        summary=f"deployment {payload.get('deployment_id')} {state}",
     )
 
 
@@ -345,25 +445,28 @@ def _gitlab_pipeline(payload: dict, repository) -> Interpretation:
     attrs = payload.get("object_attributes") or {}
     ref = attrs.get("ref") or ""
     on_default = not attrs.get("tag") and ref == repository.default_branch
-    listed = [payload["commit"]] if payload.get("commit") else []
-    listed += payload.get("commits") or []
-    commits = [_push_commit(c) for c in listed] if on_default else []
+    listed = [(payload["commit"], "commit")] if payload.get("commit") else []
+    listed += [(c, f"commits[{i}]") for i, c in enumerate(payload.get("commits") or [])]
+    commits = [_push_commit(c, name) for c, name in listed] if on_default else []
     result = Interpretation(commits=commits)
     if on_default and _matches_workflow(repository, attrs.get("name") or ""):
         state = attrs.get("status") or ""
         status = GITLAB_STATUSES.get(state)
         if status is not None:
             terminal = status != DeploymentStatus.IN_PROGRESS
+            pipeline = _text(attrs.get("id"), "object_attributes.id", EXTERNAL_ID_LENGTH - 9, required=True)
             result.deployment = DeploymentData(
-                external_id=f"pipeline:{attrs['id']}",
+                external_id=f"pipeline:{pipeline}",
                 environment="production",
                 environment_tier="production",
                 status=status,
-                commit=attrs.get("sha") or "",
-                version=str(attrs.get("iid") or ""),
-                started_at=parse_timestamp(attrs.get("created_at")),
-                finished_at=parse_timestamp(attrs.get("finished_at")) if terminal else None,
-                pipeline_url=attrs.get("url") or "",
+                commit=_text(attrs.get("sha"), "object_attributes.sha", SHA_LENGTH),
+                version=str(attrs.get("iid") or "")[:100],
+                started_at=_time(attrs.get("created_at"), "object_attributes.created_at"),
+                finished_at=_time(attrs.get("finished_at"), "object_attributes.finished_at")
+                if terminal
+                else None,
+                pipeline_url=_text(attrs.get("url"), "object_attributes.url", URL_LENGTH),
                 commits=commits or None,
             )
     if not result.commits and result.deployment is None:

@@ -6,7 +6,8 @@ The signature is checked before anything in the body is read: against the reposi
 of the provider. Only then is the body parsed and matched to one of the repositories that signed it.
 
 Responses (JSON): 200 processed or duplicate (a redelivery, or a replay of a body already received),
-202 skipped (an event or action we do not use), 400 unreadable or malformed payload, 401 bad or missing
+202 skipped (an event or action we do not use, a ping — an organisation hook's too, which names no
+repository), 400 unreadable or malformed payload, 401 bad or missing
 signature, or no active repository that could have signed it (nothing written, and nothing said about
 which repositories exist), 404 signed, but the payload names another repository, 405 not a POST,
 413 a body over 25 MB (GitHub's cap on payloads)."""
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_POST
 from bimodal.integrations import selectors, services
 from bimodal.integrations.choices import DeliveryOutcome, Provider
 from bimodal.integrations.models import Repository
-from bimodal.integrations.webhooks import verify_github, verify_gitlab
+from bimodal.integrations.webhooks import is_organisation_ping, verify_github, verify_gitlab
 
 STATUS: dict[str, int] = {
     DeliveryOutcome.PROCESSED: 200,
@@ -89,14 +90,15 @@ def _receive(
     payload = _payload(request, body)
     if payload is None:
         return JsonResponse({"detail": "The body is not a JSON object."}, status=400)
-    repository = selectors.repository_for_webhook(provider, payload, among=signers)
-    if repository is None:
-        return JsonResponse(
-            {"detail": "The payload is about another repository than the one signed for."}, status=404
-        )
     event = _clean(event, 60)
     if not event:
         return JsonResponse({"detail": "The event header is missing."}, status=400)
+    repository = selectors.repository_for_webhook(provider, payload, among=signers)
+    # An organisation hook's ping names no repository: acknowledged and recorded without one.
+    if repository is None and not is_organisation_ping(provider, event, payload):
+        return JsonResponse(
+            {"detail": "The payload is about another repository than the one signed for."}, status=404
+        )
     body_sha256 = hashlib.sha256(body).hexdigest()
     # Providers send a delivery id; without one, the body itself identifies a redelivery.
     delivery_id = _clean(delivery_id, 100) or f"sha256:{body_sha256}"

@@ -10,7 +10,12 @@ Other apps import from this package (`from bimodal.integrations import services`
 
 from __future__ import annotations
 
-from bimodal.integrations.services.deliveries import PROVIDER_SOURCE, Receipt, webhook_receive
+from bimodal.integrations.services.deliveries import (
+    PROVIDER_SOURCE,
+    Receipt,
+    unique_violation,
+    webhook_receive,
+)
 from bimodal.integrations.services.deployments import (
     GATE_MATCH_WINDOW,
     TERMINAL,
@@ -41,5 +46,6 @@ __all__ = [
     "repository_create",
     "repository_rotate_secret",
     "repository_update",
+    "unique_violation",
     "webhook_receive",
 ]

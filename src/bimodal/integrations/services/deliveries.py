@@ -83,7 +83,7 @@ def _record(
     event: str,
     action: str,
     received_at: datetime,
-    repository: Repository,
+    repository: Repository | None,
     body_sha256: str,
     outcome: str,
     detail: str,
@@ -123,7 +123,7 @@ def _storable(text: str) -> str:
 def webhook_receive(
     *,
     provider: str,
-    repository: Repository,
+    repository: Repository | None,
     delivery_id: str,
     event: str,
     payload: dict[str, Any],
@@ -134,7 +134,8 @@ def webhook_receive(
     A delivery id already recorded (processed or skipped) is a duplicate: nothing is written; so is the same
     signed body under another delivery id within REPLAY_WINDOW of its processing (a replay; a skipped
     body may come again, after the repository's settings changed). An event we do not use is
-    recorded as skipped. A malformed payload writes nothing but its delivery (outcome error), and a
+    recorded as skipped; so is an organisation hook's ping, the one delivery without a `repository`. A
+    malformed payload writes nothing but its delivery (outcome error), and a
     redelivery of it is processed again."""
     existing = WebhookDelivery.objects.filter(provider=provider, delivery_id=delivery_id).first()
     if existing is not None and existing.outcome != DeliveryOutcome.ERROR:
@@ -169,14 +170,26 @@ def webhook_receive(
     try:
         with write():
             interpretation = interpret(provider, event, payload, repository, received_at=now)
-            if interpretation.skip:
-                outcome, detail = DeliveryOutcome.SKIPPED, interpretation.skip
+            if interpretation.skip or repository is None:
+                outcome, detail = DeliveryOutcome.SKIPPED, interpretation.skip or "no repository named"
             else:
                 outcome, detail = DeliveryOutcome.PROCESSED, _apply(interpretation, repository, provider)
             delivery = _record(existing, outcome=outcome, detail=detail, **base)
-    except IntegrityError:
-        # The same delivery was recorded concurrently by another request.
-        return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
+    except IntegrityError as exc:
+        if (
+            unique_violation(exc)
+            and WebhookDelivery.objects.filter(provider=provider, delivery_id=delivery_id)
+            .exclude(outcome=DeliveryOutcome.ERROR)
+            .exists()
+        ):
+            # The same delivery was recorded concurrently by another request.
+            return Receipt(DeliveryOutcome.DUPLICATE, f"delivery {delivery_id} was already received")
+        # Any other refusal (a check the payload passed but the database did not, a concurrent write of
+        # the same row): nothing was written; recorded as an error, so that a redelivery is processed.
+        detail = _storable(f"{event} payload refused by the database: {exc}")[:2000]
+        with write():
+            delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
+        return Receipt(DeliveryOutcome.ERROR, detail, delivery)
     except (
         KeyError,
         ValueError,
@@ -192,6 +205,16 @@ def webhook_receive(
             delivery = _record(existing, outcome=DeliveryOutcome.ERROR, detail=detail, **base)
         return Receipt(DeliveryOutcome.ERROR, detail, delivery)
     return Receipt(outcome, detail, delivery)
+
+
+def unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a write for a unique key (a row already there), not for a NOT NULL,
+    CHECK or foreign-key constraint: SQLSTATE 23505 on PostgreSQL, "UNIQUE constraint failed" on SQLite."""
+    cause = exc.__cause__
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if state:
+        return bool(state == "23505")
+    return str(exc).startswith("UNIQUE constraint failed")
 
 
 def _describe(exc: Exception) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bimodal.changes.choices import DeploymentSource, DeploymentStatus
-from bimodal.changes.models import Deployment
+from bimodal.changes.models import PROVIDER_SOURCES, Deployment
 from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
@@ -22,6 +23,7 @@ from bimodal.core.transitions import record_deployment
 from bimodal.core.verbs import AuditVerb
 from bimodal.integrations.models import Commit, DeploymentCommit, PullRequest, Repository
 from bimodal.integrations.webhooks import (
+    EXTERNAL_ID_LENGTH,
     CommitData,
     DeploymentData,
     PullRequestData,
@@ -134,26 +136,51 @@ def _link_commits(deployment: Deployment, repository: Repository, explicit: list
     return len(ids)
 
 
+def _gate_tag(source: str, external_id: str, repository: Repository | None) -> str:
+    """The external id a gate deployment takes when a provider's report enriches it: the provider's id
+    within its repository."""
+    tag = (
+        f"{source}:{repository.pk}:"
+        if repository is not None and source in PROVIDER_SOURCES
+        else f"{source}:"
+    )
+    if len(tag) + len(external_id) > EXTERNAL_ID_LENGTH:
+        # Too long with its prefix for the column: the id's digest stands for it (still one per id).
+        return tag + "sha256:" + hashlib.sha256(external_id.encode()).hexdigest()[:40]
+    return tag + external_id
+
+
 def _existing(
-    *, source: str, external_id: str, service: Service, environment: str, commit: str
+    *,
+    source: str,
+    external_id: str,
+    service: Service,
+    environment: str,
+    commit: str,
+    repository: Repository | None,
 ) -> Deployment | None:
-    """The deployment a report is about: the same reporter's id, or else a matching gate deployment."""
+    """The deployment a report is about: the same reporter's id in the same scope — the repository for a
+    provider (its ids are unique only on its own instance), the service for any other reporter — or else a
+    matching gate deployment."""
+    locked = Deployment.objects.select_for_update(no_key=True)
     if external_id:
-        found = (
-            Deployment.objects.select_for_update(no_key=True)
-            .filter(
-                Q(source=source, external_id=external_id)
-                | Q(source=DeploymentSource.GATE, external_id=f"{source}:{external_id}")
-            )
-            .first()
+        if source in PROVIDER_SOURCES:
+            mine = Q(source=source, repository=repository, external_id=external_id)
+        else:
+            mine = Q(source=source, service=service, external_id=external_id)
+        # A gate deployment enriched before ids were scoped carries "<source>:<id>" (GitHub's ids are
+        # global; within the service it is still this deployment).
+        gate = Q(source=DeploymentSource.GATE, service=service) & (
+            Q(external_id=_gate_tag(source, external_id, repository))
+            | Q(external_id=f"{source}:{external_id}", repository=repository)
         )
+        found = locked.filter(mine | gate).order_by("pk").first()
         if found is not None:
             return found
     if commit and source != DeploymentSource.GATE:
         recent = timezone.now() - GATE_MATCH_WINDOW
         return (
-            Deployment.objects.select_for_update(no_key=True)
-            .filter(
+            locked.filter(
                 source=DeploymentSource.GATE,
                 external_id="",
                 service=service,
@@ -177,8 +204,9 @@ def deployment_report(
     data: DeploymentData,
     repository: Repository | None = None,
 ) -> tuple[Deployment, bool]:
-    """Create or update a deployment from a CI/CD report (idempotent on source + external id) and link its
-    commits; returns it and whether it was created.
+    """Create or update a deployment from a CI/CD report and link its commits; returns it and whether it was
+    created. Idempotent on the reporter's id within its scope: (source, repository, external id) for a
+    provider's webhook, (source, service, external id) for the bulk API, an import or the gate.
 
     A report about a gate deployment (same service, environment and commit, in progress or recent) enriches
     that row — reporter id, repository, start time, commits — and leaves its status to the gate's own result
@@ -190,6 +218,7 @@ def deployment_report(
         service=service,
         environment=environment,
         commit=data.commit,
+        repository=repository,
     )
     terminal = data.status in TERMINAL
     if existing is None:
@@ -216,7 +245,7 @@ def deployment_report(
         fields: dict[str, Any] = {}
         if existing.source == DeploymentSource.GATE and source != DeploymentSource.GATE:
             if data.external_id and not existing.external_id:
-                fields["external_id"] = f"{source}:{data.external_id}"
+                fields["external_id"] = _gate_tag(source, data.external_id, repository)
         else:
             if terminal or existing.status not in TERMINAL:
                 fields["status"] = data.status

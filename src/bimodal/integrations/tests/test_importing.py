@@ -7,10 +7,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from bimodal.changes.choices import DeploymentSource
 from bimodal.changes.models import Deployment
 from bimodal.core import services as core_services
+from bimodal.integrations import importing
 from bimodal.integrations.models import Commit, DeploymentCommit
 from bimodal.integrations.tests.factories import RepositoryFactory
 
@@ -152,3 +154,78 @@ def test_command_user_without_permission_is_refused(tmp_path, repo, make_user):
         call_command(
             "import_deployments", str(path), "--user", "audrey", stdout=StringIO(), stderr=StringIO()
         )
+
+
+def test_the_same_external_id_of_two_services_is_two_deployments(client, make_user, repo):
+    # A deployment is the reporter's id within one service: "build-1" of service B is not service A's.
+    other = RepositoryFactory(full_name="northbridge/core-banking")
+    api = _api(client, make_user, "administrator")
+    first = api.post(URL, [_row(repo, 1, external_id="build-1")], content_type="application/json")
+    assert first.json()["created"] == 1
+    second = api.post(
+        URL,
+        [_row(other, 2, external_id="build-1", status="failed")],
+        content_type="application/json",
+    )
+    assert second.status_code == 200, second.json()
+    assert (second.json()["created"], second.json()["updated"]) == (1, 0)
+    mine = Deployment.objects.get(service=repo.service)
+    theirs = Deployment.objects.get(service=other.service)
+    assert (mine.external_id, mine.status) == ("build-1", "succeeded")
+    assert (theirs.external_id, theirs.status) == ("build-1", "failed")
+    again = api.post(
+        URL, [_row(other, 2, external_id="build-1", status="failed")], content_type="application/json"
+    )
+    assert (again.json()["created"], again.json()["updated"]) == (0, 1)
+    assert Deployment.objects.count() == 2
+
+
+def test_one_load_may_hold_the_same_external_id_for_two_services(client, make_user, repo):
+    other = RepositoryFactory(full_name="northbridge/core-banking")
+    api = _api(client, make_user, "administrator")
+    rows = [_row(repo, 1, external_id="build-1"), _row(other, 2, external_id="build-1")]
+    response = api.post(URL, rows, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 2
+    twice = [_row(repo, 1, external_id="build-1"), _row(repo, 2, external_id="build-1")]
+    errors = api.post(URL, twice, content_type="application/json").json()["errors"]
+    assert [(e["index"], e["field"]) for e in errors] == [(1, "external_id")]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"commit": "a" * 80}, "commit"),
+        ({"commits": [{"sha": "a" * 80, "authored_at": "2026-01-01T08:00:00Z"}]}, "commits"),
+        ({"commits": [{"sha": "a" * 40, "authored_at": None}]}, "commits"),
+        ({"pipeline_url": "https://ci.example.org/" + "p" * 600}, "pipeline_url"),
+        ({"external_id": "x" * 120}, "external_id"),
+        ({"started_at": 10**20}, "started_at"),
+    ],
+)
+def test_values_the_database_would_refuse_are_named_before_writing(client, make_user, repo, change, field):
+    api = _api(client, make_user, "administrator")
+    response = api.post(URL, [_row(repo, 1), _row(repo, 2, **change)], content_type="application/json")
+    assert response.status_code == 400
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(1, field)]
+    assert not Deployment.objects.exists() and not Commit.objects.exists()
+
+
+def test_a_refusal_by_the_database_while_writing_is_a_400_and_writes_nothing(
+    client, make_user, repo, monkeypatch
+):
+    real = importing.services.deployment_report
+    calls = []
+
+    def second_refused(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise IntegrityError("CHECK constraint failed: somewhere")
+        return real(**kwargs)
+
+    monkeypatch.setattr(importing.services, "deployment_report", second_refused)
+    api = _api(client, make_user, "administrator")
+    response = api.post(URL, [_row(repo, 1), _row(repo, 2)], content_type="application/json")
+    assert response.status_code == 400
+    assert "refused" in response.json()["errors"][0]["message"]
+    assert not Deployment.objects.exists() and not Commit.objects.exists()

@@ -173,7 +173,7 @@ def test_malformed_payload_is_recorded_as_error_and_redelivery_retries(client, r
     response = send_github(client, "deployment_status", body, secret=SECRET, delivery="bad-1")
     assert response.status_code == 400
     delivery = WebhookDelivery.objects.get()
-    assert delivery.outcome == "error" and "'id'" in delivery.detail
+    assert delivery.outcome == "error" and "deployment.id: required" in delivery.detail
     assert not Deployment.objects.exists()
     fixed = send_github(
         client, "deployment_status", payload("github_deployment_status"), secret=SECRET, delivery="bad-1"
@@ -184,6 +184,26 @@ def test_malformed_payload_is_recorded_as_error_and_redelivery_retries(client, r
 
 
 # --- GitHub mapping ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("repositories", [1, 2])
+def test_organisation_ping_is_acknowledged_and_recorded(client, repositories):
+    # The ping of an organisation hook names no repository (octokit/webhooks, payload-examples/
+    # api.github.com/ping/with-organization.payload.json, commit a97ab8f); one organisation hook signs for
+    # each of the organisation's repositories mapped here with its secret.
+    for n in range(repositories):
+        RepositoryFactory(full_name=f"Octocoders/repo-{n}", external_id=str(100 + n))
+    body = payload("github_ping_organization")
+    response = send_github(client, "ping", body, secret=SECRET, delivery="ping-1")
+    assert response.status_code == 202, response.json()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.delivery_id, delivery.event, delivery.outcome) == ("ping-1", "ping", "skipped")
+    assert "Octocoders" in delivery.detail
+    assert not Deployment.objects.exists()
+    again = send_github(client, "ping", body, secret=SECRET, delivery="ping-1")
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+    # Another event without a repository is still not ours to guess.
+    assert send_github(client, "push", body, secret=SECRET).status_code == (404 if repositories > 1 else 202)
 
 
 def test_push_to_default_branch_records_commits(client, repo):
@@ -336,9 +356,14 @@ def test_webhook_updates_matching_gate_deployment(client, repo, make_user):
     assert Deployment.objects.count() == 1
     gate.refresh_from_db()
     assert gate.source == DeploymentSource.GATE
-    assert gate.external_id == "github:145988746"
+    assert gate.external_id == f"github:{repo.pk}:145988746"  # the provider's id within its repository
     assert gate.repository == repo
     assert gate.status == DeploymentStatus.IN_PROGRESS  # the gate's own result call ends it
+    # The next status of the same GitHub deployment lands on the gate deployment again.
+    body = payload("github_deployment_status")
+    body["deployment_status"]["state"] = "failure"
+    send_github(client, "deployment_status", body, secret=SECRET)
+    assert Deployment.objects.count() == 1
 
 
 # --- GitLab mapping ---------------------------------------------------------------------------------
@@ -353,6 +378,40 @@ def test_gitlab_deployment_hook(client, gl_repo):
     assert deployment.status == DeploymentStatus.SUCCEEDED
     assert deployment.finished_at == datetime(2021, 4, 28, 19, 50, tzinfo=UTC)
     assert deployment.environment == Environment.PRODUCTION
+
+
+def test_two_gitlab_projects_with_the_same_deployment_id_keep_their_own_deployment(client, gl_repo):
+    # GitLab's documented Deployment event (docs.gitlab.com/user/project/integrations/webhook_events,
+    # "Deployment events"; payloads/gitlab_deployment.json) from two projects, both numbering it 15.
+    other = RepositoryFactory(provider="gitlab", full_name="gitlab-org/gitlab-other", external_id="2")
+    assert (
+        send_gitlab(client, "Deployment Hook", payload("gitlab_deployment"), token=SECRET).status_code == 200
+    )
+    body = payload("gitlab_deployment")
+    body["project"].update(id=2, path_with_namespace="gitlab-org/gitlab-other")
+    body["status"] = "failed"
+    response = send_gitlab(client, "Deployment Hook", body, token=SECRET)
+    assert response.status_code == 200 and "created" in response.json()["detail"]
+    first = Deployment.objects.get(repository=gl_repo)
+    second = Deployment.objects.get(repository=other)
+    assert (first.external_id, first.status, first.service) == (
+        "15",
+        DeploymentStatus.SUCCEEDED,
+        gl_repo.service,
+    )
+    assert (second.external_id, second.status, second.service) == (
+        "15",
+        DeploymentStatus.FAILED,
+        other.service,
+    )
+    # The second project's next status for its deployment 15 updates its own row only.
+    body["status"] = "success"
+    body["status_changed_at"] = "2021-04-28 22:10:00 +0200"
+    assert "updated" in send_gitlab(client, "Deployment Hook", body, token=SECRET).json()["detail"]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (DeploymentStatus.SUCCEEDED, DeploymentStatus.SUCCEEDED)
+    assert Deployment.objects.count() == 2
 
 
 def test_gitlab_deployment_running_then_failed(client, gl_repo):

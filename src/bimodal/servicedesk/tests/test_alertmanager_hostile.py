@@ -119,7 +119,8 @@ def hostile_payload(draw):
     body = copy.deepcopy(ALERT)
     for key in draw(st.lists(st.sampled_from(TOP), max_size=2)):
         body[key] = draw(HOSTILE)
-    if isinstance(body.get("alerts"), list) and body["alerts"]:
+    alerts = body.get("alerts")
+    if isinstance(alerts, list) and alerts and isinstance(alerts[0], dict):  # "alerts" itself may be hostile
         for key in draw(st.lists(st.sampled_from(ALERT_KEYS), max_size=3)):
             body["alerts"][0][key] = draw(HOSTILE)
     return body
