@@ -15,7 +15,7 @@ from bimodal.core.permissions import get_restricted_object
 from bimodal.insights import charts, selectors, services
 from bimodal.insights.choices import Definitions, Level, ValueStream
 from bimodal.insights.forms import AssessmentForm, MetricSettingsForm, ScopeForm
-from bimodal.insights.metrics import valuestream
+from bimodal.insights.metrics import sql, valuestream
 from bimodal.insights.models import CapabilityArea, MaturityAssessment, MetricSettings
 
 AREA = {
@@ -326,7 +326,8 @@ def metric_settings(request):
             messages.success(request, "Settings saved.")
             return redirect("insights:settings")
         status = 400
-    return render(request, "insights/settings.html", {**AREA, "form": form}, status=status)
+    context = {**AREA, "form": form, "time_zone": sql.org_zone().key}
+    return render(request, "insights/settings.html", context, status=status)
 
 
 # --- maturity ------------------------------------------------------------------------------------------

@@ -266,8 +266,12 @@ def test_only_governance_changes_the_setting(make_user, client_for):
         services.metric_settings_update(actor=make_user("change_manager"), definitions="devlake")
     assert MetricSettings.current().definitions == "bimodal"
 
+    assert 'href="/insights/settings/"' not in member.get("/insights/delivery/").content.decode()
+
     lead = client_for(make_user("governance_lead"))
-    assert lead.get("/insights/settings/").status_code == 200
+    page = lead.get("/insights/settings/").content.decode()
+    assert 'href="/insights/settings/">Settings</a>' in page  # the tab, for those who may change it
+    assert "time zone: <strong>Europe/London</strong>" in page
     assert lead.post("/insights/settings/", {"definitions": "devlake"}).status_code == 302
     assert MetricSettings.current().definitions == "devlake"
     response = lead.patch(
