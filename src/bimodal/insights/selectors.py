@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -341,10 +342,58 @@ def drilldown(
     return title, columns, rows
 
 
-LINKS = {
-    "deployment_id": ("changes", "Deployment", None),
-    "ticket_id": ("servicedesk", "Ticket", "servicedesk:ticket_detail"),
-}
+def record_cells(
+    rows: list[dict[str, Any]], columns: list[str], *, user: Actor
+) -> list[list[tuple[Any, str]]]:
+    """The records as table cells (value, link): services, tickets, deployments and commits named and
+    linked instead of bare ids — one query per kind of record, restricted to what the user may see (an id
+    the user may not see stays a bare id)."""
+    from bimodal.changes.models import Deployment
+    from bimodal.integrations.models import Commit
+    from bimodal.servicedesk.models import Ticket
+
+    def ids(column: str) -> set[int]:
+        return {r[column] for r in rows if r.get(column) is not None} if column in columns else set()
+
+    labels: dict[str, dict[int, tuple[str, str]]] = {}
+    if wanted := ids("service_id"):
+        labels["service_id"] = {
+            s.pk: (s.name, s.get_absolute_url())
+            for s in Service.objects.restrict(user, "view").filter(pk__in=wanted).only("id", "name", "slug")
+        }
+    if wanted := ids("ticket_id"):
+        labels["ticket_id"] = {
+            t.pk: (t.number, t.get_absolute_url())
+            for t in Ticket.objects.restrict(user, "view").filter(pk__in=wanted).only("id", "number")
+        }
+    if wanted := ids("deployment_id"):
+        deployments = Deployment.objects.restrict(user, "view").filter(pk__in=wanted)
+        labels["deployment_id"] = {
+            pk: (f"{version or pk} ({source}:{external_id})" if external_id else f"{version or pk}", "")
+            for pk, version, source, external_id in deployments.values_list(
+                "pk", "version", "source", "external_id"
+            )
+        }
+    if wanted := ids("commit_id"):
+        commits = Commit.objects.restrict(user, "view").filter(pk__in=wanted).select_related("repository")
+        labels["commit_id"] = {
+            c.pk: (
+                f"{c.repository.full_name}@{c.sha[:10]}",
+                reverse("integrations:repository_detail", args=[c.repository_id]),
+            )
+            for c in commits.only("id", "sha", "repository__full_name")
+        }
+    out = []
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            label, url = labels.get(column, {}).get(value, (value, ""))
+            if column == "number" and value:
+                url = reverse("servicedesk:ticket_detail", args=[value])
+            cells.append((label, url))
+        out.append(cells)
+    return out
 
 
 def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:

@@ -304,8 +304,8 @@ def drilldown(request, metric: str):
         {
             **AREA,
             "title": title,
-            "columns": columns,
-            "rows": rows,
+            "headings": [c.removesuffix("_id").replace("_", " ") for c in columns],
+            "rows": selectors.record_cells(rows, columns, user=request.user),
             "metric": metric,
             "query": _query(request),
             "limit": 500,

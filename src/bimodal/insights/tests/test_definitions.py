@@ -26,10 +26,11 @@ from django.db import connection
 from bimodal.insights import selectors, services
 from bimodal.insights.choices import Level
 from bimodal.insights.metrics import dora, sql
-from bimodal.insights.models import MetricSettings
+from bimodal.insights.models import IncidentAttribution, MetricSettings
 from bimodal.insights.tests.factories import DeploymentFactory, RepositoryFactory, TicketFactory, at, commit
 from bimodal.insights.tests.test_dora import PERIOD, world  # noqa: F401  (the shared fixture)
 from bimodal.integrations.models import PullRequest
+from bimodal.servicedesk.models import Ticket
 
 HOUR = 3600
 DEVLAKE = PERIOD.__class__(start=PERIOD.start, end=PERIOD.end, definitions="devlake")
@@ -292,6 +293,15 @@ def test_delivery_page_shows_the_data_quality_signals_with_links(code, make_user
     assert "2 incidents attributed to no deployment" in page
     records = client.get("/insights/records/incidents-without-deployment/" + QUERY)
     assert records.status_code == 200 and records.content.decode().count("<tr>") == 3  # header + 2
+    # The records name and link the tickets and services rather than showing bare ids.
+    tickets = Ticket.objects.filter(
+        pk__in=IncidentAttribution.objects.filter(deployment=None).values("ticket")
+    )
+    assert len(tickets) == 2
+    body = records.content.decode()
+    for ticket in tickets:
+        assert f'<a href="/servicedesk/tickets/{ticket.number}/">{ticket.number}</a>' in body
+        assert f'<a href="{ticket.service.get_absolute_url()}">{ticket.service.name}</a>' in body
 
 
 def test_delivery_page_query_count_stays_flat_with_more_bad_records(code, make_user, client_for):
