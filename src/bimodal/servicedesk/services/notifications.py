@@ -71,7 +71,10 @@ def notification_preferences_set(*, actor: User, user: User, channels: dict[str,
         raise ValidationError(errors)
     before = notification_preferences(user=user)
     for kind, channel in channels.items():
-        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"channel": channel})
+        if before[kind] != channel:  # write only what changed
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"channel": channel}
+            )
     after = notification_preferences(user=user)
     if after != before:
         changed = sorted(k for k in after if after[k] != before[k])

@@ -60,12 +60,12 @@ def notification_preferences_page(request):
     errors: dict[str, str] = {}
     current = notification_preferences(user=request.user)
     if request.method == "POST":
-        chosen = {kind: request.POST.get(kind, current[kind]) for kind in NotificationKind.values}
+        chosen = {kind: request.POST[kind] for kind in NotificationKind.values if kind in request.POST}
         try:
             services.notification_preferences_set(actor=request.user, user=request.user, channels=chosen)
         except ValidationError as error:
             errors = {field: " ".join(msgs) for field, msgs in error.message_dict.items()}
-            current = chosen
+            current = {**current, **chosen}
         else:
             messages.success(request, "Notification preferences saved.")
             return redirect("servicedesk:notification_preferences")
