@@ -13,11 +13,11 @@ from bimodal.core.choices import (
     NotificationChannel,
     NotificationKind,
 )
-from bimodal.core.models import Notification, NotificationPreference, User
+from bimodal.core.models import Notification, NotificationPreference, NotificationQuerySet, User
 from bimodal.core.querysets import restricted_manager
 
 
-def notification_list(*, user: User):
+def notification_list(*, user: User) -> NotificationQuerySet:
     """The person's own notifications, latest first (mark them with `with_links` before showing)."""
     return Notification.objects.restrict(user, "view").select_related("content_type")
 

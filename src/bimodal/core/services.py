@@ -547,8 +547,8 @@ def notification_send_digests(*, now: datetime | None = None) -> int:
                 subject, text = _digest_text(rows, now)
                 email = user.email
                 transaction.on_commit(
-                    lambda s=subject, t=text, e=email: send_mail(
-                        s, t, settings.DEFAULT_FROM_EMAIL, [e], fail_silently=True
+                    functools.partial(
+                        send_mail, subject, text, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True
                     )
                 )
                 sent += 1
