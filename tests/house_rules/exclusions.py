@@ -97,6 +97,7 @@ PAGE_VALUES = {
 PAGES_OPEN_TO_SIGNED_IN = {
     "servicedesk:notifications": "one's own notifications",
     "servicedesk:notification_read_all": "marks one's own notifications read",
+    "servicedesk:notification_preferences": "one's own channel per kind of notification",
 }
 
 # API writes ("<endpoint> <action>") that cannot be made generically, and why.

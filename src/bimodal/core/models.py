@@ -13,7 +13,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from bimodal.core.choices import AuditAction, GovernanceModel, TeamKind
+from bimodal.core.choices import (
+    AuditAction,
+    GovernanceModel,
+    NotificationChannel,
+    NotificationKind,
+    TeamKind,
+)
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
 
 
@@ -224,22 +230,67 @@ class NotificationQuerySet(RestrictedQuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    """An in-app notification for one person (SLA warnings, assignments …); email is sent alongside."""
+    """An in-app notification for one person (SLA warnings, assignments …), grouped per object and kind:
+    while it is unread, another one of the same kind about the same object updates it (`count`, latest
+    subject, body and time) instead of adding a row. Email goes out by the person's chosen channel."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
+    count = models.PositiveIntegerField(default=1, help_text="How many notifications this entry groups")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True, help_text="The latest one's time")
     read_at = models.DateTimeField(null=True, blank=True)
+    digest_pending = models.BooleanField(default=False, help_text="Queued for the recipient's daily digest")
 
     objects = RestrictedManager.from_queryset(NotificationQuerySet)()
+    available: bool = True  # may the recipient still view its object? Set by selectors.with_links.
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            # One unread entry per person, object and kind: concurrent notify() calls meet here.
+            models.UniqueConstraint(
+                fields=["recipient", "content_type", "object_id", "kind"],
+                condition=Q(read_at__isnull=True, content_type__isnull=False),
+                name="core_notification_one_unread_per_group",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notif_recipient_read")]
 
     def __str__(self) -> str:
-        return f"{self.recipient}: {self.subject}"
+        return f"{self.recipient}: {self.subject}" + (f" ×{self.count}" if self.count > 1 else "")
+
+
+class NotificationPreferenceQuerySet(RestrictedQuerySet["NotificationPreference"]):
+    """A person sees and changes only their own preferences."""
+
+    def restriction(self, user: User, action: str) -> Q | None:
+        return Q(user=user)
+
+
+class NotificationPreference(models.Model):
+    """A person's channel for one kind of notification (no row: the default, in the app and by email)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+
+    objects = RestrictedManager.from_queryset(NotificationPreferenceQuerySet)()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="core_notificationpref_user_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} → {self.channel}"
 
 
 class Counter(models.Model):

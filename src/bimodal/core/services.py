@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, models, transaction
@@ -24,8 +25,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from bimodal.core import audit
-from bimodal.core.choices import AuditAction
-from bimodal.core.models import Actor, ApiToken, Notification, OrgUnit, Team, User
+from bimodal.core.choices import (
+    DEFAULT_NOTIFICATION_CHANNEL,
+    ESSENTIAL_NOTIFICATION_KINDS,
+    AuditAction,
+    NotificationChannel,
+)
+from bimodal.core.models import Actor, ApiToken, Notification, NotificationPreference, OrgUnit, Team, User
 from bimodal.core.querysets import restricted_manager
 from bimodal.core.security import hash_secret
 from bimodal.core.verbs import AuditVerb
@@ -384,23 +390,169 @@ def team_update(
     )
 
 
-def notify(
-    *, recipients: Iterable[User | None], subject: str, body: str = "", url: str = ""
-) -> list[Notification]:
-    """In-app notifications plus one email each, sent when the transaction commits."""
-    people = {u.pk: u for u in recipients if u is not None and u.is_active}
-    rows = Notification.objects.bulk_create(
-        [Notification(recipient=u, subject=subject[:200], body=body, url=url) for u in people.values()]
+def notification_channels(users: Iterable[User], kind: str) -> dict[int, str]:
+    """Each person's channel for `kind` (one query): their preference, else the default; an essential
+    kind is never off."""
+    users = list(users)
+    chosen = dict(
+        NotificationPreference.objects.filter(user__in=users, kind=kind).values_list("user_id", "channel")
     )
-    emails = sorted({u.email for u in people.values() if u.email})
+    channels = {u.pk: chosen.get(u.pk, DEFAULT_NOTIFICATION_CHANNEL) for u in users}
+    if kind in ESSENTIAL_NOTIFICATION_KINDS:
+        channels = {
+            pk: DEFAULT_NOTIFICATION_CHANNEL if c == NotificationChannel.OFF else c
+            for pk, c in channels.items()
+        }
+    return channels
+
+
+def _may_view(user: User, obj: models.Model) -> bool:
+    return restricted_manager(type(obj)).restrict(user, "view").filter(pk=obj.pk).exists()
+
+
+def _notification_put(
+    user: User, *, kind: str, obj: models.Model | None, subject: str, body: str, url: str, digest: bool
+) -> Notification:
+    """Add `user`'s notification, or update their unread one of the same kind about the same object.
+
+    Lock the unread row, then read and decide; two writers that both find none both insert, and the
+    partial unique constraint lets one in: the other's savepoint rolls back and it updates that row."""
+    now = timezone.now()
+    if obj is None:
+        return Notification.objects.create(
+            recipient=user,
+            kind=kind,
+            subject=subject,
+            body=body,
+            url=url,
+            created_at=now,
+            updated_at=now,
+            digest_pending=digest,
+        )
+    content_type = ContentType.objects.get_for_model(obj)
+    group = {"recipient": user, "content_type": content_type, "object_id": str(obj.pk), "kind": kind}
+    for attempt in range(1, 4):
+        row = Notification.objects.select_for_update().filter(read_at__isnull=True, **group).first()
+        if row is not None:
+            changes: dict[str, Any] = {"subject": subject, "body": body, "url": url, "updated_at": now}
+            if digest:
+                changes["digest_pending"] = True
+            Notification.objects.filter(pk=row.pk).update(count=models.F("count") + 1, **changes)
+            row.refresh_from_db()
+            return row
+        try:
+            with write():  # a savepoint: losing the race must not undo the caller's transaction
+                return Notification.objects.create(
+                    **group,
+                    subject=subject,
+                    body=body,
+                    url=url,
+                    created_at=now,
+                    updated_at=now,
+                    digest_pending=digest,
+                )
+        except IntegrityError:
+            if attempt == 3:
+                raise
+    raise AssertionError("unreachable")
+
+
+def notify(
+    *,
+    recipients: Iterable[User | None],
+    subject: str,
+    kind: str,
+    obj: models.Model | None = None,
+    body: str = "",
+    url: str = "",
+) -> list[Notification]:
+    """Tell people of something about `obj`: in the app (grouped with their unread notification of the
+    same `kind` about the same object) and by each one's channel for the kind — an email when the
+    transaction commits, the daily digest, or nothing more; a kind switched off adds nothing.
+
+    Only active people who may view `obj` now are told."""
+    people = sorted(
+        {u.pk: u for u in recipients if u is not None and u.is_active}.values(), key=lambda u: u.pk
+    )
+    if obj is not None:
+        people = [u for u in people if _may_view(u, obj)]
+    channels = notification_channels(people, kind)
+    subject = subject[:200]
+    rows: list[Notification] = []
+    emails: list[str] = []
+    for user in people:  # in key order: one lock order for concurrent notifications
+        channel = channels[user.pk]
+        if channel == NotificationChannel.OFF:
+            continue
+        rows.append(
+            _notification_put(
+                user,
+                kind=kind,
+                obj=obj,
+                subject=subject,
+                body=body,
+                url=url,
+                digest=channel == NotificationChannel.DIGEST,
+            )
+        )
+        if channel == NotificationChannel.EMAIL and user.email:
+            emails.append(user.email)
     if emails:
         # A mail server that is down must not undo the write: the in-app notification is the record.
         transaction.on_commit(
             lambda: send_mail(
-                subject, f"{body}\n\n{url}".strip(), settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True
+                subject,
+                f"{body}\n\n{url}".strip(),
+                settings.DEFAULT_FROM_EMAIL,
+                sorted(set(emails)),
+                fail_silently=True,
             )
         )
     return rows
+
+
+def _digest_text(rows: list[Notification], now: datetime) -> tuple[str, str]:
+    """The subject and body of `user`'s digest, its times in the organisation's time zone."""
+    day = timezone.localtime(now)
+    lines = [f"Your notifications since the last digest ({len(rows)}):", ""]
+    for row in rows:
+        when = timezone.localtime(row.updated_at)
+        times = f" (×{row.count})" if row.count > 1 else ""
+        lines.append(f"- {when:%d %b %H:%M} {row.subject}{times}")
+        if row.body:
+            lines.append(f"  {row.body[:300]}")
+        if row.url:
+            lines.append(f"  {row.url}")
+    return f"Bimodal digest for {day:%d %b %Y}: {len(rows)} notification(s)", "\n".join(lines)
+
+
+def notification_send_digests(*, now: datetime | None = None) -> int:
+    """Send each person one email with the notifications queued for their digest since the last one,
+    and clear the queue; returns how many emails. Each person's rows are locked and cleared in one
+    transaction, so a second worker running at once sends nothing twice."""
+    now = now or timezone.now()
+    users = User.objects.filter(is_active=True, notifications__digest_pending=True).distinct().order_by("pk")
+    sent = 0
+    for user in users:
+        with write():
+            rows = list(
+                Notification.objects.select_for_update()
+                .filter(recipient=user, digest_pending=True)
+                .order_by("updated_at", "pk")
+            )
+            if not rows:
+                continue
+            Notification.objects.filter(pk__in=[r.pk for r in rows]).update(digest_pending=False)
+            if user.email:
+                subject, text = _digest_text(rows, now)
+                email = user.email
+                transaction.on_commit(
+                    functools.partial(
+                        send_mail, subject, text, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True
+                    )
+                )
+                sent += 1
+    return sent
 
 
 # --- people's API tokens -------------------------------------------------------------------------------

@@ -132,6 +132,7 @@ class AuditVerb(StrEnum):
     CATEGORY_CREATE = "category_create"
     NOTIFICATION_MARK_ALL_READ = "notification_mark_all_read"
     NOTIFICATION_MARK_READ = "notification_mark_read"
+    NOTIFICATION_PREFERENCES_SET = "notification_preferences_set"
     PRIORITY_MATRIX_SET = "priority_matrix_set"
     PROBLEM_KNOWN_ERROR = "problem_known_error"
     SCHEDULE_CREATE = "schedule_create"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("portal/<slug:slug>/", views.catalogue_request, name="catalogue_request"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/preferences/", views.notification_preferences_page, name="notification_preferences"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("admin/", views.admin_index, name="admin"),

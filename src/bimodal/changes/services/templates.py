@@ -24,6 +24,7 @@ from bimodal.changes.choices import (
 from bimodal.changes.models import Change, StandardChangeTemplate
 from bimodal.changes.services.base import _next_reference, assess, template_refusals
 from bimodal.changes.services.records import _validate_services
+from bimodal.core.choices import NotificationKind
 from bimodal.core.models import Actor, User
 from bimodal.core.services import (
     UNSET,
@@ -242,6 +243,8 @@ def _suspend(template: StandardChangeTemplate, *, actor: Actor, reason: str) -> 
     template = _transition(template, T.SUSPENDED, actor=actor, reason=reason, verb=AuditVerb.TEMPLATE_SUSPEND)
     notify(
         recipients=[template.owner],
+        kind=NotificationKind.TEMPLATE_SUSPENDED,
+        obj=template,
         subject=f"Standard change “{template.name}” suspended",
         body=reason,
         url=reverse("changes:template_detail", args=[template.pk]),

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
-from bimodal.core.choices import AuditAction
+from bimodal.core.choices import AuditAction, NotificationKind
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.services import (
     UNSET,
@@ -224,6 +224,8 @@ def decision_record(
         handler(request, actor=actor)
     notify(
         recipients=[request.requested_by] if request.requested_by_id else [],
+        kind=NotificationKind.DECISION_DECIDED,
+        obj=request,
         subject=f"{request.get_status_display()}: {request.title}",
         body=f"Decided by {actor.get_full_name() or actor.username}. {note}".strip(),
         url=request.get_absolute_url(),

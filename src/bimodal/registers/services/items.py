@@ -9,10 +9,11 @@ from django.db import IntegrityError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from bimodal.core.choices import AuditAction
-from bimodal.core.models import Notification, User
+from bimodal.core.choices import AuditAction, NotificationKind
+from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
+    notify,
     require_object,
     transactional,
     update_audited,
@@ -135,8 +136,10 @@ def reviews_schedule(*, today: dt.date | None = None, lead_days: int = REVIEW_LE
                     )
                     if task.assignee:
                         state = "overdue" if task.due_on < today else "due"
-                        Notification.objects.create(
-                            recipient=task.assignee,
+                        notify(
+                            recipients=[task.assignee],
+                            kind=NotificationKind.REVIEW_DUE,
+                            obj=item,
                             subject=f"Review {state}: {item.name} ({item._meta.verbose_name})",
                             body=f"The {item._meta.verbose_name} “{item.name}” is due for review on {task.due_on:%d %b %Y}.",
                             url=task.item_url,

@@ -178,16 +178,19 @@ def test_shadow_ai(lead):
 # --- reviews ---------------------------------------------------------------------------------------
 
 
-def test_reviews_are_scheduled_once_only(lead):
+def test_reviews_are_scheduled_once_only(lead, make_user):
     today = dt.date(2025, 6, 1)
-    overdue = LowCodeAppFactory(next_review_due=dt.date(2025, 5, 1))
-    soon = AIUseCaseFactory(next_review_due=dt.date(2025, 6, 10))
+    # Owners who may view the registers are told; one who may not gets the task but no notification.
+    overdue = LowCodeAppFactory(next_review_due=dt.date(2025, 5, 1), owner=make_user("governance_lead"))
+    soon = AIUseCaseFactory(next_review_due=dt.date(2025, 6, 10), owner=make_user("governance_lead"))
+    blind = LowCodeAppFactory(next_review_due=dt.date(2025, 5, 2))
     CloudAccountFactory(next_review_due=dt.date(2025, 7, 30))  # not yet
     LowCodeAppFactory(next_review_due=dt.date(2025, 5, 1), stage="retired")  # retired: no review
-    assert services.reviews_schedule(today=today) == {"low_code": 1, "ai": 1, "cloud": 0}
+    assert services.reviews_schedule(today=today) == {"low_code": 2, "ai": 1, "cloud": 0}
     assert services.reviews_schedule(today=today) == {"low_code": 0, "ai": 0, "cloud": 0}
-    assert ReviewTask.objects.count() == 2
+    assert ReviewTask.objects.count() == 3
     subjects = {n.recipient: n.subject for n in Notification.objects.all()}
+    assert blind.owner not in subjects and len(subjects) == 2
     assert subjects[overdue.owner].startswith("Review overdue")
     assert subjects[soon.owner].startswith("Review due")
 

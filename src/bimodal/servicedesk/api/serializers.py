@@ -303,11 +303,32 @@ class CatalogueRequestSerializer(serializers.Serializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    """An in-app notification."""
+    """An in-app notification (grouped: `count` of its kind about its object, the latest shown); `url` is
+    empty and `available` false when the caller may no longer view what it is about."""
+
+    available = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
-        fields = ["id", "subject", "body", "url", "created_at", "read_at"]
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "body",
+            "url",
+            "available",
+            "count",
+            "created_at",
+            "updated_at",
+            "read_at",
+        ]
+
+    def get_available(self, obj: Notification) -> bool:
+        return obj.available
+
+    def get_url(self, obj: Notification) -> str:
+        return obj.url if obj.available else ""
 
 
 class MarkedReadSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bimodal.core.api.views import CreateViaServiceMixin, ServiceBackedViewSet, UpdateViaServiceMixin
-from bimodal.core.models import Notification
+from bimodal.core.selectors import notification_list, with_links
 from bimodal.servicedesk import selectors, services
 from bimodal.servicedesk.api import serializers as s
 from bimodal.servicedesk.filtersets import CatalogueItemFilterSet, TicketFilterSet
@@ -137,14 +137,23 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = {"read_at": ["isnull"]}
 
     def get_queryset(self):
-        return Notification.objects.restrict(self.request.user, "view")
+        return notification_list(user=self.request.user)
+
+    def get_serializer(self, *args, **kwargs):
+        # Whether each one's object is still visible: one query per kind of object for the whole page.
+        if args:
+            rows = args[0]
+            many = kwargs.get("many", False)
+            marked = with_links(user=self.request.user, rows=rows if many else [rows])
+            args = (marked if many else marked[0], *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
     @extend_schema(request=None, responses=s.NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         """Mark one notification read."""
         notification = services.notification_mark_read(actor=request.user, notification=self.get_object())
-        return Response(s.NotificationSerializer(notification).data)
+        return Response(self.get_serializer(notification).data)
 
     @extend_schema(request=None, responses=s.MarkedReadSerializer)
     @action(detail=False, methods=["post"], url_path="read-all")

@@ -13,7 +13,7 @@ def ticket_visibility(user, prefix: str = "") -> Q | None:
     if user.has_perm("servicedesk.view_all_tickets"):
         return None
     p = prefix
-    own = Q(**{f"{p}requester": user})
+    own = Q(**{f"{p}requester": user}) | _approver_of(user, p)
     if user.supplier_id:
         return Q(**{f"{p}assignment_group__supplier_id": user.supplier_id}) | own
     if user.has_perm("servicedesk.work_tickets"):
@@ -24,3 +24,16 @@ def ticket_visibility(user, prefix: str = "") -> Q | None:
             | own
         )
     return own
+
+
+def _approver_of(user, p: str) -> Q:
+    """The catalogue requests `user` approves (or approved): the approver must open what they decide on."""
+    from_catalogue = Q(**{f"{p}catalogue_item__requires_approval": True})
+    by_manager = Q(**{f"{p}catalogue_item__approver": "manager", f"{p}requester__manager": user})
+    by_role = Q(
+        **{
+            f"{p}catalogue_item__approver": "role",
+            f"{p}catalogue_item__approver_role__in": user.groups.values("name"),
+        }
+    )
+    return (from_catalogue & (by_manager | by_role)) | Q(**{f"{p}approved_by": user})

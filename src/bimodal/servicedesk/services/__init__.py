@@ -31,6 +31,7 @@ from bimodal.servicedesk.services.base import (
 from bimodal.servicedesk.services.notifications import (
     notification_mark_all_read,
     notification_mark_read,
+    notification_preferences_set,
 )
 from bimodal.servicedesk.services.requests import (
     request_decide,
@@ -76,6 +77,7 @@ __all__ = [
     "catalogue_item_update",
     "notification_mark_all_read",
     "notification_mark_read",
+    "notification_preferences_set",
     "priority_for",
     "priority_matrix",
     "priority_matrix_set",

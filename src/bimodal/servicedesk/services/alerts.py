@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from bimodal.core.choices import NotificationKind
 from bimodal.core.models import User
 from bimodal.core.services import (
     create_audited,
@@ -237,6 +238,8 @@ def _ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ti
     sla_start(ticket=incident, now=opened_at)
     notify(
         recipients=list(service.owner_team.members.all()),
+        kind=NotificationKind.ALERT_INCIDENT,
+        obj=incident,
         subject=f"{incident.number}: {incident.title}",
         url=incident.get_absolute_url(),
     )

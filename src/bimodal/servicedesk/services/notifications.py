@@ -1,12 +1,19 @@
-"""Notifications: marking them read."""
+"""Notifications: marking them read, each person's channels."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from bimodal.core import audit
-from bimodal.core.choices import AuditAction
-from bimodal.core.models import Notification, User
+from bimodal.core.choices import (
+    ESSENTIAL_NOTIFICATION_KINDS,
+    AuditAction,
+    NotificationChannel,
+    NotificationKind,
+)
+from bimodal.core.models import Notification, NotificationPreference, User
+from bimodal.core.selectors import notification_preferences
 from bimodal.core.services import (
     require_object,
     transactional,
@@ -44,3 +51,39 @@ def notification_mark_all_read(*, actor: User) -> int:
         verb=AuditVerb.NOTIFICATION_MARK_ALL_READ,
     )
     return len(ids)
+
+
+@transactional
+def notification_preferences_set(*, actor: User, user: User, channels: dict[str, str]) -> dict[str, str]:
+    """Set a person's channel for the given kinds (their own only); an essential kind cannot be off.
+    Returns the person's channels for every kind."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied("A person sets only their own notification preferences.")
+    errors: dict[str, str] = {}
+    for kind, channel in channels.items():
+        if kind not in NotificationKind.values:
+            errors[kind] = "Unknown kind of notification."
+        elif channel not in NotificationChannel.values:
+            errors[kind] = f"Choose one of: {', '.join(NotificationChannel.values)}."
+        elif channel == NotificationChannel.OFF and kind in ESSENTIAL_NOTIFICATION_KINDS:
+            errors[kind] = f"{NotificationKind(kind).label} cannot be switched off."
+    if errors:
+        raise ValidationError(errors)
+    before = notification_preferences(user=user)
+    for kind, channel in channels.items():
+        if before[kind] != channel:  # write only what changed
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"channel": channel}
+            )
+    after = notification_preferences(user=user)
+    if after != before:
+        changed = sorted(k for k in after if after[k] != before[k])
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=user,
+            before={"notification_channels": {k: before[k] for k in changed}},
+            after={"notification_channels": {k: after[k] for k in changed}},
+            verb=AuditVerb.NOTIFICATION_PREFERENCES_SET,
+        )
+    return after

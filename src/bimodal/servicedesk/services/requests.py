@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from bimodal.core.choices import NotificationKind
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
     notify,
@@ -77,6 +78,8 @@ def request_submit(
         approvers = selectors.request_approvers(ticket)
         notify(
             recipients=approvers,
+            kind=NotificationKind.APPROVAL_NEEDED,
+            obj=ticket,
             subject=f"Approval needed: {ticket.number} {ticket.title}",
             url=ticket.get_absolute_url(),
         )
@@ -135,6 +138,8 @@ def request_decide(
         _create_tasks(ticket)
     notify(
         recipients=[ticket.requester],
+        kind=NotificationKind.REQUEST_DECIDED,
+        obj=ticket,
         subject=f"{ticket.number} {state.label.lower()}",
         body=reason,
         url=ticket.get_absolute_url(),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bimodal.core import audit
 from bimodal.core.calendars import Timeline
-from bimodal.core.choices import AuditAction
+from bimodal.core.choices import AuditAction, NotificationKind
 from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     lock,
@@ -432,7 +432,14 @@ def sla_escalate(
             subject = (
                 f"SLA {what}: {ticket.number} {instance.get_target_display().lower()} ({ticket.priority})"
             )
-            notify(recipients=recipients, subject=subject, body=ticket.title, url=ticket.get_absolute_url())
+            notify(
+                recipients=recipients,
+                kind=NotificationKind.SLA_BREACH if breach else NotificationKind.SLA_WARNING,
+                obj=ticket,
+                subject=subject,
+                body=ticket.title,
+                url=ticket.get_absolute_url(),
+            )
             escalation.recipients = sorted({u.username for u in recipients if u})
             escalation.save(update_fields=["recipients"])
             audit.record(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bimodal.changes.models import Change
 from bimodal.core import audit
-from bimodal.core.choices import AuditAction
+from bimodal.core.choices import AuditAction, NotificationKind
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
     UNSET,
@@ -149,6 +149,8 @@ def ticket_create(
         recipients = [ticket.assignee] if ticket.assignee else list(group.members.all())
         notify(
             recipients=recipients,
+            kind=NotificationKind.TICKET_NEW,
+            obj=ticket,
             subject=f"New ticket {ticket.number}: {title}",
             url=ticket.get_absolute_url(),
         )
@@ -276,6 +278,8 @@ def ticket_assign(
         sla_supplier_accept(ticket=ticket, supplier_id=group.supplier_id, now=now)
     notify(
         recipients=[assignee] if assignee else list(group.members.all()),
+        kind=NotificationKind.TICKET_ASSIGNED,
+        obj=ticket,
         subject=f"{ticket.number} assigned to you: {ticket.title}",
         url=ticket.get_absolute_url(),
     )
@@ -333,6 +337,8 @@ def ticket_comment(*, actor: User, ticket: Ticket, body: str, internal: bool = F
             recipients = [ticket.requester]
         notify(
             recipients=recipients,
+            kind=NotificationKind.TICKET_COMMENT,
+            obj=ticket,
             subject=f"New comment on {ticket.number}",
             body=body[:500],
             url=ticket.get_absolute_url(),

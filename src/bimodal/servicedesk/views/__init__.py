@@ -16,6 +16,7 @@ from bimodal.servicedesk.views.admin import (
     admin_schedule,
 )
 from bimodal.servicedesk.views.notifications import (
+    notification_preferences_page,
     notification_read,
     notification_read_all,
     notifications,
@@ -48,6 +49,7 @@ __all__ = [
     "admin_matrix",
     "admin_schedule",
     "catalogue_request",
+    "notification_preferences_page",
     "notification_read",
     "notification_read_all",
     "notifications",

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bimodal.core import audit
-from bimodal.core.choices import AuditAction
+from bimodal.core.choices import AuditAction, NotificationKind
 from bimodal.core.models import User
 from bimodal.core.services import (
     UNSET,
@@ -317,6 +317,8 @@ def contract_send_renewal_reminders(*, now: datetime | None = None) -> dict[str,
                 )
                 notify(
                     recipients=recipients,
+                    kind=NotificationKind.CONTRACT_RENEWAL,
+                    obj=contract,
                     subject=subject,
                     body="Renew, renegotiate or plan the exit."
                     + (" It renews automatically." if contract.auto_renew else ""),

@@ -22,6 +22,7 @@ logger = logging.getLogger("bimodal.worker")
 # Each periodic task re-queues itself when it runs; these make sure one run of each is waiting.
 PERIODIC = (
     "bimodal.servicedesk.tasks.ensure_periodic_check",
+    "bimodal.servicedesk.tasks.ensure_periodic_digest",
     "bimodal.portfolio.tasks.ensure_periodic_drift_check",
     "bimodal.registers.tasks.ensure_periodic_review_check",
     "bimodal.suppliers.tasks.ensure_periodic_renewal_check",
