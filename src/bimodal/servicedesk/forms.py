@@ -122,7 +122,7 @@ class AssignForm(Styled, forms.Form):
         # The assignees offered (and accepted) are the members of the group chosen: the one posted, else
         # the ticket's. The page swaps this list when the group changes (assignee_options).
         group_id = self.data.get(self.add_prefix("group")) if self.is_bound else ticket.assignment_group_id
-        group = teams.filter(pk=group_id).first() if str(group_id or "").isdigit() else None
+        group = teams.filter(pk=int(str(group_id))).first() if str(group_id or "").isdigit() else None
         members = group.members.filter(is_active=True).order_by("username") if group else User.objects.none()
         set_choices(self, "assignee", members)
         self.fields["assignee"].initial = ticket.assignee_id

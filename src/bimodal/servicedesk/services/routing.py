@@ -59,7 +59,7 @@ def route(ticket: Ticket, *, at: datetime) -> tuple[Team, RoutingRule | None]:
     ordered = sorted(rules, key=lambda r: (-r.specificity, r.order, r.name))
     support = ticket.service.owner_team
     candidates: list[tuple[Team, RoutingRule | None]] = []
-    if ticket.catalogue_item_id:
+    if ticket.catalogue_item is not None:
         candidates += [(r.group or support, r) for r in ordered if r.catalogue_item_id]
         candidates.append((ticket.catalogue_item.fulfilment_group, None))
     candidates += [(r.group or support, r) for r in ordered]

@@ -353,8 +353,9 @@ def ticket_set_service(
         ticket, actor=actor, fields=fields, reason=reason, verb=AuditVerb.TICKET_SET_SERVICE
     )
     _event(ticket, "service", f"Service {old_service} → {service}", actor=actor, at=now)
-    group = ticket.assignment_group
-    if group != old_group:
+    new_group = ticket.assignment_group
+    if new_group is not None and new_group != old_group:
+        group = new_group
         rule_text = f" by rule “{ticket.routing_rule}”" if ticket.routing_rule else ""
         _event(ticket, "routed", f"Routed to {group}{rule_text}", actor=actor, at=now)
         _handoff(ticket, old_group=old_group, new_group=group, actor=actor, now=now, reason=reason)
