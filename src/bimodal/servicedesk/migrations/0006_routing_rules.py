@@ -5,18 +5,6 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-def give_orphans_their_service_team(apps, schema_editor):
-    """Tickets opened before routing without a group go to their service's support team."""
-    Ticket = apps.get_model("servicedesk", "Ticket")
-    Service = apps.get_model("portfolio", "Service")
-    for service_id, team_id in Service.objects.filter(
-        tickets__assignment_group__isnull=True
-    ).values_list("id", "owner_team_id").distinct():
-        Ticket.objects.filter(service_id=service_id, assignment_group__isnull=True).update(
-            assignment_group_id=team_id
-        )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -55,5 +43,4 @@ class Migration(migrations.Migration):
             name='routing_rule',
             field=models.ForeignKey(blank=True, help_text='The rule that chose the group (none: a person, the catalogue item or the service did).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='servicedesk.routingrule'),
         ),
-        migrations.RunPython(give_orphans_their_service_team, migrations.RunPython.noop),
     ]
