@@ -135,6 +135,8 @@ class AuditVerb(StrEnum):
     NOTIFICATION_PREFERENCES_SET = "notification_preferences_set"
     PRIORITY_MATRIX_SET = "priority_matrix_set"
     PROBLEM_KNOWN_ERROR = "problem_known_error"
+    ROUTING_RULE_CREATE = "routing_rule_create"
+    ROUTING_RULE_UPDATE = "routing_rule_update"
     SCHEDULE_CREATE = "schedule_create"
     SCHEDULE_UPDATE = "schedule_update"
     SLA_DEFINITION_CREATE = "sla_definition_create"
@@ -149,6 +151,7 @@ class AuditVerb(StrEnum):
     TICKET_CREATE_FROM_ALERT = "ticket_create_from_alert"
     TICKET_LINK_CHANGE = "ticket_link_change"
     TICKET_LINK_PROBLEM = "ticket_link_problem"
+    TICKET_SET_SERVICE = "ticket_set_service"
     TICKET_TRANSITION = "ticket_transition"
     TICKET_UNLINK_CHANGE = "ticket_unlink_change"
 

@@ -162,14 +162,21 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     (
         "sam",
         "Service-desk agent",
-        "Service desk → the queue; hand a ticket to Atlas Managed Services and watch its supplier clock",
+        "Service desk → the queue, View *Triage* for the unassigned work; open rita's *Restore from backup* "
+        "request, assign it to Atlas Operations (outsourced) and watch its supplier clock (it stays in View "
+        "*With suppliers*)",
     ),
     (
         "sunil",
         "Supplier agent",
         "Sees only Atlas Managed Services’ queue, contracts and scorecard; resolve a ticket in the queue",
     ),
-    ("rita", "Requester", "Raise a request from the catalogue; put an idea into Delivery → Demand"),
+    (
+        "rita",
+        "Requester",
+        "Raise a request from the catalogue or report an incident (it is routed to the service desk's "
+        "triage); put an idea into Delivery → Demand",
+    ),
     ("audrey", "Auditor (read-only)", "Reads everything, including the audit log; changes nothing"),
 ]
 

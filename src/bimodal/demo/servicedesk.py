@@ -1,4 +1,5 @@
-"""Demo data of the service desk: schedules, SLA definitions, the request catalogue and ~20 tickets.
+"""Demo data of the service desk: schedules, SLA definitions, the request catalogue, routing rules and ~20
+tickets (most assigned by the desk, a few routed by the rules and waiting in triage).
 
 Idempotent: rows are looked up by slug, name or title and skipped when they exist. Each ticket was
 opened a fixed amount of its clocks' working time before the load, so a demo loaded on any day shows the
@@ -7,6 +8,7 @@ same mix of running, warning, paused, breached and met clocks."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -28,6 +30,7 @@ from bimodal.servicedesk.models import (
     CatalogueItem,
     Category,
     PriorityRule,
+    RoutingRule,
     SlaDefinition,
     SupportSchedule,
     Ticket,
@@ -63,6 +66,8 @@ ITEM_DESCRIPTIONS = {
     "expense-advance": "Cash advance for business expenses; your manager approves it.",
     "desk-move": "Move desks, phones and equipment for you or your team within our offices.",
     "business-trip": "Travel and hotel booked to policy by the travel desk; your manager approves it.",
+    "restore-from-backup": "Files, a mailbox or a database restored from backup; the desk passes it to the "
+    "team that operates Backup & Recovery.",
 }
 
 CATALOGUE = [
@@ -214,9 +219,31 @@ CATALOGUE = [
         ],
         [{"title": "Book travel and hotel", "group": "hr-systems"}],
     ),
+    (
+        # Backup & Recovery is in Atlas Managed Services' contract: the desk takes the request and hands
+        # it to Atlas' queue (the catalogue-to-supplier flow of docs/getting-started.md).
+        "it",
+        "restore-from-backup",
+        "Restore from backup",
+        "backup-recovery",
+        "service-desk",
+        False,
+        [
+            {"name": "what", "label": "What to restore", "type": "text", "required": True, "max_length": 200},
+            {"name": "as_of", "label": "As it was on", "type": "date", "required": True},
+        ],
+        [],
+    ),
+]
+# name, order, criteria (ticket type, service slug, catalogue item slug, category slug), group slug
+# (None: the service's support team). The rule without criteria is the default: the desk triages.
+ROUTING_RULES = [
+    ("Payroll questions to HR systems", 10, ("", None, None, "payroll"), "hr-systems"),
+    ("ATM network incidents to Atlas", 10, ("incident", "atm-network", None, None), "atlas-operations"),
+    ("Everything else: service desk triage", 1000, ("", None, None, None), "service-desk"),
 ]
 
-# title, type, service, impact, urgency, group, hours ago, final status, extras
+# title, type, service, impact, urgency, group (None: routing decides), hours ago, final status, extras
 TICKETS = [
     (
         "Payments switch rejecting SEPA batches",
@@ -268,7 +295,7 @@ TICKETS = [
         "internet-banking-legacy",
         2,
         1,
-        "service-desk",
+        None,
         1,
         "new",
         {},
@@ -356,7 +383,7 @@ TICKETS = [
         "email-collaboration",
         3,
         2,
-        "service-desk",
+        None,
         5,
         "new",
         {},
@@ -393,19 +420,23 @@ REQUESTS = [
     ),
     (
         "update-bank-details",
-        {"sort_code": "12-34-56", "account_number": "12345678", "effective_from": "2026-01-01"},
+        {"sort_code": "12-34-56", "account_number": "12345678", "effective_from": 30},
         8,
         "new",
     ),
     ("employment-letter", {"addressee": "Leeds Building Society", "include_salary": True}, 60, "resolved"),
     ("desk-move", {"building": "London Wall", "people": 4}, 2, "new"),
+    ("restore-from-backup", {"what": "The Finance shared drive", "as_of": -2}, 3, "new"),
     (
         "business-trip",
-        {"destination": "Frankfurt", "depart": "2026-02-10", "return_date": "2026-02-12"},
+        {"destination": "Frankfurt", "depart": 21, "return_date": 23},
         4,
         "awaiting_approval",
     ),
 ]
+# Date answers of the requests above, in days after the day of loading (so they hold on any day).
+DATE_FIELDS = {"effective_from", "depart", "return_date", "as_of"}
+
 PATH = {
     "in_progress": ["in_progress"],
     "awaiting_customer": ["in_progress", "awaiting_customer"],
@@ -537,6 +568,23 @@ def load(*, actor) -> dict[str, int]:
             verb=AuditVerb.CATALOGUE_ITEM_CREATE,
         )
         created["catalogue items"] += 1
+    for name, order, (kind, service, item, category), group in ROUTING_RULES:
+        if RoutingRule.objects.filter(name=name).exists() or (service and service not in services):
+            continue
+        create_audited(
+            RoutingRule(
+                name=name,
+                order=order,
+                ticket_type=kind,
+                service=services.get(service) if service else None,
+                catalogue_item=CatalogueItem.objects.filter(slug=item).first() if item else None,
+                category=Category.objects.filter(slug=category).first() if category else None,
+                group=teams.get(group) if group else None,
+            ),
+            actor=actor,
+            verb=AuditVerb.ROUTING_RULE_CREATE,
+        )
+        created["routing rules"] += 1
     users = {u.username: u for u in User.objects.filter(username__in=["sam", "rita", "sunil", "admin"])}
     rita, sam = users.get("rita"), users.get("sam")
     if rita is None or sam is None:
@@ -560,7 +608,7 @@ def load(*, actor) -> dict[str, int]:
             impact=impact,
             urgency=urgency,
             requester=rita if kind == TicketType.INCIDENT and hours % 2 else actor,
-            assignment_group=teams[group],
+            assignment_group=teams[group] if group else None,
             assignee=users.get("sunil")
             if group == "atlas-operations" and final != "new"
             else (sam if final != "new" else None),
@@ -591,6 +639,10 @@ def load(*, actor) -> dict[str, int]:
             continue
         schedule = _schedule(schedules, TicketType.REQUEST)
         opened = _opened(schedule, now, hours)
+        today = timezone.localdate(now)
+        data = {
+            k: (today + timedelta(days=v)).isoformat() if k in DATE_FIELDS else v for k, v in data.items()
+        }
         ticket = sd.request_submit(actor=rita, item=item, data=data, opened_at=opened)
         if ticket.status == TicketStatus.NEW:
             ticket = _walk(ticket, final, actor=actor, opened=opened, now=now, schedule=schedule)

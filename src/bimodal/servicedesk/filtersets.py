@@ -8,6 +8,11 @@ from bimodal.core.models import Team
 from bimodal.servicedesk.choices import Priority, TicketStatus, TicketType
 from bimodal.servicedesk.models import CatalogueItem, Ticket
 
+VIEWS = [
+    ("triage", "Triage: unassigned"),
+    ("mine", "Assigned to me"),
+    ("suppliers", "With suppliers"),
+]
 OPEN = [s for s in TicketStatus.values if s not in {"resolved", "closed", "cancelled"}]
 
 
@@ -24,6 +29,7 @@ class TicketFilterSet(FilterSet):
     )
     service = django_filters.CharFilter(field_name="service__slug", label="Service (slug)")
     major_incident = django_filters.BooleanFilter()
+    view = django_filters.ChoiceFilter(choices=VIEWS, method="only_view", label="View", empty_label="All")
 
     class Meta:
         model = Ticket
@@ -36,6 +42,7 @@ class TicketFilterSet(FilterSet):
             "assignment_group",
             "service",
             "major_incident",
+            "view",
         ]
 
     def search(self, queryset, name, value):
@@ -45,6 +52,18 @@ class TicketFilterSet(FilterSet):
 
     def only_open(self, queryset, name, value):
         return queryset.filter(status__in=OPEN) if value else queryset
+
+    def only_view(self, queryset, name, value):
+        """Triage: no one has it yet (in an internal group); mine: assigned to the user; with suppliers:
+        held by a supplier's queue (for a desk, the ones it handed over: it sees no others)."""
+        if value == "triage":
+            return queryset.filter(assignee__isnull=True, assignment_group__supplier__isnull=True)
+        if value == "mine":
+            user = getattr(self.request, "user", None)
+            return queryset.filter(assignee=user) if user and user.is_authenticated else queryset.none()
+        if value == "suppliers":
+            return queryset.filter(assignment_group__supplier__isnull=False)
+        return queryset
 
 
 class CatalogueItemFilterSet(FilterSet):

@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from bimodal.changes.models import Change
 from bimodal.core.calendars import WEEKDAYS, parse_hours_text
@@ -97,20 +98,37 @@ class CommentForm(Styled, forms.Form):
 
 
 class AssignForm(Styled, forms.Form):
-    """Assign a ticket to a group and member."""
+    """Assign a ticket to a group and, optionally, one of that group's members."""
 
     group = forms.ModelChoiceField(queryset=Team.objects.none())
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
     def __init__(self, *args, user: User, ticket, **kwargs):
         super().__init__(*args, **kwargs)
-        teams = Team.objects.restrict(user, "view")
+        teams = Team.objects.restrict(user, "view").order_by("name")
         if user.supplier_id:
             teams = teams.filter(supplier_id=user.supplier_id)
         set_choices(self, "group", teams)
         self.fields["group"].initial = ticket.assignment_group_id
-        set_choices(self, "assignee", User.objects.filter(teams__in=teams, is_active=True).distinct())
+        self.fields["group"].widget.attrs.update(
+            {
+                "hx-get": reverse("servicedesk:assignee_options", args=[ticket.number]),
+                "hx-trigger": "change",
+                "hx-target": "#assignee-field",
+                "hx-swap": "outerHTML",
+                "hx-include": "this",
+            }
+        )
+        # The assignees offered (and accepted) are the members of the group chosen: the one posted, else
+        # the ticket's. The page swaps this list when the group changes (assignee_options).
+        group_id = self.data.get(self.add_prefix("group")) if self.is_bound else ticket.assignment_group_id
+        group = teams.filter(pk=int(str(group_id))).first() if str(group_id or "").isdigit() else None
+        members = group.members.filter(is_active=True).order_by("username") if group else User.objects.none()
+        set_choices(self, "assignee", members)
         self.fields["assignee"].initial = ticket.assignee_id
+        self.fields["assignee"].error_messages["invalid_choice"] = (
+            f"Choose a member of {group}." if group else "Choose a group first."
+        )
         self.style()
 
 
@@ -233,6 +251,61 @@ TaskSpecFormSet = forms.formset_factory(TaskSpecForm, extra=0, can_order=True, c
 def specs_of(formset) -> list[dict]:
     """The rows of a valid editor formset, in their order, without deleted or untouched blank rows."""
     return [f.spec() for f in formset.ordered_forms if f.has_changed() or f.initial]
+
+
+class RoutingRuleForm(Styled, forms.Form):
+    """A routing rule: its criteria (blank = any) and the group it routes to."""
+
+    name = forms.CharField(max_length=120)
+    order = forms.IntegerField(
+        min_value=0, initial=100, help_text="Among equally specific rules, lower wins."
+    )
+    ticket_type = forms.ChoiceField(choices=[("", "any"), *TicketType.choices], required=False)
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, empty_label="any")
+    catalogue_item = forms.ModelChoiceField(
+        queryset=CatalogueItem.objects.order_by("name"), required=False, empty_label="any"
+    )
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False, empty_label="any")
+    group = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label="the service's support team",
+        help_text="Blank: the ticket's service's support (owner) team.",
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
+        set_choices(self, "catalogue_item", CatalogueItem.objects.restrict(user, "view").order_by("name"))
+        set_choices(self, "group", Team.objects.restrict(user, "view").order_by("name"))
+        self.style()
+
+    @staticmethod
+    def initial_for(rule) -> dict:
+        return {
+            "name": rule.name,
+            "order": rule.order,
+            "ticket_type": rule.ticket_type,
+            "service": rule.service_id,
+            "catalogue_item": rule.catalogue_item_id,
+            "category": rule.category_id,
+            "group": rule.group_id,
+            "active": rule.active,
+        }
+
+
+class ServiceForm(Styled, forms.Form):
+    """Move a ticket to another service (routing runs again unless a person chose its group)."""
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none())
+    reason = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, user: User, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_choices(self, "service", Service.objects.restrict(user, "view").order_by("name"))
+        self.fields["service"].initial = ticket.service_id
+        self.style()
 
 
 class CatalogueItemForm(Styled, forms.Form):

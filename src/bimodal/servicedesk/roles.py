@@ -25,6 +25,7 @@ _AGENT = [
     "servicedesk.view_sladefinition",
     "servicedesk.view_supportschedule",
     "servicedesk.view_priorityrule",
+    "servicedesk.view_routingrule",
 ]
 
 PERMISSIONS = {
@@ -57,6 +58,7 @@ PERMISSIONS = {
         "servicedesk.*_sladefinition",
         "servicedesk.*_supportschedule",
         "servicedesk.*_priorityrule",
+        "servicedesk.*_routingrule",
         "servicedesk.*_category",
         "servicedesk.approve_requests",
         # They govern SLAs, suppliers and contracts: the SIAM overview and SLA reports need every ticket.

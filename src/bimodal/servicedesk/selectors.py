@@ -15,7 +15,14 @@ from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.portfolio.models import Mode
 from bimodal.servicedesk import sla
 from bimodal.servicedesk.choices import Approver, Department, SlaState
-from bimodal.servicedesk.models import CatalogueItem, SlaDefinition, SlaInstance, Ticket, TicketComment
+from bimodal.servicedesk.models import (
+    CatalogueItem,
+    RoutingRule,
+    SlaDefinition,
+    SlaInstance,
+    Ticket,
+    TicketComment,
+)
 
 
 def ticket_list(*, user: Actor) -> RestrictedQuerySet[Ticket]:
@@ -153,6 +160,14 @@ def admin_definitions(*, user: Actor) -> RestrictedQuerySet[SlaDefinition]:
 
     return SlaDefinition.objects.restrict(user, "view").select_related(
         "schedule", "mode", "catalogue_item", "escalation_team"
+    )
+
+
+def admin_routing_rules(*, user: Actor) -> RestrictedQuerySet[RoutingRule]:
+    """Routing rules with their criteria and group, in flat queries (shown most specific first by the page)."""
+
+    return RoutingRule.objects.restrict(user, "view").select_related(
+        "service", "catalogue_item", "category", "group"
     )
 
 

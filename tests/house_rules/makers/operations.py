@@ -15,7 +15,7 @@ from bimodal.governance.tests.factories import (
 from bimodal.insights.tests.factories import DeploymentFactory, TicketFactory
 from bimodal.people.models import Skill
 from bimodal.portfolio.tests.factories import mode
-from bimodal.servicedesk.models import TicketHandoff
+from bimodal.servicedesk.models import RoutingRule, TicketHandoff
 from bimodal.servicedesk.tests.factories import CatalogueItemFactory, ScheduleFactory, SlaDefinitionFactory
 from bimodal.suppliers.models import MspCandidate, MspEvaluation, MspRequirement
 from bimodal.suppliers.tests.factories import ContractFactory
@@ -158,6 +158,11 @@ def _handoff(side: Side):
 def _catalogue_item(side: Side):
     name = side.name("item")
     return CatalogueItemFactory(name=name, slug=name, service=side.service, fulfilment_group=side.queue)
+
+
+@maker("servicedesk.RoutingRule")
+def _routing_rule(side: Side):
+    return RoutingRule.objects.create(name=side.name("rule"), service=side.service, group=side.desk)
 
 
 @maker("servicedesk.SupportSchedule")

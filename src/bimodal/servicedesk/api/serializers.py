@@ -24,6 +24,7 @@ from bimodal.servicedesk.choices import (
 from bimodal.servicedesk.models import (
     CatalogueItem,
     Category,
+    RoutingRule,
     SlaDefinition,
     SlaInstance,
     SupportSchedule,
@@ -32,6 +33,7 @@ from bimodal.servicedesk.models import (
 )
 from bimodal.servicedesk.services import (
     CATALOGUE_ITEM_FIELDS,
+    ROUTING_RULE_FIELDS,
     SCHEDULE_FIELDS,
     SLA_DEFINITION_FIELDS,
     TICKET_FIELDS,
@@ -75,6 +77,9 @@ class TicketSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     assignment_group = TeamRefSerializer(read_only=True, allow_null=True)
+    routing_rule: serializers.PrimaryKeyRelatedField[RoutingRule] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The routing rule that chose the group, if one did."
+    )
     category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
@@ -102,6 +107,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "status",
             "assignment_group",
             "assignee",
+            "routing_rule",
+            "routed_by_hand",
             "major_incident",
             "catalogue_item",
             "request_data",
@@ -149,6 +156,49 @@ class AssignSerializer(serializers.Serializer):
 
     group = RestrictedSlugRelatedField(slug_field="slug", queryset=Team.objects.all())
     assignee = user_field(required=False, allow_null=True)
+
+
+class SetServiceSerializer(serializers.Serializer):
+    """Move a ticket to another service."""
+
+    service = RestrictedSlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    """A routing rule: criteria (blank = any) and the group it routes to (blank: the service's team)."""
+
+    service = RestrictedSlugRelatedField(
+        slug_field="slug", queryset=Service.objects.all(), required=False, allow_null=True
+    )
+    catalogue_item = serializers.SlugRelatedField(
+        slug_field="slug", queryset=CatalogueItem.objects.all(), required=False, allow_null=True
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    group = RestrictedSlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    # Checked by the model (a plain string here keeps one TicketType enum in the OpenAPI schema).
+    ticket_type = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="incident, request, problem; blank: any"
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = ["id", *ROUTING_RULE_FIELDS]
+        read_only_fields = ["id"]
+        # Uniqueness is checked by the service's full_clean (one 400 path, nothing written).
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
+
+
+class RoutingRuleWriteSerializer(RoutingRuleSerializer):
+    """Create or change a routing rule: the fields of RoutingRuleSerializer that a person sets."""
+
+    class Meta(RoutingRuleSerializer.Meta):
+        fields = list(ROUTING_RULE_FIELDS)
+        read_only_fields = []
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ router.register("catalogue", views.CatalogueItemViewSet, basename="catalogueitem
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("schedules", views.SupportScheduleViewSet, basename="supportschedule")
 router.register("sla-definitions", views.SlaDefinitionViewSet, basename="sladefinition")
+router.register("routing-rules", views.RoutingRuleViewSet, basename="routingrule")
 
 urlpatterns = [
     path("alertmanager/", views.AlertmanagerWebhookView.as_view(), name="alertmanager-webhook"),

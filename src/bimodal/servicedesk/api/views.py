@@ -32,6 +32,7 @@ class TicketViewSet(
     action_perms = {
         "transition": ["servicedesk.view_ticket"],
         "assign": ["servicedesk.work_tickets"],
+        "set_service": ["servicedesk.work_tickets"],
         "comment": ["servicedesk.add_ticketcomment"],
         "link_change": ["servicedesk.work_tickets"],
         "unlink_change": ["servicedesk.work_tickets"],
@@ -58,6 +59,14 @@ class TicketViewSet(
         ticket = self.get_object()
         data = self._valid(s.AssignSerializer)
         return self.read_response(services.ticket_assign(actor=request.user, ticket=ticket, **data))
+
+    @extend_schema(request=s.SetServiceSerializer, responses=s.TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="set-service")
+    def set_service(self, request, number=None):
+        """Move to another service; routing runs again unless a person chose the group."""
+        ticket = self.get_object()
+        data = self._valid(s.SetServiceSerializer)
+        return self.read_response(services.ticket_set_service(actor=request.user, ticket=ticket, **data))
 
     @extend_schema(request=s.CommentSerializer, responses=s.CommentSerializer)
     @action(detail=True, methods=["post"])
@@ -208,6 +217,30 @@ class SlaDefinitionViewSet(
 
     def update_object(self, instance, data):
         return services.sla_definition_update(actor=self.request.user, definition=instance, **data)
+
+
+class RoutingRuleViewSet(
+    CreateViaServiceMixin,
+    UpdateViaServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ServiceBackedViewSet,
+):
+    """Routing rules (administrators and governance leads write; agents read)."""
+
+    serializer_class = s.RoutingRuleSerializer
+    write_serializer_class = s.RoutingRuleWriteSerializer
+    ordering_fields = ["order", "name"]
+    filterset_fields = ["active"]
+
+    def get_queryset(self):
+        return selectors.admin_routing_rules(user=self.request.user)
+
+    def create_object(self, data):
+        return services.routing_rule_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.routing_rule_update(actor=self.request.user, rule=instance, **data)
 
 
 def _cells() -> dict:

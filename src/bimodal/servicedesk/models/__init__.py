@@ -1,5 +1,5 @@
 """Models of the service desk, one module per area: the request catalogue (with schedules, priorities and
-categories), tickets (with comments, attachments, events, hand-offs and tasks) and SLA definitions and
+categories), routing rules, tickets (with comments, attachments, events, hand-offs and tasks) and SLA definitions and
 clocks; base holds who may see which tickets."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bimodal.servicedesk.models.catalogue import (
     PriorityRule,
     SupportSchedule,
 )
+from bimodal.servicedesk.models.routing import RoutingRule
 from bimodal.servicedesk.models.sla import (
     SlaDefinition,
     SlaEscalation,
@@ -41,6 +42,7 @@ __all__ = [
     "Category",
     "FulfilmentTask",
     "PriorityRule",
+    "RoutingRule",
     "SlaDefinition",
     "SlaEscalation",
     "SlaInstance",

@@ -8,8 +8,11 @@ from django.db.models import Q
 USER = settings.AUTH_USER_MODEL
 
 
-def ticket_visibility(user, prefix: str = "") -> Q | None:
-    """Which tickets a user may see: all (auditors, managers), their supplier's queue, their groups', their own."""
+def ticket_visibility(user, prefix: str = "", action: str = "view") -> Q | None:
+    """Which tickets a user may see (or, for another `action`, work): all (auditors, managers), their
+    supplier's queue, their groups', the unassigned ones of the services their teams support, and their own.
+
+    A desk that handed a ticket to a supplier keeps seeing it (not working it) while the supplier has it."""
     if user.has_perm("servicedesk.view_all_tickets"):
         return None
     p = prefix
@@ -17,12 +20,22 @@ def ticket_visibility(user, prefix: str = "") -> Q | None:
     if user.supplier_id:
         return Q(**{f"{p}assignment_group__supplier_id": user.supplier_id}) | own
     if user.has_perm("servicedesk.work_tickets"):
-        return (
+        condition = (
             Q(**{f"{p}assignment_group__members": user})
             | Q(**{f"{p}assignee": user})
             | Q(**{f"{p}fulfilment_tasks__assignment_group__members": user})
+            | Q(**{f"{p}assignee__isnull": True, f"{p}service__owner_team__members": user})
             | own
         )
+        if action == "view":
+            condition |= Q(
+                **{
+                    f"{p}assignment_group__supplier__isnull": False,
+                    f"{p}handoffs__to_supplier__isnull": False,
+                    f"{p}handoffs__from_team__members": user,
+                }
+            )
+        return condition
     return own
 
 

@@ -22,14 +22,20 @@ from bimodal.servicedesk.models.catalogue import CatalogueItem, Category
 
 
 class TicketQuerySet(RestrictedQuerySet):
-    """Requesters see their own tickets, agents their groups', supplier agents their supplier's queue."""
+    """Requesters see their own tickets, agents their groups' and services', supplier agents their supplier's
+    queue (models/base.py)."""
 
     def restriction(self, user, action: str) -> Q | None:
-        return ticket_visibility(user)
+        return ticket_visibility(user, action=action)
 
     def with_related(self) -> TicketQuerySet:
         return self.select_related(
-            "service__mode", "requester", "assignee", "assignment_group", "category", "catalogue_item"
+            "service__mode",
+            "requester",
+            "assignee",
+            "assignment_group__supplier",
+            "category",
+            "catalogue_item",
         )
 
 
@@ -52,6 +58,17 @@ class Ticket(TimeStampedModel):
     )
     assignee = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_tickets"
+    )
+    routing_rule = models.ForeignKey(
+        "servicedesk.RoutingRule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text="The rule that chose the group (none: a person, the catalogue item or the service did).",
+    )
+    routed_by_hand = models.BooleanField(
+        default=False, help_text="A person chose the group: a change of service does not re-route it."
     )
     major_incident = models.BooleanField(default=False)
     catalogue_item = models.ForeignKey(
@@ -106,7 +123,7 @@ class TicketChildQuerySet(RestrictedQuerySet):
     """Rows of a ticket are visible with the ticket; internal comments only to agents."""
 
     def restriction(self, user, action: str) -> Q | None:
-        condition = ticket_visibility(user, "ticket__")
+        condition = ticket_visibility(user, "ticket__", action=action)
         if hasattr(self.model, "internal") and not user.has_perm("servicedesk.view_internal_comments"):
             hide = Q(internal=False)
             return hide if condition is None else condition & hide

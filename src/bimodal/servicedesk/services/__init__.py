@@ -1,5 +1,5 @@
 """Writes of the service desk, one module per seam: tickets, requests, SLA clocks (with the suppliers'
-contracted clocks and escalations), Alertmanager alerts, notifications and administration. Other apps
+contracted clocks and escalations), routing, Alertmanager alerts, notifications and administration. Other apps
 import from here, not from the modules."""
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ from bimodal.servicedesk.services.requests import (
     request_submit,
     task_complete,
 )
+from bimodal.servicedesk.services.routing import (
+    ROUTING_RULE_FIELDS,
+    route,
+    routing_rule_create,
+    routing_rule_update,
+)
 from bimodal.servicedesk.services.sla_clocks import (
     sla_check,
     sla_escalate,
@@ -58,6 +64,7 @@ from bimodal.servicedesk.services.tickets import (
     ticket_create,
     ticket_link_change,
     ticket_link_problem,
+    ticket_set_service,
     ticket_transition,
     ticket_unlink_change,
 )
@@ -67,6 +74,7 @@ __all__ = [
     "CATALOGUE_ITEM_FIELDS",
     "MAX_ATTACHMENT_BYTES",
     "PRIORITY_UP",
+    "ROUTING_RULE_FIELDS",
     "SCHEDULE_FIELDS",
     "SEVERITY",
     "SLA_DEFINITION_FIELDS",
@@ -84,6 +92,9 @@ __all__ = [
     "problem_mark_known_error",
     "request_decide",
     "request_submit",
+    "route",
+    "routing_rule_create",
+    "routing_rule_update",
     "schedule_create",
     "schedule_update",
     "sla_check",
@@ -104,6 +115,7 @@ __all__ = [
     "ticket_create",
     "ticket_link_change",
     "ticket_link_problem",
+    "ticket_set_service",
     "ticket_transition",
     "ticket_unlink_change",
 ]

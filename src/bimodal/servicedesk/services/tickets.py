@@ -54,6 +54,7 @@ from bimodal.servicedesk.services.base import (
     next_ticket_number,
     priority_for,
 )
+from bimodal.servicedesk.services.routing import route
 from bimodal.servicedesk.services.sla_clocks import (
     _check_supplier_cover,
     _handoff,
@@ -99,7 +100,8 @@ def ticket_create(
     alert_group_key: str | None = None,
     opened_at: datetime | None = None,
 ) -> Ticket:
-    """Open a ticket; requesters open them for themselves, agents for anyone. SLA clocks start."""
+    """Open a ticket; requesters open them for themselves, agents for anyone. It is routed at once: the
+    group a person chose, else the one routing gives (services/routing.py). SLA clocks start."""
     require_perm(actor, "servicedesk.add_ticket")
     require_object(actor, "view", service)
     agent = _is_agent(actor) or actor.is_superuser
@@ -119,7 +121,8 @@ def ticket_create(
         urgency=urgency,
         priority=priority_for(impact, urgency),
         category=category,
-        assignment_group=assignment_group or (catalogue_item.fulfilment_group if catalogue_item else None),
+        assignment_group=assignment_group,
+        routed_by_hand=assignment_group is not None,
         assignee=assignee,
         major_incident=major_incident,
         catalogue_item=catalogue_item,
@@ -132,6 +135,10 @@ def ticket_create(
         ticket.approval = ApprovalState.PENDING
     if ticket.assignment_group is not None:
         _check_supplier_cover(ticket, ticket.assignment_group, at=opened_at)
+    else:
+        ticket.assignment_group, ticket.routing_rule = route(ticket, at=opened_at)
+    if assignee is not None and not ticket.assignment_group.members.filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": f"{assignee} is not a member of {ticket.assignment_group}."})
     create_audited(ticket, actor=actor, verb=AuditVerb.TICKET_CREATE)
     record_ticket(ticket, "", ticket.status, at=opened_at)
     _event(
@@ -139,10 +146,11 @@ def ticket_create(
     )
     sla_start(ticket=ticket, now=opened_at)
     group = ticket.assignment_group
-    if group is not None:
-        _handoff(ticket, old_group=None, new_group=group, actor=actor, now=opened_at)
-        if ticket.assignee_id and group.supplier_id:
-            sla_supplier_accept(ticket=ticket, supplier_id=group.supplier_id, now=opened_at)
+    if ticket.routing_rule is not None:
+        _event(ticket, "routed", f"Routed to {group} by rule “{ticket.routing_rule}”", at=opened_at)
+    _handoff(ticket, old_group=None, new_group=group, actor=actor, now=opened_at)
+    if ticket.assignee_id and group.supplier_id:
+        sla_supplier_accept(ticket=ticket, supplier_id=group.supplier_id, now=opened_at)
     if major_incident:
         _event(ticket, "major", "Declared a major incident", actor=actor, at=opened_at)
     if group is not None:
@@ -255,12 +263,15 @@ def ticket_assign(
         raise PermissionDenied("Supplier agents assign only within their supplier's queue.")
     if assignee is not None and not group.members.filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": f"{assignee} is not a member of {group}."})
+    fields: dict[str, Any] = {"assignment_group": group, "assignee": assignee}
     if group != old_group:
         _check_supplier_cover(ticket, group, at=now)
+        # A person chose the group: a later change of service leaves it where they put it.
+        fields.update(routed_by_hand=True, routing_rule=None)
     ticket = update_audited(
         ticket,
         actor=actor,
-        fields={"assignment_group": group, "assignee": assignee},
+        fields=fields,
         reason=reason,
         verb=AuditVerb.TICKET_ASSIGN,
     )
@@ -314,6 +325,51 @@ def ticket_classify(
     if ticket.priority != old_priority:
         _event(ticket, "priority", f"Priority {old_priority} → {ticket.priority}", actor=actor, at=now)
         sla_rematch(ticket=ticket, now=now)
+    return ticket
+
+
+@transactional
+def ticket_set_service(
+    *, actor: User, ticket: Ticket, service: Service, reason: str = "", now: datetime | None = None
+) -> Ticket:
+    """Move a ticket to another service: routing runs again (unless a person routed it by hand) and SLA
+    clocks re-match (the service's mode may differ)."""
+    ticket = lock(ticket)  # as it is now, locked: decide on that
+    _require_work(actor, ticket)
+    require_object(actor, "view", service)
+    now = now or timezone.now()
+    if service.pk == ticket.service_id:
+        return ticket
+    old_service, old_group = ticket.service, ticket.assignment_group
+    fields: dict[str, Any] = {"service": service}
+    ticket.service = service
+    if not ticket.routed_by_hand:
+        group, rule = route(ticket, at=now)
+        fields.update(assignment_group=group, routing_rule=rule)
+        if (
+            group != old_group
+            and ticket.assignee_id
+            and not group.members.filter(pk=ticket.assignee_id).exists()
+        ):
+            fields["assignee"] = None
+    ticket.service = old_service  # update_audited records the change from the stored value
+    ticket = update_audited(
+        ticket, actor=actor, fields=fields, reason=reason, verb=AuditVerb.TICKET_SET_SERVICE
+    )
+    _event(ticket, "service", f"Service {old_service} → {service}", actor=actor, at=now)
+    new_group = ticket.assignment_group
+    if new_group is not None and new_group != old_group:
+        group = new_group
+        rule_text = f" by rule “{ticket.routing_rule}”" if ticket.routing_rule else ""
+        _event(ticket, "routed", f"Routed to {group}{rule_text}", actor=actor, at=now)
+        _handoff(ticket, old_group=old_group, new_group=group, actor=actor, now=now, reason=reason)
+        record_ticket_assigned(ticket, at=now)
+        notify(
+            recipients=list(group.members.all()),
+            subject=f"{ticket.number} routed to {group}: {ticket.title}",
+            url=ticket.get_absolute_url(),
+        )
+    sla_rematch(ticket=ticket, now=now)
     return ticket
 
 

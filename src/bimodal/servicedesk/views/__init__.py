@@ -1,6 +1,6 @@
 """Pages of the service desk, one module per area: the agent queue and tickets (detail with timeline and SLA
 panel, workflow steps, links to changes), the requester portal and catalogue requests, notifications, and
-the in-app administration of the catalogue, schedules, SLA definitions and the priority matrix.
+the in-app administration of the catalogue, schedules, SLA definitions, the priority matrix and routing rules.
 
 Reads start from restricted querysets; writes go through `services`. A refused write is a 403; an invalid
 one is shown on the form and writes nothing."""
@@ -13,6 +13,7 @@ from bimodal.servicedesk.views.admin import (
     admin_index,
     admin_item,
     admin_matrix,
+    admin_routing_rule,
     admin_schedule,
 )
 from bimodal.servicedesk.views.notifications import (
@@ -27,6 +28,7 @@ from bimodal.servicedesk.views.portal import (
 )
 from bimodal.servicedesk.views.tickets import (
     PER_PAGE,
+    assignee_options,
     queue,
     task_complete,
     ticket_assign,
@@ -36,6 +38,7 @@ from bimodal.servicedesk.views.tickets import (
     ticket_decide,
     ticket_detail,
     ticket_link_change,
+    ticket_set_service,
     ticket_transition,
     ticket_unlink_change,
 )
@@ -47,7 +50,9 @@ __all__ = [
     "admin_index",
     "admin_item",
     "admin_matrix",
+    "admin_routing_rule",
     "admin_schedule",
+    "assignee_options",
     "catalogue_request",
     "notification_preferences_page",
     "notification_read",
@@ -63,6 +68,7 @@ __all__ = [
     "ticket_decide",
     "ticket_detail",
     "ticket_link_change",
+    "ticket_set_service",
     "ticket_transition",
     "ticket_unlink_change",
 ]

@@ -1,4 +1,4 @@
-"""In-app administration of the catalogue, schedules, SLA definitions and the priority matrix (every write goes
+"""In-app administration of the catalogue, schedules, SLA definitions, the priority matrix and routing rules (every write goes
 through the audited services)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bimodal.servicedesk.forms import (
     FieldSpecForm,
     FieldSpecFormSet,
     PriorityMatrixForm,
+    RoutingRuleForm,
     ScheduleForm,
     SlaDefinitionForm,
     TaskSpecFormSet,
@@ -27,6 +28,7 @@ from bimodal.servicedesk.forms import (
 )
 from bimodal.servicedesk.models import (
     CatalogueItem,
+    RoutingRule,
     SlaDefinition,
     SupportSchedule,
 )
@@ -38,6 +40,7 @@ ADMIN_PERMS = (
     "servicedesk.change_sladefinition",
     "servicedesk.change_supportschedule",
     "servicedesk.change_priorityrule",
+    "servicedesk.change_routingrule",
 )
 
 
@@ -61,6 +64,7 @@ def admin_index(request):
         "definitions": selectors.admin_definitions(user=request.user),
         "schedules": SupportSchedule.objects.restrict(request.user, "view"),
         "matrix": services.priority_matrix(),
+        "rules": selectors.admin_routing_rules(user=request.user),
         "levels": Level.values,
     }
     return _admin_render(request, "servicedesk/admin/index.html", context)
@@ -157,6 +161,28 @@ class DefinitionEdit(ObjectEditView):
 
 
 admin_definition = DefinitionEdit.as_view()
+
+
+class RoutingRuleEdit(ObjectEditView):
+    """Create or edit a routing rule (routing_rule_create / routing_rule_update)."""
+
+    model = RoutingRule
+    area = "servicedesk"
+    lookup_field = "pk"
+    context_object_name = "rule"
+    form_class = RoutingRuleForm
+    template_name = "servicedesk/admin/routing_rule_form.html"
+    create_service = services.routing_rule_create
+    update_service = services.routing_rule_update
+
+    def form_kwargs(self, request, obj):
+        return {"user": request.user}
+
+    def initial(self, obj: Any) -> dict[str, Any]:
+        return RoutingRuleForm.initial_for(obj) if obj is not None else {"order": 100, "active": True}
+
+
+admin_routing_rule = RoutingRuleEdit.as_view()
 
 
 @login_required

@@ -24,6 +24,7 @@ from bimodal.servicedesk.forms import (
     CommentForm,
     DecisionForm,
     LinkChangeForm,
+    ServiceForm,
     TicketForm,
     TransitionForm,
 )
@@ -67,7 +68,10 @@ def ticket_detail(request, number: str):
     """A ticket: attributes, SLA panel, timeline, comments, attachments, tasks and the actions allowed."""
     ticket = _ticket(request, number)
     user = request.user
-    agent = user.has_perm("servicedesk.work_tickets")
+    # Agents work the tickets they may change; a desk still sees (not works) what it handed to a supplier.
+    agent = user.has_perm("servicedesk.work_tickets") and (
+        user.is_superuser or Ticket.objects.restrict(user, "change").filter(pk=ticket.pk).exists()
+    )
     now = timezone.now()
     clocks, supplier_clocks = selectors.ticket_clocks(
         ticket.sla_instances.select_related("definition__schedule", "supplier").prefetch_related("pauses"),
@@ -99,9 +103,16 @@ def ticket_detail(request, number: str):
         "attachments": TicketAttachment.objects.restrict(user, "view").filter(ticket=ticket),
         "tasks": ticket.fulfilment_tasks.select_related("assignment_group", "done_by"),
         "agent": agent,
+        "handed_over": (
+            not agent
+            and user.has_perm("servicedesk.work_tickets")
+            and ticket.assignment_group is not None
+            and ticket.assignment_group.supplier_id is not None
+        ),
         "transition_form": TransitionForm(ticket=ticket),
         "comment_form": CommentForm(),
         "assign_form": AssignForm(user=user, ticket=ticket) if agent else None,
+        "service_form": ServiceForm(user=user, ticket=ticket) if agent and not user.supplier_id else None,
         "attach_form": AttachmentForm(),
         "decision_form": DecisionForm() if user in approvers else None,
         "incidents": ticket.incidents.restrict(user, "view") if ticket.ticket_type == "problem" else None,
@@ -116,8 +127,16 @@ def ticket_detail(request, number: str):
 
 
 def _done(request, ticket: Ticket, message: str):
+    """Back to the ticket if the user still sees it, else to the queue saying where it went."""
     messages.success(request, message)
-    return redirect(ticket.get_absolute_url())
+    if Ticket.objects.restrict(request.user, "view").filter(pk=ticket.pk).exists():
+        return redirect(ticket.get_absolute_url())
+    ticket.refresh_from_db(fields=["assignment_group"])
+    messages.info(
+        request,
+        f"{ticket.number} is now with {ticket.assignment_group}: it has left the tickets you can see.",
+    )
+    return redirect("servicedesk:queue")
 
 
 def _failed(request, ticket: Ticket, form, exc: ValidationError | None = None):
@@ -166,6 +185,31 @@ def ticket_assign(request, number: str):
         try:
             services.ticket_assign(actor=request.user, ticket=ticket, **form.cleaned_data)
             return _done(request, ticket, "Assigned.")
+        except ValidationError as exc:
+            return _failed(request, ticket, form, exc)
+    return _failed(request, ticket, form)
+
+
+@login_required
+def assignee_options(request, number: str):
+    """The assignee choices for the group picked in the assignment form (htmx swaps the list)."""
+    ticket = _ticket(request, number, "change")
+    form = AssignForm(request.GET, user=request.user, ticket=ticket)
+    response = render(request, "servicedesk/_assignee_options.html", {"assign_form": form})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_POST
+def ticket_set_service(request, number: str):
+    """Move the ticket to another service; routing runs again unless a person chose its group."""
+    ticket = _ticket(request, number, "change")
+    form = ServiceForm(request.POST, user=request.user, ticket=ticket)
+    if form.is_valid():
+        try:
+            services.ticket_set_service(actor=request.user, ticket=ticket, **form.cleaned_data)
+            return _done(request, ticket, "Service changed.")
         except ValidationError as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)

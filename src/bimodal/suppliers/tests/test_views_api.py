@@ -49,6 +49,23 @@ def test_scorecard_csv_export(w, client_for):
     assert "P4,response,4,3,1,75.0" in text and "credits_after_cap,610.00" in text
 
 
+def test_scorecard_export_link_of_the_default_period_downloads_csv(w, client_for):
+    """The page's "Export CSV" link without a chosen period (`?format=csv`) exports the default period:
+    it answered 400 when any query parameter bound the period form."""
+    client = client_for(w["gov"])
+    page = client.get("/suppliers/alpha/scorecard/").content.decode()
+    assert 'data-testid="export-csv" href="?format=csv"' in page
+    response = client.get("/suppliers/alpha/scorecard/?format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="scorecard-alpha-' in response["Content-Disposition"]
+    # A chosen period is kept in the link and still validated.
+    start, end = _hand_example(w)
+    page = client.get(f"/suppliers/alpha/scorecard/?start={start}&end={end}").content.decode()
+    assert f'href="?start={start}&amp;end={end}&amp;format=csv"' in page
+    assert client.get("/suppliers/alpha/scorecard/?start=bad&format=csv").status_code == 400
+
+
 def test_scorecard_bad_period_is_400(w, client_for):
     client = client_for(w["gov"])
     assert client.get("/suppliers/alpha/scorecard/?start=2026-05-01&end=2026-04-01").status_code == 400

@@ -25,9 +25,12 @@ from bimodal.suppliers.views.base import _render, _require
 
 
 def _period(request) -> tuple[PeriodForm, date, date]:
+    """The period asked for, or the default one: only a given start or end binds the form (other
+    parameters, such as `format=csv`, leave the default period)."""
     start, end = scorecards.default_period()
-    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
-    if request.GET and form.is_valid():
+    given = "start" in request.GET or "end" in request.GET
+    form = PeriodForm(request.GET if given else None, initial={"start": start, "end": end})
+    if given and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     return form, start, end
 
@@ -39,7 +42,7 @@ def scorecard(request, slug: str):
     _require(request, "suppliers.view_scorecard")
     supplier = get_restricted_object(Supplier.objects.all(), request.user, "view", slug=slug)
     form, start, end = _period(request)
-    if request.GET and not form.is_valid():
+    if form.is_bound and not form.is_valid():
         return _render(request, "scorecard.html", {"supplier": supplier, "form": form, "card": None}, 400)
     card = scorecards.compute(supplier, start, end)
     breached = list(scorecards.breaches(supplier, start, end))
