@@ -38,6 +38,7 @@ from bimodal.servicedesk.services.base import (
     next_ticket_number,
     priority_for,
 )
+from bimodal.servicedesk.services.routing import route
 from bimodal.servicedesk.services.sla_clocks import (
     sla_start,
 )
@@ -220,10 +221,11 @@ def _ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ti
         impact=impact,
         urgency=urgency,
         priority=priority_for(impact, urgency),
-        assignment_group=service.owner_team,
         alert_group_key=group_key,
         opened_at=opened_at,
     )
+    # Routed by the same rules as every ticket (an alert of an ATM service may go to its supplier).
+    incident.assignment_group, incident.routing_rule = route(incident, at=opened_at)
     try:
         create_audited(incident, actor=machine, verb=AuditVerb.TICKET_CREATE_FROM_ALERT)
     except ValidationError as error:
@@ -237,7 +239,7 @@ def _ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ti
     )
     sla_start(ticket=incident, now=opened_at)
     notify(
-        recipients=list(service.owner_team.members.all()),
+        recipients=list(incident.assignment_group.members.all()),
         kind=NotificationKind.ALERT_INCIDENT,
         obj=incident,
         subject=f"{incident.number}: {incident.title}",

@@ -155,3 +155,21 @@ def test_times_in_the_future_or_absurd_are_a_400_naming_the_field(w, client, sta
     assert response.status_code == 400, response.json()
     assert field in str(response.json())
     assert list(Ticket.objects.values()) == before
+
+
+def test_an_alert_incident_is_routed_by_the_rules_of_every_ticket(w, client):
+    """A rule for the service sends its alerts' incidents to that group (not the service's owner team),
+    and the group's members are the ones told."""
+    from bimodal.core.models import Notification
+    from bimodal.servicedesk.models import RoutingRule
+
+    rule = RoutingRule.objects.create(name="API alerts", order=1, service=w["service"], group=w["other"])
+    with time_machine.travel(utc(2025, 3, 4, 10, 10), tick=False):
+        response = _post(
+            client, notification(w["service"].slug, status="firing", starts="2025-03-04T10:00:00Z")
+        )
+    assert response.status_code == 201, response.json()
+    incident = Ticket.objects.get()
+    assert (incident.assignment_group, incident.routing_rule) == (w["other"], rule)
+    assert Notification.objects.filter(recipient=w["other_agent"]).count() == 1
+    assert not Notification.objects.filter(recipient=w["agent"]).exists()
