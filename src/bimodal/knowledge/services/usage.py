@@ -4,6 +4,7 @@ suggested article solved the problem) and links from tickets ("resolved with KB-
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -38,22 +39,30 @@ def feedback_record(*, actor: User, article: Article, helpful: bool, comment: st
     )
 
 
-def recent_suggestion(user: User) -> Suggestion | None:
-    """The person's suggestion session still open (shown within SUGGESTION_WINDOW), if any."""
-    since = timezone.now() - SUGGESTION_WINDOW
-    return Suggestion.objects.filter(user=user, shown_at__gte=since).order_by("-shown_at", "-id").first()
+def recent_suggestion(user: User, at: datetime | None = None) -> Suggestion | None:
+    """The person's suggestion session open at `at` (now): shown within SUGGESTION_WINDOW before it."""
+    at = at or timezone.now()
+    return (
+        Suggestion.objects.filter(user=user, shown_at__gte=at - SUGGESTION_WINDOW, shown_at__lte=at)
+        .order_by("-shown_at", "-id")
+        .first()
+    )
 
 
 @transactional
-def suggestion_record(*, actor: User, query: str, articles: Sequence[Article]) -> Suggestion | None:
+def suggestion_record(
+    *, actor: User, query: str, articles: Sequence[Article], at: datetime | None = None
+) -> Suggestion | None:
     """Record that articles were suggested to a person typing on the portal: one row per session (the
-    articles of later keystrokes join it, unaudited: they add nothing anyone reviews)."""
+    articles of later keystrokes join it, unaudited: they add nothing anyone reviews). `at` (now) is for
+    loading history."""
     if not articles:
         return None
-    session = recent_suggestion(actor)
+    at = at or timezone.now()
+    session = recent_suggestion(actor, at)
     if session is None:
         session = create_audited(
-            Suggestion(user=actor, query=query[:200], shown_at=timezone.now()),
+            Suggestion(user=actor, query=query[:200], shown_at=at),
             actor=actor,
             m2m={"articles": articles},
             verb=AuditVerb.ARTICLE_SUGGEST,
@@ -64,16 +73,18 @@ def suggestion_record(*, actor: User, query: str, articles: Sequence[Article]) -
 
 
 @transactional
-def deflection_record(*, actor: User, article: Article) -> Deflection:
-    """A suggested article solved the person's problem: no ticket (once per article and session)."""
+def deflection_record(*, actor: User, article: Article, at: datetime | None = None) -> Deflection:
+    """A suggested article solved the person's problem: no ticket (once per article and session). `at`
+    (now) is for loading history."""
     require_perm(actor, "knowledge.view_article")
     _readable_published(actor, article)
-    session = recent_suggestion(actor)
+    at = at or timezone.now()
+    session = recent_suggestion(actor, at)
     existing = Deflection.objects.filter(user=actor, article=article, suggestion=session).first()
     if existing is not None and session is not None:
         return existing
     return create_audited(
-        Deflection(article=article, user=actor, suggestion=session, at=timezone.now()),
+        Deflection(article=article, user=actor, suggestion=session, at=at),
         actor=actor,
         verb=AuditVerb.ARTICLE_DEFLECTION,
     )
