@@ -69,7 +69,9 @@ class ArticleQuerySet(RestrictedQuerySet):
 
     def with_related(self) -> ArticleQuerySet:
         """What lists and pages show of an article, in flat queries."""
-        return self.select_related("service__mode", "owner", "author").prefetch_related("catalogue_items")
+        return self.select_related("service__mode", "owner", "author", "published_by").prefetch_related(
+            "catalogue_items"
+        )
 
     def stale(self) -> ArticleQuerySet:
         """Published articles past their review-by date or not revised for `stale_after()`."""
@@ -139,7 +141,8 @@ class ArticleVersionQuerySet(RestrictedQuerySet):
 class ArticleVersion(models.Model):
     """The title and body of an article as of one revision (every edit keeps the previous one)."""
 
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
+    # Part of the article (its history), not a reference: it goes with it.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()

@@ -73,9 +73,10 @@ class ArticleViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def diff(self, request, number=None):
         """The lines that differ between versions `a` and `b` of the article."""
+        article = self.get_object()  # a hidden article is a 404 whatever the query
         query = s.DiffQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        by_number = {v.number: v for v in selectors.versions(self.get_object())}
+        by_number = {v.number: v for v in selectors.versions(article)}
         missing = {k: "No such version." for k in ("a", "b") if query.validated_data[k] not in by_number}
         if missing:
             raise DrfValidationError(missing)
