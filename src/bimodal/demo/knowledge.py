@@ -20,7 +20,8 @@ from bimodal.portfolio.models import Service
 from bimodal.servicedesk.models import CatalogueItem, Ticket
 
 # title, service, catalogue items, audience, author, body
-ARTICLES = [
+Spec = tuple[str, str, list[str], str, str, str]
+ARTICLES: list[Spec] = [
     (
         "Reset your network password",
         "identity-access",
@@ -136,7 +137,7 @@ ARTICLES = [
         "with the clearing report before releasing submissions.",
     ),
 ]
-STALE = (
+STALE: Spec = (
     "VPN client for remote access",
     "network-services",
     [],
@@ -145,7 +146,7 @@ STALE = (
     "Install the VPN client from the software centre and connect to the London gateway.\n\n"
     "If it fails, restart the laptop and try the Leeds gateway.",
 )
-IN_REVIEW = (
+IN_REVIEW: Spec = (
     "Core banking: end-of-day batch overrun",
     "core-banking",
     [],
@@ -154,7 +155,7 @@ IN_REVIEW = (
     "When the end-of-day batch runs past 02:00, page the core banking on-call engineer.\n\n"
     "Do not restart the batch: the engineer decides whether to resume or roll back.",
 )
-SUPPLIER = (
+SUPPLIER: Spec = (
     "Branch network link down: first-line checks",
     "network-services",
     [],
@@ -185,7 +186,9 @@ DEFLECTED = [
 RESOLVED_WITH = {"Reset your network password": 2, "Outlook keeps asking for a password": 1}
 
 
-def _write(spec, *, users, reviewer: User, created: Counter, state: str = ArticleState.PUBLISHED, **extra):
+def _write(
+    spec: Spec, *, users, reviewer: User, created: Counter, state: str = ArticleState.PUBLISHED, **extra
+):
     title, service, items, audience, author, body = spec
     article = Article.objects.filter(title=title).first()
     if article is not None:

@@ -61,7 +61,7 @@ def article_visibility(user: User, action: str, prefix: str = "") -> Q | None:
     return None
 
 
-class ArticleQuerySet(RestrictedQuerySet):
+class ArticleQuerySet(RestrictedQuerySet["Article"]):
     """Object restriction of articles (see `article_visibility`)."""
 
     def restriction(self, user, action: str) -> Q | None:

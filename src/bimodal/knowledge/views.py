@@ -36,7 +36,7 @@ from bimodal.knowledge.models import Article
 from bimodal.servicedesk.models import Ticket
 
 AREA = {"active_area": "knowledge"}
-_ACTIONS = {
+_ACTIONS: dict[str, str] = {
     ArticleState.IN_REVIEW: "Submit for review",
     ArticleState.PUBLISHED: "Publish",
     ArticleState.DRAFT: "Back to draft",

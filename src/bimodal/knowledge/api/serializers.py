@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bimodal.core.api.serializers import RestrictedSlugRelatedField, user_field
@@ -14,11 +16,21 @@ from bimodal.servicedesk.models import CatalogueItem, Ticket
 class ArticleSerializer(serializers.ModelSerializer):
     """An article as read: its current version, state, service and catalogue items."""
 
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    catalogue_items = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    service: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    catalogue_items: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    owner: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    published_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     stale = serializers.BooleanField(source="is_stale", read_only=True)
 
     class Meta:
@@ -69,7 +81,9 @@ class ArticleTransitionSerializer(serializers.Serializer):
 class ArticleVersionSerializer(serializers.ModelSerializer):
     """One version of an article."""
 
-    edited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    edited_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ArticleVersion
@@ -94,7 +108,9 @@ class ArticleFeedbackSerializer(serializers.ModelSerializer):
     """Whether an article (as of one version) helped; POST answers for the current version."""
 
     article = RestrictedSlugRelatedField(slug_field="number", queryset=Article.objects.all())
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ArticleFeedback
@@ -108,7 +124,9 @@ class TicketArticleSerializer(serializers.ModelSerializer):
 
     ticket = RestrictedSlugRelatedField(slug_field="number", queryset=Ticket.objects.all())
     article = RestrictedSlugRelatedField(slug_field="number", queryset=Article.objects.all())
-    linked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    linked_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = TicketArticle
@@ -120,8 +138,12 @@ class TicketArticleSerializer(serializers.ModelSerializer):
 class DeflectionSerializer(serializers.ModelSerializer):
     """A suggested article solved a person's problem."""
 
-    article = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    article: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
+    user: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Deflection

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Final
+from typing import Any, Final
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -151,7 +151,7 @@ def article_update(
     revised = any(name in fields and fields[name] != getattr(current, name) for name in ("title", "body"))
     if revised:
         fields.update(version=current.version + 1, revised_at=timezone.now())
-    m2m = {} if items is None else {"catalogue_items": items}
+    m2m: dict[str, Iterable[Any]] = {} if items is None else {"catalogue_items": items}
     update_audited(article, actor=actor, fields=fields, m2m=m2m, reason=reason, verb=AuditVerb.ARTICLE_UPDATE)
     if revised:
         _version(article, actor=actor, note=reason)
