@@ -44,16 +44,12 @@ def published_q(user: User, prefix: str = "") -> Q:
 
 def article_visibility(user: User, action: str, prefix: str = "") -> Q | None:
     """Which articles `user` may `action`: staff with view_all_articles read every article; a supplier
-    agent the articles of services its supplier is contracted for now, plus published public ones;
-    requesters published public articles of the services they see. Changes: a supplier agent only its
-    contracted services' articles, staff any."""
+    agent the articles of services its supplier is contracted for now, plus published public ones of the
+    services it sees; requesters published public articles of the services they see. Changes: a supplier
+    agent only its contracted services' articles, staff any."""
     if user.supplier_id:
         mine = contracted_services_q(user.supplier_id, prefix)
-        if action == "view":
-            return mine | Q(
-                **{f"{prefix}state": ArticleState.PUBLISHED, f"{prefix}audience": Audience.PUBLIC}
-            )
-        return mine
+        return mine | published_q(user, prefix) if action == "view" else mine
     if action == "view":
         if user.has_perm("knowledge.view_all_articles"):
             return None

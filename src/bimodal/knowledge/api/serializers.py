@@ -55,6 +55,19 @@ class ArticleSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    def to_representation(self, instance: Article) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not may_see_people(request.user):
+            data.update(author=None, owner=None, published_by=None)
+        return data
+
+
+def may_see_people(user: Any) -> bool:
+    """Who wrote, owns and published an article is shown to support staff only: requesters and supplier
+    agents are not shown the organisation's people."""
+    return bool(user.has_perm("knowledge.view_all_articles") and not getattr(user, "supplier_id", None))
+
 
 class ArticleWriteSerializer(serializers.ModelSerializer):
     """What a person writes on an article (services.ARTICLE_FIELDS); `reason` is kept with a new version."""
