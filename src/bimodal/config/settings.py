@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "ForumKindEnum": "bimodal.governance.choices.ForumKind",
         "DependencyKindEnum": "bimodal.portfolio.choices.DependencyKind",
         "TicketStatusEnum": "bimodal.servicedesk.choices.TicketStatus",
+        "ArticleStateEnum": "bimodal.knowledge.choices.ArticleState",
         "TicketLevelEnum": "bimodal.servicedesk.choices.Level",
         "SupplierStatusEnum": "bimodal.suppliers.choices.SupplierStatus",
         "ContractStatusEnum": "bimodal.suppliers.choices.ContractStatus",
