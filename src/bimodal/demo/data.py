@@ -162,14 +162,20 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     (
         "sam",
         "Service-desk agent",
-        "Service desk → the queue; hand a ticket to Atlas Managed Services and watch its supplier clock",
+        "Service desk → the queue; hand a ticket to Atlas Managed Services and watch its supplier clock; "
+        "link a knowledge article to a ticket",
     ),
     (
         "sunil",
         "Supplier agent",
         "Sees only Atlas Managed Services’ queue, contracts and scorecard; resolve a ticket in the queue",
     ),
-    ("rita", "Requester", "Raise a request from the catalogue; put an idea into Delivery → Demand"),
+    (
+        "rita",
+        "Requester",
+        'Raise a request from the catalogue; report an incident and type "password" to be offered a knowledge '
+        "article; put an idea into Delivery → Demand",
+    ),
     ("audrey", "Auditor (read-only)", "Reads everything, including the audit log; changes nothing"),
 ]
 
