@@ -77,6 +77,7 @@ PAGE_MODELS = {
     "servicedesk:admin_schedule": ("servicedesk.SupportSchedule", {}),
     "servicedesk:admin_definition": ("servicedesk.SlaDefinition", {}),
     "suppliers:siam_ticket": ("servicedesk.Ticket", {}),
+    "knowledge:ticket_link": ("servicedesk.Ticket", {}),  # link an article to the ticket, by its number
     "registers:reviews": ("registers.ReviewTask", {}),
     "registers:item_review": ("registers.LowCodeApp", {"kind": "low-code"}),
     "registers:item_transition": ("registers.LowCodeApp", {"kind": "low-code"}),

@@ -16,4 +16,5 @@ urlpatterns = [
     path("delivery/", include("bimodal.delivery.api.urls")),
     path("integrations/", include("bimodal.integrations.api.urls")),
     path("insights/", include("bimodal.insights.api.urls")),
+    path("knowledge/", include("bimodal.knowledge.api.urls")),
 ]

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "bimodal.delivery",
     "bimodal.integrations",
     "bimodal.insights",
+    "bimodal.knowledge",
     "bimodal.demo",
 ]
 
@@ -240,6 +241,8 @@ AXES_CLIENT_IP_CALLABLE = "bimodal.core.security.client_ip"
 
 # API tokens of people (core.ApiToken): valid for this many days unless given another expiry.
 BIMODAL_API_TOKEN_DAYS = int(os.environ.get("BIMODAL_API_TOKEN_DAYS", "90"))
+# A published knowledge article not revised for this many days counts as stale (docs/knowledge.md).
+KNOWLEDGE_STALE_AFTER_DAYS = int(os.environ.get("KNOWLEDGE_STALE_AFTER_DAYS", "180"))
 # Wrong API or pipeline tokens from one address: after this many in a minute, 429 until the minute ends.
 BIMODAL_AUTH_FAILURE_LIMIT = int(os.environ.get("BIMODAL_AUTH_FAILURE_LIMIT", "10"))
 
@@ -304,6 +307,7 @@ SPECTACULAR_SETTINGS = {
         "ForumKindEnum": "bimodal.governance.choices.ForumKind",
         "DependencyKindEnum": "bimodal.portfolio.choices.DependencyKind",
         "TicketStatusEnum": "bimodal.servicedesk.choices.TicketStatus",
+        "ArticleStateEnum": "bimodal.knowledge.choices.ArticleState",
         "TicketLevelEnum": "bimodal.servicedesk.choices.Level",
         "SupplierStatusEnum": "bimodal.suppliers.choices.SupplierStatus",
         "ContractStatusEnum": "bimodal.suppliers.choices.ContractStatus",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("delivery/", include("bimodal.delivery.urls")),
     path("integrations/", include("bimodal.integrations.urls")),
     path("insights/", include("bimodal.insights.urls")),
+    path("knowledge/", include("bimodal.knowledge.urls")),
     path("", include("bimodal.core.urls")),
     path("", home, name="home"),
 ]

@@ -53,6 +53,15 @@ AREAS = [
         "Facilities …) with SLA clocks on business-hours calendars.",
     ),
     Area(
+        "knowledge",
+        "Knowledge base",
+        "✦",
+        "knowledge:article_list",
+        "How-tos, known fixes and troubleshooting articles about the services, reviewed before they are "
+        "published, searched in full text and suggested on the request portal.",
+        perms=("knowledge.view_article",),
+    ),
+    Area(
         "suppliers",
         "Suppliers",
         "⚙",

@@ -270,6 +270,18 @@ class AuditVerb(StrEnum):
     MATURITY_SCORE_UPDATE = "maturity_score_update"
     METRIC_SETTINGS_UPDATE = "metric_settings_update"
 
+    # knowledge
+    ARTICLE_CREATE = "article_create"
+    ARTICLE_DEFLECTION = "article_deflection"
+    ARTICLE_DRAFT = "article_draft"
+    ARTICLE_FEEDBACK = "article_feedback"
+    ARTICLE_IN_REVIEW = "article_in_review"
+    ARTICLE_LINK_TICKET = "article_link_ticket"
+    ARTICLE_PUBLISHED = "article_published"
+    ARTICLE_RETIRED = "article_retired"
+    ARTICLE_SUGGEST = "article_suggest"
+    ARTICLE_UPDATE = "article_update"
+
     # demo
     SUPPLIER_CATEGORY_CREATE = "supplier_category_create"
     SUPPLIER_CREATE = "supplier_create"

@@ -164,7 +164,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
         "Service-desk agent",
         "Service desk → the queue, View *Triage* for the unassigned work; open rita's *Restore from backup* "
         "request, assign it to Atlas Operations (outsourced) and watch its supplier clock (it stays in View "
-        "*With suppliers*)",
+        "*With suppliers*); link a knowledge article to a ticket",
     ),
     (
         "sunil",
@@ -175,7 +175,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
         "rita",
         "Requester",
         "Raise a request from the catalogue or report an incident (it is routed to the service desk's "
-        "triage); put an idea into Delivery → Demand",
+        'triage; type "password" as its title to be offered a knowledge article); put an idea into Delivery → Demand',
     ),
     ("audrey", "Auditor (read-only)", "Reads everything, including the audit log; changes nothing"),
 ]

@@ -38,6 +38,7 @@ DEMO_EXTENSIONS = [
     "bimodal.demo.integrations",
     "bimodal.demo.insights",
     "bimodal.demo.delivery",
+    "bimodal.demo.knowledge",
 ]
 
 

@@ -8,7 +8,14 @@ factories (the services are tested elsewhere; these are fixtures), and each name
 so another side's rows can be recognised in a response.
 """
 
-from tests.house_rules.makers import catalogue, delivery, governance, measures, operations  # noqa: F401  (they register)
+from tests.house_rules.makers import (  # noqa: F401  (they register)
+    catalogue,
+    delivery,
+    governance,
+    knowledge,
+    measures,
+    operations,
+)
 from tests.house_rules.makers.base import MAKERS, Side, make, make_side
 
 __all__ = ["MAKERS", "Side", "make", "make_side"]

@@ -36,5 +36,6 @@ def test_a_requester_sees_the_areas_of_a_requester(make_user):
     client = Client()
     client.force_login(make_user("requester", username="rita"))
     shown = SHOWN.findall(client.get("/").content.decode())
-    # Hand-checked against docs/roles.md: the portal, their demand, the catalogue of services and modes.
-    assert shown == ["home", "portfolio", "modes", "servicedesk", "delivery", "registers"]
+    # Hand-checked against docs/roles.md: the portal, the knowledge base, their demand, the catalogue of
+    # services and modes.
+    assert shown == ["home", "portfolio", "modes", "servicedesk", "knowledge", "delivery", "registers"]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.htmx import wants_partial
 from bimodal.core.permissions import get_restricted_object
-from bimodal.servicedesk import selectors, services
+from bimodal.servicedesk import hooks, selectors, services
 from bimodal.servicedesk.filtersets import TicketFilterSet
 from bimodal.servicedesk.forms import (
     AssignForm,
@@ -120,6 +120,8 @@ def ticket_detail(request, number: str):
         "link_change_form": (
             LinkChangeForm(user=user, ticket=ticket) if agent and ticket.ticket_type != "request" else None
         ),
+        # Panels of the apps above (the knowledge articles the ticket was resolved with …), as HTML.
+        "panels": [html for _, panel in hooks.ticket_panels.items() if (html := panel(request, ticket))],
     }
     response = render(request, "servicedesk/ticket_detail.html", context)
     patch_vary_headers(response, ("HX-Request",))

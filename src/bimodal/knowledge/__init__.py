@@ -1,0 +1,1 @@
+"""Knowledge app: the knowledge base of articles (life cycle, versions, search, deflection, feedback)."""
