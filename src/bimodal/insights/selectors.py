@@ -355,7 +355,7 @@ def record_cells(
     def ids(column: str) -> set[int]:
         return {r[column] for r in rows if r.get(column) is not None} if column in columns else set()
 
-    labels: dict[str, dict[int, tuple[str, str]]] = {}
+    labels: dict[str, dict[Any, tuple[Any, str]]] = {}
     if wanted := ids("service_id"):
         labels["service_id"] = {
             s.pk: (s.name, s.get_absolute_url())

@@ -70,6 +70,12 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CLOSED: set(),
     S.CANCELLED: set(),
 }
+# The moves a requester may make on their own ticket (besides cancelling it): answer, reopen, confirm.
+REQUESTER_MOVES: set[tuple[str, str]] = {
+    (S.AWAITING_CUSTOMER, S.IN_PROGRESS),
+    (S.RESOLVED, S.IN_PROGRESS),
+    (S.RESOLVED, S.CLOSED),
+}
 OPEN_STATUSES = {S.NEW, S.AWAITING_APPROVAL, S.IN_PROGRESS, S.AWAITING_CUSTOMER, S.AWAITING_SUPPLIER}
 # Statuses in which the ticket has been responded to (an agent has picked it up).
 RESPONDED_STATUSES = {S.IN_PROGRESS, S.AWAITING_CUSTOMER, S.AWAITING_SUPPLIER, S.RESOLVED, S.CLOSED}

@@ -77,12 +77,14 @@ class TransitionForm(Styled, forms.Form):
     reason = forms.CharField(required=False, max_length=500)
     resolution = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, ticket, **kwargs):
+    def __init__(self, *args, ticket, moves: list[str] | None = None, **kwargs):
+        """`moves`: the statuses to offer (the viewer's, see selectors.ticket_moves); by default every
+        allowed transition, which the service then checks against the person."""
         super().__init__(*args, **kwargs)
-
-        self.fields["status"].choices = [
-            (s, TicketStatus(s).label) for s in sorted(TRANSITIONS.get(ticket.status, ()))
-        ]
+        offered = sorted(TRANSITIONS.get(ticket.status, ())) if moves is None else moves
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [(s, TicketStatus(s).label) for s in offered]
         self.style()
 
 

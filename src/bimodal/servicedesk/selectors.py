@@ -14,7 +14,14 @@ from bimodal.core.models import Actor, User
 from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.portfolio.models import Mode
 from bimodal.servicedesk import sla
-from bimodal.servicedesk.choices import Approver, Department, SlaState
+from bimodal.servicedesk.choices import (
+    REQUESTER_MOVES,
+    TRANSITIONS,
+    Approver,
+    Department,
+    SlaState,
+    TicketStatus,
+)
 from bimodal.servicedesk.models import (
     CatalogueItem,
     RoutingRule,
@@ -120,10 +127,28 @@ def ticket_clocks(
     """A ticket's clocks as shown: its own clocks, one per target (response first), and the suppliers'
     contracted clocks of the hand-offs to them (the ticket page shows those behind a disclosure)."""
     now = now or timezone.now()
-    own, suppliers = [], []
+    own: list[Clock] = []
+    suppliers: list[Clock] = []
     for instance in sorted(instances, key=lambda i: (i.target != "response", i.started_at, i.pk)):
         (suppliers if instance.supplier_id else own).append(clock(instance, now, exact=exact))
     return own, suppliers
+
+
+def ticket_moves(ticket: Ticket, *, user: Actor) -> list[str]:
+    """The statuses `user` may move `ticket` to now, as `services.ticket_transition` decides: every allowed
+    transition for an agent who works it; for its requester, answering, reopening, confirming and
+    cancelling; nothing while a request awaits approval (approving and rejecting leave that state)."""
+    if user is None or ticket.status == TicketStatus.AWAITING_APPROVAL:
+        return []
+    targets = TRANSITIONS.get(ticket.status, set())
+    works = user.has_perm("servicedesk.work_tickets") and (
+        Ticket.objects.restrict(user, "change").filter(pk=ticket.pk).exists()
+    )
+    if not works:
+        if ticket.requester_id != user.pk:
+            return []
+        targets = {t for t in targets if (ticket.status, t) in REQUESTER_MOVES or t == TicketStatus.CANCELLED}
+    return sorted(targets)
 
 
 def catalogue(*, user: Actor) -> list[tuple[str, list[CatalogueItem]]]:

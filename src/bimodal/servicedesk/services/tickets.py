@@ -31,6 +31,7 @@ from bimodal.core.verbs import AuditVerb
 from bimodal.portfolio.models import Service
 from bimodal.servicedesk.choices import (
     PREFIX,
+    REQUESTER_MOVES,
     RESPONDED_STATUSES,
     TRANSITIONS,
     ApprovalState,
@@ -217,12 +218,7 @@ def ticket_transition(
     ticket = lock(ticket)  # as it is now, locked: decide on that
     now = now or timezone.now()
     own = ticket.requester_id == actor.pk
-    requester_moves = {
-        (TicketStatus.AWAITING_CUSTOMER, TicketStatus.IN_PROGRESS),
-        (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS),
-        (TicketStatus.RESOLVED, TicketStatus.CLOSED),
-    }
-    if own and ((ticket.status, status) in requester_moves or status == TicketStatus.CANCELLED):
+    if own and ((ticket.status, status) in REQUESTER_MOVES or status == TicketStatus.CANCELLED):
         require_object(actor, "view", ticket)
     else:
         _require_work(actor, ticket)
@@ -366,6 +362,8 @@ def ticket_set_service(
         record_ticket_assigned(ticket, at=now)
         notify(
             recipients=list(group.members.all()),
+            kind=NotificationKind.TICKET_ASSIGNED,
+            obj=ticket,
             subject=f"{ticket.number} routed to {group}: {ticket.title}",
             url=ticket.get_absolute_url(),
         )

@@ -109,7 +109,7 @@ def ticket_detail(request, number: str):
             and ticket.assignment_group is not None
             and ticket.assignment_group.supplier_id is not None
         ),
-        "transition_form": TransitionForm(ticket=ticket),
+        "transition_form": TransitionForm(ticket=ticket, moves=selectors.ticket_moves(ticket, user=user)),
         "comment_form": CommentForm(),
         "assign_form": AssignForm(user=user, ticket=ticket) if agent else None,
         "service_form": ServiceForm(user=user, ticket=ticket) if agent and not user.supplier_id else None,
