@@ -13,6 +13,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.utils import timezone
 
 from bimodal.core import audit
 from bimodal.core import services as core_services
@@ -262,7 +263,23 @@ def load_demo(*, preset: str = DEFAULT_PRESET) -> LoadResult:
         for extension in DEMO_EXTENSIONS:
             for kind, count in import_module(extension).load(actor=admin).items():
                 result.created[kind] += count
+        _read_what_is_settled()
     return result
+
+
+def _read_what_is_settled() -> None:
+    """The demo's history is a past the people have lived through: notifications about tickets that are
+    resolved, closed or cancelled by now count as read, so each inbox holds what is still open."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from bimodal.core.models import Notification
+    from bimodal.servicedesk.choices import DONE_STATUSES
+    from bimodal.servicedesk.models import Ticket
+
+    settled = [str(pk) for pk in Ticket.objects.filter(status__in=DONE_STATUSES).values_list("pk", flat=True)]
+    Notification.objects.filter(
+        read_at__isnull=True, content_type=ContentType.objects.get_for_model(Ticket), object_id__in=settled
+    ).update(read_at=timezone.now())
 
 
 def demo_summary() -> dict:

@@ -58,7 +58,7 @@ class Clock:
 
     @property
     def remaining_label(self) -> str:
-        text = sla.format_duration(self.remaining)
+        text = sla.format_duration(self.remaining) if abs(self.remaining) >= 60 else "under 1m"
         return f"{text} over" if self.remaining < 0 else f"{text} left"
 
     @property
@@ -71,7 +71,7 @@ class Clock:
             return "cancelled"
         paused = self.instance.stopped_at is None and self.instance.running_since is None
         if self.colour == "breached":
-            over = f"breached · {sla.format_duration(self.remaining)} over"
+            over = f"breached · {self.remaining_label}"
             if self.instance.stopped_at is not None:
                 return over
             return f"{over} · paused" if paused else over

@@ -77,3 +77,13 @@ def test_a_paused_clock_over_its_target_says_breached_and_paused(handed):
     shown = selectors.clock(resolution, T0 + timedelta(days=2))
     # Paused at 3 h of a 2 h target: breached, 1 h over, and standing still.
     assert (resolution.state, shown.state_label) == ("paused", "breached · 1h 00m over · paused")
+
+
+def test_less_than_a_minute_over_or_left_says_so(handed):
+    _w, ticket = handed
+    resolution = ticket.sla_instances.get(target="resolution", supplier__isnull=True)
+    # 2 h target; 30 s over and 30 s left (the clock runs from 09:00 in office hours).
+    over = selectors.clock(resolution, T0 + timedelta(hours=2, seconds=30))
+    resolution.state = "running"  # as it was before the check that found it breached
+    left = selectors.clock(resolution, T0 + timedelta(hours=1, minutes=59, seconds=30))
+    assert (over.state_label, left.state_label) == ("breached · under 1m over", "under 1m left")
