@@ -15,10 +15,14 @@ class ArticleFilterSet(FilterSet):
     """Filters of articles; `q` is the full-text search (every word)."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
-    state = django_filters.MultipleChoiceFilter(choices=ArticleState.choices)
-    audience = django_filters.ChoiceFilter(choices=Audience.choices)
+    state = django_filters.ChoiceFilter(choices=ArticleState.choices, empty_label="Any state")
+    audience = django_filters.ChoiceFilter(choices=Audience.choices, empty_label="Any audience")
     service = django_filters.ModelChoiceFilter(
-        field_name="service__slug", to_field_name="slug", queryset=visible(Service)
+        field_name="service__slug",
+        to_field_name="slug",
+        queryset=visible(Service),
+        label="Service",
+        empty_label="Any service",
     )
     stale = django_filters.BooleanFilter(method="filter_stale", label="Stale")
 
