@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from django.utils import timezone
+
 from bimodal.core.tests.factories import SupplierFactory, TeamFactory, UserFactory
 from bimodal.knowledge import services
 from bimodal.knowledge.choices import ArticleState
@@ -24,8 +28,14 @@ def kb_world(make_user) -> dict:
     item = CatalogueItemFactory(
         name="Card reader", slug="card-reader", service=service, fulfilment_group=desk
     )
-    active_contract(admin, atlas, [service])
-    active_contract(admin, other_supplier, [other])
+    # The contracts run from before the tests' fixed dates (2026) to a year after today, whatever day it is.
+    today = timezone.localdate()
+    span = {
+        "start_date": min(today - timedelta(days=365), date(2025, 1, 1)),
+        "end_date": max(today + timedelta(days=365), date(2027, 12, 31)),
+    }
+    active_contract(admin, atlas, [service], **span)
+    active_contract(admin, other_supplier, [other], **span)
     return {
         "admin": admin,
         "service": service,
