@@ -134,6 +134,25 @@ def ticket_clocks(
     return own, suppliers
 
 
+def works_ticket(ticket: Ticket, *, user: Actor) -> bool:
+    """Whether `user` works `ticket`: an agent who may change it (their group's, their supplier's)."""
+    return (
+        user is not None
+        and user.has_perm("servicedesk.work_tickets")
+        and (user.is_superuser or Ticket.objects.restrict(user, "change").filter(pk=ticket.pk).exists())
+    )
+
+
+def may_route(ticket: Ticket, *, user: Actor) -> bool:
+    """Whether `user` may route `ticket` (its group, assignee, service), as the services decide: an agent
+    who works it, or a desk lead (route_tickets) who sees it — who puts a misrouted ticket right."""
+    if user is None or not user.is_active:
+        return False
+    if user.has_perm("servicedesk.route_tickets"):
+        return Ticket.objects.restrict(user, "view").filter(pk=ticket.pk).exists()
+    return works_ticket(ticket, user=user)
+
+
 def ticket_moves(ticket: Ticket, *, user: Actor) -> list[str]:
     """The statuses `user` may move `ticket` to now, as `services.ticket_transition` decides: every allowed
     transition for an agent who works it; for its requester, answering, reopening, confirming and
@@ -141,10 +160,7 @@ def ticket_moves(ticket: Ticket, *, user: Actor) -> list[str]:
     if user is None or ticket.status == TicketStatus.AWAITING_APPROVAL:
         return []
     targets = TRANSITIONS.get(ticket.status, set())
-    works = user.has_perm("servicedesk.work_tickets") and (
-        Ticket.objects.restrict(user, "change").filter(pk=ticket.pk).exists()
-    )
-    if not works:
+    if not works_ticket(ticket, user=user):
         if ticket.requester_id != user.pk:
             return []
         targets = {t for t in targets if (ticket.status, t) in REQUESTER_MOVES or t == TicketStatus.CANCELLED}

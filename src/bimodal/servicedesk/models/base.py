@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 
@@ -12,11 +13,14 @@ def ticket_visibility(user, prefix: str = "", action: str = "view") -> Q | None:
     """Which tickets a user may see (or, for another `action`, work): all (auditors, managers), their
     supplier's queue, their groups', the unassigned ones of the services their teams support, and their own.
 
-    A desk that handed a ticket to a supplier keeps seeing it (not working it) while the supplier has it."""
+    A desk that handed a ticket to a supplier keeps seeing it (not working it) while the supplier has it;
+    the members of a team a breached SLA escalated to see (not work) the ticket they were told about."""
     if user.has_perm("servicedesk.view_all_tickets"):
         return None
     p = prefix
     own = Q(**{f"{p}requester": user}) | _approver_of(user, p)
+    if action == "view":
+        own |= _escalated_to(user, p)
     if user.supplier_id:
         return Q(**{f"{p}assignment_group__supplier_id": user.supplier_id}) | own
     if user.has_perm("servicedesk.work_tickets"):
@@ -37,6 +41,18 @@ def ticket_visibility(user, prefix: str = "", action: str = "view") -> Q | None:
             )
         return condition
     return own
+
+
+def _escalated_to(user, p: str) -> Q:
+    """The tickets whose SLA breach escalated to a team `user` is in (or leads): escalating is telling
+    someone to look, so they must be able to open what they are told about. A subquery, so the queue's
+    query does not multiply its rows by clocks and escalations."""
+    escalations = apps.get_model("servicedesk", "SlaEscalation").objects  # defined after the tickets
+    team = "instance__definition__escalation_team"
+    tickets = escalations.filter(
+        Q(**{f"{team}__members": user}) | Q(**{f"{team}__lead": user}), threshold__gte=100
+    )
+    return Q(**{f"{p}pk__in": tickets.values("instance__ticket_id")})
 
 
 def _approver_of(user, p: str) -> Q:

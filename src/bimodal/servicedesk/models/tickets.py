@@ -109,6 +109,7 @@ class Ticket(TimeStampedModel):
             ("view_all_tickets", "Can see every ticket"),
             ("view_internal_comments", "Can read and write internal comments"),
             ("approve_requests", "Can approve service requests for their role"),
+            ("route_tickets", "Can route any ticket they see: its group, assignee and service (desk lead)"),
         ]
         indexes = [models.Index(fields=["status", "priority"])]
 

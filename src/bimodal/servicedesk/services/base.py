@@ -61,6 +61,14 @@ def _is_agent(user: Actor) -> bool:
     return user is not None and user.has_perm("servicedesk.work_tickets")
 
 
+def _require_route(actor: Actor, ticket: Ticket) -> None:
+    """Routing is agents' work on their tickets, or a desk lead's on any ticket they see."""
+    if actor is not None and actor.has_perm("servicedesk.route_tickets"):
+        require_object(actor, "view", ticket)
+    else:
+        _require_work(actor, ticket)
+
+
 def _require_work(actor: Actor, ticket: Ticket) -> None:
     """Agents may work only the tickets they can see (their groups', their supplier's queue)."""
     require_perm(actor, "servicedesk.work_tickets")

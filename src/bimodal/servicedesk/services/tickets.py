@@ -51,6 +51,7 @@ from bimodal.servicedesk.services.base import (
     MAX_ATTACHMENT_BYTES,
     _event,
     _is_agent,
+    _require_route,
     _require_work,
     next_ticket_number,
     priority_for,
@@ -249,7 +250,7 @@ def ticket_assign(
     A change of group is a hand-off (recorded for SIAM); a supplier queue must hold a current contract
     that covers the ticket's service (once the supplier has contracts), and its contracted clocks start."""
     ticket = lock(ticket)  # as it is now, locked: decide on that
-    _require_work(actor, ticket)
+    _require_route(actor, ticket)
     now = now or timezone.now()
     old_group = ticket.assignment_group
     group = group or old_group
@@ -331,7 +332,7 @@ def ticket_set_service(
     """Move a ticket to another service: routing runs again (unless a person routed it by hand) and SLA
     clocks re-match (the service's mode may differ)."""
     ticket = lock(ticket)  # as it is now, locked: decide on that
-    _require_work(actor, ticket)
+    _require_route(actor, ticket)
     require_object(actor, "view", service)
     now = now or timezone.now()
     if service.pk == ticket.service_id:

@@ -23,6 +23,7 @@ def w(make_user):
     data["admin"] = make_user("administrator", username="boss")
     data["gov"] = make_user("governance_lead", username="gloria")
     data["triage"] = RoutingRule.objects.create(name="Triage", order=1000, group=data["desk"])
+    data["make_user"] = make_user
     return data
 
 
@@ -203,6 +204,48 @@ def test_a_ticket_passed_out_of_sight_redirects_to_the_queue_with_a_message(w, c
     assert r.status_code == 302 and r.url == "/servicedesk/"
     texts = [str(m) for m in get_messages(r.wsgi_request)]
     assert f"{ticket.number} is now with Other: it has left the tickets you can see." in texts
+
+
+# --- who routes -------------------------------------------------------------------------------------------
+
+
+def test_a_desk_lead_routes_any_ticket_they_see_without_working_it(w, client_for):
+    """The governance lead (route_tickets) puts a misrouted ticket right in the UI and the API; seeing every
+    ticket is not enough for the change manager or the auditor (403 in both, no form on the page)."""
+    ticket = _incident(w)
+    gloria = client_for(w["gov"])
+    page = gloria.get(ticket.get_absolute_url())
+    assert page.context["assign_form"] is not None and page.context["service_form"] is not None
+    assert page.context["agent"] is False  # routing is not working: no status moves, no internal work
+    r = gloria.post(f"/servicedesk/tickets/{ticket.number}/assign/", {"group": w["other"].pk})
+    assert r.status_code == 302 and r.url == ticket.get_absolute_url()  # a lead still sees it
+    ticket.refresh_from_db()
+    assert (ticket.assignment_group, ticket.routed_by_hand) == (w["other"], True)
+    assert AuditEntry.objects.filter(verb="ticket_assign", actor=w["gov"], object_id=str(ticket.pk)).exists()
+    other = ServiceFactory(mode=mode("mode-2"), lifecycle="live")
+    r = gloria.post(
+        f"/api/servicedesk/tickets/{ticket.number}/set-service/",
+        {"service": other.slug},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["service"] == other.slug
+
+    chris = w["make_user"]("change_manager", username="chris")
+    for user in (chris, w["auditor"]):
+        client = client_for(user)
+        assert client.get(ticket.get_absolute_url()).context["assign_form"] is None
+        assert (
+            client.post(f"/servicedesk/tickets/{ticket.number}/assign/", {"group": w["desk"].pk}).status_code
+            == 403
+        )
+        r = client.post(
+            f"/api/servicedesk/tickets/{ticket.number}/assign/",
+            {"group": "desk"},
+            content_type="application/json",
+        )
+        assert r.status_code == 403, (user.username, r.status_code)
+    ticket.refresh_from_db()
+    assert ticket.assignment_group == w["other"]
 
 
 # --- assignees follow the group ---------------------------------------------------------------------------

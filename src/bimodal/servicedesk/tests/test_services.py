@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.core.models import AuditEntry, Notification
+from bimodal.core.tests.factories import TeamFactory
 from bimodal.servicedesk import services as sd
 from bimodal.servicedesk.models import PriorityRule, SlaEscalation, SlaInstance, Ticket
 from bimodal.servicedesk.tests.factories import (
@@ -134,14 +135,47 @@ def test_escalations_fire_once_even_when_rerun(w, settings):
         ("sla_breach", 1, "SLA breach"),
         ("sla_warning", 2, "SLA at 75%"),
     ]
-    # The escalation team is told of the breach only if its members may open the ticket: this one may not.
-    assert not Notification.objects.filter(recipient=w["other_agent"]).exists()
+    # The escalation team is told of the breach (not of the warnings) and may open, not work, the ticket.
+    told = Notification.objects.filter(recipient=w["other_agent"])
+    assert [(n.kind, n.url) for n in told] == [("sla_breach", ticket.get_absolute_url())]
+    assert Ticket.objects.restrict(w["other_agent"], "view").filter(pk=ticket.pk).exists()
+    assert not Ticket.objects.restrict(w["other_agent"], "change").filter(pk=ticket.pk).exists()
     ticket.refresh_from_db()
     assert ticket.priority == "P2"  # raised on breach
     clock = ticket.sla_instances.get()
     assert clock.state == "breached" and clock.computed_elapsed == 4 * H
     # Calling the escalation directly again is refused by the unique row.
     assert sd.sla_escalate(instance=clock, threshold=100) is None
+
+
+def test_only_the_escalation_teams_members_and_lead_see_a_breached_ticket(w, make_user):
+    """Seeing follows the breach: before it the escalation team is not involved; after it, its members and
+    its lead are, and no one else is."""
+    lead = make_user("service_desk_agent", username="duty")
+    w["other"].lead = lead
+    w["other"].save()
+    outsider = make_user("service_desk_agent", teams=[TeamFactory(name="Far", slug="far")], username="far")
+    SlaDefinitionFactory(target_seconds=2 * H, warning_thresholds=[50], escalation_team=w["other"])
+    ticket = incident(w, opened=at(2025, 3, 4, 9), assignee=w["agent"])
+
+    def seers():
+        return {
+            u.username
+            for u in (w["other_agent"], lead, outsider)
+            if Ticket.objects.restrict(u).filter(pk=ticket.pk).exists()
+        }
+
+    sd.sla_check(now=at(2025, 3, 4, 10, 30))  # the 50 % warning: the assignee only
+    assert seers() == set()
+    sd.sla_check(now=at(2025, 3, 4, 12))  # the breach
+    assert seers() == {"otheragent", "duty"}
+    assert set(
+        Notification.objects.filter(kind="sla_breach").values_list("recipient__username", flat=True)
+    ) == {
+        "agent",
+        "otheragent",
+        "duty",
+    }
 
 
 def test_escalation_emails_sent_on_commit(w, settings, django_capture_on_commit_callbacks):

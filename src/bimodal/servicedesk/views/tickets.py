@@ -63,15 +63,23 @@ def _ticket(request, number: str, action: str = "view") -> Ticket:
     return get_restricted_object(Ticket.objects.with_related(), request.user, action, number=number)
 
 
+def _routable(request, number: str) -> Ticket:
+    """The ticket, if the user may route it (an agent who works it, a desk lead who sees it); else 403/404."""
+    ticket = _ticket(request, number)
+    if not selectors.may_route(ticket, user=request.user):
+        raise PermissionDenied("You may not route this ticket.")
+    return ticket
+
+
 @login_required
 def ticket_detail(request, number: str):
     """A ticket: attributes, SLA panel, timeline, comments, attachments, tasks and the actions allowed."""
     ticket = _ticket(request, number)
     user = request.user
     # Agents work the tickets they may change; a desk still sees (not works) what it handed to a supplier.
-    agent = user.has_perm("servicedesk.work_tickets") and (
-        user.is_superuser or Ticket.objects.restrict(user, "change").filter(pk=ticket.pk).exists()
-    )
+    agent = selectors.works_ticket(ticket, user=user)
+    # Desk leads route what they see without working it.
+    router = agent or selectors.may_route(ticket, user=user)
     now = timezone.now()
     clocks, supplier_clocks = selectors.ticket_clocks(
         ticket.sla_instances.select_related("definition__schedule", "supplier").prefetch_related("pauses"),
@@ -111,8 +119,8 @@ def ticket_detail(request, number: str):
         ),
         "transition_form": TransitionForm(ticket=ticket, moves=selectors.ticket_moves(ticket, user=user)),
         "comment_form": CommentForm(),
-        "assign_form": AssignForm(user=user, ticket=ticket) if agent else None,
-        "service_form": ServiceForm(user=user, ticket=ticket) if agent and not user.supplier_id else None,
+        "assign_form": AssignForm(user=user, ticket=ticket) if router else None,
+        "service_form": ServiceForm(user=user, ticket=ticket) if router and not user.supplier_id else None,
         "attach_form": AttachmentForm(),
         "decision_form": DecisionForm() if user in approvers else None,
         "incidents": ticket.incidents.restrict(user, "view") if ticket.ticket_type == "problem" else None,
@@ -181,7 +189,7 @@ def ticket_comment(request, number: str):
 @login_required
 @require_POST
 def ticket_assign(request, number: str):
-    ticket = _ticket(request, number, "change")
+    ticket = _routable(request, number)
     form = AssignForm(request.POST, user=request.user, ticket=ticket)
     if form.is_valid():
         try:
@@ -195,7 +203,7 @@ def ticket_assign(request, number: str):
 @login_required
 def assignee_options(request, number: str):
     """The assignee choices for the group picked in the assignment form (htmx swaps the list)."""
-    ticket = _ticket(request, number, "change")
+    ticket = _routable(request, number)
     form = AssignForm(request.GET, user=request.user, ticket=ticket)
     response = render(request, "servicedesk/_assignee_options.html", {"assign_form": form})
     patch_vary_headers(response, ("HX-Request",))
@@ -206,7 +214,7 @@ def assignee_options(request, number: str):
 @require_POST
 def ticket_set_service(request, number: str):
     """Move the ticket to another service; routing runs again unless a person chose its group."""
-    ticket = _ticket(request, number, "change")
+    ticket = _routable(request, number)
     form = ServiceForm(request.POST, user=request.user, ticket=ticket)
     if form.is_valid():
         try:
