@@ -7,6 +7,7 @@ import hmac
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,7 +58,7 @@ class TicketViewSet(
     @action(detail=True, methods=["post"])
     def assign(self, request, number=None):
         """Assign to a group (or supplier queue) and member."""
-        ticket = self.get_object()
+        ticket = self._routable()
         data = self._valid(s.AssignSerializer)
         return self.read_response(services.ticket_assign(actor=request.user, ticket=ticket, **data))
 
@@ -65,7 +66,7 @@ class TicketViewSet(
     @action(detail=True, methods=["post"], url_path="set-service")
     def set_service(self, request, number=None):
         """Move to another service; routing runs again unless a person chose the group."""
-        ticket = self.get_object()
+        ticket = self._routable()
         data = self._valid(s.SetServiceSerializer)
         return self.read_response(services.ticket_set_service(actor=request.user, ticket=ticket, **data))
 
@@ -93,6 +94,13 @@ class TicketViewSet(
         ticket = self.get_object()
         data = self._valid(s.ChangeLinkSerializer)
         return self.read_response(services.ticket_unlink_change(actor=request.user, ticket=ticket, **data))
+
+    def _routable(self):
+        """The ticket, if the caller may route it (checked before the input, so a denial is a 403)."""
+        ticket = self.get_object()
+        if not selectors.may_route(ticket, user=self.request.user):
+            raise PermissionDenied("You may not route this ticket.")
+        return ticket
 
     def _valid(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
