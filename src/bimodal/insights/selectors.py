@@ -16,14 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from bimodal.changes.models import Deployment
 from bimodal.core.models import Actor, OrgUnit, Team, User
 from bimodal.delivery.models import Actual, Budget, TeamCapacity
 from bimodal.insights.choices import Definitions
 from bimodal.insights.metrics import dora, kpis, sources, sql
 from bimodal.insights.metrics.scope import Scope
 from bimodal.insights.models import MaturityAssessment, MaturityScore, MetricSettings
+from bimodal.integrations.models import Commit
 from bimodal.portfolio.choices import KpiSet
 from bimodal.portfolio.models import Mode, Service
+from bimodal.servicedesk.models import Ticket
 
 PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "12 months")]
 GROUPS = [("", "Everything"), ("mode", "Mode"), ("team", "Team"), ("service", "Service")]
@@ -348,9 +351,6 @@ def record_cells(
     """The records as table cells (value, link): services, tickets, deployments and commits named and
     linked instead of bare ids — one query per kind of record, restricted to what the user may see (an id
     the user may not see stays a bare id)."""
-    from bimodal.changes.models import Deployment
-    from bimodal.integrations.models import Commit
-    from bimodal.servicedesk.models import Ticket
 
     def ids(column: str) -> set[int]:
         return {r[column] for r in rows if r.get(column) is not None} if column in columns else set()
