@@ -15,6 +15,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from email import message_from_bytes, policy
@@ -534,3 +535,58 @@ def test_a_missing_maildir_or_mbox_is_a_clear_error(w, tmp_path):
         _mail_in("--maildir", str(tmp_path / "nowhere"))
     with pytest.raises(CommandError, match="no mbox file"):
         _mail_in("--mbox", str(tmp_path / "nowhere.mbox"))
+
+
+def test_the_email_settings_are_read_from_the_environment(tmp_path):
+    env = {
+        **os.environ,
+        "BIMODAL_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
+        "EMAIL_HOST": "smtp.bimodal.example",
+        "EMAIL_PORT": "587",
+        "EMAIL_HOST_USER": "bimodal",
+        "EMAIL_HOST_PASSWORD": "s3cret",
+        "EMAIL_USE_TLS": "1",
+        "BIMODAL_DESK_ADDRESS": "help@corp.example",
+        "BIMODAL_MAIL_UNKNOWN_SENDERS": "create",
+        "BIMODAL_MAIL_SERVICE": "payments",
+        "BIMODAL_IMAP_HOST": "imap.corp.example",
+        "BIMODAL_IMAP_PORT": "993",
+        "BIMODAL_IMAP_SSL": "yes",
+        "BIMODAL_IMAP_FOLDER": "Desk",
+    }
+    env.pop("DEFAULT_FROM_EMAIL", None)
+    names = [
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "EMAIL_USE_TLS",
+        "BIMODAL_DESK_ADDRESS",
+        "DEFAULT_FROM_EMAIL",
+        "BIMODAL_MAIL_UNKNOWN_SENDERS",
+        "BIMODAL_MAIL_SERVICE",
+        "BIMODAL_IMAP_HOST",
+        "BIMODAL_IMAP_PORT",
+        "BIMODAL_IMAP_SSL",
+        "BIMODAL_IMAP_FOLDER",
+    ]
+    code = f"from bimodal.config import settings as s; print([getattr(s, n) for n in {names!r}])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(
+        [
+            "smtp.bimodal.example",
+            587,
+            "bimodal",
+            "s3cret",
+            True,
+            "help@corp.example",
+            "help@corp.example",
+            "create",
+            "payments",
+            "imap.corp.example",
+            993,
+            True,
+            "Desk",
+        ]
+    )
