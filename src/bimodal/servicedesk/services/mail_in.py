@@ -69,7 +69,7 @@ def _message_id(msg: Message, raw: bytes) -> str:
     value = str(msg.get("Message-ID", "") or "").strip()
     if not value:
         value = f"<sha256-{hashlib.sha256(raw).hexdigest()}@bimodal.invalid>"
-    return value[:255]
+    return value.replace("\x00", "")[:255]  # a NUL cannot be stored (PostgreSQL refuses it in text)
 
 
 def ignore_reason(msg: Message, sender: str) -> str:
@@ -289,6 +289,8 @@ def mail_receive(*, raw: bytes, source: str) -> MailResult:
     else:
         return MailResult(InboundMail.objects.get(message_id=message_id), False)
     with write():
-        row.sender, row.subject = row.sender.replace("\x00", ""), row.subject.replace("\x00", "")
+        row.sender, row.subject, row.reason = (
+            v.replace("\x00", "") for v in (row.sender, row.subject, row.reason)
+        )
         row.save()
     return MailResult(row, False)

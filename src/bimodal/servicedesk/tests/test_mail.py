@@ -464,6 +464,14 @@ def test_attachments_are_stored_within_the_limits_and_html_only_mail_is_read_as_
     assert "attachment 'tool.exe' not stored" in mail.reason
 
 
+def test_nul_bytes_in_headers_are_rejected_and_stored_without_them(w):
+    raw = RFC5322_A11.replace(b"John Doe", b"John\x00Doe").replace(b"<1234@", b"<12\x0034@")
+    mail = mail_receive(raw=raw, source="test").mail
+    assert (mail.outcome, mail.reason) == (MailOutcome.REJECTED, "NUL byte in a header")
+    assert InboundMail.objects.get().message_id == "<1234@local.machine.example>"
+    assert not Ticket.objects.exists()
+
+
 def test_quoted_text_is_left_out_of_comments():
     text = "Fixed now.\n> earlier line\n\nThanks\nOn Mon, 7 Dec 2026, Desk <desk@x> wrote:\n> old\nmore old"
     assert strip_quoted(text) == "Fixed now.\n\nThanks"
