@@ -26,11 +26,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django_tasks_db.models import DBTaskResult
 
 from bimodal.core.models import User
 from bimodal.servicedesk.choices import MailOutcome
 from bimodal.servicedesk.models import InboundMail, RoutingRule, Ticket, TicketAttachment
 from bimodal.servicedesk.services.mail_in import mail_receive, strip_quoted
+from bimodal.servicedesk.tasks import ensure_periodic_mail_in, mail_in_task
 from bimodal.servicedesk.tests.factories import world
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -343,6 +345,25 @@ def test_auto_replies_and_loops_are_ignored_and_a_broken_message_does_not_stop_t
     # The rejected message is flagged for a person to look at; all are seen.
     flags = _flags(imap)
     assert [b"\\Flagged" in f for f in flags] == [False, False, True, False]
+
+
+def test_the_worker_reads_the_mailbox_only_when_an_imap_host_is_set(w, imap, settings, caplog):
+    _deliver(imap, RFC5322_A11)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert mail_in_task.call(False) == {
+            "summary": "1 message(s): 1 ticket(s) created, 0 comment(s) added, 0 ignored, 0 rejected, "
+            "0 already received"
+        }
+    ensure_periodic_mail_in()
+    ensure_periodic_mail_in()  # a restarted worker does not pile up reads
+    queued = DBTaskResult.objects.filter(status="READY", task_path="bimodal.servicedesk.tasks.mail_in_task")
+    assert queued.count() == 1
+    settings.BIMODAL_IMAP_PASSWORD = "wrong"
+    assert "IMAP 127.0.0.1" in mail_in_task.call(False)["error"] and "could not be read" in caplog.text
+    queued.delete()
+    settings.BIMODAL_IMAP_HOST = ""
+    ensure_periodic_mail_in()
+    assert not queued.exists() and mail_in_task.call(False) == {"summary": "BIMODAL_IMAP_HOST is not set"}
 
 
 def test_an_unreachable_imap_server_is_a_clear_error_not_a_traceback(w, settings):
