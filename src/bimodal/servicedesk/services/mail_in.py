@@ -64,11 +64,13 @@ def _desk() -> tuple[str, str]:
     return local, domain
 
 
+def _digest_id(raw: bytes) -> str:
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@bimodal.invalid>"
+
+
 def _message_id(msg: Message, raw: bytes) -> str:
     """The message's Message-ID; a message without one is known by a digest of its bytes."""
-    value = str(msg.get("Message-ID", "") or "").strip()
-    if not value:
-        value = f"<sha256-{hashlib.sha256(raw).hexdigest()}@bimodal.invalid>"
+    value = str(msg.get("Message-ID", "") or "").strip() or _digest_id(raw)
     return value.replace("\x00", "")[:255]  # a NUL cannot be stored (PostgreSQL refuses it in text)
 
 
@@ -255,9 +257,14 @@ def mail_receive(*, raw: bytes, source: str) -> MailResult:
     a record of which and why. A message received before (same Message-ID) is not taken again; a
     message that cannot be taken is recorded as rejected with the reason, never raised."""
     _unknown_sender_policy()  # a wrong setting stops the run before any message is taken
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(msg, EmailMessage)  # policy.default parses into EmailMessage
-    message_id = _message_id(msg, raw)
+    msg: EmailMessage | None = None
+    try:
+        parsed = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(parsed, EmailMessage)  # policy.default parses into EmailMessage
+        message_id, msg = _message_id(parsed, raw), parsed
+    except Exception:  # a header the parser chokes on: the message is known by its digest, and rejected
+        log.exception("An email could not be parsed")
+        message_id = _digest_id(raw)
     earlier = InboundMail.objects.filter(message_id=message_id).first()
     if earlier is not None:
         return MailResult(earlier, True)
@@ -268,6 +275,8 @@ def mail_receive(*, raw: bytes, source: str) -> MailResult:
             InboundMail.objects.create(
                 message_id=message_id, source=source, outcome=MailOutcome.REJECTED, reason="being taken"
             )
+            if msg is None:
+                raise Rejected("the message cannot be parsed")
             _process(msg, row)
             InboundMail.objects.filter(message_id=message_id).update(
                 sender=row.sender,
@@ -276,11 +285,11 @@ def mail_receive(*, raw: bytes, source: str) -> MailResult:
                 reason=row.reason,
                 ticket=row.ticket,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         taken = InboundMail.objects.filter(message_id=message_id).first()
-        if taken is not None:
+        if taken is not None:  # another reader took it first
             return MailResult(taken, True)
-        raise
+        row.outcome, row.reason, row.ticket = MailOutcome.REJECTED, f"IntegrityError: {exc}", None
     except Rejected as exc:
         row.outcome, row.reason, row.ticket = MailOutcome.REJECTED, str(exc), None
     except Exception as exc:  # a message that breaks the parser or a service is the message's fault

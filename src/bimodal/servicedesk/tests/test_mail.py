@@ -251,7 +251,8 @@ def _mail_in(*args: str) -> str:
 
 
 @pytest.fixture
-def w(make_user, settings):
+def w(make_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # stored attachments stay out of the data directory
     data = world(make_user)
     settings.BIMODAL_DESK_ADDRESS = DESK
     settings.DEFAULT_FROM_EMAIL = DESK
