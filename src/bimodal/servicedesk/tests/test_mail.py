@@ -494,6 +494,15 @@ def test_nul_bytes_in_headers_are_rejected_and_stored_without_them(w):
     assert not Ticket.objects.exists()
 
 
+def test_a_message_id_the_parser_chokes_on_is_rejected_and_known_by_its_digest(w):
+    # Python 3.11's email package raises IndexError on a Message-ID of a lone "<".
+    raw = RFC5322_A11.replace(b"<1234@local.machine.example>", b"<")
+    first = mail_receive(raw=raw, source="test")
+    assert (first.mail.outcome, first.mail.reason) == (MailOutcome.REJECTED, "the message cannot be parsed")
+    assert first.mail.message_id.startswith("<sha256-") and not Ticket.objects.exists()
+    assert mail_receive(raw=raw, source="test").duplicate
+
+
 def test_quoted_text_is_left_out_of_comments():
     text = "Fixed now.\n> earlier line\n\nThanks\nOn Mon, 7 Dec 2026, Desk <desk@x> wrote:\n> old\nmore old"
     assert strip_quoted(text) == "Fixed now.\n\nThanks"
