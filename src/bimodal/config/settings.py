@@ -363,3 +363,27 @@ BIMODAL_SECRETS_OLD_KEYS = os.environ.get("BIMODAL_SECRETS_OLD_KEYS", "")
 BIMODAL_HOLIDAY_COUNTRY = os.environ.get("BIMODAL_HOLIDAY_COUNTRY", "GB")
 BIMODAL_HOLIDAY_SUBDIVISION = os.environ.get("BIMODAL_HOLIDAY_SUBDIVISION", "ENG")
 BIMODAL_PREPARED_STATEMENTS = env_bool("BIMODAL_PREPARED_STATEMENTS", True)
+
+# Email (docs/operations.md "Email"): Django's SMTP backend by default, configured from the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# The desk's address: notifications come from it, and replies go to desk+<ticket>@ its domain.
+BIMODAL_DESK_ADDRESS = os.environ.get("BIMODAL_DESK_ADDRESS", "desk@bimodal.example")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", BIMODAL_DESK_ADDRESS)
+# Mail from an address no active person has: "ignore" (recorded and counted) or "create" (a requester
+# who cannot sign in until an administrator sets a password).
+BIMODAL_MAIL_UNKNOWN_SENDERS = os.environ.get("BIMODAL_MAIL_UNKNOWN_SENDERS", "ignore")
+# The service (slug) that tickets opened by email are about; routing rules then choose their group.
+BIMODAL_MAIL_SERVICE = os.environ.get("BIMODAL_MAIL_SERVICE", "")
+# The mailbox `bimodal mail-in --imap` reads.
+BIMODAL_IMAP_HOST = os.environ.get("BIMODAL_IMAP_HOST", "")
+BIMODAL_IMAP_PORT = int(os.environ.get("BIMODAL_IMAP_PORT", "0"))  # 0: 143, or 993 with SSL
+BIMODAL_IMAP_USER = os.environ.get("BIMODAL_IMAP_USER", "")
+BIMODAL_IMAP_PASSWORD = os.environ.get("BIMODAL_IMAP_PASSWORD", "")
+BIMODAL_IMAP_FOLDER = os.environ.get("BIMODAL_IMAP_FOLDER", "INBOX")
+BIMODAL_IMAP_SSL = env_bool("BIMODAL_IMAP_SSL", False)

@@ -13,13 +13,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -457,6 +459,41 @@ def _notification_put(
     raise AssertionError("unreachable")
 
 
+# Every email the product sends carries this header: mail that comes back with it is a loop, not a person.
+LOOP_HEADER: Final = "X-Bimodal-Loop"
+
+
+@dataclass(frozen=True)
+class MailThread:
+    """How emails about one object thread: the reference put in the subject, the address replies go to,
+    and the Message-ID of the thread's root that In-Reply-To and References name."""
+
+    reference: str
+    reply_to: str
+    root_message_id: str
+
+
+def _email_send(subject: str, body: str, recipients: list[str], thread: MailThread | None, kind: str) -> None:
+    """Send one notification email; a mail server that is down is logged, not raised (the in-app
+    notification is the record)."""
+    headers = {LOOP_HEADER: kind, "Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-replies to us
+    reply_to: list[str] = []
+    if thread is not None:
+        subject = f"[{thread.reference}] {subject}"
+        reply_to = [thread.reply_to]
+        domain = settings.BIMODAL_DESK_ADDRESS.rpartition("@")[2] or None
+        headers["Message-ID"] = make_msgid(idstring=thread.reference, domain=domain)
+        headers["In-Reply-To"] = thread.root_message_id
+        headers["References"] = thread.root_message_id
+    message = EmailMessage(
+        subject, body, settings.DEFAULT_FROM_EMAIL, recipients, reply_to=reply_to, headers=headers
+    )
+    try:
+        message.send()
+    except Exception:  # any failure of the mail server or the network: logged, the write stands
+        log.exception("Could not send the email %r to %d recipient(s)", subject, len(recipients))
+
+
 def notify(
     *,
     recipients: Iterable[User | None],
@@ -465,10 +502,12 @@ def notify(
     obj: models.Model | None = None,
     body: str = "",
     url: str = "",
+    thread: MailThread | None = None,
 ) -> list[Notification]:
     """Tell people of something about `obj`: in the app (grouped with their unread notification of the
     same `kind` about the same object) and by each one's channel for the kind — an email when the
-    transaction commits, the daily digest, or nothing more; a kind switched off adds nothing.
+    transaction commits (threaded by `thread`: subject reference, Reply-To, References), the daily
+    digest, or nothing more; a kind switched off adds nothing.
 
     Only active people who may view `obj` now are told."""
     people = sorted(
@@ -499,15 +538,9 @@ def notify(
             emails.append(user.email)
     if emails:
         # A mail server that is down must not undo the write: the in-app notification is the record.
-        transaction.on_commit(
-            lambda: send_mail(
-                subject,
-                f"{body}\n\n{url}".strip(),
-                settings.DEFAULT_FROM_EMAIL,
-                sorted(set(emails)),
-                fail_silently=True,
-            )
-        )
+        text = f"{body}\n\n{url}".strip()
+        addresses = sorted(set(emails))
+        transaction.on_commit(lambda: _email_send(subject, text, addresses, thread, kind))
     return rows
 
 
@@ -546,11 +579,7 @@ def notification_send_digests(*, now: datetime | None = None) -> int:
             if user.email:
                 subject, text = _digest_text(rows, now)
                 email = user.email
-                transaction.on_commit(
-                    functools.partial(
-                        send_mail, subject, text, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True
-                    )
-                )
+                transaction.on_commit(functools.partial(_email_send, subject, text, [email], None, "digest"))
                 sent += 1
     return sent
 

@@ -155,3 +155,12 @@ class AlertStatus(models.TextChoices):
 
     FIRING = "firing", "Firing"
     RESOLVED = "resolved", "Resolved"
+
+
+class MailOutcome(models.TextChoices):
+    """What became of an email to the desk."""
+
+    TICKET_CREATED = "ticket_created", "Ticket created"
+    COMMENT_ADDED = "comment_added", "Comment added"
+    IGNORED = "ignored", "Ignored"
+    REJECTED = "rejected", "Rejected"

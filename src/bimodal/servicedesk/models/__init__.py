@@ -15,6 +15,7 @@ from bimodal.servicedesk.models.catalogue import (
     PriorityRule,
     SupportSchedule,
 )
+from bimodal.servicedesk.models.mail import InboundMail
 from bimodal.servicedesk.models.routing import RoutingRule
 from bimodal.servicedesk.models.sla import (
     SlaDefinition,
@@ -41,6 +42,7 @@ __all__ = [
     "CatalogueItemQuerySet",
     "Category",
     "FulfilmentTask",
+    "InboundMail",
     "PriorityRule",
     "RoutingRule",
     "SlaDefinition",

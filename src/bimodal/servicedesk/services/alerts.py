@@ -37,6 +37,7 @@ from bimodal.servicedesk.services.base import (
     _event,
     next_ticket_number,
     priority_for,
+    ticket_thread,
 )
 from bimodal.servicedesk.services.routing import route
 from bimodal.servicedesk.services.sla_clocks import (
@@ -242,6 +243,7 @@ def _ingest(*, payload: dict[str, Any], now: datetime | None = None) -> tuple[Ti
         recipients=list(incident.assignment_group.members.all()),
         kind=NotificationKind.ALERT_INCIDENT,
         obj=incident,
+        thread=ticket_thread(incident),
         subject=f"{incident.number}: {incident.title}",
         url=incident.get_absolute_url(),
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from bimodal.core import numbers
 from bimodal.core.models import Actor, User
 from bimodal.core.services import (
+    MailThread,
     require_object,
     require_perm,
 )
@@ -23,6 +25,17 @@ from bimodal.servicedesk.models import (
 )
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def ticket_thread(ticket: Ticket) -> MailThread:
+    """How emails about `ticket` thread: [INC000123] in the subject, replies to desk+INC000123@ the desk's
+    domain (plus-addressing), and one root Message-ID per ticket that every email refers to."""
+    local, _, domain = settings.BIMODAL_DESK_ADDRESS.partition("@")
+    return MailThread(
+        reference=ticket.number,
+        reply_to=f"{local}+{ticket.number}@{domain}",
+        root_message_id=f"<{ticket.number}@{domain}>",
+    )
 
 
 def next_ticket_number() -> int:

@@ -35,6 +35,7 @@ from bimodal.servicedesk.models import (
 )
 from bimodal.servicedesk.services.base import (
     _event,
+    ticket_thread,
 )
 from bimodal.servicedesk.services.tickets import (
     _set_status,
@@ -80,6 +81,7 @@ def request_submit(
             recipients=approvers,
             kind=NotificationKind.APPROVAL_NEEDED,
             obj=ticket,
+            thread=ticket_thread(ticket),
             subject=f"Approval needed: {ticket.number} {ticket.title}",
             url=ticket.get_absolute_url(),
         )
@@ -140,6 +142,7 @@ def request_decide(
         recipients=[ticket.requester],
         kind=NotificationKind.REQUEST_DECIDED,
         obj=ticket,
+        thread=ticket_thread(ticket),
         subject=f"{ticket.number} {state.label.lower()}",
         body=reason,
         url=ticket.get_absolute_url(),

@@ -39,6 +39,7 @@ from bimodal.servicedesk.models import (
 from bimodal.servicedesk.services.base import (
     PRIORITY_UP,
     _event,
+    ticket_thread,
 )
 
 # --- SLA clocks ----------------------------------------------------------------------------------------
@@ -436,6 +437,7 @@ def sla_escalate(
                 recipients=recipients,
                 kind=NotificationKind.SLA_BREACH if breach else NotificationKind.SLA_WARNING,
                 obj=ticket,
+                thread=ticket_thread(ticket),
                 subject=subject,
                 body=ticket.title,
                 url=ticket.get_absolute_url(),

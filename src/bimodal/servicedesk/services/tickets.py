@@ -55,6 +55,7 @@ from bimodal.servicedesk.services.base import (
     _require_work,
     next_ticket_number,
     priority_for,
+    ticket_thread,
 )
 from bimodal.servicedesk.services.routing import route
 from bimodal.servicedesk.services.sla_clocks import (
@@ -161,6 +162,7 @@ def ticket_create(
             recipients=recipients,
             kind=NotificationKind.TICKET_NEW,
             obj=ticket,
+            thread=ticket_thread(ticket),
             subject=f"New ticket {ticket.number}: {title}",
             url=ticket.get_absolute_url(),
         )
@@ -288,6 +290,7 @@ def ticket_assign(
         recipients=[assignee] if assignee else list(group.members.all()),
         kind=NotificationKind.TICKET_ASSIGNED,
         obj=ticket,
+        thread=ticket_thread(ticket),
         subject=f"{ticket.number} assigned to you: {ticket.title}",
         url=ticket.get_absolute_url(),
     )
@@ -365,6 +368,7 @@ def ticket_set_service(
             recipients=list(group.members.all()),
             kind=NotificationKind.TICKET_ASSIGNED,
             obj=ticket,
+            thread=ticket_thread(ticket),
             subject=f"{ticket.number} routed to {group}: {ticket.title}",
             url=ticket.get_absolute_url(),
         )
@@ -394,6 +398,7 @@ def ticket_comment(*, actor: User, ticket: Ticket, body: str, internal: bool = F
             recipients=recipients,
             kind=NotificationKind.TICKET_COMMENT,
             obj=ticket,
+            thread=ticket_thread(ticket),
             subject=f"New comment on {ticket.number}",
             body=body[:500],
             url=ticket.get_absolute_url(),

@@ -23,6 +23,7 @@ logger = logging.getLogger("bimodal.worker")
 PERIODIC = (
     "bimodal.servicedesk.tasks.ensure_periodic_check",
     "bimodal.servicedesk.tasks.ensure_periodic_digest",
+    "bimodal.servicedesk.tasks.ensure_periodic_mail_in",
     "bimodal.portfolio.tasks.ensure_periodic_drift_check",
     "bimodal.registers.tasks.ensure_periodic_review_check",
     "bimodal.suppliers.tasks.ensure_periodic_renewal_check",
