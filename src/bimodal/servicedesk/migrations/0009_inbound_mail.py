@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('servicedesk', '0007_give_orphans_their_service_team'),
+        ('servicedesk', '0008_route_tickets'),
     ]
 
     operations = [
