@@ -459,6 +459,11 @@ def _notification_put(
     raise AssertionError("unreachable")
 
 
+def absolute_url(url: str) -> str:
+    """A site path as a link that works outside the site (in an email): BIMODAL_BASE_URL + path."""
+    return f"{settings.BIMODAL_BASE_URL}{url}" if url.startswith("/") else url
+
+
 # Every email the product sends carries this header: mail that comes back with it is a loop, not a person.
 LOOP_HEADER: Final = "X-Bimodal-Loop"
 
@@ -538,7 +543,7 @@ def notify(
             emails.append(user.email)
     if emails:
         # A mail server that is down must not undo the write: the in-app notification is the record.
-        text = f"{body}\n\n{url}".strip()
+        text = f"{body}\n\n{absolute_url(url)}".strip()
         addresses = sorted(set(emails))
         transaction.on_commit(lambda: _email_send(subject, text, addresses, thread, kind))
     return rows
@@ -555,7 +560,7 @@ def _digest_text(rows: list[Notification], now: datetime) -> tuple[str, str]:
         if row.body:
             lines.append(f"  {row.body[:300]}")
         if row.url:
-            lines.append(f"  {row.url}")
+            lines.append(f"  {absolute_url(row.url)}")
     return f"Bimodal digest for {day:%d %b %Y}: {len(rows)} notification(s)", "\n".join(lines)
 
 

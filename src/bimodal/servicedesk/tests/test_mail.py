@@ -268,7 +268,8 @@ def w(make_user, settings, tmp_path):
 # --- end to end: IMAP in, SMTP out --------------------------------------------------------------------
 
 
-def test_an_email_becomes_a_ticket_and_a_reply_a_comment_over_real_imap_and_smtp(w, imap, smtp):
+def test_an_email_becomes_a_ticket_and_a_reply_a_comment_over_real_imap_and_smtp(w, imap, smtp, settings):
+    settings.BIMODAL_BASE_URL = "https://desk.example.org"
     _deliver(imap, RFC5322_A11)
     out = _mail_in("--imap")
     assert out.strip().endswith(
@@ -289,6 +290,8 @@ def test_an_email_becomes_a_ticket_and_a_reply_a_comment_over_real_imap_and_smtp
     assert note["Message-ID"].endswith("@bimodal.example>") and ref in note["Message-ID"]
     assert note["Auto-Submitted"] == "auto-generated" and note["X-Bimodal-Loop"] == "ticket_new"
     assert note["From"] == DESK
+    # The link in it opens the ticket from a mail client: the site's address, then the ticket's path.
+    assert f"https://desk.example.org{ticket.get_absolute_url()}" in note.get_content()
 
     # The agent answers the notification from their mail client: a comment, without the quoted text.
     _deliver(
