@@ -417,3 +417,31 @@ def test_satisfaction_page_is_restricted_and_flat(w, client_for, make_user, time
     other_page = client_for(w["other_agent"]).get("/servicedesk/satisfaction/?days=30").content.decode()
     assert "meh" in other_page and "fine" not in other_page
     assert client.get("/servicedesk/satisfaction/?start=2025-03-10&end=2025-03-01").status_code == 400
+
+
+def test_the_published_csat_example(w):
+    """Intercom's worked example (https://intercom.help/voc-metrics/en/articles/9647540-what-is-csat-and-how-is-
+    csat-score-calculated): 10 × 5, 20 × 4, 10 × 3, 5 × 2 and 5 × 1 → CSAT (10 + 20) ÷ 50 = 60 %."""
+    ratings = [5] * 10 + [4] * 20 + [3] * 10 + [2] * 5 + [1] * 5
+    Ticket.objects.bulk_create(
+        Ticket(
+            number=f"X{i}",
+            ticket_type="incident",
+            title="x",
+            service=w["service"],
+            requester=w["requester"],
+            status="resolved",
+            resolved_at=at(2025, 3, 10),
+        )
+        for i in range(len(ratings))
+    )
+    tickets = {t.number: t for t in Ticket.objects.all()}
+    SatisfactionRating.objects.bulk_create(
+        SatisfactionRating(
+            ticket=tickets[f"X{i}"], rating=r, answered_by=w["requester"], answered_at=at(2025, 3, 11)
+        )
+        for i, r in enumerate(ratings)
+    )
+    figures = selectors.csat(tickets=Ticket.objects.all(), start=PERIOD[0], end=PERIOD[1])[None]
+    assert (figures.responses, figures.satisfied, figures.csat) == (50, 30, 0.6)
+    assert figures.average == pytest.approx(185 / 50)
