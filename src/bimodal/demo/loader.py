@@ -273,22 +273,14 @@ def _read_what_is_settled() -> None:
     resolved, closed or cancelled by now count as read, so each inbox holds what is still open."""
     from django.contrib.contenttypes.models import ContentType
 
-    from bimodal.core.choices import NotificationKind
     from bimodal.core.models import Notification
     from bimodal.servicedesk.choices import DONE_STATUSES
     from bimodal.servicedesk.models import Ticket
 
     settled = [str(pk) for pk in Ticket.objects.filter(status__in=DONE_STATUSES).values_list("pk", flat=True)]
-    # A survey still unanswered is still open: it stays in the requester's inbox.
-    unanswered = [
-        str(pk)
-        for pk in Ticket.objects.filter(status__in=DONE_STATUSES, satisfaction__isnull=True).values_list(
-            "pk", flat=True
-        )
-    ]
     Notification.objects.filter(
         read_at__isnull=True, content_type=ContentType.objects.get_for_model(Ticket), object_id__in=settled
-    ).exclude(kind=NotificationKind.TICKET_SURVEY, object_id__in=unanswered).update(read_at=timezone.now())
+    ).update(read_at=timezone.now())
 
 
 def demo_summary() -> dict:
