@@ -71,7 +71,6 @@ MODELS_WITHOUT_MAKER = {
 # URL values). List pages here (no URL arguments) are also checked for flat query counts.
 PAGE_MODELS = {
     "servicedesk:queue": ("servicedesk.Ticket", {}),
-    "servicedesk:satisfaction": ("servicedesk.Ticket", {}),  # satisfaction figures over the tickets one sees
     "servicedesk:notifications": ("core.Notification", {}),
     "servicedesk:portal": ("servicedesk.CatalogueItem", {}),
     "servicedesk:admin_item": ("servicedesk.CatalogueItem", {}),
