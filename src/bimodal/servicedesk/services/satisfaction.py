@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
 from bimodal.core.choices import NotificationKind
 from bimodal.core.models import User
-from bimodal.core.services import create_audited, lock, notify, require_object, transactional
+from bimodal.core.services import create_audited, lock, notify, require_object, transactional, write
 from bimodal.core.verbs import AuditVerb
 from bimodal.servicedesk.choices import TicketStatus
 from bimodal.servicedesk.models import RATING_MAX, RATING_MIN, SatisfactionRating, Ticket
@@ -82,7 +82,7 @@ def ticket_rate(
         raise ValidationError({"rating": f"{ticket.number} has already been rated."})
     now = now or timezone.now()
     try:
-        with transaction.atomic():  # the unique key is the last word if a writer slipped past the lock
+        with write():  # a savepoint: the unique key is the last word if a writer slipped past the lock
             answer = create_audited(
                 SatisfactionRating(
                     ticket=ticket, rating=value, comment=comment, answered_by=actor, answered_at=now
