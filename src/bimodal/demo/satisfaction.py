@@ -49,7 +49,7 @@ def load(*, actor) -> dict[str, int]:
     latest_of_rita = done.filter(requester__username="rita").order_by("-resolved_at", "-id").first()
     for ticket in done:
         seed = _seed(ticket)
-        if seed % 5 == 0 or ticket == latest_of_rita:
+        if seed % 5 == 0 or ticket == latest_of_rita or ticket.resolved_at is None:
             continue
         rating = RATINGS[seed % len(RATINGS)]
         comments = COMMENTS[rating]
