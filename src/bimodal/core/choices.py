@@ -41,6 +41,7 @@ class NotificationKind(models.TextChoices):
     TICKET_NEW = "ticket_new", "New ticket for your team"
     TICKET_ASSIGNED = "ticket_assigned", "Ticket assigned to you or your team"
     TICKET_COMMENT = "ticket_comment", "New comment on a ticket"
+    TICKET_SURVEY = "ticket_survey", "Your ticket resolved: how did we do?"
     APPROVAL_NEEDED = "approval_needed", "Request waiting for your approval"
     REQUEST_DECIDED = "request_decided", "Your request approved or rejected"
     SLA_WARNING = "sla_warning", "SLA warning"

@@ -151,6 +151,7 @@ class AuditVerb(StrEnum):
     TICKET_CREATE_FROM_ALERT = "ticket_create_from_alert"
     TICKET_LINK_CHANGE = "ticket_link_change"
     TICKET_LINK_PROBLEM = "ticket_link_problem"
+    TICKET_RATE = "ticket_rate"
     TICKET_SET_SERVICE = "ticket_set_service"
     TICKET_TRANSITION = "ticket_transition"
     TICKET_UNLINK_CHANGE = "ticket_unlink_change"

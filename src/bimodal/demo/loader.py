@@ -40,6 +40,7 @@ DEMO_EXTENSIONS = [
     "bimodal.demo.insights",
     "bimodal.demo.delivery",
     "bimodal.demo.knowledge",
+    "bimodal.demo.satisfaction",
 ]
 
 

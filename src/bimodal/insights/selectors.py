@@ -124,6 +124,14 @@ def kpi_table(scope: Scope) -> dict[str, Any]:
     return out
 
 
+def csat_table(scope: Scope) -> list[dict[str, Any]]:
+    """Customer satisfaction per breakdown group with labels (every mode: it is not a KPI-set measure)."""
+    figures = kpis.csat(scope)
+    names = labels(scope.group, figures)
+    rows = [{"key": g, "label": names.get(g, str(g)), **v} for g, v in figures.items()]
+    return sorted(rows, key=lambda r: str(r["label"]))
+
+
 def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
     """Per week of the period (Monday first, in the organisation's time zone): production deployments
     (and failed ones), changes finished (and completed), incidents opened and resolved — three grouped

@@ -26,6 +26,9 @@ AREA = {
 VIEW = permission_required("insights.view_insights", raise_exception=True)
 
 
+CSAT_COLUMNS = ["label", "responses", "average", "csat", "resolved", "answered", "response_rate"]
+
+
 def _query(request) -> str:
     params = request.GET.copy()
     params.pop("export", None)
@@ -144,12 +147,15 @@ def cio(request):
     flow_modes, stability_modes = selectors.modes_judged_by("flow"), selectors.modes_judged_by("stability")
     dora_rows = selectors.dora_table(scope.of_modes(tuple(m.pk for m in flow_modes)))
     kpis = selectors.kpi_table(scope.of_modes(tuple(m.pk for m in stability_modes)))
+    csat = selectors.csat_table(scope)
     weeks = selectors.weekly_trend(scope)
     modes = selectors.portfolio_by_mode(user=request.user)
     delivery = selectors.delivery_by_mode()
     export = request.GET.get("export")
     if export == "dora":
         return _csv("dora", *_dora_flat(dora_rows))
+    if export == "csat":
+        return _csv("csat", CSAT_COLUMNS, csat)
     if export == "trend":
         return _csv("trend", ["week", "deployments", "failed", "changes", "completed", "incidents"], weeks)
     if export == "portfolio":
@@ -166,6 +172,7 @@ def cio(request):
         "query": _query(request),
         "dora": dora_rows,
         "kpis": kpis,
+        "csat": csat,
         "change_rows": _change_rows(kpis),
         "flow_modes": flow_modes,
         "stability_modes": stability_modes,
@@ -184,10 +191,13 @@ def operations(request):
     """Mode 1 operations: change success, emergency changes, freezes, SLAs, MTTR, availability, backlog."""
     form, scope = _scope(request, "service")
     kpis = selectors.kpi_table(scope)
+    csat = selectors.csat_table(scope)
     tables = _kpi_flat(kpis)
     export = request.GET.get("export")
     if export in tables:
         return _csv(export, *tables[export])
+    if export == "csat":
+        return _csv("csat", CSAT_COLUMNS, csat)
     return render(
         request,
         "insights/operations.html",
@@ -197,6 +207,7 @@ def operations(request):
             "scope": scope,
             "query": _query(request),
             "kpis": kpis,
+            "csat": csat,
             "change_rows": _change_rows(kpis),
         },
     )

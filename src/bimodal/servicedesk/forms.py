@@ -522,3 +522,48 @@ class LinkChangeForm(Styled, forms.Form):
             (Change.objects.restrict(user, "view").exclude(tickets=ticket).order_by("-created_at")),
         )
         self.style()
+
+
+RATING_CHOICES = [
+    ("1", "1 — Very dissatisfied"),
+    ("2", "2 — Dissatisfied"),
+    ("3", "3 — Neither satisfied nor dissatisfied"),
+    ("4", "4 — Satisfied"),
+    ("5", "5 — Very satisfied"),
+]
+
+
+class RatingForm(forms.Form):
+    """The one-question survey of a resolved ticket: a rating from 1 to 5 and an optional comment."""
+
+    rating = forms.TypedChoiceField(
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="How satisfied are you with the resolution?",
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        label="Comment (optional)",
+    )
+
+
+class SatisfactionPeriodForm(forms.Form):
+    """The period of the satisfaction page: the last N days, or from a start to an end date."""
+
+    days = forms.TypedChoiceField(
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "12 months")],
+        coerce=int,
+        initial=90,
+        required=False,
+    )
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError({"end": "The period ends before it starts."})
+        return data

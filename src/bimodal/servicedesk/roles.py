@@ -8,6 +8,7 @@ _READ = [
     "servicedesk.view_ticketattachment",
     "servicedesk.view_ticketevent",
     "servicedesk.view_fulfilmenttask",
+    "servicedesk.view_satisfactionrating",
     "servicedesk.view_slainstance",
     "servicedesk.view_catalogueitem",
     "servicedesk.view_category",

@@ -1,12 +1,14 @@
-"""Reads of the service desk: restricted ticket lists, a ticket's page data, SLA countdowns."""
+"""Reads of the service desk: restricted ticket lists, a ticket's page data, SLA countdowns, customer
+satisfaction figures."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from bimodal.changes.models import Change
@@ -23,8 +25,10 @@ from bimodal.servicedesk.choices import (
     TicketStatus,
 )
 from bimodal.servicedesk.models import (
+    SATISFIED_FROM,
     CatalogueItem,
     RoutingRule,
+    SatisfactionRating,
     SlaDefinition,
     SlaInstance,
     Ticket,
@@ -40,6 +44,7 @@ def ticket_list(*, user: Actor) -> RestrictedQuerySet[Ticket]:
     return (
         Ticket.objects.restrict(user, "view")
         .with_related()
+        .select_related("satisfaction__answered_by")
         .prefetch_related(Prefetch("sla_instances", queryset=clocks), Prefetch("changes", queryset=changes))
     )
 
@@ -234,3 +239,145 @@ def request_approvers(ticket: Ticket) -> list[User]:
     if item.approver == Approver.MANAGER:
         return [ticket.requester.manager] if ticket.requester.manager else []
     return list(User.objects.filter(groups__name=item.approver_role, is_active=True))
+
+
+# --- customer satisfaction ---------------------------------------------------------------------------
+
+#: The breakdowns of satisfaction figures: (key, label) paths from a ticket. A ticket counts for the
+#: supplier whose queue holds it (its assignment group's supplier), as on the supplier scorecard.
+CSAT_BREAKDOWNS: dict[str, tuple[str, str]] = {
+    "service": ("service_id", "service__name"),
+    "group": ("assignment_group_id", "assignment_group__name"),
+    "supplier": ("assignment_group__supplier_id", "assignment_group__supplier__name"),
+    "mode": ("service__mode_id", "service__mode__name"),
+}
+
+
+@dataclass
+class Csat:
+    """Satisfaction figures of one group of tickets over a period: answers given in the period (their
+    count, the sum of ratings and how many were 4 or 5), and tickets resolved in the period (how many, and
+    how many of those have an answer)."""
+
+    key: int | None = None
+    label: str = ""
+    responses: int = 0
+    rating_sum: int = 0
+    satisfied: int = 0
+    resolved: int = 0
+    answered: int = 0
+
+    @property
+    def average(self) -> float | None:
+        return self.rating_sum / self.responses if self.responses else None
+
+    @property
+    def csat(self) -> float | None:
+        """The share of answers that are 4 or 5 (0..1)."""
+        return self.satisfied / self.responses if self.responses else None
+
+    @property
+    def response_rate(self) -> float | None:
+        """The share of the tickets resolved in the period that have an answer (0..1)."""
+        return self.answered / self.resolved if self.resolved else None
+
+    @property
+    def csat_pct(self) -> float | None:
+        return None if self.csat is None else 100 * self.csat
+
+    @property
+    def response_rate_pct(self) -> float | None:
+        return None if self.response_rate is None else 100 * self.response_rate
+
+
+def ticket_rating(ticket: Ticket) -> SatisfactionRating | None:
+    """The ticket's survey answer, if any (load `satisfaction` with select_related to spare a query)."""
+    try:
+        return ticket.satisfaction
+    except SatisfactionRating.DoesNotExist:
+        return None
+
+
+def may_rate(ticket: Ticket, user: Actor) -> bool:
+    """Whether `user` may answer the survey of `ticket` now: its requester, once it is resolved or closed,
+    if nobody has answered yet."""
+    if user is None or not user.is_authenticated or ticket.requester_id != user.pk:
+        return False
+    if ticket.status not in {TicketStatus.RESOLVED, TicketStatus.CLOSED}:
+        return False
+    return ticket_rating(ticket) is None
+
+
+def csat(
+    *,
+    tickets: QuerySet[Ticket],
+    start: datetime,
+    end: datetime,
+    by: str | None = None,
+) -> dict[int | None, Csat]:
+    """Satisfaction of `tickets` over [start, end), per breakdown (`CSAT_BREAKDOWNS`; None: one figure
+    under the key None, or nothing when there is nothing to count), in two grouped queries: answers given
+    in the period, tickets resolved in it."""
+    if by is not None and by not in CSAT_BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    # By primary key, so a restriction that joins (group members …) counts each ticket once.
+    ids = tickets.order_by().values("pk")
+    answers = SatisfactionRating.objects.filter(
+        ticket__in=ids, answered_at__gte=start, answered_at__lt=end
+    ).order_by()
+    resolved = Ticket.objects.filter(pk__in=ids, resolved_at__gte=start, resolved_at__lt=end).order_by()
+    answer_figures: dict[str, Any] = dict(
+        n=Count("id"), total=Sum("rating"), good=Count("id", filter=Q(rating__gte=SATISFIED_FROM))
+    )
+    resolved_figures: dict[str, Any] = dict(
+        n=Count("id"), rated=Count("id", filter=Q(satisfaction__isnull=False))
+    )
+    if by is None:
+        a, r = answers.aggregate(**answer_figures), resolved.aggregate(**resolved_figures)
+        if not a["n"] and not r["n"]:
+            return {}
+        return {
+            None: Csat(
+                responses=a["n"],
+                rating_sum=a["total"] or 0,
+                satisfied=a["good"],
+                resolved=r["n"],
+                answered=r["rated"],
+            )
+        }
+    key, label = CSAT_BREAKDOWNS[by]
+    out: dict[int | None, Csat] = {}
+    for row in answers.values(f"ticket__{key}", f"ticket__{label}").annotate(**answer_figures):
+        k = row[f"ticket__{key}"]
+        figures = out.setdefault(k, Csat(key=k, label=row[f"ticket__{label}"] or "—"))
+        figures.responses, figures.rating_sum, figures.satisfied = row["n"], row["total"] or 0, row["good"]
+    for row in resolved.values(key, label).annotate(**resolved_figures):
+        k = row[key]
+        figures = out.setdefault(k, Csat(key=k, label=row[label] or "—"))
+        figures.resolved, figures.answered = row["n"], row["rated"]
+    return out
+
+
+def satisfaction_table(*, user: Actor, start: datetime, end: datetime) -> dict[str, Any]:
+    """The satisfaction page: overall figures and one table per breakdown (service, group, supplier, mode)
+    over the tickets `user` may see, each sorted by label; a fixed number of queries."""
+    tickets = Ticket.objects.restrict(user, "view")
+    tables = {
+        by: sorted(csat(tickets=tickets, start=start, end=end, by=by).values(), key=lambda c: c.label)
+        for by in CSAT_BREAKDOWNS
+    }
+    overall = csat(tickets=tickets, start=start, end=end).get(None) or Csat()
+    return {"overall": overall, "tables": tables}
+
+
+def recent_ratings(
+    *, user: Actor, start: datetime, end: datetime, limit: int = 20
+) -> list[SatisfactionRating]:
+    """The latest answers with a comment that `user` may see, in the period."""
+    return list(
+        SatisfactionRating.objects.restrict(user, "view")
+        .filter(answered_at__gte=start, answered_at__lt=end)
+        .exclude(comment="")
+        .select_related("ticket__service", "answered_by")
+        .order_by("-answered_at", "-id")[:limit]
+    )

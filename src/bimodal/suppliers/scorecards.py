@@ -12,7 +12,10 @@ What is measured (see docs/suppliers.md for worked examples):
   the supplier's queue (resolved), and tickets open in its queue now;
 - reopen rate = resolved tickets that were ever reopened / resolved tickets;
 - charge = each contract's value × days of its term inside the period / days of its term;
-  cost per ticket = charge / resolved (net: (charge − credits) / resolved)."""
+  cost per ticket = charge / resolved (net: (charge − credits) / resolved);
+- customer satisfaction (CSAT) of the tickets in the supplier's queue: requesters' answers given in the
+  period (1–5), their average, CSAT = the share rated 4 or 5, and the response rate = resolved tickets
+  with an answer / resolved tickets (servicedesk.selectors.csat, docs/servicedesk.md)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from bimodal.core.stats import MEDIAN, P90, percentiles
+from bimodal.servicedesk import selectors as servicedesk_selectors
 from bimodal.servicedesk.choices import OPEN_STATUSES, SlaState
 from bimodal.servicedesk.models import SlaInstance, Ticket, TicketHandoff
 from bimodal.suppliers.choices import PRIORITIES, ContractStatus
@@ -110,6 +114,7 @@ class Scorecard:
     open_now: int
     contracts: list[ContractCharge]
     trend: list[dict]
+    satisfaction: servicedesk_selectors.Csat = field(default_factory=servicedesk_selectors.Csat)
 
     @property
     def reopen_rate(self) -> float | None:
@@ -282,7 +287,15 @@ def compute(supplier: Supplier, start: date, end: date, *, trend_months: int = 6
         if key in months:
             months[key]["resolved"] = row["n"]
 
+    satisfaction = (
+        servicedesk_selectors.csat(
+            tickets=Ticket.objects.filter(assignment_group__supplier=supplier), start=t0, end=t1
+        ).get(None)
+        or servicedesk_selectors.Csat()
+    )
+
     return Scorecard(
+        satisfaction=satisfaction,
         supplier=supplier,
         start=start,
         end=end,
@@ -380,6 +393,13 @@ def csv_rows(card: Scorecard, breached) -> list[list]:
             "net_cost_per_ticket",
             "" if card.net_cost_per_ticket is None else f"{card.net_cost_per_ticket:.2f}",
         ],
+        ["csat_responses", card.satisfaction.responses],
+        [
+            "csat_average_rating",
+            "" if card.satisfaction.average is None else f"{card.satisfaction.average:.2f}",
+        ],
+        ["csat_pct", pct(card.satisfaction.csat)],
+        ["csat_response_rate_pct", pct(card.satisfaction.response_rate)],
         [],
         ["breach", "ticket", "priority", "target", "elapsed_hours", "target_hours", "contract", "credit"],
     ]

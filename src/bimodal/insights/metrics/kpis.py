@@ -1,5 +1,6 @@
 """Mode 1 KPIs, set-based: change success rate, emergency-change ratio, changes in freeze, SLA
-attainment, MTTR by priority, availability from major-incident downtime, backlog age.
+attainment, MTTR by priority, availability from major-incident downtime, backlog age; and customer
+satisfaction (CSAT), which every mode is measured by.
 
 Change figures come from the transition log (when a change was raised, implemented, finished);
 ticket figures from the tickets and SLA clocks. See docs/insights.md for the definitions."""
@@ -127,6 +128,55 @@ def sla_attainment(scope: Scope) -> dict:
             "met": int(r["met"]),
             "attainment": r["met"] / r["n"],
         }
+    return out
+
+
+# A rating of 4 or 5 (of 5) counts as satisfied: the usual CSAT definition (docs/servicedesk.md).
+SATISFIED_FROM = 4
+
+
+def csat(scope: Scope) -> dict:
+    """Per group: customer satisfaction. Answers given in the period (count, average rating, CSAT = the
+    share rated 4 or 5) and tickets resolved in the period (count, those with an answer, response rate)."""
+    where, params = scope.service_filter()
+    answers = (
+        f"SELECT {scope.group_sql()} AS g, r.rating FROM {sources.satisfaction()} r "
+        f"JOIN {sources.ticket()} tk ON tk.id = r.ticket_id JOIN {sources.service()} s ON s.id = tk.service_id "
+        f"WHERE r.answered_at >= %s AND r.answered_at < %s{where}"
+    )
+    resolved = (
+        f"SELECT {scope.group_sql()} AS g, CASE WHEN EXISTS (SELECT 1 FROM {sources.satisfaction()} r "
+        "WHERE r.ticket_id = tk.id) THEN 1 ELSE 0 END AS rated "
+        f"FROM {sources.ticket()} tk JOIN {sources.service()} s ON s.id = tk.service_id "
+        f"WHERE tk.resolved_at >= %s AND tk.resolved_at < %s{where}"
+    )
+    out: dict = {}
+    empty = {
+        "responses": 0,
+        "average": None,
+        "csat": None,
+        "resolved": 0,
+        "answered": 0,
+        "response_rate": None,
+    }
+    for r in sql.fetch(
+        f"SELECT g, COUNT(*) AS n, SUM(rating) AS total, "
+        f"SUM(CASE WHEN rating >= {SATISFIED_FROM} THEN 1 ELSE 0 END) AS good FROM ({answers}) x GROUP BY g",
+        [*scope.period_params(), *params],
+    ):
+        out[r["g"]] = {
+            **empty,
+            "responses": r["n"],
+            "satisfied": int(r["good"]),
+            "average": r["total"] / r["n"],
+            "csat": r["good"] / r["n"],
+        }
+    for r in sql.fetch(
+        f"SELECT g, COUNT(*) AS n, SUM(rated) AS rated FROM ({resolved}) y GROUP BY g",
+        [*scope.period_params(), *params],
+    ):
+        row = out.setdefault(r["g"], {**empty, "satisfied": 0})
+        row.update(resolved=r["n"], answered=int(r["rated"]), response_rate=r["rated"] / r["n"])
     return out
 
 

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from bimodal.changes.models import ChangeWindow, Deployment
 from bimodal.integrations.models import Commit, DeploymentCommit, PullRequest
 from bimodal.portfolio.models import Service
-from bimodal.servicedesk.models import SlaInstance, Ticket
+from bimodal.servicedesk.models import SatisfactionRating, SlaInstance, Ticket
 
 
 def _relation(queryset: QuerySet[Any, Any]) -> str:
@@ -65,6 +65,11 @@ def ticket() -> str:
 def ticket_change() -> str:
     """The links between tickets and the changes raised for them."""
     return _relation(Ticket.changes.through.objects.values("ticket_id", "change_id"))
+
+
+def satisfaction() -> str:
+    """Requesters' answers to the survey of resolved tickets (1 to 5)."""
+    return _relation(SatisfactionRating.objects.values("id", "ticket_id", "rating", "answered_at"))
 
 
 def sla_clock() -> str:

@@ -141,3 +141,35 @@ def test_sla_attainment_and_backlog_age(svc):
     assert sla == {"stopped": 3, "met": 2, "attainment": pytest.approx(2 / 3)}
     backlog = kpis.backlog_age(PERIOD)[0]["incident"]  # four open incidents opened on 1 Jan
     assert backlog["open"] == 4 and backlog["median"] == pytest.approx(30 * 24 * HOUR)
+
+
+def _rated(service, rating, resolved_on, answered_on=None):
+    from bimodal.servicedesk.models import SatisfactionRating
+
+    ticket = TicketFactory(service=service, opened_at=at(1), resolved_at=resolved_on, status="resolved")
+    if rating is not None:
+        SatisfactionRating.objects.create(
+            ticket=ticket, rating=rating, answered_by=ticket.requester, answered_at=answered_on or resolved_on
+        )
+    return ticket
+
+
+def test_customer_satisfaction_hand_checked(svc):
+    """Ratings 5, 4, 3, 1 given in January on four of five tickets resolved then: average 13/4 = 3.25, CSAT
+    2/4 = 50 %, response rate 4/5. An answer given in February counts there, not here."""
+    for rating, day in ((5, 2), (4, 3), (3, 4), (1, 5), (None, 6)):
+        _rated(svc, rating, at(day))
+    _rated(svc, 5, at(1, month=2))
+    figures = kpis.csat(PERIOD)[0]
+    assert (figures["responses"], figures["average"], figures["csat"]) == (4, 3.25, 0.5)
+    assert (figures["resolved"], figures["answered"], figures["response_rate"]) == (5, 4, 0.8)
+
+
+def test_customer_satisfaction_per_mode(svc):
+    other = ServiceFactory(slug="app", name="App", mode=mode("mode-2"))
+    _rated(svc, 2, at(3))
+    _rated(other, 5, at(3))
+    _rated(other, 4, at(4))
+    figures = kpis.csat(PERIOD.with_group("mode"))
+    assert figures[svc.mode_id]["csat"] == 0 and figures[other.mode_id]["csat"] == 1
+    assert figures[other.mode_id]["average"] == 4.5

@@ -203,3 +203,25 @@ def test_cio_dashboard_judges_each_mode_by_its_kpi_set(make_user, client_for):
 
     Mode.objects.filter(pk__in=[stable.pk, agile.pk]).update(kpi_set="stability")
     assert "No mode is judged by flow KPIs" in client.get("/insights/" + PARAMS).content.decode()
+
+
+def test_cio_dashboard_shows_customer_satisfaction_per_mode_beside_sla(make_user, client_for):
+    """CSAT covers every mode (whatever its KPI set), beside SLA attainment, and exports as CSV."""
+    from bimodal.portfolio.tests.factories import mode
+    from bimodal.servicedesk.models import SatisfactionRating
+
+    stable, agile = mode("mode-1"), mode("mode-2")
+    for service, rating in ((ServiceFactory(mode=stable), 5), (ServiceFactory(mode=agile), 2)):
+        ticket = TicketFactory(service=service, opened_at=at(6, 12), resolved_at=at(6, 15), status="resolved")
+        SatisfactionRating.objects.create(
+            ticket=ticket, rating=rating, answered_by=ticket.requester, answered_at=at(7, 9)
+        )
+    client = client_for(make_user("governance_lead"))
+    page = client.get("/insights/" + PARAMS).content.decode()
+    assert page.index('data-testid="sla-kpis"') < page.index('data-testid="csat-kpis"')
+    table = page.split('data-testid="csat-kpis"')[1].split("</table>")[0]
+    assert "Customer satisfaction (CSAT)" in page
+    assert "100.0 %" in table and "0.0 %" in table and "5.00" in table and "2.00" in table
+    export = client.get("/insights/" + PARAMS + "&export=csat").content.decode()
+    assert export.splitlines()[0] == "label,responses,average,csat,resolved,answered,response_rate"
+    assert len(export.splitlines()) == 3

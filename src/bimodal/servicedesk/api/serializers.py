@@ -22,9 +22,12 @@ from bimodal.servicedesk.choices import (
     TicketType,
 )
 from bimodal.servicedesk.models import (
+    RATING_MAX,
+    RATING_MIN,
     CatalogueItem,
     Category,
     RoutingRule,
+    SatisfactionRating,
     SlaDefinition,
     SlaInstance,
     SupportSchedule,
@@ -64,6 +67,26 @@ class SlaInstanceSerializer(serializers.ModelSerializer):
         ]
 
 
+class SatisfactionSerializer(serializers.ModelSerializer):
+    """A requester's answer to the survey of a resolved ticket."""
+
+    answered_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = SatisfactionRating
+        fields = ["rating", "comment", "answered_by", "answered_at"]
+        read_only_fields = fields
+
+
+class RateSerializer(serializers.Serializer):
+    """Answer the survey of a resolved ticket: 1 (very dissatisfied) to 5 (very satisfied)."""
+
+    rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket as read."""
 
@@ -89,6 +112,9 @@ class TicketSerializer(serializers.ModelSerializer):
     sla = SlaInstanceSerializer(source="sla_instances", many=True, read_only=True)
     changes: serializers.SlugRelatedField[Change] = serializers.SlugRelatedField(
         slug_field="reference", many=True, read_only=True, help_text="Linked changes the caller may see."
+    )
+    satisfaction = SatisfactionSerializer(
+        read_only=True, allow_null=True, help_text="The requester's survey answer, once given."
     )
 
     class Meta:
@@ -121,6 +147,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolution",
             "changes",
             "sla",
+            "satisfaction",
         ]
 
 

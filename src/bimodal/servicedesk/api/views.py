@@ -38,6 +38,7 @@ class TicketViewSet(
         "comment": ["servicedesk.add_ticketcomment"],
         "link_change": ["servicedesk.work_tickets"],
         "unlink_change": ["servicedesk.work_tickets"],
+        "rate": ["servicedesk.view_ticket"],
     }
 
     def get_queryset(self):
@@ -101,6 +102,15 @@ class TicketViewSet(
         if not selectors.may_route(ticket, user=self.request.user):
             raise PermissionDenied("You may not route this ticket.")
         return ticket
+
+    @extend_schema(request=s.RateSerializer, responses={201: s.SatisfactionSerializer})
+    @action(detail=True, methods=["post"])
+    def rate(self, request, number=None):
+        """Answer the survey of a resolved ticket (its requester, once): a rating from 1 to 5 and a comment."""
+        ticket = self.get_object()
+        data = self._valid(s.RateSerializer)
+        answer = services.ticket_rate(actor=request.user, ticket=ticket, **data)
+        return Response(s.SatisfactionSerializer(answer).data, status=status.HTTP_201_CREATED)
 
     def _valid(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())

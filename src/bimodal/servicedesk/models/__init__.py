@@ -1,5 +1,5 @@
 """Models of the service desk, one module per area: the request catalogue (with schedules, priorities and
-categories), routing rules, tickets (with comments, attachments, events, hand-offs and tasks) and SLA definitions and
+categories), routing rules, tickets, satisfaction ratings (with comments, attachments, events, hand-offs and tasks) and SLA definitions and
 clocks; base holds who may see which tickets."""
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from bimodal.servicedesk.models.catalogue import (
 )
 from bimodal.servicedesk.models.mail import InboundMail
 from bimodal.servicedesk.models.routing import RoutingRule
+from bimodal.servicedesk.models.satisfaction import (
+    RATING_MAX,
+    RATING_MIN,
+    SATISFIED_FROM,
+    SatisfactionRating,
+)
 from bimodal.servicedesk.models.sla import (
     SlaDefinition,
     SlaEscalation,
@@ -37,6 +43,9 @@ from bimodal.servicedesk.models.tickets import (
 )
 
 __all__ = [
+    "RATING_MAX",
+    "RATING_MIN",
+    "SATISFIED_FROM",
     "USER",
     "CatalogueItem",
     "CatalogueItemQuerySet",
@@ -45,6 +54,7 @@ __all__ = [
     "InboundMail",
     "PriorityRule",
     "RoutingRule",
+    "SatisfactionRating",
     "SlaDefinition",
     "SlaEscalation",
     "SlaInstance",

@@ -1,5 +1,5 @@
 """Writes of the service desk, one module per seam: tickets, requests, SLA clocks (with the suppliers'
-contracted clocks and escalations), routing, Alertmanager alerts, notifications and administration. Other apps
+contracted clocks and escalations), routing, Alertmanager alerts, satisfaction surveys, notifications and administration. Other apps
 import from here, not from the modules."""
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ from bimodal.servicedesk.services.routing import (
     routing_rule_create,
     routing_rule_update,
 )
+from bimodal.servicedesk.services.satisfaction import (
+    RATEABLE_STATUSES,
+    rating_url,
+    ticket_rate,
+)
 from bimodal.servicedesk.services.sla_clocks import (
     sla_check,
     sla_escalate,
@@ -74,6 +79,7 @@ __all__ = [
     "CATALOGUE_ITEM_FIELDS",
     "MAX_ATTACHMENT_BYTES",
     "PRIORITY_UP",
+    "RATEABLE_STATUSES",
     "ROUTING_RULE_FIELDS",
     "SCHEDULE_FIELDS",
     "SEVERITY",
@@ -90,6 +96,7 @@ __all__ = [
     "priority_matrix",
     "priority_matrix_set",
     "problem_mark_known_error",
+    "rating_url",
     "request_decide",
     "request_submit",
     "route",
@@ -115,6 +122,7 @@ __all__ = [
     "ticket_create",
     "ticket_link_change",
     "ticket_link_problem",
+    "ticket_rate",
     "ticket_set_service",
     "ticket_transition",
     "ticket_unlink_change",

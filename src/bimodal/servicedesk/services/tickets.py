@@ -58,6 +58,7 @@ from bimodal.servicedesk.services.base import (
     ticket_thread,
 )
 from bimodal.servicedesk.services.routing import route
+from bimodal.servicedesk.services.satisfaction import survey_invite
 from bimodal.servicedesk.services.sla_clocks import (
     _check_supplier_cover,
     _handoff,
@@ -204,6 +205,8 @@ def _set_status(
         at=now,
     )
     sla_on_status(ticket=ticket, old=old, new=status, now=now)
+    if status == TicketStatus.RESOLVED:
+        survey_invite(ticket)
     return ticket
 
 

@@ -26,6 +26,10 @@ from bimodal.servicedesk.views.portal import (
     catalogue_request,
     portal,
 )
+from bimodal.servicedesk.views.satisfaction import (
+    satisfaction,
+    ticket_rate,
+)
 from bimodal.servicedesk.views.tickets import (
     PER_PAGE,
     assignee_options,
@@ -60,6 +64,7 @@ __all__ = [
     "notifications",
     "portal",
     "queue",
+    "satisfaction",
     "task_complete",
     "ticket_assign",
     "ticket_attach",
@@ -68,6 +73,7 @@ __all__ = [
     "ticket_decide",
     "ticket_detail",
     "ticket_link_change",
+    "ticket_rate",
     "ticket_set_service",
     "ticket_transition",
     "ticket_unlink_change",

@@ -33,6 +33,7 @@ from bimodal.servicedesk.models import (
     Ticket,
     TicketAttachment,
 )
+from bimodal.servicedesk.views.satisfaction import rating_context
 
 PER_PAGE = 50
 
@@ -60,7 +61,12 @@ def queue(request):
 
 
 def _ticket(request, number: str, action: str = "view") -> Ticket:
-    return get_restricted_object(Ticket.objects.with_related(), request.user, action, number=number)
+    return get_restricted_object(
+        Ticket.objects.with_related().select_related("satisfaction__answered_by"),
+        request.user,
+        action,
+        number=number,
+    )
 
 
 def _routable(request, number: str) -> Ticket:
@@ -130,6 +136,7 @@ def ticket_detail(request, number: str):
         ),
         # Panels of the apps above (the knowledge articles the ticket was resolved with …), as HTML.
         "panels": [html for _, panel in hooks.ticket_panels.items() if (html := panel(request, ticket))],
+        **rating_context(ticket, user),
     }
     response = render(request, "servicedesk/ticket_detail.html", context)
     patch_vary_headers(response, ("HX-Request",))

@@ -246,6 +246,16 @@ class PriorityRowSerializer(serializers.Serializer):
     resolution = FiguresSerializer()
 
 
+class SatisfactionFiguresSerializer(serializers.Serializer):
+    """Customer satisfaction of the supplier's tickets: answers, average rating, CSAT (share of 4 and 5)
+    and response rate (0..1)."""
+
+    responses = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+    csat = serializers.FloatField(allow_null=True)
+    response_rate = serializers.FloatField(allow_null=True)
+
+
 class ScorecardSerializer(serializers.Serializer):
     """A supplier's scorecard for a period."""
 
@@ -267,6 +277,7 @@ class ScorecardSerializer(serializers.Serializer):
     cost_per_ticket = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     net_cost_per_ticket = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     currency = serializers.CharField()
+    satisfaction = SatisfactionFiguresSerializer()
 
 
 class HandoffSerializer(serializers.Serializer):

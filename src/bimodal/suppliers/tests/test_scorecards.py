@@ -244,3 +244,52 @@ def test_percentiles_match_numpy(groups, django_db_blocker, make_user):
         assert overall[()][MEDIAN] == pytest.approx(np.median(every))
     finally:
         Ticket.objects.all().delete()
+
+
+def _rated_example(w):
+    """The worked example, with answers: the three resolved tickets in Alpha's queue are rated 5 and 2 (the
+    third unanswered), Beta's one ticket 1. Alpha: 2 answers, average 3.5, CSAT 1/2 = 50 %, response rate
+    2/3; Beta's answer stays out."""
+    from bimodal.servicedesk.models import SatisfactionRating
+
+    start, end = _hand_example(w)
+    resolved = list(Ticket.objects.filter(assignment_group=w["qa"], status="resolved").order_by("id"))
+    assert len(resolved) == 3
+    for ticket, rating in zip(resolved, (5, 2), strict=False):
+        SatisfactionRating.objects.create(
+            ticket=ticket,
+            rating=rating,
+            answered_by=ticket.requester,
+            answered_at=ticket.resolved_at + timedelta(hours=2),
+        )
+    beta = sd.ticket_create(
+        actor=w["agent"], ticket_type="incident", title="b", service=w["sb"], assignment_group=w["qb"]
+    )
+    Ticket.objects.filter(pk=beta.pk).update(status="resolved", resolved_at=resolved[0].resolved_at)
+    SatisfactionRating.objects.create(
+        ticket=beta, rating=1, answered_by=beta.requester, answered_at=resolved[0].resolved_at
+    )
+    return start, end
+
+
+def test_scorecard_customer_satisfaction_hand_checked(w):
+    start, end = _rated_example(w)
+    figures = scorecards.compute(w["a"], start, end).satisfaction
+    assert (figures.responses, figures.average, figures.csat) == (2, 3.5, 0.5)
+    assert (figures.resolved, figures.answered) == (3, 2)
+    rows = scorecards.csv_rows(scorecards.compute(w["a"], start, end), [])
+    assert ["csat_responses", 2] in rows and ["csat_pct", "50.0"] in rows
+    assert ["csat_average_rating", "3.50"] in rows and ["csat_response_rate_pct", "66.7"] in rows
+    beta = scorecards.compute(w["b"], start, end).satisfaction
+    assert (beta.responses, beta.average) == (1, 1.0)
+
+
+def test_scorecard_page_csv_and_api_show_csat(w, client_for):
+    start, end = _rated_example(w)
+    client = client_for(w["gov"])
+    page = client.get(f"/suppliers/alpha/scorecard/?start={start}&end={end}").content.decode()
+    assert 'data-testid="kpi-csat">50%<' in page and "Customer satisfaction (CSAT)" in page
+    text = client.get(f"/suppliers/alpha/scorecard/?start={start}&end={end}&format=csv").content.decode()
+    assert "csat_pct,50.0" in text and "csat_responses,2" in text
+    data = client.get(f"/api/suppliers/alpha/scorecard/?start={start}&end={end}").json()
+    assert data["satisfaction"] == {"responses": 2, "average": 3.5, "csat": 0.5, "response_rate": 2 / 3}
