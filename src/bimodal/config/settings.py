@@ -372,6 +372,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Where `…filebased.EmailBackend` writes (the demo uses it when no EMAIL_HOST is set).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "outbox"))
 # Where people reach this site: links in emails are made absolute with it.
 BIMODAL_BASE_URL = os.environ.get("BIMODAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The desk's address: notifications come from it, and replies go to desk+<ticket>@ its domain.

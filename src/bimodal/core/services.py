@@ -495,8 +495,8 @@ def _email_send(subject: str, body: str, recipients: list[str], thread: MailThre
     )
     try:
         message.send()
-    except Exception:  # any failure of the mail server or the network: logged, the write stands
-        log.exception("Could not send the email %r to %d recipient(s)", subject, len(recipients))
+    except Exception as exc:  # any failure of the mail server or the network: logged, the write stands
+        log.warning("Could not send the email %r to %d recipient(s): %r", subject, len(recipients), exc)
 
 
 def notify(

@@ -3,9 +3,14 @@
 import io
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import TestCase
 
+from bimodal.core.choices import NotificationKind
+from bimodal.core.models import User
+from bimodal.core.services import notify
 from bimodal.demo.data import DEMO_LOGINS
 from bimodal.portfolio.models import Service
 
@@ -26,6 +31,27 @@ def test_demo_no_serve_loads_and_prints_the_logins(settings):
     again = io.StringIO()
     call_command("demo", "--no-serve", stdout=again)
     assert "already loaded" in again.getvalue()
+
+
+def test_demo_without_a_mail_server_writes_its_emails_to_files(settings, monkeypatch, tmp_path):
+    """The default SMTP backend with no EMAIL_HOST would fail on every email: the demo writes them to
+    EMAIL_FILE_PATH (<data dir>/outbox) instead, linking to the demo's address."""
+    monkeypatch.delenv("EMAIL_HOST", raising=False)
+    monkeypatch.delenv("BIMODAL_BASE_URL", raising=False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--addr", "127.0.0.1:8011", stdout=out)
+    assert f"Emails are written to {tmp_path / 'outbox'}/" in out.getvalue()
+    assert settings.BIMODAL_BASE_URL == "http://127.0.0.1:8011"
+    rita = User.objects.get(username="rita")
+    assert rita.email
+    with mail.get_connection() as connection:
+        assert type(connection).__module__ == "django.core.mail.backends.filebased"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        notify(recipients=[rita], kind=NotificationKind.TICKET_COMMENT, subject="Hello", url="/servicedesk/")
+    sent = "".join(f.read_text() for f in (tmp_path / "outbox").iterdir())
+    assert "Subject: Hello" in sent and "http://127.0.0.1:8011/servicedesk/" in sent
 
 
 def test_demo_serves_with_runserver_on_the_given_address(monkeypatch):

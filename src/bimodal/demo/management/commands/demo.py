@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -12,6 +14,7 @@ from bimodal.demo.modes import DEFAULT_PRESET
 from bimodal.portfolio.presets import PRESETS
 
 DEFAULT_ADDR = "127.0.0.1:8000"
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def _url(addr: str) -> str:
@@ -51,6 +54,7 @@ class Command(BaseCommand):
         port = addr.rpartition(":")[2]
         if not port.isdigit():
             raise CommandError(f"--addr must be HOST:PORT or PORT, not {addr!r}.")
+        self._mail(_url(addr))
         self.stdout.write("Migrating the database …")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Loading the demo organisation {ORGANISATION} ({preset} modes) …")
@@ -69,6 +73,17 @@ class Command(BaseCommand):
             return
         self.stdout.write(self.style.SUCCESS(f"Serving on {_url(addr)} — press Ctrl-C to stop."))
         call_command("runserver", addr, use_reloader=False)
+
+    def _mail(self, url: str) -> None:
+        """Without a mail server configured, the demo's emails are written as files to read (not sent to
+        an SMTP server on localhost that is not there), and their links point at the demo's address."""
+        if "BIMODAL_BASE_URL" not in os.environ:
+            settings.BIMODAL_BASE_URL = url.rstrip("/")
+        if settings.EMAIL_BACKEND == SMTP_BACKEND and "EMAIL_HOST" not in os.environ:
+            settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+            self.stdout.write(
+                f"Emails are written to {settings.EMAIL_FILE_PATH}/ (set EMAIL_HOST to send them)."
+            )
 
     def _summary(self) -> None:
         summary = demo_summary()
