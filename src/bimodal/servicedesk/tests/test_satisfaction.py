@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -167,8 +168,13 @@ def test_resolution_asks_the_requester_how_we_did(w, mailoutbox, django_capture_
     assert note.recipient == w["requester"]
     assert note.subject == f"How did we do on {ticket.number}?"
     assert note.url == f"/servicedesk/tickets/{ticket.number}/rate/"
-    assert [m.subject for m in mailoutbox if "How did we do" in m.subject] == [note.subject]
-    assert mailoutbox[-1].to == [w["requester"].email]
+    # The email threads with the ticket's other mail: its reference first, replies to desk+<ref>.
+    [email] = [m for m in mailoutbox if "How did we do" in m.subject]
+    assert email.subject == f"[{ticket.number}] {note.subject}"
+    assert email.reply_to == [
+        f"desk+{ticket.number}@{django_settings.BIMODAL_DESK_ADDRESS.partition('@')[2]}"
+    ]
+    assert email.to == [w["requester"].email]
 
 
 def test_the_survey_follows_the_persons_channel(w, mailoutbox, django_capture_on_commit_callbacks):
