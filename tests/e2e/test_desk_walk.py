@@ -29,20 +29,30 @@ def org(transactional_db):
     return w
 
 
-def _as(browser, page, username):
-    """Another person's browser on the same server, signed in."""
-    other = browser.new_context(base_url="/".join(page.url.split("/", 3)[:3]))
-    other.set_default_timeout(10_000)
-    p = other.new_page()
-    p.goto("/login/")
-    p.fill("#id_username", username)
-    p.fill("#id_password", "pw")
-    p.click("button[type=submit]")
-    p.wait_for_selector("[data-testid=current-user]")
-    return p
+@pytest.fixture
+def person(browser, live_server):
+    """person(username) → a page signed in as that person, in a browser context of their own (closed
+    after the test, so no connection to the live server outlives it)."""
+    contexts = []
+
+    def _sign_in(username):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        p = context.new_page()
+        p.goto("/login/")
+        p.fill("#id_username", username)
+        p.fill("#id_password", "pw")
+        p.click("button[type=submit]")
+        p.wait_for_selector("[data-testid=current-user]")
+        return p
+
+    yield _sign_in
+    for context in contexts:
+        context.close()
 
 
-def test_rita_to_triage_to_sam_to_the_supplier_to_sunil_and_back_to_ritas_rating(page, login, org, browser):
+def test_rita_to_triage_to_sam_to_the_supplier_to_sunil_and_back_to_ritas_rating(page, login, org, person):
     # rita reports an incident on the portal.
     login(org["rita"])
     page.goto("/servicedesk/portal/")
@@ -57,7 +67,7 @@ def test_rita_to_triage_to_sam_to_the_supplier_to_sunil_and_back_to_ritas_rating
     assert "Resolved" not in options and "In progress" not in options
 
     # sam finds it in triage and hands it to Alpha's queue; he still sees it, read only.
-    sam = _as(browser, page, "sam")
+    sam = person("sam")
     sam.goto("/servicedesk/?view=triage")
     expect(sam.get_by_test_id("ticket-table")).to_contain_text(number)
     sam.get_by_role("link", name=number).click()
@@ -69,7 +79,7 @@ def test_rita_to_triage_to_sam_to_the_supplier_to_sunil_and_back_to_ritas_rating
     expect(sam.get_by_test_id("ticket-table")).to_contain_text(number)
 
     # sunil, Alpha's agent, works and resolves it.
-    sunil = _as(browser, page, "sunil")
+    sunil = person("sunil")
     sunil.goto("/servicedesk/")
     sunil.get_by_role("link", name=number).click()
     sunil.select_option("#id_status", "in_progress")
@@ -92,7 +102,7 @@ def test_rita_to_triage_to_sam_to_the_supplier_to_sunil_and_back_to_ritas_rating
 
     # The rating shows on Alpha's scorecard and on the CIO dashboard.
     today = timezone.localdate()
-    gov = _as(browser, page, "gov")
+    gov = person("gov")
     gov.goto(f"/suppliers/alpha/scorecard/?start={today - timedelta(days=30)}&end={today}")
     expect(gov.get_by_test_id("kpi-csat")).to_contain_text("100")
     gov.goto("/insights/")
