@@ -137,7 +137,9 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     (
         "gloria",
         "Governance lead",
-        "Insights → CIO dashboard; Governance → decision rights and the bureaucracy report; Delivery → contention",
+        "Insights → CIO dashboard (CSAT beside SLA attainment); Service desk → Customer satisfaction, and "
+        "route any ticket in View *Triage*; Governance → decision rights and the bureaucracy report; "
+        "Delivery → contention",
     ),
     (
         "chris",
@@ -175,7 +177,8 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
         "rita",
         "Requester",
         "Raise a request from the catalogue or report an incident (it is routed to the service desk's "
-        'triage; type "password" as its title to be offered a knowledge article); put an idea into Delivery → Demand',
+        'triage; type "password" as its title to be offered a knowledge article); rate her latest resolved '
+        'request on its page ("How satisfied are you with the resolution?"); put an idea into Delivery → Demand',
     ),
     ("audrey", "Auditor (read-only)", "Reads everything, including the audit log; changes nothing"),
 ]
