@@ -8,19 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bimodal.core.tests.factories import UserFactory
 from bimodal.servicedesk.models import RoutingRule
 from bimodal.suppliers.tests.factories import two_suppliers
 
 
 @pytest.fixture
-def org(transactional_db):
-    def make_user(*roles, teams=(), supplier=None, **fields):
-        user = UserFactory(roles=list(roles), supplier=supplier, **fields)
-        for team in teams:
-            team.members.add(user)
-        return user
-
+def org(transactional_db, make_user):
     w = two_suppliers(make_user)
     RoutingRule.objects.create(name="Triage", order=1000, group=w["desk"])
     w["rita"] = make_user("requester", username="rita")

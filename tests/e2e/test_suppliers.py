@@ -6,19 +6,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bimodal.core.tests.factories import UserFactory
 from bimodal.servicedesk import services as sd
 from bimodal.suppliers.tests.factories import two_suppliers
 
 
 @pytest.fixture
-def world(transactional_db):
-    def make_user(*roles, teams=(), supplier=None, **fields):
-        user = UserFactory(roles=list(roles), supplier=supplier, **fields)
-        for team in teams:
-            team.members.add(user)
-        return user
-
+def world(transactional_db, make_user):
     w = two_suppliers(make_user)
     w["ta"] = sd.ticket_create(
         actor=w["agent"],
