@@ -1,6 +1,7 @@
 // Behaviour every page shares, kept out of the HTML so that the Content-Security-Policy can refuse inline
 // script: draw the charts (data-figure), submit a form when a select changes (data-autosubmit), ask before
-// a destructive form is sent (data-confirm) and print (data-print). Runs again after every htmx swap.
+// a destructive form is sent (data-confirm), print (data-print) and keep a menu button's aria-expanded in step
+// with its off-canvas menu. Runs again after every htmx swap.
 (function () {
   "use strict";
 
@@ -29,6 +30,15 @@
       window.print();
     }
   });
+  // Bootstrap keeps aria-expanded up to date for collapse toggles only, not for off-canvas ones.
+  function markExpanded(event, open) {
+    if (!event.target.id) return;
+    document.querySelectorAll('[aria-controls="' + event.target.id + '"]').forEach(function (button) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  document.addEventListener("show.bs.offcanvas", function (event) { markExpanded(event, true); });
+  document.addEventListener("hidden.bs.offcanvas", function (event) { markExpanded(event, false); });
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
   if (document.readyState !== "loading") drawCharts(document);
