@@ -30,7 +30,7 @@ def set_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> Non
 
 
 def style_widgets(fields: Mapping[str, forms.Field]) -> None:
-    """Give each field's widget its Bootstrap class (once, keeping classes it already has)."""
+    """Give each field's widget its Bootstrap class (once, keeping classes it already has) and its name."""
     for field in fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
@@ -42,6 +42,9 @@ def style_widgets(fields: Mapping[str, forms.Field]) -> None:
         classes = widget.attrs.get("class", "").split()
         if css not in classes:
             widget.attrs["class"] = " ".join([*classes, css])
+        # Compact forms draw a field without its <label>: its label still names it for screen readers.
+        if field.label and not isinstance(widget, forms.HiddenInput | forms.CheckboxSelectMultiple):
+            widget.attrs.setdefault("aria-label", str(field.label))
 
 
 def apply_validation_error(form: forms.BaseForm, exc: ValidationError | PermissionDenied) -> None:

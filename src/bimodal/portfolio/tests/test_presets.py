@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from bimodal.core.colours import AA_TEXT_CONTRAST, contrast_ratio
 from bimodal.portfolio.choices import ChangeApproval, KpiSet, ReleaseCadence
 from bimodal.portfolio.models import Mode
 from bimodal.portfolio.presets import PRESETS
@@ -18,6 +19,13 @@ def test_keys_names_and_short_names_are_unique_within_a_preset(preset):
     for attribute in ("key", "name", "short_name", "colour"):
         values = [spec[attribute] for spec in PRESETS[preset]]
         assert len(values) == len(set(values)), attribute
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_white_badge_text_on_each_mode_colour_is_readable(preset):
+    # Mode badges are white text on the mode's colour; charts draw the modes in these colours too.
+    for spec in PRESETS[preset]:
+        assert contrast_ratio("#ffffff", spec["colour"]) >= AA_TEXT_CONTRAST, spec["key"]
 
 
 def test_keys_are_unique_across_presets():

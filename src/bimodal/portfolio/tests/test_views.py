@@ -35,7 +35,7 @@ def test_list_renders_table_filters_and_buttons(make_user, client_for, estate):
     assert 'hx-push-url="true"' in html
     for name in ("Core Banking", "Mobile Banking App", "Chatbot", "General Ledger"):
         assert name in html
-    assert 'class="bm-mode-badge" style="background: #e07a1f"' in html
+    assert 'class="bm-mode-badge" style="background: #b45309"' in html
     assert "bm-tier bm-tier-0" in html
     assert "Add service" in html and "Import CSV" in html and "Export CSV" in html
     assert response.context["active_area"] == "portfolio"

@@ -229,6 +229,22 @@ def test_mode_detail_edit_by_governance_lead(lead, client_for):
     assert entry.reason == "Clearer wording"
 
 
+def test_a_new_mode_colour_must_carry_white_badge_text(lead, client_for):
+    url = reverse("portfolio:mode_detail", args=["mode-2"])
+    client = client_for(lead)
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if k in form.fields and v is not None}
+    data.update(reason="Brighter", change_windows_required="", colour="#e07a1f")
+    for flag in ("standard_changes_preapproved", "deployment_gate"):
+        data[flag] = "on" if form.initial[flag] else ""
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "hard to read (contrast 3.0:1" in response.context["form"].errors["colour"][0]
+    data["colour"] = "#2a7a4f"
+    assert client.post(url, data).status_code == 302
+    assert Mode.objects.get(key="mode-2").colour == "#2a7a4f"
+
+
 def test_mode_edit_forbidden_without_permission(make_user, client_for):
     url = reverse("portfolio:mode_detail", args=["mode-2"])
     response = client_for(make_user("service_owner")).post(url, {"name": "Hacked"})
