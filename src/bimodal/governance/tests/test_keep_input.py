@@ -130,3 +130,31 @@ def test_deciding_at_the_meeting_still_works(client, board_request):
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == "approved" and request.meeting_id == meetings[0].pk
+
+
+def test_minutes_refused_after_a_cancellation_are_kept(client, board_request):
+    _, _, meetings = board_request
+    meeting = meetings[0]
+    chris = meeting.forum.chair
+    services.meeting_cancel(actor=chris, meeting=meeting, reason="Chair unavailable")
+    client.force_login(chris)
+    minutes = "Budget for Q3 discussed; the servers wait for the next board."
+    response = client.post(f"/governance/meetings/{meeting.pk}/minutes/", {"minutes": minutes})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "A meeting cannot go from “Cancelled” to “Held”." in page
+    form = re.search(r'<form[^>]*data-testid="minutes-form".*?</form>', page, re.S)
+    assert form and minutes in form.group(0)
+    meeting.refresh_from_db()
+    assert meeting.status == "cancelled" and meeting.minutes == ""
+
+
+def test_a_topic_from_someone_who_does_not_run_the_meeting_is_refused_on_the_page(client, board_request):
+    _, carla, meetings = board_request
+    client.force_login(carla)
+    response = client.post(f"/governance/meetings/{meetings[0].pk}/agenda/topic/", {"topic": "Cloud costs"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only the chair of the forum or a governance lead runs its meetings." in page
+    assert 'data-testid="attendance"' in page, "the meeting's page, not a bare 403 page"
+    assert not meetings[0].agenda_items.exists()
