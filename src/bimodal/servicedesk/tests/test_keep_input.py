@@ -69,3 +69,15 @@ def test_a_refused_comment_keeps_its_text_with_403(w, client_for):
     assert "Only agents write internal notes." in page
     assert html.escape(body, quote=False) in page or html.escape(body) in page
     assert not TicketComment.objects.filter(ticket=ticket).exists()
+
+
+def test_assignees_are_listed_with_their_teams(w, client_for, make_user):
+    namesake = make_user("service_desk_agent", teams=[w["desk"], w["other"]], username="agent2")
+    for user in (w["agent"], namesake):
+        user.first_name, user.last_name = "Sam", "Agent"
+        user.save()
+    page = client_for(w["agent"]).get(f"/servicedesk/tickets/{w['ticket'].number}/").content.decode()
+    select = re.search(r'<select name="assignee".*?</select>', page, re.S)
+    assert select
+    labels = [html.unescape(t) for t in re.findall(r'<option value="\d+"[^>]*>([^<]*)<', select.group(0))]
+    assert labels == ["Sam Agent — Desk", "Sam Agent — Desk, Other"]
