@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from bimodal.core.choices import TeamKind
 from bimodal.core.models import OrgUnit, Team, User
@@ -29,8 +31,48 @@ def set_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> Non
     field.queryset = queryset
 
 
+def person_label(user: User) -> str:
+    """A person as a choice shows them: the name and the teams ("Sam Agent — Service Desk"), so that two
+    people of the same name can be told apart. Reads `user.teams` (prefetched by the choice lists)."""
+    teams = ", ".join(team.name for team in user.teams.all())
+    return f"{user} — {teams}" if teams else str(user)
+
+
+class DistinctChoiceIterator(ModelChoiceIterator[Model]):
+    """The choices of a model choice field, each label told apart: people carry their teams
+    (`person_label`), and choices that still share a label carry their number ("… #12")."""
+
+    def __iter__(self) -> Iterator[Any]:
+        field = self.field
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        queryset = self.queryset
+        label: Callable[[Any], str] = field.label_from_instance
+        if queryset.model is User:
+            # One query for everyone's teams, however many people are listed.
+            queryset = queryset.prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+            if type(field).label_from_instance is forms.ModelChoiceField.label_from_instance:
+                label = person_label
+        objects = list(queryset)
+        labels = [label(obj) for obj in objects]
+        shared = {text for text, n in Counter(labels).items() if n > 1}
+        for obj, text in zip(objects, labels, strict=True):
+            value = ModelChoiceIteratorValue(field.prepare_value(obj), obj)
+            yield (value, f"{text} #{obj.pk}" if text in shared else text)
+
+
+def label_choices(fields: Mapping[str, forms.Field]) -> None:
+    """Make the labels of every model choice field distinct (see `DistinctChoiceIterator`)."""
+    for field in fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.iterator is not DistinctChoiceIterator:
+            field.iterator = DistinctChoiceIterator
+            field.widget.choices = field.choices
+
+
 def style_widgets(fields: Mapping[str, forms.Field]) -> None:
-    """Give each field's widget its Bootstrap class (once, keeping classes it already has) and its name."""
+    """Give each field's widget its Bootstrap class (once, keeping classes it already has) and its name, and
+    each model choice field labels that can be told apart."""
+    label_choices(fields)
     for field in fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):

@@ -6,7 +6,8 @@ Every generic view keeps the house rules by construction:
   may not see is a 404, one they may see but not change a 403 (`core.permissions.get_restricted_object`);
 - writes go through a service function (`<entity>_create(*, actor, **fields)`,
   `<entity>_update(*, actor, <entity>, **fields)`), which validates, saves and audits in one transaction;
-- a refused or invalid write is shown on the form with HTTP 400 and writes nothing;
+- a refused or invalid write is shown on the form as typed, with the reason, and writes nothing: HTTP 400
+  (a service's ValidationError) or 403 (its PermissionDenied);
 - a list page answers an htmx swap with its results fragment only, and `?export=csv` with the filtered
   rows as CSV.
 
@@ -189,8 +190,8 @@ class ObjectEditView(ObjectDetailView):
 
     `create_service(*, actor, **fields)` and `update_service(*, actor, <name>=obj, **fields)` do the
     writing; the form's `service_fields()` (or its cleaned data) gives the fields. Creating needs the
-    model's add permission, changing the object's change right (403). Invalid input or a service's
-    refusal is shown on the form with a 400."""
+    model's add permission, changing the object's change right (a bare 403). Invalid input or a service's
+    refusal is shown on the form as typed: 400 for a ValidationError, 403 for a PermissionDenied."""
 
     form_class: ClassVar[type[BaseForm]]
     create_service: ClassVar[Callable[..., Model] | None] = None
@@ -270,17 +271,20 @@ class ObjectEditView(ObjectDetailView):
         return self.page(request, obj, self.make_form(request, obj), **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self._object_or_none(request, kwargs)
+        obj = self._object_or_none(request, kwargs)  # no right to the page at all: a bare 403
         form = self.make_form(request, obj, request.POST)
+        status = 400
         if form.is_valid():
             try:
                 saved = self.save(request, obj, form)
-            except ValidationError as exc:  # a refusal (PermissionDenied) stays a 403
+            except (ValidationError, PermissionDenied) as exc:
+                # The service refused what the page offered: the form again, as typed, with the reason.
                 apply_validation_error(form, exc)
+                status = 403 if isinstance(exc, PermissionDenied) else 400
             else:
                 messages.success(request, self.success_text(saved))
                 return redirect(self.success_url or _absolute(saved))
-        return self.page(request, obj, form, status=400, **kwargs)
+        return self.page(request, obj, form, status=status, **kwargs)
 
 
 class ObjectActionView(ObjectEditView):
@@ -299,16 +303,19 @@ class ObjectActionView(ObjectEditView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object(request, self.action, **kwargs)
         form = self.form_class(request.POST, **self.form_kwargs(request, obj)) if self.form_class else None
+        status = 400
         if form is None or form.is_valid():
             fields = self.service_fields(form) if form is not None else {}
             try:
                 result = type(self).action_service(actor=request.user, **{self.object_name(): obj}, **fields)
-            except ValidationError as exc:
-                if form is None:  # a button without input that the service refuses: say why, with a 400
-                    messages.error(request, " ".join(exc.messages), fail_silently=True)
+            except (ValidationError, PermissionDenied) as exc:
+                status = 403 if isinstance(exc, PermissionDenied) else 400
+                if form is None:  # a button without input that the service refuses: say why
+                    text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                    messages.error(request, text or "You may not do that.", fail_silently=True)
                 else:
                     apply_validation_error(form, exc)
             else:
                 messages.success(request, self.success_message.format(object=result or obj))
                 return redirect(_absolute(result or obj))
-        return self.page(request, obj, form, status=400, **kwargs)
+        return self.page(request, obj, form, status=status, **kwargs)

@@ -18,7 +18,7 @@ from bimodal.delivery import selectors, services
 from bimodal.delivery.choices import StoryStatus
 from bimodal.delivery.models import Budget, CapacityAllocation, Demand, Initiative, TeamCapacity
 from bimodal.demo.modes import EXPLORATORY, MIDDLE, STABLE, mode_at
-from bimodal.governance.models import Forum
+from bimodal.governance.models import Forum, Meeting
 from bimodal.portfolio.models import Service
 
 # title, requester, unit, mode, service, team, class, value, urgency, fit, risk, cost, fte, outcome
@@ -317,14 +317,19 @@ RUN_ALLOCATIONS = [
 
 
 def _board_meeting(board: Forum, users: dict):
+    """The portfolio board's sitting of last week, where demands and stage gates are decided: one sitting,
+    reused by every decision taken at it (not one identical sitting per initiative)."""
     from bimodal.governance import services as governance
 
+    when = timezone.localtime(timezone.now() - timedelta(days=7)).replace(
+        hour=14, minute=0, second=0, microsecond=0
+    )
+    held = Meeting.objects.filter(forum=board, scheduled_for=when).first()
+    if held is not None:
+        return held
     attendees = [u for u in (board.chair, *board.members.all()) if u]
     return governance.meeting_create(
-        actor=users["gloria"],
-        forum=board,
-        scheduled_for=timezone.now() - timedelta(days=7),
-        attendees=attendees,
+        actor=users["gloria"], forum=board, scheduled_for=when, attendees=attendees
     )
 
 

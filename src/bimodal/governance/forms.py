@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from bimodal.core.forms import StyledFormMixin
+from bimodal.core.forms import BootstrapFormMixin, StyledFormMixin
 from bimodal.core.models import OrgUnit, User
 from bimodal.governance.choices import CHANGE_TYPES, AgendaOutcome, ForumKind
 from bimodal.governance.engine import SAMPLE_CONTEXT, sample_context
@@ -164,7 +164,7 @@ class DecisionRequestForm(StyledFormMixin, forms.Form):
         return data
 
 
-class DecideForm(StyledFormMixin, forms.Form):
+class DecideForm(BootstrapFormMixin, forms.Form):
     """Approve or reject a decision request (optionally at a meeting of its forum)."""
 
     outcome = forms.ChoiceField(choices=[("approved", "Approve"), ("rejected", "Reject")])

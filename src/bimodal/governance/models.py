@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from bimodal.core.models import OrgUnit, Team, TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
@@ -368,7 +369,7 @@ class Meeting(TimeStampedModel):
         ordering = ["-scheduled_for", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.forum} — {self.scheduled_for:%Y-%m-%d %H:%M}"
+        return f"{self.forum} — {timezone.localtime(self.scheduled_for):%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:
         return reverse("governance:meeting_detail", args=[self.pk])

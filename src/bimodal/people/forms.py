@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from bimodal.core.forms import label_choices
 from bimodal.core.models import Team, User
 from bimodal.people.choices import ProficiencyLevel
 from bimodal.people.models import Skill
@@ -41,6 +42,7 @@ class ProficiencyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not user.has_perm("people.manage_all_proficiency"):
             self.fields["person"].queryset = User.objects.filter(is_active=True, teams__lead=user).distinct()
+        label_choices(self.fields)
         for f in self.fields.values():
             f.widget.attrs["class"] = "form-select"
 

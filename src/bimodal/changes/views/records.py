@@ -190,7 +190,7 @@ def change_reschedule(request, reference: str):
             messages.success(request, f"{change.reference} rescheduled.")
             return redirect(change)
         change = get_restricted_object(_detail_queryset(), request.user, reference=reference)
-    return render(request, "changes/change_detail.html", _detail_context(request, change, form))
+    return render(request, "changes/change_detail.html", _detail_context(request, change, form), status=400)
 
 
 @login_required
@@ -218,12 +218,37 @@ def change_step(request, reference: str, step: str):
         raise Http404("No such step.")
     try:
         change = actions[step]()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"{change.reference}: {change.get_status_display()}.")
+    except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, ValidationError) and step not in TYPED_STEPS:
+            for message in exc.messages:  # a plain button: say why on the change's page
+                messages.error(request, message)
+            return redirect("changes:change_detail", reference=reference)
+        return _step_refused(request, reference, step, exc)
+    messages.success(request, f"{change.reference}: {change.get_status_display()}.")
     return redirect("changes:change_detail", reference=reference)
+
+
+# Steps whose input (a vote's comment, a review's notes) is kept on the page when they are refused.
+TYPED_STEPS = {"vote", "review"}
+
+
+def _step_refused(request, reference: str, step: str, exc: ValidationError | PermissionDenied):
+    """The change's page again after a refused step, with what was typed and why: 400 for a rule the
+    input broke, 403 when the person may not take the step."""
+    change = get_restricted_object(_detail_queryset(), request.user, reference=reference)
+    context = _detail_context(request, change)
+    if step == "vote" and context["vote_form"] is not None:
+        form = VoteForm(request.POST)
+        form.is_valid()
+        apply_validation_error(form, exc)
+        context["vote_form"] = form
+    else:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text or "You may not do that.")
+    if step == "review":
+        context["review_notes"] = request.POST.get("notes", "")
+    status = 403 if isinstance(exc, PermissionDenied) else 400
+    return render(request, "changes/change_detail.html", context, status=status)
 
 
 @login_required

@@ -7,8 +7,10 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from bimodal.core import views as core_views
 from bimodal.core.models import AuditEntry, Team
 from bimodal.core.tests.factories import OrgUnitFactory, SupplierFactory, TeamFactory
 
@@ -103,6 +105,34 @@ def test_a_service_refusal_is_shown_on_the_form_with_400(teams, make_user, clien
     assert response.status_code == 400
     assert "name" in response.context["form"].errors
     assert Team.objects.count() == before
+
+
+def test_a_service_permission_refusal_keeps_the_form_as_typed_with_403(
+    teams, make_user, client_for, monkeypatch
+):
+    """The page offered the form, the service refused the write (a rule it alone knows): the form again,
+    with what was typed and why, not a bare 403 page."""
+
+    def refuse(**fields):
+        raise PermissionDenied("Only the org unit's head sets up teams here.")
+
+    monkeypatch.setattr(core_views.TeamEdit, "create_service", refuse)
+    client = client_for(make_user("governance_lead"))
+    before = (Team.objects.count(), AuditEntry.objects.count())
+    response = client.post(
+        reverse("core:team_create"),
+        {
+            "name": "Payments Guild",
+            "kind": "product",
+            "org_unit": teams["unit"].pk,
+            "email": "pg@example.com",
+        },
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only the org unit&#x27;s head sets up teams here." in page
+    assert 'value="Payments Guild"' in page and 'value="pg@example.com"' in page
+    assert (Team.objects.count(), AuditEntry.objects.count()) == before
 
 
 def test_create_and_edit_go_through_the_services_and_are_audited(teams, make_user, client_for):

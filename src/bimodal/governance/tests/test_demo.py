@@ -43,3 +43,11 @@ def test_second_load_creates_nothing(demo):  # noqa: F811
 
     counts = demo_governance.load(actor=User.objects.get(username="admin"))
     assert sum(counts.values()) == 0
+
+
+def test_no_two_demo_meetings_read_the_same(demo):  # noqa: F811
+    """The portfolio board sits once last week for every demand and stage gate decided at it."""
+    names = [str(m) for m in Meeting.objects.select_related("forum")]
+    assert names and len(names) == len(set(names)), names
+    board = Meeting.objects.get(forum__slug="portfolio-board")
+    assert board.decisions.count() >= 2

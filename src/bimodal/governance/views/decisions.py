@@ -146,7 +146,13 @@ def _decide_meetings(decision: DecisionRequest):
 @login_required
 def request_detail(request, pk: int):
     """A decision request: its route, who may decide, the decision, and its history."""
-    decision = _decision(request, pk)
+    return _detail_page(request, _decision(request, pk))
+
+
+def _detail_page(
+    request, decision: DecisionRequest, *, decide_form: DecideForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The request's page; after a refused decision, with the decision form as it was posted."""
     meetings = _decide_meetings(decision)
     may, why = services.may_decide(request.user, decision)
     at_meeting = [m for m in meetings if services.may_decide(request.user, decision, m)[0]]
@@ -155,7 +161,7 @@ def request_detail(request, pk: int):
         "decision": decision,
         "may_decide": may or bool(at_meeting),
         "why_not": why,
-        "decide_form": DecideForm(meetings=meetings),
+        "decide_form": decide_form or DecideForm(meetings=meetings),
         "can_withdraw": decision.status == DecisionStatus.PENDING
         and (
             decision.requested_by_id == request.user.pk
@@ -166,7 +172,7 @@ def request_detail(request, pk: int):
         ),
         "subject": decision.subject if decision.content_type_id else None,
     }
-    return render(request, "governance/request_detail.html", context)
+    return render(request, "governance/request_detail.html", context, status=status)
 
 
 @login_required
@@ -176,8 +182,7 @@ def request_decide(request, pk: int):
     decision = _decision(request, pk)
     form = DecideForm(request.POST, meetings=_decide_meetings(decision))
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
-        return redirect(decision)
+        return _detail_page(request, decision, decide_form=form, status=400)
     try:
         services.decision_record(
             actor=request.user,
@@ -186,10 +191,18 @@ def request_decide(request, pk: int):
             note=form.cleaned_data["note"],
             meeting=form.cleaned_data["meeting"],
         )
+    except PermissionDenied as exc:
+        # Refused as asked, e.g. a forum's decision recorded without choosing its meeting: the page again,
+        # with what was typed and why, the refusal named on the meeting when that is what was missing.
+        if form.cleaned_data["meeting"] is None and _decide_meetings(decision).exists():
+            form.add_error("meeting", str(exc))
+        else:
+            apply_validation_error(form, exc)
+        return _detail_page(request, decision, decide_form=form, status=403)
     except ValidationError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, f"{decision.reference} {form.cleaned_data['outcome']}.")
+        apply_validation_error(form, exc)
+        return _detail_page(request, decision, decide_form=form, status=400)
+    messages.success(request, f"{decision.reference} {form.cleaned_data['outcome']}.")
     return redirect(decision)
 
 

@@ -126,7 +126,13 @@ def _meeting(request, pk: int) -> Meeting:
 @login_required
 def meeting_detail(request, pk: int):
     """A meeting: attendance and quorum, agenda with outcomes, minutes. Printable."""
-    meeting = _meeting(request, pk)
+    return _meeting_page(request, _meeting(request, pk))
+
+
+def _meeting_page(
+    request, meeting: Meeting, *, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The meeting's page; `bound` replaces a form of the page by the one posted (kept as typed)."""
     forum = meeting.forum
     items = list(
         meeting.agenda_items.select_related(
@@ -154,17 +160,24 @@ def meeting_detail(request, pk: int):
         "topic_form": TopicForm(),
         "record_form": AgendaRecordForm(),
         "print": request.GET.get("print") == "1",
+        **(bound or {}),
     }
     template = "governance/meeting_print.html" if context["print"] else "governance/meeting_detail.html"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
-def _meeting_step(request, pk: int, step) -> HttpResponse:
+def _meeting_step(request, pk: int, step, posted: dict[str, Any] | None = None) -> HttpResponse:
+    """Run one step on the meeting. Refused, it says why: with the forms the step put in `posted` kept
+    as typed on the meeting's page (400, or 403 when the service refused the person); a plain button's
+    refusal is a message on the page it came from (a 403 renders the meeting's page)."""
     meeting = _meeting(request, pk)
     try:
         note = step(meeting)
-    except ValidationError as exc:
+    except (ValidationError, PermissionDenied) as exc:
         _refused(request, exc)
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        if posted or status == 403:
+            return _meeting_page(request, meeting, bound=posted, status=status)
     else:
         if note:
             messages.success(request, note)
@@ -188,9 +201,10 @@ def meeting_build_agenda(request, pk: int):
 @require_POST
 def meeting_attendance(request, pk: int):
     """Record who attends (quorum is checked)."""
+    posted: dict[str, Any] = {}
 
     def step(meeting):
-        form = AttendanceForm(request.POST, forum=meeting.forum)
+        form = posted["attendance_form"] = AttendanceForm(request.POST, forum=meeting.forum)
         if not form.is_valid():
             raise ValidationError({"attendees": "Choose the people who attend."})
         meeting = services.meeting_record_attendance(
@@ -198,16 +212,17 @@ def meeting_attendance(request, pk: int):
         )
         return "Attendance recorded: quorum met." if meeting.quorum_met else "Attendance recorded: no quorum."
 
-    return _meeting_step(request, pk, step)
+    return _meeting_step(request, pk, step, posted)
 
 
 @login_required
 @require_POST
 def meeting_minutes(request, pk: int):
     """Record the minutes; the meeting is then held."""
+    posted: dict[str, Any] = {}
 
     def step(meeting):
-        form = MinutesForm(request.POST)
+        form = posted["minutes_form"] = MinutesForm(request.POST)
         if not form.is_valid():
             raise ValidationError({"minutes": "Write the minutes."})
         services.meeting_record_minutes(
@@ -215,7 +230,7 @@ def meeting_minutes(request, pk: int):
         )
         return "Minutes recorded."
 
-    return _meeting_step(request, pk, step)
+    return _meeting_step(request, pk, step, posted)
 
 
 @login_required
@@ -234,15 +249,16 @@ def meeting_cancel(request, pk: int):
 @require_POST
 def agenda_topic_add(request, pk: int):
     """Add a free topic to the agenda."""
+    posted: dict[str, Any] = {}
 
     def step(meeting):
-        form = TopicForm(request.POST)
+        form = posted["topic_form"] = TopicForm(request.POST)
         if not form.is_valid():
             raise ValidationError({"topic": "Name the topic."})
         services.agenda_item_add(actor=request.user, meeting=meeting, topic=form.cleaned_data["topic"])
         return "Topic added."
 
-    return _meeting_step(request, pk, step)
+    return _meeting_step(request, pk, step, posted)
 
 
 @login_required

@@ -80,7 +80,11 @@ def _routable(request, number: str) -> Ticket:
 @login_required
 def ticket_detail(request, number: str):
     """A ticket: attributes, SLA panel, timeline, comments, attachments, tasks and the actions allowed."""
-    ticket = _ticket(request, number)
+    return _ticket_page(request, _ticket(request, number))
+
+
+def _ticket_page(request, ticket: Ticket, *, bound: dict[str, Any] | None = None, status: int = 200):
+    """The ticket's page; `bound` replaces a form of the page by the one posted (kept as typed)."""
     user = request.user
     # Agents work the tickets they may change; a desk still sees (not works) what it handed to a supplier.
     agent = selectors.works_ticket(ticket, user=user)
@@ -138,7 +142,11 @@ def ticket_detail(request, number: str):
         "panels": [html for _, panel in hooks.ticket_panels.items() if (html := panel(request, ticket))],
         **rating_context(ticket, user),
     }
-    response = render(request, "servicedesk/ticket_detail.html", context)
+    for name, form in (bound or {}).items():
+        if name == "transition_form":  # the menu stays the viewer's moves, whatever was posted
+            form.fields["status"].choices = context[name].fields["status"].choices
+        context[name] = form
+    response = render(request, "servicedesk/ticket_detail.html", context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -156,16 +164,29 @@ def _done(request, ticket: Ticket, message: str):
     return redirect("servicedesk:queue")
 
 
-def _failed(request, ticket: Ticket, form, exc: ValidationError | None = None):
+# The name each step's form has on the ticket's page.
+_FORM_NAMES: dict[type, str] = {
+    TransitionForm: "transition_form",
+    CommentForm: "comment_form",
+    AssignForm: "assign_form",
+    ServiceForm: "service_form",
+    AttachmentForm: "attach_form",
+    DecisionForm: "decision_form",
+    LinkChangeForm: "link_change_form",
+}
+
+
+def _failed(request, ticket: Ticket, form, exc: ValidationError | PermissionDenied | None = None):
+    """The ticket's page again after a refused step: the step's form as typed, the reason said; 400 for
+    bad input, 403 when the service refused the person."""
     if exc is not None:
         apply_validation_error(form, exc)
     errors = "; ".join(
         f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items()
     )
     messages.error(request, errors or "Invalid input.")
-    response = ticket_detail(request, ticket.number)
-    response.status_code = 400
-    return response
+    status = 403 if isinstance(exc, PermissionDenied) else 400
+    return _ticket_page(request, ticket, bound={_FORM_NAMES[type(form)]: form}, status=status)
 
 
 @login_required
@@ -177,7 +198,7 @@ def ticket_transition(request, number: str):
         try:
             services.ticket_transition(actor=request.user, ticket=ticket, **form.cleaned_data)
             return _done(request, ticket, "Status changed.")
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
@@ -188,8 +209,11 @@ def ticket_comment(request, number: str):
     ticket = _ticket(request, number)
     form = CommentForm(request.POST)
     if form.is_valid():
-        services.ticket_comment(actor=request.user, ticket=ticket, **form.cleaned_data)
-        return _done(request, ticket, "Comment added.")
+        try:
+            services.ticket_comment(actor=request.user, ticket=ticket, **form.cleaned_data)
+            return _done(request, ticket, "Comment added.")
+        except (ValidationError, PermissionDenied) as exc:
+            return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
 
@@ -202,7 +226,7 @@ def ticket_assign(request, number: str):
         try:
             services.ticket_assign(actor=request.user, ticket=ticket, **form.cleaned_data)
             return _done(request, ticket, "Assigned.")
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
@@ -227,7 +251,7 @@ def ticket_set_service(request, number: str):
         try:
             services.ticket_set_service(actor=request.user, ticket=ticket, **form.cleaned_data)
             return _done(request, ticket, "Service changed.")
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
@@ -241,7 +265,7 @@ def ticket_attach(request, number: str):
         try:
             services.ticket_attach(actor=request.user, ticket=ticket, upload=form.cleaned_data["file"])
             return _done(request, ticket, "File attached.")
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
@@ -255,7 +279,7 @@ def ticket_decide(request, number: str):
         try:
             services.request_decide(actor=request.user, ticket=ticket, **form.cleaned_data)
             return _done(request, ticket, "Decision recorded.")
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
@@ -297,7 +321,7 @@ def ticket_link_change(request, number: str):
         try:
             services.ticket_link_change(actor=request.user, ticket=ticket, change=form.cleaned_data["change"])
             return _done(request, ticket, "Change linked.")
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             return _failed(request, ticket, form, exc)
     return _failed(request, ticket, form)
 
