@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
 
 from bimodal.core import charts as c
@@ -201,3 +203,107 @@ def stacked_bar(by_mode: list[dict], series: list[tuple[str, str, str]], title: 
             [[m, *[row[key] for key, _, _ in series]] for m, row in zip(modes, by_mode, strict=True)],
         ),
     )
+
+
+def _short(name: str, width: int = 24) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def dependency_graph(service, depends_on: list, blast: list[tuple], edges: Iterable) -> str:
+    """The service's dependencies and blast radius as a layered graph: what it depends on in the left
+    column, the service, then one column per hop of services that depend on it (hop 1 directly, hop 2
+    through one service in between…); edges as lines, nodes in their mode's colour, names under them."""
+    column: dict[int, int] = {service.pk: 0}
+    nodes: dict[int, object] = {service.pk: service}
+    for edge in depends_on:
+        if edge.target_id not in column:
+            column[edge.target_id], nodes[edge.target_id] = -1, edge.target
+    for other, hop in blast:
+        column[other.pk], nodes[other.pk] = hop, other
+    by_column: dict[int, list[int]] = {}
+    for pk in nodes:
+        by_column.setdefault(column[pk], []).append(pk)
+    tallest = max(len(v) for v in by_column.values())
+    position: dict[int, tuple[float, float]] = {}
+    for col, pks in by_column.items():
+        pks.sort(key=lambda pk: nodes[pk].name)  # type: ignore[attr-defined]
+        for i, pk in enumerate(pks):
+            position[pk] = (col, (len(pks) - 1) / 2 - i)
+    lines_x: list[float | None] = []
+    lines_y: list[float | None] = []
+    pairs = [(service.pk, e.target_id) for e in depends_on] + [(e.source_id, e.target_id) for e in edges]
+    for a, b in pairs:
+        if a not in position or b not in position:
+            continue
+        (x0, y0), (x1, y1) = position[a], position[b]
+        if x0 == x1:
+            # Within one column a straight line would run through the names: bow it out to the right.
+            bow = x0 + min(0.35, 0.08 * abs(y1 - y0) + 0.1)
+            ts = [i / 12 for i in range(13)]
+            lines_x += [(1 - t) ** 2 * x0 + 2 * t * (1 - t) * bow + t**2 * x1 for t in ts] + [None]
+            lines_y += [(1 - t) ** 2 * y0 + 2 * t * (1 - t) * (y0 + y1) / 2 + t**2 * y1 for t in ts] + [None]
+        else:
+            lines_x += [x0, x1, None]
+            lines_y += [y0, y1, None]
+    fig = go.Figure(
+        go.Scatter(
+            x=lines_x,
+            y=lines_y,
+            mode="lines",
+            line={"color": "#b8c2d3", "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    modes: dict[str, list[int]] = {}
+    for pk, node in nodes.items():
+        modes.setdefault(node.mode.short_name, []).append(pk)  # type: ignore[attr-defined]
+    hop_text = {-1: "it depends on this", 0: "this service"}
+    for mode, pks in sorted(modes.items()):
+        first = nodes[pks[0]]
+        fig.add_trace(
+            go.Scatter(
+                name=mode,
+                x=[position[pk][0] for pk in pks],
+                y=[position[pk][1] for pk in pks],
+                mode="markers+text",
+                text=[_short(nodes[pk].name) for pk in pks],  # type: ignore[attr-defined]
+                textposition="bottom center",
+                textfont={"size": 11},
+                customdata=[
+                    [nodes[pk].name, hop_text.get(column[pk], f"hop {column[pk]}")]  # type: ignore[attr-defined]
+                    for pk in pks
+                ],
+                marker={
+                    "opacity": 1,
+                    "color": c.mode_colour(first.mode.colour),  # type: ignore[attr-defined]
+                    "size": [22 if pk == service.pk else 14 for pk in pks],
+                    "line": {"width": [3 if pk == service.pk else 1 for pk in pks], "color": c.BLACK},
+                },
+                hovertemplate="<b>%{customdata[0]}</b><br>" + mode + " · %{customdata[1]}<extra></extra>",
+            )
+        )
+    columns = sorted(by_column)
+    names = {-1: "Depends on", 0: "This service"}
+    c.style(
+        fig, title=f"Dependencies and blast radius of {service.name}", height=max(260, 150 + 56 * tallest)
+    )
+    fig.update_layout(
+        xaxis={
+            "tickvals": columns,
+            "ticktext": [names.get(col, f"Hop {col}") for col in columns],
+            "side": "top",
+            "range": [min(columns) - 0.5, max(columns) + 0.5],
+            "showgrid": False,
+            "fixedrange": True,
+        },
+        yaxis={"visible": False, "range": [-tallest / 2 - 0.3, tallest / 2], "fixedrange": True},
+        dragmode=False,
+    )
+    direct = sum(1 for _, hop in blast if hop == 1)
+    summary = (
+        f"{service.name} depends on {len(depends_on)} service{'s' if len(depends_on) != 1 else ''}; "
+        f"{len(blast)} service{'s' if len(blast) != 1 else ''} would be affected if it failed, {direct} of them "
+        "directly (hop 1). The lists below name them all."
+    )
+    return c.to_html(fig, summary=summary, config={"displayModeBar": False})
