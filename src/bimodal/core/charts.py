@@ -94,7 +94,7 @@ def style(fig: Any, *, title: str = "", height: int = 320, legend: bool = True) 
 
 
 def _axis(fig: Any, axis: str, settings: dict[str, Any]) -> None:
-    fig.update_layout({axis: settings})
+    fig.update_layout({axis: {"automargin": True, "gridcolor": GRID, "zeroline": False, **settings}})
 
 
 def percent_axis(fig: Any, axis: str = "yaxis", *, title: str = "") -> None:
@@ -176,6 +176,9 @@ def to_html(
     in one sentence what it shows, and optionally the figures behind it as a table (headers, rows)."""
     if include_plotlyjs or full_html:
         raise ValueError("Charts are fragments; the page loads plotly.js from static files.")
+    # Axes added after style() (a second y axis, subplots) fit their labels too.
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return str(
         format_html(
             '<figure class="bm-chart"><div class="plotly-graph-div bm-plot" role="img" aria-label="{}" '

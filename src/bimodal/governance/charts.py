@@ -25,7 +25,9 @@ def bureaucracy_chart(rows) -> str:
         )
     c.style(fig, title="Median approval lead time (hours) by decision type and mode", height=400)
     fig.update_layout(
-        barmode="group", yaxis={"title": {"text": "Hours"}, "rangemode": "tozero", "tickformat": ",.0f"}
+        barmode="group",
+        xaxis={"tickangle": -30},
+        yaxis={"title": {"text": "Hours"}, "rangemode": "tozero", "tickformat": ",.0f"},
     )
     return c.to_html(
         fig,

@@ -23,11 +23,13 @@ def skills_heatmap(data: dict) -> str:
             xgap=2,
             ygap=2,
             colorscale=[[0, "#f1f3f7"], [0.25, "#cfe3f3"], [0.5, c.SKY], [0.75, c.BLUE], [1, c.MODE1_COLOUR]],
-            colorbar={"title": {"text": "Proficiency"}, "tickvals": [0, 1, 2, 3, 4], "ticktext": LEVELS},
+            colorbar={"tickvals": [0, 1, 2, 3, 4], "ticktext": LEVELS, "thickness": 14},
             hovertemplate="%{y} — %{x}: level %{z}<extra></extra>",
         )
     )
-    c.style(fig, height=max(320, 160 + 28 * len(people)), legend=False)
+    c.style(
+        fig, title="Proficiency by person and skill", height=max(340, 180 + 28 * len(people)), legend=False
+    )
     fig.update_layout(xaxis={"tickangle": -30, "side": "bottom"}, yaxis={"autorange": "reversed"})
     return c.to_html(
         fig,

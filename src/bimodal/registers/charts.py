@@ -21,6 +21,6 @@ def cost_bars(labels: list[str], totals: list[float], *, title: str, colours: li
     fig.update_layout(yaxis={"title": {"text": "Cost"}, "rangemode": "tozero", "tickformat": ",.0f"})
     return c.to_html(
         fig,
-        summary=f"{title}: {sum(totals):,.0f} in total over {len(labels)} bars.",
+        summary=f"{title}: {sum(totals):,.0f} in total; the largest is {labels[totals.index(max(totals))]}.",
         table=(["", "Cost"], [[label, f"{total:,.0f}"] for label, total in zip(labels, totals, strict=True)]),
     )
