@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils.html import format_html, format_html_join
@@ -65,7 +66,17 @@ def style(fig: Any, *, title: str = "", height: int = 320, legend: bool = True) 
     legend in a row under the plot; transparent background; points drawn even on the plot's edge."""
     fig.update_layout(
         template="none",
-        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left", "automargin": True}
+        title={
+            "text": title,
+            "font": {"size": 14},
+            "x": 0,
+            "xanchor": "left",
+            "automargin": True,
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 6},
+        }
         if title
         else None,
         height=height,
@@ -145,6 +156,29 @@ def scale_axis(
     )
 
 
+def week_axis(fig: Any, weeks: Sequence[date], axis: str = "xaxis") -> None:
+    """A date axis of weeks: ticks on the weeks themselves (every one, or every second… when there are
+    many), day and month, with half a week of room at either end so the first label clears the y axis."""
+    if not weeks:
+        return
+    every = math.ceil(len(weeks) / 8)
+    _axis(
+        fig,
+        axis,
+        {
+            "type": "date",
+            "tickformat": "%-d %b",
+            "tick0": weeks[0].isoformat(),
+            "dtick": every * 7 * 86_400_000,
+            "range": [
+                (weeks[0] - timedelta(days=4)).isoformat(),
+                (weeks[-1] + timedelta(days=4)).isoformat(),
+            ],
+            "showgrid": False,
+        },
+    )
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = format_html_join("", "<th scope='col'>{}</th>", ((h,) for h in headers))
     body = format_html_join(
@@ -171,9 +205,12 @@ def to_html(
     config: dict[str, Any] | None = None,
     include_plotlyjs: bool = False,
     full_html: bool = False,
+    wide: bool = False,
 ) -> str:
     """The figure as a `<figure>`: the plot (drawn by page.js; the page loads plotly.js), a caption that says
-    in one sentence what it shows, and optionally the figures behind it as a table (headers, rows)."""
+    in one sentence what it shows, and optionally the figures behind it as a table (headers, rows).
+    A `wide` chart (a big grid) keeps a minimum width and scrolls sideways in a narrow column rather than
+    squeezing its labels into each other."""
     if include_plotlyjs or full_html:
         raise ValueError("Charts are fragments; the page loads plotly.js from static files.")
     # Axes added after style() (a second y axis, subplots) fit their labels too.
@@ -181,9 +218,10 @@ def to_html(
     fig.update_yaxes(automargin=True)
     return str(
         format_html(
-            '<figure class="bm-chart"><div class="plotly-graph-div bm-plot" role="img" aria-label="{}" '
+            '<figure class="{}"><div class="plotly-graph-div bm-plot" role="img" aria-label="{}" '
             'data-figure="{}" data-config="{}"></div><figcaption class="bm-chart-summary">{}</figcaption>'
             "{}</figure>",
+            "bm-chart bm-chart-wide" if wide else "bm-chart",
             summary,
             fig.to_json(),
             json.dumps({**CONFIG, **(config or {})}),

@@ -43,7 +43,8 @@ def trend(weeks: list[dict]) -> str:
             )
         )
     c.style(fig, title="Weekly trend", height=360)
-    fig.update_layout(barmode="group", xaxis={"type": "date", "tickformat": "%-d %b"})
+    fig.update_layout(barmode="group")
+    c.week_axis(fig, [w["week"] for w in weeks])
     c.count_axis(
         fig, values=[w[k] for w in weeks for k in ("deployments", "changes", "incidents")], title="Count"
     )
@@ -116,7 +117,8 @@ def operations(weeks: list[dict]) -> str:
     c.style(fig, height=480, legend=False)
     # Subplot titles sit above each plot: the top row's need room under the figure's edge.
     fig.update_layout(margin={"t": 36})
-    fig.update_xaxes(type="date", tickformat="%-d %b")
+    for axis in ("xaxis", "xaxis2", "xaxis3", "xaxis4"):
+        c.week_axis(fig, [w["week"] for w in weeks], axis)
     for axis in ("yaxis", "yaxis2", "yaxis3"):
         c.percent_axis(fig, axis)
     mttr = [w["mttr_hours"] for w in weeks if w["mttr_hours"] is not None]
@@ -221,6 +223,7 @@ def heatmap(steps: list[dict], stages: list[dict], *, business: bool = False) ->
         )
     return c.to_html(
         fig,
+        wide=True,
         summary=summary,
         table=(
             ["From", "To", "Steps", f"Median ({clock} hours)"],
@@ -315,7 +318,6 @@ def maturity_radar(scores: list, previous: list | None = None) -> str:
             "angularaxis": {"tickfont": {"size": 11}, "direction": "clockwise"},
             "domain": {"x": [0.2, 0.8], "y": [0.1, 0.9]},
         },
-        margin={"t": 60, "b": 40},
     )
     return c.to_html(fig, summary=_maturity_summary(scores))
 
@@ -330,11 +332,16 @@ def maturity_bars(scores: list) -> str:
     """Score and target per capability area as grouped bars."""
     names = [s.area.name for s in scores]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=names, y=[s.score for s in scores], name="Score", marker_color=c.BLUE))
-    fig.add_trace(go.Bar(x=names, y=[s.target for s in scores], name="Target", marker_color=c.SKY))
-    c.style(fig, title="Score and target by capability area", height=380)
-    fig.update_layout(barmode="group", xaxis={"tickangle": -30})
-    c.scale_axis(fig, low=0, high=5, step=1, title="Score")
+    # Horizontal bars keep the area names readable however narrow the column.
+    fig.add_trace(
+        go.Bar(y=names, x=[s.score for s in scores], name="Score", orientation="h", marker_color=c.BLUE)
+    )
+    fig.add_trace(
+        go.Bar(y=names, x=[s.target for s in scores], name="Target", orientation="h", marker_color=c.SKY)
+    )
+    c.style(fig, title="Score and target by capability area", height=max(360, 140 + 34 * len(names)))
+    fig.update_layout(barmode="group", yaxis={"autorange": "reversed"})
+    c.scale_axis(fig, "xaxis", low=0, high=5, step=1, title="Score")
     return c.to_html(
         fig,
         summary=_maturity_summary(scores),
