@@ -7,16 +7,19 @@ import plotly.graph_objects as go
 from bimodal.core import charts as c
 
 
-def bureaucracy_chart(rows) -> str:
-    """Grouped bars: median approval lead time (hours) per decision type, one bar group per mode."""
+def bureaucracy_chart(rows, *, colours: dict[str, str] | None = None) -> str:
+    """Grouped bars: median approval lead time (hours) per decision type, one bar per mode in the mode's
+    colour (`colours` by mode key; rows without a mode in grey)."""
     if not rows:
         return ""
     modes = sorted({row.mode_label for row in rows})
     fig = go.Figure()
     for mode in modes:
         mine = [r for r in rows if r.mode_label == mode]
+        key = mine[0].mode
         fig.add_bar(
             name=mode,
+            marker_color=c.mode_colour(colours[key]) if colours and key in colours else c.MUTED,
             x=[r.decision_label for r in mine],
             y=[r.median_lead_hours or 0 for r in mine],
             customdata=[[r.mean_steps or 0, r.requests] for r in mine],
