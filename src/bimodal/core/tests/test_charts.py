@@ -167,3 +167,29 @@ def test_no_app_sets_its_own_chart_margins_or_fonts():
         assert "plotly" not in path.read_text(), path
     for path in root.glob("*/views/*.py"):
         assert "plotly" not in path.read_text(), path
+
+
+def test_dependency_graph_lays_services_out_in_columns_by_hop():
+    from bimodal.portfolio import charts
+
+    def svc(pk, name, colour="#1f4e79", short="Mode 1"):
+        return SimpleNamespace(pk=pk, name=name, mode=SimpleNamespace(short_name=short, colour=colour))
+
+    core, hosting, app, bot = (
+        svc(1, "Core"),
+        svc(2, "Hosting"),
+        svc(3, "App", "#e07a1f", "Mode 2"),
+        svc(4, "Bot"),
+    )
+    depends_on = [SimpleNamespace(target_id=2, target=hosting)]
+    blast = [(app, 1), (bot, 2)]
+    edges = [SimpleNamespace(source_id=4, target_id=3), SimpleNamespace(source_id=3, target_id=1)]
+    rendered = charts.dependency_graph(core, depends_on, blast, edges)
+    figure = _figure(rendered)
+    nodes = {name: x for t in figure["data"][1:] for name, x in zip(t["text"], t["x"], strict=True)}
+    assert nodes == {"Hosting": -1, "Core": 0, "App": 1, "Bot": 2}
+    assert figure["layout"]["xaxis"]["ticktext"] == ["Depends on", "This service", "Hop 1", "Hop 2"]
+    colours = {t["name"]: t["marker"]["color"] for t in figure["data"][1:]}
+    assert colours == {"Mode 1": c.MODE1_COLOUR, "Mode 2": c.MODE2_COLOUR}
+    assert len([v for v in figure["data"][0]["x"] if v is None]) == 3  # three edges drawn
+    assert "2 services would be affected if it failed, 1 of them directly" in rendered
