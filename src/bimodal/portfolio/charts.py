@@ -72,7 +72,8 @@ def _table(points: list[dict], x: str, y: str, xlabel: str, ylabel: str, extra=(
 
 
 def portfolio_map(points: list[dict]) -> str:
-    """Cost of change × demand for change, one trace per current mode; a ring marks a differing recommendation.
+    """Cost of change × demand for change, one trace per current mode; a black-ringed diamond marks a service
+    whose recommended mode differs.
     Names show on hover (labels on the points would collide) and in the data table.
 
     Each point: name, slug, mode (short name), colour, x, y, recommended (short name), differs."""
@@ -93,7 +94,7 @@ def portfolio_map(points: list[dict]) -> str:
                     "color": c.mode_colour(rows[0]["colour"]),
                     "line": {
                         "width": [3 if r["differs"] else 1 for r in rows],
-                        "color": [c.VERMILLION if r["differs"] else "#fff" for r in rows],
+                        "color": [c.BLACK if r["differs"] else "#fff" for r in rows],
                     },
                     "symbol": ["diamond" if r["differs"] else "circle" for r in rows],
                 },
@@ -113,7 +114,7 @@ def portfolio_map(points: list[dict]) -> str:
                     "size": 13,
                     "symbol": "diamond",
                     "color": "#fff",
-                    "line": {"width": 3, "color": c.VERMILLION},
+                    "line": {"width": 3, "color": c.BLACK},
                 },
             )
         )
