@@ -6,28 +6,9 @@ from datetime import timedelta
 
 import plotly.graph_objects as go
 
-from bimodal.core import charts as pio
+from bimodal.core import charts as c
 
-_FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#2b3445"}
-_CONFIG = {"displaylogo": False, "responsive": True}
-RAG_COLOURS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828"}
-
-
-def _html(fig: go.Figure) -> str:
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=_CONFIG)
-
-
-def _layout(fig: go.Figure, title: str, height: int) -> None:
-    fig.update_layout(
-        template="none",
-        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
-        height=height,
-        margin={"l": 220, "r": 20, "t": 50, "b": 40},
-        font=_FONT,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        legend={"orientation": "h", "y": -0.08},
-    )
+RAG_COLOURS = c.RAG_COLOURS
 
 
 def timeline(rows) -> str:
@@ -47,7 +28,8 @@ def timeline(rows) -> str:
         orientation="h",
         marker={"color": "#c9d1de"},
         offsetgroup="baseline",
-        hovertemplate="%{y}<br>baseline %{base|%Y-%m-%d} → +%{x}ms<extra></extra>",
+        customdata=[[r.initiative.baseline_end.isoformat()] for r in rows],
+        hovertemplate="%{y}<br>baseline %{base|%-d %b %Y} → %{customdata[0]|%-d %b %Y}<extra></extra>",
     )
     forecast = go.Bar(
         name="Forecast",
@@ -63,7 +45,7 @@ def timeline(rows) -> str:
             for r in rows
         ],
         orientation="h",
-        marker={"color": [RAG_COLOURS.get(r.rag, "#1f4e79") for r in rows]},
+        marker={"color": [RAG_COLOURS.get(r.rag, c.MODE1_COLOUR) for r in rows]},
         offsetgroup="forecast",
         customdata=[
             [r.initiative.get_approach_display(), r.slip if r.slip is not None else "—"] for r in rows
@@ -71,11 +53,39 @@ def timeline(rows) -> str:
         hovertemplate="%{y}<br>%{customdata[0]}<br>slip %{customdata[1]} days<extra></extra>",
     )
     fig = go.Figure([base, forecast])
-    _layout(fig, "Baseline vs forecast (colour: RAG)", 120 + 34 * len(rows))
+    c.style(fig, title="Baseline vs forecast (colour: RAG)", height=140 + 34 * len(rows))
     fig.update_layout(
-        barmode="group", xaxis={"type": "date", "gridcolor": "#eef1f6"}, yaxis={"autorange": "reversed"}
+        barmode="group", xaxis={"type": "date", "tickformat": "%b %Y"}, yaxis={"autorange": "reversed"}
     )
-    return _html(fig)
+    late = [r for r in rows if r.slip]
+    return c.to_html(
+        fig,
+        summary=f"Baseline and forecast of {len(rows)} initiatives on one time line; {len(late)} forecast to "
+        "finish after their baseline.",
+        table=(
+            [
+                "Initiative",
+                "Approach",
+                "Baseline start",
+                "Baseline end",
+                "Forecast end",
+                "Slip (days)",
+                "RAG",
+            ],
+            [
+                [
+                    label,
+                    r.initiative.get_approach_display(),
+                    r.initiative.baseline_start.isoformat(),
+                    r.initiative.baseline_end.isoformat(),
+                    (r.initiative.forecast_end or r.initiative.baseline_end).isoformat(),
+                    r.slip,
+                    (r.rag or "").capitalize() or None,
+                ]
+                for label, r in zip(labels, rows, strict=True)
+            ],
+        ),
+    )
 
 
 def velocity(sprints) -> str:
@@ -88,10 +98,16 @@ def velocity(sprints) -> str:
     done = [s.completed_points if s.status == "closed" else s.done_points for s in sprints]
     fig = go.Figure(
         [
-            go.Bar(name="Committed", x=names, y=committed, marker={"color": "#9aa5b8"}),
-            go.Bar(name="Done", x=names, y=done, marker={"color": "#1f4e79"}),
+            go.Bar(name="Committed", x=names, y=committed, marker={"color": c.SKY}),
+            go.Bar(name="Done", x=names, y=done, marker={"color": c.BLUE}),
         ]
     )
-    _layout(fig, "Sprints: committed vs done (points)", 320)
-    fig.update_layout(margin={"l": 50, "r": 20, "t": 50, "b": 40}, barmode="group")
-    return _html(fig)
+    c.style(fig, title="Sprints: committed vs done (points)", height=320)
+    fig.update_layout(barmode="group")
+    c.count_axis(fig, values=[*committed, *done], title="Points")
+    return c.to_html(
+        fig,
+        summary=f"{len(names)} sprints: {sum(v or 0 for v in done):,} of {sum(v or 0 for v in committed):,} "
+        "committed points done.",
+        table=(["Sprint", "Committed", "Done"], [list(t) for t in zip(names, committed, done, strict=True)]),
+    )

@@ -194,6 +194,60 @@ def weekly_trend(scope: Scope) -> list[dict[str, Any]]:
     return out
 
 
+def weekly_operations(scope: Scope) -> list[dict[str, Any]]:
+    """Per week of the period, the Mode 1 KPIs over everything in scope: change success rate, emergency-change
+    ratio, SLA attainment (response and resolution together) and MTTR (mean hours) — four grouped queries
+    over the same rows as the KPI tables, bucketed by the organisation's local week."""
+    scope = scope.with_group("")
+    series: dict[int, dict[str, Any]] = {}
+
+    def add(rows: tuple[str, list[Any]], column: str, figures: str) -> None:
+        day, day_params = sql.local_day(column, scope.start, scope.end)
+        query = (
+            f"SELECT (day + 3) / 7 AS wk, {figures} FROM (SELECT {day} AS day, r.* FROM ({rows[0]}) r) y "
+            "GROUP BY (day + 3) / 7"
+        )
+        for row in sql.fetch(query, [*day_params, *rows[1]]):
+            series.setdefault(int(row.pop("wk")), {}).update(row)
+
+    add(
+        kpis.finished_change_rows(scope),
+        "r.at",
+        "COUNT(*) AS finished, SUM(CASE WHEN to_state = 'completed' THEN 1 ELSE 0 END) AS completed",
+    )
+    add(
+        kpis.raised_change_rows(scope),
+        "r.at",
+        "COUNT(*) AS raised, SUM(CASE WHEN kind = 'emergency' THEN 1 ELSE 0 END) AS emergency",
+    )
+    add(
+        kpis.sla_rows(scope),
+        "r.stopped_at",
+        "COUNT(*) AS stopped, SUM(CASE WHEN state = 'met' THEN 1 ELSE 0 END) AS met",
+    )
+    add(kpis.resolved_incident_rows(scope), "r.resolved_at", "COUNT(*) AS resolved, AVG(seconds) AS mttr")
+    _, (first, last), _ = sql.buckets(scope.start, scope.end)
+    out = []
+    for wk in range(first, last + 1):
+        got = series.get(wk, {})
+        counts = {
+            k: int(got.get(k) or 0)
+            for k in ("finished", "completed", "raised", "emergency", "stopped", "met")
+        }
+        counts["resolved"] = int(got.get("resolved") or 0)
+        out.append(
+            {
+                "week": sql.week_start(wk),
+                **counts,
+                "success_rate": counts["completed"] / counts["finished"] if counts["finished"] else None,
+                "emergency_ratio": counts["emergency"] / counts["raised"] if counts["raised"] else None,
+                "sla_attainment": counts["met"] / counts["stopped"] if counts["stopped"] else None,
+                "mttr_hours": float(got["mttr"]) / 3600 if got.get("mttr") is not None else None,
+            }
+        )
+    return out
+
+
 def portfolio_by_mode(*, user: Actor) -> list[Mapping[str, Any]]:
     """Live services per mode (with colours), for the CIO dashboard."""
     from django.db.models import Count, Q

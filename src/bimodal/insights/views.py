@@ -192,12 +192,15 @@ def operations(request):
     form, scope = _scope(request, "service")
     kpis = selectors.kpi_table(scope)
     csat = selectors.csat_table(scope)
+    weeks = selectors.weekly_operations(scope)
     tables = _kpi_flat(kpis)
     export = request.GET.get("export")
     if export in tables:
         return _csv(export, *tables[export])
     if export == "csat":
         return _csv("csat", CSAT_COLUMNS, csat)
+    if export == "weekly":
+        return _csv("weekly", [*OPERATIONS_COLUMNS], weeks)
     return render(
         request,
         "insights/operations.html",
@@ -209,8 +212,25 @@ def operations(request):
             "kpis": kpis,
             "csat": csat,
             "change_rows": _change_rows(kpis),
+            "trend_chart": charts.operations(weeks),
         },
     )
+
+
+OPERATIONS_COLUMNS = (
+    "week",
+    "finished",
+    "completed",
+    "success_rate",
+    "raised",
+    "emergency",
+    "emergency_ratio",
+    "stopped",
+    "met",
+    "sla_attainment",
+    "resolved",
+    "mttr_hours",
+)
 
 
 def _change_rows(kpis: dict) -> list[dict]:
@@ -284,6 +304,7 @@ def heatmap(request, stream: str = ValueStream.DETECT_TO_CORRECT):
             "form": form,
             "query": _query(request),
             "heat": heat,
+            "scope": scope,
             "stream": ValueStream(stream),
             "streams": ValueStream,
             "business": business,

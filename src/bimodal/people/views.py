@@ -15,56 +15,11 @@ from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.models import User
 from bimodal.core.permissions import get_restricted_object
-from bimodal.people import selectors, services
+from bimodal.people import charts, selectors, services
 from bimodal.people.forms import ProficiencyForm, RequirementForm, SkillForm, TeamModeForm
 from bimodal.people.models import Skill
 
 AREA = {"active_area": "people"}
-
-
-def _heatmap(data: dict) -> str:
-    """The people × skills matrix as a plotly heat map (0 = not rated, 1–4 = proficiency)."""
-    import plotly.graph_objects as go
-
-    from bimodal.core import charts as pio
-
-    people = [str(p) for p in data["people"]]
-    skills = [s.name for s in data["skills"]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=data["z"],
-            x=skills,
-            y=people,
-            zmin=0,
-            zmax=4,
-            xgap=2,
-            ygap=2,
-            colorscale=[
-                [0, "#f1f3f7"],
-                [0.25, "#fde2c4"],
-                [0.5, "#f6b26b"],
-                [0.75, "#6fa8dc"],
-                [1, "#1f4e79"],
-            ],
-            colorbar={
-                "title": "Level",
-                "tickvals": [0, 1, 2, 3, 4],
-                "ticktext": ["—", "1 Aware", "2 Working", "3 Practitioner", "4 Expert"],
-            },
-            hovertemplate="%{y} — %{x}: %{z}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        template="none",
-        height=max(300, 60 + 28 * len(people)),
-        margin={"l": 160, "r": 20, "t": 20, "b": 140},
-        xaxis={"tickangle": -40},
-        yaxis={"autorange": "reversed"},
-        paper_bgcolor="rgba(0,0,0,0)",
-    )
-    return pio.to_html(
-        fig, include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True}
-    )
 
 
 @login_required
@@ -79,7 +34,7 @@ def matrix(request):
         ids = selectors.proficiency_list(user=request.user).values("person_id")
         people = list(User.objects.filter(pk__in=ids).order_by("last_name", "username"))
     data = selectors.matrix(user=request.user, people=people)
-    chart = _heatmap(data) if data["people"] and data["skills"] else ""
+    chart = charts.skills_heatmap(data) if data["people"] and data["skills"] else ""
     context = {**AREA, "form": form, "team": team, "chart": chart, "data": data}
     htmx = getattr(request, "htmx", None)
     response = render(

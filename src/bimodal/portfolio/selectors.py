@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -222,3 +222,14 @@ def mode_sla_profile(mode: Mode) -> dict[str, tuple[int, int]]:
     """The incident SLA targets {priority: (response, resolution) seconds} of the mode's place on the axis
     (portfolio.presets.SLA_PROFILES)."""
     return presets.sla_profile(mode.exploration)
+
+
+def blast_edges(service: Service, others: Iterable[Service], *, user: Actor) -> QuerySet[ServiceDependency]:
+    """The dependency edges among `service` and the services of its blast radius that `user` may see."""
+    ids = {service.pk, *(s.pk for s in others)}
+    return (
+        ServiceDependency.objects.restrict(user, "view")
+        .filter(source_id__in=ids, target_id__in=ids)
+        .exclude(source_id=service.pk)
+        .only("source_id", "target_id", "kind")
+    )

@@ -30,6 +30,7 @@ from bimodal.governance.views.base import (
     PER_PAGE,
     _refused,
 )
+from bimodal.portfolio import selectors as portfolio_selectors
 
 # --- decision rights -----------------------------------------------------------------------------------
 
@@ -265,5 +266,12 @@ def bureaucracy_report(request):
     return render(
         request,
         "governance/report.html",
-        {"active_area": "governance", "rows": rows, "chart": charts.bureaucracy_chart(rows)},
+        {
+            "active_area": "governance",
+            "rows": rows,
+            "chart": charts.bureaucracy_chart(
+                rows,
+                colours=dict(portfolio_selectors.mode_list(user=request.user).values_list("key", "colour")),
+            ),
+        },
     )

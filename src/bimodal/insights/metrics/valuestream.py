@@ -8,9 +8,11 @@ covers service requests. The bottleneck is the stage where the most time goes (l
 
 from __future__ import annotations
 
+from bimodal.changes.choices import ChangeStatus, DeploymentStatus
 from bimodal.insights.choices import ValueStream
 from bimodal.insights.metrics import sources, sql
 from bimodal.insights.metrics.scope import Scope
+from bimodal.servicedesk.choices import TicketStatus, TicketType
 
 STREAMS = {
     ValueStream.DETECT_TO_CORRECT: (
@@ -21,6 +23,21 @@ STREAMS = {
 # The stage label of a state: incidents and problems by kind, changes and deployments by stream.
 _OWNER = "CASE WHEN t.stream = 'ticket' THEN t.kind ELSE t.stream END"
 VALUES = ["wall", "business"]
+
+
+_OWNERS = {**dict(TicketType.choices), "change": "Change", "deployment": "Deployment"}
+_STATES = {
+    "change": dict(ChangeStatus.choices),
+    "deployment": dict(DeploymentStatus.choices),
+    **{kind: dict(TicketStatus.choices) for kind in TicketType.values},
+}
+
+
+def stage_label(key: str) -> str:
+    """The human name of a stage key (`change:awaiting_approval` → "Change: awaiting approval")."""
+    owner, _, state = key.partition(":")
+    name = _STATES.get(owner, {}).get(state) or state.replace("_", " ").capitalize()
+    return f"{_OWNERS.get(owner, owner.capitalize())}: {name[:1].lower()}{name[1:]}"
 
 
 def _label(state: str) -> str:

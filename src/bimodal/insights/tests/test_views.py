@@ -225,3 +225,28 @@ def test_cio_dashboard_shows_customer_satisfaction_per_mode_beside_sla(make_user
     export = client.get("/insights/" + PARAMS + "&export=csat").content.decode()
     assert export.splitlines()[0] == "label,responses,average,csat,resolved,answered,response_rate"
     assert len(export.splitlines()) == 3
+
+
+def test_operations_charts_the_kpis_week_by_week_and_exports_them(make_user, client_for):
+    _data(2)  # two incidents opened and resolved three hours later on Tuesday 6 January
+    client = client_for(make_user("change_manager"))
+    page = client.get("/insights/operations/" + PARAMS).content.decode()
+    assert 'data-testid="operations-trend"' in page and "<figcaption" in page and "MTTR (hours)" in page
+    rows = client.get("/insights/operations/" + PARAMS + "&export=weekly").content.decode().splitlines()
+    assert rows[0].startswith("week,finished,completed,success_rate,raised,emergency")
+    week = next(row.split(",") for row in rows[1:] if row.startswith("2026-01-05"))
+    header = rows[0].split(",")
+    assert week[header.index("resolved")] == "2"
+    assert float(week[header.index("mttr_hours")]) == pytest.approx(3.0)
+    assert week[header.index("success_rate")] == ""  # no change finished: no rate, not 0 %
+
+
+def test_heat_map_names_stages_for_people_and_shows_its_period(make_user, client_for):
+    _data(1)
+    page = (
+        client_for(make_user("change_manager"))
+        .get("/insights/value-streams/detect-to-correct/" + PARAMS)
+        .content.decode()
+    )
+    assert "Incident: new" in page and "1 Jan 2026 – 1 Feb 2026" in page  # the period line, once "–"
+    assert "incident:new" not in page.split('data-testid="heatmap"')[1].split("</figure>")[0]

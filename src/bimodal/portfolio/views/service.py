@@ -14,7 +14,7 @@ from bimodal.core.forms import apply_validation_error
 from bimodal.core.htmx import wants_partial
 from bimodal.core.models import AuditEntry
 from bimodal.core.permissions import can, get_restricted_object
-from bimodal.portfolio import selectors
+from bimodal.portfolio import charts, selectors
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.forms import (
     ChangeModeForm,
@@ -54,13 +54,19 @@ def _graph_context(request, service: Service, dependency_form: DependencyForm | 
     can_add_dependency = can_change and user.has_perm("portfolio.add_servicedependency")
     if can_add_dependency and dependency_form is None:
         dependency_form = DependencyForm(service=service, user=user)
+    blast = selectors.blast_radius(service, user=user) if can_see_graph else []
+    graph_chart = ""
+    if can_see_graph and (depends_on or blast):
+        edges = selectors.blast_edges(service, [other for other, _ in blast], user=user)
+        graph_chart = charts.dependency_graph(service, depends_on, blast, edges)
     return {
         "service": service,
+        "graph_chart": graph_chart,
         "depends_on": depends_on,
         "used_by": used_by,
         "removable": removable,
         "can_see_graph": can_see_graph,
-        "blast": selectors.blast_radius(service, user=user) if can_see_graph else [],
+        "blast": blast,
         "can_change": can_change,
         "dependency_form": dependency_form if can_add_dependency else None,
     }

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from bimodal.core.permissions import can, get_restricted_object
-from bimodal.registers import csvio, risk, selectors, services
+from bimodal.registers import charts, csvio, risk, selectors, services
 from bimodal.registers.filtersets import CloudAccountFilterSet
 from bimodal.registers.forms import (
     CloudAccountForm,
@@ -16,26 +16,6 @@ from bimodal.registers.forms import (
 )
 from bimodal.registers.models import CloudAccount, CloudCost
 from bimodal.registers.views.base import AREA, RegisterItemEdit, _list, _next_stages
-
-
-def _bar_chart(x, y, colours=None, title="") -> str:
-    """A small plotly bar chart as an HTML fragment (plotly.js is loaded by the page)."""
-    import plotly.graph_objects as go
-
-    from bimodal.core import charts as pio
-
-    fig = go.Figure(go.Bar(x=x, y=y, marker_color=colours or "#1f4e79"))
-    fig.update_layout(
-        template="none",
-        height=280,
-        margin={"l": 50, "r": 10, "t": 30, "b": 40},
-        title={"text": title, "font": {"size": 13}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return pio.to_html(
-        fig, include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True}
-    )
 
 
 @login_required
@@ -46,19 +26,18 @@ def cloud_list(request):
     extra = {
         "sprawl": selectors.sprawl_summary(user=request.user),
         "by_mode": by_mode,
-        "mode_chart": _bar_chart(
+        "mode_chart": charts.cost_bars(
             [r["mode"] for r in by_mode],
             [float(r["total"]) for r in by_mode],
-            [r["colour"] for r in by_mode],
-            "Cost by mode, last 12 months",
+            colours=[r["colour"] for r in by_mode],
+            title="Cost by mode, last 12 months",
         )
         if by_mode
         else "",
-        "month_chart": _bar_chart(
+        "month_chart": charts.cost_bars(
             [f"{r['month']:%b %Y}" for r in monthly],
             [float(r["total"]) for r in monthly],
-            None,
-            "Total cost per month",
+            title="Total cost per month",
         )
         if monthly
         else "",
@@ -123,8 +102,8 @@ def cloud_detail(request, slug):
         over_budget=account.over_budget,
     )
     chart = (
-        _bar_chart(
-            [f"{c.month:%b %Y}" for c in costs], [float(c.amount) for c in costs], None, "Monthly cost"
+        charts.cost_bars(
+            [f"{c.month:%b %Y}" for c in costs], [float(c.amount) for c in costs], title="Monthly cost"
         )
         if costs
         else ""
