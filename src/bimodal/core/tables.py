@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -53,6 +55,10 @@ class AuditEntryTable(tables.Table):
         attrs = {**_TABLE_ATTRS, "data-testid": "audit-table"}
         empty_text = "No audit entries match these filters."
         order_by = ("-seq",)
+
+    def value_timestamp(self, value: datetime) -> str:
+        """CSV exports write the moment in ISO 8601 (UTC, as stored), not the page format."""
+        return value.isoformat()
 
     def render_seq(self, record: AuditEntry) -> str:
         return format_html('<a href="{}">{}</a>', reverse("core:audit_detail", args=[record.seq]), record.seq)
