@@ -1,10 +1,20 @@
-"""The shared duration filter."""
+"""The page formats (durations, dates, times, money, numbers) and the machine formats of the API and CSV."""
 
-from datetime import timedelta
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+import time_machine
+from django.template import Context, Template
+from django.urls import reverse
 
-from bimodal.core.templatetags.bimodal_format import duration
+from bimodal.core.generic import csv_cell
+from bimodal.core.services import team_create
+from bimodal.core.templatetags.bimodal_format import bm_date, bm_datetime, bm_money, bm_number, duration
+from bimodal.core.tests.factories import OrgUnitFactory
+from bimodal.suppliers.tests.factories import ContractFactory
 
 
 @pytest.mark.parametrize(
@@ -21,24 +31,6 @@ from bimodal.core.templatetags.bimodal_format import duration
 def test_duration_reads_seconds_and_timedeltas(value, shown):
     assert duration(value) == shown
 
-
-# One format for pages (bm_date, bm_datetime, bm_money, bm_number; config/formats), machine formats for
-# the API and CSV exports.
-
-import csv  # noqa: E402
-import io  # noqa: E402
-from datetime import UTC, date, datetime  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-import time_machine  # noqa: E402
-from django.template import Context, Template  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from bimodal.core.generic import csv_cell  # noqa: E402
-from bimodal.core.services import team_create  # noqa: E402
-from bimodal.core.templatetags.bimodal_format import bm_date, bm_datetime, bm_money, bm_number  # noqa: E402
-from bimodal.core.tests.factories import OrgUnitFactory  # noqa: E402
-from bimodal.suppliers.tests.factories import ContractFactory  # noqa: E402
 
 SUMMER = datetime(2026, 7, 6, 21, 4, tzinfo=UTC)  # 22:04 in London (BST)
 WINTER = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)  # 23:30 in London (GMT)
