@@ -224,6 +224,17 @@ class AuditEntry(models.Model):
         return str(choices.get(after, after))
 
     @property
+    def summary(self) -> str:
+        """The entry in words for a history list: "Change created → Approved", or "Change → Implementing"
+        when the verb is itself the new status."""
+        label, status = self.verb_label or self.get_action_display(), self.new_status_label
+        if not status:
+            return label
+        if self.verb.endswith(f"_{(self.after or {}).get('status')}"):
+            return f"{label.split(':')[0]} → {status}"
+        return f"{label} → {status}"
+
+    @property
     def changed_fields(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field whose value differs."""
         before, after = self.before or {}, self.after or {}

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.template import Context, Template
 from django.urls import reverse
 
+from bimodal.changes.models import Change
 from bimodal.core.generic import csv_cell
+from bimodal.core.models import AuditEntry
 from bimodal.core.services import team_create
 from bimodal.core.templatetags.bimodal_format import bm_date, bm_datetime, bm_money, bm_number, duration
 from bimodal.core.tests.factories import OrgUnitFactory
@@ -122,3 +125,18 @@ def test_the_audit_csv_writes_iso_moments(make_user, client_for):
     export = client_for(admin).get(reverse("core:audit_list"), {"export": "csv"}).content.decode()
     rows = list(csv.reader(io.StringIO(export)))
     assert any("2026-12-06T23:30:00+00:00" in row for row in rows[1:]), rows[:3]
+
+
+def test_history_names_verbs_and_statuses_in_words(db):
+
+    ct = ContentType.objects.get_for_model(Change)
+    created = AuditEntry(verb="change_create", action="create", content_type=ct, after={"status": "approved"})
+    moved = AuditEntry(
+        verb="change_implementing", action="update", content_type=ct,
+        before={"status": "scheduled"}, after={"status": "implementing"},
+    )  # fmt: skip
+    assert created.summary == "Change created → Approved"
+    assert moved.summary == "Change → Implementing"
+    assert (
+        AuditEntry(verb="api_token_revoke", action="update", content_type=ct).summary == "API token revoked"
+    )
