@@ -165,6 +165,13 @@ class AuditEntryQuerySet(RestrictedQuerySet["AuditEntry"]):
         raise ValidationError("The audit log is append-only.")
 
 
+def _choice_label(labels: dict[object, object], value: object) -> object:
+    """The display name of a stored choice; other values (lists, numbers, free text) as they are."""
+    if isinstance(value, list | dict):
+        return value
+    return labels.get(value, value)
+
+
 class AuditEntry(models.Model):
     """One recorded write: who did what to which object, before/after, why; chained by hash."""
 
@@ -255,7 +262,7 @@ class AuditEntry(models.Model):
                 continue
             labels = dict(getattr(field, "flatchoices", ()) or ())
             name = str(getattr(field, "verbose_name", key)).capitalize()
-            shown.append((name, labels.get(before, before), labels.get(after, after)))
+            shown.append((name, _choice_label(labels, before), _choice_label(labels, after)))
         return shown
 
 

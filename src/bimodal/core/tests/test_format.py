@@ -140,3 +140,17 @@ def test_history_names_verbs_and_statuses_in_words(db):
     assert (
         AuditEntry(verb="api_token_revoke", action="update", content_type=ct).summary == "API token revoked"
     )
+
+
+def test_changed_fields_are_shown_by_field_names_and_choice_labels(db):
+    ct = ContentType.objects.get_for_model(Change)
+    entry = AuditEntry(
+        verb="change_update", action="update", content_type=ct,
+        before={"status": "draft", "services": [1], "risk_score": 3},
+        after={"status": "submitted", "services": [1, 2], "risk_score": 5},
+    )  # fmt: skip
+    assert entry.shown_changes == [
+        ("Risk score", 3, 5),
+        ("Services", [1], [1, 2]),
+        ("Status", "Draft", "Submitted"),
+    ]
