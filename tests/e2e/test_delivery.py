@@ -75,7 +75,7 @@ def test_demand_scored_approved_at_board_meeting_shows_in_portfolio_with_budget(
     expect(page.get_by_test_id("demand-status")).to_have_text("Approved")
     page.get_by_test_id("demand-initiative").click()
     expect(page.get_by_test_id("initiative-approach")).to_contain_text("Agile")
-    expect(page.get_by_test_id("initiative-budget")).to_have_text("500,000")
+    expect(page.get_by_test_id("initiative-budget")).to_have_text("500,000.00")
 
     # It shows in the portfolio view with its budget, also when filtered to agile work.
     page.click("a[data-area=delivery]")
@@ -84,7 +84,7 @@ def test_demand_scored_approved_at_board_meeting_shows_in_portfolio_with_budget(
     page.wait_for_load_state("load")
     row = page.get_by_test_id("portfolio-row").filter(has_text="Instant account opening")
     expect(row).to_contain_text("Agile")
-    expect(row.get_by_test_id("row-budget")).to_have_text("500,000")
+    expect(row.get_by_test_id("row-budget")).to_have_text("500,000.00")
     page.select_option("#id_approach", "waterfall")
     expect(page.get_by_test_id("portfolio-row")).to_have_count(0)
     page.select_option("#id_approach", "agile")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.safestring import mark_safe
 
 from bimodal.changes import selectors
 from bimodal.changes.choices import RELEASE_OPEN, RISK_QUESTIONS, ChangeType, Environment, Vote, WindowKind
@@ -30,7 +31,7 @@ class ChangeForm(StyledFormMixin, forms.ModelForm):
     evidence = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}),
-        help_text='Named artefacts as JSON, e.g. {"test_report": "https://…"}',
+        help_text=mark_safe('Named artefacts as JSON, e.g. <code>{"test_report": "https://…"}</code>'),
     )
 
     class Meta:
@@ -304,7 +305,9 @@ class RaiseFromTemplateForm(StyledFormMixin, forms.Form):
     evidence = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}),
-        help_text='Named artefacts as JSON, e.g. {"tests_passed": true, "security_scan": "pass"}',
+        help_text=mark_safe(
+            'Named artefacts as JSON, e.g. <code>{"tests_passed": true, "security_scan": "pass"}</code>'
+        ),
     )
 
     def __init__(self, *args, user, template, **kwargs):

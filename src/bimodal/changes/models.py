@@ -4,6 +4,7 @@ tokens, deployment-gate requests and deployments."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,6 +27,8 @@ from bimodal.changes.choices import (
 )
 from bimodal.core.models import TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
+from bimodal.core.roles import Role
+from bimodal.governance.choices import DecisionOutcome, PolicyEffect
 from bimodal.governance.models import Forum
 from bimodal.portfolio.choices import Hosting
 from bimodal.portfolio.models import Mode, Service
@@ -254,6 +257,24 @@ class Change(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("changes:change_detail", args=[self.reference])
+
+    @property
+    def decision_shown(self) -> dict[str, Any]:
+        """The last policy decision as pages show it: outcome, rule effects and roles by their display names."""
+        decision = dict(self.decision or {})
+        outcome = decision.get("outcome", "")
+        decision["outcome_label"] = dict(DecisionOutcome.choices).get(outcome, outcome)
+        effects = dict(PolicyEffect.choices)
+        decision["fired"] = [
+            {**rule, "effect_label": effects.get(rule.get("effect", ""), rule.get("effect", ""))}
+            for rule in decision.get("fired") or []
+        ]
+        roles = dict(Role.choices)
+        decision["approvals"] = [
+            {**a, "role_label": roles.get(a.get("role", ""), a.get("role", ""))}
+            for a in decision.get("approvals") or []
+        ]
+        return decision
 
     def clean(self) -> None:
         if self.planned_start and self.planned_end and self.planned_end <= self.planned_start:

@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bimodal.core.context_processors.navigation",
             ],
+            # The page formats for dates, numbers and money, usable in every template without a load.
+            "builtins": ["bimodal.core.templatetags.bimodal_format"],
         },
     },
 ]
@@ -154,6 +156,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+# Dates and times on pages: one format for the whole site (config/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["bimodal.config.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))

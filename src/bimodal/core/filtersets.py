@@ -14,6 +14,7 @@ from bimodal.core.choices import AuditAction, TeamKind
 from bimodal.core.models import AuditEntry, OrgUnit, Team
 from bimodal.core.querysets import restricted_manager
 from bimodal.core.validation import NUL_MESSAGE, has_nul, validate_int64, validate_utc_offset
+from bimodal.core.verbs import verb_label
 
 
 def _object_type_choices() -> list[tuple[str, str]]:
@@ -27,7 +28,7 @@ def _object_type_choices() -> list[tuple[str, str]]:
 def _verb_choices() -> list[tuple[str, str]]:
     """The service-level verbs that occur in the audit log."""
     verbs = AuditEntry.objects.exclude(verb="").order_by("verb").values_list("verb", flat=True).distinct()
-    return [(verb, verb) for verb in verbs]
+    return sorted(((verb, verb_label(verb)) for verb in verbs), key=lambda choice: choice[1])
 
 
 def visible(model: type[Model]) -> QuerySet[Any]:

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib import messages
@@ -152,13 +154,25 @@ class ObjectListView(_ModelView):
         if self.table_class is not None:
             for row in self.table_class(queryset).as_values():  # unpaged: every row
                 # A column without a value_<name>() gives its rendered cell: keep the text, not the HTML.
-                writer.writerow([strip_tags(cell) if isinstance(cell, str) else cell for cell in row])
+                writer.writerow(
+                    [csv_cell(strip_tags(cell) if isinstance(cell, str) else cell) for cell in row]
+                )
         else:
             columns = self.export_columns()
             writer.writerow([header for header, _ in columns])
             for values in queryset.values_list(*(lookup for _, lookup in columns)):
-                writer.writerow(values)
+                writer.writerow([csv_cell(value) for value in values])
         return response
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as CSV exports write it, for machines rather than people: datetimes and dates in ISO 8601,
+    amounts as plain decimals (no thousands separator); anything else as it is."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
 
 
 class ObjectDetailView(_ModelView):

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, NoReturn, TypeAlias, cast
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +21,7 @@ from bimodal.core.choices import (
     TeamKind,
 )
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
+from bimodal.core.verbs import verb_label
 
 
 class TimeStampedModel(models.Model):
@@ -164,6 +165,13 @@ class AuditEntryQuerySet(RestrictedQuerySet["AuditEntry"]):
         raise ValidationError("The audit log is append-only.")
 
 
+def _choice_label(labels: dict[object, object], value: object) -> object:
+    """The display name of a stored choice; other values (lists, numbers, free text) as they are."""
+    if isinstance(value, list | dict):
+        return value
+    return labels.get(value, value)
+
+
 class AuditEntry(models.Model):
     """One recorded write: who did what to which object, before/after, why; chained by hash."""
 
@@ -205,11 +213,57 @@ class AuditEntry(models.Model):
         raise ValidationError("The audit log is append-only.")
 
     @property
+    def verb_label(self) -> str:
+        """The verb in words, as pages show it ("Change created"); see core.verbs."""
+        return verb_label(self.verb)
+
+    @property
+    def new_status_label(self) -> str:
+        """The display name of the status this write moved the object to; "" when it kept its status."""
+        before, after = (self.before or {}).get("status"), (self.after or {}).get("status")
+        if not after or before == after:
+            return ""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        try:
+            choices = dict(getattr(model._meta.get_field("status"), "flatchoices", ())) if model else {}
+        except FieldDoesNotExist:  # an object without a status field: show what was stored
+            choices = {}
+        return str(choices.get(after, after))
+
+    @property
+    def summary(self) -> str:
+        """The entry in words for a history list: "Change created → Approved", or "Change → Implementing"
+        when the verb is itself the new status."""
+        label, status = self.verb_label or self.get_action_display(), self.new_status_label
+        if not status:
+            return label
+        if self.verb.endswith(f"_{(self.after or {}).get('status')}"):
+            return f"{label.split(':')[0]} → {status}"
+        return f"{label} → {status}"
+
+    @property
     def changed_fields(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field whose value differs."""
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    @property
+    def shown_changes(self) -> list[tuple[str, object, object]]:
+        """changed_fields as pages show them: the field's verbose name and, for choices, their labels."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        fields = {f.attname: f for f in model._meta.get_fields() if hasattr(f, "attname")} if model else {}
+        fields |= {f.name: f for f in fields.values()}
+        shown = []
+        for key, before, after in self.changed_fields:
+            field = fields.get(key)
+            if field is None:
+                shown.append((key.replace("_", " ").capitalize(), before, after))
+                continue
+            labels = dict(getattr(field, "flatchoices", ()) or ())
+            name = str(getattr(field, "verbose_name", key)).capitalize()
+            shown.append((name, _choice_label(labels, before), _choice_label(labels, after)))
+        return shown
 
 
 class AuditChainHead(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -40,7 +42,7 @@ class AuditEntryTable(tables.Table):
     """Audit entries; the object links through the entry so that no row needs an extra query."""
 
     seq = tables.Column(verbose_name="#", attrs={"td": {"class": "bm-mono"}})
-    timestamp = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Time")
+    timestamp = tables.DateTimeColumn(format="DATETIME_FORMAT", verbose_name="Time")
     actor_label = tables.Column(verbose_name="Actor")
     action = tables.Column(verbose_name="Action")
     object_repr = tables.Column(verbose_name="Object", order_by=("content_type__model", "object_repr"))
@@ -54,11 +56,15 @@ class AuditEntryTable(tables.Table):
         empty_text = "No audit entries match these filters."
         order_by = ("-seq",)
 
+    def value_timestamp(self, value: datetime) -> str:
+        """CSV exports write the moment in ISO 8601 (UTC, as stored), not the page format."""
+        return value.isoformat()
+
     def render_seq(self, record: AuditEntry) -> str:
         return format_html('<a href="{}">{}</a>', reverse("core:audit_detail", args=[record.seq]), record.seq)
 
     def render_action(self, record: AuditEntry) -> str:
-        verb = format_html('<div class="bm-verb">{}</div>', record.verb) if record.verb else ""
+        verb = format_html('<div class="bm-verb">{}</div>', record.verb_label) if record.verb else ""
         return format_html(
             '<span class="bm-action bm-action-{}">{}</span>{}',
             record.action,

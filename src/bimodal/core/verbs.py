@@ -287,3 +287,84 @@ class AuditVerb(StrEnum):
     SUPPLIER_CATEGORY_CREATE = "supplier_category_create"
     SUPPLIER_CREATE = "supplier_create"
     USER_CREATE = "user_create"
+
+
+# How pages name a verb: `change_create` reads "Change created", `change_in_review` "Change: in review".
+# Run-together entity names are spelled out; an action word is put in the past tense; a status is shown
+# after a colon. A verb whose generated label reads badly gets its own entry in VERB_LABELS.
+_ENTITY_WORDS = {
+    "aiusecase": "AI use case",
+    "api": "API",
+    "businesscapability": "business capability",
+    "cloudaccount": "cloud account",
+    "cloudcost": "cloud cost",
+    "lowcode": "low-code app",
+    "lowcodeapp": "low-code app",
+    "orgunit": "org unit",
+    "regulatorytag": "regulatory tag",
+    "reviewtask": "review task",
+    "sla": "SLA",
+    "cab": "CAB",
+}
+_PAST = {
+    "add": "added", "approve": "approved", "assign": "assigned", "attach": "attached", "cancel": "cancelled",
+    "change": "changed", "classify": "classified", "close": "closed", "comment": "commented on",
+    "complete": "completed", "create": "created", "decide": "decided", "delete": "deleted", "end": "ended",
+    "escalate": "escalated", "expire": "expired", "forecast": "forecast", "move": "moved", "pass": "passed",
+    "promote": "promoted", "propose": "proposed", "publish": "published", "rank": "ranked", "rate": "rated",
+    "read": "read", "rebaseline": "rebaselined", "record": "recorded", "reject": "rejected",
+    "remove": "removed", "renew": "renewed", "report": "reported", "reschedule": "rescheduled",
+    "resolve": "resolved", "retire": "retired", "review": "reviewed", "revise": "revised",
+    "revoke": "revoked", "score": "scored", "set": "set", "start": "started", "submit": "submitted",
+    "suggest": "suggested", "supersede": "superseded", "suspend": "suspended", "transition": "moved on",
+    "update": "updated", "vote": "voted on", "withdraw": "withdrawn", "rotate": "rotated", "link": "linked",
+    "open": "opened",
+}  # fmt: skip
+VERB_LABELS: dict[str, str] = {
+    AuditVerb.ARTICLE_DEFLECTION: "Article deflected a ticket",
+    AuditVerb.ARTICLE_FEEDBACK: "Article feedback given",
+    AuditVerb.ARTICLE_IN_REVIEW: "Article: in review",
+    AuditVerb.ARTICLE_LINK_TICKET: "Article linked to a ticket",
+    AuditVerb.CONTRACT_REMOVE_TARGET: "Contract target removed",
+    AuditVerb.CONTRACT_RENEWAL_REMINDER: "Contract renewal reminder sent",
+    AuditVerb.CONTRACT_SET_TARGET: "Contract target set",
+    AuditVerb.DEPLOYMENT_RESULT: "Deployment result recorded",
+    AuditVerb.INITIATIVE_FORECAST: "Initiative forecast updated",
+    AuditVerb.MATURITY_SCORE_RECORD: "Maturity score recorded",
+    AuditVerb.MATURITY_SCORE_UPDATE: "Maturity score updated",
+    AuditVerb.MEETING_BUILD_AGENDA: "Meeting agenda built",
+    AuditVerb.MEETING_RECORD_ATTENDANCE: "Meeting attendance recorded",
+    AuditVerb.MEETING_RECORD_MINUTES: "Meeting minutes recorded",
+    AuditVerb.NOTIFICATION_MARK_ALL_READ: "All notifications marked read",
+    AuditVerb.NOTIFICATION_MARK_READ: "Notification marked read",
+    AuditVerb.PATHWAY_SET_STATUS: "Pathway status set",
+    AuditVerb.READINESS_ADD: "Readiness criterion added",
+    AuditVerb.READINESS_UPDATE: "Readiness criterion updated",
+    AuditVerb.REALLOCATE_FROM: "Budget reallocated from",
+    AuditVerb.REALLOCATE_TO: "Budget reallocated to",
+    AuditVerb.REPOSITORY_ROTATE_SECRET: "Repository secret rotated",
+    AuditVerb.SERVICE_CHANGE_MODE: "Service mode changed",
+    AuditVerb.STORY_CARRY_OVER: "Story carried over",
+    AuditVerb.TICKET_ATTACH: "Attachment added to ticket",
+    AuditVerb.TICKET_LINK_CHANGE: "Ticket linked to a change",
+    AuditVerb.TICKET_LINK_PROBLEM: "Ticket linked to a problem",
+    AuditVerb.TICKET_SET_SERVICE: "Ticket service set",
+    AuditVerb.TICKET_UNLINK_CHANGE: "Ticket unlinked from a change",
+}
+
+
+def verb_label(verb: str) -> str:
+    """The words pages show for an audit verb (`change_create` → "Change created"); "" for no verb."""
+    if not verb:
+        return ""
+    if verb in VERB_LABELS:
+        return VERB_LABELS[verb]
+    words = [_ENTITY_WORDS.get(w, w) for w in verb.split("_")]
+    for i, word in enumerate(words[1:], start=1):
+        if word in _PAST:
+            rest = " ".join(words[i + 1 :])
+            text = " ".join([*words[:i], _PAST[word]] + ([rest] if rest else []))
+            break
+    else:
+        text = f"{words[0]}: {' '.join(words[1:])}" if len(words) > 1 else words[0]
+    return text[:1].upper() + text[1:]

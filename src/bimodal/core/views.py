@@ -219,7 +219,7 @@ class AuditDetail(generic.ObjectDetailView):
             .exclude(pk=entry.pk)
             .order_by("-seq")[:20]
         )
-        return {"changes": entry.changed_fields, "history": history}
+        return {"changes": entry.shown_changes, "history": history}
 
 
 audit_detail = AuditDetail.as_view()

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from bimodal.core.forms import BootstrapFormMixin, StyledFormMixin
 from bimodal.core.models import OrgUnit, User
@@ -36,7 +37,10 @@ class PolicyForm(StyledFormMixin, forms.ModelForm):
         help_text="None: every tier",
     )
     evidence = forms.CharField(
-        required=False, help_text="Required artefacts, comma-separated (e.g. test_report, security_scan)"
+        required=False,
+        help_text=mark_safe(  # a constant: the keys are shown as code, as typed
+            "Required artefacts, comma-separated (e.g. <code>test_report</code>, <code>security_scan</code>)"
+        ),
     )
     reason = forms.CharField(required=False, max_length=500, help_text="Why (recorded in the audit log)")
 

@@ -250,3 +250,20 @@ def test_heat_map_names_stages_for_people_and_shows_its_period(make_user, client
     )
     assert "Incident: new" in page and "1 Jan 2026 – 1 Feb 2026" in page  # the period line, once "–"
     assert "incident:new" not in page.split('data-testid="heatmap"')[1].split("</figure>")[0]
+
+
+def test_cio_dashboard_says_why_change_success_and_change_failure_rate_differ(make_user, client_for):
+    """The two rates sit on one page but count different things; the note says which, under the
+    definitions in use (the metric settings), and follows a `?definitions=` override."""
+    client = client_for(make_user("governance_lead"))
+    note = (
+        client.get("/insights/" + PARAMS)
+        .content.decode()
+        .split('data-testid="rate-note"')[1]
+        .split("</p>")[0]
+    )
+    assert "counts <em>changes</em>" in note and "counts <em>production deployments</em>" in note
+    assert "Bimodal definitions" in note and "failed, were rolled back or led to an incident" in note
+    devlake = client.get("/insights/" + PARAMS + "&definitions=devlake").content.decode()
+    note = devlake.split('data-testid="rate-note"')[1].split("</p>")[0]
+    assert "Apache DevLake compatible definitions" in note and "successful production deployments" in note

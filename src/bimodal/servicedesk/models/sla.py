@@ -63,6 +63,12 @@ class SlaDefinition(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def pause_status_labels(self) -> list[str]:
+        """The statuses that pause the clock, by their display names."""
+        labels = dict(TicketStatus.choices)
+        return [str(labels.get(status, status)) for status in self.pause_statuses or []]
+
     def get_absolute_url(self) -> str:
         return reverse("servicedesk:admin_definition", args=[self.pk])
 
