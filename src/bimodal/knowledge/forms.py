@@ -36,11 +36,11 @@ class ArticleForm(BootstrapFormMixin, forms.Form):
         )
 
 
-class TransitionForm(forms.Form):
-    """Move an article to another state."""
+class TransitionForm(BootstrapFormMixin, forms.Form):
+    """Move an article to another state (the state is the button pressed), with an optional reason."""
 
     state = forms.ChoiceField(choices=ArticleState.choices)
-    reason = forms.CharField(max_length=200, required=False)
+    reason = forms.CharField(max_length=200, required=False, label="Why (optional, kept in the history)")
 
 
 class FeedbackForm(BootstrapFormMixin, forms.Form):

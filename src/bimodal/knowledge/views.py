@@ -69,7 +69,13 @@ def article_list(request):
 @permission_required("knowledge.view_article", raise_exception=True)
 def article_detail(request, number: str):
     """An article: its text, state and the moves allowed, feedback, the tickets it resolved."""
-    article = _article(request, number)
+    return _detail_page(request, _article(request, number))
+
+
+def _detail_page(
+    request, article: Article, *, transition_form: TransitionForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The article's page; `transition_form` is a refused move's form, kept as typed."""
     user = request.user
     may_change = user.has_perm("knowledge.change_article") and can(user, "change", article)
     moves = [(state, _ACTIONS[state]) for state in TRANSITIONS[article.state]] if may_change else []
@@ -83,8 +89,9 @@ def article_detail(request, number: str):
         "feedback_form": FeedbackForm(),
         "links": selectors.ticket_links_of_article(user=user, article=article),
         "from_portal": request.GET.get("from") == "portal",
+        "transition_form": transition_form or TransitionForm(),
     }
-    return render(request, "knowledge/article_detail.html", context)
+    return render(request, "knowledge/article_detail.html", context, status=status)
 
 
 def _form_page(request, form, *, article: Article | None = None, status: int = 200):
@@ -142,16 +149,18 @@ def article_edit(request, number: str):
 @require_POST
 @permission_required("knowledge.change_article", raise_exception=True)
 def article_transition(request, number: str):
-    """Move an article along its life cycle."""
+    """Move an article along its life cycle. Refused, the article's page says why with the reason as typed
+    (400 for a move the article may not make, 403 when the person may not make it)."""
     article = _article(request, number, "change")
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(f"state: {form.errors.get('state', ['invalid'])[0]}", status=400)
+        return _detail_page(request, article, transition_form=form, status=400)
     try:
         services.article_transition(actor=request.user, article=article, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(article.get_absolute_url())
+    except (ValidationError, PermissionDenied) as exc:
+        apply_validation_error(form, exc)
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        return _detail_page(request, _article(request, number), transition_form=form, status=status)
     messages.success(request, f"{article.number} is now {article.get_state_display().lower()}.")
     return redirect(article.get_absolute_url())
 

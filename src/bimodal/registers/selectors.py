@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bimodal.core.models import Actor
+from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.registers.choices import ACTIVE_STAGES, ReviewState
 from bimodal.registers.models import (
     AIUseCase,
@@ -65,7 +66,7 @@ class ReviewDashboard(TypedDict):
     by_register: Sequence[Mapping[str, Any]]
 
 
-def lowcode_list(*, user: Actor) -> QuerySet[LowCodeApp]:
+def lowcode_list(*, user: Actor) -> RestrictedQuerySet[LowCodeApp]:
     """The low-code apps `user` may see, with what a list shows."""
     return (
         LowCodeApp.objects.restrict(user, "view")

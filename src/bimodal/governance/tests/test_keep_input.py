@@ -158,3 +158,74 @@ def test_a_topic_from_someone_who_does_not_run_the_meeting_is_refused_on_the_pag
     assert "Only the chair of the forum or a governance lead runs its meetings." in page
     assert 'data-testid="attendance"' in page, "the meeting's page, not a bare 403 page"
     assert not meetings[0].agenda_items.exists()
+
+
+def _meeting_form(response) -> str:
+    found = re.search(r'<form[^>]*data-testid="meeting-form".*?</form>', response.content.decode(), re.S)
+    assert found, "the forum's page with its meeting form, not a bare page"
+    return html.unescape(found.group(0))
+
+
+def test_a_meeting_planned_by_someone_who_may_not_is_refused_on_the_forum_page(client, board_request):
+    _, carla, meetings = board_request
+    client.force_login(carla)  # a member of the board, not its chair
+    response = client.post(
+        "/governance/forums/portfolio-board/meetings/new/", {"scheduled_for": "2026-12-14T10:30"}
+    )
+    assert response.status_code == 403
+    form = _meeting_form(response)
+    assert "Only the chair of the forum or a governance lead plans its meetings." in form
+    assert 'value="2026-12-14T10:30"' in form
+    assert meetings[0].forum.meetings.count() == 2
+
+
+def test_a_meeting_with_a_broken_date_keeps_what_was_typed(client, board_request):
+    _, _, meetings = board_request
+    client.force_login(meetings[0].forum.chair)
+    response = client.post(
+        "/governance/forums/portfolio-board/meetings/new/", {"scheduled_for": "2026-12-41T10:30"}
+    )
+    assert response.status_code == 400
+    form = _meeting_form(response)
+    assert 'value="2026-12-41T10:30"' in form and "Enter a valid date/time." in form
+    assert meetings[0].forum.meetings.count() == 2
+
+
+def _record_form(response) -> str:
+    found = re.search(r'<form[^>]*data-testid="record-form".*?</form>', response.content.decode(), re.S)
+    assert found, "the meeting's page with the item's form as posted"
+    return html.unescape(found.group(0))
+
+
+def test_an_outcome_recorded_by_someone_outside_the_forum_keeps_the_notes(client, board_request):
+    _, _, meetings = board_request
+    meeting = meetings[0]
+    item = services.agenda_item_add(actor=meeting.forum.chair, meeting=meeting, topic="Cloud costs")
+    client.force_login(UserFactory(username="audrey", roles=["auditor"]))
+    notes = "Noted; the finance team reports back in January."
+    response = client.post(
+        f"/governance/meetings/{meeting.pk}/agenda/{item.pk}/record/", {"outcome": "noted", "notes": notes}
+    )
+    assert response.status_code == 403
+    assert "Only the chair or a member of the forum records its agenda." in response.content.decode()
+    form = _record_form(response)
+    assert f'value="{notes}"' in form and re.search(r'<option value="noted" selected', form)
+    item.refresh_from_db()
+    assert item.outcome == "" and item.notes == ""
+
+
+def test_a_topic_approved_like_a_decision_is_refused_with_400_and_keeps_the_notes(client, board_request):
+    _, carla, meetings = board_request
+    meeting = meetings[0]
+    item = services.agenda_item_add(actor=meeting.forum.chair, meeting=meeting, topic="Cloud costs")
+    client.force_login(carla)
+    notes = "Go ahead with the reserved instances."
+    response = client.post(
+        f"/governance/meetings/{meeting.pk}/agenda/{item.pk}/record/", {"outcome": "approved", "notes": notes}
+    )
+    assert response.status_code == 400
+    assert "Only decision requests are approved here" in response.content.decode()
+    form = _record_form(response)
+    assert f'value="{notes}"' in form
+    item.refresh_from_db()
+    assert item.outcome == "" and item.notes == ""

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.generic import ObjectDetailView, ObjectEditView, ObjectListView
 from bimodal.core.permissions import get_restricted_object
 from bimodal.core.querysets import RestrictedQuerySet
@@ -93,6 +94,12 @@ class ForumDetail(ObjectDetailView):
             "meeting_form": MeetingForm(),
         }
 
+    def refused(self, request: HttpRequest, forum: Forum, form: MeetingForm, status: int) -> HttpResponse:
+        """The forum's page again with the meeting form as posted and why it was refused."""
+        context: dict[str, Any] = {"forum": forum, "object": forum}
+        context.update(self.extra_context(request, obj=forum), meeting_form=form)
+        return self.render(request, context, status=status)
+
 
 forum_detail = ForumDetail.as_view()
 
@@ -100,21 +107,22 @@ forum_detail = ForumDetail.as_view()
 @login_required
 @require_POST
 def meeting_create(request, slug: str):
-    """Plan a meeting of the forum."""
+    """Plan a meeting of the forum. Refused, the forum's page says why with the date as typed (400 for a
+    missing or broken date, 403 when the person may not plan the forum's meetings)."""
     forum = get_restricted_object(Forum.objects.all(), request.user, slug=slug)
+    if not request.user.has_perm("governance.view_forum"):
+        raise PermissionDenied  # no right to the forum's page at all
     form = MeetingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the date and time of the meeting.")
-        return redirect(forum)
+        return ForumDetail().refused(request, forum, form, status=400)
     try:
         meeting = services.meeting_create(
             actor=request.user, forum=forum, scheduled_for=form.cleaned_data["scheduled_for"]
         )
     except (ValidationError, PermissionDenied) as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
-        _refused(request, exc)
-        return redirect(forum)
+        apply_validation_error(form, exc)
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        return ForumDetail().refused(request, forum, form, status=status)
     messages.success(request, "Meeting planned.")
     return redirect(meeting)
 
@@ -264,7 +272,9 @@ def agenda_topic_add(request, pk: int):
 @login_required
 @require_POST
 def agenda_item_record(request, pk: int, item_pk: int):
-    """Record the forum's outcome for one agenda item (a decision for a decision request)."""
+    """Record the forum's outcome for one agenda item (a decision for a decision request). Refused, the
+    meeting's page keeps the item's outcome and notes as typed."""
+    posted: dict[str, Any] = {}
 
     def step(meeting):
         item = get_object_or_404(
@@ -272,7 +282,8 @@ def agenda_item_record(request, pk: int, item_pk: int):
             pk=item_pk,
             meeting=meeting,
         )
-        form = AgendaRecordForm(request.POST)
+        posted["record_item"] = item.pk
+        form = posted["record_form"] = AgendaRecordForm(request.POST)
         if not form.is_valid():
             raise ValidationError({"outcome": "Choose an outcome."})
         services.agenda_item_record(
@@ -283,4 +294,4 @@ def agenda_item_record(request, pk: int, item_pk: int):
         )
         return f"Recorded: {item.topic} — {form.cleaned_data['outcome']}."
 
-    return _meeting_step(request, pk, step)
+    return _meeting_step(request, pk, step, posted)

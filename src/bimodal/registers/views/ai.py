@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import risk, selectors, services
 from bimodal.registers.filtersets import AIUseCaseFilterSet
@@ -65,9 +66,17 @@ ai_edit = AIUseCaseEdit.as_view()
 @login_required
 def ai_detail(request, slug):
     """One AI use case: tier and why, required controls, ethics review."""
-    use_case = get_restricted_object(
+    return _ai_page(request, _use_case(request, slug))
+
+
+def _use_case(request, slug: str) -> AIUseCase:
+    return get_restricted_object(
         selectors.ai_list(user=request.user).prefetch_related("services"), request.user, slug=slug
     )
+
+
+def _ai_page(request, use_case: AIUseCase, *, decide_form: DecideForm | None = None, status: int = 200):
+    """The use case's page; `decide_form` is a refused decision's form, kept as typed."""
     answers = [(q, bool(use_case.risk_answers.get(q.key))) for q in risk.AI_QUESTIONS]
     reasons = risk.ai_risk_tier(use_case.risk_answers).reasons
     context = {
@@ -77,19 +86,22 @@ def ai_detail(request, slug):
         "answers": answers,
         "reasons": reasons,
         "can_change": can(request.user, "change", use_case),
-        "decide_form": DecideForm() if request.user.has_perm("registers.decide_aiusecase") else None,
+        "decide_form": decide_form
+        or (DecideForm() if request.user.has_perm("registers.decide_aiusecase") else None),
         "next_stages": _next_stages(use_case),
     }
-    return render(request, "registers/ai_detail.html", context)
+    return render(request, "registers/ai_detail.html", context, status=status)
 
 
 @login_required
 @require_POST
 @permission_required("registers.decide_aiusecase", raise_exception=True)
 def ai_decide(request, slug):
-    """Record the ethics review decision."""
+    """Record the ethics review decision. Refused, the use case's page says why with the decision and
+    conditions as typed (400 for a rule, 403 when the service refuses the person)."""
     use_case = get_restricted_object(AIUseCase.objects, request.user, slug=slug)
     form = DecideForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             services.aiusecase_decide(
@@ -98,7 +110,10 @@ def ai_decide(request, slug):
                 decision=form.cleaned_data["ethics_decision"],
                 conditions=form.cleaned_data["conditions"],
             )
+        except (ValidationError, PermissionDenied) as exc:
+            apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+        else:
             messages.success(request, "Ethics review decision recorded.")
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-    return redirect(use_case)
+            return redirect(use_case)
+    return _ai_page(request, _use_case(request, slug), decide_form=form, status=status)

@@ -44,7 +44,8 @@ def _kind(kind: str) -> dict:
 @login_required
 @require_POST
 def item_review(request, kind, slug):
-    """Record that an item was reviewed today."""
+    """Record that an item was reviewed today. The form is offered to exactly the people the service lets
+    review, so a refusal is a bare 403 (no right to the step at all)."""
     item = get_restricted_object(_kind(kind)["model"].objects, request.user, slug=slug)
     services.item_review(actor=request.user, item=item, notes=request.POST.get("notes", ""))
     messages.success(request, f"Review recorded; next review due {item.next_review_due:%d %b %Y}.")
@@ -54,7 +55,8 @@ def item_review(request, kind, slug):
 @login_required
 @require_POST
 def item_transition(request, kind, slug):
-    """Move an item to another stage."""
+    """Move an item to another stage. A plain choice among the stages offered, nothing typed: a refusal is
+    a message on the item's page."""
     item = get_restricted_object(_kind(kind)["model"].objects, request.user, "change", slug=slug)
     try:
         services.item_transition(actor=request.user, item=item, stage=request.POST.get("stage", ""))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.registers import risk, selectors, services
 from bimodal.registers.choices import RegisterStage
@@ -71,11 +72,19 @@ lowcode_edit = LowCodeAppEdit.as_view()
 @login_required
 def lowcode_detail(request, slug):
     """One low-code app: risk factors, required controls, review and promotion."""
-    app = get_restricted_object(
+    return _lowcode_page(request, _app(request, slug))
+
+
+def _app(request, slug: str) -> LowCodeApp:
+    return get_restricted_object(
         selectors.lowcode_list(user=request.user).prefetch_related("integrations__mode"),
         request.user,
         slug=slug,
     )
+
+
+def _lowcode_page(request, app: LowCodeApp, *, promote_form: PromoteForm | None = None, status: int = 200):
+    """The app's page; `promote_form` is a refused promotion's form, kept as chosen."""
     factors = risk.low_code_risk(
         users=app.user_count,
         data_classification=app.data_classification,
@@ -89,27 +98,33 @@ def lowcode_detail(request, slug):
         "kind": "low-code",
         "factors": factors,
         "can_change": can(request.user, "change", app),
-        "promote_form": PromoteForm(user=request.user)
-        if request.user.has_perm("registers.promote_lowcodeapp") and app.stage == RegisterStage.IN_USE
-        else None,
+        "promote_form": promote_form
+        or (
+            PromoteForm(user=request.user)
+            if request.user.has_perm("registers.promote_lowcodeapp") and app.stage == RegisterStage.IN_USE
+            else None
+        ),
         "next_stages": _next_stages(app),
     }
-    return render(request, "registers/lowcode_detail.html", context)
+    return render(request, "registers/lowcode_detail.html", context, status=status)
 
 
 @login_required
 @require_POST
 @permission_required("registers.promote_lowcodeapp", raise_exception=True)
 def lowcode_promote(request, slug):
-    """Promote an app into the service catalogue."""
+    """Promote an app into the service catalogue. Refused, the app's page says why with the mode and team
+    as chosen (400 for a rule, 403 when the service refuses the person)."""
     app = get_restricted_object(LowCodeApp.objects, request.user, slug=slug)
     form = PromoteForm(request.POST, user=request.user)
+    status = 400
     if form.is_valid():
         try:
             app = services.lowcode_promote(actor=request.user, app=app, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+        else:
             messages.success(request, f"“{app}” is now a service in the catalogue.")
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.error(request, "Choose a mode.")
-    return redirect(app)
+            return redirect(app)
+    return _lowcode_page(request, _app(request, slug), promote_form=form, status=status)
