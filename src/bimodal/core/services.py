@@ -19,6 +19,7 @@ from email.utils import make_msgid
 from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
@@ -127,7 +128,22 @@ def lock(obj: M) -> M:
 def require_perm(actor: Actor, perm: str) -> None:
     """Raise PermissionDenied unless `actor` holds the model-level permission `perm`."""
     if actor is None or not actor.has_perm(perm):
-        raise PermissionDenied(f"You do not have permission {perm!r}.")
+        raise PermissionDenied(permission_refusal(perm))
+
+
+def permission_refusal(perm: str) -> str:
+    """The refusal people read for a missing permission, in the permission's words ("You may not review
+    and publish articles."), never its key."""
+    app_label, _, codename = perm.partition(".")
+    name = (
+        Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        .values_list("name", flat=True)
+        .first()
+    )
+    if not name:
+        return "You do not have the permission this needs."
+    action = name[4:] if name.lower().startswith("can ") else name
+    return f"You may not {action[:1].lower()}{action[1:]}."
 
 
 def require_object(actor: Actor, action: str, obj: models.Model) -> None:

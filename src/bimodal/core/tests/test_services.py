@@ -185,3 +185,12 @@ def test_update_changes_only_the_given_fields(gov):
     services.orgunit_update(actor=gov, org_unit=unit, head=None, description="")
     unit.refresh_from_db()
     assert (unit.head, unit.description) == (None, "")
+
+
+@pytest.mark.django_db
+def test_a_missing_permission_is_refused_in_its_words_not_its_key(make_user):
+    with pytest.raises(PermissionDenied) as refused:
+        services.require_perm(make_user(), "knowledge.review_article")
+    assert str(refused.value.args[0]) == services.permission_refusal("knowledge.review_article")
+    assert "review_article" not in str(refused.value) and str(refused.value).startswith("You may not ")
+    assert services.permission_refusal("nothing.such_thing") == "You do not have the permission this needs."

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from bimodal.core.forms import apply_validation_error
 from bimodal.core.permissions import can, get_restricted_object
+from bimodal.core.services import permission_refusal
 from bimodal.portfolio import charts, selectors
 from bimodal.portfolio import services as portfolio_services
 from bimodal.portfolio.filtersets import (
@@ -34,7 +35,7 @@ from bimodal.portfolio.views.base import (
 
 def _need(user, perm: str) -> None:
     if not user.has_perm(perm):
-        raise PermissionDenied(f"You do not have permission {perm!r}.")
+        raise PermissionDenied(permission_refusal(perm))
 
 
 @login_required
