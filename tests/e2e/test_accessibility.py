@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from bimodal.core.models import User
 from bimodal.core.navigation import AREAS, areas_for
+from tests.house_rules.visible import internal_keys, visible_text
 
 AXE_DIR = Path(__file__).parent / "vendor" / "axe-core"
 AXE_VERSION = "4.14.1"
@@ -160,7 +161,10 @@ def contexts(browser, demo_server):
 
 
 def _violations(context, path: Path_) -> tuple[str, list[dict]]:
-    """Open the page, run axe on it and return its URL and the violations that fail the test."""
+    """Open the page, run axe on it and return its URL and the violations that fail the test. The page's
+    visible text, over the demo organisation's data, is read for internal keys too (the house rule of
+    tests/house_rules/test_visible_text.py, there over its own smaller world): a key found is reported as a
+    violation of its own, `internal-key`."""
     url = path() if callable(path) else path
     page = context.new_page()
     refused: list[str] = []
@@ -178,6 +182,7 @@ def _violations(context, path: Path_) -> tuple[str, list[dict]]:
         page.evaluate((AXE_DIR / "axe.min.js").read_text() + "\n;0")
         version = page.evaluate("axe.version")
         assert version == AXE_VERSION, f"vendored axe-core is {version}, AXE_VERSION says {AXE_VERSION}"
+        keys = internal_keys(visible_text(page.content()))
         violations = page.evaluate(
             """async () => {
                 const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -190,6 +195,11 @@ def _violations(context, path: Path_) -> tuple[str, list[dict]]:
     finally:
         page.close()
     assert refused == [], refused
+    if keys:
+        shown = [{"target": key, "summary": "shown to people as it is stored"} for key in sorted(keys)]
+        violations.append(
+            {"id": "internal-key", "impact": "serious", "help": "Pages show display names", "nodes": shown}
+        )
     return url, [v for v in violations if v["impact"] in FAILING_IMPACTS]
 
 

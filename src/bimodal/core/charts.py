@@ -207,7 +207,8 @@ def to_html(
     """The figure as a `<figure>`: the plot (drawn by page.js; the page loads plotly.js), a caption that says
     in one sentence what it shows, and optionally the figures behind it as a table (headers, rows).
     A `wide` chart (a big grid) keeps a minimum width and scrolls sideways in a narrow column rather than
-    squeezing its labels into each other."""
+    squeezing its labels into each other. The caption names the figure for screen readers; the plot carries
+    no role of its own (plotly draws focusable controls into it, which an `img` may not hold)."""
     if include_plotlyjs or full_html:
         raise ValueError("Charts are fragments; the page loads plotly.js from static files.")
     # Axes added after style() (a second y axis, subplots) fit their labels too.
@@ -215,11 +216,10 @@ def to_html(
     fig.update_yaxes(automargin=True)
     return str(
         format_html(
-            '<figure class="{}"><div class="plotly-graph-div bm-plot" role="img" aria-label="{}" '
+            '<figure class="{}"><div class="plotly-graph-div bm-plot" '
             'data-figure="{}" data-config="{}"></div><figcaption class="bm-chart-summary">{}</figcaption>'
             "{}</figure>",
             "bm-chart bm-chart-wide" if wide else "bm-chart",
-            summary,
             fig.to_json(),
             json.dumps({**CONFIG, **(config or {})}),
             summary,

@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from bimodal.core.models import OrgUnit, Team, TimeStampedModel, User
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
@@ -369,7 +369,9 @@ class Meeting(TimeStampedModel):
         ordering = ["-scheduled_for", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.forum} — {timezone.localtime(self.scheduled_for):%Y-%m-%d %H:%M}"
+        return (
+            f"{self.forum} — {formats.date_format(timezone.localtime(self.scheduled_for), 'DATETIME_FORMAT')}"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("governance:meeting_detail", args=[self.pk])

@@ -111,14 +111,14 @@ def test_meetings_at_the_same_minute_are_told_apart(client, board_request):
     client.force_login(carla)
     form = _form(client.get(f"/governance/decisions/{request.pk}/"))
     labels = _labels(form, "meeting")
-    assert sorted(labels) == sorted(f"Portfolio board — 2026-11-29 21:45 #{m.pk}" for m in meetings)
+    assert sorted(labels) == sorted(f"Portfolio board — 29 Nov 2026, 21:45 #{m.pk}" for m in meetings)
 
 
 def test_a_meeting_is_named_in_the_organisation_time_zone(board_request):
     _, _, meetings = board_request
     # 21:45 in London on 29 November is 21:45 UTC; a summer sitting shows its local hour, not UTC's.
     meetings[0].scheduled_for = datetime(2026, 6, 1, 9, 30, tzinfo=LONDON)
-    assert str(meetings[0]) == "Portfolio board — 2026-06-01 09:30"
+    assert str(meetings[0]) == "Portfolio board — 1 Jun 2026, 09:30"
 
 
 def test_deciding_at_the_meeting_still_works(client, board_request):
