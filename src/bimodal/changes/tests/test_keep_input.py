@@ -75,3 +75,51 @@ def test_a_plain_button_refused_by_a_rule_still_says_why(client, estate):
     assert response.status_code == 302
     change.refresh_from_db()
     assert change.status == "draft"
+
+
+def _decide_card(response) -> str:
+    page = response.content.decode()
+    found = re.search(r'data-testid="template-decide".*?(?=<div class="card-header">Versions)', page, re.S)
+    assert found, "the template's page with its decide card"
+    return html.unescape(found.group(0))
+
+
+def test_approving_a_template_past_its_review_date_is_refused_with_400_and_keeps_the_reason(client, estate):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bimodal.changes import services
+    from bimodal.changes.models import StandardChangeTemplate
+    from bimodal.changes.tests.conftest import mode
+
+    template = services.template_propose(
+        actor=estate.dev,
+        name="Rotate a certificate",
+        modes=[mode("mode-2")],
+        review_date=timezone.localdate() + timedelta(days=30),
+        risk_ceiling=60,
+        **PLANS,
+    )
+    StandardChangeTemplate.objects.filter(pk=template.pk).update(review_date=timezone.localdate())
+    client.force_login(estate.manager)
+    reason = "Walked through the runbook with the platform team."
+    response = client.post(f"/changes/standard/{template.pk}/approve/", {"reason": reason})
+    assert response.status_code == 400
+    card = _decide_card(response)
+    assert "The review date must be in the future." in card
+    approve = re.search(r'data-testid="template-approve-form".*?</form>', card, re.S)
+    assert approve and reason in approve.group(0)
+    template.refresh_from_db()
+    assert template.status == "proposed" and template.approved_by is None
+
+
+def test_a_suspension_the_person_may_not_make_is_refused_with_403_on_the_page(client, estate, template):
+    client.force_login(estate.dev)  # the template's owner: may retire it, not suspend it
+    reason = "Two failed restarts this week."
+    response = client.post(f"/changes/standard/{template.pk}/suspend/", {"reason": reason})
+    assert response.status_code == 403
+    card = _decide_card(response)
+    assert "permission" in card.lower() or "may not" in card.lower()
+    template.refresh_from_db()
+    assert template.status == "approved"

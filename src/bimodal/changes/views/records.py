@@ -346,7 +346,8 @@ window_edit = WindowEdit.as_view()
 @login_required
 @require_POST
 def window_end(request, pk: int):
-    """End a window or freeze now (a button on the window list)."""
+    """End a window or freeze now (a plain button on the window list, nothing typed: a refusal is a message
+    on the list it returns to)."""
     window = get_restricted_object(ChangeWindow.objects.all(), request.user, "change", pk=pk)
     try:
         window = services.window_end(actor=request.user, window=window, reason=request.POST.get("reason", ""))

@@ -73,7 +73,18 @@ def _actions(user: Any, template: StandardChangeTemplate) -> list[tuple[str, str
 @login_required
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One template version: what it covers, its fixed plans, every version, usage and the actions."""
-    template = get_restricted_object(_templates(request.user), request.user, pk=pk)
+    return _detail_page(request, get_restricted_object(_templates(request.user), request.user, pk=pk))
+
+
+def _detail_page(
+    request: HttpRequest,
+    template: StandardChangeTemplate,
+    *,
+    refused: str = "",
+    action_form: TemplateActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The template's page; `action_form` is the refused action `refused`'s form, kept as typed."""
     versions = list(_templates(request.user).filter(key=template.key).order_by("-version"))
     history = AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(StandardChangeTemplate),
@@ -87,12 +98,13 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(template__key=template.key)
         .order_by("-created_at")[:20],
         "actions": _actions(request.user, template),
-        "action_form": TemplateActionForm(),
+        "action_form": action_form or TemplateActionForm(),
+        "refused_action": refused,
         "may_raise": template.usable and request.user.has_perm("changes.add_change"),
         "may_revise": template.status in {T.APPROVED, T.SUSPENDED} and can(request.user, "change", template),
         "history": history,
     }
-    return render(request, "changes/template_detail.html", context)
+    return render(request, "changes/template_detail.html", context, status=status)
 
 
 class TemplatePropose(ObjectEditView):
@@ -134,27 +146,32 @@ _ACTIONS = {
 @login_required
 @require_POST
 def template_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Approve (or reinstate), suspend or retire a template, with a reason."""
+    """Approve (or reinstate), suspend or retire a template, with a reason. Refused, the template's page
+    says why with the reason as typed (400 for a rule, 403 when the person may not)."""
     template = get_restricted_object(_templates(request.user), request.user, pk=pk)
     if action not in _ACTIONS:
         raise Http404("No such action.")
     form = TemplateActionForm(request.POST)
-    form.is_valid()
-    try:
-        template = _ACTIONS[action](
-            actor=request.user, template=template, reason=form.cleaned_data.get("reason", "")
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"“{template}”: {template.get_status_display().lower()}.")
-    return redirect(template)
+    status = 400
+    if form.is_valid():
+        try:
+            template = _ACTIONS[action](
+                actor=request.user, template=template, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+        else:
+            messages.success(request, f"“{template}”: {template.get_status_display().lower()}.")
+            return redirect(template)
+    template = get_restricted_object(_templates(request.user), request.user, pk=pk)
+    return _detail_page(request, template, refused=action, action_form=form, status=status)
 
 
 @login_required
 def template_raise(request: HttpRequest, pk: int) -> HttpResponse:
-    """Raise a standard change from a template: its plans, the user's choice of the services it covers."""
+    """Raise a standard change from a template: its plans, the user's choice of the services it covers.
+    Refused, the form comes back as typed with why (400 for a rule, 403 when the service refuses the person)."""
     template = get_restricted_object(_templates(request.user), request.user, pk=pk)
     if not request.user.has_perm("changes.add_change"):
         raise PermissionDenied("You may not raise changes.")
@@ -167,8 +184,9 @@ def template_raise(request: HttpRequest, pk: int) -> HttpResponse:
                 change = services.change_create_from_template(
                     actor=request.user, template=template, **form.service_fields()
                 )
-            except ValidationError as exc:
+            except (ValidationError, PermissionDenied) as exc:
                 apply_validation_error(form, exc)
+                status = 403 if isinstance(exc, PermissionDenied) else 400
             else:
                 messages.success(request, f"{change.reference} saved as a draft standard change.")
                 return redirect(change)

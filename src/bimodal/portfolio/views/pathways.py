@@ -53,7 +53,9 @@ def pathway_list(request):
 
 @login_required
 def pathway_detail(request, pk: int):
-    """A pathway: steps with owners and dates, readiness criteria, progress, blockers; owners tick them off."""
+    """A pathway: steps with owners and dates, readiness criteria, progress, blockers; owners tick them off.
+    Ticking a step or criterion and moving the status are plain buttons with nothing typed: a refusal is a
+    message on the page they return to."""
     pathway = get_restricted_object(selectors.pathway_list(user=request.user), request.user, pk=pk)
     can_change = can(request.user, "change", pathway)
     if request.method == "POST":
@@ -126,7 +128,8 @@ def _cleaned_rows(formset, *, skip: str) -> list[dict]:
 
 @login_required
 def pathway_create(request, slug: str):
-    """Plan a migration pathway for a service: target mode, owner, dates, steps and readiness criteria."""
+    """Plan a migration pathway for a service: target mode, owner, dates, steps and readiness criteria.
+    Refused, the form comes back as typed with why (400 for a rule, 403 when the service refuses the person)."""
     service = get_restricted_object(Service.objects.with_related(), request.user, slug=slug)
     if not _may_plan(request.user, service):
         raise PermissionDenied("Only the service's owners and governance leads plan its pathways.")
@@ -135,6 +138,7 @@ def pathway_create(request, slug: str):
     form = PathwayForm(data, from_mode=service.mode, user=request.user, initial=initial)
     steps = StepFormSet(data, prefix="steps")
     readiness = ReadinessFormSet(data, prefix="readiness")
+    refused_by = 400
     if data is not None and form.is_valid() and steps.is_valid() and readiness.is_valid():
         try:
             pathway = portfolio_services.pathway_create(
@@ -144,8 +148,9 @@ def pathway_create(request, slug: str):
                 readiness=_cleaned_rows(readiness, skip="label"),
                 **form.cleaned_data,
             )
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             apply_validation_error(form, exc)
+            refused_by = 403 if isinstance(exc, PermissionDenied) else 400
         else:
             messages.success(request, f"Pathway “{pathway}” planned.")
             return redirect(pathway)
@@ -158,12 +163,15 @@ def pathway_create(request, slug: str):
         "steps": steps,
         "readiness": readiness,
     }
-    return render(request, "portfolio/pathway_form.html", context, status=400 if data and invalid else 200)
+    return render(
+        request, "portfolio/pathway_form.html", context, status=refused_by if data and invalid else 200
+    )
 
 
 @login_required
 def pathway_edit(request, pk: int):
-    """Change a pathway's plan: title, target mode, owner, target date and description."""
+    """Change a pathway's plan: title, target mode, owner, target date and description. Refused, the form
+    comes back as typed with why (400 for a rule, 403 when the service refuses the person)."""
     pathway = _changeable_pathway(request, pk)
     initial = {
         "to_mode": pathway.to_mode,
@@ -173,32 +181,37 @@ def pathway_edit(request, pk: int):
         "description": pathway.description,
     }
     form = PathwayForm(request.POST or None, from_mode=pathway.from_mode, user=request.user, initial=initial)
+    status = 400
     if request.method == "POST" and form.is_valid():
         try:
             portfolio_services.pathway_update(actor=request.user, pathway=pathway, **form.cleaned_data)
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
         else:
             messages.success(request, "Pathway saved.")
             return redirect(pathway)
     context = {"active_area": "portfolio", "tab": "pathways", "pathway": pathway, "form": form}
-    return render(request, "portfolio/pathway_form.html", context, status=400 if form.errors else 200)
+    return render(request, "portfolio/pathway_form.html", context, status=status if form.errors else 200)
 
 
 def _pathway_inline_add(request, pk: int, *, form_class, prefix: str, add, done: str):
-    """Add a step or criterion from the pathway page with `add(actor, pathway, **data)`; errors are shown there."""
+    """Add a step or criterion from the pathway page with `add(actor, pathway, **data)`. Refused, the pathway's
+    page comes back with the form as typed and why (400 for a rule, 403 when the service refuses the person)."""
     pathway = _changeable_pathway(request, pk)
     form = form_class(request.POST, prefix=prefix)
+    status = 400
     if form.is_valid():
         try:
             add(actor=request.user, pathway=pathway, **form.cleaned_data)
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
         else:
             messages.success(request, done)
             return redirect(pathway)
     context = _pathway_context(request, pathway, True, **{f"{prefix}_form": form})
-    return render(request, "portfolio/pathway_detail.html", context, status=400)
+    return render(request, "portfolio/pathway_detail.html", context, status=status)
 
 
 @login_required
@@ -217,22 +230,25 @@ def pathway_step_add(request, pk: int):
 
 @login_required
 def pathway_step_edit(request, pk: int, step_pk: int):
-    """Change one step: title, owner, due date, status and blocker."""
+    """Change one step: title, owner, due date, status and blocker. Refused, the form comes back as typed
+    with why (400 for a rule, 403 when the service refuses the person)."""
     pathway = _changeable_pathway(request, pk)
     step = get_object_or_404(pathway.steps.select_related("owner"), pk=step_pk)
     initial = {f: getattr(step, f) for f in ("title", "owner", "due_date", "status", "blocker")}
     form = StepForm(request.POST or None, initial=initial)
+    status = 400
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             portfolio_services.pathway_step_update(actor=request.user, step=step, **changed)
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
         else:
             messages.success(request, f"Step “{step.title}” saved.")
             return redirect(pathway)
     context = {"active_area": "portfolio", "tab": "pathways", "pathway": pathway, "step": step, "form": form}
-    return render(request, "portfolio/pathway_step_form.html", context, status=400 if form.errors else 200)
+    return render(request, "portfolio/pathway_step_form.html", context, status=status if form.errors else 200)
 
 
 @login_required

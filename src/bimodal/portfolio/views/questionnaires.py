@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -28,7 +28,8 @@ from bimodal.portfolio.views.assessment import (
 
 @login_required
 def questionnaire_detail(request, version: int | None = None):
-    """A questionnaire version and its criteria; governance leads copy, edit and publish versions."""
+    """A questionnaire version and its criteria; governance leads copy, edit and publish versions. Copying
+    and publishing are plain buttons with nothing typed: a refusal is a message on the page they return to."""
     _need(request.user, "portfolio.view_questionnaire")
     queryset = Questionnaire.objects.restrict(request.user).prefetch_related("criteria")
     if version is None:
@@ -69,7 +70,8 @@ def questionnaire_detail(request, version: int | None = None):
 
 @login_required
 def criterion_edit(request, version: int, key: str):
-    """Edit one criterion of a draft questionnaire."""
+    """Edit one criterion of a draft questionnaire. Refused, the form comes back as typed with why (400 for
+    a rule, 403 when the service refuses the person)."""
     criterion = get_restricted_object(
         Criterion.objects.select_related("questionnaire"),
         request.user,
@@ -78,33 +80,38 @@ def criterion_edit(request, version: int, key: str):
         key=key,
     )
     form = CriterionForm(request.POST or None, instance=Criterion.objects.get(pk=criterion.pk))
+    status = 400
     if request.method == "POST" and form.is_valid():
         try:
             portfolio_services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
         else:
             messages.success(request, f"“{criterion.label}” saved.")
             return redirect(criterion.questionnaire)
     context = {"active_area": "portfolio", "tab": "questionnaire", "criterion": criterion, "form": form}
-    return render(request, "portfolio/criterion_form.html", context, status=400 if form.errors else 200)
+    return render(request, "portfolio/criterion_form.html", context, status=status if form.errors else 200)
 
 
 @login_required
 def criterion_add(request, version: int):
-    """Add a criterion to a draft questionnaire (published versions are frozen: 403)."""
+    """Add a criterion to a draft questionnaire (published versions are frozen: 403). Refused, the form
+    comes back as typed with why (400 for a rule, 403 when the service refuses the person)."""
     _need(request.user, "portfolio.add_criterion")
     questionnaire = get_restricted_object(
         Questionnaire.objects.all(), request.user, "change", version=version
     )
     form = NewCriterionForm(request.POST or None, initial={"weight": 1, "mode_weights": {}, "options": []})
+    status = 400
     if request.method == "POST" and form.is_valid():
         try:
             criterion = portfolio_services.criterion_add(
                 actor=request.user, questionnaire=questionnaire, **form.cleaned_data
             )
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             apply_validation_error(form, exc)
+            status = 403 if isinstance(exc, PermissionDenied) else 400
         else:
             messages.success(request, f"“{criterion.label}” added to v{questionnaire.version}.")
             return redirect(questionnaire)
@@ -115,7 +122,7 @@ def criterion_add(request, version: int):
         "criterion": None,
         "form": form,
     }
-    return render(request, "portfolio/criterion_form.html", context, status=400 if form.errors else 200)
+    return render(request, "portfolio/criterion_form.html", context, status=status if form.errors else 200)
 
 
 @login_required
