@@ -89,8 +89,10 @@ def style_widgets(fields: Mapping[str, forms.Field]) -> None:
             widget.attrs.setdefault("aria-label", str(field.label))
 
 
-def apply_validation_error(form: forms.BaseForm, exc: ValidationError | PermissionDenied) -> None:
-    """Show a service's refusal on the form: per field where the form has it, else at the top."""
+def apply_validation_error(form: forms.BaseForm, exc: ValidationError | PermissionDenied) -> int:
+    """Show a service's refusal on the form: per field where the form has it, else at the top. Returns the
+    status the re-rendered form answers with: 400 for a broken rule, 403 when the service refused the person
+    (docs/style-guide.md, "Forms keep what was typed")."""
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -98,6 +100,8 @@ def apply_validation_error(form: forms.BaseForm, exc: ValidationError | Permissi
         form.add_error(None, exc)
     else:
         form.add_error(None, str(exc) or "You may not do that.")
+        return 403
+    return 400
 
 
 class StyledFormMixin(_FormBase):

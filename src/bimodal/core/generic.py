@@ -293,8 +293,7 @@ class ObjectEditView(ObjectDetailView):
                 saved = self.save(request, obj, form)
             except (ValidationError, PermissionDenied) as exc:
                 # The service refused what the page offered: the form again, as typed, with the reason.
-                apply_validation_error(form, exc)
-                status = 403 if isinstance(exc, PermissionDenied) else 400
+                status = apply_validation_error(form, exc)
             else:
                 messages.success(request, self.success_text(saved))
                 return redirect(self.success_url or _absolute(saved))

@@ -158,8 +158,7 @@ def article_transition(request, number: str):
     try:
         services.article_transition(actor=request.user, article=article, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        apply_validation_error(form, exc)
-        status = 403 if isinstance(exc, PermissionDenied) else 400
+        status = apply_validation_error(form, exc)
         return _detail_page(request, _article(request, number), transition_form=form, status=status)
     messages.success(request, f"{article.number} is now {article.get_state_display().lower()}.")
     return redirect(article.get_absolute_url())

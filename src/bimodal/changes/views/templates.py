@@ -159,8 +159,7 @@ def template_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 actor=request.user, template=template, reason=form.cleaned_data["reason"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{template}”: {template.get_status_display().lower()}.")
             return redirect(template)
@@ -185,8 +184,7 @@ def template_raise(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, template=template, **form.service_fields()
                 )
             except (ValidationError, PermissionDenied) as exc:
-                apply_validation_error(form, exc)
-                status = 403 if isinstance(exc, PermissionDenied) else 400
+                status = apply_validation_error(form, exc)
             else:
                 messages.success(request, f"{change.reference} saved as a draft standard change.")
                 return redirect(change)

@@ -120,8 +120,7 @@ def meeting_create(request, slug: str):
             actor=request.user, forum=forum, scheduled_for=form.cleaned_data["scheduled_for"]
         )
     except (ValidationError, PermissionDenied) as exc:
-        apply_validation_error(form, exc)
-        status = 403 if isinstance(exc, PermissionDenied) else 400
+        status = apply_validation_error(form, exc)
         return ForumDetail().refused(request, forum, form, status=status)
     messages.success(request, "Meeting planned.")
     return redirect(meeting)

@@ -149,8 +149,7 @@ def pathway_create(request, slug: str):
                 **form.cleaned_data,
             )
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            refused_by = 403 if isinstance(exc, PermissionDenied) else 400
+            refused_by = apply_validation_error(form, exc)
         else:
             messages.success(request, f"Pathway “{pathway}” planned.")
             return redirect(pathway)
@@ -186,8 +185,7 @@ def pathway_edit(request, pk: int):
         try:
             portfolio_services.pathway_update(actor=request.user, pathway=pathway, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, "Pathway saved.")
             return redirect(pathway)
@@ -205,8 +203,7 @@ def _pathway_inline_add(request, pk: int, *, form_class, prefix: str, add, done:
         try:
             add(actor=request.user, pathway=pathway, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, done)
             return redirect(pathway)
@@ -242,8 +239,7 @@ def pathway_step_edit(request, pk: int, step_pk: int):
         try:
             portfolio_services.pathway_step_update(actor=request.user, step=step, **changed)
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, f"Step “{step.title}” saved.")
             return redirect(pathway)

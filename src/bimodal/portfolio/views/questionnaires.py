@@ -85,8 +85,7 @@ def criterion_edit(request, version: int, key: str):
         try:
             portfolio_services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{criterion.label}” saved.")
             return redirect(criterion.questionnaire)
@@ -110,8 +109,7 @@ def criterion_add(request, version: int):
                 actor=request.user, questionnaire=questionnaire, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{criterion.label}” added to v{questionnaire.version}.")
             return redirect(questionnaire)

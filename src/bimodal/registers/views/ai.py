@@ -111,8 +111,7 @@ def ai_decide(request, slug):
                 conditions=form.cleaned_data["conditions"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, "Ethics review decision recorded.")
             return redirect(use_case)

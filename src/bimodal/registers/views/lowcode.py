@@ -122,8 +122,7 @@ def lowcode_promote(request, slug):
         try:
             app = services.lowcode_promote(actor=request.user, app=app, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            apply_validation_error(form, exc)
-            status = 403 if isinstance(exc, PermissionDenied) else 400
+            status = apply_validation_error(form, exc)
         else:
             messages.success(request, f"“{app}” is now a service in the catalogue.")
             return redirect(app)
