@@ -6,7 +6,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from bimodal.core.colours import AA_TEXT_CONTRAST, contrast_ratio
 from bimodal.core.forms import StyledFormMixin, set_choices
 from bimodal.core.models import Team, User
 from bimodal.portfolio.choices import DependencyKind, StepStatus
@@ -237,19 +236,6 @@ class ModeForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.style_widgets()
         self.fields["colour"].widget.attrs["class"] = "form-control form-control-color"
-
-    def clean_colour(self) -> str:
-        """A mode's badge is white text on its colour: the colour must be dark enough to read it (WCAG AA)."""
-        colour = self.cleaned_data["colour"]
-        # Only a new colour is checked: a mode kept in an older, lighter colour can still be edited otherwise.
-        if colour and "colour" in self.changed_data and contrast_ratio("#ffffff", colour) < AA_TEXT_CONTRAST:
-            raise forms.ValidationError(
-                "White text on this colour is hard to read (contrast %(ratio).1f:1, at least %(aa)s:1 needed): "
-                "choose a darker colour.",
-                params={"ratio": contrast_ratio("#ffffff", colour), "aa": AA_TEXT_CONTRAST},
-                code="low_contrast",
-            )
-        return colour
 
     def mode_fields(self) -> dict:
         """The cleaned values for `mode_update` (without the reason)."""

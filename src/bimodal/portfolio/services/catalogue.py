@@ -3,6 +3,7 @@ regulatory tags."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final
@@ -10,6 +11,7 @@ from typing import Any, Final
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from bimodal.core.choices import AuditAction
+from bimodal.core.colours import AA_TEXT_CONTRAST, contrast_ratio
 from bimodal.core.models import Team, User
 from bimodal.core.services import (
     UNSET,
@@ -113,7 +115,22 @@ def modes_apply_preset(*, preset: str, actor: User | None = None) -> list[Mode]:
     return modes
 
 
-@transactional
+def _require_readable_colour(mode: Mode, colour: str | None) -> None:
+    """A mode's badge is white text on its colour: a new colour must be dark enough to read it (WCAG AA).
+    Only a new colour is checked, so a mode kept in an older, lighter colour can still be edited otherwise;
+    a colour that is not #rrggbb is left to the model's validator."""
+    if not colour or colour.lower() == mode.colour.lower() or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        return
+    ratio = contrast_ratio("#ffffff", colour)
+    if ratio < AA_TEXT_CONTRAST:
+        raise ValidationError(
+            {
+                "colour": f"White text on this colour is hard to read (contrast {ratio:.1f}:1, at least "
+                f"{AA_TEXT_CONTRAST}:1 needed): choose a darker colour."
+            }
+        )
+
+
 @transactional
 def mode_update(
     *,
@@ -153,6 +170,7 @@ def mode_update(
         kpi_set=kpi_set,
         risk_appetite=risk_appetite,
     )
+    _require_readable_colour(mode, fields.get("colour"))
     before = {name: getattr(mode, name) for name in PROFILE_FIELDS}
     mode = update_audited(mode, actor=actor, fields=fields, reason=reason, verb=AuditVerb.MODE_UPDATE)
     if any(getattr(mode, name) != value for name, value in before.items()):

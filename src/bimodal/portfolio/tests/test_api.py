@@ -410,6 +410,9 @@ def test_mode_update_refused(make_user, client_for):
     admin = client_for(make_user("administrator"))
     response = admin.patch(f"{MODES}mode-1/", {"colour": "red"}, content_type="application/json")
     assert response.status_code == 400 and "colour" in response.json()
+    # The API is held to the same rule as the mode form: white badge text must stay readable (WCAG AA).
+    response = admin.patch(f"{MODES}mode-1/", {"colour": "#e07a1f"}, content_type="application/json")
+    assert response.status_code == 400 and "hard to read (contrast 3.0:1" in str(response.json()["colour"])
     assert admin.put(f"{MODES}mode-1/", {}, content_type="application/json").status_code == 405
     assert AuditEntry.objects.count() == before
 

@@ -385,7 +385,16 @@ def test_mode_update_needs_permission_and_validates(make_user, gov):
         services.mode_update(actor=make_user("cab_member"), mode=mode(), colour="#123456")
     with pytest.raises(ValidationError):
         services.mode_update(actor=gov, mode=mode(), colour="red")
+    with pytest.raises(ValidationError) as refused:
+        services.mode_update(actor=gov, mode=mode(), colour="#FFCC00")  # white on it: 1.6:1
+    assert "hard to read" in refused.value.message_dict["colour"][0]
     assert mode().colour == "#1f4e79"
+
+
+def test_a_mode_kept_in_an_older_light_colour_can_still_be_edited(gov):
+    Mode.objects.filter(pk=mode().pk).update(colour="#e07a1f")
+    services.mode_update(actor=gov, mode=mode(), colour="#E07A1F", name="Mode One")  # unchanged colour
+    assert (mode().name, mode().colour.lower()) == ("Mode One", "#e07a1f")
 
 
 def test_services_of_a_supplier(gov):
