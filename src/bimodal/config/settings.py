@@ -361,12 +361,18 @@ BIMODAL_DEMO_PASSWORD = os.environ.get("BIMODAL_DEMO_PASSWORD", "demo")
 BIMODAL_SECRETS_KEY = os.environ.get("BIMODAL_SECRETS_KEY", "")
 BIMODAL_SECRETS_OLD_KEYS = os.environ.get("BIMODAL_SECRETS_OLD_KEYS", "")
 
-# Hot queries (the deployment gate's) run as prepared statements on PostgreSQL; turn off only behind a
-# pooler that drops them (PgBouncer before 1.21 in transaction mode).
 # The public holidays of the organisation's calendar (release trains skip them): `holidays` package codes.
 BIMODAL_HOLIDAY_COUNTRY = os.environ.get("BIMODAL_HOLIDAY_COUNTRY", "GB")
 BIMODAL_HOLIDAY_SUBDIVISION = os.environ.get("BIMODAL_HOLIDAY_SUBDIVISION", "ENG")
-BIMODAL_PREPARED_STATEMENTS = env_bool("BIMODAL_PREPARED_STATEMENTS", True)
+# Hot queries (the deployment gate's) run as prepared statements on PostgreSQL. Behind a pooler in
+# transaction mode (PgBouncer; docs/deployment.md) a session's prepared statements and open cursors do not
+# survive the transaction: BIMODAL_PGBOUNCER=1 (or BIMODAL_PREPARED_STATEMENTS=0) prepares nothing, keeps
+# psycopg from preparing on its own, and reads query sets without server-side cursors.
+BIMODAL_PGBOUNCER = env_bool("BIMODAL_PGBOUNCER", False)
+BIMODAL_PREPARED_STATEMENTS = env_bool("BIMODAL_PREPARED_STATEMENTS", not BIMODAL_PGBOUNCER)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not BIMODAL_PREPARED_STATEMENTS:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 # Email (docs/operations.md "Email"): Django's SMTP backend by default, configured from the environment.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
