@@ -20,7 +20,7 @@ def template_review_task(reschedule: bool = True) -> dict[str, int]:
     notified); reschedule."""
     result = templates_review()
     if reschedule:
-        template_review_task.using(run_after=timezone.now() + REVIEW_EVERY).enqueue(True)
+        enqueue_once(template_review_task.using(run_after=timezone.now() + REVIEW_EVERY), True, next_run=True)
     return result
 
 
@@ -37,7 +37,7 @@ def release_trains_task(reschedule: bool = True) -> int:
     """Extend every mode's release train to the horizon; reschedule. Returns the releases created."""
     created = release_trains_extend()
     if reschedule:
-        release_trains_task.using(run_after=timezone.now() + TRAINS_EVERY).enqueue(True)
+        enqueue_once(release_trains_task.using(run_after=timezone.now() + TRAINS_EVERY), True, next_run=True)
     return created
 
 

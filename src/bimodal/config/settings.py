@@ -340,6 +340,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A running task whose worker has not renewed its lease for this many seconds is taken to be dead (killed,
 # machine lost) and queued again (core.tasks, `bimodal worker`).
 BIMODAL_TASK_LEASE_SECONDS = int(os.environ.get("BIMODAL_TASK_LEASE_SECONDS", "300"))
+# Seconds between two runs of the periodic SLA check (clocks, warnings, escalations).
+BIMODAL_SLA_CHECK_SECONDS = int(os.environ.get("BIMODAL_SLA_CHECK_SECONDS", "60"))
 
 # The audit chain is keyed (HMAC-SHA256): under this key, or one derived from SECRET_KEY when it is empty.
 # Keep it outside the database (and its backups) so that a copy of the database cannot be re-chained.

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
 
 if TYPE_CHECKING:
     from django_tasks.base import Task
 
 
-def enqueue_once(task: Task[..., Any], *args: Any) -> bool:
-    """Queue `task(*args)` unless a run of it is already waiting; True when queued.
+def enqueue_once(task: Task[..., Any], *args: Any, next_run: bool = False) -> bool:
+    """Queue `task(*args)` unless a run of it is already waiting (or running); True when queued.
 
-    Periodic tasks re-queue themselves after each run; this starts the cycle without piling up runs
-    when workers restart."""
+    Periodic tasks queue their next run at the end of each run (`next_run=True`: only a waiting run
+    counts then, the caller's own run is the running one); workers call it at start to begin the cycle.
+    Several workers and web processes share one database, so the look and the insert are one step: a
+    transaction-scoped advisory lock per task on PostgreSQL (SQLite's write transactions are serial
+    already). Without it, two workers starting together would both queue a run, and each run would
+    queue its own next one: two chains, every periodic task twice per period for ever."""
     from django_tasks_db.models import DBTaskResult
 
     path = f"{task.func.__module__}.{task.func.__name__}"
-    if DBTaskResult.objects.filter(task_path=path, status="READY").exists():
-        return False
-    task.enqueue(*args)
+    statuses = ["READY"] if next_run else ["READY", "RUNNING"]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, _lock_key(path)])
+        if DBTaskResult.objects.filter(task_path=path, status__in=statuses).exists():
+            return False
+        task.enqueue(*args)
     return True
+
+
+_LOCK_SPACE = 0x626D  # "bm": the first key of Bimodal's advisory locks on tasks
+
+
+def _lock_key(path: str) -> int:
+    """A stable signed 32-bit key for `path` (advisory locks take two int4 keys)."""
+    return zlib.crc32(path.encode()) - 2**31
 
 
 # --- leases: a task whose worker died is queued again ------------------------------------------------

@@ -22,7 +22,7 @@ def detect_drift(reschedule: bool = False) -> int:
 
     opened = sum(1 for finding in drift_detect() if finding["proposal"])
     if reschedule:
-        detect_drift.using(run_after=timezone.now() + DRIFT_EVERY).enqueue(True)
+        enqueue_once(detect_drift.using(run_after=timezone.now() + DRIFT_EVERY), True, next_run=True)
     return opened
 
 

@@ -19,7 +19,7 @@ def review_check_task(reschedule: bool = True) -> dict:
 
     result = reviews_schedule()
     if reschedule:
-        review_check_task.using(run_after=timezone.now() + CHECK_EVERY).enqueue(True)
+        enqueue_once(review_check_task.using(run_after=timezone.now() + CHECK_EVERY), True, next_run=True)
     return result
 
 

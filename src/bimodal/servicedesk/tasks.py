@@ -17,7 +17,8 @@ from bimodal.servicedesk.services import sla_check
 
 log = logging.getLogger(__name__)
 
-CHECK_EVERY = timedelta(seconds=60)
+# How often the SLA check runs (clocks, warnings, escalations); shorter only in tests of the schedule.
+CHECK_EVERY = timedelta(seconds=settings.BIMODAL_SLA_CHECK_SECONDS)
 
 
 @task()
@@ -26,7 +27,7 @@ def sla_check_task(reschedule: bool = True) -> dict:
 
     result = sla_check()
     if reschedule:
-        sla_check_task.using(run_after=timezone.now() + CHECK_EVERY).enqueue(True)
+        enqueue_once(sla_check_task.using(run_after=timezone.now() + CHECK_EVERY), True, next_run=True)
     return result
 
 
@@ -51,7 +52,9 @@ def notification_digest_task(reschedule: bool = True) -> dict:
 
     result = {"sent": notification_send_digests()}
     if reschedule:
-        notification_digest_task.using(run_after=next_digest_at(timezone.now())).enqueue(True)
+        enqueue_once(
+            notification_digest_task.using(run_after=next_digest_at(timezone.now())), True, next_run=True
+        )
     return result
 
 
@@ -84,7 +87,7 @@ def mail_in_task(reschedule: bool = True) -> dict:
         log.warning("The desk's mailbox could not be read: %s", exc)
         result = {"error": str(exc)}
     if reschedule:
-        mail_in_task.using(run_after=timezone.now() + MAIL_EVERY).enqueue(True)
+        enqueue_once(mail_in_task.using(run_after=timezone.now() + MAIL_EVERY), True, next_run=True)
     return result
 
 

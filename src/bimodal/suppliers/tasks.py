@@ -19,7 +19,7 @@ def renewal_check_task(reschedule: bool = True) -> dict:
 
     result = contract_send_renewal_reminders()
     if reschedule:
-        renewal_check_task.using(run_after=timezone.now() + CHECK_EVERY).enqueue(True)
+        enqueue_once(renewal_check_task.using(run_after=timezone.now() + CHECK_EVERY), True, next_run=True)
     return result
 
 

@@ -15,6 +15,16 @@ def test_periodic_check_is_enqueued_once():
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
 
+def test_a_running_check_is_not_doubled_by_a_worker_starting_but_queues_its_own_next_run():
+    ensure_periodic_check()
+    DBTaskResult.objects.update(status="RUNNING")  # another worker is running it now
+    ensure_periodic_check()  # this worker starts: the running one will queue the next run
+    assert DBTaskResult.objects.filter(status="READY").count() == 0
+    sla_check_task.call(True)  # the running check ends and queues its next run, once
+    sla_check_task.call(True)  # a second chain would queue another: it finds the waiting run
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
 # The worker recycles connections that are not in autocommit mode; inside a test transaction that would close
 # the test's own connection on PostgreSQL, so this test runs with real commits.
 @pytest.mark.django_db(transaction=True)
