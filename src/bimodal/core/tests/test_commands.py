@@ -105,6 +105,10 @@ def test_serve_collects_static_and_execs_gunicorn(monkeypatch):
     assert argv[1] == "bimodal.config.wsgi:application"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9001"
     assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--access-logfile") + 1] == "-"
+
+    run("serve", "--bind", "127.0.0.1:9001", "--workers", "2", "--no-access-log")
+    assert "--access-logfile" not in execs[1][1]
 
 
 def test_setup_writes_the_default_and_generated_policies_with_its_administrator(monkeypatch):

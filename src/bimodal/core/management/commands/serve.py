@@ -30,6 +30,21 @@ def gunicorn_path() -> str:
     return found
 
 
+def gunicorn_argv(
+    *,
+    bind: str,
+    workers: int,
+    timeout: int = 60,
+    access_log: bool = True,
+    app: str = "bimodal.config.wsgi:application",
+) -> list[str]:
+    """The gunicorn command line of `bimodal serve` (the load test runs the same, with its own app)."""
+    argv = [gunicorn_path(), app, "--bind", bind, "--workers", str(workers), "--timeout", str(timeout)]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    return argv
+
+
 class Command(BaseCommand):
     help = "Run the production web server: collectstatic, then gunicorn bimodal.config.wsgi."
 
@@ -44,27 +59,22 @@ class Command(BaseCommand):
             help="worker processes (default WEB_CONCURRENCY or 2 × CPUs + 1, at most 8)",
         )
         parser.add_argument("--timeout", type=int, default=60, help="worker timeout in seconds (default 60)")
+        parser.add_argument(
+            "--no-access-log",
+            action="store_true",
+            help="no access log line per request on stdout (a proxy in front usually logs them)",
+        )
 
-    def handle(self, *args: Any, bind: str, workers: int | None, timeout: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, bind: str, workers: int | None, timeout: int, no_access_log: bool, **options: Any
+    ) -> None:
         workers = workers or default_workers()
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
         self.stdout.write("Collecting static files …")
         call_command("collectstatic", interactive=False, verbosity=0)
-        program = gunicorn_path()
-        argv = [
-            program,
-            "bimodal.config.wsgi:application",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            "--timeout",
-            str(timeout),
-            "--access-logfile",
-            "-",
-        ]
+        argv = gunicorn_argv(bind=bind, workers=workers, timeout=timeout, access_log=not no_access_log)
         self.stdout.write(f"Starting gunicorn on {bind} with {workers} worker(s).")
         self.stdout.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bimodal.config.settings")
-        os.execvp(program, argv)
+        os.execvp(argv[0], argv)
