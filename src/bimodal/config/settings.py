@@ -368,13 +368,16 @@ BIMODAL_HOLIDAY_COUNTRY = os.environ.get("BIMODAL_HOLIDAY_COUNTRY", "GB")
 BIMODAL_HOLIDAY_SUBDIVISION = os.environ.get("BIMODAL_HOLIDAY_SUBDIVISION", "ENG")
 # Hot queries (the deployment gate's) run as prepared statements on PostgreSQL. Behind a pooler in
 # transaction mode (PgBouncer; docs/deployment.md) a session's prepared statements and open cursors do not
-# survive the transaction: BIMODAL_PGBOUNCER=1 (or BIMODAL_PREPARED_STATEMENTS=0) prepares nothing, keeps
-# psycopg from preparing on its own, and reads query sets without server-side cursors.
+# survive the transaction: BIMODAL_PGBOUNCER=1 reads query sets without server-side cursors and prepares
+# nothing (BIMODAL_PREPARED_STATEMENTS=0, which it implies, keeps psycopg from preparing on its own);
+# PgBouncer 1.21+ with max_prepared_statements set keeps them (BIMODAL_PREPARED_STATEMENTS=1).
 BIMODAL_PGBOUNCER = env_bool("BIMODAL_PGBOUNCER", False)
 BIMODAL_PREPARED_STATEMENTS = env_bool("BIMODAL_PREPARED_STATEMENTS", not BIMODAL_PGBOUNCER)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not BIMODAL_PREPARED_STATEMENTS:
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if BIMODAL_PGBOUNCER or not BIMODAL_PREPARED_STATEMENTS:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if not BIMODAL_PREPARED_STATEMENTS:
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 # Email (docs/operations.md "Email"): Django's SMTP backend by default, configured from the environment.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

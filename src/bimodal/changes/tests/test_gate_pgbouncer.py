@@ -81,6 +81,8 @@ def _settings_with(**env: str) -> str:
         ({}, "True False False"),
         ({"BIMODAL_PGBOUNCER": "1"}, "False True None"),
         ({"BIMODAL_PREPARED_STATEMENTS": "0"}, "False True None"),
+        # PgBouncer 1.21+ keeps protocol-level prepared statements (max_prepared_statements), not cursors.
+        ({"BIMODAL_PGBOUNCER": "1", "BIMODAL_PREPARED_STATEMENTS": "1"}, "True True False"),
     ],
 )
 def test_the_pgbouncer_switch_turns_off_preparation_and_server_side_cursors(env, expected):
