@@ -559,7 +559,7 @@ def main() -> None:
     url = _with_database(server_url, database)
     admin = _admin(server_url)
     admin.execute(f'CREATE DATABASE "{database}"')
-    server = None
+    server = client = None
     try:
         with tempfile.TemporaryDirectory(prefix="bimodal-load-gate-") as data_dir:
             secret = _prepare(url, data_dir)
@@ -607,19 +607,20 @@ def main() -> None:
                     "threads": args.threads,
                     "workers": args.workers,
                 }
-                subprocess.run(
-                    [sys.executable, __file__, "--client", json.dumps(config)],
-                    env=_env(url, data_dir),
-                    check=True,
-                    timeout=(4 + config["runs"] + len(config["ramp"])) * args.seconds + 300,
+                client = subprocess.Popen(
+                    [sys.executable, __file__, "--client", json.dumps(config)], env=_env(url, data_dir)
                 )
+                limit = (4 + config["runs"] + len(config["ramp"])) * args.seconds + 300
+                if client.wait(timeout=limit) != 0:
+                    raise SystemExit(f"the load generator failed (exit status {client.returncode})")
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        for proc in (client, server):  # the generator first, then the server it measures
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
         if args.keep_db:
             print(f"  kept the database {database}")
         else:
