@@ -1,17 +1,24 @@
-"""Benchmark of the insights metrics on PostgreSQL: DORA's four keys over 1,000,000 production
-deployments and the Detect-to-Correct heat map over 1,000,000 ticket transitions, against pm4py's
-performance directly-follows graph on the same event log, in the same run.
+"""Benchmark of the insights metrics on PostgreSQL: DORA's four keys over 1,000,000 deployments and the
+Detect-to-Correct heat map over a log of 1,000,000 transitions of all kinds, against pm4py's performance
+directly-follows graph on the same event log, in the same run.
 
 Creates (and drops at the end) its own database: BENCH_DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/bimodal_bench_insights. Data is bulk-loaded with COPY: 200 services,
-1,000,000 deployments over a year (92 % succeeded, 5 % failed, 3 % rolled back) each with one commit,
-200,000 incidents with five transitions each (new → in progress → awaiting supplier → in progress →
-resolved, a hand-off to a supplier queue on the way). The derived data is then written as
-`bimodal insights-backfill` writes it (transition next-links, DORA facts), each step timed on its own.
-Prints seconds per full computation (median of 3 runs; target < 2 s each), checksums of the results, a
-check against the figures derived without the stored links/facts, and the heat map's ratio to
-pm4py.discover_performance_dfg. BENCH_KEEP=1 keeps the database, BENCH_REUSE=1 reuses a kept one.
-Run: `.venv/bin/python benchmarks/bench_insights.py [deployments] [tickets]`.
+postgres://postgres@127.0.0.1:5432/bimodal_bench_insights. Data is loaded with COPY: 200 services;
+`--deployments` deployments over a year (90 % production; 92 % succeeded, 5 % failed, 3 % rolled back),
+each with one commit and belonging to the latest change of its service; one change per twenty
+deployments (70 % standard, three states; 30 % normal, eight states with a CAB hand-off); incidents
+with five transitions (a hand-off to a supplier queue on the way), 2 % of them under a problem (three
+transitions), 10 % of incidents and half the problems linked to the next change of their service (so
+every record-to-record hand-off of the heat map has rows); the most recent production deployments'
+transitions (in progress → result). `--events` sets the log's size (default: as many as deployments).
+The derived data is then written as `bimodal insights-backfill` writes it (transition next-links, DORA
+facts), each step timed on its own; before the timed whole-estate figure, `--late` deployments are
+saved after the facts' mark (a pipeline catching up), so the incremental refresh runs.
+Prints seconds per full computation (median of 3 runs), checksums of the results, a check against the
+figures derived without the stored links/facts, the heat map's ratio to
+pm4py.discover_performance_dfg, the load average, and what the run does not cover. BENCH_KEEP=1 keeps
+the database, BENCH_REUSE=1 reuses a kept one.
+Run: `.venv/bin/python benchmarks/bench_insights.py --deployments 100000`.
 """
 
 from __future__ import annotations
