@@ -715,7 +715,9 @@ def main() -> None:
 
         t0 = time.perf_counter()
         rows = (
-            Transition.objects.filter(stream__in=["ticket", "change", "deployment"])
+            Transition.objects.filter(
+                stream__in=["ticket", "change", "deployment"], at__gte=scope.start, at__lt=scope.end
+            )
             .exclude(stream="deployment", kind__in=["staging", "test"])
             .values_list("stream", "object_id", "kind", "to_state", "at")
         )
