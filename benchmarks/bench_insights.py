@@ -1,21 +1,29 @@
-"""Benchmark of the insights metrics on PostgreSQL: DORA's four keys over 1,000,000 production
-deployments and the Detect-to-Correct heat map over 1,000,000 ticket transitions, against pm4py's
-performance directly-follows graph on the same event log, in the same run.
+"""Benchmark of the insights metrics on PostgreSQL: DORA's four keys over 1,000,000 deployments and the
+Detect-to-Correct heat map over a log of 1,000,000 transitions of all kinds, against pm4py's performance
+directly-follows graph on the same event log, in the same run.
 
 Creates (and drops at the end) its own database: BENCH_DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/bimodal_bench_insights. Data is bulk-loaded with COPY: 200 services,
-1,000,000 deployments over a year (92 % succeeded, 5 % failed, 3 % rolled back) each with one commit,
-200,000 incidents with five transitions each (new → in progress → awaiting supplier → in progress →
-resolved, a hand-off to a supplier queue on the way). The derived data is then written as
-`bimodal insights-backfill` writes it (transition next-links, DORA facts), each step timed on its own.
-Prints seconds per full computation (median of 3 runs; target < 2 s each), checksums of the results, a
-check against the figures derived without the stored links/facts, and the heat map's ratio to
-pm4py.discover_performance_dfg. BENCH_KEEP=1 keeps the database, BENCH_REUSE=1 reuses a kept one.
-Run: `.venv/bin/python benchmarks/bench_insights.py [deployments] [tickets]`.
+postgres://postgres@127.0.0.1:5432/bimodal_bench_insights. Data is loaded with COPY: 200 services;
+`--deployments` deployments over a year (90 % production; 92 % succeeded, 5 % failed, 3 % rolled back),
+each with one commit and belonging to the latest change of its service; one change per twenty
+deployments (70 % standard, three states; 30 % normal, eight states with a CAB hand-off); incidents
+with five transitions (a hand-off to a supplier queue on the way), 2 % of them under a problem (three
+transitions), 10 % of incidents and half the problems linked to the next change of their service (so
+every record-to-record hand-off of the heat map has rows); the most recent production deployments'
+transitions (in progress → result). `--events` sets the log's size (default: as many as deployments).
+The derived data is then written as `bimodal insights-backfill` writes it (transition next-links, DORA
+facts), each step timed on its own; before the timed whole-estate figure, `--late` deployments are
+saved after the facts' mark (a pipeline catching up), so the incremental refresh runs.
+Prints seconds per full computation (median of 3 runs), checksums of the results, a check against the
+figures derived without the stored links/facts, the heat map's ratio to
+pm4py.discover_performance_dfg, the load average, and what the run does not cover. BENCH_KEEP=1 keeps
+the database, BENCH_REUSE=1 reuses a kept one.
+Run: `.venv/bin/python benchmarks/bench_insights.py --deployments 100000`.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -29,9 +37,31 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
-DEPLOYMENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-TICKETS = int(sys.argv[2]) if len(sys.argv) > 2 else 200_000  # × 5 transitions
-SERVICES = 200
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deployments", type=int, default=1_000_000, help="deployments (default 1,000,000)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=None,
+        help="transitions in the heat map's log (default: as many as deployments)",
+    )
+    parser.add_argument("--late", type=int, default=500, help="deployments saved after the facts' mark")
+    parser.add_argument("--services", type=int, default=200)
+    return parser.parse_args()
+
+
+ARGS = _arguments()
+DEPLOYMENTS = ARGS.deployments
+EVENTS = ARGS.events or DEPLOYMENTS
+SERVICES = ARGS.services
+# The log's mix: changes (one per twenty deployments, 4.5 transitions on average), production
+# deployments (two each, the most recent quarter of the log), incidents (five each, plus 2 % problems
+# with three).
+CHANGES = max(DEPLOYMENTS // 20, 1)
+DEPLOYMENT_LOGGED = EVENTS // 8
+TICKETS = max(int((EVENTS - 4.5 * CHANGES - 2 * DEPLOYMENT_LOGGED) / 5.06), 1)
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bimodal_bench_insights")
 START = datetime(2025, 1, 6, tzinfo=UTC)
 DAYS = 365
@@ -82,12 +112,104 @@ def _copy(model, rows_columns: list[str], rows) -> None:
                 copy.write_row([*row, *tail])
 
 
-def load() -> dict:
-    from bimodal.changes.models import Deployment
-    from bimodal.core.models import OrgUnit, Team, User
+def _after(svc_a, t_a, svc_b, t_b, ids_b, *, before: bool = False):
+    """For each a, the id of the b of the same service next after t_a (or, `before`, the latest at or
+    before t_a); -1 when there is none. One searchsorted per service, not per row."""
+    out = np.full(len(t_a), -1, dtype=np.int64)
+    for s in np.unique(svc_a):
+        a = np.flatnonzero(svc_a == s)
+        b = np.flatnonzero(svc_b == s)
+        if not len(b):
+            continue
+        b = b[np.argsort(t_b[b], kind="stable")]
+        pos = np.searchsorted(t_b[b], t_a[a], side="right" if before else "left")
+        pos = pos - 1 if before else pos
+        ok = (pos >= 0) & (pos < len(b))
+        out[a[ok]] = ids_b[b[pos[ok]]]
+    return out
+
+
+def _log(rows: list, stream: str, kinds, ids, refs, svc, states, parties, times) -> None:
+    """Append the transitions of k objects that all walk the same states (times: k × len(states))."""
     from bimodal.insights import clock
+
+    clocks = clock.clocks(times.ravel()).reshape(times.shape)
+    wall = np.hstack([np.zeros((len(ids), 1)), np.diff(times, axis=1)])
+    business = np.hstack([np.zeros((len(ids), 1)), np.diff(clocks, axis=1)])
+    rows.append((stream, kinds, ids, refs, svc, states, parties, times, wall, business, clocks))
+
+
+def _ts(x: float) -> datetime:
+    return datetime.fromtimestamp(x, UTC)
+
+
+def _copy_log(rows: list) -> int:
     from bimodal.insights.models import Transition
-    from bimodal.integrations.models import Commit, DeploymentCommit, Repository
+
+    def gen():
+        for stream, kinds, ids, refs, svc, states, parties, times, wall, business, clocks in rows:
+            for i in range(len(ids)):
+                for j, (before, after) in enumerate(states):
+                    yield (
+                        stream,
+                        kinds[i],
+                        int(ids[i]),
+                        refs[i],
+                        int(svc[i]),
+                        before,
+                        after,
+                        _ts(times[i, j]),
+                        parties[j],
+                        parties[j - 1] if j else "",
+                        float(wall[i, j]),
+                        float(business[i, j]),
+                        float(clocks[i, j]),
+                    )
+
+    columns = [
+        "stream",
+        "kind",
+        "object_id",
+        "reference",
+        "service_id",
+        "from_state",
+        "to_state",
+        "at",
+        "party",
+        "from_party",
+        "wall_seconds",
+        "business_seconds",
+        "business_clock",
+    ]
+    _copy(Transition, columns, gen())
+    return sum(len(r[2]) * len(r[5]) for r in rows)
+
+
+_CHANGE_STATES = {
+    "standard": [("", "scheduled"), ("scheduled", "implementing"), ("implementing", "completed")],
+    "normal": [
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "assessed"),
+        ("assessed", "awaiting_approval"),
+        ("awaiting_approval", "approved"),
+        ("approved", "scheduled"),
+        ("scheduled", "implementing"),
+        ("implementing", "completed"),
+    ],
+}
+_CHANGE_PARTIES = {
+    "standard": ["Delivery team"] * 3,
+    "normal": ["Delivery team"] * 4 + ["Change advisory board"] + ["Delivery team"] * 3,
+}
+
+
+def load() -> dict:
+    """Services, deployments with commits, changes, incidents and problems with their links, and the
+    transition log of all four (tickets, changes, production deployments), with COPY."""
+    from bimodal.changes.models import Change, Deployment
+    from bimodal.core.models import OrgUnit, Team, User
+    from bimodal.integrations.models import Repository
     from bimodal.portfolio.models import Mode, Service
     from bimodal.servicedesk.models import Ticket
 
@@ -108,57 +230,104 @@ def load() -> dict:
         ]
     )
     sids = np.array([s.pk for s in services])
+    log: list = []
 
+    # Changes: one per ten deployments, 70 % standard (pre-approved, three states), 30 % normal (eight
+    # states with a CAB hand-off), over the year.
     t0 = time.perf_counter()
-    n = DEPLOYMENTS
-    svc = RNG.integers(0, SERVICES, n)
-    finished = START.timestamp() + np.sort(RNG.uniform(0, DAYS * 86400, n))
-    status = RNG.choice(np.array(["succeeded", "failed", "rolled_back"]), n, p=[0.92, 0.05, 0.03])
-    first_id = (Deployment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-
-    def ts(x: float) -> datetime:
-        return datetime.fromtimestamp(x, UTC)
-
+    nc = CHANGES
+    csvc = sids[RNG.integers(0, SERVICES, nc)]
+    ctype = np.where(RNG.uniform(0, 1, nc) < 0.7, "standard", "normal")
+    created = START.timestamp() + RNG.uniform(0, DAYS * 86400, nc)
+    cids = np.arange(1, nc + 1)
+    cref = [f"CHG{i:07d}" for i in cids]
     _copy(
-        Deployment,
-        [
-            "id",
-            "created_at",
-            "updated_at",
-            "service_id",
-            "environment",
-            "status",
-            "finished_at",
-            "started_at",
-        ],
+        Change,
+        ["id", "created_at", "updated_at", "reference", "title", "change_type", "status", "requester_id"],
         (
             (
-                first_id + i,
-                ts(finished[i] - 600),
-                ts(finished[i]),  # saved last when its result was recorded
-                int(sids[svc[i]]),
-                "production",
-                str(status[i]),
-                ts(finished[i]),
-                ts(finished[i] - 600),
+                int(cids[i]),
+                _ts(created[i]),
+                _ts(created[i]),
+                cref[i],
+                "bench",
+                str(ctype[i]),
+                "completed",
+                user.pk,
             )
-            for i in range(n)
+            for i in range(nc)
         ),
     )
-    authored = finished - RNG.exponential(30 * 3600, n)
-    _copy(
-        Commit,
-        ["id", "repository_id", "sha", "authored_at"],
-        ((i + 1, repos[svc[i]].pk, f"{i:040x}", ts(authored[i])) for i in range(n)),
+    changes = {"ids": cids, "svc": csvc, "created": created}
+    for kind, states in _CHANGE_STATES.items():
+        sel = np.flatnonzero(ctype == kind)
+        cuts = np.sort(RNG.uniform(0, 1, (len(sel), len(states) - 1)), axis=1)
+        span = RNG.exponential(2 * 86400, len(sel))[:, None]
+        times = created[sel, None] + np.hstack([np.zeros((len(sel), 1)), cuts * span])
+        changes.setdefault("done", np.zeros(nc))[sel] = times[:, -1]
+        _log(
+            log,
+            "change",
+            [kind] * len(sel),
+            cids[sel],
+            [cref[i] for i in sel],
+            csvc[sel],
+            states,
+            _CHANGE_PARTIES[kind],
+            times,
+        )
+
+    # Deployments (90 % production), each with one commit; a production deployment belongs to the
+    # latest change of its service completed before it started.
+    n = DEPLOYMENTS
+    svc = sids[RNG.integers(0, SERVICES, n)]
+    finished = START.timestamp() + np.sort(RNG.uniform(0, DAYS * 86400, n))
+    status = RNG.choice(np.array(["succeeded", "failed", "rolled_back"]), n, p=[0.92, 0.05, 0.03])
+    env = np.where(RNG.uniform(0, 1, n) < 0.9, "production", "staging")
+    change_of = _after(svc, finished - 600, changes["svc"], changes["done"], cids, before=True)
+    change_of[env != "production"] = -1
+    first_id = (Deployment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    dids = first_id + np.arange(n)
+    _copy_deployments(dids, svc, finished, status, env, change_of, commit_first=1, repos=repos, sids=sids)
+    # Transitions of production deployments (opened → result), logged for the most recent ones.
+    prod = np.flatnonzero(env == "production")[-DEPLOYMENT_LOGGED:]
+    _log(
+        log,
+        "deployment",
+        ["production"] * len(prod),
+        dids[prod],
+        [""] * len(prod),
+        svc[prod],
+        [("", "in_progress"), ("in_progress", None)],
+        ["Delivery team", "Delivery team"],
+        np.column_stack([finished[prod] - 600, finished[prod]]),
     )
-    _copy(DeploymentCommit, ["deployment_id", "commit_id"], ((first_id + i, i + 1) for i in range(n)))
+    deployment_status = status[prod]
     loaded_deployments = time.perf_counter() - t0
 
+    # Incidents with five transitions (a hand-off to a supplier on the way) and problems with three;
+    # 2 % of incidents belong to a problem opened after them, 10 % of incidents and half the problems
+    # are linked to the next change of their service.
     t0 = time.perf_counter()
     k = TICKETS
-    tsvc = RNG.integers(0, SERVICES, k)
+    tsvc = sids[RNG.integers(0, SERVICES, k)]
     opened = START.timestamp() + RNG.uniform(0, DAYS * 86400, k)
     resolved = opened + RNG.exponential(8 * 3600, k) * 5
+    p = max(k // 50, 1)
+    psvc = sids[RNG.integers(0, SERVICES, p)]
+    popened = START.timestamp() + RNG.uniform(0, DAYS * 86400, p)
+    presolved = popened + RNG.exponential(10 * 86400, p)
+    pids = k + 1 + np.arange(p)
+    problem_of = _after(tsvc, opened, psvc, popened, pids)
+    problem_of[RNG.uniform(0, 1, k) > 0.02] = -1
+    rows = [
+        (i + 1, opened[i], resolved[i], f"INC{i + 1:07d}", "incident", int(tsvc[i]), int(problem_of[i]))
+        for i in range(k)
+    ] + [
+        (int(pids[i]), popened[i], presolved[i], f"PRB{i + 1:07d}", "problem", int(psvc[i]), -1)
+        for i in range(p)
+    ]
+    rows.sort(key=lambda r: r[4] != "problem")  # problems first: incidents refer to them
     _copy(
         Ticket,
         [
@@ -174,90 +343,87 @@ def load() -> dict:
             "opened_at",
             "resolved_at",
             "priority",
+            "problem_id",
         ],
         (
             (
-                i + 1,
-                ts(opened[i]),
-                ts(resolved[i]),  # saved last when it was resolved
-                f"INC{i + 1:07d}",
-                "incident",
+                r[0],
+                _ts(r[1]),
+                _ts(r[2]),
+                r[3],
+                r[4],
                 "bench",
-                int(sids[tsvc[i]]),
+                r[5],
                 user.pk,
                 "resolved",
-                ts(opened[i]),
-                ts(resolved[i]),
+                _ts(r[1]),
+                _ts(r[2]),
                 "P3",
+                r[6] if r[6] > 0 else None,
             )
-            for i in range(k)
+            for r in rows
         ),
     )
-    # Five transitions per incident: times split the open → resolved span at random points.
-    cuts = np.sort(RNG.uniform(0, 1, (k, 3)), axis=1)
-    span = (resolved - opened)[:, None]
-    times = np.hstack([opened[:, None], opened[:, None] + cuts * span, resolved[:, None]])
-    states = [
-        ("", "new"),
-        ("new", "in_progress"),
-        ("in_progress", "awaiting_supplier"),
-        ("awaiting_supplier", "in_progress"),
-        ("in_progress", "resolved"),
+    linked_inc = np.flatnonzero(RNG.uniform(0, 1, k) < 0.10)
+    linked_prb = np.flatnonzero(RNG.uniform(0, 1, p) < 0.5)
+    inc_change = _after(tsvc[linked_inc], opened[linked_inc], changes["svc"], created, cids)
+    prb_change = _after(psvc[linked_prb], popened[linked_prb], changes["svc"], created, cids)
+    links = [(int(linked_inc[j]) + 1, int(c)) for j, c in enumerate(inc_change) if c > 0] + [
+        (int(pids[linked_prb[j]]), int(c)) for j, c in enumerate(prb_change) if c > 0
     ]
-    parties = ["Service desk", "Service desk", "Atlas Managed Services", "Service desk", "Service desk"]
-    flat = times.ravel()
-    clocks = clock.clocks(flat).reshape(times.shape)
-    wall = np.hstack([np.zeros((k, 1)), np.diff(times, axis=1)])
-    business = np.hstack([np.zeros((k, 1)), np.diff(clocks, axis=1)])
-    _copy(
-        Transition,
+    _copy(Ticket.changes.through, ["ticket_id", "change_id"], links)
+    cuts = np.sort(RNG.uniform(0, 1, (k, 3)), axis=1)
+    times = np.hstack(
+        [opened[:, None], opened[:, None] + cuts * (resolved - opened)[:, None], resolved[:, None]]
+    )
+    _log(
+        log,
+        "ticket",
+        ["incident"] * k,
+        np.arange(1, k + 1),
+        [f"INC{i + 1:07d}" for i in range(k)],
+        tsvc,
         [
-            "stream",
-            "kind",
-            "object_id",
-            "reference",
-            "service_id",
-            "from_state",
-            "to_state",
-            "at",
-            "party",
-            "from_party",
-            "wall_seconds",
-            "business_seconds",
-            "business_clock",
+            ("", "new"),
+            ("new", "in_progress"),
+            ("in_progress", "awaiting_supplier"),
+            ("awaiting_supplier", "in_progress"),
+            ("in_progress", "resolved"),
         ],
-        (
-            (
-                "ticket",
-                "incident",
-                i + 1,
-                f"INC{i + 1:07d}",
-                int(sids[tsvc[i]]),
-                states[j][0],
-                states[j][1],
-                ts(times[i, j]),
-                parties[j],
-                parties[j - 1] if j else "",
-                float(wall[i, j]),
-                float(business[i, j]),
-                float(clocks[i, j]),
-            )
-            for i in range(k)
-            for j in range(5)
-        ),
+        ["Service desk", "Service desk", "Atlas Managed Services", "Service desk", "Service desk"],
+        times,
+    )
+    cuts = RNG.uniform(0, 1, (p, 1))
+    times = np.hstack(
+        [popened[:, None], popened[:, None] + cuts * (presolved - popened)[:, None], presolved[:, None]]
+    )
+    _log(
+        log,
+        "ticket",
+        ["problem"] * p,
+        pids,
+        [f"PRB{i + 1:07d}" for i in range(p)],
+        psvc,
+        [("", "new"), ("new", "in_progress"), ("in_progress", "resolved")],
+        ["Problem management"] * 3,
+        times,
     )
     loaded_tickets = time.perf_counter() - t0
-    from bimodal.insights.services import transition_next_backfill
+
+    t0 = time.perf_counter()
+    # The deployments' results are per row: they are written on their own.
+    events = _copy_log([r for r in log if r[0] != "deployment"])
+    events += _copy_deployment_log(log, deployment_status)
+    loaded_log = time.perf_counter() - t0
+    from django.db import connection
+
+    from bimodal.insights.services import dora_facts_refresh, transition_next_backfill
 
     # Each transition's link to its object's next one, as the services write it one by one and
     # `bimodal insights-backfill` writes it for a whole log (this SQL).
     t0 = time.perf_counter()
     transition_next_backfill()
     linked_s = time.perf_counter() - t0
-    from django.db import connection
-
-    from bimodal.insights.services import dora_facts_refresh
-
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     # The DORA facts, as `bimodal insights-backfill` writes them (the metrics keep them up to date
@@ -271,12 +437,142 @@ def load() -> dict:
     return {
         "deployments_s": loaded_deployments,
         "tickets_s": loaded_tickets,
+        "log_s": loaded_log,
+        "events": events,
+        "links": len(links),
         "facts_s": facts_s,
         "linked_s": linked_s,
         "facts": facts,
-        "times": times,
-        "tsvc": tsvc,
     }
+
+
+def _copy_deployment_log(log: list, status) -> int:
+    """The production deployments' transitions: in progress, then their own result."""
+    from bimodal.insights.models import Transition
+
+    (_, _, ids, _, svc, _, _, times, wall, business, clocks) = next(r for r in log if r[0] == "deployment")
+    columns = [
+        "stream",
+        "kind",
+        "object_id",
+        "service_id",
+        "from_state",
+        "to_state",
+        "at",
+        "party",
+        "from_party",
+        "wall_seconds",
+        "business_seconds",
+        "business_clock",
+    ]
+    _copy(
+        Transition,
+        columns,
+        (
+            (
+                "deployment",
+                "production",
+                int(ids[i]),
+                int(svc[i]),
+                *states,
+                _ts(times[i, j]),
+                "Delivery team",
+                "Delivery team" if j else "",
+                float(wall[i, j]),
+                float(business[i, j]),
+                float(clocks[i, j]),
+            )
+            for i in range(len(ids))
+            for j, states in enumerate([("", "in_progress"), ("in_progress", str(status[i]))])
+        ),
+    )
+    return 2 * len(ids)
+
+
+def _copy_deployments(dids, svc, finished, status, env, change_of, *, commit_first, repos, sids, saved=None):
+    """COPY deployments, one commit each (authored some hours before) and the link between them."""
+    from bimodal.changes.models import Deployment
+    from bimodal.integrations.models import Commit, DeploymentCommit
+
+    repo_of = {int(s): r.pk for s, r in zip(sids, repos, strict=True)}
+    _copy(
+        Deployment,
+        [
+            "id",
+            "created_at",
+            "updated_at",
+            "service_id",
+            "environment",
+            "status",
+            "finished_at",
+            "started_at",
+            "change_id",
+        ],
+        (
+            (
+                int(dids[i]),
+                _ts(finished[i] - 600),
+                saved or _ts(finished[i]),  # saved last when its result was recorded
+                int(svc[i]),
+                str(env[i]),
+                str(status[i]),
+                _ts(finished[i]),
+                _ts(finished[i] - 600),
+                int(change_of[i]) if change_of[i] > 0 else None,
+            )
+            for i in range(len(dids))
+        ),
+    )
+    authored = finished - RNG.exponential(30 * 3600, len(dids))
+    _copy(
+        Commit,
+        ["id", "repository_id", "sha", "authored_at"],
+        (
+            (commit_first + i, repo_of[int(svc[i])], f"{commit_first + i:040x}", _ts(authored[i]))
+            for i in range(len(dids))
+        ),
+    )
+    _copy(
+        DeploymentCommit,
+        ["deployment_id", "commit_id"],
+        ((int(dids[i]), commit_first + i) for i in range(len(dids))),
+    )
+
+
+def late_deployments(count: int) -> None:
+    """Deployments reported late (finished during the year, saved now: after the facts' mark), as a
+    pipeline catching up or a webhook replayed does; the next figure's incremental refresh takes them."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from bimodal.changes.models import Deployment
+    from bimodal.integrations.models import Commit, DeploymentCommit, Repository
+
+    repos = list(Repository.objects.order_by("service_id"))
+    sids = np.array([r.service_id for r in repos])
+    first = Deployment.objects.order_by("-pk").values_list("pk", flat=True).first() + 1
+    commit_first = Commit.objects.order_by("-pk").values_list("pk", flat=True).first() + 1
+    svc = sids[RNG.integers(0, len(sids), count)]
+    finished = START.timestamp() + RNG.uniform(0, DAYS * 86400, count)
+    status = RNG.choice(np.array(["succeeded", "failed"]), count, p=[0.9, 0.1])
+    _copy_deployments(
+        first + np.arange(count),
+        svc,
+        finished,
+        status,
+        np.array(["production"] * count),
+        np.full(count, -1),
+        commit_first=commit_first,
+        repos=repos,
+        sids=sids,
+        saved=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        for model in (Deployment, Commit, DeploymentCommit):
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            )
 
 
 def timed(fn) -> tuple[float, float, object]:
@@ -337,12 +633,15 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         if not reuse:
             print(
-                f"Loading {DEPLOYMENTS:,} deployments and {TICKETS * 5:,} ticket transitions (COPY) …",
+                f"Loading {DEPLOYMENTS:,} deployments (with commits), {CHANGES:,} changes, {TICKETS:,} incidents "
+                f"and a log of about {EVENTS:,} transitions (COPY) …",
                 flush=True,
             )
             data = load()
             print(
-                f"  loaded: deployments + commits {data['deployments_s']:.1f} s, tickets + transitions {data['tickets_s']:.1f} s"
+                f"  loaded: changes, deployments and commits {data['deployments_s']:.1f} s; incidents, problems "
+                f"and {data['links']:,} ticket→change links {data['tickets_s']:.1f} s; "
+                f"{data['events']:,} transitions {data['log_s']:.1f} s"
             )
             print(
                 f"  transition next-links backfill (transition_next_backfill, as `bimodal insights-backfill`): {data['linked_s']:.1f} s"
@@ -371,6 +670,13 @@ def main() -> None:
         r_median, r_best, _ = timed(dora_facts_refresh)
         print(
             f"  DORA facts refresh, nothing changed     {r_median:6.3f} s (best {r_best:.3f}; in every figure above)"
+        )
+        late_deployments(ARGS.late)
+        t0 = time.perf_counter()
+        dora.compute(scope)
+        print(
+            f"  whole estate, first after {ARGS.late} deployments saved late (its incremental facts refresh "
+            f"included): {time.perf_counter() - t0:.3f} s"
         )
         d_median, d_best, whole = timed(lambda: dora.compute(scope))
         print(
@@ -408,14 +714,22 @@ def main() -> None:
         from bimodal.insights.models import Transition
 
         t0 = time.perf_counter()
-        rows = Transition.objects.filter(stream="ticket").values_list("object_id", "kind", "to_state", "at")
-        frame = pd.DataFrame.from_records(
-            rows.iterator(chunk_size=50_000), columns=["case", "kind", "state", "at"]
+        rows = (
+            Transition.objects.filter(
+                stream__in=["ticket", "change", "deployment"], at__gte=scope.start, at__lt=scope.end
+            )
+            .exclude(stream="deployment", kind__in=["staging", "test"])
+            .values_list("stream", "object_id", "kind", "to_state", "at")
         )
-        frame["activity"] = frame["kind"] + ":" + frame["state"]
+        frame = pd.DataFrame.from_records(
+            rows.iterator(chunk_size=50_000), columns=["stream", "case", "kind", "state", "at"]
+        )
+        # The heat map's activity names: incidents and problems by kind, changes and deployments by stream.
+        owner = frame["kind"].where(frame["stream"] == "ticket", frame["stream"])
+        frame["activity"] = owner + ":" + frame["state"]
+        frame["case"] = frame["stream"] + ":" + frame["case"].astype(str)
         read = time.perf_counter() - t0
         frame = frame[["case", "activity", "at"]]
-        frame["case"] = frame["case"].astype(str)
         runs = []
         for _ in range(REPEATS):
             t0 = time.perf_counter()
@@ -436,6 +750,11 @@ def main() -> None:
         print(f"  step medians agree with pm4py on {checked} of {len(dfg)} edges")
         print(
             f"Ratio heat map / pm4py DFG: {h_median / p_median:.2f} (pm4py / heat map: {p_median / h_median:.2f}×)"
+        )
+        print(
+            "Not covered: service, team or mode filters and breakdowns other than the whole estate and per "
+            "service; Request to Fulfil; DevLake definitions; the pages and APIs around the figures "
+            "(bench_pages.py); concurrent readers; a facts refresh racing writers."
         )
         print(f"  load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
     finally:

@@ -39,7 +39,7 @@ def tuned():
     The figures sort up to a few million rows (percentiles, windows, per-commit and per-object
     groups). PostgreSQL's default `work_mem` (4 MB) sends those sorts and hashes to disk, and JIT
     compilation adds a few hundred milliseconds to every large query; `SET LOCAL` raises the one and
-    turns off the other for this transaction only (`INSIGHTS_WORK_MEM` setting, default 64MB)."""
+    turns off the other for this transaction only (`INSIGHTS_WORK_MEM` setting, default 128MB: a heat map over 1,000,000 events sorts about 95 MB of steps)."""
     if vendor() != "postgresql" or getattr(connection, "insights_tuned", False):
         yield  # not PostgreSQL, or already inside a tuned computation
         return
@@ -48,7 +48,7 @@ def tuned():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
-                [getattr(settings, "INSIGHTS_WORK_MEM", "64MB")],
+                [getattr(settings, "INSIGHTS_WORK_MEM", "128MB")],
             )
         connection.insights_tuned = True
         try:

@@ -104,7 +104,12 @@ def link_handoff_rows(scope: Scope) -> tuple[str, list]:
     change → production deployment, deployment → incident resolved; the time between the two events
     (the later one in the period; negative gaps — the later record existed first — are left out)."""
     where, params = scope.service_filter()
-    opened = "SELECT stream, object_id, at, business_clock FROM insights_transition WHERE from_state = ''"
+    # Each record's opening, as a derived table joined where it is needed rather than a CTE: PostgreSQL
+    # materialises a CTE named more than once and guesses one row for each filter over it, and then
+    # re-scanned it in a nested loop once per row of the other side (tens of seconds at 100,000
+    # events). Inline, the planner sees the table's statistics and the partial index of openings
+    # (ins_tr_opened).
+    op = "(SELECT stream, object_id, at, business_clock FROM insights_transition WHERE from_state = '')"
     resolved = (
         "SELECT object_id, MIN(at) AS at, MIN(business_clock) AS business_clock FROM insights_transition "
         "WHERE stream = 'ticket' AND to_state = 'resolved' GROUP BY object_id"
@@ -117,28 +122,28 @@ def link_handoff_rows(scope: Scope) -> tuple[str, list]:
         # (label, from-join, a alias, b alias)
         (
             "incident → problem",
-            f"FROM {sources.ticket()} i JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
-            "JOIN op b ON b.stream = 'ticket' AND b.object_id = i.problem_id "
+            f"FROM {sources.ticket()} i JOIN {op} a ON a.stream = 'ticket' AND a.object_id = i.id "
+            "JOIN {op} b ON b.stream = 'ticket' AND b.object_id = i.problem_id "
             f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
         ),
         (
             "incident → change",
             f"FROM {sources.ticket_change()} m JOIN {sources.ticket()} i ON i.id = m.ticket_id "
-            "JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
-            "JOIN op b ON b.stream = 'change' AND b.object_id = m.change_id "
+            "JOIN {op} a ON a.stream = 'ticket' AND a.object_id = i.id "
+            "JOIN {op} b ON b.stream = 'change' AND b.object_id = m.change_id "
             f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'incident'",
         ),
         (
             "problem → change",
             f"FROM {sources.ticket_change()} m JOIN {sources.ticket()} i ON i.id = m.ticket_id "
-            "JOIN op a ON a.stream = 'ticket' AND a.object_id = i.id "
-            "JOIN op b ON b.stream = 'change' AND b.object_id = m.change_id "
+            "JOIN {op} a ON a.stream = 'ticket' AND a.object_id = i.id "
+            "JOIN {op} b ON b.stream = 'change' AND b.object_id = m.change_id "
             f"JOIN {sources.service()} s ON s.id = i.service_id WHERE i.ticket_type = 'problem'",
         ),
         (
             "change → deployment",
-            f"FROM {sources.deployment()} d JOIN op a ON a.stream = 'change' AND a.object_id = d.change_id "
-            "JOIN op b ON b.stream = 'deployment' AND b.object_id = d.id "
+            f"FROM {sources.deployment()} d JOIN {op} a ON a.stream = 'change' AND a.object_id = d.change_id "
+            "JOIN {op} b ON b.stream = 'deployment' AND b.object_id = d.id "
             f"JOIN {sources.service()} s ON s.id = d.service_id WHERE d.environment = 'production'",
         ),
         (
@@ -151,13 +156,14 @@ def link_handoff_rows(scope: Scope) -> tuple[str, list]:
     ]
     selects, all_params = [], []
     for label, joins in pairs:
+        joins = joins.replace("{op}", op)
         selects.append(
             f"SELECT '{label}' AS link, b.at AS at, {sql.epoch('b.at')} - {sql.epoch('a.at')} AS wall, "
             f"b.business_clock - a.business_clock AS business {joins} AND b.at >= %s AND b.at < %s{where}"
         )
         all_params += [*scope.period_params(), *params]
     text = (
-        f"WITH op AS ({opened}), res AS ({resolved}), fin AS ({finished}) "
+        f"WITH res AS ({resolved}), fin AS ({finished}) "
         f"SELECT link, wall, business FROM ({' UNION ALL '.join(selects)}) u WHERE wall >= 0"
     )
     return text, all_params
