@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.db.models import QuerySet
@@ -383,19 +382,27 @@ def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
             f"FROM {table} {where}",
             [SlaState.RUNNING],
         )
-        epoch = datetime(1970, 1, 1)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
         micro = timedelta(microseconds=1)
         return [
-            (pk, d, (datetime.fromisoformat(since) - epoch) // micro, banked, last, bool(run), since)
+            (
+                pk,
+                d,
+                (datetime.fromisoformat(since).replace(tzinfo=UTC) - epoch) // micro,
+                banked,
+                last,
+                bool(run),
+                since,
+            )
             for pk, d, since, banked, last, run in cursor.fetchall()
         ]
 
 
-def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datetime) -> None:
+def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datetime) -> int:
     """Write the recomputed clocks (id, elapsed, breached now, running_since µs, as stored) in batches of
-    one statement each. A clock paused, stopped or moved since it was read (its running_since changed) is
-    left alone, and on PostgreSQL so is a clock whose row another transaction holds (SKIP LOCKED): the
-    check never waits for a request, and the next run picks them up."""
+    one statement each; return how many breached. A clock paused, stopped or moved since it was read (its
+    running_since changed) is left alone, and on PostgreSQL so is a clock whose row another transaction
+    holds (SKIP LOCKED): the check never waits for a request, and the next run picks them up."""
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     running, breached = SlaState.RUNNING, SlaState.BREACHED
     sets = (
@@ -403,6 +410,7 @@ def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datet
         "state = CASE WHEN v.breach AND i.state = %s THEN %s ELSE i.state END, "
         "breached_at = CASE WHEN v.breach AND i.state = %s THEN i.due_at ELSE i.breached_at END"
     )
+    breached_now = 0
     with connection.cursor() as cursor:
         for first in range(0, len(rows), CHECK_BATCH):
             batch = rows[first : first + CHECK_BATCH]
@@ -414,18 +422,23 @@ def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datet
                     f"l AS (SELECT i.id FROM {table} i JOIN v ON i.id = v.id WHERE i.stopped_at IS NULL "
                     "AND i.running_since = to_timestamp(0) + v.since * interval '1 microsecond' "
                     "FOR UPDATE OF i SKIP LOCKED) "
-                    f"UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id",
+                    f"u AS (UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id "
+                    "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u",
                     [ids, elapsed, breach, since, now, running, breached, running],
                 )
+                breached_now += cursor.fetchone()[0]
             else:
                 data = json.dumps([[pk, e, b, stored] for pk, e, b, _, stored in batch])
                 cursor.execute(
                     f"UPDATE {table} AS i SET {sets} FROM (SELECT json_extract(value, '$[0]') AS id, "
                     "json_extract(value, '$[1]') AS elapsed, json_extract(value, '$[2]') AS breach, "
                     "json_extract(value, '$[3]') AS since FROM json_each(%s)) AS v "
-                    "WHERE i.id = v.id AND i.stopped_at IS NULL AND i.running_since = v.since",
+                    "WHERE i.id = v.id AND i.stopped_at IS NULL AND i.running_since = v.since RETURNING id",
                     [now, running, breached, running, data],
                 )
+                breaching = {pk for pk, _, b, _, _ in batch if b}
+                breached_now += sum(pk in breaching for (pk,) in cursor.fetchall())
+    return breached_now
 
 
 def _due_escalations(thresholds: dict[int, tuple[int, list[int]]]) -> list[tuple[int, int]]:
@@ -484,7 +497,7 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     changed = np.flatnonzero((computed != np.asarray(last, dtype=np.float64)) | breach)
     values = computed.tolist()
     breach_list = breach.tolist()
-    _write_computed(
+    breached = _write_computed(
         [(pk[k], values[k], breach_list[k], since_us[k], stored[k]) for k in changed.tolist()], now=now
     )
     thresholds = {
@@ -505,7 +518,7 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
         if escalation is not None and threshold >= 100 and instance.definition.raise_priority_on_breach:
             lifted.add(instance.ticket_id)
         raised += bool(escalation)
-    return {"running": len(rows), "breached": int(breach.sum()), "escalations": raised}
+    return {"running": len(rows), "breached": breached, "escalations": raised}
 
 
 def sla_escalate(
