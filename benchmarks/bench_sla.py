@@ -157,13 +157,30 @@ def _admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def _copy(table: str, columns: list[str], rows) -> None:
+def _copy(model, given: list[str], rows) -> None:
+    """COPY rows into a model's table; other columns get their field default (or NULL, or '')."""
+    import json
+
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    constants = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.column in given:
+            continue
+        if f.null:
+            constants[f.column] = None
+        elif f.has_default():
+            value = f.get_default()
+            constants[f.column] = (
+                json.dumps(value) if isinstance(value, dict | list) else f.get_db_prep_save(value, connection)
+            )
+        else:
+            constants[f.column] = ""
+    columns, tail = [*given, *constants], list(constants.values())
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([*row, *tail])
 
 
 def load(n_clocks: int) -> dict:
@@ -211,13 +228,16 @@ def load(n_clocks: int) -> dict:
 
     t0 = time.perf_counter()
     _copy(
-        Ticket._meta.db_table,
-        ["id", "created_at", "updated_at", "number", "ticket_type", "title", "description"]
-        + ["service_id", "requester_id", "status", "opened_at", "priority", "impact", "urgency"]
-        + ["source", "custom", "resolution", "resolution_code", "close_reason", "external_ref"],
+        Ticket,
+        [
+            *("id", "created_at", "updated_at", "number", "ticket_type", "title"),
+            *("service_id", "requester_id", "status", "opened_at", "priority"),
+        ],
         (
-            (i + 1, ts(opened[i]), ts(opened[i]), f"INC{i + 1:07d}", "incident", "bench", "")
-            + (service.pk, user.pk, "in_progress", ts(opened[i]), "P3", 3, 3, "portal", "{}", "", "", "", "")
+            (
+                *(i + 1, ts(opened[i]), ts(opened[i]), f"INC{i + 1:07d}", "incident", "bench"),
+                *(service.pk, user.pk, "in_progress", ts(opened[i]), "P3"),
+            )
             for i in range(tickets)
         ),
     )
@@ -229,20 +249,24 @@ def load(n_clocks: int) -> dict:
             pk = 2 * i + k + 1
             over = elapsed[i] > definition.target_seconds
             clocks.append(
-                (pk, i + 1, definition.pk, definition.target, "breached" if over else "running")
-                + (ts(opened[i]), ts(opened[i]), 0.0, ts(due[i]), ts(due[i]) if over else None)
-                + (before, float(elapsed[i]))
+                (
+                    *(pk, i + 1, definition.pk, definition.target, "breached" if over else "running"),
+                    *(ts(opened[i]), ts(opened[i]), 0.0, ts(due[i]), ts(due[i]) if over else None),
+                    *(before, float(elapsed[i])),
+                )
             )
             pct = 100.0 * elapsed[i] / definition.target_seconds
             escalations.extend((pk, m, before, "[]") for m in marks if pct >= m)
     clocks.sort()
     _copy(
-        SlaInstance._meta.db_table,
-        ["id", "ticket_id", "definition_id", "target", "state", "started_at", "running_since"]
-        + ["elapsed_seconds", "due_at", "breached_at", "computed_at", "computed_elapsed"],
+        SlaInstance,
+        [
+            *("id", "ticket_id", "definition_id", "target", "state", "started_at", "running_since"),
+            *("elapsed_seconds", "due_at", "breached_at", "computed_at", "computed_elapsed"),
+        ],
         clocks,
     )
-    _copy(SlaEscalation._meta.db_table, ["instance_id", "threshold", "created_at", "recipients"], escalations)
+    _copy(SlaEscalation, ["instance_id", "threshold", "created_at", "recipients"], escalations)
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -288,7 +312,9 @@ def orm_check(now: datetime, limit: int) -> int:
     )
     schedule = running[0].definition.schedule.as_schedule()
     starts = [i.running_since for i in running]
-    elapsed = Timeline(schedule, min(starts), now).between(np.array([s.timestamp() for s in starts]), now.timestamp())
+    elapsed = Timeline(schedule, min(starts), now).between(
+        np.array([s.timestamp() for s in starts]), now.timestamp()
+    )
     for instance, extra in zip(running, elapsed.tolist(), strict=True):
         instance.computed_elapsed = instance.elapsed_seconds + extra
         instance.computed_at = now
@@ -313,9 +339,13 @@ def whole_check() -> None:
         call_command("migrate", verbosity=0)
         from bimodal.servicedesk.services import sla_check
 
-        print(f"(2) The whole sla_check() on PostgreSQL: {N:,} running clocks ({N // 2:,} tickets)", flush=True)
+        print(
+            f"(2) The whole sla_check() on PostgreSQL: {N:,} running clocks ({N // 2:,} tickets)", flush=True
+        )
         data = load(N)
-        print(f"  loaded with COPY in {data['seconds']:.1f} s ({data['escalations']:,} escalations already raised)")
+        print(
+            f"  loaded with COPY in {data['seconds']:.1f} s ({data['escalations']:,} escalations already raised)"
+        )
         for minute in range(3):
             now = NOW + timedelta(minutes=minute)
             print(f"  load average before: {load_average()} (2 cores)", flush=True)

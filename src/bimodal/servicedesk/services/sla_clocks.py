@@ -421,7 +421,7 @@ def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datet
                     "AS v(id, elapsed, breach, since)), "
                     f"l AS (SELECT i.id FROM {table} i JOIN v ON i.id = v.id WHERE i.stopped_at IS NULL "
                     "AND i.running_since = to_timestamp(0) + v.since * interval '1 microsecond' "
-                    "FOR UPDATE OF i SKIP LOCKED) "
+                    "FOR UPDATE OF i SKIP LOCKED), "
                     f"u AS (UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id "
                     "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u",
                     [ids, elapsed, breach, since, now, running, breached, running],
