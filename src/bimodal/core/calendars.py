@@ -346,7 +346,10 @@ class Timeline:
 
     def between(self, starts: npt.ArrayLike, ends: npt.ArrayLike) -> _Seconds:
         """Working seconds between each pair of instants (epoch seconds)."""
-        return np.maximum(self.measure(ends) - self.measure(starts), 0.0)
+        out: _Seconds = np.subtract(self.measure(ends), self.measure(starts))
+        if np.ndim(out) == 0:
+            return np.maximum(out, 0.0)
+        return np.maximum(out, 0.0, out=out)  # in place: a million instants need no second array
 
     def locate(self, values: npt.ArrayLike) -> _Seconds:
         """The earliest instant (epoch seconds) at which `values` working seconds have passed; NaN beyond."""
