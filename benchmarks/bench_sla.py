@@ -339,6 +339,7 @@ def whole_check() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        from bimodal.servicedesk.models import SlaInstance
         from bimodal.servicedesk.services import sla_check
 
         print(
@@ -361,6 +362,13 @@ def whole_check() -> None:
                 f"{result['running'] / wall:10,.0f} clocks/s wall, {result['running'] / (cpu + db):10,.0f} "
                 f"clocks/s of CPU; {result}"
             )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+                [SlaInstance._meta.db_table],
+            )
+            updated, hot = cursor.fetchone()
+        print(f"  clock rows updated {updated:,}, of which heap-only (HOT, no index entries) {hot:,}")
         print("  the last check's statements (wall time each):")
         for query in queries.captured_queries[:12]:
             print(f"    {float(query['time']):7.3f} s  {query['sql'][:90]}")
