@@ -303,8 +303,10 @@ class Timeline:
     def _local_day(self, t: _Seconds) -> npt.NDArray[np.int64]:
         """The index in the day table of each instant's local day (the first or last day beyond it)."""
         last = len(self.midnights) - 2
+        k: npt.NDArray[np.int64]
         if not self._grid:
-            return np.clip(np.searchsorted(self.midnights, t, side="right") - 1, 0, last)
+            k = np.clip(np.searchsorted(self.midnights, t, side="right") - 1, 0, last)
+            return k
         k = ((t - self.midnights[0]) // DAY).astype(np.int64)
         np.clip(k, 0, last, out=k)
         k -= t < self.midnights[k]

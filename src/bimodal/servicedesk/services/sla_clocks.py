@@ -374,7 +374,8 @@ def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
                 f"elapsed_seconds, computed_elapsed, state = %s, '' FROM {table} {where}",
                 [SlaState.RUNNING],
             )
-            return cursor.fetchall()
+            rows: list[tuple[int, int, int, float, float, bool, str]] = cursor.fetchall()
+            return rows
         # Other databases store the instant as text: read it as stored (the guard of the UPDATE compares
         # it) and parse it here.
         cursor.execute(
@@ -398,11 +399,24 @@ def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
         ]
 
 
-def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datetime) -> int:
-    """Write the recomputed clocks (id, elapsed, breached now, running_since µs, as stored) in batches of
-    one statement each; return how many breached. A clock paused, stopped or moved since it was read (its
-    running_since changed) is left alone, and on PostgreSQL so is a clock whose row another transaction
-    holds (SKIP LOCKED): the check never waits for a request, and the next run picks them up."""
+def _array(values: np.ndarray) -> str:
+    """A PostgreSQL array literal ('{1,2,3}'): psycopg would check each element of a list in Python."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
+
+
+def _write_computed(
+    ids: np.ndarray,
+    elapsed: np.ndarray,
+    breach: np.ndarray,
+    since: np.ndarray,
+    stored: list[str],
+    *,
+    now: datetime,
+) -> int:
+    """Write the recomputed clocks (id, elapsed, breached now, running_since in µs and as stored) in
+    batches of one statement each; return how many breached. A clock paused, stopped or moved since it was
+    read (its running_since changed) is left alone, and on PostgreSQL so is a clock whose row another
+    transaction holds (SKIP LOCKED): the check never waits for a request, and the next run picks them up."""
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     running, breached = SlaState.RUNNING, SlaState.BREACHED
     sets = (
@@ -412,10 +426,9 @@ def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datet
     )
     breached_now = 0
     with connection.cursor() as cursor:
-        for first in range(0, len(rows), CHECK_BATCH):
-            batch = rows[first : first + CHECK_BATCH]
+        for first in range(0, len(ids), CHECK_BATCH):
+            part = slice(first, first + CHECK_BATCH)
             if connection.vendor == "postgresql":
-                ids, elapsed, breach, since, _ = (list(c) for c in zip(*batch, strict=True))
                 cursor.execute(
                     "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::boolean[], %s::bigint[]) "
                     "AS v(id, elapsed, breach, since)), "
@@ -424,11 +437,21 @@ def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datet
                     "FOR UPDATE OF i SKIP LOCKED), "
                     f"u AS (UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id "
                     "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u",
-                    [ids, elapsed, breach, since, now, running, breached, running],
+                    [
+                        *map(_array, (ids[part], elapsed[part], breach[part], since[part])),
+                        *(now, running, breached, running),
+                    ],
                 )
                 breached_now += cursor.fetchone()[0]
             else:
-                data = json.dumps([[pk, e, b, stored] for pk, e, b, _, stored in batch])
+                batch = zip(
+                    ids[part].tolist(),
+                    elapsed[part].tolist(),
+                    breach[part].tolist(),
+                    stored[part],
+                    strict=True,
+                )
+                data = json.dumps(list(batch))
                 cursor.execute(
                     f"UPDATE {table} AS i SET {sets} FROM (SELECT json_extract(value, '$[0]') AS id, "
                     "json_extract(value, '$[1]') AS elapsed, json_extract(value, '$[2]') AS breach, "
@@ -436,7 +459,7 @@ def _write_computed(rows: list[tuple[int, float, bool, int, str]], *, now: datet
                     "WHERE i.id = v.id AND i.stopped_at IS NULL AND i.running_since = v.since RETURNING id",
                     [now, running, breached, running, data],
                 )
-                breaching = {pk for pk, _, b, _, _ in batch if b}
+                breaching = set(ids[part][breach[part]].tolist())
                 breached_now += sum(pk in breaching for (pk,) in cursor.fetchall())
     return breached_now
 
@@ -462,7 +485,8 @@ def _due_escalations(thresholds: dict[int, tuple[int, list[int]]]) -> list[tuple
             "ORDER BY i.target, i.id, v.threshold",
             [x for pair in pairs for x in pair],
         )
-        return cursor.fetchall()
+        due: list[tuple[int, int]] = cursor.fetchall()
+        return due
 
 
 def sla_check(*, now: datetime | None = None) -> dict[str, int]:
@@ -475,7 +499,8 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     rows = _running_clocks()
     if not rows:
         return {"running": 0, "breached": 0, "escalations": 0}
-    pk, def_ids, since_us, banked, last, is_running, stored = (list(c) for c in zip(*rows, strict=True))
+    pk_, def_ids, since_us, banked, last, is_running, stored = zip(*rows, strict=True)
+    pk = np.asarray(pk_, dtype=np.int64)
     defs = np.asarray(def_ids, dtype=np.int64)
     since = np.asarray(since_us, dtype=np.int64)
     definitions = {
@@ -495,10 +520,13 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
         computed[mask] += Timeline(schedule, first, now).between(starts, now.timestamp())
     breach = np.asarray(is_running, dtype=bool) & (computed > targets)
     changed = np.flatnonzero((computed != np.asarray(last, dtype=np.float64)) | breach)
-    values = computed.tolist()
-    breach_list = breach.tolist()
     breached = _write_computed(
-        [(pk[k], values[k], breach_list[k], since_us[k], stored[k]) for k in changed.tolist()], now=now
+        pk[changed],
+        computed[changed],
+        breach[changed],
+        since[changed],
+        [stored[k] for k in changed.tolist()] if connection.vendor != "postgresql" else [],
+        now=now,
     )
     thresholds = {
         d.pk: (d.target_seconds, sorted({*d.warning_thresholds, 100})) for d in definitions.values()
