@@ -201,3 +201,49 @@ def test_timeline_locate_is_inverse_of_add():
     for hours in (1, 2, 3, 30):
         located = timeline.locate(origin + hours * H)[0]
         assert located == add_business_time(OFFICE, start, hours * H).timestamp()
+
+
+# Instants near the DST changes in London and the turn of the year, where a day-table lookup could slip.
+_edges = [
+    london(2024, 3, 31),
+    london(2024, 10, 27),
+    london(2024, 12, 31, 12),
+    london(2025, 3, 30),
+    london(2025, 10, 26),
+    london(2025, 12, 31, 12),
+]
+edge_instants = st.builds(
+    lambda base, offset: base + timedelta(seconds=offset),
+    st.sampled_from(_edges),
+    st.integers(-3 * 86400, 3 * 86400),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    schedule=st.sampled_from([OFFICE, ALL_DAY, SPLIT, Schedule.twenty_four_seven()]),
+    points=st.lists(st.one_of(edge_instants, instants), min_size=1, max_size=30),
+    fractions=st.lists(st.floats(0, 1), min_size=30, max_size=30),
+)
+def test_day_table_measure_equals_the_interval_search(schedule, points, fractions):
+    """Timeline.measure (prefix sum over a table of local days) gives exactly what a binary search over
+    the working intervals gives, at DST changes and year ends, at and beyond both ends of the timeline."""
+    epochs = np.array([p.timestamp() + f for p, f in zip(points, fractions, strict=False)])
+    start = min(points) + timedelta(days=1)  # some instants fall before the timeline, some after it
+    timeline = Timeline(schedule, start, max(start, max(points) - timedelta(days=1)))
+    assert timeline.measure(epochs).tolist() == timeline.measure_by_intervals(epochs).tolist()
+    assert timeline.measure(epochs[0]) == timeline.measure_by_intervals(epochs[:1])[0]
+
+
+def test_day_table_on_the_dst_sundays_of_an_all_day_schedule():
+    """Hand-checked: the spring Sunday has 23 working hours around the clock, the autumn one 25."""
+    timeline = Timeline(ALL_DAY, london(2025, 3, 29), london(2025, 10, 28))
+    spring = timeline.measure(np.array([london(2025, 3, 30).timestamp(), london(2025, 3, 31).timestamp()]))
+    autumn = timeline.measure(np.array([london(2025, 10, 26).timestamp(), london(2025, 10, 27).timestamp()]))
+    assert (spring[1] - spring[0], autumn[1] - autumn[0]) == (23 * H, 25 * H)
+    # An instant inside the autumn Sunday's repeated hour (01:30 BST, then 01:30 GMT).
+    first = datetime(2025, 10, 26, 0, 30, tzinfo=UTC).timestamp()
+    assert timeline.measure(np.array([first, first + H])).tolist() == [
+        autumn[0] + 1.5 * H,
+        autumn[0] + 2.5 * H,
+    ]

@@ -3,10 +3,12 @@ suppliers' contracted clocks while they hold a ticket (SIAM hand-offs), the peri
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -355,54 +357,196 @@ def _raise_priority(ticket: Ticket, *, now: datetime) -> Ticket:
     return current
 
 
-def sla_check(*, now: datetime | None = None) -> dict[str, int]:
-    """Recompute every running clock (numpy, per schedule) and raise the warnings and breaches now due."""
-    now = now or timezone.now()
-    running = list(
-        SlaInstance.objects.filter(running_since__isnull=False, stopped_at__isnull=True)
-        .select_related("definition__schedule", "ticket")
-        .prefetch_related("escalations")
-    )
-    by_schedule: dict[int, list[SlaInstance]] = {}
-    for instance in running:
-        by_schedule.setdefault(instance.definition.schedule_id, []).append(instance)
-    raised = breached = 0
-    due: list[tuple[SlaInstance, int]] = []
-    import numpy as np
+# Rows per UPDATE of the check: the statement's text is the same whatever the batch (arrays or one JSON
+# parameter), so PostgreSQL and psycopg reuse it; 10,000 rows keep each statement well under a second.
+CHECK_BATCH = 10_000
 
-    for group in by_schedule.values():
-        schedule = group[0].definition.schedule.as_schedule()
-        starts = [i.running_since for i in group if i.running_since is not None]
-        since = np.array([start.timestamp() for start in starts])
-        timeline = Timeline(schedule, min(starts), now)
-        elapsed = timeline.between(since, now.timestamp())
-        for instance, extra in zip(group, elapsed.tolist(), strict=True):
-            instance.computed_elapsed = instance.elapsed_seconds + extra
-            instance.computed_at = now
-            target = instance.definition.target_seconds
-            if instance.computed_elapsed > target and instance.state == SlaState.RUNNING:
-                instance.state = SlaState.BREACHED
-                instance.breached_at = instance.due_at
-                breached += 1
-            pct = sla.percent_used(instance.computed_elapsed, target)
-            done = {e.threshold for e in instance.escalations.all()}
-            for threshold in sorted({*instance.definition.warning_thresholds, 100}):
-                if pct >= threshold and threshold not in done:
-                    due.append((instance, threshold))
-    # Clocks are saved before escalating: an escalation may hand the ticket off and pause clocks.
-    SlaInstance.objects.bulk_update(
-        running, ["computed_elapsed", "computed_at", "state", "breached_at"], batch_size=500
+
+def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
+    """(id, definition, running_since in epoch µs, banked, last computed, state is running, running_since as
+    stored) of every running clock, in one SELECT of just these columns."""
+    table = connection.ops.quote_name(SlaInstance._meta.db_table)
+    where = "WHERE running_since IS NOT NULL AND stopped_at IS NULL"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id, definition_id, (EXTRACT(EPOCH FROM running_since) * 1000000)::bigint, "
+                f"elapsed_seconds, computed_elapsed, state = %s, '' FROM {table} {where}",
+                [SlaState.RUNNING],
+            )
+            rows: list[tuple[int, int, int, float, float, bool, str]] = cursor.fetchall()
+            return rows
+        # Other databases store the instant as text: read it as stored (the guard of the UPDATE compares
+        # it) and parse it here.
+        cursor.execute(
+            f"SELECT id, definition_id, running_since || '', elapsed_seconds, computed_elapsed, state = %s "
+            f"FROM {table} {where}",
+            [SlaState.RUNNING],
+        )
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        micro = timedelta(microseconds=1)
+        return [
+            (
+                pk,
+                d,
+                (datetime.fromisoformat(since).replace(tzinfo=UTC) - epoch) // micro,
+                banked,
+                last,
+                bool(run),
+                since,
+            )
+            for pk, d, since, banked, last, run in cursor.fetchall()
+        ]
+
+
+def _array(values: np.ndarray) -> str:
+    """A PostgreSQL array literal ('{1,2,3}'): psycopg would check each element of a list in Python."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
+
+
+def _write_computed(
+    ids: np.ndarray,
+    elapsed: np.ndarray,
+    breach: np.ndarray,
+    since: np.ndarray,
+    stored: list[str],
+    *,
+    now: datetime,
+) -> int:
+    """Write the recomputed clocks (id, elapsed, breached now, running_since in µs and as stored) in
+    batches of one statement each; return how many breached. A clock paused, stopped or moved since it was
+    read (its running_since changed) is left alone, and on PostgreSQL so is a clock whose row another
+    transaction holds (SKIP LOCKED): the check never waits for a request, and the next run picks them up."""
+    table = connection.ops.quote_name(SlaInstance._meta.db_table)
+    running, breached = SlaState.RUNNING, SlaState.BREACHED
+    sets = (
+        "computed_elapsed = v.elapsed, computed_at = %s, "
+        "state = CASE WHEN v.breach AND i.state = %s THEN %s ELSE i.state END, "
+        "breached_at = CASE WHEN v.breach AND i.state = %s THEN i.due_at ELSE i.breached_at END"
+    )
+    breached_now = 0
+    with connection.cursor() as cursor:
+        for first in range(0, len(ids), CHECK_BATCH):
+            part = slice(first, first + CHECK_BATCH)
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::boolean[], %s::bigint[]) "
+                    "AS v(id, elapsed, breach, since)), "
+                    f"l AS (SELECT i.id FROM {table} i JOIN v ON i.id = v.id WHERE i.stopped_at IS NULL "
+                    "AND i.running_since = to_timestamp(0) + v.since * interval '1 microsecond' "
+                    "FOR UPDATE OF i SKIP LOCKED), "
+                    f"u AS (UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id "
+                    "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u",
+                    [
+                        *map(_array, (ids[part], elapsed[part], breach[part], since[part])),
+                        *(now, running, breached, running),
+                    ],
+                )
+                breached_now += cursor.fetchone()[0]
+            else:
+                batch = zip(
+                    ids[part].tolist(),
+                    elapsed[part].tolist(),
+                    breach[part].tolist(),
+                    stored[part],
+                    strict=True,
+                )
+                data = json.dumps(list(batch))
+                cursor.execute(
+                    f"UPDATE {table} AS i SET {sets} FROM (SELECT json_extract(value, '$[0]') AS id, "
+                    "json_extract(value, '$[1]') AS elapsed, json_extract(value, '$[2]') AS breach, "
+                    "json_extract(value, '$[3]') AS since FROM json_each(%s)) AS v "
+                    "WHERE i.id = v.id AND i.stopped_at IS NULL AND i.running_since = v.since RETURNING id",
+                    [now, running, breached, running, data],
+                )
+                breaching = set(ids[part][breach[part]].tolist())
+                breached_now += sum(pk in breaching for (pk,) in cursor.fetchall())
+    return breached_now
+
+
+def _due_escalations(thresholds: dict[int, tuple[int, list[int]]]) -> list[tuple[int, int]]:
+    """(clock id, threshold) of the warnings and breaches that running clocks have reached and that were
+    never raised, in the clocks' order: one anti-join, whatever the number of clocks."""
+    pairs = [(d, t, target) for d, (target, marks) in thresholds.items() for t in marks]
+    if not pairs:
+        return []
+    table = connection.ops.quote_name(SlaInstance._meta.db_table)
+    raised = connection.ops.quote_name(SlaEscalation._meta.db_table)
+    values = ", ".join(["(%s, %s, %s)"] * len(pairs))
+    with connection.cursor() as cursor:
+        # The same float arithmetic as sla.percent_used(), so a clock at exactly a threshold is due.
+        cursor.execute(
+            f"WITH v(def, threshold, target) AS (VALUES {values}) "
+            f"SELECT i.id, v.threshold FROM {table} i JOIN v ON i.definition_id = v.def "
+            "WHERE i.running_since IS NOT NULL AND i.stopped_at IS NULL "
+            "AND CASE WHEN v.target = 0 THEN 100.0 "
+            "ELSE 100.0 * i.computed_elapsed / CAST(v.target AS DOUBLE PRECISION) END >= v.threshold "
+            f"AND NOT EXISTS (SELECT 1 FROM {raised} e WHERE e.instance_id = i.id AND e.threshold = v.threshold) "
+            "ORDER BY i.target, i.id, v.threshold",
+            [x for pair in pairs for x in pair],
+        )
+        due: list[tuple[int, int]] = cursor.fetchall()
+        return due
+
+
+def sla_check(*, now: datetime | None = None) -> dict[str, int]:
+    """Recompute every running clock and raise the warnings and breaches now due.
+
+    Set-based: the running clocks' few columns in one SELECT, their elapsed time per schedule with the
+    vectorised calendar, one UPDATE per batch of the clocks whose value changed, one anti-join for the
+    escalations due; only the clocks that reached a threshold are loaded as objects to escalate."""
+    now = now or timezone.now()
+    rows = _running_clocks()
+    if not rows:
+        return {"running": 0, "breached": 0, "escalations": 0}
+    pk_, def_ids, since_us, banked, last, is_running, stored = zip(*rows, strict=True)
+    pk = np.asarray(pk_, dtype=np.int64)
+    defs = np.asarray(def_ids, dtype=np.int64)
+    since = np.asarray(since_us, dtype=np.int64)
+    definitions = {
+        d.pk: d for d in SlaDefinition.objects.filter(pk__in=set(def_ids)).select_related("schedule")
+    }
+    computed = np.asarray(banked, dtype=np.float64)
+    targets = np.zeros(len(rows), dtype=np.float64)
+    by_schedule: dict[int, list[int]] = {}
+    for d in definitions.values():
+        by_schedule.setdefault(d.schedule_id, []).append(d.pk)
+        targets[defs == d.pk] = d.target_seconds
+    for members in by_schedule.values():
+        mask = np.isin(defs, members)
+        schedule = definitions[members[0]].schedule.as_schedule()
+        starts = since[mask] / 1e6  # the float datetime.timestamp() gives for the same instant
+        first = datetime.fromtimestamp(float(starts.min()), UTC)
+        computed[mask] += Timeline(schedule, first, now).between(starts, now.timestamp())
+    breach = np.asarray(is_running, dtype=bool) & (computed > targets)
+    changed = np.flatnonzero((computed != np.asarray(last, dtype=np.float64)) | breach)
+    breached = _write_computed(
+        pk[changed],
+        computed[changed],
+        breach[changed],
+        since[changed],
+        [stored[k] for k in changed.tolist()] if connection.vendor != "postgresql" else [],
+        now=now,
+    )
+    thresholds = {
+        d.pk: (d.target_seconds, sorted({*d.warning_thresholds, 100})) for d in definitions.values()
+    }
+    due = _due_escalations(thresholds)
+    clocks = SlaInstance.objects.select_related("definition__schedule", "ticket").in_bulk(
+        {clock for clock, _ in due}
     )
     # A ticket's priority is raised by the first of its clocks to breach in this run only.
     lifted: set[int] = set()
-    for instance, threshold in due:
+    raised = 0
+    for clock, threshold in due:
+        instance = clocks[clock]
         escalation = sla_escalate(
             instance=instance, threshold=threshold, now=now, raise_priority=instance.ticket_id not in lifted
         )
         if escalation is not None and threshold >= 100 and instance.definition.raise_priority_on_breach:
             lifted.add(instance.ticket_id)
         raised += bool(escalation)
-    return {"running": len(running), "breached": breached, "escalations": raised}
+    return {"running": len(rows), "breached": breached, "escalations": raised}
 
 
 def sla_escalate(

@@ -318,3 +318,74 @@ def test_a_breach_raises_the_priority_once_and_re_targets_the_clocks(w):
         "Priority P3 → P2 on breach",
         "Priority P2 → P1 on breach",
     ]
+
+
+def test_the_check_across_easter_and_the_clocks_going_forward(w):
+    """Hand-checked: opened Thursday 28 March 2024 15:00 GMT; Good Friday, the weekend (clocks forward on
+    Sunday 31 March) and Easter Monday do not count; Tuesday 2 April from 09:00 BST does. 2 h + 2.5 h."""
+    SlaDefinitionFactory(target_seconds=4 * H, warning_thresholds=[])
+    ticket = incident(w, at(2024, 3, 28, 15), assignee=w["agent"])
+    with time_machine.travel(at(2024, 4, 2, 11, 30), tick=False):
+        assert sd.sla_check() == {"running": 1, "breached": 1, "escalations": 1}
+    clock = ticket.sla_instances.get()
+    assert clock.computed_elapsed == 4.5 * H
+    assert (clock.state, clock.breached_at, clock.computed_at) == (
+        "breached",
+        at(2024, 4, 2, 11),  # 2 h on Thursday, then 09:00-11:00 BST on Tuesday
+        at(2024, 4, 2, 11, 30),
+    )
+    assert SlaEscalation.objects.get(instance=clock).threshold == 100
+
+
+def _check_queries(now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = sd.sla_check(now=now)
+    return result, len(queries)
+
+
+def test_the_check_costs_the_same_queries_for_10_or_200_clocks(w):
+    SlaDefinitionFactory(target_seconds=100 * H, warning_thresholds=[50, 75])
+    tickets = [incident(w, at(2025, 3, 4, 9)) for _ in range(10)]
+    ten, ten_queries = _check_queries(at(2025, 3, 4, 11))
+    tickets += [incident(w, at(2025, 3, 4, 9)) for _ in range(190)]
+    many, many_queries = _check_queries(at(2025, 3, 4, 12))
+    assert (ten["running"], many["running"]) == (10, 200)
+    assert ten_queries == many_queries <= 5
+    assert set(SlaInstance.objects.values_list("computed_elapsed", flat=True)) == {3 * H}
+    # Nothing elapsed after hours: no clock is written again.
+    _check_queries(at(2025, 3, 4, 18))
+    _, idle_queries = _check_queries(at(2025, 3, 4, 20))
+    assert idle_queries == many_queries - 1
+    assert set(SlaInstance.objects.values_list("computed_at", flat=True)) == {at(2025, 3, 4, 18)}
+
+
+def test_the_check_writes_in_batches_and_skips_clocks_changed_since_read(w, monkeypatch):
+    from bimodal.servicedesk.services import sla_clocks
+
+    monkeypatch.setattr(sla_clocks, "CHECK_BATCH", 3)
+    SlaDefinitionFactory(target_seconds=2 * H, warning_thresholds=[])
+    tickets = [incident(w, at(2025, 3, 4, 9) + timedelta(minutes=10 * k)) for k in range(7)]
+    late = incident(w, at(2025, 3, 4, 8))  # 2 h 5 m at 11:05: over its 2 h target
+    tickets.append(late)
+    read = sla_clocks._running_clocks
+    # A request pauses one clock between the check's read and its write: the write leaves it alone.
+    paused = tickets[0]
+
+    def read_then_pause():
+        rows = read()
+        move(w, paused, "awaiting_customer", at(2025, 3, 4, 10))
+        return rows
+
+    monkeypatch.setattr(sla_clocks, "_running_clocks", read_then_pause)
+    result = sd.sla_check(now=at(2025, 3, 4, 11, 5))
+    assert result == {"running": 8, "breached": 1, "escalations": 1}
+    clocks = {c.ticket_id: c for c in SlaInstance.objects.all()}
+    assert (clocks[paused.pk].state, clocks[paused.pk].computed_elapsed) == ("paused", H)
+    assert (clocks[late.pk].state, clocks[late.pk].breached_at) == ("breached", at(2025, 3, 4, 11))
+    for k, ticket in enumerate(tickets[1:-1], start=1):
+        clock = clocks[ticket.pk]
+        assert clock.computed_elapsed == 2 * H + 5 * 60 - 10 * 60 * k
+        assert clock.state == "running"
