@@ -268,12 +268,7 @@ def is_pending(obj: models.Model) -> bool:
 
 
 def _insert_now(connection: BaseDatabaseWrapper, objs: Sequence[models.Model]) -> None:
-    returning = objs[0].pk is None and connection.features.can_return_rows_from_bulk_insert
-    sql, params = db.values_insert(connection, objs, returning=returning)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [r[0] for r in cursor.fetchall()] if returning else [o.pk for o in objs]
-    _saved(connection, objs, ids)
+    db.insert_rows(connection, objs)  # in statements the database takes (a bulk write's 100,000 entries)
 
 
 def _saved(connection: BaseDatabaseWrapper, objs: Sequence[models.Model], ids: Iterable[Any]) -> None:
