@@ -11,9 +11,11 @@ Run with `.venv/bin/python benchmarks/bench_assessment.py`.
 
 from __future__ import annotations
 
+import cProfile
 import csv
 import io
 import os
+import pstats
 import random
 import resource
 import shutil
@@ -205,6 +207,7 @@ def end_to_end(rows_count: int) -> None:
     url, drop = _scratch_database()
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bimodal.config.settings")
+    os.environ.setdefault("DEBUG", "0")  # as in production: no query log
     folder = Path(tempfile.mkdtemp(prefix="bench_assess_files_"))
     try:
         import django
@@ -251,10 +254,16 @@ def end_to_end(rows_count: int) -> None:
         )
 
         def run(label: str, *args: str) -> float:
+            profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") == "1" else None
             wall0, cpu0 = time.perf_counter(), _cpu()
+            if profile:
+                profile.enable()
             call_command("assess", str(folder / "in.csv"), "--output", str(folder / "out.csv"), *args,
                          stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
             wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
+            if profile:
+                profile.disable()
+                pstats.Stats(profile).sort_stats("tottime").print_stats(25)
             print(f"  {label:<52}{wall:7.2f} s {rows_count / wall:10,.0f} rows/s  (Python CPU {cpu:.2f} s)")
             return wall
 

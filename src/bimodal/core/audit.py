@@ -122,6 +122,7 @@ def _digest(entry: Any, key: bytes | None = None) -> str:
 
 
 _VERBS = frozenset(AuditVerb)
+_ACTIONS = frozenset(AuditAction.values)  # the property builds its list on every read
 
 
 def record(
@@ -138,7 +139,7 @@ def record(
     must be one of `AuditVerb` (core/verbs.py)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the write's transaction")
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if verb not in _VERBS:
         raise ValueError(f"unknown audit verb {verb!r}: add it to core/verbs.py")

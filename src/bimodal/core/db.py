@@ -47,10 +47,18 @@ def allocate_ids(*model_classes: type[models.Model], using: str = "default") -> 
 def json_ids(ids: Sequence[int], using: str = "default") -> tuple[str, list[str]]:
     """A subquery of the integers `ids` passed as ONE JSON parameter (`pk__in=RawSQL(*json_ids(ids))`):
     its text is the same for ten ids or a hundred thousand — an `IN (%s, %s, …)` list grows the
-    statement, its parsing and planning with the data, and past SQLite's 999 variables fails."""
+    statement, its parsing and planning with the data, and past SQLite's variable limit fails."""
     payload = json.dumps([int(i) for i in ids])
     if connections[using].vendor == "postgresql":
         return "SELECT (jsonb_array_elements_text(%s::jsonb))::bigint", [payload]
+    return "SELECT value FROM json_each(%s)", [payload]
+
+
+def json_texts(values: Sequence[str], using: str = "default") -> tuple[str, list[str]]:
+    """json_ids for strings (`slug__in=RawSQL(*json_texts(slugs))`)."""
+    payload = json.dumps([str(v) for v in values], ensure_ascii=False)
+    if connections[using].vendor == "postgresql":
+        return "SELECT jsonb_array_elements_text(%s::jsonb)", [payload]
     return "SELECT value FROM json_each(%s)", [payload]
 
 

@@ -387,20 +387,26 @@ def assessment_record_many(
     list(Service.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
     Assessment.objects.filter(service_id__in=ids, is_latest=True).update(is_latest=False)
     now = timezone.now()
-    assessments = [
-        Assessment(
-            service=service,
-            questionnaire=questionnaire,
-            assessed_by=actor,
+    assessments = []
+    for (_, service, _), clean, result in zip(rows, cleaned, results, strict=True):
+        fields = _fields(result, modes, names)
+        recommended = fields.pop("recommended_mode")
+        # Ids by attribute name (the relation descriptors cost more than the rest of the row); the
+        # service is cached on the row for its audit label.
+        assessment = Assessment(
+            service_id=service.pk,
+            questionnaire_id=questionnaire.pk,
+            assessed_by_id=actor.pk,
             assessed_at=now,
             source=source,
             answers=clean,
-            current_mode=service.mode,
+            current_mode_id=service.mode_id,
+            recommended_mode_id=recommended.pk if recommended is not None else None,
             notes=notes,
-            **_fields(result, modes, names),
+            **fields,
         )
-        for (_, service, _), clean, result in zip(rows, cleaned, results, strict=True)
-    ]
+        assessment._state.fields_cache["service"] = service
+        assessments.append(assessment)
     with audit.batch():
         db.insert_rows(transaction.get_connection(), assessments)
         for assessment in assessments:
