@@ -44,7 +44,8 @@ class Scope:
 
     def service_filter(self) -> tuple[str, list]:
         """An SQL condition (starting with AND) over the service alias `s`, and its parameters."""
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         if self.service_ids is not None:
             # One JSON parameter, not a placeholder per service: a user who sees 20,000 services (or the
             # drift check over every live one) would otherwise send 20,000-term statements.
