@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "bimodal.core.middleware.RequestIdMiddleware",
+    "bimodal.core.middleware.QueryTimeoutMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,6 +152,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The longest one analytics statement may run (PostgreSQL duration; "0": no limit). A figure that needs
+# longer is stopped and its page answers 503 instead of holding the database (docs/insights.md).
+INSIGHTS_STATEMENT_TIMEOUT = os.environ.get("INSIGHTS_STATEMENT_TIMEOUT", "2min")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")

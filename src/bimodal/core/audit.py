@@ -122,6 +122,7 @@ def _digest(entry: Any, key: bytes | None = None) -> str:
 
 
 _VERBS = frozenset(AuditVerb)
+_ACTIONS = frozenset(AuditAction.values)  # the property builds its list on every read
 
 
 def record(
@@ -138,7 +139,7 @@ def record(
     must be one of `AuditVerb` (core/verbs.py)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the write's transaction")
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if verb not in _VERBS:
         raise ValueError(f"unknown audit verb {verb!r}: add it to core/verbs.py")
@@ -268,12 +269,7 @@ def is_pending(obj: models.Model) -> bool:
 
 
 def _insert_now(connection: BaseDatabaseWrapper, objs: Sequence[models.Model]) -> None:
-    returning = objs[0].pk is None and connection.features.can_return_rows_from_bulk_insert
-    sql, params = db.values_insert(connection, objs, returning=returning)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [r[0] for r in cursor.fetchall()] if returning else [o.pk for o in objs]
-    _saved(connection, objs, ids)
+    db.insert_rows(connection, objs)  # in statements the database takes (a bulk write's 100,000 entries)
 
 
 def _saved(connection: BaseDatabaseWrapper, objs: Sequence[models.Model], ids: Iterable[Any]) -> None:

@@ -1,13 +1,17 @@
 """Middleware of the core app."""
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from bimodal.core.audit import current_request_id
 
+logger = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -28,4 +32,48 @@ class RequestIdMiddleware:
         finally:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+# PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout` (or by an operator).
+QUERY_CANCELED = "57014"
+
+
+def _cancelled(exception: Exception) -> bool:
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    return getattr(cause, "sqlstate", None) == QUERY_CANCELED
+
+
+class QueryTimeoutMiddleware:
+    """Answer a request whose database statement ran past its time limit with 503 and a message
+    (JSON under /api/), not a server error: the figure is too costly for now, the request itself was
+    fine. The analytics set the limit (`INSIGHTS_STATEMENT_TIMEOUT`); the transaction is rolled back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _cancelled(exception):
+            return None
+        logger.warning("statement time limit reached on %s", request.path)
+        message = (
+            "This figure took too long to compute and was stopped. "
+            "Try again later, or narrow it (a shorter period, fewer services)."
+        )
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": message}, status=503)
+        elif connection.in_atomic_block:
+            # Still inside the failed transaction (ATOMIC_REQUESTS, a test): the page's menus cannot be
+            # read from the database, so a plain page.
+            response = HttpResponse(
+                f"<!doctype html><title>Try again later</title><p>{message}</p>", status=503
+            )
+        else:
+            response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "60"
         return response

@@ -275,8 +275,10 @@ def backlog_age(scope: Scope) -> dict:
     return out
 
 
+@sql.tuned()
 def compute(scope: Scope) -> dict:
-    """Every Mode 1 KPI for the scope (availability is per service)."""
+    """Every Mode 1 KPI for the scope (availability is per service), in one tuned transaction (no JIT,
+    the statement time limit: sql.tuned)."""
     return {
         "change_success": change_success(scope),
         "emergency_ratio": emergency_ratio(scope),

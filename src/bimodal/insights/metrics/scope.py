@@ -44,11 +44,14 @@ class Scope:
 
     def service_filter(self) -> tuple[str, list]:
         """An SQL condition (starting with AND) over the service alias `s`, and its parameters."""
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         if self.service_ids is not None:
-            ids = list(self.service_ids) or [-1]
-            parts.append(f"s.id IN ({', '.join(['%s'] * len(ids))})")
-            params += ids
+            # One JSON parameter, not a placeholder per service: a user who sees 20,000 services (or the
+            # drift check over every live one) would otherwise send 20,000-term statements.
+            relation, values = sql.json_rows([("id", "bigint")], [(i,) for i in self.service_ids])
+            parts.append(f"s.id IN (SELECT w.id FROM {relation} w)")
+            params += values
         if self.team_id is not None:
             parts.append("s.owner_team_id = %s")
             params.append(self.team_id)
@@ -56,9 +59,9 @@ class Scope:
             parts.append("s.mode_id = %s")
             params.append(self.mode_id)
         if self.mode_ids is not None:
-            ids = list(self.mode_ids) or [-1]
-            parts.append(f"s.mode_id IN ({', '.join(['%s'] * len(ids))})")
-            params += ids
+            relation, values = sql.json_rows([("id", "bigint")], [(i,) for i in self.mode_ids])
+            parts.append(f"s.mode_id IN (SELECT w.id FROM {relation} w)")
+            params += values
         return "".join(f" AND {p}" for p in parts), params
 
     def period_params(self) -> list:

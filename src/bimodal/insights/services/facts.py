@@ -3,8 +3,6 @@ incident is attributed to (IncidentAttribution), kept up to date from the other 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from types import ModuleType
 
@@ -24,7 +22,6 @@ from bimodal.integrations.models import DeploymentCommit
 # Rows saved up to this long before a refresh started are looked at again by the next one (a transaction
 # still open while a refresh runs commits rows stamped before it).
 FACTS_OVERLAP = timedelta(minutes=1)
-_CHUNK = 2000
 
 _LEAD_INSERT = (
     "INSERT INTO insights_commitlead (commit_id, service_id, authored_at, deployed_at, lead_seconds) "
@@ -60,12 +57,6 @@ def _sources() -> dict[str, str]:
     }
 
 
-def _chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
-    for i in range(0, len(ids), _CHUNK):
-        part = ids[i : i + _CHUNK]
-        yield part, ", ".join(["%s"] * len(part))
-
-
 @transactional
 def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
     """Bring the DORA facts (CommitLead, IncidentAttribution) up to date with the deployments, deployment
@@ -79,7 +70,9 @@ def dora_facts_refresh(*, full: bool = False) -> dict[str, int]:
     runs it in full. Rows changed by bulk SQL that leaves `updated_at` alone are only seen by a full run."""
 
     started = timezone.now()
-    with sql.tuned() if full else nullcontext():  # a full rebuild sorts millions of rows
+    # Without JIT and within the statement time limit (sql.tuned); a full rebuild, run by an operator
+    # over millions of rows, has no time limit.
+    with sql.tuned(timeout=not full):
         return _facts_refresh(full=full, started=started, sql=sql)
 
 
@@ -116,20 +109,22 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
                 .values_list("id", "commit_id")
             )
             top = max([mark.last_link_id, *(i for i, _ in links)])
-            linked = {c for _, c in links}
-            for part, _marks in _chunks([d for d, _, _, _ in changed]):
-                linked.update(
-                    DeploymentCommit.objects.filter(deployment_id__in=part)
-                    .order_by()
-                    .values_list("commit_id", flat=True)
-                    .distinct()
-                )
-            commits = sorted(linked)
-            for part, marks in _chunks(commits):
-                cursor.execute(f"DELETE FROM insights_commitlead WHERE commit_id IN ({marks})", part)
-                cursor.execute(
-                    _LEAD_INSERT.format(lead=lead, only=f" AND dc.commit_id IN ({marks})", **relations), part
-                )
+            # Every set below goes to the database as one JSON parameter (sql.json_rows): the statements
+            # are the same text for ten services or a hundred thousand.
+            deployments, deployment_params = sql.json_rows(
+                [("id", "bigint")], [(d,) for d, _, _, _ in changed]
+            )
+            cursor.execute(
+                f"SELECT DISTINCT dc.commit_id FROM {relations['deployment_commit']} dc "
+                f"WHERE dc.deployment_id IN (SELECT w.id FROM {deployments} w)",
+                deployment_params,
+            )
+            commits = sorted({c for _, c in links} | {r[0] for r in cursor.fetchall()})
+            if commits:
+                ids, id_params = sql.json_rows([("id", "bigint")], [(c,) for c in commits])
+                only = f"commit_id IN (SELECT w.id FROM {ids} w)"
+                cursor.execute(f"DELETE FROM insights_commitlead WHERE {only}", id_params)
+                cursor.execute(_LEAD_INSERT.format(lead=lead, only=f" AND dc.{only}", **relations), id_params)
             # Incidents opened after the earliest finish among a service's changed production
             # deployments (one may now be theirs), and incidents attributed to a changed deployment (a
             # re-report with a later finish, another status or service may leave them to another one).
@@ -141,25 +136,31 @@ def _facts_refresh(*, full: bool, started: datetime, sql: ModuleType) -> dict[st
                     and (service_id not in earliest or finished_at < earliest[service_id])
                 ):
                     earliest[service_id] = finished_at
-            after = " OR ".join(["(t.service_id = %s AND t.opened_at >= %s)"] * len(earliest)) or "1 = 0"
+            marks, mark_params = sql.json_rows(
+                [("service_id", "bigint"), ("since", "timestamptz")], list(earliest.items())
+            )
             cursor.execute(
                 f"SELECT t.id FROM {relations['ticket']} t WHERE t.ticket_type = 'incident' "
-                f"AND (t.updated_at > %s OR {after}) "
+                "AND t.updated_at > %s "
+                f"UNION SELECT t.id FROM {relations['ticket']} t JOIN {marks} w "
+                "ON t.service_id = w.service_id AND t.opened_at >= w.since WHERE t.ticket_type = 'incident' "
                 f"UNION SELECT t.id FROM {relations['ticket']} t LEFT JOIN insights_incidentattribution a "
-                "ON a.ticket_id = t.id WHERE t.ticket_type = 'incident' AND a.ticket_id IS NULL",
-                [since, *[p for s, at in earliest.items() for p in (s, sql.param(at))]],
+                "ON a.ticket_id = t.id WHERE t.ticket_type = 'incident' AND a.ticket_id IS NULL "
+                "UNION SELECT a.ticket_id FROM insights_incidentattribution a "
+                f"WHERE a.deployment_id IN (SELECT w.id FROM {deployments} w)",
+                [since, *mark_params, *deployment_params],
             )
-            stale = {r[0] for r in cursor.fetchall()}
-            for part, marks in _chunks([d for d, _, _, _ in changed]):
+            incidents = sorted(r[0] for r in cursor.fetchall())
+            if incidents:
+                ids, id_params = sql.json_rows([("id", "bigint")], [(i,) for i in incidents])
                 cursor.execute(
-                    f"SELECT ticket_id FROM insights_incidentattribution WHERE deployment_id IN ({marks})",
-                    part,
+                    f"DELETE FROM insights_incidentattribution WHERE ticket_id IN (SELECT w.id FROM {ids} w)",
+                    id_params,
                 )
-                stale.update(r[0] for r in cursor.fetchall())
-            incidents = sorted(stale)
-            for part, marks in _chunks(incidents):
-                cursor.execute(f"DELETE FROM insights_incidentattribution WHERE ticket_id IN ({marks})", part)
-                cursor.execute(_ATTRIBUTION_INSERT.format(only=f" AND t.id IN ({marks})", **relations), part)
+                cursor.execute(
+                    _ATTRIBUTION_INSERT.format(only=f" AND t.id IN (SELECT w.id FROM {ids} w)", **relations),
+                    id_params,
+                )
             counts = {"commits": len(commits), "incidents": len(incidents)}
             if not (changed or links or incidents):
                 return counts  # nothing changed: the mark stays (the next look covers the same span)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bimodal.core import audit as core_audit
 from bimodal.core.models import AuditEntry
 from bimodal.core.tests.factories import TeamFactory
 from bimodal.portfolio import assessment as engine
-from bimodal.portfolio.models import Assessment
+from bimodal.portfolio.models import Assessment, Service
 from bimodal.portfolio.tests.factories import ServiceFactory, mode
 
 SPECS = engine.default_specs()
@@ -160,3 +164,56 @@ def test_assess_save_needs_a_user_and_bad_rows_save_nothing(tmp_path, make_user,
     assert not Assessment.objects.exists()
     _run(tmp_path, CSV, "--save", "--user", "gloria")  # governance leads assess any service
     assert Assessment.objects.count() == 2
+
+
+def _bulk_csv(slugs: list[str]) -> str:
+    return "service,change_requests\n" + "".join(f"{slug},high\n" for slug in slugs)
+
+
+@pytest.mark.django_db
+def test_assess_save_statements_do_not_grow_with_rows(tmp_path, make_user, team):
+    """40 rows and 1,200 rows: the same statements (permissions, match, lock, unflag, insert, audit)."""
+    make_user("product_team_member", teams=[team], username="pat")
+    services = ServiceFactory.create_batch(2, owner_team=team, mode=mode("mode-1"))
+    model = services[0]
+    clones = []
+    for i in range(1_200):
+        clone = copy.copy(model)
+        clone.pk, clone.slug, clone.name = None, f"bulk-{i}", f"Bulk {i}"
+        clones.append(clone)
+    Service.objects.bulk_create(clones)
+    slugs = [f"bulk-{i}" for i in range(1_200)]
+    counts = []
+    for rows in (slugs[:40], slugs):
+        with CaptureQueriesContext(connection) as queries:
+            _run(tmp_path, _bulk_csv(rows), "--save", "--user", "pat")
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert Assessment.objects.filter(is_latest=True).count() == 1_200
+    assert Assessment.objects.count() == 1_240  # the first 40 assessed twice, the older ones not latest
+    assert AuditEntry.objects.filter(verb="assessment_record").count() == 1_240
+    latest = Assessment.objects.get(service__slug="bulk-7", is_latest=True)
+    assert latest.assessed_by.username == "pat" and latest.answers == {"change_requests": "high"}
+    assert str(latest).startswith("Assessment of ")
+    audit_entry = AuditEntry.objects.filter(verb="assessment_record", object_id=str(latest.pk)).get()
+    assert audit_entry.after["service_id"] == latest.service_id and audit_entry.after["is_latest"] is True
+
+
+@pytest.mark.django_db
+def test_assess_save_refuses_services_the_user_may_not_change_by_line(tmp_path, make_user, team, owned):
+    other = ServiceFactory(slug="elsewhere")
+    make_user("product_team_member", teams=[team], username="pat")
+    with pytest.raises(CommandError, match="no assessment was saved"):
+        call_command(
+            "assess", str(_write(tmp_path, _bulk_csv(["loans", "elsewhere", "cards"]))),
+            "--save", "--user", "pat", stdout=StringIO(), stderr=(err := StringIO()),
+        )  # fmt: skip
+    assert f"line 3, service elsewhere: You may not change service “{other}”." in err.getvalue()
+    assert not Assessment.objects.exists()
+    assert core_audit.verify()[1] == []
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "bulk.csv"
+    path.write_text(text)
+    return path

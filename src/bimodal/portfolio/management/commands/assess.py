@@ -9,8 +9,10 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models.expressions import RawSQL
 from tqdm import tqdm
 
+from bimodal.core import db
 from bimodal.core.management.files import read_text
 from bimodal.core.models import User
 from bimodal.portfolio import bulk, services
@@ -76,8 +78,13 @@ class Command(BaseCommand):
 
     def _save(self, results: list[dict], actor: User, file: str) -> None:
         """Record the results of the rows naming an existing service; any refused row and none is."""
-        slugs = {r["id"] for r in results}
-        by_slug = {svc.slug: svc for svc in Service.objects.filter(slug__in=slugs).select_related("mode")}
+        slugs = sorted({r["id"] for r in results})
+        # The slugs as one JSON parameter (100,000 placeholders pass no database's limit); only what the
+        # assessments need of each service.
+        matched = Service.objects.filter(slug__in=RawSQL(*db.json_texts(slugs))).only(
+            "id", "slug", "name", "mode_id"
+        )
+        by_slug = {svc.slug: svc for svc in matched}
         rows, skipped = [], []
         for r in results:
             service = by_slug.get(r["id"])
