@@ -58,11 +58,11 @@ def tuned(*, timeout: bool = True):
                 "set_config('statement_timeout', %s, true)",
                 [getattr(settings, "INSIGHTS_WORK_MEM", "128MB"), limit],
             )
-        connection.insights_tuned = True
+        connection.insights_tuned = True  # type: ignore[attr-defined]
         try:
             yield
         finally:
-            connection.insights_tuned = False
+            connection.insights_tuned = False  # type: ignore[attr-defined]
 
 
 def json_rows(columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[str, list[str]]:
