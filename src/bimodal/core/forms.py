@@ -78,8 +78,9 @@ class AutocompleteSelect(forms.TextInput):
         widget["value_label"] = self.selected_label(widget["value"])
         widget["attrs"].update(
             {
+                # With a list, the input is a combobox to assistive technology (no explicit role, which
+                # would also require aria-expanded that a native <datalist> does not keep up to date).
                 "list": list_id,
-                "role": "combobox",
                 "autocomplete": "off",
                 "aria-autocomplete": "list",
                 "hx-get": f"{reverse(self.url)}?{urlencode({'field': name})}",

@@ -64,7 +64,7 @@ def test_the_picker_draws_the_chosen_service_only(django_assert_num_queries):
         ServiceFactory(name=f"Service number {n:02d}", slug=f"s-{n:02d}")
     with django_assert_num_queries(2):  # the slug's validation, the chosen service's name
         html = str(_Picker({"service": "s-07"})["service"])
-    assert 'list="id_service-options"' in html and 'role="combobox"' in html
+    assert 'list="id_service-options"' in html and 'aria-autocomplete="list"' in html
     assert 'hx-get="/portfolio/service-options/?field=service"' in html and 'value="s-07"' in html
     assert html.count("<option") == 1 and ">Service number 07</option>" in html
     with django_assert_num_queries(0):
