@@ -85,3 +85,14 @@ def test_the_service_picker_does_not_list_every_service(make_user, client_for):
         '<datalist id="id_service-options"><option value="estate-004">Estate service 004</option></datalist>'
     )
     assert picker in form and form.count("Estate service") == 1
+
+
+@pytest.mark.django_db
+def test_labels_of_many_groups_read_a_range_of_the_same_names(monkeypatch):
+    from bimodal.insights import selectors
+
+    made = _estate(5)
+    keys = [made[0].pk, made[2].pk, made[4].pk, None]
+    few = selectors.labels("service", keys)
+    monkeypatch.setattr(selectors, "_MANY_KEYS", 2)
+    assert selectors.labels("service", keys) == few == {s.pk: s.name for s in made[::2]}
