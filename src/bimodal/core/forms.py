@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Prefetch, QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from bimodal.core.choices import TeamKind
 from bimodal.core.models import OrgUnit, Team, User
@@ -36,6 +38,60 @@ def person_label(user: User) -> str:
     people of the same name can be told apart. Reads `user.teams` (prefetched by the choice lists)."""
     teams = ", ".join(team.name for team in user.teams.all())
     return f"{user} — {teams}" if teams else str(user)
+
+
+class AutocompleteSelect(forms.TextInput):
+    """A picker for a list too long for a <select> (services: thousands): a text field holding the chosen
+    row's key (a service's slug) with a <datalist> of suggestions that htmx fills from `url` as the person
+    types (at most 20, only rows they may see; `core.htmx.autocomplete_options`). The page carries only the
+    chosen row, never the whole list; without JavaScript it is a plain text field that accepts the key.
+
+    Used as the widget of a ModelChoiceField with `to_field_name`: the field validates the key against its
+    (restricted) queryset with one query; the widget reads the chosen row's label from the same queryset."""
+
+    template_name = "core/widgets/autocomplete.html"
+    input_type = "search"
+
+    def __init__(self, url: str, attrs: dict[str, Any] | None = None, *, label_field: str = "name") -> None:
+        super().__init__(attrs)
+        self.url = url
+        self.label_field = label_field
+        self.choices: Any = ()  # a ModelChoiceField puts its ModelChoiceIterator here
+
+    def selected_label(self, value: Any) -> str:
+        """The chosen row's label (one query), or "" when nothing valid is chosen."""
+        queryset = getattr(self.choices, "queryset", None)
+        if value in (None, "") or queryset is None:
+            return ""
+        key = self.choices.field.to_field_name or "pk"
+        try:
+            label = queryset.filter(**{key: value}).values_list(self.label_field, flat=True).first()
+        except (ValueError, TypeError, ValidationError):
+            return ""
+        return str(label) if label is not None else ""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        list_id = f"{widget['attrs'].get('id') or f'id_{name}'}-options"
+        widget["list_id"] = list_id
+        widget["value_label"] = self.selected_label(widget["value"])
+        widget["attrs"].update(
+            {
+                # With a list, the input is a combobox to assistive technology (no explicit role, which
+                # would also require aria-expanded that a native <datalist> does not keep up to date).
+                "list": list_id,
+                "autocomplete": "off",
+                "aria-autocomplete": "list",
+                "hx-get": f"{reverse(self.url)}?{urlencode({'field': name})}",
+                "hx-trigger": "input changed delay:250ms, focus once",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
+        widget["attrs"].setdefault("placeholder", "Type a name")
+        return context
 
 
 class DistinctChoiceIterator(ModelChoiceIterator[Model]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from bimodal.core.forms import BootstrapFormMixin, StyledFormMixin
+from bimodal.core.forms import AutocompleteSelect, BootstrapFormMixin, StyledFormMixin
 from bimodal.core.models import OrgUnit, Team
 from bimodal.insights.choices import Definitions
 from bimodal.insights.selectors import GROUPS, PERIODS
@@ -19,7 +19,11 @@ class ScopeForm(BootstrapFormMixin, forms.Form):
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(choices=GROUPS, required=False, label="Break down by")
     service = forms.ModelChoiceField(
-        queryset=Service.objects.none(), to_field_name="slug", required=False, empty_label="Any service"
+        queryset=Service.objects.none(),
+        to_field_name="slug",
+        required=False,
+        # Thousands of services: a searchable text field, not a <select> of them all.
+        widget=AutocompleteSelect("portfolio:service_options", attrs={"placeholder": "Any service"}),
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(), to_field_name="slug", required=False, empty_label="Any team"
@@ -30,7 +34,7 @@ class ScopeForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The pickers offer what the user may see (evaluated once, when the form is drawn).
+        # The pickers offer what the user may see (the service picker asks for suggestions as one types).
         if user is not None:
             self.fields["service"].queryset = Service.objects.restrict(user, "view").order_by("name")
             self.fields["team"].queryset = Team.objects.restrict(user, "view").order_by("name")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +25,76 @@ AREA = {
     "ticket_types": ["incident", "request", "problem"],
 }
 VIEW = permission_required("insights.view_insights", raise_exception=True)
+
+
+#: A breakdown table shows its worst rows first, this many on the dashboard (20,000 services would make a
+#: page of megabytes); "all" pages through every row in the same order, `ALL_PER_PAGE` at a time.
+TOP = 25
+ALL_PER_PAGE = 100
+
+_NO_DATA = 2.0  # sorts a missing rate after every real one (rates are 0..1)
+
+
+#: Worst first, per breakdown table: the sort key of one row (lowest change success or SLA attainment or
+#: CSAT, longest MTTR, most open tickets, lowest availability, highest change failure rate).
+WORST = {
+    "change": lambda r: (
+        r["success"]["rate"] if r.get("success") else _NO_DATA,
+        -(r["emergency"]["ratio"] if r.get("emergency") else 0),
+        str(r["label"]),
+    ),
+    "sla": lambda r: (
+        min((v["attainment"] for v in r.values() if isinstance(v, dict)), default=_NO_DATA),
+        str(r["label"]),
+    ),
+    "csat": lambda r: (r["csat"] if r.get("csat") is not None else _NO_DATA, str(r["label"])),
+    "mttr": lambda r: (
+        -max((v["mean"] or 0 for v in r.values() if isinstance(v, dict)), default=0),
+        str(r["label"]),
+    ),
+    "backlog": lambda r: (-sum(v["open"] for v in r.values() if isinstance(v, dict)), str(r["label"])),
+    "availability": lambda r: (bool(r["met"]), r["availability"], r["name"]),
+    "dora": lambda r: (
+        -(r["change_failure_rate"].value if r["change_failure_rate"].value is not None else -1),
+        r["deployment_frequency"].count or 0,
+        str(r["label"]),
+    ),
+}
+
+
+def _capped(request, name: str, rows: list) -> dict:
+    """One breakdown table as the page shows it: every row when there are few; else the `TOP` worst, or
+    with `?<name>_page=N` page N of all of them (worst first). `more` is the query of the paged list."""
+    total = len(rows)
+    out = {"name": name, "rows": rows, "total": total, "capped": False, "page": None, "top": TOP}
+    if total <= TOP:
+        return out
+    param = f"{name}_page"
+    params = request.GET.copy()
+    for key in (param, "export", "format"):
+        params.pop(key, None)
+    out.update(capped=True, query=params.urlencode(), param=param)
+    ordered = sorted(rows, key=WORST[name])
+    if param in request.GET:
+        page = Paginator(ordered, ALL_PER_PAGE).get_page(request.GET.get(param))
+        out.update(rows=page.object_list, page=page)
+    else:
+        out["rows"] = ordered[:TOP]
+    return out
+
+
+def _kpi_tables(request, kpis: dict, csat, change_rows: list) -> dict:
+    """The breakdown tables of the Mode 1 KPIs, each capped (`_capped`)."""
+    tables = {
+        "change": _capped(request, "change", change_rows),
+        "sla": _capped(request, "sla", kpis["sla_attainment"]),
+        "mttr": _capped(request, "mttr", kpis["mttr"]),
+        "backlog": _capped(request, "backlog", kpis["backlog"]),
+        "availability": _capped(request, "availability", kpis["availability"]),
+    }
+    if csat is not None:
+        tables["csat"] = _capped(request, "csat", csat)
+    return tables
 
 
 CSAT_COLUMNS = ["label", "responses", "average", "csat", "resolved", "answered", "response_rate"]
@@ -173,7 +244,8 @@ def cio(request):
         "dora": dora_rows,
         "kpis": kpis,
         "csat": csat,
-        "change_rows": _change_rows(kpis),
+        "tables": _kpi_tables(request, kpis, csat, _change_rows(kpis)),
+        "dora_rows": _capped(request, "dora", dora_rows),
         "flow_modes": flow_modes,
         "stability_modes": stability_modes,
         "weeks": weeks,
@@ -211,7 +283,7 @@ def operations(request):
             "query": _query(request),
             "kpis": kpis,
             "csat": csat,
-            "change_rows": _change_rows(kpis),
+            "tables": _kpi_tables(request, kpis, csat, _change_rows(kpis)),
             "trend_chart": charts.operations(weeks),
         },
     )
@@ -267,7 +339,7 @@ def delivery(request):
             "form": form,
             "scope": scope,
             "query": _query(request),
-            "rows": rows,
+            "dora_rows": _capped(request, "dora", rows),
             "overall": overall[0] if overall else None,
             "quality": quality,
             "definitions": _definitions(request, scope),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from bimodal.core.forms import BootstrapFormMixin, set_choices
+from bimodal.core.forms import AutocompleteSelect, BootstrapFormMixin, set_choices
 from bimodal.integrations.choices import Provider
 from bimodal.portfolio.models import Service
 
@@ -22,7 +22,12 @@ class RepositoryForm(BootstrapFormMixin, forms.Form):
         label="Provider id",
         help_text="Numeric repository / project id (optional)",
     )
-    service = forms.ModelChoiceField(queryset=Service.objects.none(), to_field_name="slug")
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.none(),
+        to_field_name="slug",
+        widget=AutocompleteSelect("portfolio:service_options"),  # thousands of services: searched, not listed
+        help_text="Type part of its name; or its slug",
+    )
     production_environments = forms.CharField(
         max_length=500,
         initial="production, prod",

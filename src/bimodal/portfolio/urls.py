@@ -8,6 +8,7 @@ app_name = "portfolio"
 
 urlpatterns = [
     path("services/", views.service_list, name="service_list"),
+    path("service-options/", views.service_options, name="service_options"),
     path("services/new/", views.service_create, name="service_create"),
     path("services/export.csv", views.service_export, name="service_export"),
     path("services/import/", views.service_import, name="service_import"),

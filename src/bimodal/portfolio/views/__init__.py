@@ -27,6 +27,7 @@ from bimodal.portfolio.views.catalogue import (
     service_import,
     service_import_template,
     service_list,
+    service_options,
 )
 from bimodal.portfolio.views.pathways import (
     pathway_create,
@@ -84,4 +85,5 @@ __all__ = [
     "service_import",
     "service_import_template",
     "service_list",
+    "service_options",
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 
 from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
-from bimodal.core.htmx import wants_partial
+from bimodal.core.htmx import autocomplete_options, wants_partial
 from bimodal.core.permissions import can, get_restricted_object
 from bimodal.portfolio import csvio, hooks, selectors
 from bimodal.portfolio import services as portfolio_services
@@ -31,6 +31,13 @@ from bimodal.portfolio.views.base import (
 )
 
 # --- the catalogue --------------------------------------------------------------------------------
+
+
+@login_required
+def service_options(request):
+    """Suggestions for a service picker (`core.forms.AutocompleteSelect`): up to 20 services the person may
+    see whose name or slug contains the typed text, as <option>s keyed by slug."""
+    return autocomplete_options(request, Service.objects.restrict(request.user, "view"))
 
 
 @login_required
