@@ -30,17 +30,22 @@ def is_postgresql(using: str = "default") -> bool:
     return connections[using].vendor == "postgresql"
 
 
-def allocate_ids(*model_classes: type[models.Model], using: str = "default") -> list[int] | None:
-    """One new id for each of `model_classes`, from their sequences, in one query (PostgreSQL).
+def allocate_ids(
+    *model_classes: type[models.Model], sequences: Sequence[str] = (), using: str = "default"
+) -> list[int] | None:
+    """One new id for each of `model_classes`, from their sequences, in one query (PostgreSQL), then
+    the next value of each named sequence in `sequences` (e.g. a counter's, core.numbers).
 
     A row whose id is known before it is written can be linked to and audited first and inserted
     later with the others (see audit.add_rows). None on other databases: ids come from the insert."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return None
-    calls = ", ".join(["nextval(pg_get_serial_sequence(%s, 'id'))"] * len(model_classes))
+    calls = ["nextval(pg_get_serial_sequence(%s, 'id'))"] * len(model_classes) + ["nextval(%s)"] * len(
+        sequences
+    )
     with prepared_cursor(connection) as cursor:
-        cursor.execute(f"SELECT {calls}", [m._meta.db_table for m in model_classes])
+        cursor.execute(f"SELECT {', '.join(calls)}", [*(m._meta.db_table for m in model_classes), *sequences])
         return list(cursor.fetchone())
 
 

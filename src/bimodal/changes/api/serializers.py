@@ -180,12 +180,13 @@ class ChangeWindowSerializer(serializers.ModelSerializer):
 
 
 class _GateServiceField(serializers.SlugRelatedField):
-    """A service named by its slug, loaded with its mode (the gate needs it) by one prepared query."""
+    """A service named by its slug, loaded with its mode (the gate needs it) by one prepared query, or
+    taken from the gate's snapshot (the gate checks it against the row in its facts query)."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        service = selectors.gate_service(data)
+        service = selectors.gate_service(data, cached=True)
         if service is None:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)
         return service

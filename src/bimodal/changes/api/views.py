@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -12,7 +12,10 @@ from rest_framework.response import Response
 
 from bimodal.changes import selectors, services
 from bimodal.changes.api import serializers as s
-from bimodal.changes.api.authentication import PipelineTokenAuthentication
+from bimodal.changes.api.authentication import (
+    GatePipelineTokenAuthentication,
+    PipelineTokenAuthentication,
+)
 from bimodal.changes.filtersets import (
     ChangeFilterSet,
     DeploymentFilterSet,
@@ -295,7 +298,7 @@ _GATE_OUTPUT = s.GateRequestSerializer()
 class GateViewSet(viewsets.GenericViewSet):
     """The deployment gate: POST to ask, GET /api/gate/<id>/ to poll a pending answer."""
 
-    authentication_classes = [PipelineTokenAuthentication]
+    authentication_classes = [GatePipelineTokenAuthentication]
     permission_classes = [IsPipeline]
     serializer_class = s.GateRequestSerializer
     queryset = GateRequest.objects.none()
@@ -318,6 +321,8 @@ class GateViewSet(viewsets.GenericViewSet):
             )
         except services.GateKeyReused as exc:
             return Response({"idempotency_key": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except services.GateTokenRevoked as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from exc
         return Response(
             _GATE_OUTPUT.to_representation(gate),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

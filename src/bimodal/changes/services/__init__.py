@@ -15,6 +15,7 @@ from bimodal.changes.services.base import (
 )
 from bimodal.changes.services.checks import START_TOLERANCE
 from bimodal.changes.services.gate import (
+    GateTokenRevoked,
     GATE_ATTEMPTS,
     RESULT_TO_STATUS,
     deployment_record_result,
@@ -87,6 +88,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "WINDOW_FIELDS",
     "GateKeyReused",
+    "GateTokenRevoked",
     "S",
     "assess",
     "change_assess",
