@@ -15,9 +15,9 @@ from bimodal.changes.services.base import (
 )
 from bimodal.changes.services.checks import START_TOLERANCE
 from bimodal.changes.services.gate import (
-    GateTokenRevoked,
     GATE_ATTEMPTS,
     RESULT_TO_STATUS,
+    GateTokenRevoked,
     deployment_record_result,
     gate_decide,
 )

@@ -29,15 +29,15 @@ from bimodal.changes.models import (
 )
 from bimodal.changes.services import checks
 from bimodal.changes.services.base import (
+    REFERENCE_COUNTER,
     S,
     _approval_fields,
     _evidence,
     _move,
-    REFERENCE_COUNTER,
     _next_reference,
     _services_of,
-    reference_of,
     assess,
+    reference_of,
 )
 from bimodal.changes.services.idempotency import replay, request_hash
 from bimodal.core import audit, db, numbers
