@@ -15,9 +15,6 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
     """Authenticates a pipeline as the token's machine account; `request.auth` is the PipelineToken."""
 
     keyword = "Bearer"
-    # The view actions that may take the token from the gate's per-process snapshot (the gate checks
-    # it against the row in its facts query and answers 401 if it was revoked meanwhile).
-    snapshot_actions: frozenset[str] = frozenset()
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
@@ -33,7 +30,9 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
             failures.add()
             raise exceptions.AuthenticationFailed("Invalid pipeline token.")
         view = (getattr(request, "parser_context", None) or {}).get("view")
-        cached = getattr(view, "action", None) in self.snapshot_actions
+        # A view may let some actions take the token from the gate's per-process snapshot (the gate
+        # checks it against the row in its facts query and answers 401 if it was revoked meanwhile).
+        cached = getattr(view, "action", None) in getattr(view, "pipeline_token_snapshot_actions", ())
         token = selectors.pipeline_token(parts[1], cached=cached)
         if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(raw)):
             failures.add()
@@ -42,12 +41,6 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
-
-
-class GatePipelineTokenAuthentication(PipelineTokenAuthentication):
-    """Pipeline-token authentication of the gate: asking the gate takes the token from the snapshot."""
-
-    snapshot_actions = frozenset({"create"})
 
 
 try:  # the OpenAPI schema names the scheme; drf-spectacular finds the extension once it is imported

@@ -12,10 +12,7 @@ from rest_framework.response import Response
 
 from bimodal.changes import selectors, services
 from bimodal.changes.api import serializers as s
-from bimodal.changes.api.authentication import (
-    GatePipelineTokenAuthentication,
-    PipelineTokenAuthentication,
-)
+from bimodal.changes.api.authentication import PipelineTokenAuthentication
 from bimodal.changes.filtersets import (
     ChangeFilterSet,
     DeploymentFilterSet,
@@ -298,7 +295,9 @@ _GATE_OUTPUT = s.GateRequestSerializer()
 class GateViewSet(viewsets.GenericViewSet):
     """The deployment gate: POST to ask, GET /api/gate/<id>/ to poll a pending answer."""
 
-    authentication_classes = [GatePipelineTokenAuthentication]
+    authentication_classes = [PipelineTokenAuthentication]
+    # Asking the gate takes the token from the per-process snapshot (checked in the facts query).
+    pipeline_token_snapshot_actions = ("create",)
     permission_classes = [IsPipeline]
     serializer_class = s.GateRequestSerializer
     queryset = GateRequest.objects.none()
