@@ -103,9 +103,13 @@ def _fresh_cache():
     """Each test starts with empty throttle and lockout counts (the cache outlives a test)."""
     from django.core.cache import cache
 
+    from bimodal.changes.selectors import gate_snapshot_clear
+
     cache.clear()
+    gate_snapshot_clear()  # a test's tokens and services are rolled back with it
     yield
     cache.clear()
+    gate_snapshot_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -334,9 +334,17 @@ def _gate_facts_query(stand: dict[str, Any]) -> QuerySet[Service, tuple[Any, ...
                 .values("pk")[:1]
             ),
             f_tags=_scalar(RegulatoryTag.objects.filter(services=OuterRef("pk")), _JSONArrayAgg(F("name"))),
+            # The stamps of the rows the per-process snapshot holds (a revoked token has none).
+            t_stamp=Subquery(
+                PipelineToken.objects.filter(pk=stand["token"], revoked_at__isnull=True)
+                .order_by()
+                .values("updated_at")[:1]
+            ),
+            s_stamp=F("updated_at"),
+            m_stamp=F("mode__updated_at"),
             **_fact_annotations([fake], stand["start"], stand["end"], since=stand["since"], day=stand["day"]),
         )
-        .values_list("f_scope", "f_existing", "f_tags", *_FACT_NAMES)
+        .values_list("f_scope", "f_existing", "f_tags", "t_stamp", "s_stamp", "m_stamp", *_FACT_NAMES)
     )
 
 
@@ -358,16 +366,50 @@ _pipeline_token = db.CompiledQuery(
 )
 
 
-def pipeline_token(prefix: str) -> PipelineToken | None:
-    """The unrevoked pipeline token with `prefix`, with its machine user (one prepared query)."""
+# The gate's per-process snapshot: pipeline tokens by prefix and services by slug (with their mode), so
+# that an allowed call does not look them up again. Every gate call checks what it used against the
+# rows' stamps in its one facts query (gate_facts: `stale`) and starts again from fresh rows when a
+# token was revoked or changed, or a service or its mode was edited — the next call sees every write.
+_SNAPSHOT_SIZE = 5_000
+_snapshot: dict[str, dict[str, Any]] = {"tokens": {}, "services": {}}
+
+
+def gate_snapshot_clear() -> None:
+    """Forget the tokens and services the gate holds (they are loaded again on their next use)."""
+    _snapshot["tokens"].clear()
+    _snapshot["services"].clear()
+
+
+def _remember(kind: str, key: str, obj: Any) -> Any:
+    held = _snapshot[kind]
+    if len(held) >= _SNAPSHOT_SIZE:
+        held.clear()
+    held[key] = obj
+    return obj
+
+
+def pipeline_token(prefix: str, *, cached: bool = False) -> PipelineToken | None:
+    """The unrevoked pipeline token with `prefix`, with its machine user (one prepared query; none with
+    `cached` when the gate's snapshot holds it — the gate then checks it in its facts query)."""
+    if cached and (held := _snapshot["tokens"].get(prefix)) is not None:
+        return held  # type: ignore[no-any-return]
     rows = _pipeline_token.rows(prefix=prefix)
-    return db.instance_with(PipelineToken, "user", User, _pipeline_token.using, rows[0]) if rows else None
+    if not rows:
+        return None
+    token = db.instance_with(PipelineToken, "user", User, _pipeline_token.using, rows[0])
+    return _remember("tokens", prefix, token) if cached else token
 
 
-def gate_service(slug: str) -> Service | None:
-    """The service a pipeline names, with its mode (one prepared query)."""
+def gate_service(slug: str, *, cached: bool = False) -> Service | None:
+    """The service a pipeline names, with its mode (one prepared query; none with `cached` when the
+    gate's snapshot holds it — the gate then checks it in its facts query)."""
+    if cached and (held := _snapshot["services"].get(slug)) is not None:
+        return held  # type: ignore[no-any-return]
     rows = _gate_service.rows(slug=slug)
-    return db.instance_with(Service, "mode", Mode, _gate_service.using, rows[0]) if rows else None
+    if not rows:
+        return None
+    service = db.instance_with(Service, "mode", Mode, _gate_service.using, rows[0])
+    return _remember("services", slug, service) if cached else service
 
 
 def gate_facts(
@@ -375,7 +417,9 @@ def gate_facts(
 ) -> tuple[bool, dict[str, Any]]:
     """(whether `token` covers `service`, the decision facts of selectors.change_facts) in one query;
     the facts also hold the service's regulatory tag names (`tags`) and the id of the gate request
-    already answered for `idempotency_key` (`existing`, None if there is none)."""
+    already answered for `idempotency_key` (`existing`, None if there is none), and `stale`: whether
+    the token was revoked or changed, or the service or its mode edited, since these instances were
+    loaded (the gate's snapshot then loads them again and asks again)."""
     rows = _gate_facts.rows(
         service=service.pk,
         mode=service.mode_id,
@@ -387,10 +431,21 @@ def gate_facts(
         key=idempotency_key,
     )
     if not rows:
-        return False, {}
-    row = dict(zip(("f_scope", "f_existing", "f_tags", *_FACT_NAMES), rows[0], strict=True))
+        return False, {"stale": True}
+    names = ("f_scope", "f_existing", "f_tags", "t_stamp", "s_stamp", "m_stamp", *_FACT_NAMES)
+    row = dict(zip(names, rows[0], strict=True))
     tags = row["f_tags"]
-    facts = {**_facts_of(row), "existing": row["f_existing"], "tags": sorted(t for t in tags or () if t)}
+    stale = (
+        row["t_stamp"] != token.updated_at
+        or row["s_stamp"] != service.updated_at
+        or (Service.mode.is_cached(service) and row["m_stamp"] != service.mode.updated_at)
+    )
+    facts = {
+        **_facts_of(row),
+        "existing": row["f_existing"],
+        "tags": sorted(t for t in tags or () if t),
+        "stale": stale,
+    }
     return bool(row["f_scope"]), facts
 
 

@@ -30,17 +30,30 @@ def is_postgresql(using: str = "default") -> bool:
     return connections[using].vendor == "postgresql"
 
 
-def allocate_ids(*model_classes: type[models.Model], using: str = "default") -> list[int] | None:
-    """One new id for each of `model_classes`, from their sequences, in one query (PostgreSQL).
+def allocate_ids(
+    *model_classes: type[models.Model], sequences: Sequence[str] = (), using: str = "default"
+) -> list[int] | None:
+    """One new id for each of `model_classes`, from their sequences, in one query (PostgreSQL), then
+    the next value of each named sequence in `sequences` (e.g. a counter's, core.numbers).
 
     A row whose id is known before it is written can be linked to and audited first and inserted
     later with the others (see audit.add_rows). None on other databases: ids come from the insert."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return None
-    calls = ", ".join(["nextval(pg_get_serial_sequence(%s, 'id'))"] * len(model_classes))
+    calls = ["nextval(pg_get_serial_sequence(%s, 'id'))"] * len(model_classes) + ["nextval(%s)"] * len(
+        sequences
+    )
+    sql, params = f"SELECT {', '.join(calls)}", [*(m._meta.db_table for m in model_classes), *sequences]
     with prepared_cursor(connection) as cursor:
-        cursor.execute(f"SELECT {calls}", [m._meta.db_table for m in model_classes])
+        raw = connection.connection
+        if connection.in_atomic_block and raw.info.transaction_status == _IDLE:
+            # The transaction's first statement: in pipeline mode psycopg sends its BEGIN with it, one
+            # round trip instead of two.
+            with raw.pipeline():
+                cursor.execute(sql, params)
+                return list(cursor.fetchone())
+        cursor.execute(sql, params)
         return list(cursor.fetchone())
 
 
@@ -106,6 +119,9 @@ def _variable_limit(connection: BaseDatabaseWrapper) -> int:
         except AttributeError:  # Python before 3.11
             pass
     return int(connection.features.max_query_params or 65_535)
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction begun on the connection yet
 
 
 def prepare_insert(obj: models.Model) -> None:

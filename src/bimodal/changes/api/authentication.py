@@ -29,7 +29,11 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
         if len(parts) < 3 or parts[0] != "bmp":
             failures.add()
             raise exceptions.AuthenticationFailed("Invalid pipeline token.")
-        token = selectors.pipeline_token(parts[1])
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        # A view may let some actions take the token from the gate's per-process snapshot (the gate
+        # checks it against the row in its facts query and answers 401 if it was revoked meanwhile).
+        cached = getattr(view, "action", None) in getattr(view, "pipeline_token_snapshot_actions", ())
+        token = selectors.pipeline_token(parts[1], cached=cached)
         if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(raw)):
             failures.add()
             raise exceptions.AuthenticationFailed("Invalid or revoked pipeline token.")

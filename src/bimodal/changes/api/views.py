@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -285,10 +285,10 @@ class IsPipeline(BasePermission):
         return isinstance(request.auth, PipelineToken)
 
 
-# The gate answers many calls a second: its serializers are built once per process and used through
-# their stateless methods (run_validation, to_representation) instead of a new instance per call, which
-# deep-copies or rebuilds every field.
-_GATE_INPUT = s.GateRequestInputSerializer()
+# The gate answers many calls a second: its body is validated by hand (serializers.gate_input, held to
+# the same answers as GateRequestInputSerializer, which documents it), and its answer's serializer is
+# built once per process and used through its stateless to_representation instead of a new instance
+# per call, which deep-copies or rebuilds every field.
 _GATE_OUTPUT = s.GateRequestSerializer()
 
 
@@ -296,6 +296,8 @@ class GateViewSet(viewsets.GenericViewSet):
     """The deployment gate: POST to ask, GET /api/gate/<id>/ to poll a pending answer."""
 
     authentication_classes = [PipelineTokenAuthentication]
+    # Asking the gate takes the token from the per-process snapshot (checked in the facts query).
+    pipeline_token_snapshot_actions = ("create",)
     permission_classes = [IsPipeline]
     serializer_class = s.GateRequestSerializer
     queryset = GateRequest.objects.none()
@@ -311,13 +313,15 @@ class GateViewSet(viewsets.GenericViewSet):
         reasons, or needs_approval (poll the answer's URL). Retrying with the same idempotency key and
         the same body returns the first answer (200, `replayed: true`, `decided_at`) and creates nothing;
         the same key with a different body is a 409."""
-        data = dict(_GATE_INPUT.run_validation(request.data))  # a 400 with field errors, as is_valid()
+        data = s.gate_input(request.data)  # a 400 with field errors, as the serializer gives
         try:
             gate, created = services.gate_decide(
                 token=request.auth, change_reference=data.pop("change"), **data
             )
         except services.GateKeyReused as exc:
             return Response({"idempotency_key": [str(exc)]}, status=status.HTTP_409_CONFLICT)
+        except services.GateTokenRevoked as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from exc
         return Response(
             _GATE_OUTPUT.to_representation(gate),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -17,6 +17,7 @@ from bimodal.changes.services.checks import START_TOLERANCE
 from bimodal.changes.services.gate import (
     GATE_ATTEMPTS,
     RESULT_TO_STATUS,
+    GateTokenRevoked,
     deployment_record_result,
     gate_decide,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "WINDOW_FIELDS",
     "GateKeyReused",
+    "GateTokenRevoked",
     "S",
     "assess",
     "change_assess",

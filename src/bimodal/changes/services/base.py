@@ -61,9 +61,17 @@ TOKEN_PREFIX = "bmp"
 # --- helpers --------------------------------------------------------------------------------------
 
 
+REFERENCE_COUNTER = "change_reference"
+
+
+def reference_of(number: int) -> str:
+    """The change reference of a number taken from the changes' counter."""
+    return f"CHG-{number:06d}"
+
+
 def _next_reference() -> str:
     """The next change reference, from its sequence (core/numbers.py): parallel creates never share one."""
-    return f"CHG-{numbers.next_number('change_reference', seed=(Change, 'id')):06d}"
+    return reference_of(numbers.next_number(REFERENCE_COUNTER, seed=(Change, "id")))
 
 
 def _lock(change: Change) -> Change:

@@ -29,6 +29,7 @@ from bimodal.changes.models import (
 )
 from bimodal.changes.services import checks
 from bimodal.changes.services.base import (
+    REFERENCE_COUNTER,
     S,
     _approval_fields,
     _evidence,
@@ -36,9 +37,10 @@ from bimodal.changes.services.base import (
     _next_reference,
     _services_of,
     assess,
+    reference_of,
 )
 from bimodal.changes.services.idempotency import replay, request_hash
-from bimodal.core import audit, db
+from bimodal.core import audit, db, numbers
 from bimodal.core.choices import AuditAction
 from bimodal.core.models import Actor
 from bimodal.core.services import create_audited, transactional, update_audited, write
@@ -140,6 +142,13 @@ def gate_decide(
     in_scope, facts = selectors.gate_facts(
         service, token=token, start=now, end=now + timedelta(minutes=30), idempotency_key=idempotency_key
     )
+    if facts["stale"]:
+        # The token or service the caller holds (from the per-process snapshot) changed since it was
+        # loaded: forget the snapshot and decide on the rows as they are now.
+        token, service = _fresh(token, service)
+        in_scope, facts = selectors.gate_facts(
+            service, token=token, start=now, end=now + timedelta(minutes=30), idempotency_key=idempotency_key
+        )
     if not in_scope:
         raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
     if facts["existing"] is not None and (answered := _gate_answer(pk=facts["existing"])) is not None:
@@ -171,6 +180,22 @@ def gate_decide(
             if attempt == GATE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class GateTokenRevoked(PermissionDenied):
+    """The pipeline token was revoked (or is gone) since the caller loaded it (the API's 401)."""
+
+
+def _fresh(token: PipelineToken, service: Service) -> tuple[PipelineToken, Service]:
+    """The token and service as they are now (the gate's snapshot reloaded with them)."""
+    selectors.gate_snapshot_clear()
+    fresh_token = selectors.pipeline_token(token.prefix, cached=True)
+    if fresh_token is None or fresh_token.pk != token.pk:
+        raise GateTokenRevoked("Invalid or revoked pipeline token.")
+    fresh_service = selectors.gate_service(service.slug, cached=True)
+    if fresh_service is None:  # renamed or gone: the body named it by its old slug
+        raise PermissionDenied(f"This pipeline token is not valid for the service “{service.slug}”.")
+    return fresh_token, fresh_service
 
 
 def _gate_answer(**lookup: Any) -> GateRequest | None:
@@ -323,7 +348,13 @@ def _gate_decide(
     allow = record_only or decision.outcome == DecisionOutcome.ALLOW
     # The new rows' ids in one query (PostgreSQL): the change's number is its id, so concurrent gate
     # calls never take the same reference, and every row can be audited before it is written.
-    ids = db.allocate_ids(Change, GateRequest, *([Deployment] if allow else []))
+    # With them, in the same query, the change's reference from the changes' own counter.
+    ids = db.allocate_ids(
+        Change,
+        GateRequest,
+        *([Deployment] if allow else []),
+        sequences=[numbers.sequence_name(REFERENCE_COUNTER)],
+    )
     now = timezone.now()
     change = Change(
         title=f"Deploy {service.slug} {version or commit[:12]} to {environment}",
@@ -343,9 +374,11 @@ def _gate_decide(
     )
     # The reference comes from the changes' own counter, as every other change's does (an id-based one
     # would collide with it).
-    change.reference = _next_reference()
     if ids is not None:
         change.pk, gate.pk = ids[:2]
+        change.reference = reference_of(ids[-1])
+    else:
+        change.reference = _next_reference()
     m2m = {"services": [service]}
     if allow:
         change.status = S.APPROVED

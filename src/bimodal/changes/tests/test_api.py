@@ -312,13 +312,14 @@ def test_requester_role_cannot_list_changes(client, estate):
 
 
 def test_allowed_gate_call_has_a_fixed_query_count(gate, django_assert_num_queries):
-    """An allowed deploy: auth, service with its mode, one facts query (scope, answer already given for
-    the key, tags, failure rate, windows, freezes, signatures), transaction begin, then on PostgreSQL
-    the new rows' ids, the change's reference (from the changes' counter, the source of every change's
-    reference), the chain head and ONE statement writing the change, its services, the deployment, the
+    """An allowed deploy: the token and the service come from the gate's per-process snapshot (no
+    query), one facts query (scope, the snapshot's stamps, answer already given for the key, tags,
+    failure rate, windows, freezes, signatures), transaction begin, then on PostgreSQL the new rows' ids
+    with the change's reference (from the changes' counter, the source of every change's reference) in
+    one query, the chain head and ONE statement writing the change, its services, the deployment, the
     analytics transitions, the gate request, the four audit entries and the head; commit (was 55, then
-    17, then 15). Elsewhere each row is inserted on its own (15)."""
-    expected = 9 if connection.vendor == "postgresql" else 15
+    17, 15, 9). Elsewhere each row is inserted on its own (13)."""
+    expected = 6 if connection.vendor == "postgresql" else 13
     gate(payload(idempotency_key="warm-up"))  # compiles the facts query and fills the per-process caches
     with django_assert_num_queries(expected):
         body = gate(payload(idempotency_key="counted")).json()
@@ -330,10 +331,10 @@ def test_allowed_gate_call_has_a_fixed_query_count(gate, django_assert_num_queri
 
 
 def test_gate_retry_is_four_queries_and_the_same_answer(gate, django_assert_num_queries):
-    """A retried key: auth, service, facts (which find the earlier answer), the answer with its
-    change and deployment; nothing written."""
+    """A retried key: facts (which find the earlier answer; token and service from the snapshot), the
+    answer with its change and deployment; nothing written."""
     first = gate(payload(idempotency_key="again")).json()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         second = gate(payload(idempotency_key="again"))
     assert second.status_code == 200
     replay = second.json()
