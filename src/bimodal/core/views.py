@@ -17,7 +17,7 @@ from bimodal.core import audit, generic, hooks, services
 from bimodal.core.filtersets import AuditEntryFilterSet, TeamFilterSet
 from bimodal.core.forms import TeamForm
 from bimodal.core.htmx import HtmxHttpRequest
-from bimodal.core.models import Actor, AuditEntry, OrgUnit, Team
+from bimodal.core.models import Actor, AuditEntry, OrgUnit, Team, User
 from bimodal.core.permissions import can
 from bimodal.core.querysets import RestrictedQuerySet
 from bimodal.core.roles import Role
@@ -34,9 +34,9 @@ def _teams_with_counts(user: Actor) -> RestrictedQuerySet[Team]:
     # Counted in correlated subqueries: joining members and services at once multiplied a team's rows
     # (members × services) before the DISTINCT counts, which cost seconds at 20,000 services.
     members = (
-        Team.members.through.objects.filter(team_id=OuterRef("pk"))
+        User.objects.filter(teams=OuterRef("pk"))
         .order_by()
-        .values("team_id")
+        .values("teams")
         .annotate(n=Count("*"))
         .values("n")
     )
