@@ -416,7 +416,9 @@ def main() -> None:
             for _ in range(args.repeats):
                 client.get(url)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(30)
             return
 
         header = f"{'page':<16} {'user':<7} {'st':>3} {'p50 ms':>8} {'max ms':>8} {'cpu ms':>7} {'queries':>7} {'SQL ms':>7} {'KB':>7}  target"
