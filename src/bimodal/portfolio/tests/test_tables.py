@@ -1,4 +1,5 @@
-"""The service table's one-pass rows are the markup django-tables2 renders cell by cell."""
+"""The list pages' rendering shortcuts: the service table's one-pass rows are the markup django-tables2
+renders cell by cell; the home charts are kept per exact counts."""
 
 import re
 
@@ -50,3 +51,13 @@ def test_rows_match_django_tables2(query, kwargs):
 def test_empty_text_matches():
     fast = _tbody(_table(), "portfolio/_service_table.html")
     assert fast == _tbody(_table(), "portfolio/_table.html") == '<tr><td colspan="8">No services.</td></tr>'
+
+
+def test_home_chart_is_kept_per_exact_counts():
+    from bimodal.portfolio import charts
+
+    row = {"mode__short_name": "M1", "mode__name": "Mode 1", "live": 3, "in_development": 1, "sunsetting": 0}
+    first = charts.stacked_bar([row], charts.LIFECYCLES, "Services by lifecycle")
+    assert charts.stacked_bar([dict(row)], charts.LIFECYCLES, "Services by lifecycle") is first
+    changed = charts.stacked_bar([{**row, "live": 4}], charts.LIFECYCLES, "Services by lifecycle")
+    assert changed != first
