@@ -57,3 +57,10 @@ class SessionRenewalMiddleware:
             if session.session_key and (renewed is None or now - renewed >= SESSION_RENEW_SECONDS):
                 session[_RENEWED_KEY] = now
         return self.get_response(request)
+
+
+def mark_renewed_at_login(sender, request: HttpRequest, user, **kwargs) -> None:
+    """Signing in renews the session (it is saved then): the first page after it need not write it again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[_RENEWED_KEY] = int(time.time())
