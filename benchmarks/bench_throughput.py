@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def main() -> None:
     session.update(
         {
             SESSION_KEY: str(admin.pk),
-            BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+            # The backend that loads users (django-axes' comes first and only guards sign-in).
+            BACKEND_SESSION_KEY: next(b for b in settings.AUTHENTICATION_BACKENDS if "axes" not in b),
             HASH_SESSION_KEY: admin.get_session_auth_hash(),
         }
     )
@@ -105,6 +107,8 @@ def main() -> None:
             try:
                 status, size = get()
                 break
+            except urllib.error.HTTPError as error:
+                raise SystemExit(f"{url} answered {error.code}") from error
             except OSError:
                 time.sleep(0.2)
         else:
