@@ -59,7 +59,7 @@ class SessionRenewalMiddleware:
         return self.get_response(request)
 
 
-def mark_renewed_at_login(sender, request: HttpRequest, user, **kwargs) -> None:
+def mark_renewed_at_login(sender: object, request: HttpRequest, user: object, **kwargs: object) -> None:
     """Signing in renews the session (it is saved then): the first page after it need not write it again."""
     session = getattr(request, "session", None)
     if session is not None:
