@@ -12,7 +12,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from bimodal.core import hooks
+        from bimodal.core.middleware import mark_renewed_at_login
         from bimodal.core.models import Team
         from bimodal.core.roles import sync_roles_after_migrate
 
@@ -27,6 +30,8 @@ class CoreConfig(AppConfig):
                 url_name="core:team_list",
             ),
         )
+
+        user_logged_in.connect(mark_renewed_at_login, dispatch_uid="bimodal.core.session_renewed_at_login")
 
         # Role groups need the permissions that only exist after every app has migrated.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="bimodal.core.sync_roles")

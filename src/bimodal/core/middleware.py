@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 
@@ -77,3 +78,37 @@ class QueryTimeoutMiddleware:
             response = render(request, "503.html", {"message": message}, status=503)
         response["Retry-After"] = "60"
         return response
+
+
+#: The idle timeout is renewed at most this often: a session is written once a minute of activity, not on
+#: every request (each write was an UPDATE of django_session and a re-signing of the data on every page).
+SESSION_RENEW_SECONDS = 60
+_RENEWED_KEY = "_bimodal_renewed_at"
+
+
+class SessionRenewalMiddleware:
+    """Renew an active session's idle timeout (SESSION_COOKIE_AGE) when its last renewal is a minute old.
+
+    Replaces SESSION_SAVE_EVERY_REQUEST: the session still ends after SESSION_COOKIE_AGE without a request,
+    give or take SESSION_RENEW_SECONDS, and ordinary pages no longer write it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None:
+            renewed = session.get(_RENEWED_KEY)
+            # session_key is None for a new, unknown or expired session: nothing to renew.
+            now = int(time.time())
+            if session.session_key and (renewed is None or now - renewed >= SESSION_RENEW_SECONDS):
+                session[_RENEWED_KEY] = now
+        return self.get_response(request)
+
+
+def mark_renewed_at_login(sender: object, request: HttpRequest, user: object, **kwargs: object) -> None:
+    """Signing in renews the session (it is saved then): the first page after it need not write it again."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[_RENEWED_KEY] = int(time.time())

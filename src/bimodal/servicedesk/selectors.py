@@ -39,13 +39,36 @@ from bimodal.servicedesk.models import (
 def ticket_list(*, user: Actor) -> RestrictedQuerySet[Ticket]:
     """The tickets `user` may see, with what lists show (service, groups, SLA clocks) in flat queries."""
 
+    return _with_clocks_and_changes(
+        Ticket.objects.restrict(user, "view").with_related().select_related("satisfaction__answered_by"),
+        user=user,
+    )
+
+
+def ticket_api_list(*, user: Actor) -> RestrictedQuerySet[Ticket]:
+    """The tickets `user` may see, joined only to what the API's ticket shows (no mode, no supplier)."""
+    return _with_clocks_and_changes(
+        Ticket.objects.restrict(user, "view").select_related(
+            "service",
+            "requester",
+            "assignee",
+            "assignment_group",
+            "category",
+            "catalogue_item",
+            "satisfaction__answered_by",
+        ),
+        user=user,
+    )
+
+
+def _with_clocks_and_changes(
+    tickets: RestrictedQuerySet[Ticket], *, user: Actor
+) -> RestrictedQuerySet[Ticket]:
+    """`tickets` with their SLA clocks and the linked changes `user` may see, one query each."""
     clocks = SlaInstance.objects.select_related("definition")
     changes = Change.objects.restrict(user, "view").only("id", "reference")
-    return (
-        Ticket.objects.restrict(user, "view")
-        .with_related()
-        .select_related("satisfaction__answered_by")
-        .prefetch_related(Prefetch("sla_instances", queryset=clocks), Prefetch("changes", queryset=changes))
+    return tickets.prefetch_related(
+        Prefetch("sla_instances", queryset=clocks), Prefetch("changes", queryset=changes)
     )
 
 

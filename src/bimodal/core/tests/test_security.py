@@ -146,7 +146,6 @@ def test_sessions_end_after_the_idle_timeout(settings, make_user, client_for):
     from django.conf import settings as configured
 
     settings.SESSION_COOKIE_AGE = 30 * 60  # the production default (conftest lengthens it for other tests)
-    settings.SESSION_SAVE_EVERY_REQUEST = True
     with time_machine.travel(timezone.now(), tick=False) as clock:
         client = client_for(make_user("cab_member"))
         assert client.get("/").status_code == 200
@@ -157,6 +156,31 @@ def test_sessions_end_after_the_idle_timeout(settings, make_user, client_for):
         clock.shift(timedelta(minutes=31))
         assert client.get("/").status_code == 302  # idle too long: back to sign-in
     assert configured.SESSION_COOKIE_AGE == 30 * 60
+    assert configured.SESSION_SAVE_EVERY_REQUEST is False
+
+
+def test_pages_write_the_session_at_most_once_a_minute(settings, make_user, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_COOKIE_AGE = 30 * 60
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = client_for(make_user("cab_member"))
+        client.get("/")
+
+        def session_writes() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/").status_code == 200
+            return sum(
+                q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+                for q in queries.captured_queries
+            )
+
+        clock.shift(timedelta(seconds=30))
+        assert session_writes() == 0
+        clock.shift(timedelta(seconds=31))
+        assert session_writes() == 1  # a minute since the last renewal
+        assert session_writes() == 0
 
 
 # The production settings of docs/operations.md ("Security"): `check --deploy` has nothing to say.

@@ -42,6 +42,8 @@ class TicketViewSet(
     }
 
     def get_queryset(self):
+        if self.action == "list":
+            return selectors.ticket_api_list(user=self.request.user)
         return selectors.ticket_list(user=self.request.user)
 
     def create_object(self, data):

@@ -24,19 +24,25 @@ def ticket_visibility(user, prefix: str = "", action: str = "view") -> Q | None:
     if user.supplier_id:
         return Q(**{f"{p}assignment_group__supplier_id": user.supplier_id}) | own
     if user.has_perm("servicedesk.work_tickets"):
+        # The user's teams, tasks and hand-offs as subqueries rather than joins: joining members, tasks and
+        # hand-offs into the ticket's row multiplied it, and a list then had to de-duplicate every ticket.
+        teams = apps.get_model("core", "Team").objects.filter(members=user).values("pk")
+        tasks = apps.get_model("servicedesk", "FulfilmentTask").objects.filter(assignment_group__in=teams)
         condition = (
-            Q(**{f"{p}assignment_group__members": user})
+            Q(**{f"{p}assignment_group__in": teams})
             | Q(**{f"{p}assignee": user})
-            | Q(**{f"{p}fulfilment_tasks__assignment_group__members": user})
-            | Q(**{f"{p}assignee__isnull": True, f"{p}service__owner_team__members": user})
+            | Q(**{f"{p}pk__in": tasks.values("ticket_id")})
+            | Q(**{f"{p}assignee__isnull": True, f"{p}service__owner_team__in": teams})
             | own
         )
         if action == "view":
+            handoffs = apps.get_model("servicedesk", "TicketHandoff").objects.filter(
+                to_supplier__isnull=False, from_team__in=teams
+            )
             condition |= Q(
                 **{
                     f"{p}assignment_group__supplier__isnull": False,
-                    f"{p}handoffs__to_supplier__isnull": False,
-                    f"{p}handoffs__from_team__members": user,
+                    f"{p}pk__in": handoffs.values("ticket_id"),
                 }
             )
         return condition

@@ -10,6 +10,7 @@ from django.utils import timezone
 from bimodal.core.models import TimeStampedModel
 from bimodal.core.querysets import RestrictedManager, RestrictedQuerySet
 from bimodal.servicedesk.choices import (
+    OPEN_STATUSES,
     ApprovalState,
     Level,
     Priority,
@@ -111,7 +112,17 @@ class Ticket(TimeStampedModel):
             ("approve_requests", "Can approve service requests for their role"),
             ("route_tickets", "Can route any ticket they see: its group, assignee and service (desk lead)"),
         ]
-        indexes = [models.Index(fields=["status", "priority"])]
+        indexes = [
+            models.Index(fields=["status", "priority"]),
+            # The lists' order (the API's and the ticket lists'): a page is read from the index, not sorted.
+            models.Index(fields=["-opened_at", "-id"], name="ticket_opened_idx"),
+            # The agent queue: open tickets by priority, oldest first, read in order from a small index.
+            models.Index(
+                fields=["priority", "opened_at", "id"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="ticket_open_queue_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

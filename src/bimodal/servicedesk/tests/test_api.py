@@ -268,3 +268,23 @@ def test_notifications_are_private(w, client_for):
     )
     assert client_for(w["agent"]).get("/api/servicedesk/notifications/").json()["count"] == 1
     assert client_for(w["requester"]).get("/api/servicedesk/notifications/").json()["count"] == 0
+
+
+def test_a_ticket_seen_by_several_routes_is_listed_once_without_distinct(w, make_user, client_for):
+    """An agent in the ticket's group and in its service's owner team, who also requested it, sees it once;
+    the visibility goes through subqueries, so the list needs no DISTINCT (which would sort every ticket)."""
+    from bimodal.servicedesk import selectors
+
+    agent = make_user("service_desk_agent", teams=[w["desk"], w["service"].owner_team], username="both")
+    ticket = _incident(w, agent, assignment_group=w["desk"])
+    # Another group's, unassigned, on a service of their team: seen by that one route.
+    other = _incident(w, w["other_agent"], assignment_group=w["other"])
+
+    listed = client_for(agent).get("/api/servicedesk/tickets/").json()
+    assert [t["number"] for t in listed["results"]] == [other.number, ticket.number]
+    assert listed["count"] == 2
+    queryset = selectors.ticket_list(user=agent)
+    assert not queryset.query.distinct
+    assert list(queryset.order_by("opened_at", "id")) == [ticket, other]
+    queue = client_for(agent).get("/servicedesk/")
+    assert queue.content.decode().count(ticket.number) >= 1

@@ -48,7 +48,7 @@ def queue(request):
     data = request.GET.copy()
     data.setdefault("open", "true")
     filterset = TicketFilterSet(data, queryset=selectors.ticket_list(user=request.user), request=request)
-    page = Paginator(filterset.qs.order_by("priority", "opened_at"), PER_PAGE).get_page(
+    page = Paginator(filterset.qs.order_by("priority", "opened_at", "id"), PER_PAGE).get_page(
         request.GET.get("page")
     )
     now = timezone.now()

@@ -16,6 +16,6 @@ def _fillfactor(value: int):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("servicedesk", "0010_satisfaction")]
+    dependencies = [("servicedesk", "0011_ticket_list_and_queue_indexes")]
 
     operations = [migrations.RunPython(_fillfactor(50), _fillfactor(100), elidable=False)]
