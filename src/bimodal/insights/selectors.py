@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -111,6 +112,88 @@ def dora_table(scope: Scope) -> list[dict[str, Any]]:
     names = labels(scope.group, figures)
     rows = [{"key": g, "label": names.get(g, str(g)), **metrics} for g, metrics in figures.items()]
     return sorted(rows, key=lambda r: str(r["label"]))
+
+
+class Ranked:
+    """Every breakdown row of a table, worst first, read a page at a time: the per-group aggregate that
+    decides the order is one SQL statement (`ranking`: g and the sort columns), ordered, limited and
+    counted in the database; only the groups of the page asked for are then computed in full (`build`:
+    the figure rows of a scope narrowed to those services). The Python work is proportional to the rows
+    shown, not to the services in scope. Paginator-compatible (`count()` and slicing)."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        ranking: tuple[str, list[Any]],
+        order: str,
+        build: Callable[[Scope], list[dict[str, Any]]],
+    ) -> None:
+        self.scope, self.ranking, self.order, self.build = scope, ranking, order, build
+        self._count: int | None = None
+        #: Rows built so far (a test measures that it does not grow with the services in scope).
+        self.built = 0
+
+    def count(self) -> int:
+        if self._count is None:
+            text, params = self.ranking
+            self._count = int(sql.fetch(f"SELECT COUNT(*) AS n FROM ({text}) r", params)[0]["n"])
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def keys(self, offset: int, limit: int) -> list[int]:
+        """The breakdown keys of rows offset..offset+limit, worst first (ties by name, then id)."""
+        text, params = self.ranking
+        name = 's.name COLLATE "C"' if sql.vendor() == "postgresql" else "s.name"
+        rows = sql.fetch(
+            f"SELECT r.g FROM ({text}) r JOIN {sources.service()} s ON s.id = r.g "
+            f"ORDER BY {self.order}, {name}, r.g LIMIT %s OFFSET %s",
+            [*params, int(limit), int(offset)],
+        )
+        return [int(r["g"]) for r in rows]
+
+    def rows(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        keys = self.keys(offset, limit)
+        if not keys:
+            return []
+        by_key = {r["key"]: r for r in self.build(replace(self.scope, service_ids=tuple(keys)))}
+        out = [by_key[k] for k in keys if k in by_key]
+        self.built += len(out)
+        return out
+
+    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
+        if not isinstance(item, slice):
+            raise TypeError("Ranked rows are read by slices")
+        start, stop = item.start or 0, item.stop if item.stop is not None else self.count()
+        return self.rows(start, max(stop - start, 0))
+
+
+def ranked_by_service(scope: Scope) -> bool:
+    """Whether a table of the scope is one row per service (then read worst first a page at a time)."""
+    return scope.group == "service"
+
+
+def dora_ranking(scope: Scope) -> tuple[str, list[Any]]:
+    """Per group with any DORA figure: its change failure rate (-1 without one) and its successful
+    production deployments — the order of the DORA table, worst first (`dora_ranked`)."""
+    dora.refresh()
+    failures, f_params = dora.failure_rows(scope)
+    deployments, d_params = dora.deployment_rows(scope)
+    leads, l_params = dora.pull_request_lead_rows(scope) if scope.devlake else dora.lead_time_rows(scope)
+    text = (
+        "SELECT g, COALESCE(MAX(rate), -1) AS cfr, SUM(n) AS deployments FROM ("
+        f"SELECT g, 1.0 * SUM(failed) / COUNT(*) AS rate, 0 AS n FROM ({failures}) x1 GROUP BY g "
+        f"UNION ALL SELECT g, NULL, COUNT(*) FROM ({deployments}) x2 GROUP BY g "
+        f"UNION ALL SELECT g, NULL, 0 FROM ({leads}) x3 GROUP BY g) u GROUP BY g"
+    )
+    return text, [*f_params, *d_params, *l_params]
+
+
+def dora_ranked(scope: Scope) -> Ranked:
+    """The DORA table of a per-service scope, worst first (highest change failure rate, then fewest
+    deployments), a page at a time."""
+    return Ranked(scope, dora_ranking(scope), "r.cfr DESC, r.deployments", dora_table)
 
 
 def kpi_table(scope: Scope) -> dict[str, Any]:

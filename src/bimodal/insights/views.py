@@ -62,22 +62,27 @@ WORST = {
 }
 
 
-def _capped(request, name: str, rows: list) -> dict:
+def _capped(request, name: str, rows) -> dict:
     """One breakdown table as the page shows it: every row when there are few; else the `TOP` worst, or
-    with `?<name>_page=N` page N of all of them (worst first). `more` is the query of the paged list."""
-    total = len(rows)
+    with `?<name>_page=N` page N of all of them (worst first). `more` is the query of the paged list.
+    `rows` is a list (sorted here) or `selectors.Ranked` (ordered, counted and paged in SQL: only the
+    rows shown are built)."""
+    ranked = isinstance(rows, selectors.Ranked)
+    total = rows.count() if ranked else len(rows)
     out = {"name": name, "rows": rows, "total": total, "capped": False, "page": None, "top": TOP}
     if total <= TOP:
+        if ranked:  # few rows: all of them, in the order of their names like an uncapped list
+            out["rows"] = sorted(rows[:TOP], key=lambda r: str(r["label"]))
         return out
     param = f"{name}_page"
     params = request.GET.copy()
     for key in (param, "export", "format"):
         params.pop(key, None)
     out.update(capped=True, query=params.urlencode(), param=param)
-    ordered = sorted(rows, key=WORST[name])
+    ordered = rows if ranked else sorted(rows, key=WORST[name])
     if param in request.GET:
         page = Paginator(ordered, ALL_PER_PAGE).get_page(request.GET.get(param))
-        out.update(rows=page.object_list, page=page)
+        out.update(rows=list(page.object_list), page=page)
     else:
         out["rows"] = ordered[:TOP]
     return out
@@ -323,12 +328,13 @@ def _change_rows(kpis: dict) -> list[dict]:
 def delivery(request):
     """Mode 2 delivery: DORA's four keys by service, team or mode, with levels and trends."""
     form, scope = _scope(request, "service")
-    rows = selectors.dora_table(scope)
     overall = selectors.dora_table(scope.with_group(""))
     quality = selectors.data_quality(scope, fresh=True)  # dora_table has just refreshed the facts
+    if request.GET.get("export") == "dora":  # every row
+        return _csv("dora", *_dora_flat(overall + selectors.dora_table(scope)))
+    # One row per service: ordered and paged in SQL, only the rows shown computed in full.
+    rows = selectors.dora_ranked(scope) if selectors.ranked_by_service(scope) else selectors.dora_table(scope)
     weeks = selectors.weekly_trend(scope)
-    if request.GET.get("export") == "dora":
-        return _csv("dora", *_dora_flat(overall + rows))
     if request.GET.get("export") == "trend":
         return _csv("trend", ["week", "deployments", "failed", "changes", "completed", "incidents"], weeks)
     return render(

@@ -96,3 +96,38 @@ def test_labels_of_many_groups_read_a_range_of_the_same_names(monkeypatch):
     few = selectors.labels("service", keys)
     monkeypatch.setattr(selectors, "_MANY_KEYS", 2)
     assert selectors.labels("service", keys) == few == {s.pk: s.name for s in made[::2]}
+
+
+def test_per_service_dora_rows_built_are_the_rows_shown(make_user, client_for, monkeypatch):
+    """The delivery page orders, counts and pages the per-service DORA table in SQL: it computes the
+    figures of the rows it shows, not of every service (60 services, 3 shown, pages of 4)."""
+    from bimodal.insights import selectors
+
+    monkeypatch.setattr(views, "TOP", 3)
+    monkeypatch.setattr(views, "ALL_PER_PAGE", 4)
+    built: list[int] = []
+    real = selectors.dora_table
+
+    def counting(scope):
+        rows = real(scope)
+        if scope.group == "service":
+            built.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(selectors, "dora_table", counting)
+    _estate(60)
+    client = client_for(make_user("change_manager"))
+    page = client.get("/insights/delivery/" + PARAMS + "&by=service").content.decode()
+    assert built == [3] and "The 3 worst of 60" in page
+    built.clear()
+    last = client.get("/insights/delivery/" + PARAMS + "&by=service&dora_page=15").content.decode()
+    assert built == [4] and "Rows 57–60 of 60" in last
+    # The CSV still has every row.
+    built.clear()
+    csv = client.get("/insights/delivery/" + PARAMS + "&by=service&export=dora").content.decode()
+    assert built == [60] and csv.count("Estate service") == 60 * 4
+    # The SQL order is the order the whole table sorted in Python would have, figures identical.
+    monkeypatch.undo()
+    scope = selectors.Scope(start=at(1, 0), end=at(31, 0), group="service")
+    everything = sorted(selectors.dora_table(scope), key=views.WORST["dora"])
+    assert selectors.dora_ranked(scope)[0:60] == everything
