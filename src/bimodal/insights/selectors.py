@@ -174,10 +174,12 @@ def ranked_by_service(scope: Scope) -> bool:
     return scope.group == "service"
 
 
-def dora_ranking(scope: Scope) -> tuple[str, list[Any]]:
+def dora_ranking(scope: Scope, *, fresh: bool = False) -> tuple[str, list[Any]]:
     """Per group with any DORA figure: its change failure rate (-1 without one) and its successful
-    production deployments — the order of the DORA table, worst first (`dora_ranked`)."""
-    dora.refresh()
+    production deployments — the order of the DORA table, worst first (`dora_ranked`). `fresh`: the
+    DORA facts were just brought up to date."""
+    if not fresh:
+        dora.refresh()
     failures, f_params = dora.failure_rows(scope)
     deployments, d_params = dora.deployment_rows(scope)
     leads, l_params = dora.pull_request_lead_rows(scope) if scope.devlake else dora.lead_time_rows(scope)
@@ -190,10 +192,10 @@ def dora_ranking(scope: Scope) -> tuple[str, list[Any]]:
     return text, [*f_params, *d_params, *l_params]
 
 
-def dora_ranked(scope: Scope) -> Ranked:
+def dora_ranked(scope: Scope, *, fresh: bool = False) -> Ranked:
     """The DORA table of a per-service scope, worst first (highest change failure rate, then fewest
     deployments), a page at a time."""
-    return Ranked(scope, dora_ranking(scope), "r.cfr DESC, r.deployments", dora_table)
+    return Ranked(scope, dora_ranking(scope, fresh=fresh), "r.cfr DESC, r.deployments", dora_table)
 
 
 def kpi_table(scope: Scope) -> dict[str, Any]:

@@ -333,7 +333,8 @@ def delivery(request):
     if request.GET.get("export") == "dora":  # every row
         return _csv("dora", *_dora_flat(overall + selectors.dora_table(scope)))
     # One row per service: ordered and paged in SQL, only the rows shown computed in full.
-    rows = selectors.dora_ranked(scope) if selectors.ranked_by_service(scope) else selectors.dora_table(scope)
+    by_service = selectors.ranked_by_service(scope)
+    rows = selectors.dora_ranked(scope, fresh=True) if by_service else selectors.dora_table(scope)
     weeks = selectors.weekly_trend(scope)
     if request.GET.get("export") == "trend":
         return _csv("trend", ["week", "deployments", "failed", "changes", "completed", "incidents"], weeks)
