@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -198,6 +198,12 @@ def _escalations_retarget(instance: SlaInstance, *, now: datetime) -> None:
     SlaEscalation.objects.bulk_create(
         [SlaEscalation(instance=instance, threshold=t, created_at=now) for t in sorted(passed - have - {100})]
     )
+    # The check looks above this mark only: a breach passed but not raised stays below it, so the next
+    # check raises it.
+    instance.raised_threshold = _raised_up_to(
+        sorted({*definition.warning_thresholds, 100}), have | (passed - {100})
+    )
+    SlaInstance.objects.filter(pk=instance.pk).update(raised_threshold=instance.raised_threshold)
 
 
 # --- hand-offs between parties and the suppliers' contracted clocks (SIAM) ---------------------------
@@ -362,25 +368,28 @@ def _raise_priority(ticket: Ticket, *, now: datetime) -> Ticket:
 CHECK_BATCH = 10_000
 
 
-def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
+Clock = tuple[int, int, int, float, float, bool, str, int]
+
+
+def _running_clocks() -> list[Clock]:
     """(id, definition, running_since in epoch µs, banked, last computed, state is running, running_since as
-    stored) of every running clock, in one SELECT of just these columns."""
+    stored, highest escalation raised) of every running clock, in one SELECT of just these columns."""
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     where = "WHERE running_since IS NOT NULL AND stopped_at IS NULL"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT id, definition_id, (EXTRACT(EPOCH FROM running_since) * 1000000)::bigint, "
-                f"elapsed_seconds, computed_elapsed, state = %s, '' FROM {table} {where}",
+                f"elapsed_seconds, computed_elapsed, state = %s, '', raised_threshold FROM {table} {where}",
                 [SlaState.RUNNING],
             )
-            rows: list[tuple[int, int, int, float, float, bool, str]] = cursor.fetchall()
+            rows: list[Clock] = cursor.fetchall()
             return rows
         # Other databases store the instant as text: read it as stored (the guard of the UPDATE compares
         # it) and parse it here.
         cursor.execute(
-            f"SELECT id, definition_id, running_since || '', elapsed_seconds, computed_elapsed, state = %s "
-            f"FROM {table} {where}",
+            f"SELECT id, definition_id, running_since || '', elapsed_seconds, computed_elapsed, state = %s, "
+            f"raised_threshold FROM {table} {where}",
             [SlaState.RUNNING],
         )
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -394,8 +403,9 @@ def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
                 last,
                 bool(run),
                 since,
+                raised,
             )
-            for pk, d, since, banked, last, run in cursor.fetchall()
+            for pk, d, since, banked, last, run, raised in cursor.fetchall()
         ]
 
 
@@ -464,42 +474,115 @@ def _write_computed(
     return breached_now
 
 
-def _due_escalations(thresholds: dict[int, tuple[int, list[int]]]) -> list[tuple[int, int]]:
-    """(clock id, threshold) of the warnings and breaches that running clocks have reached and that were
-    never raised, in the clocks' order: one anti-join, whatever the number of clocks."""
-    pairs = [(d, t, target) for d, (target, marks) in thresholds.items() for t in marks]
-    if not pairs:
+def _candidates(
+    pk: np.ndarray,
+    defs: np.ndarray,
+    pct: np.ndarray,
+    raised: np.ndarray,
+    definitions: dict[int, SlaDefinition],
+) -> list[tuple[int, int, int, int]]:
+    """(clock, definition, threshold, target seconds) of the thresholds each clock has reached above the
+    highest it had raised: the only escalations that can be due. A small margin keeps it a superset of what
+    the database's own arithmetic finds (the anti-join decides)."""
+    out: list[tuple[int, int, int, int]] = []
+    for d in definitions.values():
+        mask = defs == d.pk
+        for threshold in sorted({*d.warning_thresholds, 100}):
+            hit = np.flatnonzero(mask & (raised < threshold) & (pct >= threshold - 1e-6))
+            out.extend((clock, d.pk, threshold, d.target_seconds) for clock in pk[hit].tolist())
+    return out
+
+
+def _due_escalations(candidates: list[tuple[int, int, int, int]]) -> list[tuple[int, int]]:
+    """(clock id, threshold) of the candidate warnings and breaches that running clocks have reached and
+    that were never raised, in the clocks' order: one statement, an index look-up per candidate."""
+    if not candidates:
         return []
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     raised = connection.ops.quote_name(SlaEscalation._meta.db_table)
-    values = ", ".join(["(%s, %s, %s)"] * len(pairs))
+    columns = list(zip(*candidates, strict=True))
+    if connection.vendor == "postgresql":
+        source = (
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bigint[]) "
+            "AS v(id, def, threshold, target)"
+        )
+        params: list[object] = [_array(np.asarray(c)) for c in columns]
+    else:
+        source = (
+            "SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS def, "
+            "json_extract(value, '$[2]') AS threshold, json_extract(value, '$[3]') AS target "
+            "FROM json_each(%s)"
+        )
+        params = [json.dumps(candidates)]
     with connection.cursor() as cursor:
-        # The same float arithmetic as sla.percent_used(), so a clock at exactly a threshold is due.
+        # The same float arithmetic as sla.percent_used(), so a clock at exactly a threshold is due; the
+        # clock's definition as read (a clock moved meanwhile waits for the next run).
         cursor.execute(
-            f"WITH v(def, threshold, target) AS (VALUES {values}) "
-            f"SELECT i.id, v.threshold FROM {table} i JOIN v ON i.definition_id = v.def "
+            f"WITH v AS ({source}) "
+            f"SELECT i.id, v.threshold FROM v JOIN {table} i ON i.id = v.id AND i.definition_id = v.def "
             "WHERE i.running_since IS NOT NULL AND i.stopped_at IS NULL "
             "AND CASE WHEN v.target = 0 THEN 100.0 "
             "ELSE 100.0 * i.computed_elapsed / CAST(v.target AS DOUBLE PRECISION) END >= v.threshold "
             f"AND NOT EXISTS (SELECT 1 FROM {raised} e WHERE e.instance_id = i.id AND e.threshold = v.threshold) "
             "ORDER BY i.target, i.id, v.threshold",
-            [x for pair in pairs for x in pair],
+            params,
         )
         due: list[tuple[int, int]] = cursor.fetchall()
         return due
+
+
+def _raised_up_to(marks: list[int], have: set[int]) -> int:
+    """The highest of a definition's thresholds up to which every one has been raised (0: none)."""
+    top = 0
+    for threshold in marks:
+        if threshold not in have:
+            break
+        top = threshold
+    return top
+
+
+@transaction.atomic
+def _record_raised(clocks: set[int]) -> None:
+    """Bring the clocks' `raised_threshold` up to the escalations they now have: the highest threshold up
+    to which every one of their definition's thresholds is raised. Rows a request holds are skipped (the
+    check never waits; a value left low costs the next run a look-up, nothing more)."""
+    ids = sorted(clocks)
+    for first in range(0, len(ids), 5_000):
+        locked = dict(
+            SlaInstance.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=ids[first : first + 5_000])
+            .values_list("pk", "definition_id")
+        )
+        have: dict[int, set[int]] = {}
+        for clock, threshold in SlaEscalation.objects.filter(instance_id__in=list(locked)).values_list(
+            "instance_id", "threshold"
+        ):
+            have.setdefault(clock, set()).add(threshold)
+        marks = {
+            d.pk: sorted({*d.warning_thresholds, 100})
+            for d in SlaDefinition.objects.filter(pk__in=set(locked.values()))
+        }
+        by_value: dict[int, list[int]] = {}
+        for clock, definition in locked.items():
+            by_value.setdefault(_raised_up_to(marks[definition], have.get(clock, set())), []).append(clock)
+        for value, members in by_value.items():
+            SlaInstance.objects.filter(pk__in=members, raised_threshold__lt=value).update(
+                raised_threshold=value
+            )
 
 
 def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     """Recompute every running clock and raise the warnings and breaches now due.
 
     Set-based: the running clocks' few columns in one SELECT, their elapsed time per schedule with the
-    vectorised calendar, one UPDATE per batch of the clocks whose value changed, one anti-join for the
-    escalations due; only the clocks that reached a threshold are loaded as objects to escalate."""
+    vectorised calendar, one UPDATE per batch of the clocks whose value changed; the escalations due
+    looked up only for the clocks that reached a threshold above the highest they had raised (their
+    `raised_threshold`), which are then loaded as objects, escalated, and their mark moved up."""
     now = now or timezone.now()
     rows = _running_clocks()
     if not rows:
         return {"running": 0, "breached": 0, "escalations": 0}
-    pk_, def_ids, since_us, banked, last, is_running, stored = zip(*rows, strict=True)
+    pk_, def_ids, since_us, banked, last, is_running, stored, raised_ = zip(*rows, strict=True)
     pk = np.asarray(pk_, dtype=np.int64)
     defs = np.asarray(def_ids, dtype=np.int64)
     since = np.asarray(since_us, dtype=np.int64)
@@ -528,10 +611,9 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
         [stored[k] for k in changed.tolist()] if connection.vendor != "postgresql" else [],
         now=now,
     )
-    thresholds = {
-        d.pk: (d.target_seconds, sorted({*d.warning_thresholds, 100})) for d in definitions.values()
-    }
-    due = _due_escalations(thresholds)
+    pct = np.divide(100.0 * computed, targets, out=np.full(len(rows), 100.0), where=targets != 0)
+    candidates = _candidates(pk, defs, pct, np.asarray(raised_, dtype=np.int64), definitions)
+    due = _due_escalations(candidates)
     clocks = SlaInstance.objects.select_related("definition__schedule", "ticket").in_bulk(
         {clock for clock, _ in due}
     )
@@ -546,6 +628,8 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
         if escalation is not None and threshold >= 100 and instance.definition.raise_priority_on_breach:
             lifted.add(instance.ticket_id)
         raised += bool(escalation)
+    if candidates:
+        _record_raised({clock for clock, *_ in candidates})
     return {"running": len(rows), "breached": breached, "escalations": raised}
 
 
