@@ -4,6 +4,8 @@ suppliers' contracted clocks while they hold a ticket (SIAM hand-offs), the peri
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -437,7 +439,7 @@ def _write_computed(
         "breached_at = CASE WHEN v.breach AND i.state = %s THEN i.due_at ELSE i.breached_at END"
     )
     breached_now = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _lock_timeout(cursor):
         for first in range(0, len(ids), CHECK_BATCH):
             part = slice(first, first + CHECK_BATCH)
             if connection.vendor == "postgresql":
@@ -476,33 +478,29 @@ CHECK_LOCK_TIMEOUT = "50ms"
 def _write_batch_postgresql(cursor: CursorWrapper, table: str, sets: str, params: list[object]) -> int:
     """One batch of the check's UPDATE on PostgreSQL; return how many clocks breached.
 
-    A plain UPDATE, guarded on running_since as read, under a short lock_timeout: locking every row first
-    (SELECT … FOR UPDATE SKIP LOCKED) cost a third of the check's PostgreSQL time, for the rare batch that
-    meets a row a request holds. Only such a batch is rolled back and written again with SKIP LOCKED."""
+    Run on its own (autocommit, as the worker runs it, under CHECK_LOCK_TIMEOUT set by the caller): a
+    plain UPDATE guarded on running_since as read. Locking every row first (SELECT … FOR UPDATE SKIP
+    LOCKED) cost a third of the check's PostgreSQL time, for the rare batch that meets a row a request
+    holds: only such a batch fails on the lock timeout (nothing written) and is written again skipping
+    the rows held. Inside a caller's transaction, where a failed statement would abort it, the batch is
+    written skipping held rows at once."""
     values = (
         "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::boolean[], %s::bigint[]) "
         "AS v(id, elapsed, breach, since)), "
     )
     guard = "i.stopped_at IS NULL AND i.running_since = to_timestamp(0) + v.since * interval '1 microsecond'"
     count = "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u"
-    try:
-        with transaction.atomic():
-            # SET LOCAL, restored before a savepoint is released (inside a caller's transaction).
-            cursor.execute(
-                "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
-                [CHECK_LOCK_TIMEOUT],
-            )
-            previous = cursor.fetchone()[0]
+    if not connection.in_atomic_block:
+        try:
             cursor.execute(
                 f"{values}u AS (UPDATE {table} AS i SET {sets} FROM v WHERE i.id = v.id AND {guard} {count}",
                 params,
             )
-            breached_now: int = cursor.fetchone()[0]
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
-            return breached_now
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
-            raise
+            written: int = cursor.fetchone()[0]
+            return written
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
     cursor.execute(
         f"{values}l AS (SELECT i.id FROM {table} i JOIN v ON i.id = v.id WHERE {guard} "
         "FOR UPDATE OF i SKIP LOCKED), "
@@ -511,6 +509,22 @@ def _write_batch_postgresql(cursor: CursorWrapper, table: str, sets: str, params
     )
     skipped: int = cursor.fetchone()[0]
     return skipped
+
+
+@contextmanager
+def _lock_timeout(cursor: CursorWrapper) -> Iterator[None]:
+    """CHECK_LOCK_TIMEOUT for the check's batches run on their own (autocommit), restored after."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    cursor.execute(
+        "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, false)", [CHECK_LOCK_TIMEOUT]
+    )
+    previous = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [previous])
 
 
 def _candidates(
