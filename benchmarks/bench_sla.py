@@ -373,7 +373,11 @@ def whole_check() -> None:
                 f"{result['running'] / wall:10,.0f} clocks/s wall, {result['running'] / (cpu + db):10,.0f} "
                 f"clocks/s of CPU; {result}"
             )
+        stale = SlaInstance.objects.filter(running_since__isnull=False).exclude(computed_at=now).count()
+        print(f"  running clocks the last check did not write: {stale:,}")
         with connection.cursor() as cursor:
+            if connection.pg_version >= 150000:  # this backend's counters, not flushed yet
+                cursor.execute("SELECT pg_stat_force_next_flush()")
             cursor.execute(
                 "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
                 [SlaInstance._meta.db_table],
@@ -385,9 +389,7 @@ def whole_check() -> None:
         for query in statements[:5]:
             print(f"    {float(query['time']):7.3f} s  {query['sql'][:90]}")
         updates = [
-            float(q["time"])
-            for q in statements
-            if q["sql"].startswith("WITH v AS") and " UPDATE " in q["sql"]
+            float(q["time"]) for q in statements if q["sql"].startswith("WITH v AS") and "UPDATE " in q["sql"]
         ]
         print(f"    {sum(updates):7.3f} s  in {len(updates)} UPDATE batches")
         for query in statements:
