@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -475,7 +476,7 @@ def _write_computed(
 CHECK_LOCK_TIMEOUT = "50ms"
 
 
-def _write_batch_postgresql(cursor: CursorWrapper, table: str, sets: str, params: list[object]) -> int:
+def _write_batch_postgresql(cursor: CursorWrapper, table: str, sets: str, params: list[Any]) -> int:
     """One batch of the check's UPDATE on PostgreSQL; return how many clocks breached.
 
     Run on its own (autocommit, as the worker runs it, under CHECK_LOCK_TIMEOUT set by the caller): a
@@ -559,7 +560,7 @@ def _due_escalations(candidates: list[tuple[int, int, int, int]]) -> list[tuple[
             "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bigint[]) "
             "AS v(id, def, threshold, target)"
         )
-        params: list[object] = [_array(np.asarray(c)) for c in columns]
+        params: list[Any] = [_array(np.asarray(c)) for c in columns]
     else:
         source = (
             "SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS def, "
