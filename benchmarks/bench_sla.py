@@ -250,21 +250,29 @@ def load(n_clocks: int) -> dict:
         for i in range(tickets):
             pk = 2 * i + k + 1
             over = elapsed[i] > definition.target_seconds
+            pct = 100.0 * elapsed[i] / definition.target_seconds
+            reached = [m for m in marks if pct >= m]
+            escalations.extend((pk, m, before, "[]") for m in reached)
             clocks.append(
                 (
                     *(pk, i + 1, definition.pk, definition.target, "breached" if over else "running"),
                     *(ts(opened[i]), ts(opened[i]), 0.0, ts(due[i]), ts(due[i]) if over else None),
-                    *(before, float(elapsed[i])),
+                    *(before, float(elapsed[i]), max(reached, default=0)),
                 )
             )
-            pct = 100.0 * elapsed[i] / definition.target_seconds
-            escalations.extend((pk, m, before, "[]") for m in marks if pct >= m)
     clocks.sort()
     _copy(
         SlaInstance,
         [
             *("id", "ticket_id", "definition_id", "target", "state", "started_at", "running_since"),
-            *("elapsed_seconds", "due_at", "breached_at", "computed_at", "computed_elapsed"),
+            *(
+                "elapsed_seconds",
+                "due_at",
+                "breached_at",
+                "computed_at",
+                "computed_elapsed",
+                "raised_threshold",
+            ),
         ],
         clocks,
     )
@@ -365,7 +373,11 @@ def whole_check() -> None:
                 f"{result['running'] / wall:10,.0f} clocks/s wall, {result['running'] / (cpu + db):10,.0f} "
                 f"clocks/s of CPU; {result}"
             )
+        stale = SlaInstance.objects.filter(running_since__isnull=False).exclude(computed_at=now).count()
+        print(f"  running clocks the last check did not write: {stale:,}")
         with connection.cursor() as cursor:
+            if connection.pg_version >= 150000:  # this backend's counters, not flushed yet
+                cursor.execute("SELECT pg_stat_force_next_flush()")
             cursor.execute(
                 "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
                 [SlaInstance._meta.db_table],
@@ -376,11 +388,17 @@ def whole_check() -> None:
         print(f"  the last check's {len(statements)} statements, the first five (wall time each):")
         for query in statements[:5]:
             print(f"    {float(query['time']):7.3f} s  {query['sql'][:90]}")
-        updates = [float(q["time"]) for q in statements if q["sql"].startswith("WITH v AS")]
+        updates = [
+            float(q["time"]) for q in statements if q["sql"].startswith("WITH v AS") and "UPDATE " in q["sql"]
+        ]
         print(f"    {sum(updates):7.3f} s  in {len(updates)} UPDATE batches")
         for query in statements:
-            if query["sql"].startswith("WITH v(def"):
+            if "AS v(id, def, threshold" in query["sql"]:
                 print(f"    {float(query['time']):7.3f} s  the escalations due: {query['sql'][:60]}")
+        marks = [
+            float(q["time"]) for q in statements if q["sql"].startswith("SELECT") and "FOR UPDATE" in q["sql"]
+        ]
+        print(f"    {sum(marks):7.3f} s  locking the clocks escalated to move their mark")
         now = NOW + timedelta(minutes=3)
         count, wall, cpu, db = measured(lambda: orm_check(now, ORM_CLOCKS))
         print(

@@ -140,6 +140,12 @@ class SlaInstance(models.Model):
     breached_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     computed_elapsed = models.FloatField(default=0, help_text="Elapsed at computed_at (for lists).")
+    raised_threshold = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        help_text="The highest warning or breach (%) raised for this clock, or lower: the periodic check looks "
+        "for escalations due only above it (a value too low costs a look-up, never a missed escalation).",
+    )
     supplier = models.ForeignKey(
         "suppliers.Supplier",
         on_delete=models.PROTECT,

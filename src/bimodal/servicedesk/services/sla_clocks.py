@@ -4,11 +4,15 @@ suppliers' contracted clocks while they hold a ticket (SIAM hand-offs), the peri
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -198,6 +202,12 @@ def _escalations_retarget(instance: SlaInstance, *, now: datetime) -> None:
     SlaEscalation.objects.bulk_create(
         [SlaEscalation(instance=instance, threshold=t, created_at=now) for t in sorted(passed - have - {100})]
     )
+    # The check looks above this mark only: a breach passed but not raised stays below it, so the next
+    # check raises it.
+    instance.raised_threshold = _raised_up_to(
+        sorted({*definition.warning_thresholds, 100}), have | (passed - {100})
+    )
+    SlaInstance.objects.filter(pk=instance.pk).update(raised_threshold=instance.raised_threshold)
 
 
 # --- hand-offs between parties and the suppliers' contracted clocks (SIAM) ---------------------------
@@ -362,25 +372,28 @@ def _raise_priority(ticket: Ticket, *, now: datetime) -> Ticket:
 CHECK_BATCH = 10_000
 
 
-def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
+Clock = tuple[int, int, int, float, float, bool, str, int]
+
+
+def _running_clocks() -> list[Clock]:
     """(id, definition, running_since in epoch µs, banked, last computed, state is running, running_since as
-    stored) of every running clock, in one SELECT of just these columns."""
+    stored, highest escalation raised) of every running clock, in one SELECT of just these columns."""
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     where = "WHERE running_since IS NOT NULL AND stopped_at IS NULL"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT id, definition_id, (EXTRACT(EPOCH FROM running_since) * 1000000)::bigint, "
-                f"elapsed_seconds, computed_elapsed, state = %s, '' FROM {table} {where}",
+                f"elapsed_seconds, computed_elapsed, state = %s, '', raised_threshold FROM {table} {where}",
                 [SlaState.RUNNING],
             )
-            rows: list[tuple[int, int, int, float, float, bool, str]] = cursor.fetchall()
+            rows: list[Clock] = cursor.fetchall()
             return rows
         # Other databases store the instant as text: read it as stored (the guard of the UPDATE compares
         # it) and parse it here.
         cursor.execute(
-            f"SELECT id, definition_id, running_since || '', elapsed_seconds, computed_elapsed, state = %s "
-            f"FROM {table} {where}",
+            f"SELECT id, definition_id, running_since || '', elapsed_seconds, computed_elapsed, state = %s, "
+            f"raised_threshold FROM {table} {where}",
             [SlaState.RUNNING],
         )
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -394,8 +407,9 @@ def _running_clocks() -> list[tuple[int, int, int, float, float, bool, str]]:
                 last,
                 bool(run),
                 since,
+                raised,
             )
-            for pk, d, since, banked, last, run in cursor.fetchall()
+            for pk, d, since, banked, last, run, raised in cursor.fetchall()
         ]
 
 
@@ -416,7 +430,8 @@ def _write_computed(
     """Write the recomputed clocks (id, elapsed, breached now, running_since in µs and as stored) in
     batches of one statement each; return how many breached. A clock paused, stopped or moved since it was
     read (its running_since changed) is left alone, and on PostgreSQL so is a clock whose row another
-    transaction holds (SKIP LOCKED): the check never waits for a request, and the next run picks them up."""
+    transaction holds for longer than CHECK_LOCK_TIMEOUT (then SKIP LOCKED): the check does not keep a
+    request waiting, and the next run picks those clocks up."""
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     running, breached = SlaState.RUNNING, SlaState.BREACHED
     sets = (
@@ -425,24 +440,15 @@ def _write_computed(
         "breached_at = CASE WHEN v.breach AND i.state = %s THEN i.due_at ELSE i.breached_at END"
     )
     breached_now = 0
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _lock_timeout(cursor):
         for first in range(0, len(ids), CHECK_BATCH):
             part = slice(first, first + CHECK_BATCH)
             if connection.vendor == "postgresql":
-                cursor.execute(
-                    "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::boolean[], %s::bigint[]) "
-                    "AS v(id, elapsed, breach, since)), "
-                    f"l AS (SELECT i.id FROM {table} i JOIN v ON i.id = v.id WHERE i.stopped_at IS NULL "
-                    "AND i.running_since = to_timestamp(0) + v.since * interval '1 microsecond' "
-                    "FOR UPDATE OF i SKIP LOCKED), "
-                    f"u AS (UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id "
-                    "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u",
-                    [
-                        *map(_array, (ids[part], elapsed[part], breach[part], since[part])),
-                        *(now, running, breached, running),
-                    ],
-                )
-                breached_now += cursor.fetchone()[0]
+                params = [
+                    *map(_array, (ids[part], elapsed[part], breach[part], since[part])),
+                    *(now, running, breached, running),
+                ]
+                breached_now += _write_batch_postgresql(cursor, table, sets, params)
             else:
                 batch = zip(
                     ids[part].tolist(),
@@ -464,42 +470,173 @@ def _write_computed(
     return breached_now
 
 
-def _due_escalations(thresholds: dict[int, tuple[int, list[int]]]) -> list[tuple[int, int]]:
-    """(clock id, threshold) of the warnings and breaches that running clocks have reached and that were
-    never raised, in the clocks' order: one anti-join, whatever the number of clocks."""
-    pairs = [(d, t, target) for d, (target, marks) in thresholds.items() for t in marks]
-    if not pairs:
+# How long a batch of the check waits for a clock row a request holds before it gives the batch up and
+# writes it again skipping the rows held: far below PostgreSQL's deadlock_timeout (1 s), so the check is
+# the one that yields, never a request.
+CHECK_LOCK_TIMEOUT = "50ms"
+
+
+def _write_batch_postgresql(cursor: CursorWrapper, table: str, sets: str, params: list[Any]) -> int:
+    """One batch of the check's UPDATE on PostgreSQL; return how many clocks breached.
+
+    Run on its own (autocommit, as the worker runs it, under CHECK_LOCK_TIMEOUT set by the caller): a
+    plain UPDATE guarded on running_since as read. Locking every row first (SELECT … FOR UPDATE SKIP
+    LOCKED) cost a third of the check's PostgreSQL time, for the rare batch that meets a row a request
+    holds: only such a batch fails on the lock timeout (nothing written) and is written again skipping
+    the rows held. Inside a caller's transaction, where a failed statement would abort it, the batch is
+    written skipping held rows at once."""
+    values = (
+        "WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::float8[], %s::boolean[], %s::bigint[]) "
+        "AS v(id, elapsed, breach, since)), "
+    )
+    guard = "i.stopped_at IS NULL AND i.running_since = to_timestamp(0) + v.since * interval '1 microsecond'"
+    count = "RETURNING v.breach) SELECT count(*) FILTER (WHERE breach) FROM u"
+    if not connection.in_atomic_block:
+        try:
+            cursor.execute(
+                f"{values}u AS (UPDATE {table} AS i SET {sets} FROM v WHERE i.id = v.id AND {guard} {count}",
+                params,
+            )
+            written: int = cursor.fetchone()[0]
+            return written
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+    cursor.execute(
+        f"{values}l AS (SELECT i.id FROM {table} i JOIN v ON i.id = v.id WHERE {guard} "
+        "FOR UPDATE OF i SKIP LOCKED), "
+        f"u AS (UPDATE {table} AS i SET {sets} FROM v, l WHERE i.id = v.id AND i.id = l.id {count}",
+        params,
+    )
+    skipped: int = cursor.fetchone()[0]
+    return skipped
+
+
+@contextmanager
+def _lock_timeout(cursor: CursorWrapper) -> Iterator[None]:
+    """CHECK_LOCK_TIMEOUT for the check's batches run on their own (autocommit), restored after."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    cursor.execute(
+        "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, false)", [CHECK_LOCK_TIMEOUT]
+    )
+    previous = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [previous])
+
+
+def _candidates(
+    pk: np.ndarray,
+    defs: np.ndarray,
+    pct: np.ndarray,
+    raised: np.ndarray,
+    definitions: dict[int, SlaDefinition],
+) -> list[tuple[int, int, int, int]]:
+    """(clock, definition, threshold, target seconds) of the thresholds each clock has reached above the
+    highest it had raised: the only escalations that can be due. A small margin keeps it a superset of what
+    the database's own arithmetic finds (the anti-join decides)."""
+    out: list[tuple[int, int, int, int]] = []
+    for d in definitions.values():
+        mask = defs == d.pk
+        for threshold in sorted({*d.warning_thresholds, 100}):
+            hit = np.flatnonzero(mask & (raised < threshold) & (pct >= threshold - 1e-6))
+            out.extend((clock, d.pk, threshold, d.target_seconds) for clock in pk[hit].tolist())
+    return out
+
+
+def _due_escalations(candidates: list[tuple[int, int, int, int]]) -> list[tuple[int, int]]:
+    """(clock id, threshold) of the candidate warnings and breaches that running clocks have reached and
+    that were never raised, in the clocks' order: one statement, an index look-up per candidate."""
+    if not candidates:
         return []
     table = connection.ops.quote_name(SlaInstance._meta.db_table)
     raised = connection.ops.quote_name(SlaEscalation._meta.db_table)
-    values = ", ".join(["(%s, %s, %s)"] * len(pairs))
+    columns = list(zip(*candidates, strict=True))
+    if connection.vendor == "postgresql":
+        source = (
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bigint[]) "
+            "AS v(id, def, threshold, target)"
+        )
+        params: list[Any] = [_array(np.asarray(c)) for c in columns]
+    else:
+        source = (
+            "SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS def, "
+            "json_extract(value, '$[2]') AS threshold, json_extract(value, '$[3]') AS target "
+            "FROM json_each(%s)"
+        )
+        params = [json.dumps(candidates)]
     with connection.cursor() as cursor:
-        # The same float arithmetic as sla.percent_used(), so a clock at exactly a threshold is due.
+        # The same float arithmetic as sla.percent_used(), so a clock at exactly a threshold is due; the
+        # clock's definition as read (a clock moved meanwhile waits for the next run).
         cursor.execute(
-            f"WITH v(def, threshold, target) AS (VALUES {values}) "
-            f"SELECT i.id, v.threshold FROM {table} i JOIN v ON i.definition_id = v.def "
+            f"WITH v AS ({source}) "
+            f"SELECT i.id, v.threshold FROM v JOIN {table} i ON i.id = v.id AND i.definition_id = v.def "
             "WHERE i.running_since IS NOT NULL AND i.stopped_at IS NULL "
             "AND CASE WHEN v.target = 0 THEN 100.0 "
             "ELSE 100.0 * i.computed_elapsed / CAST(v.target AS DOUBLE PRECISION) END >= v.threshold "
             f"AND NOT EXISTS (SELECT 1 FROM {raised} e WHERE e.instance_id = i.id AND e.threshold = v.threshold) "
             "ORDER BY i.target, i.id, v.threshold",
-            [x for pair in pairs for x in pair],
+            params,
         )
         due: list[tuple[int, int]] = cursor.fetchall()
         return due
+
+
+def _raised_up_to(marks: list[int], have: set[int]) -> int:
+    """The highest of a definition's thresholds up to which every one has been raised (0: none)."""
+    top = 0
+    for threshold in marks:
+        if threshold not in have:
+            break
+        top = threshold
+    return top
+
+
+@transaction.atomic
+def _record_raised(clocks: set[int]) -> None:
+    """Bring the clocks' `raised_threshold` up to the escalations they now have: the highest threshold up
+    to which every one of their definition's thresholds is raised. Rows a request holds are skipped (the
+    check never waits; a value left low costs the next run a look-up, nothing more)."""
+    ids = sorted(clocks)
+    for first in range(0, len(ids), 5_000):
+        locked = dict(
+            SlaInstance.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=ids[first : first + 5_000])
+            .values_list("pk", "definition_id")
+        )
+        have: dict[int, set[int]] = {}
+        for clock, threshold in SlaEscalation.objects.filter(instance_id__in=list(locked)).values_list(
+            "instance_id", "threshold"
+        ):
+            have.setdefault(clock, set()).add(threshold)
+        marks = {
+            d.pk: sorted({*d.warning_thresholds, 100})
+            for d in SlaDefinition.objects.filter(pk__in=set(locked.values()))
+        }
+        by_value: dict[int, list[int]] = {}
+        for clock, definition in locked.items():
+            by_value.setdefault(_raised_up_to(marks[definition], have.get(clock, set())), []).append(clock)
+        for value, members in by_value.items():
+            SlaInstance.objects.filter(pk__in=members, raised_threshold__lt=value).update(
+                raised_threshold=value
+            )
 
 
 def sla_check(*, now: datetime | None = None) -> dict[str, int]:
     """Recompute every running clock and raise the warnings and breaches now due.
 
     Set-based: the running clocks' few columns in one SELECT, their elapsed time per schedule with the
-    vectorised calendar, one UPDATE per batch of the clocks whose value changed, one anti-join for the
-    escalations due; only the clocks that reached a threshold are loaded as objects to escalate."""
+    vectorised calendar, one UPDATE per batch of the clocks whose value changed; the escalations due
+    looked up only for the clocks that reached a threshold above the highest they had raised (their
+    `raised_threshold`), which are then loaded as objects, escalated, and their mark moved up."""
     now = now or timezone.now()
     rows = _running_clocks()
     if not rows:
         return {"running": 0, "breached": 0, "escalations": 0}
-    pk_, def_ids, since_us, banked, last, is_running, stored = zip(*rows, strict=True)
+    pk_, def_ids, since_us, banked, last, is_running, stored, raised_ = zip(*rows, strict=True)
     pk = np.asarray(pk_, dtype=np.int64)
     defs = np.asarray(def_ids, dtype=np.int64)
     since = np.asarray(since_us, dtype=np.int64)
@@ -528,10 +665,9 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
         [stored[k] for k in changed.tolist()] if connection.vendor != "postgresql" else [],
         now=now,
     )
-    thresholds = {
-        d.pk: (d.target_seconds, sorted({*d.warning_thresholds, 100})) for d in definitions.values()
-    }
-    due = _due_escalations(thresholds)
+    pct = np.divide(100.0 * computed, targets, out=np.full(len(rows), 100.0), where=targets != 0)
+    candidates = _candidates(pk, defs, pct, np.asarray(raised_, dtype=np.int64), definitions)
+    due = _due_escalations(candidates)
     clocks = SlaInstance.objects.select_related("definition__schedule", "ticket").in_bulk(
         {clock for clock, _ in due}
     )
@@ -546,6 +682,8 @@ def sla_check(*, now: datetime | None = None) -> dict[str, int]:
         if escalation is not None and threshold >= 100 and instance.definition.raise_priority_on_breach:
             lifted.add(instance.ticket_id)
         raised += bool(escalation)
+    if candidates:
+        _record_raised({clock for clock, *_ in candidates})
     return {"running": len(rows), "breached": breached, "escalations": raised}
 
 

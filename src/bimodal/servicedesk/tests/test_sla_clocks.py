@@ -389,3 +389,57 @@ def test_the_check_writes_in_batches_and_skips_clocks_changed_since_read(w, monk
         clock = clocks[ticket.pk]
         assert clock.computed_elapsed == 2 * H + 5 * 60 - 10 * 60 * k
         assert clock.state == "running"
+
+
+def _raised(clock):
+    clock.refresh_from_db()
+    thresholds = sorted(clock.escalations.values_list("threshold", flat=True))
+    return clock.raised_threshold, thresholds
+
+
+def test_a_clock_moved_past_its_new_target_breaches_at_the_next_check(w):
+    """The check looks for escalations only above a clock's `raised_threshold`. A clock re-matched to a
+    shorter target it has already run past counts the warnings as raised but not the breach: the next
+    check raises the breach (once). P3 resolution 10 h (warn at 50 %), P1 resolution 2 h (50, 75 %)."""
+    SlaDefinitionFactory(name="P3", priority="P3", target_seconds=10 * H, warning_thresholds=[50])
+    SlaDefinitionFactory(name="P1", priority="P1", target_seconds=2 * H, warning_thresholds=[50, 75])
+    ticket = incident(w, at(2025, 3, 4, 9), assignee=w["agent"])
+    clock = ticket.sla_instances.get()
+    assert sd.sla_check(now=at(2025, 3, 4, 12))["escalations"] == 0
+    assert _raised(clock) == (0, [])
+    assert sd.sla_check(now=at(2025, 3, 4, 15))["escalations"] == 1  # 6 h of 10 h
+    assert _raised(clock) == (50, [50])
+    sd.ticket_classify(actor=w["agent"], ticket=ticket, impact=1, urgency=1, now=at(2025, 3, 4, 15))
+    assert _raised(clock) == (75, [50, 75])  # 6 h of 2 h: the warnings passed, the breach not raised
+    # (the re-match already marked it breached; the check raises the breach it passed)
+    assert sd.sla_check(now=at(2025, 3, 4, 15, 1)) == {"running": 1, "breached": 0, "escalations": 1}
+    assert _raised(clock) == (100, [50, 75, 100])
+    assert sd.sla_check(now=at(2025, 3, 4, 15, 2))["escalations"] == 0
+
+
+def test_a_clock_moved_to_a_longer_target_warns_again_when_it_gets_there(w):
+    """P1 resolution 2 h (50, 75 %) breached at 11:00; moved to P3's 10 h at 12:00 (3 h: 30 %), its
+    escalations are withdrawn and its mark goes back to 0: the 50 % warning comes again at 14:00."""
+    SlaDefinitionFactory(name="P1", priority="P1", target_seconds=2 * H, warning_thresholds=[50, 75])
+    SlaDefinitionFactory(name="P3", priority="P3", target_seconds=10 * H, warning_thresholds=[50])
+    ticket = incident(w, at(2025, 3, 4, 9), assignee=w["agent"], impact=1, urgency=1)
+    clock = ticket.sla_instances.get()
+    assert sd.sla_check(now=at(2025, 3, 4, 11, 30))["escalations"] == 3
+    assert _raised(clock) == (100, [50, 75, 100])
+    sd.ticket_classify(actor=w["agent"], ticket=ticket, impact=2, urgency=2, now=at(2025, 3, 4, 12))
+    assert _raised(clock) == (0, [])
+    assert sd.sla_check(now=at(2025, 3, 4, 13))["escalations"] == 0
+    assert sd.sla_check(now=at(2025, 3, 4, 14))["escalations"] == 1
+    assert _raised(clock) == (50, [50])
+
+
+def test_a_mark_below_the_escalations_raised_costs_a_look_up_not_a_second_warning(w):
+    """Escalations raised outside the check (or a check stopped before it moved the marks) leave the mark
+    low: the check looks them up, raises nothing twice, raises a missing lower one, and moves the mark."""
+    SlaDefinitionFactory(target_seconds=4 * H, warning_thresholds=[50, 75])
+    ticket = incident(w, at(2025, 3, 4, 9), assignee=w["agent"])
+    clock = ticket.sla_instances.get()
+    SlaEscalation.objects.create(instance=clock, threshold=75, created_at=at(2025, 3, 4, 12))
+    assert sd.sla_check(now=at(2025, 3, 4, 12, 30)) == {"running": 1, "breached": 0, "escalations": 1}
+    assert _raised(clock) == (75, [50, 75])
+    assert sd.sla_check(now=at(2025, 3, 4, 12, 31))["escalations"] == 0
