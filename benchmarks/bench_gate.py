@@ -8,9 +8,14 @@
     (time.process_time) and, on PostgreSQL, the CPU time of its database backend (/proc/<pid>/stat of
     pg_backend_pid(), so only when the database runs on this machine) over N allowed gate calls and N
     bare calls, and the statements per allowed call. Load average printed beside.
+(d) The same CPU per allowed call after the service has 0, 2,000 and 10,000 finished changes
+    (BENCH_GATE_HISTORY, inserted in bulk, one in ten failed, all within the failure-rate window), with
+    EXPLAIN (ANALYZE, BUFFERS) of the gate's facts query run as a prepared statement under PostgreSQL's
+    generic and custom plans: how the gate's cost grows with the service's history.
 
 Not covered: HTTP parsing and the WSGI server (load_gate.py measures those), concurrent callers (the
-audit chain's head lock), the Mode 1 path under a named change, and deploy results.
+audit chain's head lock), the Mode 1 path under a named change, deploy results, and in (d) a history
+spread over time or over many services (all of it is one service's, inside the window).
 
 Builds a throw-away SQLite database (or BENCH_DATABASE_URL). Run: `.venv/bin/python benchmarks/bench_gate.py`.
 """
@@ -239,6 +244,7 @@ def bench_gate(admin) -> None:
     print(f"  target gate p99 < 25 ms (in-process, one client): {'met' if g[1] < 0.025 else 'NOT met'}")
     with override_settings(ROOT_URLCONF="bench_gate_urls"):
         bench_cpu(client, auth)
+        bench_history(client, auth, app)
 
 
 def _backend_cpu() -> float:
@@ -297,6 +303,121 @@ def bench_cpu(client, auth) -> None:
         "  (in-process: the bare call here has no HTTP server around it, so this ratio is far above the "
         "one load_gate.py sees; compare gate CPU before/after)"
     )
+
+
+def _add_history(service, admin, count: int) -> None:
+    """`count` more finished changes of `service` (one in ten failed), inserted in bulk: its history."""
+    from bimodal.changes.models import Change
+
+    start = Change.objects.count()
+    changes = Change.objects.bulk_create(
+        Change(
+            reference=f"HIST-{start + i}",
+            title="history",
+            change_type="standard",
+            status="closed",
+            source="gate",
+            requester=admin,
+            result="failed" if i % 10 == 0 else "completed",
+        )
+        for i in range(count)
+    )
+    through = Change.services.through
+    through.objects.bulk_create(through(change_id=c.pk, service_id=service.pk) for c in changes)
+
+
+def _explain_facts(service) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the gate's facts query as the gate runs it (a prepared statement,
+    EXECUTE), with PostgreSQL's generic plan and with a custom plan for these values."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from bimodal.changes import selectors
+
+    sql, params, slots, _ = selectors._gate_facts._compiled(connection)
+    now = timezone.now()
+    values = {
+        "service": service.pk,
+        "mode": service.mode_id,
+        "token": 1,
+        "since": now - selectors.timedelta(days=selectors.FAILURE_RATE_DAYS),
+        "start": now,
+        "end": now,
+        "day": timezone.localdate(now),
+        "key": "explain",
+    }
+    params = list(params)
+    for i, name in slots:
+        params[i] = values[name]
+    numbered = sql.replace("%%", "\x00")
+    for n in range(1, len(params) + 1):
+        numbered = numbered.replace("%s", f"${n}", 1)
+    numbered = numbered.replace("\x00", "%%")
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+        cursor.execute("PREPARE bench_facts AS " + numbered.replace("%%", "%"))
+        for mode in ("force_generic_plan", "force_custom_plan"):
+            cursor.execute(f"SET plan_cache_mode = {mode}")
+            placeholders = ", ".join(["%s"] * len(params))
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_facts({placeholders})", params)
+            plan = [row[0] for row in cursor.fetchall()]
+            print(f"    EXPLAIN (ANALYZE, BUFFERS) EXECUTE, {mode}:")
+            for line in plan:
+                if "Execution Time" in line or "Planning Time" in line or "Aggregate" in line:
+                    print(f"      {line.strip()}")
+        cursor.execute("RESET plan_cache_mode")
+        cursor.execute("DEALLOCATE bench_facts")
+
+
+def bench_history(client, auth, service) -> None:
+    """(d) The CPU of an allowed call after the service has a history of finished changes."""
+    from django.db import connection
+
+    from bimodal.core.models import User
+
+    admin = User.objects.get(username="bench-admin")
+    sizes = [int(n) for n in os.environ.get("BENCH_GATE_HISTORY", "0,2000,10000").split(",") if n]
+    calls = max(50, GATE_CALLS // 2)
+    from bimodal.changes.models import Change
+
+    print(
+        f"(d) CPU per allowed call after a history of finished changes of the service ({calls} calls each; "
+        "the history also counts the calls made so far)"
+    )
+    done = 0
+    for size in sizes:
+        have = Change.objects.filter(services=service).count()
+        if size > have:
+            _add_history(service, admin, size - have)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        figures = []
+        for _ in range(2):
+            p0, b0 = time.process_time(), _backend_cpu()
+            for _ in range(calls):
+                done += 1
+                client.post(
+                    "/api/gate/",
+                    {
+                        "service": "app",
+                        "version": f"3.0.{done}",
+                        "idempotency_key": f"hist-{done}",
+                        "evidence": {"tests_passed": True, "security_scan": "pass", "coverage": 80.0},
+                    },
+                    content_type="application/json",
+                    **auth,
+                )
+            p1, b1 = time.process_time(), _backend_cpu()
+            figures.append(
+                f"Python {(p1 - p0) / calls * 1e3:.2f} + database {(b1 - b0) / calls * 1e3:.2f} ms"
+            )
+        total = Change.objects.filter(services=service).count()
+        print(
+            f"  {size:>6} prior changes ({total} after, load {os.getloadavg()[0]:.2f}): " + "; ".join(figures)
+        )
+        if connection.vendor == "postgresql":
+            _explain_facts(service)
 
 
 def main() -> None:

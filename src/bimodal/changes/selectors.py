@@ -11,6 +11,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Avg,
     BigIntegerField,
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -186,6 +187,15 @@ class _CountDistinct(Func):
     output_field = IntegerField()
 
 
+class _Finished(Func):
+    """`result IN (…FINISHED)` with the values written into the SQL, not bound: a prepared statement's
+    generic plan can then use the partial index of finished changes (`change_finished_idx`), which a
+    condition on parameters never matches."""
+
+    template = "%(expressions)s IN (" + ", ".join(f"'{v}'" for v in sorted(FINISHED)) + ")"
+    output_field = BooleanField()
+
+
 class _Max(Func):
     """MAX(…) as a plain expression, for a one-value subquery without GROUP BY."""
 
@@ -220,7 +230,9 @@ def _fact_annotations(
     day = timezone.localdate(start) if day is None else day
     releases = Release.objects.filter(mode_id=mode_id)
     since = since or timezone.now() - timedelta(days=FAILURE_RATE_DAYS)
-    finished = Change.objects.filter(services__in=ids, result__in=FINISHED, updated_at__gte=since)
+    # The window's finished changes from the partial index, then those of these services: the cost is
+    # that of the finished changes in the window, not of every change (or open deployment) of the service.
+    finished = Change.objects.filter(_Finished(F("result")), services__in=ids, updated_at__gte=since)
     applies = ChangeWindow.objects.filter(
         Q(modes__isnull=True, services__isnull=True)
         | Q(modes__in=sorted({s.mode_id for s in services}))
