@@ -243,7 +243,10 @@ def _fact_annotations(
     return {
         # Both counts from one pass over the services' changes: total × 2³² + failed.
         "f_counts": _scalar(
-            finished, _CountDistinct(F("pk")) * Value(_COUNT_BASE) + _CountDistinct(failed), BigIntegerField()
+            finished,
+            _CountDistinct(F("pk")) * Value(_COUNT_BASE, output_field=BigIntegerField())
+            + _CountDistinct(failed),
+            BigIntegerField(),
         ),
         "f_window": Exists(applies.filter(kind=WindowKind.WINDOW, start__lte=start, end__gte=end)),
         "f_freeze": Exists(applies.filter(kind=WindowKind.FREEZE, start__lt=end, end__gt=start)),
