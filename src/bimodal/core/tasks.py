@@ -5,7 +5,9 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection
+
+from bimodal.core.services import write
 
 if TYPE_CHECKING:
     from django_tasks.base import Task
@@ -24,7 +26,7 @@ def enqueue_once(task: Task[..., Any], *args: Any, next_run: bool = False) -> bo
 
     path = f"{task.func.__module__}.{task.func.__name__}"
     statuses = ["READY"] if next_run else ["READY", "RUNNING"]
-    with transaction.atomic():
+    with write():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, _lock_key(path)])

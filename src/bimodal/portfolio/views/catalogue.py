@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from bimodal.core import generic
 from bimodal.core.forms import apply_validation_error
@@ -33,6 +34,7 @@ from bimodal.portfolio.views.base import (
 # --- the catalogue --------------------------------------------------------------------------------
 
 
+@require_GET
 @login_required
 def service_options(request):
     """Suggestions for a service picker (`core.forms.AutocompleteSelect`): up to 20 services the person may

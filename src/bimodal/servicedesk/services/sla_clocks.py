@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,6 +23,7 @@ from bimodal.core.models import Actor, Team, User
 from bimodal.core.services import (
     lock,
     notify,
+    transactional,
     write,
 )
 from bimodal.core.verbs import AuditVerb
@@ -595,7 +596,7 @@ def _raised_up_to(marks: list[int], have: set[int]) -> int:
     return top
 
 
-@transaction.atomic
+@transactional
 def _record_raised(clocks: set[int]) -> None:
     """Bring the clocks' `raised_threshold` up to the escalations they now have: the highest threshold up
     to which every one of their definition's thresholds is raised. Rows a request holds are skipped (the
