@@ -73,3 +73,24 @@ def assert_audit_chain_holds() -> None:
     """The audit chain verifies: every entry in sequence, linked and unedited."""
     checked, problems = audit.verify()
     assert checked > 0 and problems == [], problems
+
+
+@pytest.fixture
+def real_clock(request):
+    """Run the test on the real clock: other processes it starts (servers, workers) cannot share the
+    moment `--today` gave the test process, so the data they read must be dated on theirs. The session's
+    travel is paused for the test and resumed where it stood."""
+    travel = getattr(request.config, "_bimodal_travel", None)
+    if travel is None:
+        yield
+        return
+    import time_machine
+    from django.utils import timezone
+
+    resume_at = timezone.now()
+    travel.stop()
+    try:
+        yield
+    finally:
+        request.config._bimodal_travel = time_machine.travel(resume_at, tick=True)
+        request.config._bimodal_travel.start()

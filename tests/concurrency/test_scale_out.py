@@ -10,8 +10,9 @@
 - The gate's decisions stay consistent under load on both web servers: calls with one idempotency key
   sent to both at once get one decision; distinct calls get distinct change numbers without gaps.
 
-The workers and servers run on the real clock (they are other processes); the data is placed relative
-to now, so the test holds on any day."""
+The workers and servers run on the real clock (they are other processes), and so does this test (the
+`real_clock` fixture pauses `--today` for it); the data is placed relative to now, so the test holds on
+any day."""
 
 from __future__ import annotations
 
@@ -115,7 +116,7 @@ def _wait(what: str, condition, processes: list[subprocess.Popen], timeout: floa
         time.sleep(0.2)
 
 
-def test_two_web_servers_and_two_workers_share_one_database(tmp_path):
+def test_two_web_servers_and_two_workers_share_one_database(tmp_path, real_clock):
     admin = UserFactory(username="scale-admin", is_superuser=True)
     apply_default_policies(actor=admin)
     team = TeamFactory(slug="scale", name="Scale")
