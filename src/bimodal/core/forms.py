@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from bimodal.core.choices import TeamKind
 from bimodal.core.models import OrgUnit, Team, User
 from bimodal.core.querysets import restricted_manager
+from bimodal.core.validation import NUL_MESSAGE, has_nul
 
 if TYPE_CHECKING:
     _FormBase = forms.BaseForm  # what the mixins below are mixed into
@@ -61,7 +62,7 @@ class AutocompleteSelect(forms.TextInput):
     def selected_label(self, value: Any) -> str:
         """The chosen row's label (one query), or "" when nothing valid is chosen."""
         queryset = getattr(self.choices, "queryset", None)
-        if value in (None, "") or queryset is None:
+        if value in (None, "") or queryset is None or has_nul(value):
             return ""
         key = self.choices.field.to_field_name or "pk"
         try:
@@ -92,6 +93,16 @@ class AutocompleteSelect(forms.TextInput):
         )
         widget["attrs"].setdefault("placeholder", "Type a name")
         return context
+
+
+class AutocompleteChoiceField(forms.ModelChoiceField[Model]):
+    """The ModelChoiceField of an AutocompleteSelect: the key is typed, so a key holding NUL is refused
+    as a field error before it reaches the database (PostgreSQL refuses NUL in text: it was a 500)."""
+
+    def to_python(self, value: Any) -> Any:
+        if has_nul(value):
+            raise ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
+        return super().to_python(value)
 
 
 class DistinctChoiceIterator(ModelChoiceIterator[Model]):

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+
+from bimodal.core.validation import has_nul
 
 if TYPE_CHECKING:
     from django_filters import FilterSet
@@ -63,6 +65,8 @@ def autocomplete_options(
     htmx sends from the text field."""
     field = request.GET.get("field") or "q"
     text = (request.GET.get("q") or request.GET.get(field) or "").strip()[:100]
+    if has_nul(text):  # PostgreSQL refuses NUL in text: a 400 naming the field, not a 500
+        return HttpResponseBadRequest(f"{field}: Null characters are not allowed.")
     if text:
         condition = Q()
         for name in search:

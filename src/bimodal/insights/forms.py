@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from bimodal.core.forms import AutocompleteSelect, BootstrapFormMixin, StyledFormMixin
+from bimodal.core.forms import (
+    AutocompleteChoiceField,
+    AutocompleteSelect,
+    BootstrapFormMixin,
+    StyledFormMixin,
+)
 from bimodal.core.models import OrgUnit, Team
 from bimodal.insights.choices import Definitions
 from bimodal.insights.selectors import GROUPS, PERIODS
@@ -18,7 +23,7 @@ class ScopeForm(BootstrapFormMixin, forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(choices=GROUPS, required=False, label="Break down by")
-    service = forms.ModelChoiceField(
+    service = AutocompleteChoiceField(
         queryset=Service.objects.none(),
         to_field_name="slug",
         required=False,

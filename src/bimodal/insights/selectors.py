@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_date
 
 from bimodal.changes.models import Deployment
 from bimodal.core.models import Actor, OrgUnit, Team, User
+from bimodal.core.validation import NUL_MESSAGE, has_nul
 from bimodal.delivery.models import Actual, Budget, TeamCapacity
 from bimodal.insights.choices import Definitions
 from bimodal.insights.metrics import dora, kpis, sources, sql
@@ -36,7 +37,11 @@ GROUPS = [("", "Everything"), ("mode", "Mode"), ("team", "Team"), ("service", "S
 def scope_from(params: QueryDict | Mapping[str, str], *, user: User) -> Scope:
     """The scope named by query parameters: days or start/end, by (breakdown), service, team, mode
     (slugs / keys), definitions (`bimodal` or `devlake`; the organisation's setting when absent);
-    services the user cannot see are left out. An unknown `definitions` is a ValidationError."""
+    services the user cannot see are left out. An unknown `definitions`, or a key holding NUL (which
+    PostgreSQL refuses in text), is a ValidationError naming the parameter."""
+    for name in ("service", "team", "mode", "definitions"):
+        if has_nul(params.get(name)):
+            raise ValidationError({name: NUL_MESSAGE})
     now = timezone.now()
     definitions = params.get("definitions") or MetricSettings.current().definitions
     if definitions not in Definitions.values:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from bimodal.core.forms import AutocompleteSelect, BootstrapFormMixin, set_choices
+from bimodal.core.forms import AutocompleteChoiceField, AutocompleteSelect, BootstrapFormMixin, set_choices
 from bimodal.integrations.choices import Provider
 from bimodal.portfolio.models import Service
 
@@ -22,7 +22,7 @@ class RepositoryForm(BootstrapFormMixin, forms.Form):
         label="Provider id",
         help_text="Numeric repository / project id (optional)",
     )
-    service = forms.ModelChoiceField(
+    service = AutocompleteChoiceField(
         queryset=Service.objects.none(),
         to_field_name="slug",
         widget=AutocompleteSelect("portfolio:service_options"),  # thousands of services: searched, not listed

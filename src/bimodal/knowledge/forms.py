@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from bimodal.core.forms import AutocompleteSelect, BootstrapFormMixin
+from bimodal.core.forms import AutocompleteChoiceField, AutocompleteSelect, BootstrapFormMixin
 from bimodal.core.models import User
 from bimodal.knowledge.choices import ArticleState, Audience
 from bimodal.knowledge.models import Article
@@ -18,7 +18,7 @@ class ArticleForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(max_length=200)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}))
     audience = forms.ChoiceField(choices=Audience.choices)
-    service = forms.ModelChoiceField(
+    service = AutocompleteChoiceField(
         queryset=Service.objects.none(),
         to_field_name="slug",
         widget=AutocompleteSelect("portfolio:service_options"),  # thousands of services: searched, not listed

@@ -247,6 +247,11 @@ def test_unknown_definitions_are_a_400_naming_the_field(make_user, client_for):
     response = client.get("/api/insights/dora/?definitions=dora2021")
     assert response.status_code == 400 and "definitions" in response.json()
     assert client.get("/insights/delivery/?definitions=dora2021").status_code == 400
+    # A key holding NUL, which PostgreSQL refuses in text, is a 400 naming it, on the pages and the API.
+    for name in ("service", "team", "mode"):
+        assert client.get("/insights/", {name: "a\x00b"}).status_code == 400
+        response = client.get("/api/insights/dora/", {name: "a\x00b"})
+        assert response.status_code == 400 and name in response.json()
     governance = client_for(make_user("governance_lead"))
     response = governance.put(
         "/api/insights/settings/", {"definitions": "x"}, content_type="application/json"

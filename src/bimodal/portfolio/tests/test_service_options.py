@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
-from bimodal.core.forms import AutocompleteSelect
+from bimodal.core.forms import AutocompleteChoiceField, AutocompleteSelect
 from bimodal.core.htmx import AUTOCOMPLETE_LIMIT
 from bimodal.portfolio.models import Service
 from bimodal.portfolio.tests.factories import ServiceFactory
@@ -47,10 +47,13 @@ def test_bad_input_is_not_an_error(make_user, client_for):
     client = client_for(make_user("auditor"))
     assert client.get(URL, {"q": "x" * 5000}).status_code == 200
     assert client.get(URL, {"q": "%_\\'\""}).status_code == 200
+    refused = client.get(URL, {"q": "a\x00b"})  # PostgreSQL refuses NUL in text
+    assert refused.status_code == 400 and b"q:" in refused.content
+    assert client.get(URL, {"field": "service", "service": "\x00"}).status_code == 400
 
 
 class _Picker(forms.Form):
-    service = forms.ModelChoiceField(
+    service = AutocompleteChoiceField(
         queryset=Service.objects.order_by("name"),
         to_field_name="slug",
         required=False,
@@ -72,3 +75,9 @@ def test_the_picker_draws_the_chosen_service_only(django_assert_num_queries):
     # Without JavaScript the field takes the slug; an unknown or invisible one is refused.
     assert _Picker({"service": "s-03"}).is_valid()
     assert not _Picker({"service": "nope"}).is_valid()
+    # A typed key holding NUL is a field error, not a query PostgreSQL refuses (a 500), and it is drawn
+    # back without a look-up of its label.
+    refused = _Picker({"service": "s-0\x003"})
+    assert not refused.is_valid() and refused.errors["service"] == ["Null characters are not allowed."]
+    with django_assert_num_queries(0):
+        assert 'value="s-0' in str(refused["service"])
